@@ -1,0 +1,105 @@
+#include "buf.h"
+#include "util.h"
+
+char buf_empty[1];
+
+void buf_init(struct buf *b)
+{
+	b->data = buf_empty;
+	b->len = 0;
+	b->cap = 0;
+}
+
+void buf_release(struct buf *b)
+{
+	if (b->cap)
+		free(b->data);
+	buf_init(b);
+}
+
+void buf_reserve(struct buf *b, size_t n)
+{
+	size_t need = b->len + n + 1, cap = b->cap;
+	char *old = b->data;
+
+	if (need <= cap)
+		return;
+	if (!cap) {
+		b->data = NULL;
+		cap = need < 64 ? 64 : need;
+		b->data = xmalloc(cap);
+		memcpy(b->data, old, b->len + 1);
+		b->cap = cap;
+		return;
+	}
+	xgrow((void **)&b->data, &b->cap, need, 1);
+}
+
+void buf_add(struct buf *b, const void *data, size_t n)
+{
+	buf_reserve(b, n);
+	memcpy(b->data + b->len, data, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
+void buf_addc(struct buf *b, char c)
+{
+	buf_reserve(b, 1);
+	b->data[b->len++] = c;
+	b->data[b->len] = '\0';
+}
+
+void buf_adds(struct buf *b, const char *s)
+{
+	buf_add(b, s, strlen(s));
+}
+
+void buf_vaddf(struct buf *b, const char *fmt, va_list ap)
+{
+	va_list cp;
+	int n;
+
+	va_copy(cp, ap);
+	n = vsnprintf(b->data + b->len, b->cap ? b->cap - b->len : 0, fmt, cp);
+	va_end(cp);
+	if (n < 0)
+		BUG("vsnprintf failed for format '%s'", fmt);
+	if (b->cap && (size_t)n < b->cap - b->len) {
+		b->len += (size_t)n;
+		return;
+	}
+	buf_reserve(b, (size_t)n);
+	n = vsnprintf(b->data + b->len, b->cap - b->len, fmt, ap);
+	b->len += (size_t)n;
+}
+
+void buf_addf(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	buf_vaddf(b, fmt, ap);
+	va_end(ap);
+}
+
+void buf_truncate(struct buf *b, size_t len)
+{
+	if (len >= b->len)
+		return;
+	b->len = len;
+	b->data[len] = '\0';
+}
+
+char *buf_detach(struct buf *b, size_t *len)
+{
+	char *p;
+
+	if (!b->cap)
+		buf_reserve(b, 0);
+	p = b->data;
+	if (len)
+		*len = b->len;
+	buf_init(b);
+	return p;
+}

@@ -1,0 +1,257 @@
+#include <errno.h>
+#include <stdarg.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "cli.h"
+#include "err.h"
+#include "suggest.h"
+#include "util.h"
+
+static const struct command *const commands[] = {
+	&cmd_toml_json,
+	&cmd_version,
+	&cmd_help,
+	NULL,
+};
+
+enum { OPT_COLOR = 256, OPT_VERSION };
+
+static const struct opt_spec global_opts[] = {
+	{ NULL, 'C', 1, "DIR", "run as if cairn was started in DIR" },
+	{ "color", OPT_COLOR, 1, "WHEN",
+	  "colour the output: auto (default), always, never" },
+	{ "quiet", 'q', 0, NULL, "print only errors" },
+	{ "verbose", 'v', 0, NULL, "print more detail" },
+	{ "version", OPT_VERSION, 0, NULL,
+	  "show the version, build features and devices" },
+	{ 0 },
+};
+
+static const struct command *find_command(const char *name)
+{
+	size_t i;
+
+	for (i = 0; commands[i]; i++)
+		if (!strcmp(commands[i]->name, name))
+			return commands[i];
+	return NULL;
+}
+
+static void main_help(struct buf *out)
+{
+	size_t i;
+
+	buf_adds(out, "usage: cairn [global options] <command> [<args>]\n\n"
+		      "cairn runs experiments described as a graph of stages, "
+		      "skips what is up to date,\nand remembers who made "
+		      "every artifact.\n\nCommands:\n");
+	for (i = 0; commands[i]; i++)
+		buf_addf(out, "  %-12s %s\n", commands[i]->name,
+			 commands[i]->summary);
+	buf_adds(out, "\nGlobal options:\n");
+	opt_help(out, global_opts);
+	buf_adds(out, "\nRun 'cairn help <command>' for the options of a "
+		      "command.\nExit status: 0 success, 1 a stage or a check "
+		      "failed, 2 usage or graph-file\nerror, 3 store or "
+		      "internal error.\n");
+}
+
+static void command_help(struct buf *out, const struct command *cmd)
+{
+	buf_addf(out, "usage: cairn %s\n\n%s\n", cmd->usage, cmd->description);
+	if (cmd->opts) {
+		buf_adds(out, "\nOptions:\n");
+		opt_help(out, cmd->opts);
+	}
+}
+
+static void print(struct buf *b)
+{
+	fwrite(b->data, 1, b->len, stdout);
+	buf_release(b);
+}
+
+int cli_usage_error(struct cli *cli, const struct command *cmd,
+		    const char *fmt, ...)
+{
+	struct buf b = BUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	buf_vaddf(&b, fmt, ap);
+	va_end(ap);
+	term_error(&cli->term, "%s", b.data);
+	buf_release(&b);
+	if (cmd)
+		term_hint(&cli->term, "usage: cairn %s (see 'cairn help %s')",
+			  cmd->usage, cmd->name);
+	else
+		term_hint(&cli->term, "see 'cairn --help'");
+	return EXIT_USAGE;
+}
+
+int cli_opt(struct cli *cli, const struct command *cmd, struct opt_iter *it)
+{
+	static const struct opt_spec none[] = { { 0 } };
+	struct err err;
+	struct buf b = BUF_INIT;
+	int k = opt_next(it, cmd->opts ? cmd->opts : none, &err);
+
+	if (k == OPT_HELP) {
+		command_help(&b, cmd);
+		print(&b);
+		return -2;
+	}
+	if (k < 0) {
+		term_error(&cli->term, "%s", err.msg);
+		if (it->hint[0])
+			term_hint(&cli->term, "%s", it->hint);
+		else
+			term_hint(&cli->term, "see 'cairn help %s'", cmd->name);
+		return -1;
+	}
+	return k;
+}
+
+int cli_opt_exit(int k)
+{
+	return k == -2 ? EXIT_OK : EXIT_USAGE;
+}
+
+static int unknown_command(struct cli *cli, const char *name)
+{
+	const char *names[32], *pick;
+	size_t i;
+
+	for (i = 0; commands[i] && i + 1 < ARRAY_LEN(names); i++)
+		names[i] = commands[i]->name;
+	names[i] = NULL;
+	term_error(&cli->term, "unknown command '%s'", name);
+	pick = suggest(name, names);
+	if (pick)
+		term_hint(&cli->term, "did you mean '%s'?", pick);
+	else
+		term_hint(&cli->term, "see 'cairn --help' for the commands");
+	return EXIT_USAGE;
+}
+
+static int help_run(struct cli *cli, const struct command *cmd, int argc,
+		    char **argv)
+{
+	struct opt_iter it;
+	struct buf b = BUF_INIT;
+	const struct command *c;
+	int k, rc = EXIT_OK;
+
+	opt_init(&it, argc, argv, 1, 0);
+	while ((k = cli_opt(cli, cmd, &it)) > 0)
+		;
+	if (k < 0) {
+		opt_release(&it);
+		return cli_opt_exit(k);
+	}
+	if (it.noperands > 1) {
+		rc = cli_usage_error(cli, cmd, "too many arguments");
+	} else if (it.noperands == 0) {
+		main_help(&b);
+		print(&b);
+	} else if ((c = find_command(it.operands[0]))) {
+		command_help(&b, c);
+		print(&b);
+	} else {
+		rc = unknown_command(cli, it.operands[0]);
+	}
+	opt_release(&it);
+	return rc;
+}
+
+const struct command cmd_help = {
+	.name = "help",
+	.summary = "show help for cairn or for one command",
+	.usage = "help [<command>]",
+	.description = "Without a command, list the commands and the global "
+		       "options; with one, show its\nusage, what it does and "
+		       "its options.",
+	.run = help_run,
+};
+
+int cli_main(int argc, char **argv)
+{
+	struct cli cli;
+	struct opt_iter it;
+	struct err err;
+	struct buf b = BUF_INIT;
+	const struct command *cmd;
+	const char *dir = NULL;
+	int k, mode = COLOR_AUTO, quiet = 0, verbose = 0, version = 0;
+
+	term_init(&cli.term, COLOR_AUTO);
+	cli.argv0 = argc > 0 ? argv[0] : "cairn";
+	opt_init(&it, argc, argv, 1, 1);
+	while ((k = opt_next(&it, global_opts, &err)) > 0) {
+		switch (k) {
+		case 'C':
+			dir = it.arg;
+			break;
+		case OPT_COLOR:
+			mode = color_mode_parse(it.arg);
+			if (mode < 0) {
+				opt_release(&it);
+				term_error(&cli.term,
+					   "invalid value '%s' for '--color'",
+					   it.arg);
+				term_hint(&cli.term,
+					  "use auto, always or never");
+				return EXIT_USAGE;
+			}
+			break;
+		case 'q':
+			quiet = 1;
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		case OPT_VERSION:
+			version = 1;
+			break;
+		case OPT_HELP:
+			opt_release(&it);
+			main_help(&b);
+			print(&b);
+			return EXIT_OK;
+		}
+	}
+	if (k < 0) {
+		term_error(&cli.term, "%s", err.msg);
+		term_hint(&cli.term, "%s",
+			  it.hint[0] ? it.hint
+				     : "see 'cairn --help' for the options");
+		opt_release(&it);
+		return EXIT_USAGE;
+	}
+	term_init(&cli.term, (enum color_mode)mode);
+	cli.term.quiet = quiet;
+	cli.term.verbose = verbose;
+	k = it.i;
+	opt_release(&it);
+	if (dir && chdir(dir) < 0) {
+		term_error(&cli.term, "cannot change to directory '%s': %s",
+			   dir, strerror(errno));
+		return EXIT_USAGE;
+	}
+	if (version) {
+		char name[] = "version", *args[] = { name, NULL };
+		return cmd_version.run(&cli, &cmd_version, 1, args);
+	}
+	if (k >= argc) {
+		main_help(&b);
+		fwrite(b.data, 1, b.len, stderr);
+		buf_release(&b);
+		return EXIT_USAGE;
+	}
+	cmd = find_command(argv[k]);
+	if (!cmd)
+		return unknown_command(&cli, argv[k]);
+	return cmd->run(&cli, cmd, argc - k, argv + k);
+}

@@ -1,0 +1,56 @@
+/*
+ * cli.h: the command line.  cairn [global options] <command> [args], git
+ * style.  Each command is one struct command, its handler in cmd_*.c; this
+ * is the only layer that prints errors and chooses exit codes.
+ */
+#ifndef CAIRN_CLI_H
+#define CAIRN_CLI_H
+
+#include "opt.h"
+#include "term.h"
+
+/* Exit codes; docs/cli.md documents them. */
+enum {
+	EXIT_OK = 0,		/* success */
+	EXIT_FAILED = 1,	/* a stage or a check failed */
+	EXIT_USAGE = 2,		/* usage or graph-file error */
+	EXIT_INTERNAL = 3,	/* store or internal error */
+};
+
+struct cli {
+	struct term term;
+	const char *argv0;
+};
+
+struct command {
+	const char *name;
+	const char *summary;		/* one line for 'cairn --help' */
+	const char *usage;		/* after "usage: cairn " */
+	const char *description;	/* paragraphs for 'cairn help NAME' */
+	const struct opt_spec *opts;	/* ends with a zero entry */
+	int (*run)(struct cli *cli, const struct command *cmd, int argc,
+		   char **argv);	/* argv[0] is the command name */
+};
+
+/* The whole program: parse global options, dispatch, return exit code. */
+int cli_main(int argc, char **argv);
+
+/*
+ * Next option of cmd (see opt_next).  Return its key, 0 when done, and on
+ * a bad option print the error and hint and return -1 (exit EXIT_USAGE);
+ * on -h/--help print the command's help and return -2 (exit EXIT_OK).
+ */
+int cli_opt(struct cli *cli, const struct command *cmd, struct opt_iter *it);
+/* Map cli_opt's negative results to an exit code. */
+int cli_opt_exit(int k);
+
+/* Print "cairn: error: <msg>" and the command's usage hint; EXIT_USAGE. */
+int cli_usage_error(struct cli *cli, const struct command *cmd,
+		    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Commands, in the order 'cairn --help' lists them. */
+extern const struct command cmd_toml_json;
+extern const struct command cmd_version;
+extern const struct command cmd_help;
+
+#endif

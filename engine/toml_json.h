@@ -1,0 +1,22 @@
+/*
+ * toml_json.h: a TOML document as JSON in the tagged form TOML conformance
+ * suites use (toml-test): each scalar {"type": T, "value": "text"}, tables
+ * as objects in document order, arrays as arrays.  Deterministic output,
+ * two-space indentation, one scalar per line.
+ */
+#ifndef CAIRN_TOML_JSON_H
+#define CAIRN_TOML_JSON_H
+
+struct buf;
+struct toml_value;
+
+/* Append v as tagged JSON (no trailing newline) to out. */
+void toml_json(struct buf *out, const struct toml_value *v);
+
+/* Append the shortest text that reads back as exactly x (Python repr). */
+void toml_json_float(struct buf *out, double x);
+
+/* Append s[0..n) as a JSON string literal, quotes included. */
+void json_string(struct buf *out, const char *s, size_t n);
+
+#endif

@@ -1,0 +1,35 @@
+/*
+ * util.h: allocation that cannot fail quietly, and small helpers every
+ * module uses.  Running out of memory is the one condition that aborts from
+ * library code: there is no sensible way to report it and carry on.
+ */
+#ifndef CAIRN_UTIL_H
+#define CAIRN_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Allocate or die with "cairn: fatal: out of memory".  Never return NULL. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+
+/* Grow *p (of *cap elements of size elem) so that it holds at least need. */
+void xgrow(void **p, size_t *cap, size_t need, size_t elem);
+
+/* Report an impossible state with its source location and abort. */
+#define BUG(...) bug_at(__FILE__, __LINE__, __VA_ARGS__)
+_Noreturn void bug_at(const char *file, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+#include "banned.h"
+
+#endif

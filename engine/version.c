@@ -1,0 +1,104 @@
+#include "buf.h"
+#include "cli.h"
+#include "device.h"
+#include "kernels.h"
+#include "util.h"
+#include "version.h"
+#include "version_git.h"
+
+#ifndef CAIRN_VERSION
+#define CAIRN_VERSION "0.0.0"
+#endif
+#ifndef CAIRN_BUILD
+#define CAIRN_BUILD "unknown build"
+#endif
+
+const char *cairn_version(void)
+{
+	return CAIRN_VERSION;
+}
+
+const char *cairn_commit(void)
+{
+	return CAIRN_GIT_COMMIT;
+}
+
+const char *cairn_build(void)
+{
+	return CAIRN_BUILD;
+}
+
+void version_describe(struct buf *out)
+{
+	const struct kernel_info *k;
+	struct device_info d;
+	size_t nk, i;
+	char why[128] = "";
+	int n;
+
+	buf_addf(out, "cairn %s (commit %s)\n", cairn_version(),
+		 cairn_commit());
+	buf_addf(out, "build: %s\n", cairn_build());
+	if (device_cuda_built())
+		buf_addf(out, "cuda: built in (CUDA %s, architectures %s)\n",
+			 device_cuda_version(), device_cuda_archs());
+	else
+		buf_adds(out, "cuda: not built in\n");
+	n = device_count(why, sizeof(why));
+	if (n == 0) {
+		buf_addf(out, "devices: cpu only (%s)\n", why);
+	} else {
+		buf_addf(out, "devices: %d cuda device%s\n", n,
+			 n == 1 ? "" : "s");
+		for (i = 0; i < (size_t)n; i++) {
+			if (device_describe((int)i, &d) < 0)
+				continue;
+			buf_addf(out,
+				 "  cuda:%d %s (sm_%d%d, %.1f GiB, %d SMs)\n",
+				 d.index, d.name, d.cc_major, d.cc_minor,
+				 (double)d.memory / (1024.0 * 1024 * 1024),
+				 d.multiprocessors);
+		}
+	}
+	k = kernels_list(&nk);
+	buf_adds(out, "kernels:");
+	for (i = 0; i < nk; i++)
+		buf_addf(out, " %s(cpu%s)", k[i].name,
+			 k[i].has_cuda && n > 0 ? ",cuda" : "");
+	buf_addc(out, '\n');
+}
+
+static int run(struct cli *cli, const struct command *cmd, int argc,
+	       char **argv)
+{
+	struct opt_iter it;
+	struct buf b = BUF_INIT;
+	int k;
+
+	opt_init(&it, argc, argv, 1, 0);
+	while ((k = cli_opt(cli, cmd, &it)) > 0)
+		;
+	if (k == 0 && it.noperands) {
+		cli_usage_error(cli, cmd, "too many arguments");
+		k = -1;
+	}
+	opt_release(&it);
+	if (k < 0)
+		return cli_opt_exit(k);
+	version_describe(&b);
+	fwrite(b.data, 1, b.len, stdout);
+	buf_release(&b);
+	return EXIT_OK;
+}
+
+const struct command cmd_version = {
+	.name = "version",
+	.summary = "show the version, build features and devices",
+	.usage = "version",
+	.description = "Show cairn's version and source commit, how it was "
+		       "built, whether CUDA support\nis built in, the "
+		       "devices it can use now, and its compute kernels "
+		       "(with the\ndevices each can run on).  Same as "
+		       "'cairn --version'.",
+	.run = run,
+};

@@ -1,0 +1,26 @@
+/*
+ * cuda.h: the C face of the .cu files, compiled only when CUDA is built
+ * in (CAIRN_HAVE_CUDA).  Everything here returns 0 or -1 with a message in
+ * why, and never aborts: a missing driver is an ordinary answer.
+ */
+#ifndef CAIRN_CUDA_H
+#define CAIRN_CUDA_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct device_info;
+
+int cuda_device_count(char *why, size_t whylen);
+int cuda_device_describe(int i, struct device_info *out);
+int cuda_axpy(size_t n, double a, const double *x, double *y, char *why,
+	      size_t whylen);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

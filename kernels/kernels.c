@@ -1,0 +1,18 @@
+#include "device.h"
+#include "kernels.h"
+
+#ifdef CAIRN_HAVE_CUDA
+#define CUDA 1
+#else
+#define CUDA 0
+#endif
+
+static const struct kernel_info kernels[] = {
+	{ "axpy", "y = a*x + y (toolchain check)", CUDA },
+};
+
+const struct kernel_info *kernels_list(size_t *n)
+{
+	*n = sizeof(kernels) / sizeof(kernels[0]);
+	return kernels;
+}
