@@ -59,11 +59,11 @@ static void main_help(struct buf *out)
 
 static void command_help(struct buf *out, const struct command *cmd)
 {
-	buf_addf(out, "usage: cairn %s\n\n%s\n", cmd->usage, cmd->description);
-	if (cmd->opts) {
-		buf_adds(out, "\nOptions:\n");
-		opt_help(out, cmd->opts);
-	}
+	static const struct opt_spec none[] = { { 0 } };
+
+	buf_addf(out, "usage: cairn %s\n\n%s\n\nOptions:\n", cmd->usage,
+		 cmd->description);
+	opt_help(out, cmd->opts ? cmd->opts : none);
 }
 
 static void print(struct buf *b)

@@ -26,6 +26,7 @@ struct keypart {
 	const char *key;	/* unescaped, in the arena */
 	size_t len;
 	const char *at;		/* where it is written */
+	int line, col;		/* the same, located */
 };
 
 struct keypath {
@@ -215,6 +216,7 @@ static int key(struct parser *p, struct keypath *path)
 		      sizeof(*path->parts));
 		k = &path->parts[path->len++];
 		k->at = s;
+		toml_locate(p, s, &k->line, &k->col);
 		if (s < p->end && (*s == '"' || *s == '\'')) {
 			if (toml_parse_quoted_key(p, &k->key, &k->len) < 0)
 				return -1;
@@ -223,8 +225,13 @@ static int key(struct parser *p, struct keypath *path)
 				s++;
 			if (s == p->p)
 				return toml_perr(p, s,
-						 "expected a key, found %s",
-						 toml_describe(p, s, what));
+						 "expected a key, found %s%s",
+						 toml_describe(p, s, what),
+						 s < p->end &&
+						 (unsigned char)*s >= 0x80
+						 ? " (keys other than A-Z a-z "
+						   "0-9 _ - must be quoted)"
+						 : "");
 			k->key = arena_strndup(p->arena, p->p,
 					       (size_t)(s - p->p));
 			k->len = (size_t)(s - p->p);
@@ -307,12 +314,15 @@ static int keyval(struct parser *p, struct toml_value *t,
 		}
 		v = kv->value;
 		if (v->type != TOML_TABLE) {
+			struct buf whole = BUF_INIT;
+
 			toml_perr(p, k->at,
 				  "cannot use dotted key '%s': '%s' is %s "
 				  "(defined at line %d), not a table",
-				  keystr(&b, path->parts, n),
+				  keystr(&whole, path->parts, n),
 				  keystr(&b, path->parts, i + 1), an(v->type),
 				  kv->line);
+			buf_release(&whole);
 			goto out;
 		}
 		if (v->flags & TOML_INLINE) {
@@ -344,7 +354,8 @@ static int keyval(struct parser *p, struct toml_value *t,
 	if (!v)
 		goto out;
 	kv = toml_insert(p, t, last.key, last.len, v);
-	toml_locate(p, last.at, &kv->line, &kv->col);
+	kv->line = last.line;
+	kv->col = last.col;
 	rc = 0;
 out:
 	buf_release(&b);
@@ -520,10 +531,13 @@ static struct toml_value *header(struct parser *p, struct keypath *path)
 		goto fail;
 	if (p->p >= p->end || *p->p != ']' ||
 	    (aot && (p->p + 1 >= p->end || p->p[1] != ']'))) {
-		toml_perr(p, p->p, "expected '%s' to close the %s, found %s",
+		const char *at = aot && p->p < p->end && *p->p == ']'
+					 ? p->p + 1 : p->p;
+
+		toml_perr(p, at, "expected '%s' to close the %s, found %s",
 			  aot ? "]]" : "]",
 			  aot ? "array-of-tables header" : "table header",
-			  toml_describe(p, p->p, what));
+			  toml_describe(p, at, what));
 		goto fail;
 	}
 	p->p += aot ? 2 : 1;
@@ -678,8 +692,12 @@ static int document(struct parser *p)
 			after = "the value";
 		} else {
 			toml_perr(p, p->p,
-				  "expected a key or a [table] header, found %s",
-				  toml_describe(p, p->p, what));
+				  "expected a key or a [table] header, found %s%s",
+				  toml_describe(p, p->p, what),
+				  (unsigned char)*p->p >= 0x80
+					  ? " (keys other than A-Z a-z 0-9 _ - "
+					    "must be quoted)"
+					  : "");
 			goto out;
 		}
 		skip_ws(p);
