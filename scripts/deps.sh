@@ -1,0 +1,29 @@
+#!/bin/bash
+# Install what cairn needs to build and test on Debian 12, and nothing when
+# it is all there already (so it is fast and safe to run every time).
+set -euo pipefail
+
+pkgs=(
+	cmake ninja-build pkg-config gcc g++ libc6-dev make git
+	clang libclang-rt-14-dev	# sanitizer build and libFuzzer
+	liblmdb-dev libhdf5-dev libssl-dev libzstd-dev
+	bsdutils			# script(1), for the terminal tests
+)
+
+missing=()
+for p in "${pkgs[@]}"; do
+	case $p in \#*) continue ;; esac
+	status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+	[ "$status" = installed ] || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "cairn: missing packages: ${missing[*]}" >&2
+	echo "hint: run as root, or: sudo apt-get install ${missing[*]}" >&2
+	exit 1
+fi
+echo "cairn: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
