@@ -119,6 +119,26 @@ int cli_opt_exit(int k)
 	return k == -2 ? EXIT_OK : EXIT_USAGE;
 }
 
+int cli_operands(struct cli *cli, const struct command *cmd, int argc,
+		 char **argv, int max, struct opt_iter *it, int *rc)
+{
+	int k;
+
+	opt_init(it, argc, argv, 1, 0);
+	while ((k = cli_opt(cli, cmd, it)) > 0)
+		;
+	if (k == 0 && it->noperands > max) {
+		cli_usage_error(cli, cmd, "too many arguments");
+		k = -1;
+	}
+	if (k < 0) {
+		opt_release(it);
+		*rc = cli_opt_exit(k);
+		return -1;
+	}
+	return 0;
+}
+
 static int unknown_command(struct cli *cli, const char *name)
 {
 	const char *names[32], *pick;
@@ -142,18 +162,11 @@ static int help_run(struct cli *cli, const struct command *cmd, int argc,
 	struct opt_iter it;
 	struct buf b = BUF_INIT;
 	const struct command *c;
-	int k, rc = EXIT_OK;
+	int rc = EXIT_OK;
 
-	opt_init(&it, argc, argv, 1, 0);
-	while ((k = cli_opt(cli, cmd, &it)) > 0)
-		;
-	if (k < 0) {
-		opt_release(&it);
-		return cli_opt_exit(k);
-	}
-	if (it.noperands > 1) {
-		rc = cli_usage_error(cli, cmd, "too many arguments");
-	} else if (it.noperands == 0) {
+	if (cli_operands(cli, cmd, argc, argv, 1, &it, &rc) < 0)
+		return rc;
+	if (it.noperands == 0) {
 		main_help(&b);
 		print(&b);
 	} else if ((c = find_command(it.operands[0]))) {

@@ -44,6 +44,15 @@ int cli_opt(struct cli *cli, const struct command *cmd, struct opt_iter *it);
 /* Map cli_opt's negative results to an exit code. */
 int cli_opt_exit(int k);
 
+/*
+ * For a command with no options of its own: parse argv[1..] (only -h and
+ * --help), allowing at most max operands, left in it->operands.  Return 0
+ * to go on (opt_release(it) when done), or -1 with the exit code in *rc
+ * after printing the help or a usage error (it is released then).
+ */
+int cli_operands(struct cli *cli, const struct command *cmd, int argc,
+		 char **argv, int max, struct opt_iter *it, int *rc);
+
 /* Print "cairn: error: <msg>" and the command's usage hint; EXIT_USAGE. */
 int cli_usage_error(struct cli *cli, const struct command *cmd,
 		    const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -19,19 +19,10 @@ static int run(struct cli *cli, const struct command *cmd, int argc,
 	struct buf out = BUF_INIT;
 	struct err err;
 	const char *path;
-	int k, rc;
+	int rc;
 
-	opt_init(&it, argc, argv, 1, 0);
-	while ((k = cli_opt(cli, cmd, &it)) > 0)
-		;
-	if (k < 0) {
-		opt_release(&it);
-		return cli_opt_exit(k);
-	}
-	if (it.noperands > 1) {
-		opt_release(&it);
-		return cli_usage_error(cli, cmd, "too many arguments");
-	}
+	if (cli_operands(cli, cmd, argc, argv, 1, &it, &rc) < 0)
+		return rc;
 	path = it.noperands ? it.operands[0] : "-";
 	opt_release(&it);
 

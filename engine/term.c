@@ -44,16 +44,22 @@ const char *term_yellow(int on) { return on ? "\033[1;33m" : ""; }
 const char *term_green(int on) { return on ? "\033[32m" : ""; }
 const char *term_reset(int on) { return on ? "\033[0m" : ""; }
 
+static void say(const struct term *t, const char *prefix, const char *label,
+		const char *paint, const char *fmt, va_list ap)
+{
+	fflush(stdout);
+	fprintf(stderr, "%s%s%s%s ", prefix, paint, label,
+		term_reset(t->color_err));
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 void term_error(const struct term *t, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	fflush(stdout);
-	fprintf(stderr, "cairn: %serror:%s ", term_red(t->color_err),
-		term_reset(t->color_err));
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	say(t, "cairn: ", "error:", term_red(t->color_err), fmt, ap);
 	va_end(ap);
 }
 
@@ -64,11 +70,7 @@ void term_warning(const struct term *t, const char *fmt, ...)
 	if (t->quiet)
 		return;
 	va_start(ap, fmt);
-	fflush(stdout);
-	fprintf(stderr, "cairn: %swarning:%s ", term_yellow(t->color_err),
-		term_reset(t->color_err));
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	say(t, "cairn: ", "warning:", term_yellow(t->color_err), fmt, ap);
 	va_end(ap);
 }
 
@@ -77,10 +79,6 @@ void term_hint(const struct term *t, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	fflush(stdout);
-	fprintf(stderr, "%shint:%s ", term_bold(t->color_err),
-		term_reset(t->color_err));
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	say(t, "", "hint:", term_bold(t->color_err), fmt, ap);
 	va_end(ap);
 }

@@ -73,18 +73,11 @@ static int run(struct cli *cli, const struct command *cmd, int argc,
 {
 	struct opt_iter it;
 	struct buf b = BUF_INIT;
-	int k;
+	int rc;
 
-	opt_init(&it, argc, argv, 1, 0);
-	while ((k = cli_opt(cli, cmd, &it)) > 0)
-		;
-	if (k == 0 && it.noperands) {
-		cli_usage_error(cli, cmd, "too many arguments");
-		k = -1;
-	}
+	if (cli_operands(cli, cmd, argc, argv, 0, &it, &rc) < 0)
+		return rc;
 	opt_release(&it);
-	if (k < 0)
-		return cli_opt_exit(k);
 	version_describe(&b);
 	fwrite(b.data, 1, b.len, stdout);
 	buf_release(&b);

@@ -6,11 +6,7 @@ cd "$(dirname "$0")/.."
 bash scripts/deps.sh
 
 build=build/release
-if [ ! -f "$build/CMakeCache.txt" ]; then
-	cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-		-DCAIRN_TESTS=OFF >/dev/null
-fi
-cmake --build "$build"
+bash scripts/build.sh "$build" -DCMAKE_BUILD_TYPE=Release -DCAIRN_TESTS=OFF
 
 step() {
 	echo "+ cairn $*"

@@ -7,11 +7,8 @@ cd "$(dirname "$0")/.."
 bash scripts/deps.sh
 
 build=build/asan
-if [ ! -f "$build/CMakeCache.txt" ]; then
-	cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-		-DCMAKE_C_COMPILER=clang -DCAIRN_SANITIZE=ON >/dev/null
-fi
-cmake --build "$build"
+bash scripts/build.sh "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	-DCMAKE_C_COMPILER=clang -DCAIRN_SANITIZE=ON
 
 export ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1:protect_shadow_gap=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
