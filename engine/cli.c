@@ -9,18 +9,26 @@
 #include "util.h"
 
 static const struct command *const commands[] = {
+	&cmd_store,
+	&cmd_cat,
+	&cmd_export,
+	&cmd_show,
+	&cmd_fsck,
+	&cmd_gc,
 	&cmd_toml_json,
 	&cmd_version,
 	&cmd_help,
 	NULL,
 };
 
-enum { OPT_COLOR = 256, OPT_VERSION };
+enum { OPT_COLOR = 256, OPT_VERSION, OPT_STORE };
 
 static const struct opt_spec global_opts[] = {
 	{ NULL, 'C', 1, "DIR", "run as if cairn was started in DIR" },
 	{ "color", OPT_COLOR, 1, "WHEN",
 	  "colour the output: auto (default), always, never" },
+	{ "store", OPT_STORE, 1, "DIR",
+	  "the store to use (default: $CAIRN_STORE, else .cairn/store)" },
 	{ "quiet", 'q', 0, NULL, "print only errors" },
 	{ "verbose", 'v', 0, NULL, "print more detail" },
 	{ "version", OPT_VERSION, 0, NULL,
@@ -200,6 +208,7 @@ int cli_main(int argc, char **argv)
 	int k, mode = COLOR_AUTO, quiet = 0, verbose = 0, version = 0;
 
 	term_init(&cli.term, COLOR_AUTO);
+	cli.store = NULL;
 	cli.argv0 = argc > 0 ? argv[0] : "cairn";
 	opt_init(&it, argc, argv, 1, 1);
 	while ((k = opt_next(&it, global_opts, &err)) > 0) {
@@ -227,6 +236,9 @@ int cli_main(int argc, char **argv)
 			break;
 		case OPT_VERSION:
 			version = 1;
+			break;
+		case OPT_STORE:
+			cli.store = it.arg;
 			break;
 		case OPT_HELP:
 			opt_release(&it);

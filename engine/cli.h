@@ -20,6 +20,7 @@ enum {
 struct cli {
 	struct term term;
 	const char *argv0;
+	const char *store;	/* --store DIR, or NULL */
 };
 
 struct command {
@@ -57,7 +58,27 @@ int cli_operands(struct cli *cli, const struct command *cmd, int argc,
 int cli_usage_error(struct cli *cli, const struct command *cmd,
 		    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+struct err;
+struct store;
+
+/* The store's directory: --store, else $CAIRN_STORE, else .cairn/store. */
+const char *cli_store_path(const struct cli *cli);
+/*
+ * Open the store (flags: enum store_open_flags).  Return 0, or print the
+ * error and return the exit code.
+ */
+int cli_store_open(struct cli *cli, unsigned flags, struct store **out);
+/* Print a store error and return its exit code (2 for a bad or unknown
+ * id, 3 for everything else). */
+int cli_store_fail(struct cli *cli, int rc, const struct err *err);
+
 /* Commands, in the order 'cairn --help' lists them. */
+extern const struct command cmd_store;
+extern const struct command cmd_cat;
+extern const struct command cmd_export;
+extern const struct command cmd_show;
+extern const struct command cmd_fsck;
+extern const struct command cmd_gc;
 extern const struct command cmd_toml_json;
 extern const struct command cmd_version;
 extern const struct command cmd_help;

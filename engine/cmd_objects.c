@@ -1,0 +1,481 @@
+/*
+ * Commands on objects by id: cat, export, show; and the store's
+ * maintenance: fsck, gc.
+ */
+#include <errno.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "cli.h"
+#include "err.h"
+#include "store.h"
+#include "toml_json.h"
+#include "units.h"
+#include "util.h"
+
+enum { OPT_JSON = 256, OPT_EXEC, OPT_REPAIR, OPT_DRY_RUN, OPT_MAX_SIZE };
+
+/* Open the store read-only and resolve prefix; 0 or an exit code. */
+static int open_id(struct cli *cli, const char *prefix, struct store **s,
+		   struct digest *id)
+{
+	struct err err;
+	int rc;
+
+	if ((rc = cli_store_open(cli, 0, s)))
+		return rc;
+	if ((rc = store_resolve(*s, prefix, id, &err))) {
+		store_close(*s);
+		*s = NULL;
+		return cli_store_fail(cli, rc, &err);
+	}
+	return 0;
+}
+
+/* ---- cat ---- */
+
+static int print_entry(const struct store_tree_entry *e, void *ctx)
+{
+	struct buf *out = ctx;
+	char hex[DIGEST_HEX + 1];
+
+	if (e->kind == 'f' || e->kind == 'x') {
+		digest_hex(&e->id, hex);
+		buf_addf(out, "%s %s %12llu %s\n",
+			 e->kind == 'x' ? "exec" : "file", hex,
+			 (unsigned long long)e->size, e->path);
+	} else if (e->kind == 'l') {
+		buf_addf(out, "link %64s %12llu %s -> %s\n", "",
+			 (unsigned long long)e->size, e->path, e->target);
+	} else {
+		buf_addf(out, "dir  %64s %12s %s/\n", "", "", e->path);
+	}
+	return 0;
+}
+
+static int cat_run(struct cli *cli, const struct command *cmd, int argc,
+		   char **argv)
+{
+	struct opt_iter it;
+	struct store *s = NULL;
+	struct store_object o;
+	struct buf out = BUF_INIT;
+	struct digest id;
+	struct err err;
+	int rc, src;
+
+	if (cli_operands(cli, cmd, argc, argv, 1, &it, &rc) < 0)
+		return rc;
+	if (it.noperands != 1) {
+		opt_release(&it);
+		return cli_usage_error(cli, cmd, "give one id");
+	}
+	rc = open_id(cli, it.operands[0], &s, &id);
+	opt_release(&it);
+	if (rc)
+		return rc;
+	src = store_lookup(s, &id, &o);
+	if (!src && o.kind == STORE_TREE) {
+		src = store_tree_walk(s, &id, print_entry, &out, &err);
+		if (!src)
+			fwrite(out.data, 1, out.len, stdout);
+	} else if (!src) {
+		fflush(stdout);
+		src = store_cat(s, &id, STDOUT_FILENO, &err);
+	} else {
+		err_set(&err, "cannot read object: %s", store_strerror(src));
+	}
+	buf_release(&out);
+	store_close(s);
+	return src ? cli_store_fail(cli, src, &err) : EXIT_OK;
+}
+
+const struct command cmd_cat = {
+	.name = "cat",
+	.summary = "print a blob's bytes (or a tree's entries)",
+	.usage = "cat ID",
+	.description = "Write the bytes of blob ID to standard output, checking "
+		       "their digest as they go\n(a damaged blob ends with an "
+		       "error and exit 3). For a tree, list its\nentries: kind, "
+		       "blob id, size, path. ID may be a unique prefix of 6 or "
+		       "more\nhex digits.",
+	.run = cat_run,
+};
+
+/* ---- export ---- */
+
+static const struct opt_spec export_opts[] = {
+	{ "exec", OPT_EXEC, 0, NULL, "make an exported blob executable" },
+	{ 0 },
+};
+
+static int export_run(struct cli *cli, const struct command *cmd, int argc,
+		      char **argv)
+{
+	struct opt_iter it;
+	struct store *s = NULL;
+	struct digest id;
+	struct err err;
+	int k, exec = 0, rc, src;
+
+	opt_init(&it, argc, argv, 1, 0);
+	while ((k = cli_opt(cli, cmd, &it)) > 0)
+		exec = 1;
+	if (k < 0) {
+		opt_release(&it);
+		return cli_opt_exit(k);
+	}
+	if (it.noperands != 2) {
+		opt_release(&it);
+		return cli_usage_error(cli, cmd, "give an id and a path");
+	}
+	if (!(rc = open_id(cli, it.operands[0], &s, &id))) {
+		src = store_materialize(s, &id, it.operands[1], exec, &err);
+		rc = src ? cli_store_fail(cli, src, &err) : EXIT_OK;
+		if (src > 0)
+			rc = EXIT_USAGE;	/* the path: a user's error */
+	}
+	store_close(s);
+	opt_release(&it);
+	return rc;
+}
+
+const struct command cmd_export = {
+	.name = "export",
+	.summary = "write a blob or tree from the store to a path",
+	.usage = "export [--exec] ID PATH",
+	.description = "Create PATH from blob or tree ID. It is written under "
+		       "a temporary name\nbeside PATH, verified against its "
+		       "digest, and renamed into place, so PATH\nnever holds a "
+		       "partial file; an existing PATH is replaced only once "
+		       "the new\ncontent is whole. Trees keep their files' "
+		       "executable bits and their symlinks.",
+	.opts = export_opts,
+	.run = export_run,
+};
+
+/* ---- show ---- */
+
+static const struct opt_spec show_opts[] = {
+	{ "json", OPT_JSON, 0, NULL, "print as JSON" },
+	{ 0 },
+};
+
+static int show_run(struct cli *cli, const struct command *cmd, int argc,
+		    char **argv)
+{
+	struct opt_iter it;
+	struct store *s = NULL;
+	struct store_object o;
+	struct buf out = BUF_INIT;
+	struct digest id;
+	struct err err;
+	char hex[DIGEST_HEX + 1], a[32], b[32];
+	int k, json = 0, rc, src;
+
+	opt_init(&it, argc, argv, 1, 0);
+	while ((k = cli_opt(cli, cmd, &it)) > 0)
+		json = 1;
+	if (k < 0) {
+		opt_release(&it);
+		return cli_opt_exit(k);
+	}
+	if (it.noperands != 1) {
+		opt_release(&it);
+		return cli_usage_error(cli, cmd, "give one id");
+	}
+	rc = open_id(cli, it.operands[0], &s, &id);
+	opt_release(&it);
+	if (rc)
+		return rc;
+	if ((src = store_lookup(s, &id, &o))) {
+		err_set(&err, "cannot read object: %s", store_strerror(src));
+		store_close(s);
+		return cli_store_fail(cli, src, &err);
+	}
+	digest_hex(&id, hex);
+	if (json) {
+		buf_addf(&out,
+			 "{\"id\": \"%s\", \"kind\": \"%s\", \"size\": %llu, "
+			 "\"stored\": %llu",
+			 hex, o.kind == STORE_BLOB ? "blob" : "tree",
+			 (unsigned long long)o.size,
+			 (unsigned long long)o.stored);
+		if (o.kind == STORE_BLOB)
+			buf_addf(&out, ", \"chunks\": %u, \"inline\": %s}\n",
+				 o.chunks, o.chunks ? "false" : "true");
+		else
+			buf_addf(&out, ", \"entries\": %u}\n", o.entries);
+	} else if (o.kind == STORE_BLOB) {
+		buf_addf(&out, "blob %s\nsize: %llu bytes (%s)\n", hex,
+			 (unsigned long long)o.size, format_size(o.size, a));
+		if (o.chunks)
+			buf_addf(&out, "stored: %u chunks, %s\n", o.chunks,
+				 format_size(o.stored, b));
+		else
+			buf_addf(&out, "stored: inline, %s\n",
+				 format_size(o.stored, b));
+	} else {
+		buf_addf(&out, "tree %s\nentries: %u\nsize: %llu bytes (%s) "
+			       "in files\n",
+			 hex, o.entries, (unsigned long long)o.size,
+			 format_size(o.size, a));
+		src = store_tree_walk(s, &id, print_entry, &out, &err);
+	}
+	store_close(s);
+	if (src) {
+		buf_release(&out);
+		return cli_store_fail(cli, src, &err);
+	}
+	fwrite(out.data, 1, out.len, stdout);
+	buf_release(&out);
+	return EXIT_OK;
+}
+
+const struct command cmd_show = {
+	.name = "show",
+	.summary = "what an id is: kind, size, storage",
+	.usage = "show [--json] ID",
+	.description = "Describe blob or tree ID: its size, how it is stored "
+		       "(inline or in chunks),\nand for a tree its entries. "
+		       "ID may be a unique prefix of 6 or more hex\ndigits; "
+		       "an ambiguous prefix lists the candidates.",
+	.opts = show_opts,
+	.run = show_run,
+};
+
+/* ---- fsck ---- */
+
+static const struct opt_spec fsck_opts[] = {
+	{ "repair", OPT_REPAIR, 0, NULL,
+	  "remove what is provably broken, and say what" },
+	{ "json", OPT_JSON, 0, NULL, "print as JSON" },
+	{ 0 },
+};
+
+struct report {
+	struct buf *out;
+	int json, n;
+	const char *verb;
+};
+
+static void on_finding(const struct store_finding *f, void *ctx)
+{
+	struct report *r = ctx;
+
+	if (r->json) {
+		buf_adds(r->out, r->n++ ? ",\n    " : "\n    ");
+		buf_addf(r->out, "{\"db\": \"%s\", \"key\": ", f->db);
+		json_string(r->out, f->key, strlen(f->key));
+		if (f->problem) {
+			buf_adds(r->out, ", \"problem\": ");
+			json_string(r->out, f->problem, strlen(f->problem));
+			buf_addf(r->out, ", \"repaired\": %s}",
+				 f->repaired ? "true" : "false");
+		} else {
+			buf_addf(r->out, ", \"bytes\": %llu}",
+				 (unsigned long long)f->bytes);
+		}
+		return;
+	}
+	if (f->problem) {
+		buf_addf(r->out, "%s: %s %s: %s\n",
+			 f->repaired ? "removed" : "damaged", f->db, f->key,
+			 f->problem);
+	} else {
+		/* "chunks" -> "chunk": one object per line */
+		buf_addf(r->out, "%s %.*s %s (%llu bytes)\n", r->verb,
+			 (int)strlen(f->db) - 1, f->db, f->key,
+			 (unsigned long long)f->bytes);
+	}
+}
+
+static int fsck_run(struct cli *cli, const struct command *cmd, int argc,
+		    char **argv)
+{
+	struct opt_iter it;
+	struct store *s;
+	struct store_fsck_result res;
+	struct buf out = BUF_INIT;
+	struct report r = { &out, 0, 0, NULL };
+	struct err err;
+	int k, repair = 0, rc, src;
+
+	opt_init(&it, argc, argv, 1, 0);
+	while ((k = cli_opt(cli, cmd, &it)) > 0) {
+		if (k == OPT_REPAIR)
+			repair = 1;
+		else
+			r.json = 1;
+	}
+	if (k == 0 && it.noperands) {
+		cli_usage_error(cli, cmd, "too many arguments");
+		k = -1;
+	}
+	opt_release(&it);
+	if (k < 0)
+		return cli_opt_exit(k);
+	if ((rc = cli_store_open(cli, repair ? 0 : STORE_RDONLY, &s)))
+		return rc;
+	if (r.json)
+		buf_adds(&out, "{\"problems\": [");
+	src = store_fsck(s, repair, on_finding, &r, &res, &err);
+	store_close(s);
+	if (src) {
+		buf_release(&out);
+		return cli_store_fail(cli, src, &err);
+	}
+	if (r.json)
+		buf_addf(&out,
+			 "%s], \"checked\": %llu, \"damaged\": %llu, "
+			 "\"repaired\": %llu, \"unreferenced_chunks\": %llu}\n",
+			 r.n ? "\n  " : "", (unsigned long long)res.checked,
+			 (unsigned long long)res.damaged,
+			 (unsigned long long)res.repaired,
+			 (unsigned long long)res.unreferenced_chunks);
+	else
+		buf_addf(&out,
+			 "checked %llu records: %llu damaged%s%s; %llu "
+			 "unreferenced chunks%s\n",
+			 (unsigned long long)res.checked,
+			 (unsigned long long)res.damaged,
+			 repair ? ", removed " : "",
+			 repair ? (res.repaired ? "them" : "nothing") : "",
+			 (unsigned long long)res.unreferenced_chunks,
+			 res.unreferenced_chunks ? " ('cairn gc' removes them)"
+						 : "");
+	fwrite(out.data, 1, out.len, stdout);
+	buf_release(&out);
+	if (res.damaged && !repair) {
+		term_error(&cli->term, "store '%s' is damaged",
+			   cli_store_path(cli));
+		term_hint(&cli->term, "'cairn fsck --repair' removes the "
+				      "damaged records");
+		return EXIT_FAILED;
+	}
+	return EXIT_OK;
+}
+
+const struct command cmd_fsck = {
+	.name = "fsck",
+	.summary = "check the store: re-hash everything, check every reference",
+	.usage = "fsck [--repair] [--json]",
+	.description =
+		"Re-hash every chunk, inline blob and tree; check that every "
+		"blob's chunks\nexist and add up to it (and re-hash its "
+		"bytes); check every tree entry and\nroot. Each problem is "
+		"printed as 'damaged: DB KEY: PROBLEM'. Exit 1 when\nanything "
+		"is damaged. With --repair, remove what is provably broken (a "
+		"damaged\nrecord, or one that needs a damaged or missing one) "
+		"and say what was removed.\nUnreferenced chunks (left by an "
+		"interrupted ingest) are not damage: gc\nremoves them.",
+	.opts = fsck_opts,
+	.run = fsck_run,
+};
+
+/* ---- gc ---- */
+
+static const struct opt_spec gc_opts[] = {
+	{ "dry-run", OPT_DRY_RUN, 0, NULL,
+	  "list what would be removed, remove nothing" },
+	{ "max-size", OPT_MAX_SIZE, 1, "SIZE",
+	  "say whether the store fits in SIZE (e.g. 10G) afterwards" },
+	{ "json", OPT_JSON, 0, NULL, "print as JSON" },
+	{ 0 },
+};
+
+static int gc_run(struct cli *cli, const struct command *cmd, int argc,
+		  char **argv)
+{
+	struct opt_iter it;
+	struct store *s;
+	struct store_gc_result res;
+	struct buf out = BUF_INIT;
+	struct report r = { &out, 0, 0, NULL };
+	struct err err;
+	uint64_t max = 0;
+	char a[32], b[32], c[32];
+	int k, dry = 0, rc, src;
+
+	opt_init(&it, argc, argv, 1, 0);
+	while ((k = cli_opt(cli, cmd, &it)) > 0) {
+		if (k == OPT_DRY_RUN) {
+			dry = 1;
+		} else if (k == OPT_JSON) {
+			r.json = 1;
+		} else if (parse_size(it.arg, &max) < 0) {
+			term_error(&cli->term, "invalid size '%s' for "
+					       "'--max-size'",
+				   it.arg);
+			term_hint(&cli->term, "use bytes or a suffix: 500M, "
+					      "10G, 1.5T");
+			opt_release(&it);
+			return EXIT_USAGE;
+		}
+	}
+	if (k == 0 && it.noperands) {
+		cli_usage_error(cli, cmd, "too many arguments");
+		k = -1;
+	}
+	opt_release(&it);
+	if (k < 0)
+		return cli_opt_exit(k);
+	if ((rc = cli_store_open(cli, dry ? STORE_RDONLY : 0, &s)))
+		return rc;
+	r.verb = dry ? "would remove" : "removed";
+	if (r.json)
+		buf_adds(&out, "{\"removed\": [");
+	src = store_gc(s, dry, max, dry || cli->term.verbose || r.json
+					    ? on_finding
+					    : NULL,
+		       &r, &res, &err);
+	store_close(s);
+	if (src) {
+		buf_release(&out);
+		return cli_store_fail(cli, src, &err);
+	}
+	if (r.json)
+		buf_addf(&out,
+			 "%s], \"dry_run\": %s, \"blobs\": %llu, \"trees\": "
+			 "%llu, \"chunks\": %llu, \"bytes\": %llu, "
+			 "\"kept_bytes\": %llu}\n",
+			 r.n ? "\n  " : "", dry ? "true" : "false",
+			 (unsigned long long)res.blobs,
+			 (unsigned long long)res.trees,
+			 (unsigned long long)res.chunks,
+			 (unsigned long long)res.bytes,
+			 (unsigned long long)res.kept_bytes);
+	else
+		buf_addf(&out,
+			 "%s %llu blobs, %llu trees, %llu chunks (%s); %s "
+			 "kept\n",
+			 dry ? "would remove" : "removed",
+			 (unsigned long long)res.blobs,
+			 (unsigned long long)res.trees,
+			 (unsigned long long)res.chunks,
+			 format_size(res.bytes, a),
+			 format_size(res.kept_bytes, b));
+	fwrite(out.data, 1, out.len, stdout);
+	buf_release(&out);
+	if (max && res.kept_bytes > max)
+		term_warning(&cli->term,
+			     "the store still holds %s, above --max-size %s: "
+			     "everything left is rooted",
+			     format_size(res.kept_bytes, a),
+			     format_size(max, c));
+	return EXIT_OK;
+}
+
+const struct command cmd_gc = {
+	.name = "gc",
+	.summary = "remove what no root keeps",
+	.usage = "gc [--dry-run] [--max-size SIZE] [--json]",
+	.description =
+		"Keep everything reachable from the store's roots (a tree "
+		"keeps its blobs, a\nblob its chunks) and remove the rest, "
+		"including chunks left by interrupted\ningests. --dry-run "
+		"lists each object that would go and its bytes; -v lists\n"
+		"them on a real run too.",
+	.opts = gc_opts,
+	.run = gc_run,
+};

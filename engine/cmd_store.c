@@ -1,0 +1,560 @@
+/*
+ * cairn store add|stat|config|roots|unroot, and how every command finds
+ * and opens the store.
+ */
+#include <errno.h>
+#include <sys/stat.h>
+
+#include "buf.h"
+#include "cli.h"
+#include "err.h"
+#include "store.h"
+#include "suggest.h"
+#include "toml_json.h"
+#include "units.h"
+#include "util.h"
+
+const char *cli_store_path(const struct cli *cli)
+{
+	const char *env = getenv("CAIRN_STORE");
+
+	if (cli->store)
+		return cli->store;
+	if (env && *env)
+		return env;
+	return ".cairn/store";
+}
+
+int cli_store_fail(struct cli *cli, int rc, const struct err *err)
+{
+	term_error(&cli->term, "%s", err->msg);
+	if (rc == STORE_CORRUPT)
+		term_hint(&cli->term, "run 'cairn fsck' to see what is damaged");
+	return rc == STORE_NOTFOUND || rc == STORE_AMBIGUOUS ||
+			       rc == STORE_BADARG
+		       ? EXIT_USAGE
+		       : EXIT_INTERNAL;
+}
+
+int cli_store_open(struct cli *cli, unsigned flags, struct store **out)
+{
+	struct err err;
+	int rc = store_open(cli_store_path(cli), flags, out, &err);
+
+	if (!rc)
+		return 0;
+	term_error(&cli->term, "%s", err.msg);
+	if (rc == STORE_NOTFOUND)
+		term_hint(&cli->term, "'cairn store add' creates one; "
+				      "--store or CAIRN_STORE chooses another");
+	return rc == STORE_NOTFOUND ? EXIT_USAGE : EXIT_INTERNAL;
+}
+
+/* ---- store add ---- */
+
+enum { OPT_ROOT = 256, OPT_JSON };
+
+static const struct opt_spec add_opts[] = {
+	{ "root", OPT_ROOT, 1, "NAME",
+	  "keep what is added from gc, under the root NAME" },
+	{ "json", OPT_JSON, 0, NULL, "print the ids as JSON" },
+	{ 0 },
+};
+
+static int add(struct cli *cli, int argc, char **argv)
+{
+	static const struct command me = {
+		"store add", "", "store add [--root NAME] [--json] PATH...",
+		"", add_opts, NULL
+	};
+	struct opt_iter it;
+	struct store *s = NULL;
+	struct store_writer *w = NULL;
+	struct digest *ids = NULL;
+	struct buf out = BUF_INIT;
+	struct err err;
+	const char *root = NULL;
+	int k, i, json = 0, rc = EXIT_OK, src;
+
+	opt_init(&it, argc, argv, 1, 0);
+	while ((k = cli_opt(cli, &me, &it)) > 0) {
+		if (k == OPT_ROOT)
+			root = it.arg;
+		else if (k == OPT_JSON)
+			json = 1;
+	}
+	if (k < 0) {
+		opt_release(&it);
+		return cli_opt_exit(k);
+	}
+	if (!it.noperands) {
+		opt_release(&it);
+		return cli_usage_error(cli, &me, "nothing to add: give files or "
+						 "directories");
+	}
+	if ((rc = cli_store_open(cli, STORE_CREATE, &s)))
+		goto out;
+	if ((src = store_writer_new(s, &w, &err))) {
+		rc = cli_store_fail(cli, src, &err);
+		goto out;
+	}
+	ids = xcalloc((size_t)it.noperands, sizeof(*ids));
+	if (json)
+		buf_adds(&out, "[");
+	for (i = 0; i < it.noperands; i++) {
+		const char *path = it.operands[i];
+		struct stat st;
+		int tree;
+
+		if (stat(path, &st) < 0) {
+			store_writer_abort(w);
+			w = NULL;
+			term_error(&cli->term, "cannot add '%s': %s", path,
+				   strerror(errno));
+			rc = EXIT_USAGE;
+			goto out;
+		}
+		tree = S_ISDIR(st.st_mode);
+		src = tree ? store_put_tree(w, path, &ids[i], &err)
+			   : store_put_file(w, path, NULL, &ids[i], &err);
+		if (src) {
+			store_writer_abort(w);
+			w = NULL;
+			rc = cli_store_fail(cli, src, &err);
+			if (src == EINVAL || src == STORE_UNSAFE ||
+			    src == STORE_CHANGED || src == ENOTDIR)
+				rc = EXIT_USAGE;
+			goto out;
+		}
+		{
+			char hex[DIGEST_HEX + 1];
+			digest_hex(&ids[i], hex);
+			if (json) {
+				buf_addf(&out, "%s\n  {\"id\": \"%s\", "
+					       "\"kind\": \"%s\", \"path\": ",
+					 i ? "," : "", hex,
+					 tree ? "tree" : "blob");
+				json_string(&out, path, strlen(path));
+				buf_addc(&out, '}');
+			} else {
+				buf_addf(&out, "%s  %s%s\n", hex, path,
+					 tree ? "/" : "");
+			}
+		}
+	}
+	if (root && (src = store_set_root(w, root, ids, (size_t)it.noperands,
+					  &err))) {
+		store_writer_abort(w);
+		w = NULL;
+		rc = cli_store_fail(cli, src, &err);
+		goto out;
+	}
+	src = store_writer_commit(w, &err);
+	w = NULL;
+	if (src) {
+		rc = cli_store_fail(cli, src, &err);
+		goto out;
+	}
+	if (json)
+		buf_adds(&out, "\n]\n");
+	fwrite(out.data, 1, out.len, stdout);
+out:
+	if (w)
+		store_writer_abort(w);
+	store_close(s);
+	free(ids);
+	buf_release(&out);
+	opt_release(&it);
+	return rc;
+}
+
+/* ---- store stat ---- */
+
+static const struct opt_spec json_opts[] = {
+	{ "json", OPT_JSON, 0, NULL, "print as JSON" },
+	{ 0 },
+};
+
+/* Parse [--json] and no operands; -1 with *rc on exit. */
+static int json_only(struct cli *cli, const struct command *me, int argc,
+		     char **argv, int max, struct opt_iter *it, int *json,
+		     int *rc)
+{
+	int k;
+
+	*json = 0;
+	opt_init(it, argc, argv, 1, 0);
+	while ((k = cli_opt(cli, me, it)) > 0)
+		*json = 1;
+	if (k == 0 && it->noperands > max) {
+		cli_usage_error(cli, me, "too many arguments");
+		k = -1;
+	}
+	if (k < 0) {
+		opt_release(it);
+		*rc = cli_opt_exit(k);
+		return -1;
+	}
+	return 0;
+}
+
+static double ratio(uint64_t a, uint64_t b)
+{
+	return b ? (double)a / (double)b : 1.0;
+}
+
+static int stat_cmd(struct cli *cli, int argc, char **argv)
+{
+	static const struct command me = { "store stat", "",
+					   "store stat [--json]", "",
+					   json_opts, NULL };
+	struct opt_iter it;
+	struct store *s;
+	struct store_stats st;
+	struct buf out = BUF_INIT;
+	struct err err;
+	char a[32], b[32], c[32];
+	int json, rc, src;
+
+	if (json_only(cli, &me, argc, argv, 0, &it, &json, &rc) < 0)
+		return rc;
+	opt_release(&it);
+	if ((rc = cli_store_open(cli, 0, &s)))
+		return rc;
+	if ((src = store_stats(s, &st, &err))) {
+		store_close(s);
+		return cli_store_fail(cli, src, &err);
+	}
+	if (json) {
+		buf_adds(&out, "{\"path\": ");
+		json_string(&out, store_path(s), strlen(store_path(s)));
+		buf_addf(&out,
+			 ", \"blobs\": %llu, \"inline_blobs\": %llu, "
+			 "\"trees\": %llu, \"chunks\": %llu, \"roots\": %llu, "
+			 "\"logical_bytes\": %llu, \"unique_bytes\": %llu, "
+			 "\"stored_bytes\": %llu, \"file_bytes\": %llu, "
+			 "\"dedup_ratio\": %.3f, \"compression_ratio\": %.3f}\n",
+			 (unsigned long long)st.blobs,
+			 (unsigned long long)st.inline_blobs,
+			 (unsigned long long)st.trees,
+			 (unsigned long long)st.chunks,
+			 (unsigned long long)st.roots,
+			 (unsigned long long)st.logical,
+			 (unsigned long long)st.unique,
+			 (unsigned long long)st.stored,
+			 (unsigned long long)st.file_bytes,
+			 ratio(st.logical, st.unique),
+			 ratio(st.unique, st.stored));
+	} else {
+		buf_addf(&out, "store: %s\n", store_path(s));
+		buf_addf(&out,
+			 "objects: %llu blobs (%llu inline), %llu trees, %llu "
+			 "chunks, %llu roots\n",
+			 (unsigned long long)st.blobs,
+			 (unsigned long long)st.inline_blobs,
+			 (unsigned long long)st.trees,
+			 (unsigned long long)st.chunks,
+			 (unsigned long long)st.roots);
+		buf_addf(&out, "logical: %s (every blob in full)\n",
+			 format_size(st.logical, a));
+		buf_addf(&out,
+			 "stored: %s (dedup %.2fx, compression %.2fx)\n",
+			 format_size(st.stored, b), ratio(st.logical, st.unique),
+			 ratio(st.unique, st.stored));
+		buf_addf(&out, "file: %s (data.mdb)\n",
+			 format_size(st.file_bytes, c));
+	}
+	fwrite(out.data, 1, out.len, stdout);
+	buf_release(&out);
+	store_close(s);
+	return EXIT_OK;
+}
+
+/* ---- store config ---- */
+
+static int config_show(struct buf *out, const struct store_config *c,
+		       const char *key)
+{
+	int n = 0;
+
+	if (!key || !strcmp(key, "compression")) {
+		buf_addf(out, "%s%s\n", key ? "" : "compression = ",
+			 c->compression == STORE_COMPRESS_ZSTD ? "zstd" : "none");
+		n++;
+	}
+	if (!key || !strcmp(key, "zstd-level")) {
+		buf_addf(out, "%s%d\n", key ? "" : "zstd-level = ", c->zstd_level);
+		n++;
+	}
+	if (!key || !strcmp(key, "chunk-min")) {
+		buf_addf(out, "%s%u\n", key ? "" : "chunk-min = ", c->chunk_min);
+		n++;
+	}
+	if (!key || !strcmp(key, "chunk-avg")) {
+		buf_addf(out, "%s%u\n", key ? "" : "chunk-avg = ", c->chunk_avg);
+		n++;
+	}
+	if (!key || !strcmp(key, "chunk-max")) {
+		buf_addf(out, "%s%u\n", key ? "" : "chunk-max = ", c->chunk_max);
+		n++;
+	}
+	return n;
+}
+
+static const char *const config_keys[] = { "compression", "zstd-level",
+					   "chunk-min", "chunk-avg",
+					   "chunk-max", NULL };
+
+static int config_cmd(struct cli *cli, int argc, char **argv)
+{
+	static const struct command me = {
+		"store config", "", "store config [KEY [VALUE]]", "", NULL, NULL
+	};
+	struct opt_iter it;
+	struct store *s = NULL;
+	struct store_config c;
+	struct buf out = BUF_INIT;
+	struct err err;
+	const char *key, *val, *pick;
+	uint64_t n;
+	int rc, src;
+
+	if (cli_operands(cli, &me, argc, argv, 2, &it, &rc) < 0)
+		return rc;
+	key = it.noperands > 0 ? it.operands[0] : NULL;
+	val = it.noperands > 1 ? it.operands[1] : NULL;
+	if (key && !config_show(&out, &(struct store_config){ 0 }, key)) {
+		buf_release(&out);
+		term_error(&cli->term, "unknown store setting '%s'", key);
+		pick = suggest(key, config_keys);
+		term_hint(&cli->term,
+			  pick ? "did you mean '%s'?"
+			       : "settings: compression, zstd-level, chunk-min, "
+				 "chunk-avg, chunk-max%s",
+			  pick ? pick : "");
+		opt_release(&it);
+		return EXIT_USAGE;
+	}
+	buf_truncate(&out, 0);
+	if ((rc = cli_store_open(cli, val ? STORE_CREATE : 0, &s)))
+		goto out;
+	if ((src = store_config_get(s, &c))) {
+		err_set(&err, "cannot read the settings of '%s': %s",
+			store_path(s), store_strerror(src));
+		rc = cli_store_fail(cli, src, &err);
+		goto out;
+	}
+	if (!val) {
+		config_show(&out, &c, key);
+		fwrite(out.data, 1, out.len, stdout);
+		goto out;
+	}
+	if (!strcmp(key, "compression")) {
+		if (!strcmp(val, "zstd"))
+			c.compression = STORE_COMPRESS_ZSTD;
+		else if (!strcmp(val, "none"))
+			c.compression = STORE_COMPRESS_NONE;
+		else {
+			term_error(&cli->term, "invalid compression '%s'", val);
+			term_hint(&cli->term, "use zstd or none");
+			rc = EXIT_USAGE;
+			goto out;
+		}
+	} else if (!strcmp(key, "zstd-level")) {
+		if (parse_size(val, &n) < 0 || n < 1 || n > 19) {
+			term_error(&cli->term, "invalid zstd-level '%s': use 1 "
+					       "to 19", val);
+			rc = EXIT_USAGE;
+			goto out;
+		}
+		c.zstd_level = (int)n;
+	} else {
+		if (parse_size(val, &n) < 0 || n > UINT32_MAX) {
+			term_error(&cli->term, "invalid size '%s' for '%s'", val,
+				   key);
+			rc = EXIT_USAGE;
+			goto out;
+		}
+		if (!strcmp(key, "chunk-min"))
+			c.chunk_min = (uint32_t)n;
+		else if (!strcmp(key, "chunk-avg"))
+			c.chunk_avg = (uint32_t)n;
+		else
+			c.chunk_max = (uint32_t)n;
+	}
+	if ((src = store_config_set(s, &c, &err)))
+		rc = cli_store_fail(cli, src, &err);
+	if (src == STORE_BADARG)
+		rc = EXIT_USAGE;
+out:
+	buf_release(&out);
+	store_close(s);
+	opt_release(&it);
+	return rc;
+}
+
+/* ---- store roots, store unroot ---- */
+
+struct roots_ctx {
+	struct buf *out;
+	int json, n;
+};
+
+static int print_root(const struct store_root *r, void *ctx)
+{
+	struct roots_ctx *c = ctx;
+	size_t i;
+
+	if (c->json) {
+		buf_adds(c->out, c->n++ ? ",\n  {\"name\": " : "\n  {\"name\": ");
+		json_string(c->out, r->name, strlen(r->name));
+		buf_adds(c->out, ", \"ids\": [");
+	} else {
+		buf_addf(c->out, "%s", r->name);
+	}
+	for (i = 0; i < r->n; i++) {
+		char hex[DIGEST_HEX + 1];
+		struct digest d;
+		memcpy(d.b, r->ids[i].b, DIGEST_LEN);
+		digest_hex(&d, hex);
+		buf_addf(c->out, c->json ? "%s\"%s\"" : "%s%s",
+			 c->json ? (i ? ", " : "") : " ", hex);
+	}
+	buf_adds(c->out, c->json ? "]}" : "\n");
+	return 0;
+}
+
+static int roots_cmd(struct cli *cli, int argc, char **argv)
+{
+	static const struct command me = { "store roots", "",
+					   "store roots [--json]", "",
+					   json_opts, NULL };
+	struct opt_iter it;
+	struct store *s;
+	struct buf out = BUF_INIT;
+	struct roots_ctx c = { &out, 0, 0 };
+	struct err err;
+	int rc, src;
+
+	if (json_only(cli, &me, argc, argv, 0, &it, &c.json, &rc) < 0)
+		return rc;
+	opt_release(&it);
+	if ((rc = cli_store_open(cli, 0, &s)))
+		return rc;
+	if (c.json)
+		buf_adds(&out, "[");
+	src = store_roots_walk(s, print_root, &c, &err);
+	store_close(s);
+	if (src) {
+		buf_release(&out);
+		return cli_store_fail(cli, src, &err);
+	}
+	if (c.json)
+		buf_adds(&out, c.n ? "\n]\n" : "]\n");
+	fwrite(out.data, 1, out.len, stdout);
+	buf_release(&out);
+	return EXIT_OK;
+}
+
+static int unroot_cmd(struct cli *cli, int argc, char **argv)
+{
+	static const struct command me = { "store unroot", "",
+					   "store unroot NAME...", "", NULL,
+					   NULL };
+	struct opt_iter it;
+	struct store *s;
+	struct store_writer *w;
+	struct err err;
+	int rc, src = 0, i;
+
+	if (cli_operands(cli, &me, argc, argv, 1000, &it, &rc) < 0)
+		return rc;
+	if (!it.noperands) {
+		opt_release(&it);
+		return cli_usage_error(cli, &me, "give the roots to remove");
+	}
+	if ((rc = cli_store_open(cli, 0, &s))) {
+		opt_release(&it);
+		return rc;
+	}
+	if (!(src = store_writer_new(s, &w, &err))) {
+		for (i = 0; i < it.noperands && !src; i++)
+			src = store_remove_root(w, it.operands[i], &err);
+		if (src)
+			store_writer_abort(w);
+		else
+			src = store_writer_commit(w, &err);
+	}
+	store_close(s);
+	opt_release(&it);
+	return src ? cli_store_fail(cli, src, &err) : EXIT_OK;
+}
+
+/* ---- dispatch ---- */
+
+static const struct {
+	const char *name;
+	int (*run)(struct cli *cli, int argc, char **argv);
+} subs[] = {
+	{ "add", add },
+	{ "stat", stat_cmd },
+	{ "config", config_cmd },
+	{ "roots", roots_cmd },
+	{ "unroot", unroot_cmd },
+};
+
+static int run(struct cli *cli, const struct command *cmd, int argc,
+	       char **argv)
+{
+	const char *names[ARRAY_LEN(subs) + 1], *pick;
+	struct opt_iter it;
+	size_t i;
+	int rc;
+
+	if (argc < 2 || argv[1][0] == '-') {
+		if (cli_operands(cli, cmd, argc, argv, 0, &it, &rc) < 0)
+			return rc;
+		opt_release(&it);
+		return cli_usage_error(cli, cmd, "missing subcommand");
+	}
+	for (i = 0; i < ARRAY_LEN(subs); i++) {
+		names[i] = subs[i].name;
+		if (!strcmp(argv[1], subs[i].name))
+			return subs[i].run(cli, argc - 1, argv + 1);
+	}
+	names[i] = NULL;
+	term_error(&cli->term, "unknown subcommand 'store %s'", argv[1]);
+	pick = suggest(argv[1], names);
+	if (pick)
+		term_hint(&cli->term, "did you mean 'store %s'?", pick);
+	else
+		term_hint(&cli->term, "see 'cairn help store'");
+	return EXIT_USAGE;
+}
+
+const struct command cmd_store = {
+	.name = "store",
+	.summary = "add files to the store, its statistics and settings",
+	.usage = "store <add|stat|config|roots|unroot> [<args>]",
+	.description =
+		"  store add [--root NAME] [--json] PATH...\n"
+		"      Store files and directories (as trees); print each id "
+		"and path.\n"
+		"      --root NAME keeps them from gc under that name.\n"
+		"  store stat [--json]\n"
+		"      Objects, logical and stored bytes, dedup and compression "
+		"ratios.\n"
+		"  store config [KEY [VALUE]]\n"
+		"      Show or change a setting: compression (none, zstd), "
+		"zstd-level (1-19),\n"
+		"      chunk-min, chunk-avg, chunk-max (sizes such as 256K, 1M, "
+		"4M).\n"
+		"  store roots [--json]\n"
+		"      The named roots and the objects they keep.\n"
+		"  store unroot NAME...\n"
+		"      Remove roots (their objects go at the next gc unless "
+		"kept otherwise).\n\n"
+		"The store is --store DIR, else $CAIRN_STORE, else .cairn/store "
+		"(created by\nthe first 'store add').",
+	.run = run,
+};

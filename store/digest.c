@@ -1,0 +1,93 @@
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "digest.h"
+
+struct sha256 {
+	EVP_MD_CTX *ctx;
+};
+
+static void die_crypto(void)
+{
+	/* libcrypto fails here only when out of memory or misinstalled. */
+	abort();
+}
+
+void sha256(const void *data, size_t n, struct digest *out)
+{
+	unsigned int len = 0;
+
+	if (!EVP_Digest(data, n, out->b, &len, EVP_sha256(), NULL) ||
+	    len != DIGEST_LEN)
+		die_crypto();
+}
+
+struct sha256 *sha256_new(void)
+{
+	struct sha256 *s = malloc(sizeof(*s));
+
+	if (!s || !(s->ctx = EVP_MD_CTX_new()) ||
+	    !EVP_DigestInit_ex(s->ctx, EVP_sha256(), NULL))
+		die_crypto();
+	return s;
+}
+
+void sha256_update(struct sha256 *s, const void *data, size_t n)
+{
+	if (n && !EVP_DigestUpdate(s->ctx, data, n))
+		die_crypto();
+}
+
+void sha256_final(struct sha256 *s, struct digest *out)
+{
+	unsigned int len = 0;
+
+	if (!EVP_DigestFinal_ex(s->ctx, out->b, &len) || len != DIGEST_LEN)
+		die_crypto();
+	EVP_MD_CTX_free(s->ctx);
+	free(s);
+}
+
+void digest_hex(const struct digest *d, char out[DIGEST_HEX + 1])
+{
+	static const char hex[] = "0123456789abcdef";
+	int i;
+
+	for (i = 0; i < DIGEST_LEN; i++) {
+		out[2 * i] = hex[d->b[i] >> 4];
+		out[2 * i + 1] = hex[d->b[i] & 15];
+	}
+	out[DIGEST_HEX] = '\0';
+}
+
+static int nibble(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int digest_parse(const char *hex, struct digest *out)
+{
+	int i;
+
+	if (strlen(hex) != DIGEST_HEX)
+		return -1;
+	for (i = 0; i < DIGEST_LEN; i++) {
+		int hi = nibble(hex[2 * i]), lo = nibble(hex[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			return -1;
+		out->b[i] = (unsigned char)(hi << 4 | lo);
+	}
+	return 0;
+}
+
+int digest_eq(const struct digest *a, const struct digest *b)
+{
+	return !memcmp(a->b, b->b, DIGEST_LEN);
+}

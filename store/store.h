@@ -1,0 +1,236 @@
+/*
+ * store.h: cairn's content-addressed store, one LMDB environment.
+ *
+ * Objects are blobs (a file's bytes; id = plain SHA-256, small ones inline,
+ * large ones a list of content-defined chunks) and trees (a directory's
+ * sorted manifest; id = SHA-256 of its canonical encoding).  Roots name the
+ * objects gc keeps.  docs/store-format.md specifies every value.
+ *
+ * Conventions, as in LMDB: opaque handles; every fallible call returns int:
+ * 0, an errno value (> 0), or a STORE_* code below; store_strerror() names
+ * any of them.  Calls that take a struct err * also leave a complete
+ * message there (with paths and detail) when they fail.  Out-parameters
+ * come last.  No call keeps global state; one struct store may be used by
+ * one thread at a time.  Nothing outside store/ includes lmdb.h.
+ */
+#ifndef CAIRN_STORE_H
+#define CAIRN_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "digest.h"
+
+struct err;
+struct store;
+struct store_writer;
+
+enum {
+	STORE_NOTFOUND = -30900,	/* no such object, root or store */
+	STORE_CORRUPT = -30899,		/* a value or file fails its checks */
+	STORE_VERSION = -30898,		/* made by a newer cairn */
+	STORE_AMBIGUOUS = -30897,	/* an id prefix names several objects */
+	STORE_BADFS = -30896,		/* on a network filesystem */
+	STORE_MISMATCH = -30895,	/* bytes do not hash to the expected id */
+	STORE_CHANGED = -30894,		/* a file changed while it was read */
+	STORE_POISONED = -30893,	/* an earlier write in the batch failed */
+	STORE_UNSAFE = -30892,		/* a path or link escapes its tree */
+	STORE_BADARG = -30891,		/* invalid argument (bad prefix, ...) */
+	STORE_LMDB = -30890,		/* an LMDB error (detail in err) */
+};
+
+/* A name for any return code of this API ("object not found", ...). */
+const char *store_strerror(int rc);
+
+enum store_open_flags {
+	STORE_CREATE = 1 << 0,	/* create the store when missing */
+	STORE_RDONLY = 1 << 1,	/* never write (fsck without --repair) */
+};
+
+/*
+ * Open the store in directory path.  Refuses network filesystems
+ * (STORE_BADFS), stores of a newer schema (STORE_VERSION), and a missing
+ * store without STORE_CREATE (STORE_NOTFOUND).  Clears reader slots left by
+ * crashed processes.  On success *out must be closed with store_close.
+ */
+int store_open(const char *path, unsigned flags, struct store **out,
+	       struct err *err);
+void store_close(struct store *s);
+
+/*
+ * The filesystem type name when f_type (from statfs) is one LMDB must not
+ * be used on (NFS, CIFS/SMB, Lustre, ...), else NULL.
+ */
+const char *store_unsafe_fs(unsigned long f_type);
+
+/* The store's directory, as given to store_open. */
+const char *store_path(const struct store *s);
+
+/* ---- settings (kept in the store) ---- */
+
+enum store_compression { STORE_COMPRESS_NONE = 0, STORE_COMPRESS_ZSTD = 1 };
+
+struct store_config {
+	int compression;		/* enum store_compression */
+	int zstd_level;			/* 1..19 */
+	uint32_t chunk_min, chunk_avg, chunk_max;
+};
+
+int store_config_get(struct store *s, struct store_config *out);
+/* Validate and save; STORE_BADARG (message in err) when out of range. */
+int store_config_set(struct store *s, const struct store_config *c,
+		     struct err *err);
+
+/* ---- objects ---- */
+
+enum store_kind { STORE_BLOB = 1, STORE_TREE = 2 };
+
+struct store_object {
+	enum store_kind kind;
+	struct digest id;
+	uint64_t size;		/* blob: bytes; tree: bytes of all its files */
+	uint64_t stored;	/* bytes the object's records take (chunks
+				   counted in full, even when shared) */
+	uint32_t chunks;	/* blob: 0 when stored inline */
+	uint32_t entries;	/* tree: entries */
+};
+
+/* What id is; STORE_NOTFOUND when neither blob nor tree. */
+int store_lookup(struct store *s, const struct digest *id,
+		 struct store_object *out);
+
+/*
+ * Resolve a hex prefix of at least 6 digits to the one blob or tree it
+ * names.  STORE_AMBIGUOUS with the candidates listed in err, STORE_BADARG
+ * for a malformed prefix, STORE_NOTFOUND when nothing matches.
+ */
+int store_resolve(struct store *s, const char *prefix, struct digest *out,
+		  struct err *err);
+
+/* ---- writing ---- */
+
+/*
+ * A batch of writes.  Data goes to the store in bounded transactions
+ * (chunks before the blob that lists them, blobs before the trees and
+ * roots that name them), so a crash at any moment leaves a consistent
+ * store, at worst with unreferenced chunks for gc.  After a failure the
+ * writer is poisoned: later calls return STORE_POISONED.  End it with
+ * store_writer_commit (which frees it whatever it returns) or _abort.
+ */
+int store_writer_new(struct store *s, struct store_writer **out,
+		     struct err *err);
+int store_writer_commit(struct store_writer *w, struct err *err);
+void store_writer_abort(struct store_writer *w);
+
+/*
+ * Ingest the regular file at path (streamed once: hashed, chunked and
+ * written).  With expect non-NULL, STORE_MISMATCH unless the bytes hash to
+ * it.  STORE_CHANGED when the file changed while it was read.
+ */
+int store_put_file(struct store_writer *w, const char *path,
+		   const struct digest *expect, struct digest *id,
+		   struct err *err);
+int store_put_bytes(struct store_writer *w, const void *data, size_t n,
+		    struct digest *id, struct err *err);
+/*
+ * Ingest the directory at path as a tree: every file, symlink and empty
+ * directory below it.  STORE_UNSAFE for a symlink that points outside the
+ * tree (or is absolute); EINVAL for a device, fifo or socket.
+ */
+int store_put_tree(struct store_writer *w, const char *path,
+		   struct digest *id, struct err *err);
+/* Make root name keep ids[0..n) (replacing what it kept before). */
+int store_set_root(struct store_writer *w, const char *name,
+		   const struct digest *ids, size_t n, struct err *err);
+int store_remove_root(struct store_writer *w, const char *name,
+		      struct err *err);
+
+/* ---- reading ---- */
+
+/* Write blob id's bytes to fd, verifying its digest as they go. */
+int store_cat(struct store *s, const struct digest *id, int fd,
+	      struct err *err);
+
+/*
+ * Create path from blob or tree id: written to a temporary name beside it,
+ * verified, then renamed over path, so path never holds a partial file.
+ * exec makes a blob executable (trees carry their own modes).
+ */
+int store_materialize(struct store *s, const struct digest *id,
+		      const char *path, int exec, struct err *err);
+
+struct store_tree_entry {
+	char kind;		/* 'f' file, 'x' executable, 'l' link, 'd' dir */
+	const char *path;	/* relative, '/'-separated, NUL-terminated */
+	uint64_t size;		/* file size, or link target length */
+	struct digest id;	/* file blob (zero for links and dirs) */
+	const char *target;	/* link target, else NULL */
+};
+
+/* Call fn for each entry of tree id, in order; stop when fn returns != 0. */
+int store_tree_walk(struct store *s, const struct digest *id,
+		    int (*fn)(const struct store_tree_entry *e, void *ctx),
+		    void *ctx, struct err *err);
+
+struct store_root {
+	const char *name;
+	size_t n;
+	const struct digest *ids;
+};
+
+int store_roots_walk(struct store *s,
+		     int (*fn)(const struct store_root *r, void *ctx),
+		     void *ctx, struct err *err);
+
+/* ---- maintenance ---- */
+
+struct store_stats {
+	uint64_t blobs, trees, chunks, roots;
+	uint64_t inline_blobs;
+	uint64_t logical;	/* sum of blob sizes */
+	uint64_t chunk_raw;	/* sum of chunk sizes before compression */
+	uint64_t unique;	/* distinct bytes: chunk_raw + inline bytes */
+	uint64_t stored;	/* bytes in chunk and inline records */
+	uint64_t file_bytes;	/* size of the data file */
+};
+
+int store_stats(struct store *s, struct store_stats *out, struct err *err);
+
+/* One finding of fsck or one object gc removes. */
+struct store_finding {
+	const char *db;		/* "chunks", "blobs", "trees", "roots" */
+	const char *key;	/* hex id or root name */
+	const char *problem;	/* fsck: what is wrong; gc: NULL */
+	uint64_t bytes;		/* gc: bytes the record takes */
+	int repaired;		/* fsck --repair: removed */
+};
+
+struct store_fsck_result {
+	uint64_t checked, damaged, repaired, unreferenced_chunks;
+};
+
+/*
+ * Check everything: re-hash every chunk, inline blob and tree, check every
+ * blob's chunk list and every reference.  fn sees each problem.  With
+ * repair, remove what is provably broken (and what depends on it).
+ */
+int store_fsck(struct store *s, int repair,
+	       void (*fn)(const struct store_finding *f, void *ctx), void *ctx,
+	       struct store_fsck_result *out, struct err *err);
+
+struct store_gc_result {
+	uint64_t blobs, trees, chunks;	/* removed (or that would be) */
+	uint64_t bytes;
+	uint64_t kept_bytes;		/* stored bytes left */
+};
+
+/*
+ * Remove every object not reachable from a root.  dry_run only reports.
+ * max_size (0: none) is the size the caller wants the store under; gc
+ * reports in kept_bytes whether it got there.
+ */
+int store_gc(struct store *s, int dry_run, uint64_t max_size,
+	     void (*fn)(const struct store_finding *f, void *ctx), void *ctx,
+	     struct store_gc_result *out, struct err *err);
+
+#endif

@@ -1,0 +1,315 @@
+/*
+ * fsck: re-hash every chunk, inline blob and tree; check every chunked
+ * blob's list against its chunks and re-hash its bytes; check every tree
+ * entry and root reference.  --repair deletes only what is provably broken:
+ * a damaged record, or one that needs a record that is damaged or gone.
+ */
+#include <sys/stat.h>
+
+#include "err.h"
+#include "idset.h"
+#include "store_internal.h"
+#include "util.h"
+
+struct check {
+	struct store *s;
+	MDB_txn *txn;
+	void (*fn)(const struct store_finding *f, void *ctx);
+	void *ctx;
+	struct store_fsck_result *res;
+	struct idset bad_chunks, bad_blobs, bad_trees, referenced;
+	struct buf scratch;
+	int repair;
+};
+
+static void report(struct check *c, const char *db, const MDB_val *k,
+		   const char *problem)
+{
+	struct store_finding f = { db, NULL, problem, 0, c->repair };
+	char hex[DIGEST_HEX + 1];
+	struct buf name = BUF_INIT;
+
+	if (k->mv_size == DIGEST_LEN && strcmp(db, "roots")) {
+		struct digest id;
+		memcpy(id.b, k->mv_data, DIGEST_LEN);
+		digest_hex(&id, hex);
+		f.key = hex;
+	} else {
+		buf_add(&name, k->mv_data, k->mv_size);
+		f.key = name.data;
+	}
+	c->res->damaged++;
+	if (c->fn)
+		c->fn(&f, c->ctx);
+	buf_release(&name);
+}
+
+static void key_id(const MDB_val *k, struct digest *id)
+{
+	memset(id->b, 0, DIGEST_LEN);
+	memcpy(id->b, k->mv_data, k->mv_size < DIGEST_LEN ? k->mv_size
+							  : DIGEST_LEN);
+}
+
+typedef const char *(*check_fn)(struct check *c, const MDB_val *k,
+				const MDB_val *v, struct digest *id);
+
+static const char *check_chunk(struct check *c, const MDB_val *k,
+			       const MDB_val *v, struct digest *id)
+{
+	const unsigned char *data;
+	struct digest got;
+	size_t n;
+
+	(void)id;
+	if (chunk_bytes(v, &c->scratch, &data, &n))
+		return "record is malformed";
+	sha256(data, n, &got);
+	if (memcmp(got.b, k->mv_data, DIGEST_LEN))
+		return "bytes do not hash to the id";
+	return NULL;
+}
+
+static const char *check_blob(struct check *c, const MDB_val *k,
+			      const MDB_val *v, struct digest *id)
+{
+	struct blob_rec b;
+	struct sha256 *sha;
+	struct digest got;
+	uint64_t total = 0;
+	uint32_t i;
+	const char *why = NULL;
+
+	(void)k;
+	if (blob_decode(v, &b))
+		return "record is malformed";
+	if (b.kind == BLOB_INLINE) {
+		sha256(b.data, b.size, &got);
+		return digest_eq(&got, id) ? NULL
+					   : "bytes do not hash to the id";
+	}
+	sha = sha256_new();
+	for (i = 0; i < b.n && !why; i++) {
+		MDB_val ck, cv;
+		struct digest cid;
+		const unsigned char *data;
+		uint32_t len;
+		size_t n;
+
+		blob_chunk(&b, i, &cid, &len);
+		idset_add(&c->referenced, &cid);
+		ck.mv_size = DIGEST_LEN;
+		ck.mv_data = cid.b;
+		if (mdb_get(c->txn, c->s->chunks, &ck, &cv))
+			why = "a chunk it lists is missing";
+		else if (idset_has(&c->bad_chunks, &cid))
+			why = "a chunk it lists is damaged";
+		else if (chunk_bytes(&cv, &c->scratch, &data, &n) || n != len)
+			why = "a chunk's length differs from its list";
+		else
+			sha256_update(sha, data, n);
+		total += len;
+	}
+	sha256_final(sha, &got);
+	if (!why && total != b.size)
+		why = "its chunks do not add up to its size";
+	if (!why && !digest_eq(&got, id))
+		why = "bytes do not hash to the id";
+	return why;
+}
+
+static const char *check_tree(struct check *c, const MDB_val *k,
+			      const MDB_val *v, struct digest *id)
+{
+	struct tree_iter it;
+	struct store_tree_entry e;
+	struct digest got;
+	const char *why = NULL;
+	int rc;
+
+	(void)k;
+	if (v->mv_size < 1 || ((unsigned char *)v->mv_data)[0] != RECORD_VERSION)
+		return "record is malformed";
+	sha256((unsigned char *)v->mv_data + 1, v->mv_size - 1, &got);
+	if (!digest_eq(&got, id))
+		return "bytes do not hash to the id";
+	if (tree_iter_init(&it, (unsigned char *)v->mv_data + 1,
+			   v->mv_size - 1))
+		return "record is malformed";
+	while (!why && (rc = tree_iter_next(&it, &e)) == 1) {
+		MDB_val bk = { DIGEST_LEN, e.id.b }, bv;
+		struct blob_rec b;
+
+		if (e.kind != 'f' && e.kind != 'x')
+			continue;
+		if (mdb_get(c->txn, c->s->blobs, &bk, &bv))
+			why = "a blob it names is missing";
+		else if (idset_has(&c->bad_blobs, &e.id))
+			why = "a blob it names is damaged";
+		else if (blob_decode(&bv, &b) == 0 && b.size != e.size)
+			why = "an entry's size differs from its blob";
+	}
+	if (!why && rc < 0)
+		why = "an entry is malformed or unsafe";
+	tree_iter_release(&it);
+	return why;
+}
+
+/* Check every record of dbi with fn; the bad ones go into bad. */
+static int pass(struct check *c, MDB_dbi dbi, const char *db, check_fn fn,
+		struct idset *bad, struct err *err)
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc;
+
+	if ((rc = mdb_cursor_open(c->txn, dbi, &cur)))
+		return store_fail(err, rc, "cannot read '%s'", db);
+	while ((rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) == 0) {
+		struct digest id;
+		const char *why;
+
+		c->res->checked++;
+		key_id(&k, &id);
+		why = k.mv_size != DIGEST_LEN ? "key is not a 32-byte id"
+					      : fn(c, &k, &v, &id);
+		if (!why)
+			continue;
+		idset_add(bad, &id);
+		report(c, db, &k, why);
+		if (c->repair && (rc = mdb_cursor_del(cur, 0)))
+			break;
+		c->res->repaired += c->repair;
+	}
+	mdb_cursor_close(cur);
+	if (rc != MDB_NOTFOUND)
+		return store_fail(err, rc, "cannot check '%s'", db);
+	return 0;
+}
+
+static int check_roots(struct check *c, struct err *err)
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	struct buf keep = BUF_INIT;
+	int rc;
+
+	if ((rc = mdb_cursor_open(c->txn, c->s->roots, &cur)))
+		return store_fail(err, rc, "cannot read 'roots'");
+	while ((rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) == 0) {
+		const unsigned char *p = v.mv_data;
+		uint32_t n, i, kept = 0;
+		const char *why = NULL;
+
+		c->res->checked++;
+		if (v.mv_size < 5 || p[0] != RECORD_VERSION ||
+		    v.mv_size - 5 != (size_t)get_u32(p + 1) * DIGEST_LEN) {
+			report(c, "roots", &k, "record is malformed");
+			if (c->repair && (rc = mdb_cursor_del(cur, 0)))
+				break;
+			c->res->repaired += c->repair;
+			continue;
+		}
+		n = get_u32(p + 1);
+		buf_truncate(&keep, 0);
+		buf_add(&keep, p, 5);
+		for (i = 0; i < n; i++) {
+			MDB_val ik = { DIGEST_LEN, (void *)(p + 5 + 32 * i) }, iv;
+			struct digest id;
+
+			memcpy(id.b, ik.mv_data, DIGEST_LEN);
+			if ((mdb_get(c->txn, c->s->blobs, &ik, &iv) == 0 &&
+			     !idset_has(&c->bad_blobs, &id)) ||
+			    (mdb_get(c->txn, c->s->trees, &ik, &iv) == 0 &&
+			     !idset_has(&c->bad_trees, &id))) {
+				buf_add(&keep, id.b, DIGEST_LEN);
+				kept++;
+			} else {
+				why = "it names an object that is missing or "
+				      "damaged";
+			}
+		}
+		if (!why)
+			continue;
+		report(c, "roots", &k, why);
+		if (c->repair) {
+			/* Keep the root with the objects that are whole. */
+			MDB_val nv;
+			put_u32((unsigned char *)keep.data + 1, kept);
+			nv.mv_size = keep.len;
+			nv.mv_data = keep.data;
+			rc = kept ? mdb_cursor_put(cur, &k, &nv, MDB_CURRENT)
+				  : mdb_cursor_del(cur, 0);
+			if (rc)
+				break;
+			c->res->repaired++;
+		}
+	}
+	mdb_cursor_close(cur);
+	buf_release(&keep);
+	if (rc != MDB_NOTFOUND)
+		return store_fail(err, rc, "cannot check 'roots'");
+	return 0;
+}
+
+static int count_unreferenced(struct check *c, struct err *err)
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc;
+
+	if ((rc = mdb_cursor_open(c->txn, c->s->chunks, &cur)))
+		return store_fail(err, rc, "cannot read 'chunks'");
+	while ((rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) == 0) {
+		struct digest id;
+		key_id(&k, &id);
+		c->res->unreferenced_chunks += !idset_has(&c->referenced, &id);
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? 0 : store_fail(err, rc, "cannot read "
+							    "'chunks'");
+}
+
+int store_fsck(struct store *s, int repair,
+	       void (*fn)(const struct store_finding *f, void *ctx), void *ctx,
+	       struct store_fsck_result *out, struct err *err)
+{
+	struct check c;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	memset(&c, 0, sizeof(c));
+	c.s = s;
+	c.fn = fn;
+	c.ctx = ctx;
+	c.res = out;
+	c.repair = repair;
+	idset_init(&c.bad_chunks);
+	idset_init(&c.bad_blobs);
+	idset_init(&c.bad_trees);
+	idset_init(&c.referenced);
+	buf_init(&c.scratch);
+	if (repair && (s->flags & STORE_RDONLY))
+		return store_fail(err, STORE_BADARG, "cannot repair a store "
+						     "opened read-only");
+	if ((repair && (rc = store_reserve(s, 0, err))) ||
+	    (rc = store_txn_begin(s, repair, &c.txn, err)))
+		return rc;
+	/* Chunks first: blobs are judged by their chunks, trees by blobs. */
+	if (!(rc = pass(&c, s->chunks, "chunks", check_chunk, &c.bad_chunks,
+			err)) &&
+	    !(rc = pass(&c, s->blobs, "blobs", check_blob, &c.bad_blobs, err)) &&
+	    !(rc = pass(&c, s->trees, "trees", check_tree, &c.bad_trees, err)) &&
+	    !(rc = check_roots(&c, err)))
+		rc = count_unreferenced(&c, err);
+	if (rc || !repair)
+		mdb_txn_abort(c.txn);
+	else if ((rc = mdb_txn_commit(c.txn)))
+		rc = store_fail(err, rc, "cannot commit the repair");
+	idset_release(&c.bad_chunks);
+	idset_release(&c.bad_blobs);
+	idset_release(&c.bad_trees);
+	idset_release(&c.referenced);
+	buf_release(&c.scratch);
+	return rc;
+}

@@ -1,0 +1,104 @@
+/*
+ * store_internal.h: what the store_*.c files share.  Not for use outside
+ * store/ (it includes lmdb.h).
+ */
+#ifndef CAIRN_STORE_INTERNAL_H
+#define CAIRN_STORE_INTERNAL_H
+
+#include <lmdb.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "chunker.h"
+#include "store.h"
+
+#define STORE_SCHEMA 1
+#define RECORD_VERSION 1
+
+/* Commit a write transaction once it holds this many bytes. */
+#define STORE_BATCH ((size_t)64 << 20)
+
+struct store {
+	char *path;
+	MDB_env *env;
+	unsigned flags;
+	size_t psize;
+	MDB_dbi meta, chunks, blobs, trees, roots;
+	MDB_dbi actions, runs, statcache, lineage;	/* later issues */
+	struct store_config cfg;
+};
+
+/* Fill err from an LMDB or errno code rc; return the API code. */
+int store_fail(struct err *err, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Begin a transaction, following a map grown by another process. */
+int store_txn_begin(struct store *s, int write, MDB_txn **out,
+		    struct err *err);
+
+/*
+ * Make room for about need more bytes in the map before a write
+ * transaction (no transaction of this process may be open): a full map
+ * is grown, never reported to the user.
+ */
+int store_reserve(struct store *s, size_t need, struct err *err);
+
+/* Little-endian fixed-width integers in records. */
+void put_u32(unsigned char *p, uint32_t v);
+void put_u64(unsigned char *p, uint64_t v);
+uint32_t get_u32(const unsigned char *p);
+uint64_t get_u64(const unsigned char *p);
+
+/* ---- records (store_record.c) ---- */
+
+enum { CODEC_RAW = 0, CODEC_ZSTD = 1 };
+enum { BLOB_INLINE = 0, BLOB_CHUNKED = 1 };
+
+struct blob_rec {
+	uint64_t size;
+	int kind;			/* BLOB_INLINE or BLOB_CHUNKED */
+	const unsigned char *data;	/* inline bytes */
+	uint32_t n;			/* chunks */
+	const unsigned char *list;	/* n x (32-byte id, u32 length) */
+};
+
+#define BLOB_HDR 10
+#define BLOB_ENTRY 36
+#define CHUNK_HDR 6
+
+/* Parse a blob record; STORE_CORRUPT when inconsistent. */
+int blob_decode(const MDB_val *v, struct blob_rec *out);
+/* The i-th chunk of a chunked blob. */
+void blob_chunk(const struct blob_rec *b, uint32_t i, struct digest *id,
+		uint32_t *len);
+
+/*
+ * The bytes of a chunk record, decompressed into scratch when needed;
+ * *data stays valid until the transaction ends or scratch changes.
+ */
+int chunk_bytes(const MDB_val *v, struct buf *scratch,
+		const unsigned char **data, size_t *len);
+
+/* Trees: the canonical encoding is what is hashed and stored. */
+#define TREE_MAGIC "cairn tree 1\n"
+#define TREE_MAGIC_LEN 13
+
+struct tree_iter {
+	const unsigned char *p, *end;
+	uint32_t left;
+	struct buf path, target;
+};
+
+/* Start walking an encoding (value minus version byte); STORE_CORRUPT. */
+int tree_iter_init(struct tree_iter *it, const unsigned char *enc,
+		   size_t len);
+/* Next entry: 1, 0 at the end, STORE_CORRUPT for a bad or unsafe entry. */
+int tree_iter_next(struct tree_iter *it, struct store_tree_entry *e);
+void tree_iter_release(struct tree_iter *it);
+
+/* 0 when rel is a safe relative path inside a tree, else -1. */
+int tree_path_safe(const char *rel);
+/* 0 when a link at rel with target stays inside the tree, else -1. */
+int tree_link_safe(const char *rel, const char *target);
+
+#endif

@@ -1,0 +1,518 @@
+/*
+ * Reading: what an id is, id prefixes, a blob's bytes to a descriptor, and
+ * materialising blobs and trees at a path through a temporary name, so the
+ * final path never holds a partial file.
+ */
+#define _XOPEN_SOURCE 700 /* nftw */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <pthread.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "store_internal.h"
+#include "util.h"
+
+static int get(MDB_txn *txn, MDB_dbi dbi, const struct digest *id,
+	       MDB_val *v)
+{
+	MDB_val k = { DIGEST_LEN, (void *)id->b };
+
+	return mdb_get(txn, dbi, &k, v);
+}
+
+static int corrupt(struct err *err, const char *what,
+		   const struct digest *id, const char *why)
+{
+	char hex[DIGEST_HEX + 1];
+
+	digest_hex(id, hex);
+	store_fail(err, 0, "%s %s is damaged: %s (run 'cairn fsck')", what,
+		   hex, why);
+	return STORE_CORRUPT;
+}
+
+static int tree_size(MDB_val *v, uint64_t *size, uint32_t *entries)
+{
+	struct tree_iter it;
+	struct store_tree_entry e;
+	int rc;
+
+	*size = 0;
+	*entries = 0;
+	if (v->mv_size < 1 || ((unsigned char *)v->mv_data)[0] != RECORD_VERSION)
+		return STORE_CORRUPT;
+	rc = tree_iter_init(&it, (unsigned char *)v->mv_data + 1,
+			    v->mv_size - 1);
+	while (rc == 0 && (rc = tree_iter_next(&it, &e)) == 1) {
+		(*entries)++;
+		if (e.kind == 'f' || e.kind == 'x')
+			*size += e.size;
+		rc = 0;
+	}
+	tree_iter_release(&it);
+	return rc;
+}
+
+int store_lookup(struct store *s, const struct digest *id,
+		 struct store_object *out)
+{
+	MDB_txn *txn;
+	MDB_val v, cv;
+	struct blob_rec b;
+	uint32_t i, len;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	out->id = *id;
+	if ((rc = store_txn_begin(s, 0, &txn, NULL)))
+		return rc;
+	if ((rc = get(txn, s->blobs, id, &v)) == 0) {
+		out->kind = STORE_BLOB;
+		if ((rc = blob_decode(&v, &b)) == 0) {
+			out->size = b.size;
+			out->chunks = b.n;
+			out->stored = v.mv_size;
+			for (i = 0; i < b.n; i++) {
+				struct digest cid;
+				blob_chunk(&b, i, &cid, &len);
+				if (get(txn, s->chunks, &cid, &cv) == 0)
+					out->stored += cv.mv_size;
+			}
+		}
+	} else if (rc == MDB_NOTFOUND &&
+		   (rc = get(txn, s->trees, id, &v)) == 0) {
+		out->kind = STORE_TREE;
+		out->stored = v.mv_size;
+		rc = tree_size(&v, &out->size, &out->entries);
+	}
+	mdb_txn_abort(txn);
+	if (rc == MDB_NOTFOUND)
+		return STORE_NOTFOUND;
+	return rc > 0 || rc == STORE_CORRUPT ? rc : (rc ? STORE_LMDB : 0);
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int store_resolve(struct store *s, const char *prefix, struct digest *out,
+		  struct err *err)
+{
+	static const char *const names[] = { "blob", "tree" };
+	MDB_dbi dbs[2] = { s->blobs, s->trees };
+	unsigned char lo[DIGEST_LEN] = { 0 };
+	size_t n = strlen(prefix), i, found = 0;
+	struct buf list = BUF_INIT;
+	MDB_txn *txn;
+	int d, rc = 0;
+
+	if (n < 6 || n > DIGEST_HEX)
+		return store_fail(err, STORE_BADARG, "'%s' is not an id: give 6 to 64 hex "
+					  "digits",
+				  prefix);
+	for (i = 0; i < n; i++) {
+		int h = hexval(prefix[i]);
+		if (h < 0)
+			return store_fail(err, STORE_BADARG, "'%s' is not an id: '%c' is "
+						  "not a hex digit",
+					  prefix, prefix[i]);
+		lo[i / 2] |= (unsigned char)(i % 2 ? h : h << 4);
+	}
+	if ((rc = store_txn_begin(s, 0, &txn, err)))
+		return rc;
+	for (d = 0; d < 2 && !rc; d++) {
+		MDB_cursor *c;
+		MDB_val k = { DIGEST_LEN, lo }, v;
+
+		if ((rc = mdb_cursor_open(txn, dbs[d], &c)))
+			break;
+		rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+		while (rc == 0 && k.mv_size == DIGEST_LEN) {
+			const unsigned char *key = k.mv_data;
+			char hex[DIGEST_HEX + 1];
+			struct digest id;
+
+			memcpy(id.b, key, DIGEST_LEN);
+			digest_hex(&id, hex);
+			if (strncasecmp(hex, prefix, n))
+				break;
+			if (found++ == 0)
+				*out = id;
+			if (found <= 10)
+				buf_addf(&list, "\n  %s %s", names[d], hex);
+			rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+		}
+		if (rc == MDB_NOTFOUND)
+			rc = 0;
+		mdb_cursor_close(c);
+	}
+	mdb_txn_abort(txn);
+	if (rc)
+		rc = store_fail(err, rc, "cannot read store '%s'", s->path);
+	else if (!found)
+		rc = store_fail(err, STORE_NOTFOUND, "no object with id '%s' in store '%s'",
+				prefix, s->path);
+	else if (found > 1)
+		rc = store_fail(err, STORE_AMBIGUOUS,
+				"id prefix '%s' is ambiguous; it names %zu "
+				"objects:%s%s",
+				prefix, found, list.data,
+				found > 10 ? "\n  ..." : "");
+	buf_release(&list);
+	return rc;
+}
+
+static int write_all(int fd, const unsigned char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return errno;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+struct hasher {
+	pthread_t thread;
+	struct sha256 *sha;
+	const unsigned char *p;
+	size_t n;
+	int running;
+};
+
+static void *hash_run(void *arg)
+{
+	struct hasher *h = arg;
+
+	sha256_update(h->sha, h->p, h->n);
+	return NULL;
+}
+
+/* Write blob id to fd, hashing on a second thread while writing. */
+static int cat_txn(struct store *s, MDB_txn *txn, const struct digest *id,
+		   int fd, const char *dest, struct err *err)
+{
+	struct hasher h = { 0 };
+	struct buf scratch = BUF_INIT;
+	struct blob_rec b;
+	struct digest got;
+	MDB_val v;
+	uint64_t total = 0;
+	uint32_t i;
+	int rc;
+
+	if ((rc = get(txn, s->blobs, id, &v)) == MDB_NOTFOUND)
+		return STORE_NOTFOUND;
+	if (rc)
+		return store_fail(err, rc, "cannot read store '%s'", s->path);
+	if (blob_decode(&v, &b))
+		return corrupt(err, "blob", id, "its record is malformed");
+	h.sha = sha256_new();
+	if (b.kind == BLOB_INLINE) {
+		sha256_update(h.sha, b.data, b.size);
+		rc = write_all(fd, b.data, b.size);
+		total = b.size;
+	}
+	for (i = 0; !rc && i < b.n; i++) {
+		const unsigned char *data;
+		struct digest cid;
+		uint32_t len;
+		MDB_val cv;
+		size_t n;
+		int wrc;
+
+		blob_chunk(&b, i, &cid, &len);
+		if (get(txn, s->chunks, &cid, &cv)) {
+			rc = corrupt(err, "blob", id, "a chunk is missing");
+			break;
+		}
+		/* scratch is reused: the hasher was joined last time. */
+		if (chunk_bytes(&cv, &scratch, &data, &n) || n != len) {
+			rc = corrupt(err, "blob", id, "a chunk is malformed");
+			break;
+		}
+		h.p = data;
+		h.n = n;
+		h.running = pthread_create(&h.thread, NULL, hash_run, &h) == 0;
+		if (!h.running)
+			hash_run(&h);
+		wrc = write_all(fd, data, n);
+		if (h.running)
+			pthread_join(h.thread, NULL);
+		if (wrc)
+			rc = wrc;
+		total += n;
+	}
+	sha256_final(h.sha, &got);
+	buf_release(&scratch);
+	if (rc > 0)
+		return store_fail(err, rc, "cannot write '%s'", dest);
+	if (rc)
+		return rc;
+	if (total != b.size || !digest_eq(&got, id))
+		return corrupt(err, "blob", id,
+			       "its bytes do not hash to its id");
+	return 0;
+}
+
+int store_cat(struct store *s, const struct digest *id, int fd,
+	      struct err *err)
+{
+	MDB_txn *txn;
+	int rc;
+
+	if ((rc = store_txn_begin(s, 0, &txn, err)))
+		return rc;
+	rc = cat_txn(s, txn, id, fd, "standard output", err);
+	mdb_txn_abort(txn);
+	if (rc == STORE_NOTFOUND) {
+		char hex[DIGEST_HEX + 1];
+		digest_hex(id, hex);
+		store_fail(err, 0, "no blob %s in store '%s'", hex, s->path);
+	}
+	return rc;
+}
+
+/* A fresh name beside path: "path.cairn-tmp-PID-N". */
+static void temp_name(struct buf *b, const char *path, unsigned n)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	buf_truncate(b, 0);
+	buf_addf(b, "%s.cairn-tmp-%ld-%lx%u", path, (long)getpid(),
+		 (unsigned long)ts.tv_nsec, n);
+}
+
+static int blob_to(struct store *s, MDB_txn *txn, const struct digest *id,
+		   const char *path, int exec, struct err *err)
+{
+	struct buf tmp = BUF_INIT;
+	unsigned tries;
+	int fd = -1, rc;
+
+	for (tries = 0; tries < 100 && fd < 0; tries++) {
+		temp_name(&tmp, path, tries);
+		fd = open(tmp.data, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+			  exec ? 0777 : 0666);
+		if (fd < 0 && errno != EEXIST)
+			break;
+	}
+	if (fd < 0) {
+		rc = store_fail(err, errno, "cannot create '%s'", tmp.data);
+		buf_release(&tmp);
+		return rc;
+	}
+	rc = cat_txn(s, txn, id, fd, path, err);
+	if (close(fd) < 0 && !rc)
+		rc = store_fail(err, errno, "cannot write '%s'", path);
+	if (!rc && rename(tmp.data, path) < 0)
+		rc = store_fail(err, errno, "cannot rename '%s' to '%s'",
+				tmp.data, path);
+	if (rc)
+		unlink(tmp.data);
+	buf_release(&tmp);
+	return rc;
+}
+
+static int rm_one(const char *p, const struct stat *st, int type,
+		  struct FTW *f)
+{
+	(void)st;
+	(void)type;
+	(void)f;
+	return remove(p);
+}
+
+static void rm_rf(const char *path)
+{
+	nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static int tree_to(struct store *s, MDB_txn *txn, const struct digest *id,
+		   MDB_val *v, const char *path, struct err *err)
+{
+	struct buf tmp = BUF_INIT, old = BUF_INIT, p = BUF_INIT;
+	struct tree_iter it;
+	struct store_tree_entry e;
+	struct stat st;
+	unsigned tries;
+	int rc;
+
+	if (v->mv_size < 1 || ((unsigned char *)v->mv_data)[0] != RECORD_VERSION ||
+	    tree_iter_init(&it, (unsigned char *)v->mv_data + 1,
+			   v->mv_size - 1))
+		return corrupt(err, "tree", id, "its record is malformed");
+	for (tries = 0; tries < 100; tries++) {
+		temp_name(&tmp, path, tries);
+		if (mkdir(tmp.data, 0777) == 0 || errno != EEXIST)
+			break;
+	}
+	if (tries == 100 || access(tmp.data, F_OK) < 0) {
+		rc = store_fail(err, errno, "cannot create '%s'", tmp.data);
+		goto out;
+	}
+	while ((rc = tree_iter_next(&it, &e)) == 1) {
+		buf_truncate(&p, 0);
+		buf_addf(&p, "%s/%s", tmp.data, e.path);
+		rc = 0;
+		if (e.kind == 'd') {
+			if (mkdir(p.data, 0777) < 0)
+				rc = store_fail(err, errno, "cannot create '%s'",
+						p.data);
+		} else if (e.kind == 'l') {
+			if (symlink(e.target, p.data) < 0)
+				rc = store_fail(err, errno, "cannot create '%s'",
+						p.data);
+		} else {
+			rc = blob_to(s, txn, &e.id, p.data, e.kind == 'x', err);
+			if (rc == STORE_NOTFOUND)
+				rc = corrupt(err, "tree", id,
+					     "it names a missing blob");
+		}
+		if (rc)
+			break;
+	}
+	if (rc == STORE_CORRUPT && !strstr(err->msg, "damaged"))
+		corrupt(err, "tree", id, "an entry is malformed or unsafe");
+	if (rc)
+		goto fail;
+	/* Swap into place: the old content goes only once the new is whole. */
+	if (lstat(path, &st) == 0) {
+		temp_name(&old, path, 999);
+		if (rename(path, old.data) < 0) {
+			rc = store_fail(err, errno, "cannot replace '%s'", path);
+			goto fail;
+		}
+	}
+	if (rename(tmp.data, path) < 0) {
+		rc = store_fail(err, errno, "cannot rename '%s' to '%s'",
+				tmp.data, path);
+		if (old.len)
+			rename(old.data, path);
+		goto fail;
+	}
+	if (old.len)
+		rm_rf(old.data);
+	goto out;
+fail:
+	rm_rf(tmp.data);
+out:
+	tree_iter_release(&it);
+	buf_release(&tmp);
+	buf_release(&old);
+	buf_release(&p);
+	return rc;
+}
+
+int store_materialize(struct store *s, const struct digest *id,
+		      const char *path, int exec, struct err *err)
+{
+	MDB_txn *txn;
+	MDB_val v;
+	int rc;
+
+	if ((rc = store_txn_begin(s, 0, &txn, err)))
+		return rc;
+	if (get(txn, s->blobs, id, &v) == 0)
+		rc = blob_to(s, txn, id, path, exec, err);
+	else if (get(txn, s->trees, id, &v) == 0)
+		rc = tree_to(s, txn, id, &v, path, err);
+	else {
+		char hex[DIGEST_HEX + 1];
+		digest_hex(id, hex);
+		rc = store_fail(err, STORE_NOTFOUND, "no object %s in store '%s'", hex,
+				s->path);
+	}
+	mdb_txn_abort(txn);
+	return rc;
+}
+
+int store_tree_walk(struct store *s, const struct digest *id,
+		    int (*fn)(const struct store_tree_entry *e, void *ctx),
+		    void *ctx, struct err *err)
+{
+	struct tree_iter it;
+	struct store_tree_entry e;
+	MDB_txn *txn;
+	MDB_val v;
+	int rc;
+
+	if ((rc = store_txn_begin(s, 0, &txn, err)))
+		return rc;
+	if (get(txn, s->trees, id, &v)) {
+		mdb_txn_abort(txn);
+		return STORE_NOTFOUND;
+	}
+	if (v.mv_size < 1 || ((unsigned char *)v.mv_data)[0] != RECORD_VERSION ||
+	    tree_iter_init(&it, (unsigned char *)v.mv_data + 1, v.mv_size - 1)) {
+		mdb_txn_abort(txn);
+		return corrupt(err, "tree", id, "its record is malformed");
+	}
+	while ((rc = tree_iter_next(&it, &e)) == 1)
+		if ((rc = fn(&e, ctx)))
+			break;
+	if (rc == STORE_CORRUPT)
+		corrupt(err, "tree", id, "an entry is malformed or unsafe");
+	tree_iter_release(&it);
+	mdb_txn_abort(txn);
+	return rc;
+}
+
+int store_roots_walk(struct store *s,
+		     int (*fn)(const struct store_root *r, void *ctx),
+		     void *ctx, struct err *err)
+{
+	MDB_txn *txn;
+	MDB_cursor *c;
+	MDB_val k, v;
+	struct buf name = BUF_INIT;
+	int rc;
+
+	if ((rc = store_txn_begin(s, 0, &txn, err)))
+		return rc;
+	if ((rc = mdb_cursor_open(txn, s->roots, &c))) {
+		mdb_txn_abort(txn);
+		return store_fail(err, rc, "cannot read roots");
+	}
+	while ((rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) == 0) {
+		const unsigned char *p = v.mv_data;
+		struct store_root r;
+
+		buf_truncate(&name, 0);
+		buf_add(&name, k.mv_data, k.mv_size);
+		if (v.mv_size < 5 || p[0] != RECORD_VERSION ||
+		    (v.mv_size - 5) != (size_t)get_u32(p + 1) * DIGEST_LEN) {
+			rc = store_fail(err, STORE_CORRUPT, "root '%s' is damaged (run "
+						"'cairn fsck')",
+					name.data);
+			break;
+		}
+		r.name = name.data;
+		r.n = get_u32(p + 1);
+		r.ids = (const struct digest *)(p + 5);
+		if ((rc = fn(&r, ctx)))
+			break;
+	}
+	if (rc == MDB_NOTFOUND)
+		rc = 0;
+	mdb_cursor_close(c);
+	mdb_txn_abort(txn);
+	buf_release(&name);
+	return rc;
+}

@@ -1,0 +1,516 @@
+/*
+ * Writing: chunks, blobs and roots in bounded transactions.  A file is
+ * streamed once through a window: one thread hashes the whole file while
+ * this one cuts chunks, hashes each and writes the new ones.
+ *
+ * Crash safety comes from order alone: a chunk is committed no later than
+ * the blob that lists it (same or earlier transaction), a blob no later
+ * than a tree or root that names it.  A crash loses at most the open
+ * transaction and leaves at worst unreferenced chunks, which gc removes.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#include "err.h"
+#include "store_internal.h"
+#include "store_writer.h"
+#include "util.h"
+
+static int poison(struct store_writer *w, int rc)
+{
+	w->poisoned = rc ? rc : STORE_POISONED;
+	if (w->txn) {
+		mdb_txn_abort(w->txn);
+		w->txn = NULL;
+	}
+	return w->poisoned;
+}
+
+static int commit_txn(struct store_writer *w, struct err *err)
+{
+	int rc;
+
+	if (!w->txn)
+		return 0;
+	rc = mdb_txn_commit(w->txn);
+	w->txn = NULL;
+	w->pending = 0;
+	if (rc)
+		return poison(w, store_fail(err, rc, "cannot commit to store "
+						     "'%s'",
+					    w->s->path));
+	return 0;
+}
+
+/* A write transaction with room for need more bytes. */
+int writer_txn(struct store_writer *w, size_t need, struct err *err)
+{
+	int rc;
+
+	if (w->poisoned)
+		return store_fail(err, STORE_POISONED, "store write abandoned after an "
+					  "earlier error");
+	if (w->txn && w->pending + need > STORE_BATCH &&
+	    (rc = commit_txn(w, err)))
+		return rc;
+	if (w->txn)
+		return 0;
+	if ((rc = store_reserve(w->s, STORE_BATCH + need, err)) ||
+	    (rc = store_txn_begin(w->s, 1, &w->txn, err)))
+		return poison(w, rc);
+	w->pending = 0;
+	return 0;
+}
+
+int writer_put(struct store_writer *w, MDB_dbi dbi, const void *key,
+	       size_t klen, const void *val, size_t vlen, struct err *err)
+{
+	MDB_val k = { klen, (void *)key }, v = { vlen, (void *)val };
+	int rc;
+
+	if ((rc = writer_txn(w, klen + vlen, err)))
+		return rc;
+	if ((rc = mdb_put(w->txn, dbi, &k, &v, 0)))
+		return poison(w, store_fail(err, rc, "cannot write to store "
+						     "'%s'",
+					    w->s->path));
+	w->pending += klen + vlen;
+	return 0;
+}
+
+/* 1 when key is in dbi, 0 when not, < 0 on error (writer poisoned). */
+int writer_has(struct store_writer *w, MDB_dbi dbi, const struct digest *id,
+	       struct err *err)
+{
+	MDB_val k = { DIGEST_LEN, (void *)id->b }, v;
+	int rc;
+
+	if ((rc = writer_txn(w, 0, err)))
+		return rc;
+	rc = mdb_get(w->txn, dbi, &k, &v);
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc)
+		return poison(w, store_fail(err, rc, "cannot read store '%s'",
+					    w->s->path));
+	return 1;
+}
+
+int store_writer_new(struct store *s, struct store_writer **out,
+		     struct err *err)
+{
+	struct store_writer *w;
+
+	*out = NULL;
+	if (s->flags & STORE_RDONLY)
+		return store_fail(err, EROFS, "store '%s' is open read-only",
+				  s->path);
+	w = xcalloc(1, sizeof(*w));
+	w->s = s;
+	w->cp.min = s->cfg.chunk_min;
+	w->cp.avg = s->cfg.chunk_avg;
+	w->cp.max = s->cfg.chunk_max;
+	buf_init(&w->comp);
+	buf_init(&w->list);
+	*out = w;
+	return 0;
+}
+
+static void writer_free(struct store_writer *w)
+{
+	if (w->txn)
+		mdb_txn_abort(w->txn);
+	if (w->zc)
+		ZSTD_freeCCtx(w->zc);
+	buf_release(&w->comp);
+	buf_release(&w->list);
+	free(w->win);
+	free(w);
+}
+
+int store_writer_commit(struct store_writer *w, struct err *err)
+{
+	int rc = w->poisoned;
+
+	if (rc)
+		store_fail(err, 0, "store write abandoned after an earlier "
+				   "error");
+	else
+		rc = commit_txn(w, err);
+	writer_free(w);
+	return rc;
+}
+
+void store_writer_abort(struct store_writer *w)
+{
+	writer_free(w);
+}
+
+/* Store one chunk unless present; its id in *id. */
+static int put_chunk(struct store_writer *w, const unsigned char *data,
+		     size_t n, struct digest *id, struct err *err)
+{
+	unsigned char hdr[CHUNK_HDR];
+	const void *payload = data;
+	size_t plen = n;
+	int rc;
+
+	sha256(data, n, id);
+	if ((rc = writer_has(w, w->s->chunks, id, err)))
+		return rc < 0 ? rc : 0;
+	hdr[0] = RECORD_VERSION;
+	hdr[1] = CODEC_RAW;
+	put_u32(hdr + 2, (uint32_t)n);
+	if (w->s->cfg.compression == STORE_COMPRESS_ZSTD) {
+		size_t bound = ZSTD_compressBound(n), got;
+
+		if (!w->zc)
+			w->zc = ZSTD_createCCtx();
+		buf_truncate(&w->comp, 0);
+		buf_reserve(&w->comp, CHUNK_HDR + bound);
+		got = ZSTD_compressCCtx(w->zc, w->comp.data + CHUNK_HDR, bound,
+					data, n, w->s->cfg.zstd_level);
+		/* Keep the compressed form only when it is smaller. */
+		if (!ZSTD_isError(got) && got < n) {
+			hdr[1] = CODEC_ZSTD;
+			memcpy(w->comp.data, hdr, CHUNK_HDR);
+			return writer_put(w, w->s->chunks, id->b, DIGEST_LEN,
+					  w->comp.data, CHUNK_HDR + got, err);
+		}
+	}
+	buf_truncate(&w->comp, 0);
+	buf_reserve(&w->comp, CHUNK_HDR + plen);
+	buf_add(&w->comp, hdr, CHUNK_HDR);
+	buf_add(&w->comp, payload, plen);
+	return writer_put(w, w->s->chunks, id->b, DIGEST_LEN, w->comp.data,
+			  w->comp.len, err);
+}
+
+static int put_inline(struct store_writer *w, const struct digest *id,
+		      const void *data, size_t n, struct err *err)
+{
+	unsigned char hdr[BLOB_HDR];
+	struct buf v = BUF_INIT;
+	int rc;
+
+	if ((rc = writer_has(w, w->s->blobs, id, err)))
+		return rc < 0 ? rc : 0;
+	hdr[0] = RECORD_VERSION;
+	hdr[1] = BLOB_INLINE;
+	put_u64(hdr + 2, n);
+	buf_add(&v, hdr, BLOB_HDR);
+	buf_add(&v, data, n);
+	rc = writer_put(w, w->s->blobs, id->b, DIGEST_LEN, v.data, v.len, err);
+	buf_release(&v);
+	return rc;
+}
+
+/* The blob record for the chunk list gathered in w->list. */
+static int put_chunked(struct store_writer *w, const struct digest *id,
+		       uint64_t size, struct err *err)
+{
+	unsigned char hdr[BLOB_HDR + 4];
+	struct buf v = BUF_INIT;
+	int rc;
+
+	if ((rc = writer_has(w, w->s->blobs, id, err)))
+		return rc < 0 ? rc : 0;
+	hdr[0] = RECORD_VERSION;
+	hdr[1] = BLOB_CHUNKED;
+	put_u64(hdr + 2, size);
+	put_u32(hdr + BLOB_HDR, (uint32_t)(w->list.len / BLOB_ENTRY));
+	buf_add(&v, hdr, sizeof(hdr));
+	buf_add(&v, w->list.data, w->list.len);
+	rc = writer_put(w, w->s->blobs, id->b, DIGEST_LEN, v.data, v.len, err);
+	buf_release(&v);
+	return rc;
+}
+
+/* Cut data[0..n) into chunks (all of it when last), store them, list them;
+ * return how many bytes were consumed. */
+static int cut(struct store_writer *w, const unsigned char *data, size_t n,
+	       int last, size_t *used, struct err *err)
+{
+	size_t off = 0;
+	int rc;
+
+	while (off < n && (last || n - off >= w->cp.max)) {
+		size_t c = chunk_next(&w->cp, data + off, n - off);
+		unsigned char e[BLOB_ENTRY];
+		struct digest cid;
+
+		if ((rc = put_chunk(w, data + off, c, &cid, err)))
+			return rc;
+		memcpy(e, cid.b, DIGEST_LEN);
+		put_u32(e + DIGEST_LEN, (uint32_t)c);
+		buf_add(&w->list, e, sizeof(e));
+		off += c;
+	}
+	*used = off;
+	return 0;
+}
+
+int store_put_bytes(struct store_writer *w, const void *data, size_t n,
+		    struct digest *id, struct err *err)
+{
+	size_t used;
+	int rc;
+
+	sha256(data, n, id);
+	if (n <= w->cp.min)
+		return put_inline(w, id, data, n, err);
+	if ((rc = writer_has(w, w->s->blobs, id, err)))
+		return rc < 0 ? rc : 0;
+	buf_truncate(&w->list, 0);
+	if ((rc = cut(w, data, n, 1, &used, err)))
+		return rc;
+	return put_chunked(w, id, n, err);
+}
+
+struct hasher {
+	pthread_t thread;
+	struct sha256 *sha;
+	const unsigned char *p;
+	size_t n;
+	int running;
+};
+
+static void *hash_run(void *arg)
+{
+	struct hasher *h = arg;
+
+	sha256_update(h->sha, h->p, h->n);
+	return NULL;
+}
+
+static void hash_start(struct hasher *h, const unsigned char *p, size_t n)
+{
+	h->p = p;
+	h->n = n;
+	h->running = n > 0 && pthread_create(&h->thread, NULL, hash_run, h) == 0;
+	if (!h->running)
+		hash_run(h);
+}
+
+static void hash_join(struct hasher *h)
+{
+	if (h->running)
+		pthread_join(h->thread, NULL);
+	h->running = 0;
+}
+
+static int same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_size == b->st_size && a->st_ino == b->st_ino &&
+	       a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+	       a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+	       a->st_ctim.tv_sec == b->st_ctim.tv_sec &&
+	       a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+/* Stream fd through the window; the whole-file digest in *id. */
+static int stream(struct store_writer *w, int fd, const char *path,
+		  uint64_t *total, struct digest *id, struct err *err)
+{
+	struct hasher h = { 0 };
+	size_t have = 0, cap = w->cp.max * 4;
+	int eof = 0, rc = 0;
+
+	if (cap < ((size_t)16 << 20))
+		cap = (size_t)16 << 20;
+	if (w->wincap < cap) {
+		free(w->win);
+		w->win = xmalloc(cap);
+		w->wincap = cap;
+	}
+	h.sha = sha256_new();
+	buf_truncate(&w->list, 0);
+	*total = 0;
+	while (!eof || have) {
+		size_t old = have, used = 0;
+
+		while (!eof && have < cap) {
+			ssize_t r = read(fd, w->win + have, cap - have);
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r < 0) {
+				rc = store_fail(err, errno, "cannot read '%s'",
+						path);
+				goto out;
+			}
+			if (r == 0)
+				eof = 1;
+			have += (size_t)r;
+		}
+		*total += have - old;
+		hash_start(&h, w->win + old, have - old);
+		rc = cut(w, w->win, have, eof, &used, err);
+		hash_join(&h);
+		if (rc)
+			goto out;
+		memmove(w->win, w->win + used, have - used);
+		have -= used;
+	}
+out:
+	hash_join(&h);
+	sha256_final(h.sha, id);
+	return rc;
+}
+
+int store_put_file(struct store_writer *w, const char *path,
+		   const struct digest *expect, struct digest *id,
+		   struct err *err)
+{
+	struct stat before, after;
+	uint64_t total = 0;
+	int fd, rc;
+
+	if (w->poisoned)
+		return writer_txn(w, 0, err);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return store_fail(err, errno, "cannot open '%s'", path);
+	if (fstat(fd, &before) < 0) {
+		rc = store_fail(err, errno, "cannot stat '%s'", path);
+		goto out;
+	}
+	if (!S_ISREG(before.st_mode)) {
+		rc = store_fail(err, 0, "'%s' is not a regular file", path);
+		rc = EINVAL;
+		goto out;
+	}
+	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	if ((uint64_t)before.st_size <= w->cp.min) {
+		struct buf b = BUF_INIT;
+		char chunk[65536];
+		ssize_t r;
+
+		while ((r = read(fd, chunk, sizeof(chunk))) != 0) {
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r < 0) {
+				buf_release(&b);
+				rc = store_fail(err, errno, "cannot read '%s'",
+						path);
+				goto out;
+			}
+			buf_add(&b, chunk, (size_t)r);
+		}
+		total = b.len;
+		if (total > w->cp.min) {
+			/* It grew under us; the stat check below says so. */
+			rc = store_put_bytes(w, b.data, b.len, id, err);
+		} else {
+			sha256(b.data, b.len, id);
+			rc = 0;
+		}
+		if (!rc && (fstat(fd, &after) < 0 || !same_file(&before, &after) ||
+			    total != (uint64_t)before.st_size)) {
+			buf_release(&b);
+			rc = store_fail(err, 0, "'%s' changed while it was being "
+						"stored",
+					path);
+			rc = STORE_CHANGED;
+			goto out;
+		}
+		if (!rc && (!expect || digest_eq(expect, id)) &&
+		    total <= w->cp.min)
+			rc = put_inline(w, id, b.data, b.len, err);
+		buf_release(&b);
+		if (rc)
+			goto out;
+	} else {
+		if ((rc = stream(w, fd, path, &total, id, err)))
+			goto out;
+		if (fstat(fd, &after) < 0 || !same_file(&before, &after) ||
+		    total != (uint64_t)before.st_size) {
+			rc = store_fail(err, 0, "'%s' changed while it was being "
+						"stored",
+					path);
+			rc = STORE_CHANGED;
+			goto out;
+		}
+		if (expect && !digest_eq(expect, id))
+			goto mismatch;
+		if ((rc = put_chunked(w, id, total, err)))
+			goto out;
+	}
+	if (expect && !digest_eq(expect, id))
+		goto mismatch;
+	rc = 0;
+	goto out;
+mismatch: {
+	char a[DIGEST_HEX + 1], b[DIGEST_HEX + 1];
+
+	digest_hex(id, a);
+	digest_hex(expect, b);
+	store_fail(err, 0, "'%s' hashes to %s, expected %s", path, a, b);
+	rc = STORE_MISMATCH;
+}
+out:
+	close(fd);
+	return rc;
+}
+
+static int exists_any(struct store_writer *w, const struct digest *id,
+		      struct err *err)
+{
+	int rc = writer_has(w, w->s->blobs, id, err);
+
+	if (rc == 0)
+		rc = writer_has(w, w->s->trees, id, err);
+	return rc;
+}
+
+int store_set_root(struct store_writer *w, const char *name,
+		   const struct digest *ids, size_t n, struct err *err)
+{
+	struct buf v = BUF_INIT;
+	unsigned char hdr[5];
+	size_t i;
+	int rc;
+
+	if (!*name || strlen(name) > 400)
+		return store_fail(err, STORE_BADARG, "invalid root name '%s'", name);
+	for (i = 0; i < n; i++) {
+		rc = exists_any(w, &ids[i], err);
+		if (rc < 0)
+			return rc;
+		if (rc == 0) {
+			char hex[DIGEST_HEX + 1];
+			digest_hex(&ids[i], hex);
+			return store_fail(err, STORE_NOTFOUND, "cannot root %s: no such "
+						  "object",
+					  hex);
+		}
+	}
+	hdr[0] = RECORD_VERSION;
+	put_u32(hdr + 1, (uint32_t)n);
+	buf_add(&v, hdr, sizeof(hdr));
+	for (i = 0; i < n; i++)
+		buf_add(&v, ids[i].b, DIGEST_LEN);
+	rc = writer_put(w, w->s->roots, name, strlen(name), v.data, v.len, err);
+	buf_release(&v);
+	return rc;
+}
+
+int store_remove_root(struct store_writer *w, const char *name,
+		      struct err *err)
+{
+	MDB_val k = { strlen(name), (void *)name };
+	int rc;
+
+	if ((rc = writer_txn(w, 0, err)))
+		return rc;
+	rc = mdb_del(w->txn, w->s->roots, &k, NULL);
+	if (rc == MDB_NOTFOUND)
+		return store_fail(err, STORE_NOTFOUND, "no root named '%s'", name);
+	if (rc)
+		return poison(w, store_fail(err, rc, "cannot remove root '%s'",
+					    name));
+	return 0;
+}

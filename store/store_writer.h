@@ -1,0 +1,33 @@
+/*
+ * store_writer.h: the writer's state and its transaction helpers, shared
+ * by store_write.c and store_tree.c.  Internal to store/.
+ */
+#ifndef CAIRN_STORE_WRITER_H
+#define CAIRN_STORE_WRITER_H
+
+#include "store_internal.h"
+
+struct ZSTD_CCtx_s;
+
+struct store_writer {
+	struct store *s;
+	MDB_txn *txn;			/* open write transaction, or NULL */
+	size_t pending;			/* bytes written in it */
+	int poisoned;			/* first error; nothing goes after */
+	struct chunk_params cp;
+	struct ZSTD_CCtx_s *zc;		/* compression context, lazily */
+	struct buf comp;		/* record being built */
+	struct buf list;		/* chunk list of the blob being built */
+	unsigned char *win;		/* read window */
+	size_t wincap;
+};
+
+/* A write transaction with room for need more bytes (commits a full one). */
+int writer_txn(struct store_writer *w, size_t need, struct err *err);
+int writer_put(struct store_writer *w, MDB_dbi dbi, const void *key,
+	       size_t klen, const void *val, size_t vlen, struct err *err);
+/* 1 present, 0 absent, < 0 error. */
+int writer_has(struct store_writer *w, MDB_dbi dbi, const struct digest *id,
+	       struct err *err);
+
+#endif
