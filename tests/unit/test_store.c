@@ -1,0 +1,559 @@
+/*
+ * The store through its C API: SHA-256 known answers, chunk boundaries
+ * that survive insertions, round trips of empty, tiny, huge and sparse
+ * files and of trees with odd names, links that escape, expected-digest
+ * checks, map growth, compression, id prefixes, schema and truncation
+ * checks, fsck and gc.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "check.h"
+#include "chunker.h"
+#include "err.h"
+#include "store.h"
+#include "store_internal.h"
+
+static char dir[] = "/tmp/cairn-test-store-XXXXXX";
+static struct err e;
+
+static uint64_t rng = 0x243f6a8885a308d3ull;
+
+static uint64_t next(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+static void fill(unsigned char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		p[i] = (unsigned char)(next() >> 56);
+}
+
+static char *path(const char *name)
+{
+	static char buf[4][512];
+	static int k;
+
+	k = (k + 1) % 4;
+	snprintf(buf[k], sizeof(buf[k]), "%s/%s", dir, name);
+	return buf[k];
+}
+
+static int write_file(const char *p, const void *data, size_t n)
+{
+	FILE *f = fopen(p, "wb");
+
+	if (!f)
+		return -1;
+	fwrite(data, 1, n, f);
+	return fclose(f);
+}
+
+static int same_file(const char *a, const void *data, size_t n)
+{
+	FILE *f = fopen(a, "rb");
+	unsigned char *got = malloc(n + 1);
+	size_t r;
+	int ok;
+
+	if (!f) {
+		free(got);
+		return 0;
+	}
+	r = fread(got, 1, n + 1, f);
+	fclose(f);
+	ok = r == n && !memcmp(got, data, n);
+	free(got);
+	return ok;
+}
+
+static void test_sha(void)
+{
+	static const struct {
+		const char *in, *hex;
+	} kat[] = {
+		{ "", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" },
+		{ "abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad" },
+		{ "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+		  "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1" },
+	};
+	struct digest d, p;
+	struct sha256 *s;
+	char hex[DIGEST_HEX + 1];
+	size_t i;
+
+	for (i = 0; i < sizeof(kat) / sizeof(kat[0]); i++) {
+		sha256(kat[i].in, strlen(kat[i].in), &d);
+		digest_hex(&d, hex);
+		CHECK_STR(hex, kat[i].hex);
+		CHECK_INT(digest_parse(kat[i].hex, &p), 0);
+		CHECK(digest_eq(&p, &d));
+	}
+	/* One million 'a', fed in uneven pieces. */
+	s = sha256_new();
+	for (i = 0; i < 1000000;) {
+		char a[997];
+		size_t n;
+
+		memset(a, 'a', sizeof(a));
+		n = 1000000 - i < 997 ? 1000000 - i : 997;
+		sha256_update(s, a, n);
+		i += n;
+	}
+	sha256_final(s, &d);
+	digest_hex(&d, hex);
+	CHECK_STR(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+	CHECK_INT(digest_parse("xyz", &d), -1);
+	CHECK_INT(digest_parse("g3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", &d), -1);
+}
+
+/* Boundaries of data[0..n) with params p into cuts (count returned). */
+static size_t boundaries(const struct chunk_params *p,
+			 const unsigned char *data, size_t n, size_t *cuts,
+			 size_t max)
+{
+	size_t off = 0, k = 0;
+
+	while (off < n && k < max) {
+		size_t c = chunk_next(p, data + off, n - off);
+		off += c;
+		cuts[k++] = off;
+	}
+	return k;
+}
+
+static void test_chunker(void)
+{
+	const struct chunk_params p = { CHUNK_MIN_DEFAULT, CHUNK_AVG_DEFAULT,
+					CHUNK_MAX_DEFAULT };
+	const size_t n = (size_t)64 << 20, ins = 4096;
+	unsigned char *a = malloc(n), *b = malloc(n + ins);
+	size_t *ca = malloc(1000 * sizeof(size_t)),
+	       *cb = malloc(1000 * sizeof(size_t));
+	size_t na, nb, i, j, small = 0, big = 0, shared = 0;
+	struct chunk_params bad = { 100, 1000, 4000 };
+
+	/* The gear table is part of the format: pin some entries. */
+	CHECK(chunk_gear(0) == 0xbcca21bbaff673aeull);
+	CHECK(chunk_gear(1) == 0x43fb0576d151e3dbull);
+	CHECK(chunk_gear(255) == 0x013fbc57e0e7d550ull);
+	CHECK_INT(chunk_params_check(&p), 0);
+	CHECK_INT(chunk_params_check(&bad), -1);
+	fill(a, n);
+	na = boundaries(&p, a, n, ca, 1000);
+	CHECK_INT(ca[na - 1], n);
+	for (i = 0; i < na; i++) {
+		size_t len = ca[i] - (i ? ca[i - 1] : 0);
+		small += len < p.min && i + 1 < na;
+		big += len > p.max;
+	}
+	CHECK_INT(small, 0);
+	CHECK_INT(big, 0);
+	/* Average within a factor of two of the target. */
+	CHECK(n / na > p.avg / 2 && n / na < p.avg * 2);
+	/* Insert 4 KiB in the middle: at least 90% of chunks survive. */
+	memcpy(b, a, n / 2);
+	fill(b + n / 2, ins);
+	memcpy(b + n / 2 + ins, a + n / 2, n - n / 2);
+	nb = boundaries(&p, b, n + ins, cb, 1000);
+	for (i = 0, j = 0; i < na && j < nb;) {
+		size_t sa = i ? ca[i - 1] : 0, sb = j ? cb[j - 1] : 0;
+		size_t la = ca[i] - sa, lb = cb[j] - sb;
+		int same = la == lb && !memcmp(a + sa, b + sb, la);
+		shared += same;
+		if (ca[i] + (sa >= n / 2 ? ins : 0) <= cb[j] - 0)
+			i++;
+		else
+			j++;
+	}
+	printf("chunks: %zu before, %zu after, %zu shared\n", na, nb, shared);
+	CHECK(shared * 10 >= na * 9);
+	/* Deterministic. */
+	CHECK_INT(boundaries(&p, a, n, cb, 1000), na);
+	CHECK(!memcmp(ca, cb, na * sizeof(size_t)));
+	free(a), free(b), free(ca), free(cb);
+}
+
+static struct store *open_store(const char *name, unsigned flags)
+{
+	struct store *s = NULL;
+	int rc = store_open(path(name), flags, &s, &e);
+
+	if (rc)
+		fprintf(stderr, "store_open: %s\n", e.msg);
+	CHECK_INT(rc, 0);
+	return s;
+}
+
+static void roundtrip_bytes(struct store *s, const void *data, size_t n)
+{
+	struct store_writer *w;
+	struct digest id, want;
+	struct store_object o;
+
+	sha256(data, n, &want);
+	CHECK_INT(store_writer_new(s, &w, &e), 0);
+	CHECK_INT(store_put_bytes(w, data, n, &id, &e), 0);
+	CHECK_INT(store_writer_commit(w, &e), 0);
+	CHECK(digest_eq(&id, &want));
+	CHECK_INT(store_lookup(s, &id, &o), 0);
+	CHECK_INT(o.kind, STORE_BLOB);
+	CHECK_INT(o.size, n);
+	CHECK_INT(store_materialize(s, &id, path("out"), 0, &e), 0);
+	CHECK(same_file(path("out"), data, n));
+}
+
+static void test_roundtrip(void)
+{
+	struct store *s = open_store("s1", STORE_CREATE);
+	size_t n = (size_t)64 << 20;
+	unsigned char *big = malloc(n);
+	struct store_writer *w;
+	struct digest id, id2;
+	struct stat st;
+	int fd;
+
+	if (!s)
+		return;
+	fill(big, n);
+	roundtrip_bytes(s, "", 0);
+	roundtrip_bytes(s, "x", 1);
+	roundtrip_bytes(s, big, CHUNK_MIN_DEFAULT);
+	roundtrip_bytes(s, big, CHUNK_MIN_DEFAULT + 1);
+	roundtrip_bytes(s, big, n);
+	/* A file ingested from disk gets the same id as the same bytes. */
+	CHECK_INT(write_file(path("big"), big, n), 0);
+	CHECK_INT(store_writer_new(s, &w, &e), 0);
+	CHECK_INT(store_put_file(w, path("big"), NULL, &id, &e), 0);
+	sha256(big, n, &id2);
+	CHECK(digest_eq(&id, &id2));
+	/* An expected digest that does not match is refused. */
+	id2.b[0] ^= 1;
+	CHECK_INT(store_put_file(w, path("big"), &id2, &id, &e),
+		  STORE_MISMATCH);
+	CHECK(strstr(e.msg, "expected") != NULL);
+	store_writer_abort(w);
+	/* A sparse file: holes read as zeros and come back as zeros. */
+	fd = open(path("sparse"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	CHECK(fd >= 0);
+	CHECK_INT(pwrite(fd, "head", 4, 0), 4);
+	CHECK_INT(pwrite(fd, "tail", 4, (off_t)20 << 20), 4);
+	close(fd);
+	CHECK_INT(store_writer_new(s, &w, &e), 0);
+	CHECK_INT(store_put_file(w, path("sparse"), NULL, &id, &e), 0);
+	CHECK_INT(store_writer_commit(w, &e), 0);
+	CHECK_INT(store_materialize(s, &id, path("sparse2"), 1, &e), 0);
+	CHECK_INT(stat(path("sparse2"), &st), 0);
+	CHECK_INT(st.st_size, ((off_t)20 << 20) + 4);
+	CHECK(st.st_mode & S_IXUSR);
+	{
+		unsigned char *z = calloc(1, ((size_t)20 << 20) + 4);
+		memcpy(z, "head", 4);
+		memcpy(z + ((size_t)20 << 20), "tail", 4);
+		CHECK(same_file(path("sparse2"), z, ((size_t)20 << 20) + 4));
+		free(z);
+	}
+	/* Nothing temporary is left beside the outputs. */
+	{
+		char cmd[600];
+		snprintf(cmd, sizeof(cmd),
+			 "ls -a '%s' | grep -q cairn-tmp", dir);
+		CHECK(system(cmd) != 0);
+	}
+	store_close(s);
+	free(big);
+}
+
+static int count_entries(const struct store_tree_entry *en, void *ctx)
+{
+	(void)en;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+static void test_trees(void)
+{
+	static const char *const names[] = {
+		"plain", "with space", "new\nline", "ünïcödé", "-dash",
+		"#hash", "a/b/c/deep", "a/b/x", "z",
+	};
+	struct store *s = open_store("s2", STORE_CREATE);
+	struct store_writer *w;
+	struct digest id, id2;
+	struct store_object o;
+	char cmd[1200];
+	size_t i;
+	int n = 0;
+
+	if (!s)
+		return;
+	mkdir(path("t"), 0777);
+	mkdir(path("t/a"), 0777);
+	mkdir(path("t/a/b"), 0777);
+	mkdir(path("t/a/b/c"), 0777);
+	mkdir(path("t/empty"), 0777);
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		char p[512];
+		snprintf(p, sizeof(p), "%s/t/%s", dir, names[i]);
+		CHECK_INT(write_file(p, names[i], strlen(names[i])), 0);
+	}
+	chmod(path("t/z"), 0755);
+	CHECK_INT(symlink("../plain", path("t/a/up")), 0);
+	CHECK_INT(symlink("b/x", path("t/a/down")), 0);
+	CHECK_INT(store_writer_new(s, &w, &e), 0);
+	CHECK_INT(store_put_tree(w, path("t"), &id, &e), 0);
+	CHECK_INT(store_writer_commit(w, &e), 0);
+	CHECK_INT(store_lookup(s, &id, &o), 0);
+	CHECK_INT(o.kind, STORE_TREE);
+	CHECK_INT(o.entries, 9 + 4 + 2);
+	CHECK_INT(store_tree_walk(s, &id, count_entries, &n, &e), 0);
+	CHECK_INT(n, 15);
+	CHECK_INT(store_materialize(s, &id, path("t2"), 0, &e), 0);
+	snprintf(cmd, sizeof(cmd), "diff -r --no-dereference '%s/t' '%s/t2'",
+		 dir, dir);
+	CHECK_INT(system(cmd), 0);
+	snprintf(cmd, sizeof(cmd), "test -x '%s/t2/z' && test ! -x '%s/t2/plain' "
+				   "&& test -d '%s/t2/empty' && test -L '%s/t2/a/up'",
+		 dir, dir, dir, dir);
+	CHECK_INT(system(cmd), 0);
+	/* Materialising again over the old copy replaces it whole. */
+	CHECK_INT(write_file(path("t2/extra"), "x", 1), 0);
+	CHECK_INT(store_materialize(s, &id, path("t2"), 0, &e), 0);
+	CHECK(access(path("t2/extra"), F_OK) < 0);
+	/* The id does not depend on where the tree is. */
+	CHECK_INT(store_writer_new(s, &w, &e), 0);
+	CHECK_INT(store_put_tree(w, path("t2"), &id2, &e), 0);
+	CHECK(digest_eq(&id, &id2));
+	/* Links that leave the tree are refused. */
+	CHECK_INT(symlink("../../outside", path("t/a/bad")), 0);
+	CHECK_INT(store_put_tree(w, path("t"), &id2, &e), STORE_UNSAFE);
+	CHECK(strstr(e.msg, "points outside the tree ('../../outside')") != NULL);
+	unlink(path("t/a/bad"));
+	CHECK_INT(symlink("/etc/passwd", path("t/abs")), 0);
+	CHECK_INT(store_put_tree(w, path("t"), &id2, &e), STORE_UNSAFE);
+	unlink(path("t/abs"));
+	store_writer_abort(w);
+
+	CHECK_INT(tree_path_safe("a/b"), 0);
+	CHECK_INT(tree_path_safe("../a"), -1);
+	CHECK_INT(tree_path_safe("a/./b"), -1);
+	CHECK_INT(tree_path_safe("/a"), -1);
+	CHECK_INT(tree_path_safe("a//b"), -1);
+	CHECK_INT(tree_path_safe("a/"), -1);
+	CHECK_INT(tree_link_safe("a/l", "../x"), 0);
+	CHECK_INT(tree_link_safe("a/l", "../../x"), -1);
+	CHECK_INT(tree_link_safe("l", "a/../../x"), -1);
+	CHECK_INT(tree_link_safe("l", "./a/./b"), 0);
+	store_close(s);
+}
+
+static void test_growth_and_compression(void)
+{
+	struct store *s;
+	struct store_writer *w;
+	struct store_config c;
+	struct store_stats st;
+	unsigned char *data = malloc((size_t)24 << 20);
+	struct digest id;
+	size_t i;
+
+	/* A 1 MiB map must grow by itself to hold 24 MiB. */
+	setenv("CAIRN_STORE_MAPSIZE", "1048576", 1);
+	s = open_store("s3", STORE_CREATE);
+	unsetenv("CAIRN_STORE_MAPSIZE");
+	if (!s)
+		return;
+	CHECK_INT(store_config_get(s, &c), 0);
+	CHECK_INT(c.compression, STORE_COMPRESS_NONE);
+	c.compression = STORE_COMPRESS_ZSTD;
+	CHECK_INT(store_config_set(s, &c, &e), 0);
+	for (i = 0; i < ((size_t)24 << 20); i++)
+		data[i] = (unsigned char)("compressible text "[i % 18]);
+	CHECK_INT(store_writer_new(s, &w, &e), 0);
+	CHECK_INT(store_put_bytes(w, data, (size_t)24 << 20, &id, &e), 0);
+	CHECK_INT(store_writer_commit(w, &e), 0);
+	CHECK_INT(store_stats(s, &st, &e), 0);
+	CHECK(st.stored * 10 < st.unique);
+	CHECK_INT(store_materialize(s, &id, path("comp"), 0, &e), 0);
+	CHECK(same_file(path("comp"), data, (size_t)24 << 20));
+	c.chunk_avg = 1000;	/* not a power of two */
+	CHECK_INT(store_config_set(s, &c, &e), STORE_BADARG);
+	store_close(s);
+	free(data);
+}
+
+static void test_prefixes(void)
+{
+	struct store *s = open_store("s4", STORE_CREATE);
+	struct store_writer *w;
+	struct digest *ids = malloc(20000 * sizeof(*ids)), d;
+	char (*hex)[DIGEST_HEX + 1] = malloc(20000 * sizeof(*hex));
+	char prefix[8];
+	int i, j, found = 0;
+
+	if (!s)
+		return;
+	CHECK_INT(store_writer_new(s, &w, &e), 0);
+	for (i = 0; i < 20000; i++) {
+		char text[32];
+		snprintf(text, sizeof(text), "blob %d", i);
+		CHECK_INT(store_put_bytes(w, text, strlen(text), &ids[i], &e), 0);
+		digest_hex(&ids[i], hex[i]);
+	}
+	CHECK_INT(store_writer_commit(w, &e), 0);
+	CHECK_INT(store_resolve(s, hex[7], &d, &e), 0);
+	CHECK(digest_eq(&d, &ids[7]));
+	memcpy(prefix, hex[7], 7);
+	prefix[7] = '\0';
+	CHECK_INT(store_resolve(s, prefix, &d, &e), 0);
+	CHECK_INT(store_resolve(s, "abc", &d, &e), STORE_BADARG);
+	CHECK_INT(store_resolve(s, "abcdeg", &d, &e), STORE_BADARG);
+	/* Find two ids sharing six hex digits (20000 ids: almost sure). */
+	for (i = 0; i < 20000 && !found; i++)
+		for (j = i + 1; j < 20000 && !found; j++)
+			if (!memcmp(hex[i], hex[j], 6)) {
+				memcpy(prefix, hex[i], 6);
+				prefix[6] = '\0';
+				found = 1;
+			}
+	if (found) {
+		CHECK_INT(store_resolve(s, prefix, &d, &e), STORE_AMBIGUOUS);
+		CHECK(strstr(e.msg, "is ambiguous") != NULL);
+		CHECK(strstr(e.msg, "\n  blob ") != NULL);
+	}
+	store_close(s);
+	free(ids);
+	free(hex);
+}
+
+static void test_open_checks(void)
+{
+	struct store *s = NULL;
+	char cmd[600];
+
+	CHECK_STR(store_unsafe_fs(0x6969), "nfs");
+	CHECK_STR(store_unsafe_fs(0xff534d42), "cifs");
+	CHECK_STR(store_unsafe_fs(0x0bd00bd0), "lustre");
+	CHECK(store_unsafe_fs(0xef53) == NULL);	/* ext4 */
+	CHECK_INT(store_open(path("none"), 0, &s, &e), STORE_NOTFOUND);
+	CHECK(strstr(e.msg, "no store at") != NULL);
+	CHECK_INT(write_file(path("afile"), "x", 1), 0);
+	CHECK_INT(store_open(path("afile"), STORE_CREATE, &s, &e), ENOTDIR);
+	/* A newer schema is refused, not misread. */
+	{
+		MDB_env *env;
+		MDB_txn *txn;
+		MDB_dbi dbi;
+		MDB_val k = { 6, (void *)"schema" }, v;
+		unsigned char two[4] = { 2, 0, 0, 0 };
+
+		s = open_store("s5", STORE_CREATE);
+		store_close(s);
+		CHECK_INT(mdb_env_create(&env), 0);
+		mdb_env_set_maxdbs(env, 16);
+		CHECK_INT(mdb_env_open(env, path("s5"), 0, 0664), 0);
+		CHECK_INT(mdb_txn_begin(env, NULL, 0, &txn), 0);
+		CHECK_INT(mdb_dbi_open(txn, "meta", 0, &dbi), 0);
+		v.mv_size = 4;
+		v.mv_data = two;
+		CHECK_INT(mdb_put(txn, dbi, &k, &v, 0), 0);
+		CHECK_INT(mdb_txn_commit(txn), 0);
+		mdb_env_close(env);
+		CHECK_INT(store_open(path("s5"), 0, &s, &e), STORE_VERSION);
+		CHECK(strstr(e.msg, "has schema 2, made by a newer cairn") != NULL);
+	}
+	/* A truncated data file is reported, never read past its end. */
+	s = open_store("s6", STORE_CREATE);
+	if (s) {
+		struct store_writer *w;
+		struct digest id;
+		unsigned char *d = malloc((size_t)8 << 20);
+		fill(d, (size_t)8 << 20);
+		CHECK_INT(store_writer_new(s, &w, &e), 0);
+		CHECK_INT(store_put_bytes(w, d, (size_t)8 << 20, &id, &e), 0);
+		CHECK_INT(store_writer_commit(w, &e), 0);
+		store_close(s);
+		free(d);
+	}
+	snprintf(cmd, sizeof(cmd), "truncate -s 1M '%s/s6/data.mdb'", dir);
+	CHECK_INT(system(cmd), 0);
+	CHECK_INT(store_open(path("s6"), 0, &s, &e), STORE_CORRUPT);
+	CHECK(strstr(e.msg, "is truncated") != NULL);
+}
+
+static void test_fsck_gc(void)
+{
+	struct store *s = open_store("s7", STORE_CREATE);
+	struct store_writer *w;
+	struct store_fsck_result fr;
+	struct store_gc_result gr;
+	unsigned char *d = malloc((size_t)3 << 20);
+	struct digest keep, drop;
+
+	if (!s)
+		return;
+	fill(d, (size_t)3 << 20);
+	CHECK_INT(store_writer_new(s, &w, &e), 0);
+	CHECK_INT(store_put_bytes(w, d, (size_t)3 << 20, &keep, &e), 0);
+	CHECK_INT(store_put_bytes(w, d + 1, ((size_t)3 << 20) - 1, &drop, &e), 0);
+	CHECK_INT(store_set_root(w, "r", &keep, 1, &e), 0);
+	CHECK_INT(store_set_root(w, "bad", &drop, 0, &e), 0);
+	drop.b[5] ^= 0xff;
+	CHECK_INT(store_set_root(w, "missing", &drop, 1, &e), STORE_NOTFOUND);
+	store_writer_abort(w);
+	/* The abort dropped the batch: nothing is stored. */
+	CHECK_INT(store_lookup(s, &keep, &(struct store_object){ 0 }),
+		  STORE_NOTFOUND);
+	CHECK_INT(store_writer_new(s, &w, &e), 0);
+	CHECK_INT(store_put_bytes(w, d, (size_t)3 << 20, &keep, &e), 0);
+	CHECK_INT(store_put_bytes(w, d + 1, ((size_t)3 << 20) - 1, &drop, &e), 0);
+	CHECK_INT(store_set_root(w, "r", &keep, 1, &e), 0);
+	CHECK_INT(store_writer_commit(w, &e), 0);
+	CHECK_INT(store_fsck(s, 0, NULL, NULL, &fr, &e), 0);
+	CHECK_INT(fr.damaged, 0);
+	CHECK_INT(fr.unreferenced_chunks, 0);
+	CHECK_INT(store_gc(s, 1, 0, NULL, NULL, &gr, &e), 0);
+	CHECK_INT(gr.blobs, 1);
+	CHECK(gr.chunks >= 1);
+	CHECK_INT(store_lookup(s, &drop, &(struct store_object){ 0 }), 0);
+	CHECK_INT(store_gc(s, 0, 0, NULL, NULL, &gr, &e), 0);
+	CHECK_INT(store_lookup(s, &drop, &(struct store_object){ 0 }),
+		  STORE_NOTFOUND);
+	CHECK_INT(store_materialize(s, &keep, path("kept"), 0, &e), 0);
+	CHECK(same_file(path("kept"), d, (size_t)3 << 20));
+	CHECK_INT(store_fsck(s, 0, NULL, NULL, &fr, &e), 0);
+	CHECK_INT(fr.damaged, 0);
+	store_close(s);
+	free(d);
+}
+
+int main(void)
+{
+	char cmd[600];
+
+	if (!mkdtemp(dir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	test_sha();
+	test_chunker();
+	test_roundtrip();
+	test_trees();
+	test_growth_and_compression();
+	test_prefixes();
+	test_open_checks();
+	test_fsck_gc();
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cannot remove %s\n", dir);
+	return check_done("test_store");
+}
