@@ -15,8 +15,9 @@
 #define STORE_SCHEMA 1
 #define RECORD_VERSION 1
 
-/* Commit a write transaction once it holds this many bytes. */
-#define STORE_BATCH ((size_t)64 << 20)
+/* Commit a write transaction once it holds this many bytes (bounds the
+ * memory of its dirty pages and the work lost to a crash). */
+#define STORE_BATCH ((size_t)32 << 20)
 
 struct store {
 	char *path;

@@ -299,18 +299,27 @@ static void temp_name(struct buf *b, const char *path, unsigned n)
 		 (unsigned long)ts.tv_nsec, n);
 }
 
+/*
+ * Write blob id at path.  Through a temporary name renamed into place,
+ * unless direct (path is inside a temporary tree being built).
+ */
 static int blob_to(struct store *s, MDB_txn *txn, const struct digest *id,
-		   const char *path, int exec, struct err *err)
+		   const char *path, int exec, int direct, struct err *err)
 {
 	struct buf tmp = BUF_INIT;
 	unsigned tries;
 	int fd = -1, rc;
 
 	for (tries = 0; tries < 100 && fd < 0; tries++) {
-		temp_name(&tmp, path, tries);
+		if (direct) {
+			buf_truncate(&tmp, 0);
+			buf_adds(&tmp, path);
+		} else {
+			temp_name(&tmp, path, tries);
+		}
 		fd = open(tmp.data, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
 			  exec ? 0777 : 0666);
-		if (fd < 0 && errno != EEXIST)
+		if (fd < 0 && (errno != EEXIST || direct))
 			break;
 	}
 	if (fd < 0) {
@@ -321,7 +330,7 @@ static int blob_to(struct store *s, MDB_txn *txn, const struct digest *id,
 	rc = cat_txn(s, txn, id, fd, path, err);
 	if (close(fd) < 0 && !rc)
 		rc = store_fail(err, errno, "cannot write '%s'", path);
-	if (!rc && rename(tmp.data, path) < 0)
+	if (!rc && !direct && rename(tmp.data, path) < 0)
 		rc = store_fail(err, errno, "cannot rename '%s' to '%s'",
 				tmp.data, path);
 	if (rc)
@@ -380,7 +389,8 @@ static int tree_to(struct store *s, MDB_txn *txn, const struct digest *id,
 				rc = store_fail(err, errno, "cannot create '%s'",
 						p.data);
 		} else {
-			rc = blob_to(s, txn, &e.id, p.data, e.kind == 'x', err);
+			rc = blob_to(s, txn, &e.id, p.data, e.kind == 'x', 1,
+				     err);
 			if (rc == STORE_NOTFOUND)
 				rc = corrupt(err, "tree", id,
 					     "it names a missing blob");
@@ -430,7 +440,7 @@ int store_materialize(struct store *s, const struct digest *id,
 	if ((rc = store_txn_begin(s, 0, &txn, err)))
 		return rc;
 	if (get(txn, s->blobs, id, &v) == 0)
-		rc = blob_to(s, txn, id, path, exec, err);
+		rc = blob_to(s, txn, id, path, exec, 0, err);
 	else if (get(txn, s->trees, id, &v) == 0)
 		rc = tree_to(s, txn, id, &v, path, err);
 	else {

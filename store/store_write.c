@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zstd.h>
@@ -150,16 +151,33 @@ void store_writer_abort(struct store_writer *w)
 	writer_free(w);
 }
 
-/* Store one chunk unless present; its id in *id. */
-static int put_chunk(struct store_writer *w, const unsigned char *data,
-		     size_t n, struct digest *id, struct err *err)
+/* Write a record of klen + hlen + plen bytes in place (no extra copy). */
+static int put_reserved(struct store_writer *w, MDB_dbi dbi,
+			const struct digest *id, const void *hdr, size_t hlen,
+			const void *payload, size_t plen, struct err *err)
 {
-	unsigned char hdr[CHUNK_HDR];
-	const void *payload = data;
-	size_t plen = n;
+	MDB_val k = { DIGEST_LEN, (void *)id->b }, v = { hlen + plen, NULL };
 	int rc;
 
-	sha256(data, n, id);
+	if ((rc = writer_txn(w, DIGEST_LEN + hlen + plen, err)))
+		return rc;
+	if ((rc = mdb_put(w->txn, dbi, &k, &v, MDB_RESERVE)))
+		return poison(w, store_fail(err, rc, "cannot write to store "
+						     "'%s'",
+					    w->s->path));
+	memcpy(v.mv_data, hdr, hlen);
+	memcpy((unsigned char *)v.mv_data + hlen, payload, plen);
+	w->pending += DIGEST_LEN + hlen + plen;
+	return 0;
+}
+
+/* Store chunk data[0..n), whose digest is id, unless present. */
+static int put_chunk(struct store_writer *w, const unsigned char *data,
+		     size_t n, const struct digest *id, struct err *err)
+{
+	unsigned char hdr[CHUNK_HDR];
+	int rc;
+
 	if ((rc = writer_has(w, w->s->chunks, id, err)))
 		return rc < 0 ? rc : 0;
 	hdr[0] = RECORD_VERSION;
@@ -171,23 +189,17 @@ static int put_chunk(struct store_writer *w, const unsigned char *data,
 		if (!w->zc)
 			w->zc = ZSTD_createCCtx();
 		buf_truncate(&w->comp, 0);
-		buf_reserve(&w->comp, CHUNK_HDR + bound);
-		got = ZSTD_compressCCtx(w->zc, w->comp.data + CHUNK_HDR, bound,
-					data, n, w->s->cfg.zstd_level);
+		buf_reserve(&w->comp, bound);
+		got = ZSTD_compressCCtx(w->zc, w->comp.data, bound, data, n,
+					w->s->cfg.zstd_level);
 		/* Keep the compressed form only when it is smaller. */
 		if (!ZSTD_isError(got) && got < n) {
 			hdr[1] = CODEC_ZSTD;
-			memcpy(w->comp.data, hdr, CHUNK_HDR);
-			return writer_put(w, w->s->chunks, id->b, DIGEST_LEN,
-					  w->comp.data, CHUNK_HDR + got, err);
+			return put_reserved(w, w->s->chunks, id, hdr, CHUNK_HDR,
+					    w->comp.data, got, err);
 		}
 	}
-	buf_truncate(&w->comp, 0);
-	buf_reserve(&w->comp, CHUNK_HDR + plen);
-	buf_add(&w->comp, hdr, CHUNK_HDR);
-	buf_add(&w->comp, payload, plen);
-	return writer_put(w, w->s->chunks, id->b, DIGEST_LEN, w->comp.data,
-			  w->comp.len, err);
+	return put_reserved(w, w->s->chunks, id, hdr, CHUNK_HDR, data, n, err);
 }
 
 static int put_inline(struct store_writer *w, const struct digest *id,
@@ -230,28 +242,120 @@ static int put_chunked(struct store_writer *w, const struct digest *id,
 	return rc;
 }
 
-/* Cut data[0..n) into chunks (all of it when last), store them, list them;
- * return how many bytes were consumed. */
-static int cut(struct store_writer *w, const unsigned char *data, size_t n,
-	       int last, size_t *used, struct err *err)
-{
-	size_t off = 0;
-	int rc;
+/*
+ * One window of a stream: the chunks cut from it, hashed by two threads
+ * (this one, and the helper once it has hashed the window's new bytes for
+ * the whole-file digest), then written by this thread.
+ */
+struct window {
+	const unsigned char *base;
+	size_t n, cap;			/* chunks */
+	size_t *off, *len;
+	struct digest *ids;
+	atomic_size_t next;		/* next chunk to hash */
+	struct sha256 *whole;		/* whole-file digest, or NULL */
+	const unsigned char *fresh;	/* bytes it has not seen yet */
+	size_t nfresh;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int ready;			/* chunk list complete */
+};
 
+static void hash_chunks(struct window *wd)
+{
+	size_t i;
+
+	while ((i = atomic_fetch_add(&wd->next, 1)) < wd->n)
+		sha256(wd->base + wd->off[i], wd->len[i], &wd->ids[i]);
+}
+
+static void *helper(void *arg)
+{
+	struct window *wd = arg;
+
+	if (wd->whole)
+		sha256_update(wd->whole, wd->fresh, wd->nfresh);
+	pthread_mutex_lock(&wd->lock);
+	while (!wd->ready)
+		pthread_cond_wait(&wd->cond, &wd->lock);
+	pthread_mutex_unlock(&wd->lock);
+	hash_chunks(wd);
+	return NULL;
+}
+
+static void window_init(struct window *wd)
+{
+	memset(wd, 0, sizeof(*wd));
+	pthread_mutex_init(&wd->lock, NULL);
+	pthread_cond_init(&wd->cond, NULL);
+}
+
+static void window_release(struct window *wd)
+{
+	free(wd->off);
+	free(wd->len);
+	free(wd->ids);
+	pthread_mutex_destroy(&wd->lock);
+	pthread_cond_destroy(&wd->cond);
+}
+
+/*
+ * Cut data[0..n) into chunks (all of it when last, else only those whose
+ * end cannot move), hash them on two threads while fresh[0..nfresh) goes
+ * into the whole-file digest, store them and list them in w->list.
+ * *used is how many bytes became chunks.
+ */
+static int cut(struct store_writer *w, struct window *wd,
+	       const unsigned char *data, size_t n, int last,
+	       const unsigned char *fresh, size_t nfresh, size_t *used,
+	       struct err *err)
+{
+	pthread_t t;
+	size_t off = 0, i;
+	int started, rc = 0;
+
+	wd->base = data;
+	wd->n = 0;
+	wd->ready = 0;
+	atomic_store(&wd->next, 0);
+	wd->fresh = fresh;
+	wd->nfresh = nfresh;
+	started = pthread_create(&t, NULL, helper, wd) == 0;
 	while (off < n && (last || n - off >= w->cp.max)) {
 		size_t c = chunk_next(&w->cp, data + off, n - off);
-		unsigned char e[BLOB_ENTRY];
-		struct digest cid;
 
-		if ((rc = put_chunk(w, data + off, c, &cid, err)))
-			return rc;
-		memcpy(e, cid.b, DIGEST_LEN);
-		put_u32(e + DIGEST_LEN, (uint32_t)c);
-		buf_add(&w->list, e, sizeof(e));
+		if (wd->n == wd->cap) {
+			wd->cap = wd->cap ? wd->cap * 2 : 64;
+			wd->off = xrealloc(wd->off, wd->cap * sizeof(size_t));
+			wd->len = xrealloc(wd->len, wd->cap * sizeof(size_t));
+			wd->ids = xrealloc(wd->ids,
+					   wd->cap * sizeof(struct digest));
+		}
+		wd->off[wd->n] = off;
+		wd->len[wd->n++] = c;
 		off += c;
 	}
+	pthread_mutex_lock(&wd->lock);
+	wd->ready = 1;
+	pthread_cond_signal(&wd->cond);
+	pthread_mutex_unlock(&wd->lock);
+	if (started) {
+		hash_chunks(wd);
+		pthread_join(t, NULL);
+	} else {
+		helper(wd);
+	}
+	for (i = 0; i < wd->n && !rc; i++) {
+		unsigned char e[BLOB_ENTRY];
+
+		rc = put_chunk(w, data + wd->off[i], wd->len[i], &wd->ids[i],
+			       err);
+		memcpy(e, wd->ids[i].b, DIGEST_LEN);
+		put_u32(e + DIGEST_LEN, (uint32_t)wd->len[i]);
+		buf_add(&w->list, e, sizeof(e));
+	}
 	*used = off;
-	return 0;
+	return rc;
 }
 
 int store_put_bytes(struct store_writer *w, const void *data, size_t n,
@@ -260,47 +364,20 @@ int store_put_bytes(struct store_writer *w, const void *data, size_t n,
 	size_t used;
 	int rc;
 
+	struct window wd;
+
 	sha256(data, n, id);
 	if (n <= w->cp.min)
 		return put_inline(w, id, data, n, err);
 	if ((rc = writer_has(w, w->s->blobs, id, err)))
 		return rc < 0 ? rc : 0;
 	buf_truncate(&w->list, 0);
-	if ((rc = cut(w, data, n, 1, &used, err)))
+	window_init(&wd);
+	rc = cut(w, &wd, data, n, 1, NULL, 0, &used, err);
+	window_release(&wd);
+	if (rc)
 		return rc;
 	return put_chunked(w, id, n, err);
-}
-
-struct hasher {
-	pthread_t thread;
-	struct sha256 *sha;
-	const unsigned char *p;
-	size_t n;
-	int running;
-};
-
-static void *hash_run(void *arg)
-{
-	struct hasher *h = arg;
-
-	sha256_update(h->sha, h->p, h->n);
-	return NULL;
-}
-
-static void hash_start(struct hasher *h, const unsigned char *p, size_t n)
-{
-	h->p = p;
-	h->n = n;
-	h->running = n > 0 && pthread_create(&h->thread, NULL, hash_run, h) == 0;
-	if (!h->running)
-		hash_run(h);
-}
-
-static void hash_join(struct hasher *h)
-{
-	if (h->running)
-		pthread_join(h->thread, NULL);
-	h->running = 0;
 }
 
 static int same_file(const struct stat *a, const struct stat *b)
@@ -316,7 +393,7 @@ static int same_file(const struct stat *a, const struct stat *b)
 static int stream(struct store_writer *w, int fd, const char *path,
 		  uint64_t *total, struct digest *id, struct err *err)
 {
-	struct hasher h = { 0 };
+	struct window wd;
 	size_t have = 0, cap = w->cp.max * 4;
 	int eof = 0, rc = 0;
 
@@ -327,7 +404,8 @@ static int stream(struct store_writer *w, int fd, const char *path,
 		w->win = xmalloc(cap);
 		w->wincap = cap;
 	}
-	h.sha = sha256_new();
+	window_init(&wd);
+	wd.whole = sha256_new();
 	buf_truncate(&w->list, 0);
 	*total = 0;
 	while (!eof || have) {
@@ -347,17 +425,16 @@ static int stream(struct store_writer *w, int fd, const char *path,
 			have += (size_t)r;
 		}
 		*total += have - old;
-		hash_start(&h, w->win + old, have - old);
-		rc = cut(w, w->win, have, eof, &used, err);
-		hash_join(&h);
+		rc = cut(w, &wd, w->win, have, eof, w->win + old, have - old,
+			 &used, err);
 		if (rc)
 			goto out;
 		memmove(w->win, w->win + used, have - used);
 		have -= used;
 	}
 out:
-	hash_join(&h);
-	sha256_final(h.sha, id);
+	sha256_final(wd.whole, id);
+	window_release(&wd);
 	return rc;
 }
 
