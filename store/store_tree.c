@@ -5,6 +5,9 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -18,6 +21,10 @@ struct entry {
 	uint64_t size;
 	struct digest id;
 	char *target;
+	char *full;		/* a file still to ingest: its path */
+	unsigned char *data;	/* a small file's bytes, read by a worker */
+	size_t len;
+	int rc;			/* the worker's result: 0, errno, STORE_* */
 };
 
 struct walk {
@@ -79,12 +86,10 @@ static int walk_dir(struct walk *wk, const char *rel)
 			add(wk, 'd', sub.data, 0, NULL, NULL);
 			rc = walk_dir(wk, sub.data);
 		} else if (S_ISREG(st.st_mode)) {
-			struct digest id;
-			rc = store_put_file(wk->w, full.data, NULL, &id,
-					    wk->err);
-			if (!rc)
-				add(wk, st.st_mode & S_IXUSR ? 'x' : 'f',
-				    sub.data, (uint64_t)st.st_size, &id, NULL);
+			/* Ingested after the walk, small files in parallel. */
+			add(wk, st.st_mode & S_IXUSR ? 'x' : 'f', sub.data,
+			    (uint64_t)st.st_size, NULL, NULL);
+			wk->e[wk->n - 1].full = xstrdup(full.data);
 		} else if (S_ISLNK(st.st_mode)) {
 			char target[4096];
 			ssize_t n = readlink(full.data, target,
@@ -120,6 +125,135 @@ static int walk_dir(struct walk *wk, const char *rel)
 	closedir(d);
 	buf_release(&full);
 	buf_release(&sub);
+	return rc;
+}
+
+/* ---- ingesting the files: small ones read and hashed on all cores ---- */
+
+struct batch {
+	struct entry **items;
+	size_t n;
+	atomic_size_t next;
+};
+
+static void read_small(struct entry *e)
+{
+	struct stat before, after;
+	struct buf b = BUF_INIT;
+	char chunk[65536];
+	ssize_t r;
+	int fd = open(e->full, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		e->rc = errno;
+		return;
+	}
+	if (fstat(fd, &before) < 0) {
+		e->rc = errno;
+		close(fd);
+		return;
+	}
+	buf_reserve(&b, (size_t)before.st_size);
+	while ((r = read(fd, chunk, sizeof(chunk))) != 0) {
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			e->rc = errno;
+			break;
+		}
+		buf_add(&b, chunk, (size_t)r);
+	}
+	if (!e->rc && (fstat(fd, &after) < 0 || !stat_unchanged(&before, &after) ||
+		       b.len != (size_t)before.st_size || b.len != e->size))
+		e->rc = STORE_CHANGED;
+	close(fd);
+	if (e->rc) {
+		buf_release(&b);
+		return;
+	}
+	sha256(b.data, b.len, &e->id);
+	e->len = b.len;
+	e->data = (unsigned char *)buf_detach(&b, NULL);
+}
+
+static void *small_worker(void *arg)
+{
+	struct batch *bt = arg;
+	size_t i;
+
+	while ((i = atomic_fetch_add(&bt->next, 1)) < bt->n)
+		read_small(bt->items[i]);
+	return NULL;
+}
+
+/* Read and hash bt's files on up to 4 threads, then store them here. */
+static int ingest_batch(struct walk *wk, struct batch *bt)
+{
+	pthread_t t[3];
+	int started = 0, i, rc = 0;
+	size_t k;
+
+	atomic_store(&bt->next, 0);
+	for (i = 0; i < 3 && bt->n > 16; i++)
+		if (pthread_create(&t[started], NULL, small_worker, bt) == 0)
+			started++;
+	small_worker(bt);
+	for (i = 0; i < started; i++)
+		pthread_join(t[i], NULL);
+	for (k = 0; k < bt->n; k++) {
+		struct entry *e = bt->items[k];
+
+		if (!rc && e->rc == STORE_CHANGED)
+			rc = store_fail(wk->err, STORE_CHANGED,
+					"'%s' changed while it was being stored",
+					e->full);
+		else if (!rc && e->rc)
+			rc = store_fail(wk->err, e->rc, "cannot read '%s'",
+					e->full);
+		else if (!rc)
+			rc = writer_put_inline(wk->w, &e->id, e->data, e->len,
+					       wk->err);
+		free(e->data);
+		e->data = NULL;
+	}
+	bt->n = 0;
+	return rc;
+}
+
+static int ingest_files(struct walk *wk)
+{
+	enum { BATCH_FILES = 4096, BATCH_BYTES = 64 << 20 };
+	struct batch bt;
+	size_t i, bytes = 0;
+	int rc = 0;
+
+	bt.items = xcalloc(BATCH_FILES, sizeof(struct entry *));
+	bt.n = 0;
+	atomic_init(&bt.next, 0);
+
+	for (i = 0; i < wk->n && !rc; i++) {
+		struct entry *e = &wk->e[i];
+
+		if (!e->full)
+			continue;
+		if (e->size > wk->w->cp.min) {
+			/* A large file streams on two threads by itself. */
+			rc = store_put_file(wk->w, e->full, NULL, &e->id,
+					    wk->err);
+			continue;
+		}
+		bt.items[bt.n++] = e;
+		bytes += e->size;
+		if (bt.n == BATCH_FILES || bytes >= BATCH_BYTES) {
+			rc = ingest_batch(wk, &bt);
+			bytes = 0;
+		}
+	}
+	if (!rc && bt.n)
+		rc = ingest_batch(wk, &bt);
+	for (i = 0; i < bt.n; i++)
+		free(bt.items[i]->data);
+	free(bt.items);
 	return rc;
 }
 
@@ -169,6 +303,8 @@ int store_put_tree(struct store_writer *w, const char *path,
 		return store_fail(err, 0, "'%s' is not a directory", path),
 		       ENOTDIR;
 	rc = walk_dir(&wk, "");
+	if (!rc)
+		rc = ingest_files(&wk);
 	if (!rc) {
 		qsort(wk.e, wk.n, sizeof(*wk.e), by_path);
 		buf_addc(&enc, RECORD_VERSION);
@@ -184,6 +320,7 @@ int store_put_tree(struct store_writer *w, const char *path,
 	for (i = 0; i < wk.n; i++) {
 		free(wk.e[i].path);
 		free(wk.e[i].target);
+		free(wk.e[i].full);
 	}
 	free(wk.e);
 	buf_release(&enc);

@@ -202,7 +202,7 @@ static int put_chunk(struct store_writer *w, const unsigned char *data,
 	return put_reserved(w, w->s->chunks, id, hdr, CHUNK_HDR, data, n, err);
 }
 
-static int put_inline(struct store_writer *w, const struct digest *id,
+int writer_put_inline(struct store_writer *w, const struct digest *id,
 		      const void *data, size_t n, struct err *err)
 {
 	unsigned char hdr[BLOB_HDR];
@@ -368,7 +368,7 @@ int store_put_bytes(struct store_writer *w, const void *data, size_t n,
 
 	sha256(data, n, id);
 	if (n <= w->cp.min)
-		return put_inline(w, id, data, n, err);
+		return writer_put_inline(w, id, data, n, err);
 	if ((rc = writer_has(w, w->s->blobs, id, err)))
 		return rc < 0 ? rc : 0;
 	buf_truncate(&w->list, 0);
@@ -380,7 +380,7 @@ int store_put_bytes(struct store_writer *w, const void *data, size_t n,
 	return put_chunked(w, id, n, err);
 }
 
-static int same_file(const struct stat *a, const struct stat *b)
+int stat_unchanged(const struct stat *a, const struct stat *b)
 {
 	return a->st_size == b->st_size && a->st_ino == b->st_ino &&
 	       a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
@@ -485,7 +485,7 @@ int store_put_file(struct store_writer *w, const char *path,
 			sha256(b.data, b.len, id);
 			rc = 0;
 		}
-		if (!rc && (fstat(fd, &after) < 0 || !same_file(&before, &after) ||
+		if (!rc && (fstat(fd, &after) < 0 || !stat_unchanged(&before, &after) ||
 			    total != (uint64_t)before.st_size)) {
 			buf_release(&b);
 			rc = store_fail(err, 0, "'%s' changed while it was being "
@@ -496,14 +496,14 @@ int store_put_file(struct store_writer *w, const char *path,
 		}
 		if (!rc && (!expect || digest_eq(expect, id)) &&
 		    total <= w->cp.min)
-			rc = put_inline(w, id, b.data, b.len, err);
+			rc = writer_put_inline(w, id, b.data, b.len, err);
 		buf_release(&b);
 		if (rc)
 			goto out;
 	} else {
 		if ((rc = stream(w, fd, path, &total, id, err)))
 			goto out;
-		if (fstat(fd, &after) < 0 || !same_file(&before, &after) ||
+		if (fstat(fd, &after) < 0 || !stat_unchanged(&before, &after) ||
 		    total != (uint64_t)before.st_size) {
 			rc = store_fail(err, 0, "'%s' changed while it was being "
 						"stored",

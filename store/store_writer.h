@@ -29,5 +29,12 @@ int writer_put(struct store_writer *w, MDB_dbi dbi, const void *key,
 /* 1 present, 0 absent, < 0 error. */
 int writer_has(struct store_writer *w, MDB_dbi dbi, const struct digest *id,
 	       struct err *err);
+/* Store data[0..n) as an inline blob whose id is id, unless present. */
+int writer_put_inline(struct store_writer *w, const struct digest *id,
+		      const void *data, size_t n, struct err *err);
+
+struct stat;
+/* 1 when two fstat results show the same, unchanged file. */
+int stat_unchanged(const struct stat *a, const struct stat *b);
 
 #endif
