@@ -156,6 +156,67 @@ const struct command cmd_export = {
 
 /* ---- show ---- */
 
+struct show_ctx {
+	struct buf *out;
+	int json, n;
+};
+
+static void add_ids(struct buf *out, const char *name,
+		    const struct digest *ids, size_t n, int json)
+{
+	char hex[DIGEST_HEX + 1];
+	size_t i;
+
+	buf_addf(out, json ? ", \"%s\": [" : "%s:", name);
+	for (i = 0; i < n; i++) {
+		struct digest d;
+		memcpy(d.b, ids[i].b, DIGEST_LEN);
+		digest_hex(&d, hex);
+		buf_addf(out, json ? "%s\"%s\"" : "%s%s", json ? (i ? ", " : "")
+								 : "\n  ",
+			 hex);
+	}
+	buf_adds(out, json ? "]" : (n ? "\n" : " none\n"));
+}
+
+static int show_run_record(const struct store_run *r, void *ctx)
+{
+	struct show_ctx *c = ctx;
+	char hex[DIGEST_HEX + 1];
+
+	digest_hex(&r->key, hex);
+	if (c->json)
+		buf_addf(c->out, ", \"key\": \"%s\", \"time_ns\": %lld, "
+				 "\"used_ns\": %lld, \"payload_bytes\": %zu",
+			 hex, (long long)r->time_ns, (long long)r->used_ns,
+			 r->len);
+	else
+		buf_addf(c->out, "key: %s\ntime: %lld ns\nlast used: %lld ns\n"
+				 "record: %zu bytes\n",
+			 hex, (long long)r->time_ns, (long long)r->used_ns,
+			 r->len);
+	add_ids(c->out, "inputs", r->inputs, r->ninputs, c->json);
+	add_ids(c->out, "outputs", r->outputs, r->noutputs, c->json);
+	return 0;
+}
+
+static int show_lineage(enum store_role role, const struct digest *run,
+			void *ctx)
+{
+	struct show_ctx *c = ctx;
+	char hex[DIGEST_HEX + 1];
+
+	digest_hex(run, hex);
+	if (c->json)
+		buf_addf(c->out, "%s{\"role\": \"%s\", \"run\": \"%s\"}",
+			 c->n++ ? ", " : "",
+			 role == STORE_PRODUCED ? "produced" : "used", hex);
+	else
+		buf_addf(c->out, "%s by run %s\n",
+			 role == STORE_PRODUCED ? "produced" : "used", hex);
+	return 0;
+}
+
 static const struct opt_spec show_opts[] = {
 	{ "json", OPT_JSON, 0, NULL, "print as JSON" },
 	{ 0 },
@@ -194,7 +255,18 @@ static int show_run(struct cli *cli, const struct command *cmd, int argc,
 		return cli_store_fail(cli, src, &err);
 	}
 	digest_hex(&id, hex);
-	if (json) {
+	if (o.kind == STORE_RUN) {
+		struct show_ctx c = { &out, json, 0 };
+
+		buf_addf(&out, json ? "{\"id\": \"%s\", \"kind\": \"run\""
+				    : "run %s\n",
+			 hex);
+		src = store_get_run(s, &id, show_run_record, &c, &err);
+		if (json)
+			buf_adds(&out, "}\n");
+	} else if (json) {
+		struct show_ctx c = { &out, 1, 0 };
+
 		buf_addf(&out,
 			 "{\"id\": \"%s\", \"kind\": \"%s\", \"size\": %llu, "
 			 "\"stored\": %llu",
@@ -202,10 +274,13 @@ static int show_run(struct cli *cli, const struct command *cmd, int argc,
 			 (unsigned long long)o.size,
 			 (unsigned long long)o.stored);
 		if (o.kind == STORE_BLOB)
-			buf_addf(&out, ", \"chunks\": %u, \"inline\": %s}\n",
+			buf_addf(&out, ", \"chunks\": %u, \"inline\": %s",
 				 o.chunks, o.chunks ? "false" : "true");
 		else
-			buf_addf(&out, ", \"entries\": %u}\n", o.entries);
+			buf_addf(&out, ", \"entries\": %u", o.entries);
+		buf_adds(&out, ", \"runs\": [");
+		src = store_lineage(s, &id, show_lineage, &c, &err);
+		buf_adds(&out, "]}\n");
 	} else if (o.kind == STORE_BLOB) {
 		buf_addf(&out, "blob %s\nsize: %llu bytes (%s)\n", hex,
 			 (unsigned long long)o.size, format_size(o.size, a));
@@ -215,12 +290,21 @@ static int show_run(struct cli *cli, const struct command *cmd, int argc,
 		else
 			buf_addf(&out, "stored: inline, %s\n",
 				 format_size(o.stored, b));
+		{
+			struct show_ctx c = { &out, 0, 0 };
+			src = store_lineage(s, &id, show_lineage, &c, &err);
+		}
 	} else {
 		buf_addf(&out, "tree %s\nentries: %u\nsize: %llu bytes (%s) "
 			       "in files\n",
 			 hex, o.entries, (unsigned long long)o.size,
 			 format_size(o.size, a));
-		src = store_tree_walk(s, &id, print_entry, &out, &err);
+		{
+			struct show_ctx c = { &out, 0, 0 };
+			src = store_lineage(s, &id, show_lineage, &c, &err);
+		}
+		if (!src)
+			src = store_tree_walk(s, &id, print_entry, &out, &err);
 	}
 	store_close(s);
 	if (src) {
@@ -234,12 +318,14 @@ static int show_run(struct cli *cli, const struct command *cmd, int argc,
 
 const struct command cmd_show = {
 	.name = "show",
-	.summary = "what an id is: kind, size, storage",
+	.summary = "what an id is: kind, size, storage, the runs behind it",
 	.usage = "show [--json] ID",
-	.description = "Describe blob or tree ID: its size, how it is stored "
-		       "(inline or in chunks),\nand for a tree its entries. "
-		       "ID may be a unique prefix of 6 or more hex\ndigits; "
-		       "an ambiguous prefix lists the candidates.",
+	.description = "Describe ID. A blob: its size, how it is stored (inline "
+		       "or in chunks), and\nthe runs that produced or used it. "
+		       "A tree: the same and its entries. A run:\nits key, "
+		       "time, inputs and outputs. ID may be a unique prefix of "
+		       "6 or more\nhex digits; an ambiguous prefix lists the "
+		       "candidates.",
 	.opts = show_opts,
 	.run = show_run,
 };
@@ -436,10 +522,11 @@ static int gc_run(struct cli *cli, const struct command *cmd, int argc,
 	}
 	if (r.json)
 		buf_addf(&out,
-			 "%s], \"dry_run\": %s, \"blobs\": %llu, \"trees\": "
-			 "%llu, \"chunks\": %llu, \"bytes\": %llu, "
-			 "\"kept_bytes\": %llu}\n",
+			 "%s], \"dry_run\": %s, \"runs\": %llu, \"blobs\": "
+			 "%llu, \"trees\": %llu, \"chunks\": %llu, "
+			 "\"bytes\": %llu, \"kept_bytes\": %llu}\n",
 			 r.n ? "\n  " : "", dry ? "true" : "false",
+			 (unsigned long long)res.runs,
 			 (unsigned long long)res.blobs,
 			 (unsigned long long)res.trees,
 			 (unsigned long long)res.chunks,
@@ -447,9 +534,10 @@ static int gc_run(struct cli *cli, const struct command *cmd, int argc,
 			 (unsigned long long)res.kept_bytes);
 	else
 		buf_addf(&out,
-			 "%s %llu blobs, %llu trees, %llu chunks (%s); %s "
-			 "kept\n",
+			 "%s %llu runs, %llu blobs, %llu trees, %llu chunks "
+			 "(%s); %s kept\n",
 			 dry ? "would remove" : "removed",
+			 (unsigned long long)res.runs,
 			 (unsigned long long)res.blobs,
 			 (unsigned long long)res.trees,
 			 (unsigned long long)res.chunks,
@@ -460,7 +548,7 @@ static int gc_run(struct cli *cli, const struct command *cmd, int argc,
 	if (max && res.kept_bytes > max)
 		term_warning(&cli->term,
 			     "the store still holds %s, above --max-size %s: "
-			     "everything left is rooted",
+			     "everything left is kept by a root",
 			     format_size(res.kept_bytes, a),
 			     format_size(max, c));
 	return EXIT_OK;
@@ -468,14 +556,17 @@ static int gc_run(struct cli *cli, const struct command *cmd, int argc,
 
 const struct command cmd_gc = {
 	.name = "gc",
-	.summary = "remove what no root keeps",
+	.summary = "remove what no root or past run keeps",
 	.usage = "gc [--dry-run] [--max-size SIZE] [--json]",
 	.description =
 		"Keep everything reachable from the store's roots (a tree "
-		"keeps its blobs, a\nblob its chunks) and remove the rest, "
-		"including chunks left by interrupted\ningests. --dry-run "
-		"lists each object that would go and its bytes; -v lists\n"
-		"them on a real run too.",
+		"keeps its blobs, a\nblob its chunks) and the outputs of "
+		"every recorded run (the cache of past\nruns); remove the "
+		"rest, including chunks left by interrupted ingests.\n"
+		"--max-size SIZE also evicts recorded runs, least recently "
+		"used first (never\none whose outputs a root keeps), until "
+		"the store fits in SIZE. --dry-run\nlists each object that "
+		"would go and its bytes; -v lists them on a real run.",
 	.opts = gc_opts,
 	.run = gc_run,
 };

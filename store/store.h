@@ -83,25 +83,26 @@ int store_config_set(struct store *s, const struct store_config *c,
 
 /* ---- objects ---- */
 
-enum store_kind { STORE_BLOB = 1, STORE_TREE = 2 };
+enum store_kind { STORE_BLOB = 1, STORE_TREE = 2, STORE_RUN = 3 };
 
 struct store_object {
 	enum store_kind kind;
 	struct digest id;
-	uint64_t size;		/* blob: bytes; tree: bytes of all its files */
+	uint64_t size;		/* blob: bytes; tree: bytes of all its files;
+				   run: bytes of its payload */
 	uint64_t stored;	/* bytes the object's records take (chunks
 				   counted in full, even when shared) */
 	uint32_t chunks;	/* blob: 0 when stored inline */
 	uint32_t entries;	/* tree: entries */
 };
 
-/* What id is; STORE_NOTFOUND when neither blob nor tree. */
+/* What id is; STORE_NOTFOUND when not a blob, tree or run. */
 int store_lookup(struct store *s, const struct digest *id,
 		 struct store_object *out);
 
 /*
- * Resolve a hex prefix of at least 6 digits to the one blob or tree it
- * names.  STORE_AMBIGUOUS with the candidates listed in err, STORE_BADARG
+ * Resolve a hex prefix of at least 6 digits to the one blob, tree or run
+ * it names.  STORE_AMBIGUOUS with the candidates listed in err, STORE_BADARG
  * for a malformed prefix, STORE_NOTFOUND when nothing matches.
  */
 int store_resolve(struct store *s, const char *prefix, struct digest *out,
@@ -182,6 +183,74 @@ int store_roots_walk(struct store *s,
 		     int (*fn)(const struct store_root *r, void *ctx),
 		     void *ctx, struct err *err);
 
+/* ---- run records, the action cache and lineage ---- */
+
+/*
+ * A run record.  The store reads only these fields; payload is the
+ * engine's own record (opaque here).  A run's id is the SHA-256 of its
+ * canonical encoding (docs/store-format.md), so it names exactly this run.
+ */
+struct store_run {
+	struct digest key;		/* the stage instance's key */
+	int64_t time_ns;		/* when it ran (Unix time, ns) */
+	const struct digest *inputs;	/* content ids it read */
+	size_t ninputs;
+	const struct digest *outputs;	/* blobs and trees it made */
+	size_t noutputs;
+	const void *payload;
+	size_t len;
+	int64_t used_ns;		/* read back: last run or restore */
+};
+
+/*
+ * Record a run: runs[id], actions[key] (newest first), lineage for every
+ * input (used) and output (produced).  Every output must already be in
+ * the store (STORE_NOTFOUND otherwise): records never name missing bytes.
+ */
+int store_put_run(struct store_writer *w, const struct store_run *r,
+		  struct digest *id, struct err *err);
+
+/* Mark run id as used now (a restore): gc --max-size evicts the least
+ * recently used runs first. */
+int store_touch_run(struct store_writer *w, const struct digest *id,
+		    int64_t now_ns, struct err *err);
+
+/*
+ * Read run id into *out; the pointers in it stay valid until fn returns
+ * (store_get_run calls fn once).  STORE_NOTFOUND, STORE_CORRUPT.
+ */
+int store_get_run(struct store *s, const struct digest *id,
+		  int (*fn)(const struct store_run *r, void *ctx), void *ctx,
+		  struct err *err);
+
+/* The runs recorded for an action key, newest first (ids[0..n)), into a
+ * caller-freed array. */
+int store_action_runs(struct store *s, const struct digest *key,
+		      struct digest **ids, size_t *n, struct err *err);
+
+enum store_role { STORE_PRODUCED = 1, STORE_USED = 2 };
+
+/* Call fn for every run that produced or used object id. */
+int store_lineage(struct store *s, const struct digest *id,
+		  int (*fn)(enum store_role role, const struct digest *run,
+			    void *ctx),
+		  void *ctx, struct err *err);
+
+/* ---- the stat cache (for the engine's input fingerprints) ---- */
+
+struct store_stat_entry {
+	uint64_t dev, ino, size;
+	int64_t mtime_ns, ctime_ns;
+	int64_t recorded_ns;	/* when the entry was written */
+	struct digest id;	/* content digest at that moment */
+};
+
+/* Look path up; STORE_NOTFOUND when absent. */
+int store_statcache_get(struct store *s, const char *path,
+			struct store_stat_entry *out);
+int store_statcache_put(struct store_writer *w, const char *path,
+			const struct store_stat_entry *e, struct err *err);
+
 /* ---- maintenance ---- */
 
 struct store_stats {
@@ -198,7 +267,7 @@ int store_stats(struct store *s, struct store_stats *out, struct err *err);
 
 /* One finding of fsck or one object gc removes. */
 struct store_finding {
-	const char *db;		/* "chunks", "blobs", "trees", "roots" */
+	const char *db;		/* "chunks", "blobs", "trees", "roots", "runs" */
 	const char *key;	/* hex id or root name */
 	const char *problem;	/* fsck: what is wrong; gc: NULL */
 	uint64_t bytes;		/* gc: bytes the record takes */
@@ -220,14 +289,17 @@ int store_fsck(struct store *s, int repair,
 
 struct store_gc_result {
 	uint64_t blobs, trees, chunks;	/* removed (or that would be) */
+	uint64_t runs;			/* run records evicted */
 	uint64_t bytes;
 	uint64_t kept_bytes;		/* stored bytes left */
 };
 
 /*
- * Remove every object not reachable from a root.  dry_run only reports.
- * max_size (0: none) is the size the caller wants the store under; gc
- * reports in kept_bytes whether it got there.
+ * Keep what roots reach and the outputs of every recorded run (the cache
+ * of past runs); remove the rest.  With max_size (0: none), while the
+ * store would still hold more than max_size bytes, also evict run records
+ * least recently used first (never a run whose outputs a root keeps), and
+ * then what only they kept.  dry_run only reports.
  */
 int store_gc(struct store *s, int dry_run, uint64_t max_size,
 	     void (*fn)(const struct store_finding *f, void *ctx), void *ctx,

@@ -3,12 +3,14 @@
  * blob's list against its chunks and re-hash its bytes; check every tree
  * entry and root reference.  --repair deletes only what is provably broken:
  * a damaged record, or one that needs a record that is damaged or gone.
+ * Then run records (whole, outputs present) and the indexes over them.
  */
 #include <sys/stat.h>
 
 #include "err.h"
 #include "idset.h"
 #include "store_internal.h"
+#include "store_writer.h"
 #include "util.h"
 
 struct check {
@@ -17,7 +19,7 @@ struct check {
 	void (*fn)(const struct store_finding *f, void *ctx);
 	void *ctx;
 	struct store_fsck_result *res;
-	struct idset bad_chunks, bad_blobs, bad_trees, referenced;
+	struct idset bad_chunks, bad_blobs, bad_trees, bad_runs, referenced;
 	struct buf scratch;
 	int repair;
 };
@@ -252,6 +254,100 @@ static int check_roots(struct check *c, struct err *err)
 	return 0;
 }
 
+/* Runs: whole records whose outputs exist and are whole. */
+static const char *check_run(struct check *c, const MDB_val *k,
+			     const MDB_val *v, struct digest *id)
+{
+	struct store_run r;
+	struct digest got;
+	size_t i;
+
+	(void)k;
+	if (run_decode(v->mv_data, v->mv_size, &r))
+		return "record is malformed";
+	sha256((unsigned char *)v->mv_data + 9, v->mv_size - 9, &got);
+	if (!digest_eq(&got, id))
+		return "bytes do not hash to the id";
+	for (i = 0; i < r.noutputs; i++) {
+		MDB_val ok = { DIGEST_LEN, (void *)r.outputs[i].b }, ov;
+		struct digest o;
+
+		memcpy(o.b, r.outputs[i].b, DIGEST_LEN);
+		if (mdb_get(c->txn, c->s->blobs, &ok, &ov) == 0) {
+			if (idset_has(&c->bad_blobs, &o))
+				return "an output is damaged";
+		} else if (mdb_get(c->txn, c->s->trees, &ok, &ov) == 0) {
+			if (idset_has(&c->bad_trees, &o))
+				return "an output is damaged";
+		} else {
+			return "an output is missing";
+		}
+	}
+	return NULL;
+}
+
+/*
+ * Index lists (actions: run ids; lineage: role + run id) must name runs
+ * that exist; repair drops the dangling entries.
+ */
+static int check_index(struct check *c, MDB_dbi dbi, const char *db,
+		       size_t esize, size_t off, struct err *err)
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	struct buf keep = BUF_INIT;
+	int rc;
+
+	if ((rc = mdb_cursor_open(c->txn, dbi, &cur)))
+		return store_fail(err, rc, "cannot read '%s'", db);
+	while ((rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) == 0) {
+		const unsigned char *p = v.mv_data;
+		uint32_t n, i, kept = 0;
+
+		c->res->checked++;
+		if (k.mv_size != DIGEST_LEN || v.mv_size < 5 ||
+		    p[0] != RECORD_VERSION ||
+		    v.mv_size - 5 != (size_t)get_u32(p + 1) * esize) {
+			report(c, db, &k, "record is malformed");
+			if (c->repair && (rc = mdb_cursor_del(cur, 0)))
+				break;
+			c->res->repaired += c->repair;
+			continue;
+		}
+		n = get_u32(p + 1);
+		buf_truncate(&keep, 0);
+		buf_add(&keep, p, 5);
+		for (i = 0; i < n; i++) {
+			const unsigned char *e = p + 5 + (size_t)i * esize;
+			MDB_val rk = { DIGEST_LEN, (void *)(e + off) }, rv;
+			struct digest run;
+
+			memcpy(run.b, e + off, DIGEST_LEN);
+			if (mdb_get(c->txn, c->s->runs, &rk, &rv) == 0 &&
+			    !(c->repair && idset_has(&c->bad_runs, &run))) {
+				buf_add(&keep, e, esize);
+				kept++;
+			}
+		}
+		if (kept == n)
+			continue;
+		report(c, db, &k, "it names a run that is missing");
+		if (c->repair) {
+			MDB_val nv = { keep.len, keep.data };
+			put_u32((unsigned char *)keep.data + 1, kept);
+			rc = kept ? mdb_cursor_put(cur, &k, &nv, MDB_CURRENT)
+				  : mdb_cursor_del(cur, 0);
+			if (rc)
+				break;
+			c->res->repaired++;
+		}
+	}
+	mdb_cursor_close(cur);
+	buf_release(&keep);
+	return rc == MDB_NOTFOUND ? 0 : store_fail(err, rc, "cannot check '%s'",
+						   db);
+}
+
 static int count_unreferenced(struct check *c, struct err *err)
 {
 	MDB_cursor *cur;
@@ -287,6 +383,7 @@ int store_fsck(struct store *s, int repair,
 	idset_init(&c.bad_chunks);
 	idset_init(&c.bad_blobs);
 	idset_init(&c.bad_trees);
+	idset_init(&c.bad_runs);
 	idset_init(&c.referenced);
 	buf_init(&c.scratch);
 	if (repair && (s->flags & STORE_RDONLY))
@@ -300,7 +397,12 @@ int store_fsck(struct store *s, int repair,
 			err)) &&
 	    !(rc = pass(&c, s->blobs, "blobs", check_blob, &c.bad_blobs, err)) &&
 	    !(rc = pass(&c, s->trees, "trees", check_tree, &c.bad_trees, err)) &&
-	    !(rc = check_roots(&c, err)))
+	    !(rc = check_roots(&c, err)) &&
+	    !(rc = pass(&c, s->runs, "runs", check_run, &c.bad_runs, err)) &&
+	    !(rc = check_index(&c, s->actions, "actions", DIGEST_LEN, 0,
+			       err)) &&
+	    !(rc = check_index(&c, s->lineage, "lineage", 1 + DIGEST_LEN, 1,
+			       err)))
 		rc = count_unreferenced(&c, err);
 	if (rc || !repair)
 		mdb_txn_abort(c.txn);
@@ -309,6 +411,7 @@ int store_fsck(struct store *s, int repair,
 	idset_release(&c.bad_chunks);
 	idset_release(&c.bad_blobs);
 	idset_release(&c.bad_trees);
+	idset_release(&c.bad_runs);
 	idset_release(&c.referenced);
 	buf_release(&c.scratch);
 	return rc;

@@ -1,6 +1,8 @@
 /*
- * gc: keep what roots reach (a tree keeps its blobs, a blob its chunks),
- * remove the rest; and the store's statistics.  Marking and sweeping run
+ * gc: keep what roots reach (a tree keeps its blobs, a blob its chunks)
+ * and the outputs of every recorded run (the cache of past runs), remove
+ * the rest; with a size limit, evict the least recently used runs that no
+ * root protects first.  And the store's statistics.  Marking and sweeping run
  * in one write transaction, so an ingest running at the same time (which
  * may reuse an unreferenced chunk) waits instead of losing that chunk.
  */
@@ -9,6 +11,7 @@
 #include "err.h"
 #include "idset.h"
 #include "store_internal.h"
+#include "store_writer.h"
 #include "util.h"
 
 struct gc {
@@ -140,37 +143,250 @@ static int walk_roots(struct gc *g, struct err *err)
 							    "roots");
 }
 
+struct runinfo {
+	struct digest id, key;
+	int64_t used_ns;
+	int protected_;		/* a root keeps one of its outputs */
+	int evicted;
+	struct digest *ios;	/* inputs then outputs */
+	size_t nin, nout;
+};
+
+static int by_use(const void *a, const void *b)
+{
+	const struct runinfo *x = a, *y = b;
+
+	if (x->protected_ != y->protected_)
+		return x->protected_ - y->protected_;
+	return x->used_ns < y->used_ns ? -1 : x->used_ns > y->used_ns;
+}
+
+static int load_runs(struct gc *g, struct runinfo **out, size_t *n,
+		     struct err *err)
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	size_t cap = 0, i;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if ((rc = mdb_cursor_open(g->txn, g->s->runs, &cur)))
+		return store_fail(err, rc, "cannot read runs");
+	while ((rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) == 0) {
+		struct store_run r;
+		struct runinfo *ri;
+
+		if (k.mv_size != DIGEST_LEN || run_decode(v.mv_data, v.mv_size, &r)) {
+			mdb_cursor_close(cur);
+			return store_fail(err, STORE_CORRUPT,
+					  "a run record is damaged; run "
+					  "'cairn fsck' first");
+		}
+		xgrow((void **)out, &cap, *n + 1, sizeof(**out));
+		ri = &(*out)[(*n)++];
+		memset(ri, 0, sizeof(*ri));
+		memcpy(ri->id.b, k.mv_data, DIGEST_LEN);
+		ri->key = r.key;
+		ri->used_ns = r.used_ns;
+		ri->nin = r.ninputs;
+		ri->nout = r.noutputs;
+		ri->ios = xmalloc((r.ninputs + r.noutputs + 1) * DIGEST_LEN);
+		memcpy(ri->ios, r.inputs, (r.ninputs + r.noutputs) * DIGEST_LEN);
+		for (i = 0; i < r.noutputs; i++)
+			if (idset_has(&g->trees, &r.outputs[i]) ||
+			    idset_has(&g->blobs, &r.outputs[i]))
+				ri->protected_ = 1;
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? 0 : store_fail(err, rc, "cannot read runs");
+}
+
+static void reset(struct gc *g)
+{
+	idset_release(&g->trees);
+	idset_release(&g->blobs);
+	idset_release(&g->chunks);
+}
+
+/* Mark roots and the outputs of every run not evicted. */
+static int mark_all(struct gc *g, const struct runinfo *runs, size_t n,
+		    struct err *err)
+{
+	size_t i, j;
+	int rc;
+
+	reset(g);
+	if ((rc = walk_roots(g, err)))
+		return rc;
+	for (i = 0; i < n; i++)
+		for (j = 0; !runs[i].evicted && j < runs[i].nout; j++)
+			mark(g, &runs[i].ios[runs[i].nin + j]);
+	return 0;
+}
+
+/* Bytes the marked objects take. */
+static int live_bytes(struct gc *g, uint64_t *out, struct err *err)
+{
+	const struct {
+		MDB_dbi dbi;
+		struct idset *set;
+	} dbs[] = {
+		{ g->s->trees, &g->trees },
+		{ g->s->blobs, &g->blobs },
+		{ g->s->chunks, &g->chunks },
+	};
+	size_t d;
+	int rc = 0;
+
+	*out = 0;
+	for (d = 0; d < 3 && !rc; d++) {
+		MDB_cursor *cur;
+		MDB_val k, v;
+
+		if ((rc = mdb_cursor_open(g->txn, dbs[d].dbi, &cur)))
+			break;
+		while ((rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) == 0) {
+			struct digest id;
+			if (k.mv_size != DIGEST_LEN)
+				continue;
+			memcpy(id.b, k.mv_data, DIGEST_LEN);
+			if (idset_has(dbs[d].set, &id))
+				*out += k.mv_size + v.mv_size;
+		}
+		mdb_cursor_close(cur);
+		if (rc == MDB_NOTFOUND)
+			rc = 0;
+	}
+	return rc ? store_fail(err, rc, "cannot measure the store") : 0;
+}
+
+/* Remove run from list value v of (marker size esize, id at offset off). */
+static int drop_from_list(MDB_txn *txn, MDB_dbi dbi, const struct digest *key,
+			  size_t esize, size_t off, const struct digest *run)
+{
+	MDB_val k = { DIGEST_LEN, (void *)key->b }, v;
+	struct buf nv = BUF_INIT;
+	const unsigned char *p;
+	uint32_t n, i, kept = 0;
+	int rc;
+
+	if ((rc = mdb_get(txn, dbi, &k, &v)))
+		return rc == MDB_NOTFOUND ? 0 : rc;
+	p = v.mv_data;
+	if (v.mv_size < 5 || (v.mv_size - 5) % esize)
+		return 0;
+	n = get_u32(p + 1);
+	buf_add(&nv, p, 5);
+	for (i = 0; i < n && 5 + (size_t)(i + 1) * esize <= v.mv_size; i++) {
+		const unsigned char *e = p + 5 + (size_t)i * esize;
+		if (!memcmp(e + off, run->b, DIGEST_LEN))
+			continue;
+		buf_add(&nv, e, esize);
+		kept++;
+	}
+	put_u32((unsigned char *)nv.data + 1, kept);
+	if (kept) {
+		MDB_val w = { nv.len, nv.data };
+		rc = mdb_put(txn, dbi, &k, &w, 0);
+	} else {
+		rc = mdb_del(txn, dbi, &k, NULL);
+	}
+	buf_release(&nv);
+	return rc;
+}
+
+static int evict(struct gc *g, const struct runinfo *ri)
+{
+	MDB_val k = { DIGEST_LEN, (void *)ri->id.b };
+	size_t i;
+	int rc;
+
+	if ((rc = mdb_del(g->txn, g->s->runs, &k, NULL)) ||
+	    (rc = drop_from_list(g->txn, g->s->actions, &ri->key, DIGEST_LEN,
+				 0, &ri->id)))
+		return rc;
+	for (i = 0; i < ri->nin + ri->nout; i++)
+		if ((rc = drop_from_list(g->txn, g->s->lineage, &ri->ios[i],
+					 1 + DIGEST_LEN, 1, &ri->id)))
+			return rc;
+	return 0;
+}
+
 int store_gc(struct store *s, int dry_run, uint64_t max_size,
 	     void (*fn)(const struct store_finding *f, void *ctx), void *ctx,
 	     struct store_gc_result *out, struct err *err)
 {
+	struct runinfo *runs = NULL;
+	size_t nruns = 0, ncand = 0, lo, hi, i;
 	struct gc g;
+	uint64_t bytes;
 	int rc;
 
-	(void)max_size;
 	memset(out, 0, sizeof(*out));
 	memset(&g, 0, sizeof(g));
 	g.s = s;
-	idset_init(&g.trees);
-	idset_init(&g.blobs);
-	idset_init(&g.chunks);
 	if ((!dry_run && (rc = store_reserve(s, 0, err))) ||
 	    (rc = store_txn_begin(s, !dry_run, &g.txn, err)))
 		return rc;
-	if (!(rc = walk_roots(&g, err)) &&
-	    !(rc = sweep(&g, s->trees, "trees", &g.trees, dry_run, fn, ctx,
+	if ((rc = walk_roots(&g, err)) ||
+	    (rc = load_runs(&g, &runs, &nruns, err)))
+		goto out;
+	/* Unprotected runs first, least recently used first. */
+	qsort(runs, nruns, sizeof(*runs), by_use);
+	while (ncand < nruns && !runs[ncand].protected_)
+		ncand++;
+	if (max_size) {
+		/* The fewest evictions that bring the store under max_size. */
+		lo = 0;
+		hi = ncand;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			for (i = 0; i < ncand; i++)
+				runs[i].evicted = i < mid;
+			if ((rc = mark_all(&g, runs, nruns, err)) ||
+			    (rc = live_bytes(&g, &bytes, err)))
+				goto out;
+			if (bytes <= max_size)
+				hi = mid;
+			else
+				lo = mid + 1;
+		}
+		for (i = 0; i < ncand; i++)
+			runs[i].evicted = i < lo;
+	}
+	for (i = 0; i < nruns; i++) {
+		char hex[DIGEST_HEX + 1];
+		struct store_finding f = { "runs", hex, NULL, 0, 0 };
+
+		if (!runs[i].evicted)
+			continue;
+		digest_hex(&runs[i].id, hex);
+		out->runs++;
+		if (fn)
+			fn(&f, ctx);
+		if (!dry_run && (rc = evict(&g, &runs[i]))) {
+			rc = store_fail(err, rc, "cannot evict a run");
+			goto out;
+		}
+	}
+	if ((rc = mark_all(&g, runs, nruns, err)))
+		goto out;
+	if (!(rc = sweep(&g, s->trees, "trees", &g.trees, dry_run, fn, ctx,
 			 &out->trees, &out->bytes, &out->kept_bytes, err)) &&
 	    !(rc = sweep(&g, s->blobs, "blobs", &g.blobs, dry_run, fn, ctx,
 			 &out->blobs, &out->bytes, &out->kept_bytes, err)))
 		rc = sweep(&g, s->chunks, "chunks", &g.chunks, dry_run, fn, ctx,
 			   &out->chunks, &out->bytes, &out->kept_bytes, err);
+out:
 	if (rc || dry_run)
 		mdb_txn_abort(g.txn);
 	else if ((rc = mdb_txn_commit(g.txn)))
 		rc = store_fail(err, rc, "cannot commit gc");
-	idset_release(&g.trees);
-	idset_release(&g.blobs);
-	idset_release(&g.chunks);
+	for (i = 0; i < nruns; i++)
+		free(runs[i].ios);
+	free(runs);
+	reset(&g);
 	return rc;
 }
 

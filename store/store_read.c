@@ -14,6 +14,7 @@
 
 #include "err.h"
 #include "store_internal.h"
+#include "store_writer.h"
 #include "util.h"
 
 static int get(MDB_txn *txn, MDB_dbi dbi, const struct digest *id,
@@ -88,6 +89,16 @@ int store_lookup(struct store *s, const struct digest *id,
 		out->kind = STORE_TREE;
 		out->stored = v.mv_size;
 		rc = tree_size(&v, &out->size, &out->entries);
+	} else if (rc == MDB_NOTFOUND &&
+		   (rc = get(txn, s->runs, id, &v)) == 0) {
+		struct store_run r;
+
+		out->kind = STORE_RUN;
+		out->stored = v.mv_size;
+		if (run_decode(v.mv_data, v.mv_size, &r))
+			rc = STORE_CORRUPT;
+		else
+			out->size = r.len;
 	}
 	mdb_txn_abort(txn);
 	if (rc == MDB_NOTFOUND)
@@ -109,8 +120,8 @@ static int hexval(char c)
 int store_resolve(struct store *s, const char *prefix, struct digest *out,
 		  struct err *err)
 {
-	static const char *const names[] = { "blob", "tree" };
-	MDB_dbi dbs[2] = { s->blobs, s->trees };
+	static const char *const names[] = { "blob", "tree", "run" };
+	MDB_dbi dbs[3] = { s->blobs, s->trees, s->runs };
 	unsigned char lo[DIGEST_LEN] = { 0 };
 	size_t n = strlen(prefix), i, found = 0;
 	struct buf list = BUF_INIT;
@@ -131,7 +142,7 @@ int store_resolve(struct store *s, const char *prefix, struct digest *out,
 	}
 	if ((rc = store_txn_begin(s, 0, &txn, err)))
 		return rc;
-	for (d = 0; d < 2 && !rc; d++) {
+	for (d = 0; d < 3 && !rc; d++) {
 		MDB_cursor *c;
 		MDB_val k = { DIGEST_LEN, lo }, v;
 

@@ -33,6 +33,10 @@ int writer_has(struct store_writer *w, MDB_dbi dbi, const struct digest *id,
 int writer_put_inline(struct store_writer *w, const struct digest *id,
 		      const void *data, size_t n, struct err *err);
 
+struct store_run;
+/* Decode a runs value; STORE_CORRUPT when inconsistent. */
+int run_decode(const void *val, size_t len, struct store_run *r);
+
 struct stat;
 /* 1 when two fstat results show the same, unchanged file. */
 int stat_unchanged(const struct stat *a, const struct stat *b);

@@ -49,7 +49,7 @@ expect_match show "$out" "^blob $big_id"
 expect_match show-size "$out" '^size: 3000000 bytes \(2\.9 MiB\)'
 expect_match show-chunks "$out" '^stored: [0-9]+ chunks'
 run show --json "$small_id"
-expect_eq show-json "$out" "{\"id\": \"$small_id\", \"kind\": \"blob\", \"size\": 6, \"stored\": 16, \"chunks\": 0, \"inline\": true}"
+expect_eq show-json "$out" "{\"id\": \"$small_id\", \"kind\": \"blob\", \"size\": 6, \"stored\": 16, \"chunks\": 0, \"inline\": true, \"runs\": []}"
 run show "$tree_id"
 expect_match show-tree "$out" '^entries: 5'
 expect_match show-tree-link "$out" 'sub/link -> \.\./a'
@@ -119,19 +119,19 @@ expect_eq config-get "$out" "zstd"
 run gc --dry-run
 expect_rc gc-dry 0
 expect_match gc-dry "$out" "^would remove blob $big_id \([0-9]+ bytes\)"
-expect_match gc-dry-sum "$out" '^would remove 4 blobs, 1 trees, [0-9]+ chunks'
+expect_match gc-dry-sum "$out" '^would remove 0 runs, 4 blobs, 1 trees, [0-9]+ chunks'
 run store add --root keep small tree
 run store roots
 expect_eq roots "$out" "keep $small_id $tree_id"
 run gc
 expect_rc gc 0
-expect_match gc "$out" '^removed 1 blobs, 0 trees, [0-9]+ chunks \(2\.9 MiB\)'
+expect_match gc "$out" '^removed 0 runs, 1 blobs, 0 trees, [0-9]+ chunks \(2\.9 MiB\)'
 run cat "$big_id"
 expect_rc gc-removed 2
 run cat "$small_id"
 expect_eq gc-kept "$out" "hello"
 run gc --max-size 100
-expect_match gc-max "$err" "^cairn: warning: the store still holds .*above --max-size 100 B: everything left is rooted"
+expect_match gc-max "$err" "^cairn: warning: the store still holds .*above --max-size 100 B: everything left is kept by a root"
 run gc --max-size lots
 expect_rc gc-max-bad 2
 expect_eq gc-max-bad "$err" "cairn: error: invalid size 'lots' for '--max-size'

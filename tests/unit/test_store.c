@@ -536,6 +536,160 @@ static void test_fsck_gc(void)
 	free(d);
 }
 
+struct seen {
+	int produced, used;
+	int64_t used_ns;
+	size_t outputs;
+};
+
+static int on_lineage(enum store_role role, const struct digest *run,
+		      void *ctx)
+{
+	struct seen *s = ctx;
+
+	(void)run;
+	s->produced += role == STORE_PRODUCED;
+	s->used += role == STORE_USED;
+	return 0;
+}
+
+static int on_run(const struct store_run *r, void *ctx)
+{
+	struct seen *s = ctx;
+
+	s->used_ns = r->used_ns;
+	s->outputs = r->noutputs;
+	return 0;
+}
+
+/* Blobs of n random bytes each, their ids in ids[0..k). */
+static void blobs(struct store *s, struct digest *ids, int k, size_t n)
+{
+	struct store_writer *w;
+	unsigned char *d = malloc(n);
+	int i;
+
+	CHECK_INT(store_writer_new(s, &w, &e), 0);
+	for (i = 0; i < k; i++) {
+		fill(d, n);
+		CHECK_INT(store_put_bytes(w, d, n, &ids[i], &e), 0);
+	}
+	CHECK_INT(store_writer_commit(w, &e), 0);
+	free(d);
+}
+
+static void test_runs(void)
+{
+	struct store *s = open_store("s8", STORE_CREATE);
+	struct store_writer *w;
+	struct digest in[2], out[4], runid[4], key, *list = NULL;
+	struct store_run r;
+	struct store_gc_result gr;
+	struct store_fsck_result fr;
+	struct store_object o;
+	struct store_stat_entry st, got;
+	struct seen seen = { 0 };
+	size_t n = 0;
+	int i;
+
+	if (!s)
+		return;
+	blobs(s, in, 2, 1000);
+	blobs(s, out, 4, (size_t)2 << 20);	/* 2 MiB each, chunked */
+	sha256("stage key", 9, &key);
+	CHECK_INT(store_writer_new(s, &w, &e), 0);
+	for (i = 0; i < 4; i++) {
+		memset(&r, 0, sizeof(r));
+		r.key = key;
+		r.time_ns = 1000 + i;
+		r.inputs = in;
+		r.ninputs = 2;
+		r.outputs = &out[i];
+		r.noutputs = 1;
+		r.payload = "{\"exit\": 0}";
+		r.len = 11;
+		CHECK_INT(store_put_run(w, &r, &runid[i], &e), 0);
+	}
+	/* Recording the same run again changes nothing. */
+	CHECK_INT(store_put_run(w, &r, &runid[3], &e), 0);
+	/* A run whose output is not stored is refused. */
+	r.outputs = &key;
+	CHECK_INT(store_put_run(w, &r, &runid[3], &e), STORE_NOTFOUND);
+	CHECK(strstr(e.msg, "is not in the store") != NULL);
+	r.outputs = &out[3];
+	CHECK_INT(store_writer_commit(w, &e), 0);
+
+	CHECK_INT(store_action_runs(s, &key, &list, &n, &e), 0);
+	CHECK_INT(n, 4);
+	CHECK(n == 4 && digest_eq(&list[0], &runid[3]) &&
+	      digest_eq(&list[3], &runid[0]));
+	free(list);
+	CHECK_INT(store_lineage(s, &in[0], on_lineage, &seen, &e), 0);
+	CHECK_INT(seen.used, 4);
+	CHECK_INT(seen.produced, 0);
+	memset(&seen, 0, sizeof(seen));
+	CHECK_INT(store_lineage(s, &out[2], on_lineage, &seen, &e), 0);
+	CHECK_INT(seen.produced, 1);
+	CHECK_INT(store_lookup(s, &runid[1], &o), 0);
+	CHECK_INT(o.kind, STORE_RUN);
+	CHECK_INT(o.size, 11);
+
+	/* Run 0 was used last: the LRU order is 1, 2, 3, 0. */
+	CHECK_INT(store_writer_new(s, &w, &e), 0);
+	CHECK_INT(store_touch_run(w, &runid[0], 5000, &e), 0);
+	/* Root run 1's output: it can never be evicted. */
+	CHECK_INT(store_set_root(w, "lock", &out[1], 1, &e), 0);
+	CHECK_INT(store_writer_commit(w, &e), 0);
+	CHECK_INT(store_get_run(s, &runid[0], on_run, &seen, &e), 0);
+	CHECK_INT(seen.used_ns, 5000);
+	CHECK_INT(seen.outputs, 1);
+
+	/* Without a limit, every run's outputs are kept; inputs go. */
+	CHECK_INT(store_gc(s, 0, 0, NULL, NULL, &gr, &e), 0);
+	CHECK_INT(gr.runs, 0);
+	CHECK_INT(gr.blobs, 2);
+	for (i = 0; i < 4; i++)
+		CHECK_INT(store_lookup(s, &out[i], &o), 0);
+	/* Under ~5 MiB: two of the four 2 MiB outputs must go: runs 2 and 3
+	 * (run 1 is rooted, run 0 recently used). */
+	CHECK_INT(store_gc(s, 1, (uint64_t)5 << 20, NULL, NULL, &gr, &e), 0);
+	CHECK_INT(gr.runs, 2);
+	CHECK_INT(store_lookup(s, &out[2], &o), 0);	/* dry run */
+	CHECK_INT(store_gc(s, 0, (uint64_t)5 << 20, NULL, NULL, &gr, &e), 0);
+	CHECK_INT(gr.runs, 2);
+	CHECK(gr.kept_bytes <= ((uint64_t)5 << 20));
+	CHECK_INT(store_lookup(s, &out[2], &o), STORE_NOTFOUND);
+	CHECK_INT(store_lookup(s, &out[3], &o), STORE_NOTFOUND);
+	CHECK_INT(store_lookup(s, &out[0], &o), 0);
+	CHECK_INT(store_lookup(s, &out[1], &o), 0);
+	CHECK_INT(store_action_runs(s, &key, &list, &n, &e), 0);
+	CHECK_INT(n, 2);
+	free(list);
+	/* Below what the rooted run needs: everything else goes. */
+	CHECK_INT(store_gc(s, 0, 1, NULL, NULL, &gr, &e), 0);
+	CHECK_INT(gr.runs, 1);
+	CHECK_INT(store_lookup(s, &out[1], &o), 0);
+	CHECK_INT(store_fsck(s, 0, NULL, NULL, &fr, &e), 0);
+	CHECK_INT(fr.damaged, 0);
+
+	/* The stat cache. */
+	memset(&st, 0, sizeof(st));
+	st.dev = 1;
+	st.ino = 2;
+	st.size = 3;
+	st.mtime_ns = -4;
+	st.ctime_ns = 5;
+	st.recorded_ns = 6;
+	st.id = key;
+	CHECK_INT(store_writer_new(s, &w, &e), 0);
+	CHECK_INT(store_statcache_put(w, "data/x.h5", &st, &e), 0);
+	CHECK_INT(store_writer_commit(w, &e), 0);
+	CHECK_INT(store_statcache_get(s, "data/x.h5", &got), 0);
+	CHECK(!memcmp(&got, &st, sizeof(st)));
+	CHECK_INT(store_statcache_get(s, "data/y.h5", &got), STORE_NOTFOUND);
+	store_close(s);
+}
+
 int main(void)
 {
 	char cmd[600];
@@ -552,6 +706,7 @@ int main(void)
 	test_prefixes();
 	test_open_checks();
 	test_fsck_gc();
+	test_runs();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "cannot remove %s\n", dir);
