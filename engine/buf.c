@@ -37,6 +37,8 @@ void buf_reserve(struct buf *b, size_t n)
 
 void buf_add(struct buf *b, const void *data, size_t n)
 {
+	if (!n)
+		return;
 	buf_reserve(b, n);
 	memcpy(b->data + b->len, data, n);
 	b->len += n;

@@ -333,7 +333,8 @@ int store_gc(struct store *s, int dry_run, uint64_t max_size,
 	    (rc = load_runs(&g, &runs, &nruns, err)))
 		goto out;
 	/* Unprotected runs first, least recently used first. */
-	qsort(runs, nruns, sizeof(*runs), by_use);
+	if (nruns)
+		qsort(runs, nruns, sizeof(*runs), by_use);
 	while (ncand < nruns && !runs[ncand].protected_)
 		ncand++;
 	if (max_size) {

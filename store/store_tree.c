@@ -306,7 +306,8 @@ int store_put_tree(struct store_writer *w, const char *path,
 	if (!rc)
 		rc = ingest_files(&wk);
 	if (!rc) {
-		qsort(wk.e, wk.n, sizeof(*wk.e), by_path);
+		if (wk.n)
+			qsort(wk.e, wk.n, sizeof(*wk.e), by_path);
 		buf_addc(&enc, RECORD_VERSION);
 		encode(&enc, wk.e, wk.n);
 		sha256(enc.data + 1, enc.len - 1, id);
