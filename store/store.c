@@ -322,6 +322,10 @@ int store_open(const char *path, unsigned flags, struct store **out,
 	s = xcalloc(1, sizeof(*s));
 	s->path = xstrdup(path);
 	s->flags = flags;
+	if (stat(path, &st) == 0) {
+		s->dir_dev = (uint64_t)st.st_dev;
+		s->dir_ino = (uint64_t)st.st_ino;
+	}
 	if ((rc = mdb_env_create(&s->env))) {
 		free(s->path);
 		free(s);

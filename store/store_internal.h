@@ -27,6 +27,8 @@ struct store {
 	MDB_dbi meta, chunks, blobs, trees, roots;
 	MDB_dbi actions, runs, statcache, lineage;	/* later issues */
 	struct store_config cfg;
+	uint64_t dir_dev, dir_ino;	/* the store's directory, so a tree
+					   walk never ingests the store */
 };
 
 /* Fill err from an LMDB or errno code rc; return the API code. */

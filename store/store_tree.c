@@ -82,6 +82,10 @@ static int walk_dir(struct walk *wk, const char *rel)
 		if (lstat(full.data, &st) < 0) {
 			rc = store_fail(wk->err, errno, "cannot stat '%s'",
 					full.data);
+		} else if (S_ISDIR(st.st_mode) &&
+			   (uint64_t)st.st_dev == wk->w->s->dir_dev &&
+			   (uint64_t)st.st_ino == wk->w->s->dir_ino) {
+			;	/* the store itself: never part of a tree */
 		} else if (S_ISDIR(st.st_mode)) {
 			add(wk, 'd', sub.data, 0, NULL, NULL);
 			rc = walk_dir(wk, sub.data);

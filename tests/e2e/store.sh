@@ -145,6 +145,15 @@ run fsck
 expect_rc fsck-clean 0
 expect_match fsck-clean "$out" '^checked [0-9]+ records: 0 damaged; 0 unreferenced chunks$'
 
+# A directory holding the store: the store is left out of the tree.
+mkdir -p proj
+printf 'x\n' >proj/file
+run --store proj/.cairn/store store add proj
+expect_rc store-inside 0
+run --store proj/.cairn/store show "$(printf '%s' "$out" | cut -c1-64)"
+expect_match store-inside-entries "$out" '^entries: 2$'
+expect_match store-inside-dir "$out" ' \.cairn/$'
+
 # Store location: --store and CAIRN_STORE.
 run --store "$T/other" store add small
 expect_rc store-opt 0
