@@ -190,19 +190,21 @@ static int mkdirs(const char *path)
 
 static int open_dbs(struct store *s, struct err *err)
 {
+	/* actions and lineage hold many small sorted values per key. */
 	static const struct {
 		const char *name;
 		size_t off;
+		unsigned flags;
 	} dbs[] = {
-		{ "meta", offsetof(struct store, meta) },
-		{ "chunks", offsetof(struct store, chunks) },
-		{ "blobs", offsetof(struct store, blobs) },
-		{ "trees", offsetof(struct store, trees) },
-		{ "roots", offsetof(struct store, roots) },
-		{ "actions", offsetof(struct store, actions) },
-		{ "runs", offsetof(struct store, runs) },
-		{ "statcache", offsetof(struct store, statcache) },
-		{ "lineage", offsetof(struct store, lineage) },
+		{ "meta", offsetof(struct store, meta), 0 },
+		{ "chunks", offsetof(struct store, chunks), 0 },
+		{ "blobs", offsetof(struct store, blobs), 0 },
+		{ "trees", offsetof(struct store, trees), 0 },
+		{ "roots", offsetof(struct store, roots), 0 },
+		{ "actions", offsetof(struct store, actions), MDB_DUPSORT },
+		{ "runs", offsetof(struct store, runs), 0 },
+		{ "statcache", offsetof(struct store, statcache), 0 },
+		{ "lineage", offsetof(struct store, lineage), MDB_DUPSORT },
 	};
 	int rdonly = s->flags & STORE_RDONLY;
 	unsigned char v[4];
@@ -215,8 +217,8 @@ static int open_dbs(struct store *s, struct err *err)
 		return rc;
 	for (i = 0; i < ARRAY_LEN(dbs); i++) {
 		MDB_dbi *dbi = (MDB_dbi *)((char *)s + dbs[i].off);
-		rc = mdb_dbi_open(txn, dbs[i].name, rdonly ? 0 : MDB_CREATE,
-				  dbi);
+		rc = mdb_dbi_open(txn, dbs[i].name,
+				  dbs[i].flags | (rdonly ? 0 : MDB_CREATE), dbi);
 		if (rc) {
 			mdb_txn_abort(txn);
 			if (rc == MDB_NOTFOUND)

@@ -287,63 +287,43 @@ static const char *check_run(struct check *c, const MDB_val *k,
 }
 
 /*
- * Index lists (actions: run ids; lineage: role + run id) must name runs
- * that exist; repair drops the dangling entries.
+ * Index entries (actions: ~time and run id; lineage: role and run id) must
+ * be well formed and name runs that exist; repair deletes the others.
  */
 static int check_index(struct check *c, MDB_dbi dbi, const char *db,
 		       size_t esize, size_t off, struct err *err)
 {
 	MDB_cursor *cur;
 	MDB_val k, v;
-	struct buf keep = BUF_INIT;
 	int rc;
 
 	if ((rc = mdb_cursor_open(c->txn, dbi, &cur)))
 		return store_fail(err, rc, "cannot read '%s'", db);
 	while ((rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) == 0) {
-		const unsigned char *p = v.mv_data;
-		uint32_t n, i, kept = 0;
+		const char *why = NULL;
+		MDB_val rk, rv;
 
 		c->res->checked++;
-		if (k.mv_size != DIGEST_LEN || v.mv_size < 5 ||
-		    p[0] != RECORD_VERSION ||
-		    v.mv_size - 5 != (size_t)get_u32(p + 1) * esize) {
-			report(c, db, &k, "record is malformed");
-			if (c->repair && (rc = mdb_cursor_del(cur, 0)))
-				break;
-			c->res->repaired += c->repair;
+		if (k.mv_size != DIGEST_LEN || v.mv_size != esize) {
+			why = "record is malformed";
+		} else {
+			rk.mv_size = DIGEST_LEN;
+			rk.mv_data = (unsigned char *)v.mv_data + off;
+			if (mdb_get(c->txn, c->s->runs, &rk, &rv))
+				why = "it names a run that is missing";
+			else if (off == 1 &&
+				 ((unsigned char *)v.mv_data)[0] != STORE_PRODUCED &&
+				 ((unsigned char *)v.mv_data)[0] != STORE_USED)
+				why = "record is malformed";
+		}
+		if (!why)
 			continue;
-		}
-		n = get_u32(p + 1);
-		buf_truncate(&keep, 0);
-		buf_add(&keep, p, 5);
-		for (i = 0; i < n; i++) {
-			const unsigned char *e = p + 5 + (size_t)i * esize;
-			MDB_val rk = { DIGEST_LEN, (void *)(e + off) }, rv;
-			struct digest run;
-
-			memcpy(run.b, e + off, DIGEST_LEN);
-			if (mdb_get(c->txn, c->s->runs, &rk, &rv) == 0 &&
-			    !(c->repair && idset_has(&c->bad_runs, &run))) {
-				buf_add(&keep, e, esize);
-				kept++;
-			}
-		}
-		if (kept == n)
-			continue;
-		report(c, db, &k, "it names a run that is missing");
-		if (c->repair) {
-			MDB_val nv = { keep.len, keep.data };
-			put_u32((unsigned char *)keep.data + 1, kept);
-			rc = kept ? mdb_cursor_put(cur, &k, &nv, MDB_CURRENT)
-				  : mdb_cursor_del(cur, 0);
-			if (rc)
-				break;
-			c->res->repaired++;
-		}
+		report(c, db, &k, why);
+		if (c->repair && (rc = mdb_cursor_del(cur, 0)))
+			break;
+		c->res->repaired += c->repair;
 	}
 	mdb_cursor_close(cur);
-	buf_release(&keep);
 	return rc == MDB_NOTFOUND ? 0 : store_fail(err, rc, "cannot check '%s'",
 						   db);
 }
@@ -399,7 +379,7 @@ int store_fsck(struct store *s, int repair,
 	    !(rc = pass(&c, s->trees, "trees", check_tree, &c.bad_trees, err)) &&
 	    !(rc = check_roots(&c, err)) &&
 	    !(rc = pass(&c, s->runs, "runs", check_run, &c.bad_runs, err)) &&
-	    !(rc = check_index(&c, s->actions, "actions", DIGEST_LEN, 0,
+	    !(rc = check_index(&c, s->actions, "actions", 8 + DIGEST_LEN, 8,
 			       err)) &&
 	    !(rc = check_index(&c, s->lineage, "lineage", 1 + DIGEST_LEN, 1,
 			       err)))

@@ -145,7 +145,7 @@ static int walk_roots(struct gc *g, struct err *err)
 
 struct runinfo {
 	struct digest id, key;
-	int64_t used_ns;
+	int64_t time_ns, used_ns;
 	int protected_;		/* a root keeps one of its outputs */
 	int evicted;
 	struct digest *ios;	/* inputs then outputs */
@@ -188,6 +188,7 @@ static int load_runs(struct gc *g, struct runinfo **out, size_t *n,
 		memset(ri, 0, sizeof(*ri));
 		memcpy(ri->id.b, k.mv_data, DIGEST_LEN);
 		ri->key = r.key;
+		ri->time_ns = r.time_ns;
 		ri->used_ns = r.used_ns;
 		ri->nin = r.ninputs;
 		ri->nout = r.noutputs;
@@ -261,55 +262,36 @@ static int live_bytes(struct gc *g, uint64_t *out, struct err *err)
 	return rc ? store_fail(err, rc, "cannot measure the store") : 0;
 }
 
-/* Remove run from list value v of (marker size esize, id at offset off). */
-static int drop_from_list(MDB_txn *txn, MDB_dbi dbi, const struct digest *key,
-			  size_t esize, size_t off, const struct digest *run)
-{
-	MDB_val k = { DIGEST_LEN, (void *)key->b }, v;
-	struct buf nv = BUF_INIT;
-	const unsigned char *p;
-	uint32_t n, i, kept = 0;
-	int rc;
-
-	if ((rc = mdb_get(txn, dbi, &k, &v)))
-		return rc == MDB_NOTFOUND ? 0 : rc;
-	p = v.mv_data;
-	if (v.mv_size < 5 || (v.mv_size - 5) % esize)
-		return 0;
-	n = get_u32(p + 1);
-	buf_add(&nv, p, 5);
-	for (i = 0; i < n && 5 + (size_t)(i + 1) * esize <= v.mv_size; i++) {
-		const unsigned char *e = p + 5 + (size_t)i * esize;
-		if (!memcmp(e + off, run->b, DIGEST_LEN))
-			continue;
-		buf_add(&nv, e, esize);
-		kept++;
-	}
-	put_u32((unsigned char *)nv.data + 1, kept);
-	if (kept) {
-		MDB_val w = { nv.len, nv.data };
-		rc = mdb_put(txn, dbi, &k, &w, 0);
-	} else {
-		rc = mdb_del(txn, dbi, &k, NULL);
-	}
-	buf_release(&nv);
-	return rc;
-}
-
+/* Delete the index entries of run ri: its actions pair, its lineage. */
 static int evict(struct gc *g, const struct runinfo *ri)
 {
-	MDB_val k = { DIGEST_LEN, (void *)ri->id.b };
+	MDB_val k = { DIGEST_LEN, (void *)ri->id.b }, v;
+	unsigned char av[8 + DIGEST_LEN], lv[1 + DIGEST_LEN];
+	uint64_t t = ~(uint64_t)ri->time_ns;
 	size_t i;
 	int rc;
 
-	if ((rc = mdb_del(g->txn, g->s->runs, &k, NULL)) ||
-	    (rc = drop_from_list(g->txn, g->s->actions, &ri->key, DIGEST_LEN,
-				 0, &ri->id)))
+	if ((rc = mdb_del(g->txn, g->s->runs, &k, NULL)))
 		return rc;
-	for (i = 0; i < ri->nin + ri->nout; i++)
-		if ((rc = drop_from_list(g->txn, g->s->lineage, &ri->ios[i],
-					 1 + DIGEST_LEN, 1, &ri->id)))
+	for (i = 0; i < 8; i++)
+		av[i] = (unsigned char)(t >> (56 - 8 * i));
+	memcpy(av + 8, ri->id.b, DIGEST_LEN);
+	k.mv_data = (void *)ri->key.b;
+	v.mv_size = sizeof(av);
+	v.mv_data = av;
+	rc = mdb_del(g->txn, g->s->actions, &k, &v);
+	if (rc && rc != MDB_NOTFOUND)
+		return rc;
+	memcpy(lv + 1, ri->id.b, DIGEST_LEN);
+	for (i = 0; i < ri->nin + ri->nout; i++) {
+		lv[0] = i < ri->nin ? STORE_USED : STORE_PRODUCED;
+		k.mv_data = ri->ios[i].b;
+		v.mv_size = sizeof(lv);
+		v.mv_data = lv;
+		rc = mdb_del(g->txn, g->s->lineage, &k, &v);
+		if (rc && rc != MDB_NOTFOUND)
 			return rc;
+	}
 	return 0;
 }
 

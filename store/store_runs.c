@@ -67,62 +67,25 @@ int run_decode(const void *val, size_t len, struct store_run *r)
 	return 0;
 }
 
-/* Read key in dbi from the writer's transaction into out (copied). */
-static int w_get(struct store_writer *w, MDB_dbi dbi, const void *key,
-		 size_t klen, struct buf *out, struct err *err)
+/* actions value: ~time (big-endian, so newest sorts first), run id. */
+#define ACTION_LEN (8 + DIGEST_LEN)
+#define LINEAGE_LEN (1 + DIGEST_LEN)
+
+static void action_val(unsigned char v[ACTION_LEN], int64_t time_ns,
+		       const struct digest *run)
 {
-	MDB_val k = { klen, (void *)key }, v;
-	int rc;
+	uint64_t t = ~(uint64_t)time_ns;
+	int i;
 
-	buf_truncate(out, 0);
-	rc = mdb_get(w->txn, dbi, &k, &v);
-	if (rc == MDB_NOTFOUND)
-		return STORE_NOTFOUND;
-	if (rc)
-		return store_fail(err, rc, "cannot read store '%s'", w->s->path);
-	buf_add(out, v.mv_data, v.mv_size);
-	return 0;
-}
-
-/* Append (role, run) to lineage[id] unless it is there already. */
-static int add_lineage(struct store_writer *w, const struct digest *id,
-		       int role, const struct digest *run, struct buf *tmp,
-		       struct err *err)
-{
-	unsigned char e[1 + DIGEST_LEN];
-	uint32_t n = 0, i;
-	int rc = w_get(w, w->s->lineage, id->b, DIGEST_LEN, tmp, err);
-
-	if (rc && rc != STORE_NOTFOUND)
-		return rc;
-	if (rc == STORE_NOTFOUND) {
-		unsigned char hdr[5] = { RECORD_VERSION, 0, 0, 0, 0 };
-		buf_add(tmp, hdr, 5);
-	} else if (tmp->len < 5 ||
-		   (tmp->len - 5) % (1 + DIGEST_LEN) ||
-		   (unsigned char)tmp->data[0] != RECORD_VERSION) {
-		return store_fail(err, STORE_CORRUPT, "a lineage record is "
-						      "damaged (run 'cairn fsck')");
-	}
-	n = get_u32((unsigned char *)tmp->data + 1);
-	for (i = 0; i < n; i++) {
-		const unsigned char *p =
-			(unsigned char *)tmp->data + 5 + i * (1 + DIGEST_LEN);
-		if (p[0] == role && !memcmp(p + 1, run->b, DIGEST_LEN))
-			return 0;
-	}
-	e[0] = (unsigned char)role;
-	memcpy(e + 1, run->b, DIGEST_LEN);
-	buf_add(tmp, e, sizeof(e));
-	put_u32((unsigned char *)tmp->data + 1, n + 1);
-	return writer_put(w, w->s->lineage, id->b, DIGEST_LEN, tmp->data,
-			  tmp->len, err);
+	for (i = 0; i < 8; i++)
+		v[i] = (unsigned char)(t >> (56 - 8 * i));
+	memcpy(v + 8, run->b, DIGEST_LEN);
 }
 
 int store_put_run(struct store_writer *w, const struct store_run *r,
 		  struct digest *id, struct err *err)
 {
-	struct buf enc = BUF_INIT, val = BUF_INIT, tmp = BUF_INIT;
+	struct buf enc = BUF_INIT, val = BUF_INIT;
 	unsigned char u[8];
 	size_t i, need;
 	int rc;
@@ -145,13 +108,14 @@ int store_put_run(struct store_writer *w, const struct store_run *r,
 	encode_run(&enc, r);
 	sha256(enc.data, enc.len, id);
 	/* One transaction for all of it: no half-recorded run. */
-	need = 2 * enc.len + 4096 +
-	       (r->ninputs + r->noutputs) * 4096;
+	need = 2 * enc.len + (r->ninputs + r->noutputs + 2) * 256;
 	if ((rc = writer_txn(w, need, err)))
 		goto out;
+	w->hold++;
 	rc = writer_has(w, w->s->runs, id, err);
 	if (rc) {
 		rc = rc < 0 ? rc : 0;
+		w->hold--;
 		goto out;
 	}
 	buf_addc(&val, RECORD_VERSION);
@@ -161,35 +125,28 @@ int store_put_run(struct store_writer *w, const struct store_run *r,
 	if ((rc = writer_put(w, w->s->runs, id->b, DIGEST_LEN, val.data,
 			     val.len, err)))
 		goto out;
-	/* actions[key]: this run first, then the older ones. */
-	rc = w_get(w, w->s->actions, r->key.b, DIGEST_LEN, &tmp, err);
-	if (rc && rc != STORE_NOTFOUND)
-		goto out;
-	buf_truncate(&val, 0);
-	buf_addc(&val, RECORD_VERSION);
-	if (rc == STORE_NOTFOUND || tmp.len < 5 ||
-	    (tmp.len - 5) % DIGEST_LEN) {
-		put_u32(u, 1);
-		buf_add(&val, u, 4);
-		buf_add(&val, id->b, DIGEST_LEN);
-	} else {
-		put_u32(u, get_u32((unsigned char *)tmp.data + 1) + 1);
-		buf_add(&val, u, 4);
-		buf_add(&val, id->b, DIGEST_LEN);
-		buf_add(&val, tmp.data + 5, tmp.len - 5);
+	{
+		unsigned char av[ACTION_LEN], lv[LINEAGE_LEN];
+
+		action_val(av, r->time_ns, id);
+		rc = writer_put_flags(w, w->s->actions, r->key.b, DIGEST_LEN,
+				      av, sizeof(av), MDB_NODUPDATA, err);
+		memcpy(lv + 1, id->b, DIGEST_LEN);
+		lv[0] = STORE_PRODUCED;
+		for (i = 0; i < r->noutputs && !rc; i++)
+			rc = writer_put_flags(w, w->s->lineage,
+					      r->outputs[i].b, DIGEST_LEN, lv,
+					      sizeof(lv), MDB_NODUPDATA, err);
+		lv[0] = STORE_USED;
+		for (i = 0; i < r->ninputs && !rc; i++)
+			rc = writer_put_flags(w, w->s->lineage,
+					      r->inputs[i].b, DIGEST_LEN, lv,
+					      sizeof(lv), MDB_NODUPDATA, err);
 	}
-	if ((rc = writer_put(w, w->s->actions, r->key.b, DIGEST_LEN, val.data,
-			     val.len, err)))
-		goto out;
-	for (i = 0; i < r->noutputs && !rc; i++)
-		rc = add_lineage(w, &r->outputs[i], STORE_PRODUCED, id, &tmp,
-				 err);
-	for (i = 0; i < r->ninputs && !rc; i++)
-		rc = add_lineage(w, &r->inputs[i], STORE_USED, id, &tmp, err);
+	w->hold--;
 out:
 	buf_release(&enc);
 	buf_release(&val);
-	buf_release(&tmp);
 	return rc;
 }
 
@@ -202,7 +159,19 @@ int store_touch_run(struct store_writer *w, const struct digest *id,
 
 	if ((rc = writer_txn(w, 4096, err)))
 		return rc;
-	if ((rc = w_get(w, w->s->runs, id->b, DIGEST_LEN, &v, err)) == 0) {
+	{
+		MDB_val k = { DIGEST_LEN, (void *)id->b }, cur;
+
+		rc = mdb_get(w->txn, w->s->runs, &k, &cur);
+		if (rc == MDB_NOTFOUND)
+			rc = STORE_NOTFOUND;
+		else if (rc)
+			rc = store_fail(err, rc, "cannot read store '%s'",
+					w->s->path);
+		else
+			buf_add(&v, cur.mv_data, cur.mv_size);
+	}
+	if (rc == 0) {
 		if (run_decode(v.data, v.len, &r))
 			rc = store_fail(err, STORE_CORRUPT, "a run record is "
 							    "damaged");
@@ -243,35 +212,85 @@ int store_get_run(struct store *s, const struct digest *id,
 	return rc;
 }
 
+/* Call fn(value) for each duplicate of key in dbi of size len. */
+static int each_dup(struct store *s, MDB_dbi dbi, const struct digest *key,
+		    size_t len, int (*fn)(const unsigned char *v, void *ctx),
+		    void *ctx, struct err *err)
+{
+	MDB_txn *txn;
+	MDB_cursor *cur;
+	MDB_val k = { DIGEST_LEN, (void *)key->b }, v;
+	int rc;
+
+	if ((rc = store_txn_begin(s, 0, &txn, err)))
+		return rc;
+	if ((rc = mdb_cursor_open(txn, dbi, &cur))) {
+		mdb_txn_abort(txn);
+		return store_fail(err, rc, "cannot read store '%s'", s->path);
+	}
+	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY);
+	while (rc == 0) {
+		if (v.mv_size != len) {
+			rc = store_fail(err, STORE_CORRUPT,
+					"an index record is damaged (run "
+					"'cairn fsck')");
+			break;
+		}
+		if ((rc = fn(v.mv_data, ctx)))
+			break;
+		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_DUP);
+	}
+	if (rc == MDB_NOTFOUND)
+		rc = 0;
+	else if (rc >= MDB_KEYEXIST && rc <= MDB_LAST_ERRCODE)
+		rc = store_fail(err, rc, "cannot read store '%s'", s->path);
+	mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	return rc;
+}
+
+struct idlist {
+	struct digest *ids;
+	size_t n, cap;
+};
+
+static int add_action(const unsigned char *v, void *ctx)
+{
+	struct idlist *l = ctx;
+
+	xgrow((void **)&l->ids, &l->cap, l->n + 1, sizeof(*l->ids));
+	memcpy(l->ids[l->n++].b, v + 8, DIGEST_LEN);
+	return 0;
+}
+
 int store_action_runs(struct store *s, const struct digest *key,
 		      struct digest **ids, size_t *n, struct err *err)
 {
-	MDB_txn *txn;
-	MDB_val k = { DIGEST_LEN, (void *)key->b }, v;
-	const unsigned char *p;
-	int rc;
+	struct idlist l = { NULL, 0, 0 };
+	int rc = each_dup(s, s->actions, key, ACTION_LEN, add_action, &l, err);
 
-	*ids = NULL;
-	*n = 0;
-	if ((rc = store_txn_begin(s, 0, &txn, err)))
-		return rc;
-	rc = mdb_get(txn, s->actions, &k, &v);
-	p = v.mv_data;
-	if (rc == MDB_NOTFOUND) {
-		rc = 0;
-	} else if (rc) {
-		rc = store_fail(err, rc, "cannot read store '%s'", s->path);
-	} else if (v.mv_size < 5 || p[0] != RECORD_VERSION ||
-		   v.mv_size - 5 != (size_t)get_u32(p + 1) * DIGEST_LEN) {
-		rc = store_fail(err, STORE_CORRUPT, "an action record is "
-						    "damaged (run 'cairn fsck')");
-	} else {
-		*n = get_u32(p + 1);
-		*ids = xmalloc(*n * sizeof(**ids) + 1);
-		memcpy(*ids, p + 5, *n * DIGEST_LEN);
+	if (rc) {
+		free(l.ids);
+		l.ids = NULL;
+		l.n = 0;
 	}
-	mdb_txn_abort(txn);
+	*ids = l.ids;
+	*n = l.n;
 	return rc;
+}
+
+struct lineage_ctx {
+	int (*fn)(enum store_role role, const struct digest *run, void *ctx);
+	void *ctx;
+};
+
+static int call_lineage(const unsigned char *v, void *ctx)
+{
+	struct lineage_ctx *c = ctx;
+	struct digest run;
+
+	memcpy(run.b, v + 1, DIGEST_LEN);
+	return c->fn((enum store_role)v[0], &run, c->ctx);
 }
 
 int store_lineage(struct store *s, const struct digest *id,
@@ -279,35 +298,9 @@ int store_lineage(struct store *s, const struct digest *id,
 			    void *ctx),
 		  void *ctx, struct err *err)
 {
-	MDB_txn *txn;
-	MDB_val k = { DIGEST_LEN, (void *)id->b }, v;
-	const unsigned char *p;
-	uint32_t i, n;
-	int rc;
+	struct lineage_ctx c = { fn, ctx };
 
-	if ((rc = store_txn_begin(s, 0, &txn, err)))
-		return rc;
-	rc = mdb_get(txn, s->lineage, &k, &v);
-	p = v.mv_data;
-	if (rc == MDB_NOTFOUND) {
-		rc = 0;
-	} else if (rc) {
-		rc = store_fail(err, rc, "cannot read store '%s'", s->path);
-	} else if (v.mv_size < 5 || p[0] != RECORD_VERSION ||
-		   v.mv_size - 5 != (size_t)get_u32(p + 1) * (1 + DIGEST_LEN)) {
-		rc = store_fail(err, STORE_CORRUPT, "a lineage record is "
-						    "damaged (run 'cairn fsck')");
-	} else {
-		n = get_u32(p + 1);
-		for (i = 0; i < n && !rc; i++) {
-			struct digest run;
-			const unsigned char *e = p + 5 + i * (1 + DIGEST_LEN);
-			memcpy(run.b, e + 1, DIGEST_LEN);
-			rc = fn((enum store_role)e[0], &run, ctx);
-		}
-	}
-	mdb_txn_abort(txn);
-	return rc;
+	return each_dup(s, s->lineage, id, LINEAGE_LEN, call_lineage, &c, err);
 }
 
 int store_statcache_get(struct store *s, const char *path,

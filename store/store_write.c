@@ -55,7 +55,7 @@ int writer_txn(struct store_writer *w, size_t need, struct err *err)
 	if (w->poisoned)
 		return store_fail(err, STORE_POISONED, "store write abandoned after an "
 					  "earlier error");
-	if (w->txn && w->pending + need > STORE_BATCH &&
+	if (w->txn && !w->hold && w->pending + need > STORE_BATCH &&
 	    (rc = commit_txn(w, err)))
 		return rc;
 	if (w->txn)
@@ -70,12 +70,22 @@ int writer_txn(struct store_writer *w, size_t need, struct err *err)
 int writer_put(struct store_writer *w, MDB_dbi dbi, const void *key,
 	       size_t klen, const void *val, size_t vlen, struct err *err)
 {
+	return writer_put_flags(w, dbi, key, klen, val, vlen, 0, err);
+}
+
+int writer_put_flags(struct store_writer *w, MDB_dbi dbi, const void *key,
+		     size_t klen, const void *val, size_t vlen,
+		     unsigned flags, struct err *err)
+{
 	MDB_val k = { klen, (void *)key }, v = { vlen, (void *)val };
 	int rc;
 
 	if ((rc = writer_txn(w, klen + vlen, err)))
 		return rc;
-	if ((rc = mdb_put(w->txn, dbi, &k, &v, 0)))
+	rc = mdb_put(w->txn, dbi, &k, &v, flags);
+	if (rc == MDB_KEYEXIST && (flags & (MDB_NODUPDATA | MDB_NOOVERWRITE)))
+		return 0;
+	if (rc)
 		return poison(w, store_fail(err, rc, "cannot write to store "
 						     "'%s'",
 					    w->s->path));

@@ -14,6 +14,8 @@ struct store_writer {
 	MDB_txn *txn;			/* open write transaction, or NULL */
 	size_t pending;			/* bytes written in it */
 	int poisoned;			/* first error; nothing goes after */
+	int hold;			/* > 0: records that must commit
+					   together; no commit in between */
 	struct chunk_params cp;
 	struct ZSTD_CCtx_s *zc;		/* compression context, lazily */
 	struct buf comp;		/* record being built */
@@ -26,6 +28,10 @@ struct store_writer {
 int writer_txn(struct store_writer *w, size_t need, struct err *err);
 int writer_put(struct store_writer *w, MDB_dbi dbi, const void *key,
 	       size_t klen, const void *val, size_t vlen, struct err *err);
+/* With mdb_put flags (MDB_NODUPDATA: an existing pair is not an error). */
+int writer_put_flags(struct store_writer *w, MDB_dbi dbi, const void *key,
+		     size_t klen, const void *val, size_t vlen,
+		     unsigned flags, struct err *err);
 /* 1 present, 0 absent, < 0 error. */
 int writer_has(struct store_writer *w, MDB_dbi dbi, const struct digest *id,
 	       struct err *err);

@@ -688,6 +688,34 @@ static void test_runs(void)
 	CHECK(!memcmp(&got, &st, sizeof(st)));
 	CHECK_INT(store_statcache_get(s, "data/y.h5", &got), STORE_NOTFOUND);
 	store_close(s);
+
+	/* Delete run 1's record behind the store's back: fsck finds the
+	 * dangling action and lineage entries, and --repair drops them. */
+	{
+		MDB_env *env;
+		MDB_txn *txn;
+		MDB_dbi dbi;
+		MDB_val k = { DIGEST_LEN, runid[1].b };
+
+		CHECK_INT(mdb_env_create(&env), 0);
+		mdb_env_set_maxdbs(env, 16);
+		CHECK_INT(mdb_env_open(env, path("s8"), 0, 0664), 0);
+		CHECK_INT(mdb_txn_begin(env, NULL, 0, &txn), 0);
+		CHECK_INT(mdb_dbi_open(txn, "runs", 0, &dbi), 0);
+		CHECK_INT(mdb_del(txn, dbi, &k, NULL), 0);
+		CHECK_INT(mdb_txn_commit(txn), 0);
+		mdb_env_close(env);
+	}
+	s = open_store("s8", 0);
+	if (!s)
+		return;
+	CHECK_INT(store_fsck(s, 0, NULL, NULL, &fr, &e), 0);
+	CHECK_INT(fr.damaged, 1 + 3);	/* one action, three lineage pairs */
+	CHECK_INT(store_fsck(s, 1, NULL, NULL, &fr, &e), 0);
+	CHECK_INT(fr.repaired, 4);
+	CHECK_INT(store_fsck(s, 0, NULL, NULL, &fr, &e), 0);
+	CHECK_INT(fr.damaged, 0);
+	store_close(s);
 }
 
 int main(void)
