@@ -9,6 +9,7 @@
 #include "util.h"
 
 static const struct command *const commands[] = {
+	&cmd_graph,
 	&cmd_store,
 	&cmd_cat,
 	&cmd_export,

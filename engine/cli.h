@@ -72,7 +72,15 @@ int cli_store_open(struct cli *cli, unsigned flags, struct store **out);
  * id, 3 for everything else). */
 int cli_store_fail(struct cli *cli, int rc, const struct err *err);
 
+struct graph_override;
+/* The graph file: given, else cairn.toml, else the only *.toml here;
+ * 0, or an exit code after printing why. */
+int cli_find_graph(struct cli *cli, const char *given, char **out);
+/* Parse "-p name=value" (name allocated); 0 or an exit code. */
+int cli_override(struct cli *cli, const char *arg, struct graph_override *ov);
+
 /* Commands, in the order 'cairn --help' lists them. */
+extern const struct command cmd_graph;
 extern const struct command cmd_store;
 extern const struct command cmd_cat;
 extern const struct command cmd_export;

@@ -1,0 +1,667 @@
+/*
+ * Loading a graph: the file, [graph], [params] and -p overrides, and every
+ * [stage.NAME] table checked key by key and type by type.  Expansion and
+ * the checks of the whole are in graph_expand.c and graph_check.c.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <sys/stat.h>
+
+#include "err.h"
+#include "graph_internal.h"
+#include "kinds.h"
+#include "suggest.h"
+#include "toml_json.h"
+#include "units.h"
+#include "util.h"
+
+int gerr_at(struct loader *l, int line, int col, const char *fmt, ...)
+{
+	struct buf b = BUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	buf_vaddf(&b, fmt, ap);
+	va_end(ap);
+	toml_error_at(l->g->doc, line, col, l->err, "%s", b.data);
+	buf_release(&b);
+	return -1;
+}
+
+int gerr(struct loader *l, const struct toml_value *v, const char *fmt, ...)
+{
+	struct buf b = BUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	buf_vaddf(&b, fmt, ap);
+	va_end(ap);
+	if (v)
+		toml_error_at(l->g->doc, v->line, v->col, l->err, "%s", b.data);
+	else
+		err_set(l->err, "%s: %s", l->g->file, b.data);
+	buf_release(&b);
+	return -1;
+}
+
+int value_text(const struct toml_value *v, struct buf *out)
+{
+	switch (v->type) {
+	case TOML_STRING:
+		buf_add(out, v->u.string.ptr, v->u.string.len);
+		return 0;
+	case TOML_INTEGER:
+		buf_addf(out, "%lld", (long long)v->u.integer);
+		return 0;
+	case TOML_FLOAT:
+		toml_json_float(out, v->u.real);
+		return 0;
+	case TOML_BOOL:
+		buf_adds(out, v->u.boolean ? "true" : "false");
+		return 0;
+	case TOML_DATETIME:
+	case TOML_DATETIME_LOCAL:
+	case TOML_DATE_LOCAL:
+	case TOML_TIME_LOCAL:
+		buf_adds(out, v->u.datetime->text);
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+static const char *an(enum toml_type t)
+{
+	switch (t) {
+	case TOML_ARRAY: return "an array";
+	case TOML_INTEGER: return "an integer";
+	case TOML_TABLE: return "a table";
+	default: return t == TOML_STRING ? "a string"
+		 : t == TOML_FLOAT	 ? "a float"
+		 : t == TOML_BOOL	 ? "a boolean"
+					 : "a date-time";
+	}
+}
+
+/* Every key of table t must be in allowed[]; where says where we are. */
+static int check_keys(struct loader *l, const struct toml_value *t,
+		      const char *const *allowed, const char *where)
+{
+	size_t i, j;
+
+	for (i = 0; i < t->u.table.len; i++) {
+		const struct toml_kv *kv = &t->u.table.kv[i];
+		const char *pick;
+		int ok = 0;
+
+		for (j = 0; allowed[j] && !ok; j++)
+			ok = !strcmp(kv->key, allowed[j]);
+		if (ok)
+			continue;
+		pick = suggest(kv->key, allowed);
+		if (pick)
+			return gerr_at(l, kv->line, kv->col,
+				       "unknown key '%s' in %s; did you mean "
+				       "'%s'?",
+				       kv->key, where, pick);
+		return gerr_at(l, kv->line, kv->col, "unknown key '%s' in %s",
+			       kv->key, where);
+	}
+	return 0;
+}
+
+static int expect(struct loader *l, const struct toml_value *v,
+		  enum toml_type type, const char *what)
+{
+	if (v->type == type)
+		return 0;
+	return gerr(l, v, "%s must be %s, not %s", what, an(type),
+		    an(v->type));
+}
+
+/* An array of strings into a fresh string vector. */
+static int strings(struct loader *l, const struct toml_value *v,
+		   const char *what, char ***out, size_t *n)
+{
+	size_t i;
+
+	*out = NULL;
+	*n = 0;
+	if (expect(l, v, TOML_ARRAY, what) < 0)
+		return -1;
+	*out = xcalloc(v->u.array.len + 1, sizeof(char *));
+	for (i = 0; i < v->u.array.len; i++) {
+		const struct toml_value *e = v->u.array.items[i];
+		if (e->type != TOML_STRING)
+			return gerr(l, e, "each entry of %s must be a string, "
+					  "not %s",
+				    what, an(e->type));
+		(*out)[(*n)++] = xstrdup(e->u.string.ptr);
+	}
+	return 0;
+}
+
+static int valid_name(const char *s)
+{
+	if (!*s)
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '_' || *s == '-'))
+			return 0;
+	return 1;
+}
+
+static int graph_table(struct loader *l, const char *dir)
+{
+	static const char *const keys[] = { "name", "workspace", "store",
+					    "executor", NULL };
+	const struct toml_value *t = toml_get(toml_root(l->g->doc), "graph");
+	const struct toml_value *v;
+	struct buf ws = BUF_INIT;
+	char real[PATH_MAX];
+	const char *base;
+
+	base = strrchr(l->g->file, '/');
+	base = base ? base + 1 : l->g->file;
+	l->g->name = xstrndup(base, strcspn(base, "."));
+	l->g->executor = xstrdup("local");
+	buf_adds(&ws, dir);
+	if (t) {
+		if (expect(l, t, TOML_TABLE, "'graph'") < 0 ||
+		    check_keys(l, t, keys, "[graph]") < 0)
+			goto fail;
+		if ((v = toml_get(t, "name"))) {
+			if (expect(l, v, TOML_STRING, "'name'") < 0)
+				goto fail;
+			if (!valid_name(v->u.string.ptr)) {
+				gerr(l, v, "graph name '%s' may only use A-Z a-z "
+					   "0-9 _ -",
+				     v->u.string.ptr);
+				goto fail;
+			}
+			free(l->g->name);
+			l->g->name = xstrdup(v->u.string.ptr);
+		}
+		if ((v = toml_get(t, "store"))) {
+			if (expect(l, v, TOML_STRING, "'store'") < 0)
+				goto fail;
+			l->g->store = xstrdup(v->u.string.ptr);
+		}
+		if ((v = toml_get(t, "executor"))) {
+			if (expect(l, v, TOML_STRING, "'executor'") < 0)
+				goto fail;
+			if (strcmp(v->u.string.ptr, "local") &&
+			    strcmp(v->u.string.ptr, "slurm")) {
+				gerr(l, v, "unknown executor '%s' (use local or "
+					   "slurm)",
+				     v->u.string.ptr);
+				goto fail;
+			}
+			free(l->g->executor);
+			l->g->executor = xstrdup(v->u.string.ptr);
+		}
+		if ((v = toml_get(t, "workspace"))) {
+			if (expect(l, v, TOML_STRING, "'workspace'") < 0)
+				goto fail;
+			buf_truncate(&ws, 0);
+			if (v->u.string.ptr[0] != '/')
+				buf_addf(&ws, "%s/", dir);
+			buf_adds(&ws, v->u.string.ptr);
+			if (!realpath(ws.data, real)) {
+				gerr(l, v, "workspace '%s' does not exist",
+				     v->u.string.ptr);
+				goto fail;
+			}
+			buf_truncate(&ws, 0);
+			buf_adds(&ws, real);
+		}
+	}
+	l->g->workspace = buf_detach(&ws, NULL);
+	return 0;
+fail:
+	buf_release(&ws);
+	return -1;
+}
+
+static int params_table(struct loader *l, const struct graph_override *ov,
+			size_t nov)
+{
+	const struct toml_value *t = toml_get(toml_root(l->g->doc), "params");
+	struct buf text = BUF_INIT;
+	struct err perr;
+	const char **names;
+	size_t i, j;
+
+	if (t && expect(l, t, TOML_TABLE, "'params'") < 0)
+		return -1;
+	l->g->nparams = t ? t->u.table.len : 0;
+	l->g->params = xcalloc(l->g->nparams + 1, sizeof(*l->g->params));
+	names = xcalloc(l->g->nparams + 1, sizeof(char *));
+	for (i = 0; i < l->g->nparams; i++) {
+		l->g->params[i].name = xstrdup(t->u.table.kv[i].key);
+		l->g->params[i].value = t->u.table.kv[i].value;
+		names[i] = l->g->params[i].name;
+	}
+	/* Each override is TOML when it parses as a value, else a string. */
+	for (i = 0; i < nov; i++) {
+		struct toml_doc *d;
+		struct buf one = BUF_INIT;
+
+		buf_addf(&one, "v = %s\n", ov[i].value);
+		if (toml_parse(one.data, one.len, "-p", &d, &perr) == 0) {
+			buf_addf(&text, "p%zu = %s\n", i, ov[i].value);
+			toml_doc_free(d);
+		} else {
+			buf_addf(&text, "p%zu = ", i);
+			json_string(&text, ov[i].value, strlen(ov[i].value));
+			buf_addc(&text, '\n');
+		}
+		buf_release(&one);
+	}
+	if (nov && toml_parse(text.data, text.len, "-p", &l->g->overrides,
+			      &perr) < 0) {
+		err_set(l->err, "invalid -p value: %s", perr.msg);
+		goto fail;
+	}
+	for (i = 0; i < nov; i++) {
+		char key[32];
+		const char *pick;
+
+		for (j = 0; j < l->g->nparams; j++)
+			if (!strcmp(l->g->params[j].name, ov[i].name))
+				break;
+		if (j == l->g->nparams) {
+			pick = suggest(ov[i].name, names);
+			err_set(l->err,
+				"unknown param '%s' in '-p %s=%s'%s%s%s",
+				ov[i].name, ov[i].name, ov[i].value,
+				pick ? "; did you mean '" : "",
+				pick ? pick : "", pick ? "'?" : "");
+			goto fail;
+		}
+		snprintf(key, sizeof(key), "p%zu", i);
+		l->g->params[j].value = toml_get(toml_root(l->g->overrides),
+						 key);
+		l->g->params[j].overridden = 1;
+	}
+	free(names);
+	buf_release(&text);
+	return 0;
+fail:
+	free(names);
+	buf_release(&text);
+	return -1;
+}
+
+/* "2h", "30m", "90s", "1h30m", "02:00:00" or an integer of seconds. */
+static int parse_duration(const char *s, uint64_t *out)
+{
+	unsigned h, m, sec;
+	char tail;
+	uint64_t total = 0;
+
+	if (sscanf(s, "%u:%u:%u%c", &h, &m, &sec, &tail) == 3) {
+		*out = (uint64_t)h * 3600 + m * 60 + sec;
+		return 0;
+	}
+	while (*s) {
+		char *end;
+		unsigned long long v = strtoull(s, &end, 10);
+		if (end == s)
+			return -1;
+		switch (*end) {
+		case 'd': total += v * 86400; break;
+		case 'h': total += v * 3600; break;
+		case 'm': total += v * 60; break;
+		case 's': total += v; break;
+		default: return -1;
+		}
+		s = end + 1;
+	}
+	*out = total;
+	return total ? 0 : -1;
+}
+
+static int resources(struct loader *l, struct graph_stage *st,
+		     const struct toml_value *t)
+{
+	static const char *const keys[] = { "cpus", "gpus", "mem", "time",
+					    NULL };
+	const struct toml_value *v;
+
+	if (expect(l, t, TOML_TABLE, "'resources'") < 0 ||
+	    check_keys(l, t, keys, "'resources'") < 0)
+		return -1;
+	if ((v = toml_get(t, "cpus"))) {
+		if (expect(l, v, TOML_INTEGER, "'cpus'") < 0)
+			return -1;
+		if (v->u.integer < 1 || v->u.integer > 4096)
+			return gerr(l, v, "'cpus' must be 1 to 4096");
+		st->cpus = (int)v->u.integer;
+	}
+	if ((v = toml_get(t, "gpus"))) {
+		if (expect(l, v, TOML_INTEGER, "'gpus'") < 0)
+			return -1;
+		if (v->u.integer < 0 || v->u.integer > 64)
+			return gerr(l, v, "'gpus' must be 0 to 64");
+		st->gpus = (int)v->u.integer;
+	}
+	if ((v = toml_get(t, "mem"))) {
+		if (v->type == TOML_INTEGER && v->u.integer > 0)
+			st->mem = (uint64_t)v->u.integer;
+		else if (v->type != TOML_STRING ||
+			 parse_size(v->u.string.ptr, &st->mem) < 0 || !st->mem)
+			return gerr(l, v, "'mem' must be a size such as \"16G\" "
+					  "or \"512M\"");
+	}
+	if ((v = toml_get(t, "time"))) {
+		if (v->type == TOML_INTEGER && v->u.integer > 0)
+			st->time_s = (uint64_t)v->u.integer;
+		else if (v->type != TOML_STRING ||
+			 parse_duration(v->u.string.ptr, &st->time_s) < 0)
+			return gerr(l, v, "'time' must be a duration such as "
+					  "\"2h\", \"30m\" or \"01:30:00\"");
+	}
+	return 0;
+}
+
+static int stage_table(struct loader *l, const struct toml_kv *kv,
+		       struct graph_stage *st)
+{
+	static const char *const keys[] = {
+		"cmd",	   "kind",   "with",	  "deps",      "code",
+		"outs",	   "params", "env",	  "metrics",   "resources",
+		"matrix",  "wdir",   "always_run", NULL,
+	};
+	const struct toml_value *t = kv->value, *v, *cmd, *kind;
+	struct buf where = BUF_INIT;
+	size_t i, n;
+	int rc = -1;
+
+	st->name = xstrdup(kv->key);
+	st->table = t;
+	if (!valid_name(kv->key))
+		return gerr_at(l, kv->line, kv->col,
+			       "stage name '%s' may only use A-Z a-z 0-9 _ -",
+			       kv->key);
+	if (t->type != TOML_TABLE)
+		return gerr(l, t, "stage '%s' must be a table ([stage.%s]), "
+				  "not %s",
+			    kv->key, kv->key, an(t->type));
+	buf_addf(&where, "stage '%s'", kv->key);
+	if (check_keys(l, t, keys, where.data) < 0)
+		goto out;
+	cmd = toml_get(t, "cmd");
+	kind = toml_get(t, "kind");
+	if (cmd && kind) {
+		gerr(l, kind, "stage '%s' has both 'cmd' and 'kind': it runs a "
+			      "command or a built-in kind, not both",
+		     kv->key);
+		goto out;
+	}
+	if (!cmd && !kind) {
+		gerr(l, t, "stage '%s' has neither 'cmd' nor 'kind'", kv->key);
+		goto out;
+	}
+	if (cmd && expect(l, cmd, TOML_STRING, "'cmd'") < 0)
+		goto out;
+	if (kind) {
+		size_t nk;
+		if (expect(l, kind, TOML_STRING, "'kind'") < 0)
+			goto out;
+		if (!kind_find(kind->u.string.ptr)) {
+			kinds_list(&nk);
+			gerr(l, kind, "unknown kind '%s'%s", kind->u.string.ptr,
+			     nk ? " (see 'cairn kinds')"
+				: " (this cairn has no built-in kinds yet)");
+			goto out;
+		}
+		st->kind = kind->u.string.ptr;
+	}
+	if ((v = toml_get(t, "with"))) {
+		if (!kind) {
+			gerr(l, v, "'with' holds the settings of a 'kind'; "
+				   "stage '%s' runs a 'cmd'",
+			     kv->key);
+			goto out;
+		}
+		if (expect(l, v, TOML_TABLE, "'with'") < 0)
+			goto out;
+		st->with = v;
+	}
+	if ((v = toml_get(t, "deps")) && v->type != TOML_ARRAY &&
+	    v->type != TOML_TABLE) {
+		gerr(l, v, "'deps' must be an array of paths or a table of "
+			   "named paths, not %s",
+		     an(v->type));
+		goto out;
+	}
+	if ((v = toml_get(t, "outs"))) {
+		if (v->type != TOML_TABLE) {
+			gerr(l, v, "'outs' must be a table of named paths "
+				   "(outs = { model = \"m.h5\" }), not %s",
+			     an(v->type));
+			goto out;
+		}
+		for (i = 0; i < v->u.table.len; i++)
+			if (v->u.table.kv[i].value->type != TOML_STRING) {
+				gerr(l, v->u.table.kv[i].value,
+				     "output '%s' must be a path (a string), "
+				     "not %s",
+				     v->u.table.kv[i].key,
+				     an(v->u.table.kv[i].value->type));
+				goto out;
+			}
+	}
+	if ((v = toml_get(t, "code"))) {
+		char **tmp;
+		if (strings(l, v, "'code'", &tmp, &n) < 0)
+			goto out;
+		for (i = 0; i < n; i++)
+			free(tmp[i]);
+		free(tmp);
+	}
+	if ((v = toml_get(t, "params"))) {
+		char **names;
+		if (strings(l, v, "'params'", &names, &n) < 0)
+			goto out;
+		for (i = 0; i < n; i++) {
+			size_t j;
+			for (j = 0; j < l->g->nparams; j++)
+				if (!strcmp(names[i],
+					    l->g->params[j].name))
+					break;
+			if (j == l->g->nparams) {
+				const struct toml_value *e = v->u.array.items[i];
+				const char **pn = xcalloc(l->g->nparams + 1,
+							  sizeof(char *));
+				const char *pick;
+				for (j = 0; j < l->g->nparams; j++)
+					pn[j] = l->g->params[j].name;
+				pick = suggest(names[i], pn);
+				gerr(l, e, "unknown param '%s'%s%s%s", names[i],
+				     pick ? "; did you mean '" : "",
+				     pick ? pick : "", pick ? "'?" : "");
+				free(pn);
+				for (j = 0; j < n; j++)
+					free(names[j]);
+				free(names);
+				goto out;
+			}
+		}
+		for (i = 0; i < n; i++)
+			free(names[i]);
+		free(names);
+	}
+	if ((v = toml_get(t, "env"))) {
+		if (strings(l, v, "'env'", &st->env, &st->nenv) < 0)
+			goto out;
+		for (i = 0; i < st->nenv; i++)
+			if (!valid_name(st->env[i]) ||
+			    strchr(st->env[i], '-') ||
+			    (st->env[i][0] >= '0' && st->env[i][0] <= '9')) {
+				gerr(l, v->u.array.items[i],
+				     "'%s' is not an environment variable name",
+				     st->env[i]);
+				goto out;
+			}
+	}
+	if ((v = toml_get(t, "metrics")) &&
+	    strings(l, v, "'metrics'", &st->metrics, &st->nmetrics) < 0)
+		goto out;
+	if ((v = toml_get(t, "resources")) && resources(l, st, v) < 0)
+		goto out;
+	if ((v = toml_get(t, "wdir")) &&
+	    expect(l, v, TOML_STRING, "'wdir'") < 0)
+		goto out;
+	if ((v = toml_get(t, "always_run"))) {
+		if (expect(l, v, TOML_BOOL, "'always_run'") < 0)
+			goto out;
+		st->always_run = v->u.boolean;
+	}
+	rc = 0;
+out:
+	buf_release(&where);
+	return rc;
+}
+
+static int top_level(struct loader *l, const char *dir,
+		     const struct graph_override *ov, size_t nov)
+{
+	static const char *const keys[] = { "graph", "params", "stage", NULL };
+	const struct toml_value *root = toml_root(l->g->doc), *stages;
+	size_t i;
+
+	if (check_keys(l, root, keys, "the graph file") < 0 ||
+	    graph_table(l, dir) < 0 || params_table(l, ov, nov) < 0)
+		return -1;
+	stages = toml_get(root, "stage");
+	if (!stages)
+		return gerr(l, NULL, "no stages: add a [stage.NAME] table");
+	if (expect(l, stages, TOML_TABLE, "'stage'") < 0)
+		return -1;
+	l->g->nstages = stages->u.table.len;
+	l->g->stages = xcalloc(l->g->nstages + 1, sizeof(*l->g->stages));
+	for (i = 0; i < stages->u.table.len; i++)
+		if (stage_table(l, &stages->u.table.kv[i], &l->g->stages[i]) < 0)
+			return -1;
+	if (!l->g->nstages)
+		return gerr(l, stages, "no stages: add a [stage.NAME] table");
+	return 0;
+}
+
+int graph_load(const char *file, const struct graph_override *ov,
+	       size_t nov, struct graph **out, struct err *err)
+{
+	struct loader l;
+	struct graph *g = xcalloc(1, sizeof(*g));
+	char dir[PATH_MAX], *slash;
+	int rc;
+
+	*out = NULL;
+	l.g = g;
+	l.err = err;
+	l.cap_insts = 0;
+	g->file = xstrdup(file);
+	rc = toml_parse_file(file, &g->doc, err);
+	if (rc < 0) {
+		graph_free(g);
+		return -1;
+	}
+	snprintf(dir, sizeof(dir), "%s", file);
+	slash = strrchr(dir, '/');
+	if (slash)
+		*slash = '\0';
+	else
+		snprintf(dir, sizeof(dir), ".");
+	{
+		char real[PATH_MAX];
+		if (!realpath(dir, real)) {
+			err_errno(err, "cannot resolve '%s'", dir);
+			graph_free(g);
+			return -1;
+		}
+		snprintf(dir, sizeof(dir), "%s", real);
+	}
+	if (top_level(&l, dir, ov, nov) < 0 || graph_expand(&l) < 0 ||
+	    graph_check(&l) < 0) {
+		graph_free(g);
+		return -1;
+	}
+	*out = g;
+	return 0;
+}
+
+static void free_paths(struct graph_path *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(p[i].name);
+		free(p[i].path);
+		free(p[i].from_out);
+	}
+	free(p);
+}
+
+static void free_strs(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+void graph_free(struct graph *g)
+{
+	size_t i, j;
+
+	if (!g)
+		return;
+	for (i = 0; i < g->ninsts; i++) {
+		struct graph_inst *in = &g->insts[i];
+		for (j = 0; j < in->nbinds; j++) {
+			free(in->binds[j].name);
+			free(in->binds[j].text);
+		}
+		free(in->binds);
+		free(in->name);
+		free(in->cmd);
+		free(in->wdir);
+		free_paths(in->deps, in->ndeps);
+		free_paths(in->outs, in->nouts);
+		free_paths(in->code, in->ncode);
+		free_strs(in->params, in->nparams);
+	}
+	free(g->insts);
+	for (i = 0; i < g->nstages; i++) {
+		free(g->stages[i].name);
+		free_strs(g->stages[i].env, g->stages[i].nenv);
+		free_strs(g->stages[i].metrics, g->stages[i].nmetrics);
+	}
+	free(g->stages);
+	for (i = 0; i < g->nparams; i++)
+		free(g->params[i].name);
+	free(g->params);
+	free(g->file);
+	free(g->name);
+	free(g->workspace);
+	free(g->store);
+	free(g->executor);
+	toml_doc_free(g->doc);
+	toml_doc_free(g->overrides);
+	free(g);
+}
+
+struct graph_inst *graph_find(const struct graph *g, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < g->ninsts; i++)
+		if (!strcmp(g->insts[i].name, name))
+			return &g->insts[i];
+	return NULL;
+}

@@ -1,0 +1,111 @@
+/*
+ * graph.h: a graph file, loaded, interpolated, expanded and validated.
+ *
+ * graph_load() reads the TOML, checks every key and type, expands each
+ * stage's matrix into instances, interpolates ${...} in every string,
+ * resolves references between stages into edges, and checks the whole
+ * (cycles, outputs claimed twice, inputs that nothing provides, paths that
+ * leave the workspace) before anything runs.  Every error points at the
+ * file, line and column of the value at fault.  docs/graph-format.md is
+ * the reference.
+ */
+#ifndef CAIRN_GRAPH_H
+#define CAIRN_GRAPH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct err;
+struct toml_doc;
+struct toml_value;
+
+/* A -p name=value override (value parsed as a TOML value). */
+struct graph_override {
+	const char *name;
+	const char *value;
+};
+
+struct graph_param {
+	char *name;
+	const struct toml_value *value;	/* in the document or the override */
+	int overridden;
+};
+
+/* One matrix binding of an instance: name = value (as text). */
+struct graph_bind {
+	char *name;
+	char *text;			/* the value as it appears in names */
+	const struct toml_value *value;
+};
+
+struct graph_path {
+	char *name;			/* the input/output name ("" for list) */
+	char *path;			/* workspace-relative, normalised */
+	struct graph_inst *from;	/* producing instance, or NULL */
+	char *from_out;			/* which of its outputs */
+	int line, col;			/* where it is written */
+};
+
+struct graph_stage;
+
+/* One instance of a stage: the stage with its matrix values bound. */
+struct graph_inst {
+	struct graph_stage *stage;
+	char *name;			/* "train" or "train[lr=0.1,met=true]" */
+	struct graph_bind *binds;
+	size_t nbinds;
+	char *cmd;			/* interpolated, shell-quoted; or NULL */
+	struct graph_path *deps, *outs, *code;
+	size_t ndeps, nouts, ncode;
+	char **params;			/* names of the params it uses, sorted */
+	size_t nparams;
+	char *wdir;			/* workspace-relative; "" for the root */
+	size_t index;			/* position in graph->insts */
+	int mark;			/* scratch for graph walks */
+};
+
+struct graph_stage {
+	char *name;
+	const struct toml_value *table;
+	const char *kind;		/* built-in kind, or NULL for cmd */
+	const struct toml_value *with;	/* settings of a kind, or NULL */
+	char **env;			/* environment variables in the key */
+	size_t nenv;
+	char **metrics;
+	size_t nmetrics;
+	int cpus, gpus;			/* resources (0: not declared) */
+	uint64_t mem;			/* bytes */
+	uint64_t time_s;		/* seconds */
+	int always_run;
+	size_t ninsts;			/* how many instances it has */
+};
+
+struct graph {
+	char *file;			/* the graph file as given */
+	char *name;
+	char *workspace;		/* absolute */
+	char *store;			/* as configured, or NULL */
+	char *executor;
+	struct toml_doc *doc;
+	struct toml_doc *overrides;	/* -p values, parsed */
+	struct graph_param *params;
+	size_t nparams;
+	struct graph_stage *stages;
+	size_t nstages;
+	struct graph_inst *insts;	/* in topological order */
+	size_t ninsts;
+};
+
+/*
+ * Load and validate the graph in file.  ov[0..nov) override params.
+ * Return 0 with *out set (free with graph_free), or -1 with the message in
+ * err.  Nothing is run or written.
+ */
+int graph_load(const char *file, const struct graph_override *ov,
+	       size_t nov, struct graph **out, struct err *err);
+void graph_free(struct graph *g);
+
+/* The instance named name, or NULL. */
+struct graph_inst *graph_find(const struct graph *g, const char *name);
+
+#endif

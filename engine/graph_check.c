@@ -1,0 +1,256 @@
+/*
+ * Checking the expanded graph as a whole: outputs claimed twice or nested
+ * in another's, outputs that leave the workspace through a symlink, inputs
+ * that neither exist nor are produced, cycles (printed), and finally the
+ * topological order of the instances.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "graph_internal.h"
+#include "util.h"
+
+int path_normalise(const char *in, struct buf *out)
+{
+	const char *p = in;
+	size_t depth = 0;
+
+	buf_truncate(out, 0);
+	if (*in == '/')
+		return -1;
+	while (*p) {
+		const char *slash = strchr(p, '/');
+		size_t n = slash ? (size_t)(slash - p) : strlen(p);
+
+		if (n == 0 || (n == 1 && p[0] == '.')) {
+			;
+		} else if (n == 2 && p[0] == '.' && p[1] == '.') {
+			char *last;
+			if (!depth)
+				return -1;
+			last = strrchr(out->data, '/');
+			buf_truncate(out, last ? (size_t)(last - out->data) : 0);
+			depth--;
+		} else {
+			if (out->len)
+				buf_addc(out, '/');
+			buf_add(out, p, n);
+			depth++;
+		}
+		p += n;
+		if (*p == '/')
+			p++;
+	}
+	if (!out->len)
+		buf_adds(out, ".");
+	return 0;
+}
+
+struct claim {
+	const char *path;
+	struct graph_inst *in;
+	struct graph_path *out;
+};
+
+static int by_claim(const void *a, const void *b)
+{
+	return strcmp(((const struct claim *)a)->path,
+		      ((const struct claim *)b)->path);
+}
+
+/* Is a inside directory b (or equal)? */
+static int under(const char *a, const char *b)
+{
+	size_t n = strlen(b);
+
+	return !strcmp(b, ".") || (!strncmp(a, b, n) && (a[n] == '/' || !a[n]));
+}
+
+/* The instance whose output holds path (the output itself or a file in an
+ * output directory), or NULL; claims sorted by path. */
+static struct claim *producer(struct claim *c, size_t n, const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (under(path, c[i].path))
+			return &c[i];
+	return NULL;
+}
+
+/* An output must not reach outside the workspace through a symlink. */
+static int check_escape(struct loader *l, struct graph_inst *in,
+			struct graph_path *o)
+{
+	struct buf p = BUF_INIT;
+	char real[PATH_MAX];
+	size_t wl = strlen(l->g->workspace);
+	char *cut;
+	int rc = 0;
+
+	buf_addf(&p, "%s/%s", l->g->workspace, o->path);
+	/* The deepest part of the path that exists decides. */
+	while (p.len > wl && !realpath(p.data, real)) {
+		cut = strrchr(p.data, '/');
+		buf_truncate(&p, (size_t)(cut - p.data));
+	}
+	if (p.len > wl && realpath(p.data, real) &&
+	    !(!strncmp(real, l->g->workspace, wl) &&
+	      (real[wl] == '/' || !real[wl])))
+		rc = gerr_at(l, o->line, o->col,
+			     "output '%s' of '%s' leaves the workspace through "
+			     "a symlink ('%s' is %s)",
+			     o->path, in->name, p.data + wl + 1, real);
+	buf_release(&p);
+	return rc;
+}
+
+/* Depth-first search for a cycle; on finding one, report it. */
+static int visit(struct loader *l, struct graph_inst *in,
+		 struct graph_inst **stack, size_t depth, size_t *order,
+		 size_t *pos)
+{
+	size_t i, k;
+
+	if (in->mark == 2)
+		return 0;
+	stack[depth] = in;
+	if (in->mark == 1) {
+		struct buf b = BUF_INIT;
+		for (k = 0; k < depth && stack[k] != in; k++)
+			;
+		for (i = k; i <= depth; i++)
+			buf_addf(&b, "%s%s", i > k ? " -> " : "",
+				 stack[i]->name);
+		gerr(l, stack[k]->stage->table, "dependency cycle: %s",
+		     b.data);
+		buf_release(&b);
+		return -1;
+	}
+	in->mark = 1;
+	for (i = 0; i < in->ndeps; i++)
+		if (in->deps[i].from &&
+		    visit(l, in->deps[i].from, stack, depth + 1, order, pos) < 0)
+			return -1;
+	in->mark = 2;
+	order[(*pos)++] = in->index;
+	return 0;
+}
+
+/* Reorder g->insts topologically and fix every pointer into it. */
+static void reorder(struct graph *g, const size_t *order)
+{
+	struct graph_inst *n = xcalloc(g->ninsts + 1, sizeof(*n));
+	size_t *where = xcalloc(g->ninsts + 1, sizeof(size_t)), i, j;
+
+	for (i = 0; i < g->ninsts; i++)
+		where[order[i]] = i;
+	for (i = 0; i < g->ninsts; i++) {
+		n[i] = g->insts[order[i]];
+		n[i].index = i;
+		n[i].mark = 0;
+	}
+	for (i = 0; i < g->ninsts; i++)
+		for (j = 0; j < n[i].ndeps; j++)
+			if (n[i].deps[j].from)
+				n[i].deps[j].from =
+					&n[where[n[i].deps[j].from->index]];
+	free(g->insts);
+	g->insts = n;
+	free(where);
+}
+
+int graph_check(struct loader *l)
+{
+	struct graph *g = l->g;
+	struct claim *c = NULL;
+	struct graph_inst **stack = NULL;
+	size_t n = 0, i, j, *order = NULL, pos = 0;
+	struct buf p = BUF_INIT;
+	int rc = -1;
+
+	for (i = 0; i < g->ninsts; i++)
+		n += g->insts[i].nouts;
+	c = xcalloc(n + 1, sizeof(*c));
+	n = 0;
+	for (i = 0; i < g->ninsts; i++)
+		for (j = 0; j < g->insts[i].nouts; j++) {
+			c[n].path = g->insts[i].outs[j].path;
+			c[n].in = &g->insts[i];
+			c[n++].out = &g->insts[i].outs[j];
+			if (check_escape(l, &g->insts[i],
+					 &g->insts[i].outs[j]) < 0)
+				goto out;
+		}
+	if (n)
+		qsort(c, n, sizeof(*c), by_claim);
+	/* Sorted, an output nested in another follows it directly. */
+	for (i = 1; i < n; i++) {
+		struct claim *a = &c[i - 1], *b = &c[i];
+		if (!strcmp(a->path, b->path) || under(b->path, a->path)) {
+			struct claim *first = a, *second = b;
+			if (a->out->line > b->out->line) {
+				first = b;
+				second = a;
+			}
+			gerr_at(l, second->out->line, second->out->col,
+				!strcmp(a->path, b->path)
+					? "output '%s' of '%s' is also an "
+					  "output of '%s' (line %d)"
+					: "output '%s' of '%s' overlaps output "
+					  "of '%s' (line %d)",
+				second->path, second->in->name, first->in->name,
+				first->out->line);
+			goto out;
+		}
+	}
+	/* Inputs: produced by a stage (found by path too), or existing. */
+	for (i = 0; i < g->ninsts; i++) {
+		struct graph_inst *in = &g->insts[i];
+		for (j = 0; j < in->ndeps + in->ncode; j++) {
+			struct graph_path *d = j < in->ndeps
+						       ? &in->deps[j]
+						       : &in->code[j - in->ndeps];
+			struct claim *pc;
+			struct stat st;
+
+			if (d->from)
+				continue;
+			pc = d->path[0] == '/' ? NULL
+					       : producer(c, n, d->path);
+			if (pc && j < in->ndeps) {
+				d->from = pc->in;
+				d->from_out = xstrdup(pc->out->name);
+				continue;
+			}
+			buf_truncate(&p, 0);
+			if (d->path[0] != '/')
+				buf_addf(&p, "%s/", g->workspace);
+			buf_adds(&p, d->path);
+			if (stat(p.data, &st) < 0) {
+				gerr_at(l, d->line, d->col,
+					"%s '%s' of '%s' does not exist and no "
+					"stage produces it",
+					j < in->ndeps ? "input" : "code file",
+					d->path, in->name);
+				goto out;
+			}
+		}
+	}
+	stack = xcalloc(g->ninsts + 2, sizeof(*stack));
+	order = xcalloc(g->ninsts + 1, sizeof(size_t));
+	for (i = 0; i < g->ninsts; i++)
+		if (visit(l, &g->insts[i], stack, 0, order, &pos) < 0)
+			goto out;
+	reorder(g, order);
+	rc = 0;
+out:
+	free(c);
+	free(stack);
+	free(order);
+	buf_release(&p);
+	return rc;
+}

@@ -1,0 +1,694 @@
+/*
+ * Expanding stages into instances: the matrix (Cartesian product in
+ * declaration order, minus exclude, plus include), then ${...} in outputs
+ * (params and matrix only), then in deps, code, wdir and cmd (anything,
+ * including other stages' outputs, which become edges).
+ */
+#include "err.h"
+#include "graph_internal.h"
+#include "interp.h"
+#include "suggest.h"
+#include "utf8.h"
+#include "util.h"
+
+struct axis {
+	const char *name;
+	const struct toml_value *values;	/* array */
+};
+
+static int scalar(const struct toml_value *v)
+{
+	return v->type != TOML_ARRAY && v->type != TOML_TABLE;
+}
+
+static int same_value(const struct toml_value *a, const struct toml_value *b)
+{
+	struct buf x = BUF_INIT, y = BUF_INIT;
+	int eq;
+
+	value_text(a, &x);
+	value_text(b, &y);
+	eq = a->type == b->type && x.len == y.len && !memcmp(x.data, y.data, x.len);
+	buf_release(&x);
+	buf_release(&y);
+	return eq;
+}
+
+static struct graph_inst *new_inst(struct loader *l, struct graph_stage *st)
+{
+	struct graph_inst *in;
+
+	xgrow((void **)&l->g->insts, &l->cap_insts, l->g->ninsts + 1,
+	      sizeof(*l->g->insts));
+	in = &l->g->insts[l->g->ninsts];
+	memset(in, 0, sizeof(*in));
+	in->stage = st;
+	in->index = l->g->ninsts++;
+	st->ninsts++;
+	return in;
+}
+
+/* Name the instance and bind its values (vals[k] for axes[k]). */
+static void bind(struct graph_inst *in, const struct graph_stage *st,
+		 const struct axis *axes, size_t n,
+		 const struct toml_value *const *vals)
+{
+	struct buf name = BUF_INIT;
+	size_t k;
+
+	buf_adds(&name, st->name);
+	in->binds = xcalloc(n + 1, sizeof(*in->binds));
+	in->nbinds = n;
+	for (k = 0; k < n; k++) {
+		struct buf t = BUF_INIT;
+		value_text(vals[k], &t);
+		in->binds[k].name = xstrdup(axes[k].name);
+		in->binds[k].value = vals[k];
+		buf_addf(&name, "%s%s=%s", k ? "," : "[", axes[k].name, t.data);
+		in->binds[k].text = buf_detach(&t, NULL);
+	}
+	if (n)
+		buf_addc(&name, ']');
+	in->name = buf_detach(&name, NULL);
+}
+
+/* Does table entry e (exclude/include) bind exactly vals on its keys? */
+static int matches(const struct toml_value *e, const struct axis *axes,
+		   size_t n, const struct toml_value *const *vals)
+{
+	size_t i, k;
+
+	for (i = 0; i < e->u.table.len; i++) {
+		for (k = 0; k < n; k++)
+			if (!strcmp(e->u.table.kv[i].key, axes[k].name))
+				break;
+		if (k == n || !same_value(e->u.table.kv[i].value, vals[k]))
+			return 0;
+	}
+	return 1;
+}
+
+static int check_entry(struct loader *l, const struct toml_value *e,
+		       const struct axis *axes, size_t n, const char *what,
+		       int need_all)
+{
+	const char *names[64];
+	size_t i, k;
+
+	if (e->type != TOML_TABLE)
+		return gerr(l, e, "each '%s' entry must be a table such as "
+				  "{ %s = ... }",
+			    what, n ? axes[0].name : "key");
+	for (k = 0; k < n && k < 63; k++)
+		names[k] = axes[k].name;
+	names[k] = NULL;
+	for (i = 0; i < e->u.table.len; i++) {
+		const struct toml_kv *kv = &e->u.table.kv[i];
+		const char *pick;
+
+		for (k = 0; k < n; k++)
+			if (!strcmp(kv->key, axes[k].name))
+				break;
+		if (k == n) {
+			pick = suggest(kv->key, names);
+			return gerr_at(l, kv->line, kv->col,
+				       "'%s' is not a matrix key%s%s%s",
+				       kv->key, pick ? "; did you mean '" : "",
+				       pick ? pick : "", pick ? "'?" : "");
+		}
+		if (!scalar(kv->value))
+			return gerr(l, kv->value, "matrix values must be "
+						  "strings, numbers, booleans "
+						  "or dates");
+	}
+	if (need_all)
+		for (k = 0; k < n; k++)
+			if (!toml_get(e, axes[k].name))
+				return gerr(l, e, "an 'include' entry must give "
+						  "every matrix key; '%s' is "
+						  "missing",
+					    axes[k].name);
+	return 0;
+}
+
+static int expand_matrix(struct loader *l, struct graph_stage *st)
+{
+	const struct toml_value *m = toml_get(st->table, "matrix");
+	const struct toml_value *excl = NULL, *incl = NULL;
+	const struct toml_value **vals = NULL;
+	struct axis *axes = NULL;
+	size_t naxes = 0, *idx = NULL, i, k, before = l->g->ninsts, j;
+	int rc = -1, done;
+
+	if (!m) {
+		bind(new_inst(l, st), st, NULL, 0, NULL);
+		return 0;
+	}
+	if (m->type != TOML_TABLE)
+		return gerr(l, m, "'matrix' must be a table of arrays, such as "
+				  "{ lr = [0.1, 0.01] }");
+	axes = xcalloc(m->u.table.len + 1, sizeof(*axes));
+	for (i = 0; i < m->u.table.len; i++) {
+		const struct toml_kv *kv = &m->u.table.kv[i];
+
+		if (!strcmp(kv->key, "exclude") || !strcmp(kv->key, "include")) {
+			if (kv->value->type != TOML_ARRAY) {
+				gerr(l, kv->value, "'%s' must be an array of "
+						   "tables",
+				     kv->key);
+				goto out;
+			}
+			if (kv->key[0] == 'e')
+				excl = kv->value;
+			else
+				incl = kv->value;
+			continue;
+		}
+		if (kv->value->type != TOML_ARRAY) {
+			gerr(l, kv->value, "matrix key '%s' must be an array of "
+					   "values",
+			     kv->key);
+			goto out;
+		}
+		if (!kv->value->u.array.len) {
+			gerr(l, kv->value, "matrix key '%s' of stage '%s' has no "
+					   "values",
+			     kv->key, st->name);
+			goto out;
+		}
+		for (j = 0; j < kv->value->u.array.len; j++)
+			if (!scalar(kv->value->u.array.items[j])) {
+				gerr(l, kv->value->u.array.items[j],
+				     "matrix values must be strings, numbers, "
+				     "booleans or dates");
+				goto out;
+			}
+		axes[naxes].name = kv->key;
+		axes[naxes++].values = kv->value;
+	}
+	if (!naxes) {
+		gerr(l, m, "the matrix of stage '%s' has no keys", st->name);
+		goto out;
+	}
+	for (i = 0; excl && i < excl->u.array.len; i++)
+		if (check_entry(l, excl->u.array.items[i], axes, naxes,
+				"exclude", 0) < 0)
+			goto out;
+	for (i = 0; incl && i < incl->u.array.len; i++)
+		if (check_entry(l, incl->u.array.items[i], axes, naxes,
+				"include", 1) < 0)
+			goto out;
+	idx = xcalloc(naxes, sizeof(size_t));
+	vals = xcalloc(naxes, sizeof(*vals));
+	for (done = 0; !done;) {
+		int skip = 0;
+
+		for (k = 0; k < naxes; k++)
+			vals[k] = axes[k].values->u.array.items[idx[k]];
+		for (i = 0; excl && i < excl->u.array.len && !skip; i++)
+			skip = matches(excl->u.array.items[i], axes, naxes, vals);
+		if (!skip)
+			bind(new_inst(l, st), st, axes, naxes, vals);
+		/* Odometer: the last key changes fastest. */
+		for (k = naxes; k-- > 0;) {
+			if (++idx[k] < axes[k].values->u.array.len)
+				break;
+			idx[k] = 0;
+			if (k == 0)
+				done = 1;
+		}
+	}
+	for (i = 0; incl && i < incl->u.array.len; i++) {
+		const struct toml_value *e = incl->u.array.items[i];
+		struct graph_inst *in;
+
+		for (k = 0; k < naxes; k++)
+			vals[k] = toml_get(e, axes[k].name);
+		in = new_inst(l, st);
+		bind(in, st, axes, naxes, vals);
+		for (j = before; j + 1 < l->g->ninsts; j++)
+			if (!strcmp(l->g->insts[j].name, in->name)) {
+				gerr(l, e, "duplicate instance '%s': this "
+					   "combination is already in the matrix",
+				     in->name);
+				goto out;
+			}
+	}
+	if (l->g->ninsts == before) {
+		gerr(l, m, "the matrix of stage '%s' is empty: every "
+			   "combination is excluded",
+		     st->name);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(axes);
+	free(idx);
+	free(vals);
+	return rc;
+}
+
+/* ---- interpolation ---- */
+
+enum phase { PHASE_OUTS, PHASE_DEPS, PHASE_REST };
+
+struct ictx {
+	struct loader *l;
+	struct graph_inst *in;
+	enum phase phase;
+	struct strv params;		/* params used */
+	struct graph_inst **refs;	/* producers named by stage refs */
+	char **refouts;
+	size_t nrefs, caprefs;
+};
+
+static int add_param(struct ictx *c, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < c->params.n; i++)
+		if (!strcmp(c->params.v[i], name))
+			return 0;
+	strv_push(&c->params, name);
+	return 0;
+}
+
+static int param_ref(struct ictx *c, const char *name, struct strv *vals,
+		     struct buf *why)
+{
+	struct graph *g = c->l->g;
+	const char *names[256], *pick;
+	size_t i;
+
+	for (i = 0; i < g->nparams; i++) {
+		const struct toml_value *v = g->params[i].value;
+		struct buf t = BUF_INIT;
+		size_t j;
+
+		if (strcmp(g->params[i].name, name))
+			continue;
+		add_param(c, name);
+		if (v->type == TOML_ARRAY) {
+			for (j = 0; j < v->u.array.len; j++) {
+				buf_truncate(&t, 0);
+				if (value_text(v->u.array.items[j], &t) < 0) {
+					buf_release(&t);
+					buf_addf(why, "param '%s' holds an "
+						      "array of tables",
+						 name);
+					return -1;
+				}
+				strv_push(vals, t.data);
+			}
+		} else if (value_text(v, &t) < 0) {
+			buf_addf(why, "param '%s' is a table and cannot be "
+				      "written into a string",
+				 name);
+			return -1;
+		} else {
+			strv_push(vals, t.data);
+		}
+		buf_release(&t);
+		return 0;
+	}
+	for (i = 0; i < g->nparams && i < 255; i++)
+		names[i] = g->params[i].name;
+	names[i] = NULL;
+	pick = suggest(name, names);
+	buf_addf(why, "unknown param '%s'%s%s%s", name,
+		 pick ? "; did you mean '" : "", pick ? pick : "",
+		 pick ? "'?" : "");
+	return -1;
+}
+
+static int path_ref(const struct graph_path *p, size_t n, const char *kind,
+		    const char *name, struct strv *vals, struct buf *why)
+{
+	size_t i;
+	int found = 0;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(p[i].name, name)) {
+			strv_push(vals, p[i].path);
+			found = 1;
+		}
+	if (!found)
+		buf_addf(why, "no %s named '%s'", kind, name);
+	return found ? 0 : -1;
+}
+
+static int stage_ref(struct ictx *c, const char *ref, struct strv *vals,
+		     struct buf *why)
+{
+	struct graph *g = c->l->g;
+	const char *dot = strchr(ref, '.'), *names[256], *pick;
+	char *sname;
+	struct graph_stage *st = NULL;
+	size_t i, k;
+	int found = 0;
+
+	if (!dot || strncmp(dot, ".outs.", 6) || !dot[6]) {
+		buf_addf(why, "'${stage.%s}': write ${stage.NAME.outs.OUT}",
+			 ref);
+		return -1;
+	}
+	sname = xstrndup(ref, (size_t)(dot - ref));
+	for (i = 0; i < g->nstages; i++)
+		if (!strcmp(g->stages[i].name, sname))
+			st = &g->stages[i];
+	if (!st) {
+		for (i = 0; i < g->nstages && i < 255; i++)
+			names[i] = g->stages[i].name;
+		names[i] = NULL;
+		pick = suggest(sname, names);
+		buf_addf(why, "unknown stage '%s'%s%s%s", sname,
+			 pick ? "; did you mean '" : "", pick ? pick : "",
+			 pick ? "'?" : "");
+		free(sname);
+		return -1;
+	}
+	free(sname);
+	if (c->phase == PHASE_OUTS) {
+		buf_adds(why, "an output cannot name another stage's output");
+		return -1;
+	}
+	for (i = 0; i < g->ninsts; i++) {
+		struct graph_inst *p = &g->insts[i];
+		size_t j, o;
+		int ok = 1;
+
+		if (p->stage != st)
+			continue;
+		/* Shared matrix keys select the matching instance only. */
+		for (j = 0; j < p->nbinds && ok; j++)
+			for (k = 0; k < c->in->nbinds; k++)
+				if (!strcmp(p->binds[j].name,
+					    c->in->binds[k].name) &&
+				    strcmp(p->binds[j].text,
+					   c->in->binds[k].text))
+					ok = 0;
+		if (!ok)
+			continue;
+		for (o = 0; o < p->nouts; o++)
+			if (!strcmp(p->outs[o].name, dot + 6))
+				break;
+		if (o == p->nouts) {
+			buf_addf(why, "stage '%s' has no output named '%s'",
+				 st->name, dot + 6);
+			return -1;
+		}
+		strv_push(vals, p->outs[o].path);
+		xgrow((void **)&c->refs, &c->caprefs, c->nrefs + 1,
+		      sizeof(*c->refs));
+		c->refouts = xrealloc(c->refouts, c->caprefs * sizeof(char *));
+		c->refs[c->nrefs] = p;
+		c->refouts[c->nrefs++] = xstrdup(p->outs[o].name);
+		found = 1;
+	}
+	if (!found) {
+		buf_addf(why, "stage '%s' has no instance matching '%s'",
+			 st->name, c->in->name);
+		return -1;
+	}
+	return 0;
+}
+
+static int resolve(void *ctx, const char *ref, struct strv *vals,
+		   struct buf *why)
+{
+	struct ictx *c = ctx;
+	size_t k;
+
+	if (!strncmp(ref, "params.", 7))
+		return param_ref(c, ref + 7, vals, why);
+	if (!strncmp(ref, "matrix.", 7)) {
+		for (k = 0; k < c->in->nbinds; k++)
+			if (!strcmp(c->in->binds[k].name, ref + 7)) {
+				strv_push(vals, c->in->binds[k].text);
+				return 0;
+			}
+		buf_addf(why, "stage '%s' has no matrix key '%s'",
+			 c->in->stage->name, ref + 7);
+		return -1;
+	}
+	if (!strncmp(ref, "outs.", 5)) {
+		if (c->phase == PHASE_OUTS) {
+			buf_adds(why, "an output cannot name another output");
+			return -1;
+		}
+		return path_ref(c->in->outs, c->in->nouts, "output", ref + 5,
+				vals, why);
+	}
+	if (!strncmp(ref, "deps.", 5)) {
+		if (c->phase != PHASE_REST) {
+			buf_adds(why, "${deps.NAME} can be used in 'cmd', "
+				      "'code' and 'wdir'");
+			return -1;
+		}
+		return path_ref(c->in->deps, c->in->ndeps, "input", ref + 5,
+				vals, why);
+	}
+	if (!strncmp(ref, "stage.", 6))
+		return stage_ref(c, ref + 6, vals, why);
+	buf_addf(why, "unknown reference '${%s}': use params.NAME, matrix.NAME, "
+		      "deps.NAME, outs.NAME or stage.NAME.outs.OUT",
+		 ref);
+	return -1;
+}
+
+/* Interpolate string value v; paths go to *many when a reference names
+ * several.  Errors point at the "${" inside the string. */
+static int expand(struct ictx *c, const struct toml_value *v, int shell,
+		  struct buf *out, struct strv *many)
+{
+	struct buf why = BUF_INIT;
+	size_t at = 0;
+	int rc;
+
+	buf_truncate(out, 0);
+	rc = interp(v->u.string.ptr, shell, resolve, c, out, many, &at, &why);
+	if (rc < 0) {
+		int col = v->col + 1 + (int)utf8_count(v->u.string.ptr, at);
+		if (v->line != 0 && v->u.string.ptr[0] && strchr(v->u.string.ptr, '\n'))
+			col = v->col;
+		gerr_at(c->l, v->line, col, "%s", why.data);
+	}
+	buf_release(&why);
+	return rc;
+}
+
+static int add_path(struct ictx *c, struct graph_path **list, size_t *n,
+		    const char *name, const char *path,
+		    const struct toml_value *at, int inside)
+{
+	struct buf norm = BUF_INIT;
+	struct graph_path *p;
+
+	if (!*path)
+		return gerr(c->l, at, "empty path");
+	if (path[0] == '/' && !inside) {
+		buf_adds(&norm, path);
+	} else if (path_normalise(path, &norm) < 0) {
+		buf_release(&norm);
+		return gerr(c->l, at, "path '%s' is outside the workspace", path);
+	}
+	*list = xrealloc(*list, (*n + 1) * sizeof(**list));
+	p = &(*list)[(*n)++];
+	memset(p, 0, sizeof(*p));
+	p->name = xstrdup(name);
+	p->path = buf_detach(&norm, NULL);
+	p->line = at->line;
+	p->col = at->col;
+	return 0;
+}
+
+/* A list or table of paths (deps, code) into list. */
+static int paths(struct ictx *c, const struct toml_value *v,
+		 struct graph_path **list, size_t *n, const char *what)
+{
+	struct buf out = BUF_INIT;
+	struct strv many = { NULL, 0, 0 };
+	size_t i, j;
+	int rc = 0;
+
+	for (i = 0; v && !rc && i < (v->type == TOML_TABLE ? v->u.table.len
+							   : v->u.array.len);
+	     i++) {
+		const struct toml_value *e = v->type == TOML_TABLE
+						     ? v->u.table.kv[i].value
+						     : v->u.array.items[i];
+		const char *name = v->type == TOML_TABLE ? v->u.table.kv[i].key
+							 : "";
+
+		if (e->type != TOML_STRING) {
+			rc = gerr(c->l, e, "each entry of '%s' must be a path "
+					   "(a string), not %s %s",
+				  what,
+				  e->type == TOML_INTEGER || e->type == TOML_ARRAY
+					  ? "an" : "a",
+				  toml_type_name(e->type));
+			break;
+		}
+		many.n = 0;
+		c->nrefs = 0;
+		if ((rc = expand(c, e, 0, &out, &many)) < 0)
+			break;
+		if (many.n) {
+			for (j = 0; j < many.n && !rc; j++)
+				rc = add_path(c, list, n, name, many.v[j], e, 0);
+		} else {
+			rc = add_path(c, list, n, name, out.data, e, 0);
+		}
+		/* A stage reference makes an edge to its producer: one per
+		 * path when a reference named several instances, else the
+		 * first reference of the entry (graph_check finds the rest
+		 * by path). */
+		if (!rc && c->nrefs && many.n == c->nrefs) {
+			for (j = 0; j < c->nrefs; j++) {
+				struct graph_path *p = &(*list)[*n - c->nrefs + j];
+				p->from = c->refs[j];
+				p->from_out = xstrdup(c->refouts[j]);
+			}
+		} else if (!rc && c->nrefs && !many.n) {
+			struct graph_path *p = &(*list)[*n - 1];
+			p->from = c->refs[0];
+			p->from_out = xstrdup(c->refouts[0]);
+		}
+		for (j = 0; j < c->nrefs; j++)
+			free(c->refouts[j]);
+		c->nrefs = 0;
+		strv_release(&many);
+	}
+	buf_release(&out);
+	return rc;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Phase 2 for one instance: deps, code, wdir, cmd. */
+static int rest(struct ictx *c)
+{
+	struct graph_inst *in = c->in;
+	const struct toml_value *t = in->stage->table, *v;
+	struct buf out = BUF_INIT;
+	size_t i;
+	int rc = 0;
+
+	c->phase = PHASE_DEPS;
+	if ((v = toml_get(t, "deps")) &&
+	    (rc = paths(c, v, &in->deps, &in->ndeps, "deps")) < 0)
+		goto out;
+	c->phase = PHASE_REST;
+	if ((v = toml_get(t, "code")) &&
+	    (rc = paths(c, v, &in->code, &in->ncode, "code")) < 0)
+		goto out;
+	in->wdir = xstrdup("");
+	if ((v = toml_get(t, "wdir"))) {
+		struct buf norm = BUF_INIT;
+		if ((rc = expand(c, v, 0, &out, NULL)) < 0)
+			goto out;
+		if (path_normalise(out.data, &norm) < 0) {
+			buf_release(&norm);
+			rc = gerr(c->l, v, "wdir '%s' is outside the workspace",
+				  out.data);
+			goto out;
+		}
+		free(in->wdir);
+		in->wdir = buf_detach(&norm, NULL);
+	}
+	if ((v = toml_get(t, "cmd"))) {
+		size_t before = in->ndeps;
+
+		if ((rc = expand(c, v, 1, &out, NULL)) < 0)
+			goto out;
+		in->cmd = xstrdup(out.data);
+		/* Stage outputs named in the command are inputs too. */
+		for (i = 0; i < c->nrefs; i++) {
+			struct graph_path *p;
+			size_t j;
+			int dup = 0;
+
+			for (j = 0; j < before; j++)
+				dup |= in->deps[j].from == c->refs[i] &&
+				       !strcmp(in->deps[j].from_out,
+					       c->refouts[i]);
+			if (!dup) {
+				size_t o;
+				for (o = 0; o < c->refs[i]->nouts; o++)
+					if (!strcmp(c->refs[i]->outs[o].name,
+						    c->refouts[i]))
+						break;
+				add_path(c, &in->deps, &in->ndeps, "",
+					 c->refs[i]->outs[o].path, v, 0);
+				p = &in->deps[in->ndeps - 1];
+				p->from = c->refs[i];
+				p->from_out = xstrdup(c->refouts[i]);
+			}
+			free(c->refouts[i]);
+		}
+		c->nrefs = 0;
+	}
+	/* Declared params count too, then sort: the key must not depend on
+	 * the order they were met in. */
+	if ((v = toml_get(t, "params")))
+		for (i = 0; i < v->u.array.len; i++)
+			add_param(c, v->u.array.items[i]->u.string.ptr);
+	in->params = c->params.v;
+	in->nparams = c->params.n;
+	if (in->nparams)
+		qsort(in->params, in->nparams, sizeof(char *), cmp_str);
+	c->params.v = NULL;
+	c->params.n = c->params.cap = 0;
+out:
+	buf_release(&out);
+	return rc;
+}
+
+int graph_expand(struct loader *l)
+{
+	struct ictx c;
+	struct buf out = BUF_INIT;
+	size_t i, j;
+	int rc = 0;
+
+	for (i = 0; i < l->g->nstages; i++)
+		if (expand_matrix(l, &l->g->stages[i]) < 0)
+			return -1;
+	memset(&c, 0, sizeof(c));
+	c.l = l;
+	/* Outputs first: every stage's, so that others can name them. */
+	for (i = 0; i < l->g->ninsts && !rc; i++) {
+		const struct toml_value *o =
+			toml_get(l->g->insts[i].stage->table, "outs");
+		c.in = &l->g->insts[i];
+		c.phase = PHASE_OUTS;
+		for (j = 0; o && j < o->u.table.len && !rc; j++) {
+			const struct toml_value *v = o->u.table.kv[j].value;
+			if ((rc = expand(&c, v, 0, &out, NULL)) < 0)
+				break;
+			if (out.data[0] == '/') {
+				rc = gerr(l, v, "output '%s' is an absolute "
+						"path; outputs must be inside "
+						"the workspace",
+					  out.data);
+				break;
+			}
+			rc = add_path(&c, &c.in->outs, &c.in->nouts,
+				      o->u.table.kv[j].key, out.data, v, 1);
+		}
+	}
+	for (i = 0; i < l->g->ninsts && !rc; i++) {
+		c.in = &l->g->insts[i];
+		rc = rest(&c);
+	}
+	strv_release(&c.params);
+	for (i = 0; i < c.nrefs; i++)
+		free(c.refouts[i]);
+	free(c.refs);
+	free(c.refouts);
+	buf_release(&out);
+	return rc;
+}

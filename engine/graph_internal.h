@@ -1,0 +1,38 @@
+/*
+ * graph_internal.h: what graph.c (loading and checking keys and types),
+ * graph_expand.c (matrices, interpolation) and graph_check.c (edges,
+ * cycles, order) share.  Not for use elsewhere.
+ */
+#ifndef CAIRN_GRAPH_INTERNAL_H
+#define CAIRN_GRAPH_INTERNAL_H
+
+#include "buf.h"
+#include "graph.h"
+#include "toml.h"
+
+struct loader {
+	struct graph *g;
+	struct err *err;
+	size_t cap_insts;
+};
+
+/* An error at value v (or at the start of the file when v is NULL). */
+int gerr(struct loader *l, const struct toml_value *v, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* An error at line:col. */
+int gerr_at(struct loader *l, int line, int col, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* A scalar's text as it appears in names and commands. */
+int value_text(const struct toml_value *v, struct buf *out);
+
+/* graph_expand.c: instances of every stage, interpolated. */
+int graph_expand(struct loader *l);
+/* graph_check.c: edges, claims, existence, cycles; topological order. */
+int graph_check(struct loader *l);
+
+/* Normalise a workspace-relative path ("a/./b/../c" -> "a/c"); -1 when
+ * it is absolute or climbs out of the workspace. */
+int path_normalise(const char *in, struct buf *out);
+
+#endif
