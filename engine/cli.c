@@ -9,6 +9,8 @@
 #include "util.h"
 
 static const struct command *const commands[] = {
+	&cmd_run,
+	&cmd_status,
 	&cmd_graph,
 	&cmd_store,
 	&cmd_cat,

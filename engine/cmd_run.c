@@ -1,0 +1,198 @@
+/*
+ * cairn run and cairn status: load the graph, open the store, and hand
+ * both to run_graph (run.c).
+ */
+#include <errno.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "cli.h"
+#include "err.h"
+#include "graph.h"
+#include "lockfile.h"
+#include "run.h"
+#include "store.h"
+#include "util.h"
+
+enum { OPT_FORCE = 256 };
+
+static const struct opt_spec run_opts[] = {
+	{ "jobs", 'j', 1, "N", "run up to N stages at once (default: cores)" },
+	{ "keep-going", 'k', 0, NULL, "after a failure, finish independent stages" },
+	{ "dry-run", 'n', 0, NULL, "say what would run or be restored; run nothing" },
+	{ "param", 'p', 1, "NAME=VALUE", "override a param (a TOML value)" },
+	{ "force", OPT_FORCE, 1, "STAGE", "run STAGE (or instance, or glob) even if up to date" },
+	{ 0 },
+};
+
+static int is_graph_file(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 5 && !strcmp(s + n - 5, ".toml");
+}
+
+/* The store: --store, $CAIRN_STORE, the graph's, or the workspace's. */
+static char *store_for(struct cli *cli, const struct graph *g)
+{
+	struct buf b = BUF_INIT;
+
+	if (cli->store || getenv("CAIRN_STORE"))
+		return xstrdup(cli_store_path(cli));
+	if (g->store && g->store[0] == '/')
+		return xstrdup(g->store);
+	buf_addf(&b, "%s/%s", g->workspace, g->store ? g->store : ".cairn/store");
+	return buf_detach(&b, NULL);
+}
+
+static int go(struct cli *cli, const struct command *cmd, int argc,
+	      char **argv, int status)
+{
+	struct opt_iter it;
+	struct graph_override *ov = xcalloc((size_t)argc + 1, sizeof(*ov));
+	const char **force = xcalloc((size_t)argc + 1, sizeof(char *));
+	struct run_opts o;
+	struct run_result res;
+	struct graph *g = NULL;
+	struct store *s = NULL;
+	struct err err;
+	char *file = NULL, *store = NULL, *lock = NULL;
+	size_t nov = 0, i;
+	int k, rc = EXIT_OK, first = 0;
+	long jobs = sysconf(_SC_NPROCESSORS_ONLN);
+
+	memset(&o, 0, sizeof(o));
+	opt_init(&it, argc, argv, 1, 0);
+	while ((k = cli_opt(cli, cmd, &it)) > 0) {
+		switch (k) {
+		case 'j': {
+			char *end;
+			jobs = strtol(it.arg, &end, 10);
+			if (*end || jobs < 1 || jobs > 4096) {
+				rc = cli_usage_error(cli, cmd, "invalid -j '%s': "
+							       "give 1 to 4096",
+						     it.arg);
+				goto out;
+			}
+			break;
+		}
+		case 'k': o.keep_going = 1; break;
+		case 'n': o.dry_run = 1; break;
+		case 'p':
+			if ((rc = cli_override(cli, it.arg, &ov[nov])))
+				goto out;
+			nov++;
+			break;
+		case OPT_FORCE: force[o.nforce++] = it.arg; break;
+		}
+	}
+	if (k < 0) {
+		rc = cli_opt_exit(k);
+		goto out;
+	}
+	if (it.noperands && is_graph_file(it.operands[0]))
+		first = 1;
+	if ((rc = cli_find_graph(cli, first ? it.operands[0] : NULL, &file)))
+		goto out;
+	if (graph_load(file, ov, nov, &g, &err) < 0) {
+		term_error(&cli->term, "%s", err.msg);
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	store = store_for(cli, g);
+	if (store_open(store, status ? 0 : STORE_CREATE, &s, &err)) {
+		term_error(&cli->term, "%s", err.msg);
+		if (status)
+			term_hint(&cli->term, "nothing has run yet: 'cairn run' "
+					      "creates the store");
+		rc = status ? EXIT_USAGE : EXIT_INTERNAL;
+		goto out;
+	}
+	lock = lock_path_for(file);
+	o.jobs = (int)jobs;
+	o.status_only = status;
+	if (status)
+		o.dry_run = 1;
+	o.force = force;
+	o.targets = (const char *const *)it.operands + first;
+	o.ntargets = (size_t)(it.noperands - first);
+	o.lock_path = lock;
+	k = run_graph(g, s, &o, &cli->term, &res, &err);
+	if (k < 0) {
+		term_error(&cli->term, "%s", err.msg);
+		rc = EXIT_INTERNAL;
+		goto out;
+	}
+	if (!cli->term.quiet && !status)
+		printf("%s: %zu ran, %zu restored, %zu up to date%s%zu failed"
+		       "%s\n",
+		       o.dry_run ? "would be" : "done", res.ran, res.restored,
+		       res.uptodate,
+		       res.planned ? ", " : ", ", res.failed,
+		       res.blocked ? " (and stages after them)" : "");
+	rc = k ? EXIT_FAILED : EXIT_OK;
+	if (status && res.planned)
+		rc = EXIT_FAILED;
+out:
+	for (i = 0; i < nov; i++)
+		free((char *)ov[i].name);
+	free(ov);
+	free(force);
+	free(file);
+	free(store);
+	free(lock);
+	store_close(s);
+	graph_free(g);
+	opt_release(&it);
+	return rc;
+}
+
+static int run_run(struct cli *cli, const struct command *cmd, int argc,
+		   char **argv)
+{
+	return go(cli, cmd, argc, argv, 0);
+}
+
+static const struct opt_spec status_opts[] = {
+	{ "param", 'p', 1, "NAME=VALUE", "override a param (a TOML value)" },
+	{ 0 },
+};
+
+static int run_status(struct cli *cli, const struct command *cmd, int argc,
+		      char **argv)
+{
+	return go(cli, cmd, argc, argv, 1);
+}
+
+const struct command cmd_status = {
+	.name = "status",
+	.summary = "what 'cairn run' would do, instance by instance",
+	.usage = "status [-p NAME=VALUE]... [GRAPH] [TARGET...]",
+	.description =
+		"For every stage instance (or the TARGETs and what they need): "
+		"up to date,\nrestorable from the store, to run (and why), or "
+		"waiting for an upstream stage\nthat would run. Nothing is run "
+		"or written. Exit 1 when anything would run.",
+	.opts = status_opts,
+	.run = run_status,
+};
+
+const struct command cmd_run = {
+	.name = "run",
+	.summary = "run what is out of date; restore what the store has",
+	.usage = "run [-j N] [-k] [-n] [-p NAME=VALUE]... [--force STAGE]... "
+		 "[GRAPH] [TARGET...]",
+	.description =
+		"Load GRAPH (default: cairn.toml, else the only *.toml here). "
+		"For each stage\ninstance in order (only TARGETs and what "
+		"they need, when given: stages,\ninstances or globs): "
+		"fingerprint its inputs, compute its key, and leave it\n"
+		"(up to date), restore its outputs from the store (a past run "
+		"had this key),\nor run it: /bin/sh -c CMD in its wdir, with "
+		"CAIRN_STAGE, CAIRN_PARAMS_FILE,\nCAIRN_IN_NAME and "
+		"CAIRN_OUT_NAME set, output to .cairn/logs/. Outputs are\n"
+		"stored and the run recorded; then GRAPH.lock is rewritten. "
+		"Exit 1 when a\nstage failed.",
+	.opts = run_opts,
+	.run = run_run,
+};

@@ -1,0 +1,38 @@
+/*
+ * lockfile.h: <graph>.lock, what a run established: per stage instance its
+ * key and the digests of its inputs and outputs.  TOML, sorted, stable
+ * across runs and machines, written to a temporary file and renamed.
+ * docs/lock-file.md describes it.
+ */
+#ifndef CAIRN_LOCKFILE_H
+#define CAIRN_LOCKFILE_H
+
+#include <stddef.h>
+
+#include "digest.h"
+
+struct err;
+struct graph;
+struct graph_inst;
+struct store;
+
+struct lock_entry {
+	const struct graph_inst *inst;
+	struct digest key;
+	const struct digest *deps;	/* one per inst->deps[i] */
+	const struct digest *outs;	/* one per inst->outs[i] */
+};
+
+/* The lock file path for graph file file ("x.toml" -> "x.lock"). */
+char *lock_path_for(const char *file);
+
+/*
+ * Rewrite path with entries e[0..n); entries of the old file for other
+ * instances still in g are kept.  The outputs it names become the store
+ * root "lock:<absolute path>", so gc keeps them.
+ */
+int lock_write(const char *path, const struct graph *g,
+	       const struct lock_entry *e, size_t n, struct store *s,
+	       struct err *err);
+
+#endif

@@ -1,0 +1,832 @@
+/*
+ * The run: decide each instance in topological order, materialise what
+ * the store already has, run the rest as local processes (in parallel up
+ * to the job limit), ingest and record what they made, then rewrite the
+ * lock file.  See run.h.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "err.h"
+#include "graph.h"
+#include "key.h"
+#include "lockfile.h"
+#include "run.h"
+#include "scan.h"
+#include "store.h"
+#include "term.h"
+#include "toml.h"
+#include "toml_json.h"
+#include "util.h"
+
+enum state {
+	ST_WAIT,	/* not decided yet */
+	ST_UPTODATE,	/* outputs in the workspace match a run */
+	ST_RESTORED,	/* outputs materialised from the store */
+	ST_QUEUED,	/* must run; waiting for a slot */
+	ST_RUNNING,
+	ST_DONE,	/* ran and recorded */
+	ST_PLANNED,	/* dry run: would run */
+	ST_PENDING,	/* dry run: waits for an upstream that would run */
+	ST_FAILED,
+	ST_BLOCKED,	/* an upstream failed */
+};
+
+struct ist {
+	int want;
+	enum state st;
+	const char *why;
+	struct digest key;
+	struct buf enc;
+	struct digest *dep_d, *code_d, *out_d;	/* out_d in inst->outs order */
+	pid_t pid;
+	int64_t start_ns;
+	char *log;
+};
+
+struct runner {
+	struct graph *g;
+	struct store *s;
+	const struct run_opts *o;
+	struct term *t;
+	struct run_result *res;
+	struct err *err;
+	struct scan scan;
+	struct ist *is;
+	size_t running;
+	int stop;		/* a failure without -k: launch nothing more */
+};
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void abspath(const struct graph *g, const char *rel, struct buf *out)
+{
+	buf_truncate(out, 0);
+	if (rel[0] != '/')
+		buf_addf(out, "%s/", g->workspace);
+	if (strcmp(rel, "."))
+		buf_adds(out, rel);
+}
+
+/* mkdir -p for the folder holding path. */
+static int mkparents(const char *path)
+{
+	char *p = xstrdup(path), *q;
+	int rc = 0;
+
+	for (q = p + 1; *q; q++) {
+		if (*q != '/')
+			continue;
+		*q = '\0';
+		if (mkdir(p, 0777) < 0 && errno != EEXIST)
+			rc = -1;
+		*q = '/';
+	}
+	free(p);
+	return rc;
+}
+
+static void rm_rf(const char *path)
+{
+	struct buf cmd = BUF_INIT;
+	struct stat st;
+
+	if (lstat(path, &st) < 0)
+		return;
+	if (!S_ISDIR(st.st_mode)) {
+		unlink(path);
+		return;
+	}
+	/* Folders: a child process, so no walk code is needed here. */
+	{
+		pid_t pid = fork();
+		if (pid == 0) {
+			execl("/bin/rm", "rm", "-rf", "--", path, (char *)NULL);
+			_exit(127);
+		}
+		if (pid > 0)
+			waitpid(pid, NULL, 0);
+	}
+	buf_release(&cmd);
+}
+
+/* Index of output named name in in->outs. */
+static size_t out_index(const struct graph_inst *in, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < in->nouts; i++)
+		if (!strcmp(in->outs[i].name, name))
+			return i;
+	return in->nouts;
+}
+
+/* Outputs in name order: how run records list them. */
+static void out_order(const struct graph_inst *in, size_t *ord)
+{
+	size_t i, k;
+
+	for (i = 0; i < in->nouts; i++) {
+		for (k = i; k > 0 && strcmp(in->outs[ord[k - 1]].name,
+					    in->outs[i].name) > 0;
+		     k--)
+			ord[k] = ord[k - 1];
+		ord[k] = i;
+	}
+}
+
+/* A target names a stage, an instance ("train[k=a]", taken literally,
+ * brackets and all), or is a glob over either. */
+static int matches(const struct graph_inst *in, const char *pat)
+{
+	return !strcmp(pat, in->name) || !strcmp(pat, in->stage->name) ||
+	       !fnmatch(pat, in->name, 0) || !fnmatch(pat, in->stage->name, 0);
+}
+
+/* Mark the instances asked for and everything upstream of them. */
+static int select_targets(struct runner *r)
+{
+	struct graph *g = r->g;
+	size_t i, j, k;
+
+	for (i = 0; i < g->ninsts; i++) {
+		r->is[i].want = !r->o->ntargets;
+		for (k = 0; k < r->o->ntargets; k++)
+			r->is[i].want |= matches(&g->insts[i], r->o->targets[k]);
+	}
+	for (k = 0; k < r->o->ntargets; k++) {
+		for (i = 0; i < g->ninsts; i++)
+			if (matches(&g->insts[i], r->o->targets[k]))
+				break;
+		if (i == g->ninsts)
+			return err_set(r->err, "no stage or instance matches "
+					       "'%s'",
+				       r->o->targets[k]);
+	}
+	/* Reverse topological order: a consumer marks its producers. */
+	for (i = g->ninsts; i-- > 0;)
+		if (r->is[i].want)
+			for (j = 0; j < g->insts[i].ndeps; j++)
+				if (g->insts[i].deps[j].from)
+					r->is[g->insts[i].deps[j].from->index]
+						.want = 1;
+	return 0;
+}
+
+static int forced(const struct runner *r, const struct graph_inst *in)
+{
+	size_t k;
+
+	for (k = 0; k < r->o->nforce; k++)
+		if (matches(in, r->o->force[k]))
+			return 1;
+	return 0;
+}
+
+struct found {
+	const struct graph_inst *in;
+	struct digest *outs;	/* in inst->outs order */
+	int ok;
+};
+
+static int take_run(const struct store_run *run, void *ctx)
+{
+	struct found *f = ctx;
+	size_t ord[256], i;
+
+	if (run->noutputs != f->in->nouts || f->in->nouts > 256)
+		return 0;
+	out_order(f->in, ord);
+	for (i = 0; i < run->noutputs; i++)
+		memcpy(f->outs[ord[i]].b, run->outputs[i].b, DIGEST_LEN);
+	f->ok = 1;
+	return 0;
+}
+
+/* Fingerprint inputs and compute the key; then decide. */
+static int decide(struct runner *r, size_t i)
+{
+	struct graph *g = r->g;
+	struct graph_inst *in = &g->insts[i];
+	struct ist *x = &r->is[i];
+	struct key_inputs ki;
+	const char **env = xcalloc(in->stage->nenv + 1, sizeof(char *));
+	struct digest *runs = NULL;
+	struct buf p = BUF_INIT;
+	size_t nruns = 0, j, o;
+	int missing, rc = -1;
+
+	for (j = 0; j < in->ndeps; j++) {
+		const struct graph_path *d = &in->deps[j];
+		const struct ist *up = d->from ? &r->is[d->from->index] : NULL;
+
+		o = d->from ? out_index(d->from, d->from_out) : 0;
+		if (up && o < d->from->nouts &&
+		    !strcmp(d->from->outs[o].path, d->path)) {
+			x->dep_d[j] = up->out_d[o];
+			continue;
+		}
+		abspath(g, d->path, &p);
+		if (scan_path(&r->scan, p.data, &x->dep_d[j], &missing,
+			      r->err) < 0) {
+			if (missing)
+				err_set(r->err, "input '%s' of '%s' is missing",
+					d->path, in->name);
+			goto out;
+		}
+	}
+	for (j = 0; j < in->ncode; j++) {
+		abspath(g, in->code[j].path, &p);
+		if (scan_path(&r->scan, p.data, &x->code_d[j], &missing,
+			      r->err) < 0)
+			goto out;
+	}
+	for (j = 0; j < in->stage->nenv; j++)
+		env[j] = getenv(in->stage->env[j]);
+	ki.deps = x->dep_d;
+	ki.code = x->code_d;
+	ki.env = env;
+	ki.kind_version = NULL;
+	key_compute(g, in, &ki, &x->enc, &x->key);
+
+	if (in->stage->always_run || forced(r, in)) {
+		x->why = in->stage->always_run ? "always_run" : "forced";
+		x->st = ST_QUEUED;
+		rc = 0;
+		goto out;
+	}
+	if (store_action_runs(r->s, &x->key, &runs, &nruns, r->err))
+		goto out;
+	for (j = 0; j < nruns; j++) {
+		struct found f = { in, x->out_d, 0 };
+		struct store_object obj;
+		size_t k;
+		int have = 1;
+
+		if (store_get_run(r->s, &runs[j], take_run, &f, r->err) || !f.ok)
+			continue;
+		for (k = 0; k < in->nouts && have; k++)
+			have = store_lookup(r->s, &x->out_d[k], &obj) == 0;
+		if (!have)
+			continue;
+		/* A recorded run whose outputs the store holds. */
+		x->st = ST_UPTODATE;
+		x->why = "up to date";
+		for (k = 0; k < in->nouts; k++) {
+			struct digest now;
+			abspath(g, in->outs[k].path, &p);
+			if (scan_path(&r->scan, p.data, &now, &missing,
+				      r->err) < 0 ||
+			    !digest_eq(&now, &x->out_d[k])) {
+				x->st = ST_RESTORED;
+				x->why = "restorable from the store";
+				break;
+			}
+		}
+		rc = 0;
+		goto out;
+	}
+	x->st = ST_QUEUED;
+	x->why = nruns ? "its recorded runs are gone from the store"
+		       : "no run with this key";
+	rc = 0;
+out:
+	free(runs);
+	free(env);
+	buf_release(&p);
+	return rc;
+}
+
+static int restore(struct runner *r, size_t i)
+{
+	struct graph *g = r->g;
+	struct graph_inst *in = &g->insts[i];
+	struct buf p = BUF_INIT;
+	size_t k;
+	int rc = 0;
+
+	for (k = 0; k < in->nouts && !rc; k++) {
+		struct digest now;
+		int missing;
+
+		abspath(g, in->outs[k].path, &p);
+		if (scan_path(&r->scan, p.data, &now, &missing, r->err) == 0 &&
+		    digest_eq(&now, &r->is[i].out_d[k]))
+			continue;
+		mkparents(p.data);
+		rc = store_materialize(r->s, &r->is[i].out_d[k], p.data, 0,
+				       r->err) ? -1 : 0;
+	}
+	buf_release(&p);
+	return rc;
+}
+
+static void sanitise(struct buf *b, const char *name)
+{
+	for (; *name; name++)
+		buf_addc(b, (*name == '/' || *name == ' ') ? '_' : *name);
+}
+
+static void env_name(struct buf *b, const char *prefix, const char *name)
+{
+	buf_truncate(b, 0);
+	buf_adds(b, prefix);
+	for (; *name; name++) {
+		char c = *name;
+		if (c >= 'a' && c <= 'z')
+			c = (char)(c - 32);
+		else if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')))
+			c = '_';
+		buf_addc(b, c);
+	}
+}
+
+static int write_params(struct runner *r, const struct graph_inst *in,
+			const char *path)
+{
+	struct buf j = BUF_INIT;
+	size_t k, p;
+	FILE *f;
+	int rc;
+
+	buf_adds(&j, "{\"params\": {");
+	for (k = 0; k < in->nparams; k++) {
+		for (p = 0; p < r->g->nparams; p++)
+			if (!strcmp(r->g->params[p].name, in->params[k]))
+				break;
+		if (p == r->g->nparams)
+			continue;
+		if (k)
+			buf_adds(&j, ", ");
+		json_string(&j, in->params[k], strlen(in->params[k]));
+		buf_adds(&j, ": ");
+		toml_json(&j, r->g->params[p].value);
+	}
+	buf_adds(&j, "}, \"matrix\": {");
+	for (k = 0; k < in->nbinds; k++) {
+		if (k)
+			buf_adds(&j, ", ");
+		json_string(&j, in->binds[k].name, strlen(in->binds[k].name));
+		buf_adds(&j, ": ");
+		toml_json(&j, in->binds[k].value);
+	}
+	buf_adds(&j, "}}\n");
+	f = fopen(path, "w");
+	rc = f && fwrite(j.data, 1, j.len, f) == j.len ? 0 : -1;
+	if (f && fclose(f))
+		rc = -1;
+	buf_release(&j);
+	return rc;
+}
+
+static int spawn(struct runner *r, size_t i)
+{
+	struct graph *g = r->g;
+	struct graph_inst *in = &g->insts[i];
+	struct ist *x = &r->is[i];
+	struct buf p = BUF_INIT, params = BUF_INIT, wd = BUF_INIT, name = BUF_INIT;
+	size_t k;
+	pid_t pid;
+
+	for (k = 0; k < in->nouts; k++) {
+		abspath(g, in->outs[k].path, &p);
+		rm_rf(p.data);
+		mkparents(p.data);
+	}
+	buf_truncate(&p, 0);
+	buf_addf(&p, "%s/.cairn/logs/", g->workspace);
+	sanitise(&p, in->name);
+	buf_adds(&p, ".log");
+	mkparents(p.data);
+	x->log = xstrdup(p.data);
+	buf_addf(&params, "%s/.cairn/tmp/", g->workspace);
+	sanitise(&params, in->name);
+	buf_adds(&params, ".params.json");
+	mkparents(params.data);
+	if (write_params(r, in, params.data) < 0) {
+		err_errno(r->err, "cannot write '%s'", params.data);
+		goto fail;
+	}
+	abspath(g, in->wdir, &wd);
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		err_errno(r->err, "cannot start '%s'", in->name);
+		goto fail;
+	}
+	if (pid == 0) {
+		int fd = open(x->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+			      0666);
+		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+		setpgid(0, 0);
+		if (fd < 0 || null < 0 || dup2(null, 0) < 0 || dup2(fd, 1) < 0 ||
+		    dup2(fd, 2) < 0)
+			_exit(126);
+		if (chdir(wd.data) < 0) {
+			fprintf(stderr, "cairn: cannot enter '%s'\n", wd.data);
+			_exit(126);
+		}
+		setenv("CAIRN_STAGE", in->name, 1);
+		setenv("CAIRN_PARAMS_FILE", params.data, 1);
+		setenv("CAIRN_WORKSPACE", g->workspace, 1);
+		for (k = 0; k < in->ndeps; k++)
+			if (in->deps[k].name[0]) {
+				env_name(&name, "CAIRN_IN_", in->deps[k].name);
+				setenv(name.data, in->deps[k].path, 1);
+			}
+		for (k = 0; k < in->nouts; k++) {
+			env_name(&name, "CAIRN_OUT_", in->outs[k].name);
+			setenv(name.data, in->outs[k].path, 1);
+		}
+		execl("/bin/sh", "sh", "-c", in->cmd, (char *)NULL);
+		_exit(127);
+	}
+	setpgid(pid, pid);
+	x->pid = pid;
+	x->start_ns = now_ns();
+	x->st = ST_RUNNING;
+	r->running++;
+	buf_release(&p);
+	buf_release(&params);
+	buf_release(&wd);
+	buf_release(&name);
+	return 0;
+fail:
+	buf_release(&p);
+	buf_release(&params);
+	buf_release(&wd);
+	buf_release(&name);
+	return -1;
+}
+
+static void show_tail(struct runner *r, const char *log)
+{
+	FILE *f = fopen(log, "r");
+	char *lines[10] = { 0 }, line[512];
+	int n = 0, k;
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		free(lines[n % 10]);
+		lines[n % 10] = xstrdup(line);
+		n++;
+	}
+	fclose(f);
+	for (k = n > 10 ? n - 10 : 0; k < n; k++) {
+		fprintf(stderr, "  | %s", lines[k % 10]);
+		if (!strchr(lines[k % 10], '\n'))
+			fputc('\n', stderr);
+	}
+	for (k = 0; k < 10; k++)
+		free(lines[k]);
+	(void)r;
+}
+
+/* The stage exited: check, ingest, record. */
+static int finish(struct runner *r, size_t i, int status, int64_t end_ns)
+{
+	struct graph *g = r->g;
+	struct graph_inst *in = &g->insts[i];
+	struct ist *x = &r->is[i];
+	struct store_writer *w = NULL;
+	struct buf p = BUF_INIT, payload = BUF_INIT, keyhex = BUF_INIT;
+	struct digest *outs_sorted = NULL, *ins = NULL, logid, runid;
+	size_t ord[256], k, nin;
+	struct store_run run;
+	char hex[DIGEST_HEX + 1];
+	int missing;
+
+	r->running--;
+	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		if (WIFSIGNALED(status))
+			term_error(r->t, "'%s' was killed by signal %d (log: %s)",
+				   in->name, WTERMSIG(status), x->log);
+		else
+			term_error(r->t, "'%s' failed with exit status %d (log: "
+					 "%s)",
+				   in->name, WEXITSTATUS(status), x->log);
+		show_tail(r, x->log);
+		goto failed;
+	}
+	for (k = 0; k < in->nouts; k++) {
+		struct stat st;
+		abspath(g, in->outs[k].path, &p);
+		if (stat(p.data, &st) < 0) {
+			term_error(r->t, "'%s' succeeded but did not create its "
+					 "output '%s'",
+				   in->name, in->outs[k].path);
+			goto failed;
+		}
+	}
+	/* An input edited while the stage ran makes its record a lie. */
+	for (k = 0; k < in->ndeps; k++) {
+		struct digest now;
+		if (in->deps[k].from)
+			continue;
+		abspath(g, in->deps[k].path, &p);
+		if (scan_path(&r->scan, p.data, &now, &missing, r->err) < 0 ||
+		    !digest_eq(&now, &x->dep_d[k])) {
+			term_error(r->t, "input '%s' of '%s' changed while it ran; "
+					 "nothing was recorded",
+				   in->deps[k].path, in->name);
+			goto failed;
+		}
+	}
+	/* One writer at a time: LMDB has a single write lock per store. */
+	if (scan_finish(&r->scan, r->err) < 0 ||
+	    store_writer_new(r->s, &w, r->err))
+		goto error;
+	for (k = 0; k < in->nouts; k++) {
+		struct stat st;
+		abspath(g, in->outs[k].path, &p);
+		stat(p.data, &st);
+		if ((S_ISDIR(st.st_mode)
+			     ? store_put_tree(w, p.data, &x->out_d[k], r->err)
+			     : store_put_file(w, p.data, NULL, &x->out_d[k],
+					      r->err)))
+			goto error;
+	}
+	if (store_put_file(w, x->log, NULL, &logid, r->err))
+		goto error;
+	/* The record: outputs by name; inputs are deps then code. */
+	out_order(in, ord);
+	outs_sorted = xcalloc(in->nouts + 1, sizeof(*outs_sorted));
+	for (k = 0; k < in->nouts; k++)
+		outs_sorted[k] = x->out_d[ord[k]];
+	nin = in->ndeps + in->ncode;
+	ins = xcalloc(nin + 1, sizeof(*ins));
+	for (k = 0; k < in->ndeps; k++)
+		ins[k] = x->dep_d[k];
+	for (k = 0; k < in->ncode; k++)
+		ins[in->ndeps + k] = x->code_d[k];
+	buf_adds(&payload, "{\"graph\": ");
+	json_string(&payload, g->name, strlen(g->name));
+	buf_adds(&payload, ", \"instance\": ");
+	json_string(&payload, in->name, strlen(in->name));
+	buf_adds(&payload, ", \"cmd\": ");
+	json_string(&payload, in->cmd, strlen(in->cmd));
+	digest_hex(&logid, hex);
+	buf_addf(&payload, ", \"exit\": 0, \"start_ns\": %lld, "
+			   "\"duration_ns\": %lld, \"log\": \"%s\", "
+			   "\"key_encoding\": \"",
+		 (long long)x->start_ns, (long long)(end_ns - x->start_ns), hex);
+	for (k = 0; k < x->enc.len; k++)
+		buf_addf(&payload, "%02x", (unsigned char)x->enc.data[k]);
+	buf_adds(&payload, "\"}");
+	memset(&run, 0, sizeof(run));
+	run.key = x->key;
+	run.time_ns = x->start_ns;
+	run.inputs = ins;
+	run.ninputs = nin;
+	run.outputs = outs_sorted;
+	run.noutputs = in->nouts;
+	run.payload = payload.data;
+	run.len = payload.len;
+	if (store_put_run(w, &run, &runid, r->err))
+		goto error;
+	if (store_writer_commit(w, r->err)) {
+		w = NULL;
+		goto error;
+	}
+	w = NULL;
+	x->st = ST_DONE;
+	r->res->ran++;
+	free(outs_sorted);
+	free(ins);
+	buf_release(&p);
+	buf_release(&payload);
+	buf_release(&keyhex);
+	return 0;
+error:
+	term_error(r->t, "cannot record '%s': %s", in->name, r->err->msg);
+failed:
+	if (w)
+		store_writer_abort(w);
+	x->st = ST_FAILED;
+	r->res->failed++;
+	if (!r->o->keep_going)
+		r->stop = 1;
+	free(outs_sorted);
+	free(ins);
+	buf_release(&p);
+	buf_release(&payload);
+	buf_release(&keyhex);
+	return 0;
+}
+
+static int finished(enum state s)
+{
+	return s == ST_UPTODATE || s == ST_RESTORED || s == ST_DONE;
+}
+
+static void report(struct runner *r, size_t i, const char *what)
+{
+	if (r->t->quiet)
+		return;
+	if (r->o->status_only) {
+		static const struct {
+			const char *what, *says;
+		} says[] = { { "ok", "up to date" },
+			     { "restore", "restorable" },
+			     { "run", "to run" },
+			     { "pending", "pending" } };
+		size_t k;
+		const char *s = what;
+
+		for (k = 0; k < sizeof(says) / sizeof(says[0]); k++)
+			if (!strcmp(says[k].what, what))
+				s = says[k].says;
+		printf("%-11s %s", s, r->g->insts[i].name);
+		if (strcmp(what, "ok") && r->is[i].why)
+			printf("  (%s)", r->is[i].why);
+		putchar('\n');
+		return;
+	}
+	printf("%-10s %s\n", what, r->g->insts[i].name);
+	fflush(stdout);
+}
+
+int run_graph(struct graph *g, struct store *s, const struct run_opts *o,
+	      struct term *t, struct run_result *res, struct err *err)
+{
+	struct runner r;
+	size_t i, j;
+	int rc = 0, progress;
+
+	memset(&r, 0, sizeof(r));
+	memset(res, 0, sizeof(*res));
+	r.g = g;
+	r.s = s;
+	r.o = o;
+	r.t = t;
+	r.res = res;
+	r.err = err;
+	r.is = xcalloc(g->ninsts + 1, sizeof(*r.is));
+	for (i = 0; i < g->ninsts; i++) {
+		struct graph_inst *in = &g->insts[i];
+		buf_init(&r.is[i].enc);
+		r.is[i].dep_d = xcalloc(in->ndeps + 1, sizeof(struct digest));
+		r.is[i].code_d = xcalloc(in->ncode + 1, sizeof(struct digest));
+		r.is[i].out_d = xcalloc(in->nouts + 1, sizeof(struct digest));
+	}
+	scan_init(&r.scan, s);
+	if (select_targets(&r) < 0) {
+		rc = -1;
+		goto out;
+	}
+	for (;;) {
+		progress = 0;
+		for (i = 0; i < g->ninsts && !r.stop; i++) {
+			struct graph_inst *in = &g->insts[i];
+			struct ist *x = &r.is[i];
+			int ready = 1, blocked = 0, pending = 0;
+
+			if (!x->want || x->st != ST_WAIT)
+				continue;
+			for (j = 0; j < in->ndeps; j++) {
+				enum state up;
+				if (!in->deps[j].from)
+					continue;
+				up = r.is[in->deps[j].from->index].st;
+				blocked |= up == ST_FAILED || up == ST_BLOCKED;
+				pending |= up == ST_PLANNED || up == ST_PENDING;
+				ready &= finished(up);
+			}
+			if (blocked) {
+				x->st = ST_BLOCKED;
+				res->blocked++;
+				progress = 1;
+				continue;
+			}
+			if (pending) {
+				x->st = ST_PENDING;
+				x->why = "waits for an upstream stage";
+				res->planned++;
+				report(&r, i, "pending");
+				progress = 1;
+				continue;
+			}
+			if (!ready)
+				continue;
+			progress = 1;
+			rc = decide(&r, i);
+			/* Commit stat cache updates: a stage's record needs
+			 * the store's one write lock later. */
+			if (scan_finish(&r.scan, err) < 0)
+				rc = -1;
+			if (rc < 0) {
+				rc = 0;
+				term_error(t, "%s", err->msg);
+				x->st = ST_FAILED;
+				res->failed++;
+				if (!o->keep_going)
+					r.stop = 1;
+				continue;
+			}
+			if (x->st == ST_UPTODATE) {
+				res->uptodate++;
+				report(&r, i, "ok");
+			} else if (x->st == ST_RESTORED && !o->dry_run) {
+				if (restore(&r, i) < 0) {
+					term_error(t, "cannot restore '%s': %s",
+						   in->name, err->msg);
+					x->st = ST_FAILED;
+					res->failed++;
+					if (!o->keep_going)
+						r.stop = 1;
+					continue;
+				}
+				res->restored++;
+				report(&r, i, "restored");
+			} else if (x->st == ST_RESTORED) {
+				res->planned++;
+				report(&r, i, "restore");
+			} else if (o->dry_run) {
+				x->st = ST_PLANNED;
+				res->planned++;
+				report(&r, i, "run");
+			}
+		}
+		/* Launch queued work in order while slots are free. */
+		for (i = 0; i < g->ninsts && !r.stop; i++) {
+			if (r.is[i].st != ST_QUEUED ||
+			    r.running >= (size_t)(o->jobs > 0 ? o->jobs : 1))
+				continue;
+			if (spawn(&r, i) < 0) {
+				term_error(t, "%s", err->msg);
+				r.is[i].st = ST_FAILED;
+				res->failed++;
+				if (!o->keep_going)
+					r.stop = 1;
+				continue;
+			}
+			report(&r, i, "running");
+			progress = 1;
+		}
+		if (r.running) {
+			int status;
+			pid_t pid = waitpid(-1, &status, 0);
+
+			if (pid < 0 && errno == EINTR)
+				continue;
+			for (i = 0; pid > 0 && i < g->ninsts; i++)
+				if (r.is[i].st == ST_RUNNING && r.is[i].pid == pid) {
+					finish(&r, i, status, now_ns());
+					if (r.is[i].st == ST_DONE)
+						report(&r, i, "done");
+					break;
+				}
+			continue;
+		}
+		if (!progress)
+			break;
+	}
+	if (scan_finish(&r.scan, err) < 0) {
+		rc = -1;
+		goto out;
+	}
+	if (!o->dry_run && o->lock_path) {
+		struct lock_entry *le = xcalloc(g->ninsts + 1, sizeof(*le));
+		size_t n = 0;
+
+		for (i = 0; i < g->ninsts; i++) {
+			if (!finished(r.is[i].st))
+				continue;
+			le[n].inst = &g->insts[i];
+			le[n].key = r.is[i].key;
+			le[n].deps = r.is[i].dep_d;
+			le[n].outs = r.is[i].out_d;
+			n++;
+		}
+		if (lock_write(o->lock_path, g, le, n, s, err) < 0)
+			rc = -1;
+		free(le);
+	}
+	if (!rc)
+		rc = res->failed || res->blocked ? 1 : 0;
+out:
+	for (i = 0; i < g->ninsts; i++) {
+		buf_release(&r.is[i].enc);
+		free(r.is[i].dep_d);
+		free(r.is[i].code_d);
+		free(r.is[i].out_d);
+		free(r.is[i].log);
+	}
+	free(r.is);
+	return rc;
+}

@@ -1,0 +1,43 @@
+/*
+ * run.h: executing a graph: for each instance in order, fingerprint its
+ * inputs, compute its key, and decide: up to date (outputs in the
+ * workspace match a recorded run), restorable (a recorded run's outputs
+ * are in the store: materialise them), or run it (a local process), then
+ * ingest its outputs and record the run.  Independent instances run in
+ * parallel up to the job limit.  At the end the lock file is rewritten.
+ */
+#ifndef CAIRN_RUN_H
+#define CAIRN_RUN_H
+
+#include <stddef.h>
+
+struct err;
+struct graph;
+struct store;
+struct term;
+
+struct run_opts {
+	int jobs;			/* parallel processes (>= 1) */
+	int keep_going;			/* -k: independent work goes on */
+	int dry_run;			/* -n: decide and report only */
+	int status_only;		/* cairn status: like dry_run, quiet */
+	const char *const *force;	/* --force: stages or instances */
+	size_t nforce;
+	const char *const *targets;	/* stage, instance or glob; none: all */
+	size_t ntargets;
+	const char *lock_path;		/* the lock file to rewrite */
+};
+
+struct run_result {
+	size_t ran, restored, uptodate, failed, blocked, planned;
+};
+
+/*
+ * Run (or with dry_run, plan) g against store s.  Messages go through t.
+ * Return 0 when everything asked for succeeded (or is up to date), 1 when
+ * a stage failed, -1 with err for an error that stopped the run.
+ */
+int run_graph(struct graph *g, struct store *s, const struct run_opts *o,
+	      struct term *t, struct run_result *res, struct err *err);
+
+#endif

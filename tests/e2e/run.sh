@@ -1,0 +1,161 @@
+#!/bin/bash
+# cairn run and status on real graphs: what reruns after a change, early
+# cutoff, restores, failures, -k, kill -9 mid-stage, inputs edited
+# mid-stage.  Each stage appends its name to ran.txt, so the tests can see
+# exactly what executed.
+# usage: run.sh CAIRN
+CAIRN=$1
+. "$(dirname "$0")/lib.sh"
+cd "$T" || exit 1
+
+printf 'hello\n' >in.txt
+cat >cairn.toml <<'TOML'
+[params]
+scale = 2
+tag = "v1"
+
+[stage.prep]
+cmd = "echo prep >> ran.txt; tr a-z A-Z < ${deps.src} > ${outs.o}"
+deps = { src = "in.txt" }
+outs = { o = "prep/out.txt" }
+
+[stage.train]
+cmd = "echo train-${matrix.k} >> ran.txt; echo ${params.tag} >> ran.txt; cat ${stage.prep.outs.o} > ${outs.m}; echo k=${matrix.k} scale=${params.scale} >> ${outs.m}"
+outs = { m = "models/${matrix.k}.txt" }
+matrix = { k = ["a", "b"] }
+
+[stage.report]
+cmd = "echo report >> ran.txt; cat ${deps.models} > ${outs.r}"
+deps = { models = "${stage.train.outs.m}" }
+outs = { r = "report.txt" }
+TOML
+ran() { sort ran.txt 2>/dev/null | grep -v '^v' | tr '\n' ' '; rm -f ran.txt; }
+
+run run
+expect_rc first 0
+expect_eq first-ran "$(ran)" "prep report train-a train-b "
+expect_eq first-report "$(cat report.txt)" "HELLO
+k=a scale=2
+HELLO
+k=b scale=2"
+expect_match first-summary "$out" '^done: 4 ran, 0 restored, 0 up to date, 0 failed$'
+checks=$((checks + 1))
+grep -q '^\[stage."train\[k=a\]".outputs\]$' cairn.lock || fail lock "no entry for train[k=a]"
+
+run run
+expect_eq noop-ran "$(ran)" ""
+expect_match noop "$out" '^done: 0 ran, 0 restored, 4 up to date, 0 failed$'
+run status
+expect_rc status-clean 0
+
+# A param only the command's log sees: train reruns, its outputs are the
+# same bytes, so report does not (early cutoff).
+run run -p tag=v2
+expect_eq cutoff-ran "$(ran)" "train-a train-b "
+# A param in the outputs: train and report rerun; prep does not.
+run run -p scale=3
+expect_eq param-ran "$(ran)" "report train-a train-b "
+run status
+expect_rc status-dirty 1
+expect_match status-dirty "$out" '^restorable  train\[k=a\]'
+# Back to the old value: everything comes from the store.
+run run
+expect_eq flip-back-ran "$(ran)" ""
+expect_match flip-back "$out" '^done: 0 ran, 3 restored, 1 up to date, 0 failed$'
+expect_eq flip-back-report "$(cat report.txt)" "HELLO
+k=a scale=2
+HELLO
+k=b scale=2"
+
+# A deleted output is restored, not rebuilt.
+rm -r models
+run run
+expect_eq deleted-ran "$(ran)" ""
+expect_match deleted "$out" '^restored   train\[k=b\]$'
+checks=$((checks + 1))
+[ -f models/a.txt ] || fail deleted "models/a.txt not restored"
+
+# An input change reruns everything downstream of it.
+printf 'world\n' >in.txt
+run run
+expect_eq input-ran "$(ran)" "prep report train-a train-b "
+run run train
+expect_eq target-noop "$(ran)" ""
+
+# Targets: only what they need.
+printf 'again\n' >in.txt
+run run 'train[k=a]'
+expect_eq target-ran "$(ran)" "prep train-a "
+run run nosuch
+expect_rc bad-target 3
+expect_eq bad-target "$err" "cairn: error: no stage or instance matches 'nosuch'"
+
+# A failing stage: exit 1, its log's tail, dependents blocked; -k goes on.
+cat >fail.toml <<'TOML'
+[stage.bad]
+cmd = "echo about to fail; echo details >&2; exit 3"
+outs = { o = "bad.txt" }
+[stage.after]
+cmd = "cat ${stage.bad.outs.o} > ${outs.o}"
+outs = { o = "after.txt" }
+[stage.other]
+cmd = "echo other > ${outs.o}"
+outs = { o = "other.txt" }
+TOML
+run run fail.toml -j 1
+expect_rc fail 1
+expect_match fail-msg "$err" "^cairn: error: 'bad' failed with exit status 3 \(log: .*/\.cairn/logs/bad\.log\)"
+expect_match fail-tail "$err" '^  \| details$'
+checks=$((checks + 1))
+[ ! -e after.txt ] || fail fail-blocked "a stage after the failure ran"
+run run -k fail.toml
+expect_rc keep-going 1
+checks=$((checks + 1))
+[ -f other.txt ] || fail keep-going "an independent stage did not run"
+
+# A stage that does not create its output fails.
+cat >noout.toml <<'TOML'
+[stage.lazy]
+cmd = "true"
+outs = { o = "never.txt" }
+TOML
+run run noout.toml
+expect_rc no-output 1
+expect_eq no-output "$err" "cairn: error: 'lazy' succeeded but did not create its output 'never.txt'"
+
+# An input edited while the stage runs: nothing is recorded.
+printf 'a\n' >slow-in.txt
+cat >slow.toml <<'TOML'
+[stage.slow]
+cmd = "sleep 1; cp ${deps.i} ${outs.o}"
+deps = { i = "slow-in.txt" }
+outs = { o = "slow-out.txt" }
+TOML
+"$CAIRN" run slow.toml >/dev/null 2>"$T/slow.err" &
+pid=$!
+sleep 0.4
+printf 'b\n' >slow-in.txt
+wait $pid
+expect_eq edited-mid-run "$?" 1
+expect_match edited-mid-run "$(cat "$T/slow.err")" "input 'slow-in.txt' of 'slow' changed while it ran; nothing was recorded"
+
+# kill -9 of cairn mid-stage, then a rerun completes; the store is whole.
+cat >killed.toml <<'TOML'
+[stage.long]
+cmd = "sleep 2; echo done > ${outs.o}"
+outs = { o = "long.txt" }
+TOML
+"$CAIRN" run killed.toml >/dev/null 2>&1 &
+pid=$!
+sleep 0.5
+kill -9 $pid
+wait $pid 2>/dev/null
+sleep 2
+run run killed.toml
+expect_rc after-kill 0
+expect_eq after-kill "$(cat long.txt)" "done"
+run --store .cairn/store fsck
+expect_rc fsck 0
+expect_match fsck "$out" ' 0 damaged'
+
+finish
