@@ -13,4 +13,12 @@ step() {
 	"$build/cairn" "$@"
 }
 step --version
-step toml-json graphs/demo.toml
+# The main job: the demo graph end to end, then again (nothing to do),
+# then a changed param and back (the second comes from the store).
+step run graphs/demo.toml
+echo "+ cat graphs/demo-out/report.txt"
+cat graphs/demo-out/report.txt
+step -q run graphs/demo.toml
+step status graphs/demo.toml
+step -q run graphs/demo.toml -p events=5000
+step run graphs/demo.toml
