@@ -81,27 +81,8 @@ static void abspath(const struct graph *g, const char *rel, struct buf *out)
 		buf_adds(out, rel);
 }
 
-/* mkdir -p for the folder holding path. */
-static int mkparents(const char *path)
-{
-	char *p = xstrdup(path), *q;
-	int rc = 0;
-
-	for (q = p + 1; *q; q++) {
-		if (*q != '/')
-			continue;
-		*q = '\0';
-		if (mkdir(p, 0777) < 0 && errno != EEXIST)
-			rc = -1;
-		*q = '/';
-	}
-	free(p);
-	return rc;
-}
-
 static void rm_rf(const char *path)
 {
-	struct buf cmd = BUF_INIT;
 	struct stat st;
 
 	if (lstat(path, &st) < 0)
@@ -120,7 +101,6 @@ static void rm_rf(const char *path)
 		if (pid > 0)
 			waitpid(pid, NULL, 0);
 	}
-	buf_release(&cmd);
 }
 
 /* Index of output named name in in->outs. */
@@ -326,7 +306,7 @@ static int restore(struct runner *r, size_t i)
 		if (scan_path(&r->scan, p.data, &now, &missing, r->err) == 0 &&
 		    digest_eq(&now, &r->is[i].out_d[k]))
 			continue;
-		mkparents(p.data);
+		mkdir_p(p.data, 1);
 		rc = store_materialize(r->s, &r->is[i].out_d[k], p.data, 0,
 				       r->err) ? -1 : 0;
 	}
@@ -404,18 +384,18 @@ static int spawn(struct runner *r, size_t i)
 	for (k = 0; k < in->nouts; k++) {
 		abspath(g, in->outs[k].path, &p);
 		rm_rf(p.data);
-		mkparents(p.data);
+		mkdir_p(p.data, 1);
 	}
 	buf_truncate(&p, 0);
 	buf_addf(&p, "%s/.cairn/logs/", g->workspace);
 	sanitise(&p, in->name);
 	buf_adds(&p, ".log");
-	mkparents(p.data);
+	mkdir_p(p.data, 1);
 	x->log = xstrdup(p.data);
 	buf_addf(&params, "%s/.cairn/tmp/", g->workspace);
 	sanitise(&params, in->name);
 	buf_adds(&params, ".params.json");
-	mkparents(params.data);
+	mkdir_p(params.data, 1);
 	if (write_params(r, in, params.data) < 0) {
 		err_errno(r->err, "cannot write '%s'", params.data);
 		goto fail;

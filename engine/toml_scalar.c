@@ -22,16 +22,6 @@ static int is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* Characters that can continue a bare value (number, bool, date-time). */
 static int is_tok(char c)
@@ -88,7 +78,7 @@ static int escape(struct parser *p, struct buf *out)
 				 "followed by one of b t n f r \" \\ u U");
 	}
 	for (i = 0; i < n; i++) {
-		int h = p->p + i < p->end ? hexval(p->p[i]) : -1;
+		int h = p->p + i < p->end ? hex_value(p->p[i]) : -1;
 		if (h < 0)
 			return toml_perr(p, at,
 					 "invalid unicode escape: '\\%c' must "
@@ -272,7 +262,7 @@ int toml_parse_quoted_key(struct parser *p, const char **key, size_t *len)
  */
 static int digit_in(char c, int base)
 {
-	int d = hexval(c);
+	int d = hex_value(c);
 
 	return d >= 0 && d < base;
 }
@@ -326,13 +316,13 @@ static int prefixed(struct parser *p, struct toml_value *v, const char *s,
 		if (*q == '_')
 			continue;
 		if (n > (uint64_t)INT64_MAX / (uint64_t)base ||
-		    n * (uint64_t)base + (uint64_t)hexval(*q) >
+		    n * (uint64_t)base + (uint64_t)hex_value(*q) >
 			    (uint64_t)INT64_MAX)
 			return toml_perr(p, s,
 					 "integer '%.*s' does not fit in 64 "
 					 "bits",
 					 (int)(e - s), s);
-		n = n * (uint64_t)base + (uint64_t)hexval(*q);
+		n = n * (uint64_t)base + (uint64_t)hex_value(*q);
 	}
 	v->type = TOML_INTEGER;
 	v->u.integer = (int64_t)n;

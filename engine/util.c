@@ -1,4 +1,37 @@
+#include <errno.h>
+#include <sys/stat.h>
+
 #include "util.h"
+
+int hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int mkdir_p(const char *path, int parents_only)
+{
+	char *p = xstrdup(path), *q;
+	int rc = 0;
+
+	for (q = p + 1; *q && !rc; q++) {
+		if (*q != '/')
+			continue;
+		*q = '\0';
+		if (mkdir(p, 0777) < 0 && errno != EEXIST)
+			rc = errno;
+		*q = '/';
+	}
+	if (!rc && !parents_only && mkdir(p, 0777) < 0 && errno != EEXIST)
+		rc = errno;
+	free(p);
+	return rc;
+}
 
 static _Noreturn void oom(size_t n)
 {

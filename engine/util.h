@@ -25,6 +25,15 @@ char *xstrndup(const char *s, size_t n);
 /* Grow *p (of *cap elements of size elem) so that it holds at least need. */
 void xgrow(void **p, size_t *cap, size_t need, size_t elem);
 
+/* The value of hex digit c (either case), or -1. */
+int hex_value(char c);
+
+/*
+ * Create folder path and its missing parents (mkdir -p); with parents_only,
+ * only the folders above the last '/'.  0, or an errno value.
+ */
+int mkdir_p(const char *path, int parents_only);
+
 /* Report an impossible state with its source location and abort. */
 #define BUG(...) bug_at(__FILE__, __LINE__, __VA_ARGS__)
 _Noreturn void bug_at(const char *file, int line, const char *fmt, ...)

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "digest.h"
+#include "util.h"
 
 struct sha256 {
 	EVP_MD_CTX *ctx;
@@ -61,16 +62,6 @@ void digest_hex(const struct digest *d, char out[DIGEST_HEX + 1])
 	out[DIGEST_HEX] = '\0';
 }
 
-static int nibble(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 int digest_parse(const char *hex, struct digest *out)
 {
@@ -79,7 +70,7 @@ int digest_parse(const char *hex, struct digest *out)
 	if (strlen(hex) != DIGEST_HEX)
 		return -1;
 	for (i = 0; i < DIGEST_LEN; i++) {
-		int hi = nibble(hex[2 * i]), lo = nibble(hex[2 * i + 1]);
+		int hi = hex_value(hex[2 * i]), lo = hex_value(hex[2 * i + 1]);
 		if (hi < 0 || lo < 0)
 			return -1;
 		out->b[i] = (unsigned char)(hi << 4 | lo);

@@ -167,27 +167,6 @@ static int check_fs(const char *path, struct err *err)
 	return 0;
 }
 
-static int mkdirs(const char *path)
-{
-	char *p = xstrdup(path), *q;
-	int rc = 0;
-
-	for (q = p + 1; *q; q++) {
-		if (*q != '/')
-			continue;
-		*q = '\0';
-		if (mkdir(p, 0777) < 0 && errno != EEXIST)
-			rc = errno;
-		*q = '/';
-		if (rc)
-			break;
-	}
-	if (!rc && mkdir(p, 0777) < 0 && errno != EEXIST)
-		rc = errno;
-	free(p);
-	return rc;
-}
-
 static int open_dbs(struct store *s, struct err *err)
 {
 	/* actions and lineage hold many small sorted values per key. */
@@ -313,7 +292,7 @@ int store_open(const char *path, unsigned flags, struct store **out,
 		if (!(flags & STORE_CREATE))
 			return store_fail(err, STORE_NOTFOUND,
 					  "no store at '%s'", path);
-		if ((rc = mkdirs(path)))
+		if ((rc = mkdir_p(path, 0)))
 			return store_fail(err, rc, "cannot create store '%s'",
 					  path);
 	} else if (!S_ISDIR(st.st_mode)) {

@@ -106,16 +106,6 @@ int store_lookup(struct store *s, const struct digest *id,
 	return rc > 0 || rc == STORE_CORRUPT ? rc : (rc ? STORE_LMDB : 0);
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 int store_resolve(struct store *s, const char *prefix, struct digest *out,
 		  struct err *err)
@@ -133,7 +123,7 @@ int store_resolve(struct store *s, const char *prefix, struct digest *out,
 					  "digits",
 				  prefix);
 	for (i = 0; i < n; i++) {
-		int h = hexval(prefix[i]);
+		int h = hex_value(prefix[i]);
 		if (h < 0)
 			return store_fail(err, STORE_BADARG, "'%s' is not an id: '%c' is "
 						  "not a hex digit",
