@@ -3,6 +3,8 @@
  * both to run_graph (run.c).
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -14,7 +16,65 @@
 #include "store.h"
 #include "util.h"
 
-enum { OPT_FORCE = 256 };
+enum { OPT_FORCE = 256, OPT_WAIT };
+
+/*
+ * The workspace lock: an flock on WORKSPACE/.cairn/lock, which the kernel
+ * drops when the process dies, so a stale lock never needs cleaning.  The
+ * file says who holds it.  Return the descriptor, or -1 with the exit code
+ * in *rc after saying why.
+ */
+static int lock_workspace(struct cli *cli, const struct graph *g, int wait,
+			  int *rc)
+{
+	struct buf p = BUF_INIT;
+	char holder[128] = "";
+	int fd;
+
+	buf_addf(&p, "%s/.cairn/lock", g->workspace);
+	mkdir_p(p.data, 1);
+	fd = open(p.data, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+	if (fd < 0) {
+		term_error(&cli->term, "cannot open '%s': %s", p.data,
+			   strerror(errno));
+		buf_release(&p);
+		*rc = EXIT_INTERNAL;
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		ssize_t n = pread(fd, holder, sizeof(holder) - 1, 0);
+		holder[n > 0 ? n : 0] = '\0';
+		holder[strcspn(holder, "\n")] = '\0';
+		if (!wait) {
+			term_error(&cli->term, "another cairn run (%s) is using "
+					       "workspace '%s'",
+				   holder[0] ? holder : "unknown", g->workspace);
+			term_hint(&cli->term, "wait for it, or use --wait");
+			close(fd);
+			buf_release(&p);
+			*rc = EXIT_INTERNAL;
+			return -1;
+		}
+		if (!cli->term.quiet)
+			fprintf(stderr, "cairn: waiting for %s to finish\n",
+				holder[0] ? holder : "another run");
+		if (flock(fd, LOCK_EX) < 0) {
+			close(fd);
+			buf_release(&p);
+			*rc = EXIT_INTERNAL;
+			return -1;
+		}
+	}
+	if (ftruncate(fd, 0) == 0) {
+		char me[128];
+		int n = snprintf(me, sizeof(me), "pid %ld, graph %s\n",
+				 (long)getpid(), g->name);
+		/* Only informative: a failure here changes nothing. */
+		(void)!pwrite(fd, me, (size_t)n, 0);
+	}
+	buf_release(&p);
+	return fd;
+}
 
 static const struct opt_spec run_opts[] = {
 	{ "jobs", 'j', 1, "N", "run up to N stages at once (default: cores)" },
@@ -22,6 +82,7 @@ static const struct opt_spec run_opts[] = {
 	{ "dry-run", 'n', 0, NULL, "say what would run or be restored; run nothing" },
 	{ "param", 'p', 1, "NAME=VALUE", "override a param (a TOML value)" },
 	{ "force", OPT_FORCE, 1, "STAGE", "run STAGE (or instance, or glob) even if up to date" },
+	{ "wait", OPT_WAIT, 0, NULL, "wait for another run in this workspace to end" },
 	{ 0 },
 };
 
@@ -58,7 +119,7 @@ static int go(struct cli *cli, const struct command *cmd, int argc,
 	struct err err;
 	char *file = NULL, *store = NULL, *lock = NULL;
 	size_t nov = 0, i;
-	int k, rc = EXIT_OK, first = 0;
+	int k, rc = EXIT_OK, first = 0, wait = 0, lockfd = -1;
 	long jobs = sysconf(_SC_NPROCESSORS_ONLN);
 
 	memset(&o, 0, sizeof(o));
@@ -84,6 +145,7 @@ static int go(struct cli *cli, const struct command *cmd, int argc,
 			nov++;
 			break;
 		case OPT_FORCE: force[o.nforce++] = it.arg; break;
+		case OPT_WAIT: wait = 1; break;
 		}
 	}
 	if (k < 0) {
@@ -99,6 +161,9 @@ static int go(struct cli *cli, const struct command *cmd, int argc,
 		rc = EXIT_USAGE;
 		goto out;
 	}
+	if (!status && !o.dry_run &&
+	    (lockfd = lock_workspace(cli, g, wait, &rc)) < 0)
+		goto out;
 	store = store_for(cli, g);
 	if (store_open(store, status ? 0 : STORE_CREATE, &s, &err)) {
 		term_error(&cli->term, "%s", err.msg);
@@ -130,7 +195,7 @@ static int go(struct cli *cli, const struct command *cmd, int argc,
 		       res.uptodate,
 		       res.planned ? ", " : ", ", res.failed,
 		       res.blocked ? " (and stages after them)" : "");
-	rc = k ? EXIT_FAILED : EXIT_OK;
+	rc = k == 130 ? 130 : k ? EXIT_FAILED : EXIT_OK;
 	if (status && res.planned)
 		rc = EXIT_FAILED;
 out:
@@ -144,6 +209,8 @@ out:
 	store_close(s);
 	graph_free(g);
 	opt_release(&it);
+	if (lockfd >= 0)
+		close(lockfd);
 	return rc;
 }
 
@@ -181,7 +248,7 @@ const struct command cmd_run = {
 	.name = "run",
 	.summary = "run what is out of date; restore what the store has",
 	.usage = "run [-j N] [-k] [-n] [-p NAME=VALUE]... [--force STAGE]... "
-		 "[GRAPH] [TARGET...]",
+		 "[--wait] [GRAPH] [TARGET...]",
 	.description =
 		"Load GRAPH (default: cairn.toml, else the only *.toml here). "
 		"For each stage\ninstance in order (only TARGETs and what "

@@ -8,14 +8,18 @@
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
+#include "device.h"
 #include "err.h"
 #include "graph.h"
+#include "interp.h"
 #include "key.h"
 #include "lockfile.h"
 #include "run.h"
@@ -25,6 +29,7 @@
 #include "toml.h"
 #include "toml_json.h"
 #include "util.h"
+#include "version.h"
 
 enum state {
 	ST_WAIT,	/* not decided yet */
@@ -60,9 +65,21 @@ struct runner {
 	struct err *err;
 	struct scan scan;
 	struct ist *is;
+	struct buf envjson;	/* the environment fingerprint, JSON */
 	size_t running;
 	int stop;		/* a failure without -k: launch nothing more */
 };
+
+/*
+ * The one piece of process-wide state in the engine: a signal handler can
+ * only set a flag.  run_graph installs the handler for its duration.
+ */
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+	interrupted = sig;
+}
 
 static int64_t now_ns(void)
 {
@@ -478,7 +495,8 @@ static void show_tail(struct runner *r, const char *log)
 }
 
 /* The stage exited: check, ingest, record. */
-static int finish(struct runner *r, size_t i, int status, int64_t end_ns)
+static int finish(struct runner *r, size_t i, int status, int64_t end_ns,
+		  const struct rusage *ru)
 {
 	struct graph *g = r->g;
 	struct graph_inst *in = &g->insts[i];
@@ -562,9 +580,14 @@ static int finish(struct runner *r, size_t i, int status, int64_t end_ns)
 	json_string(&payload, in->cmd, strlen(in->cmd));
 	digest_hex(&logid, hex);
 	buf_addf(&payload, ", \"exit\": 0, \"start_ns\": %lld, "
-			   "\"duration_ns\": %lld, \"log\": \"%s\", "
+			   "\"duration_ns\": %lld, \"peak_rss_kib\": %ld, "
+			   "\"cpu_s\": %.3f, \"log\": \"%s\", \"env\": %s, "
 			   "\"key_encoding\": \"",
-		 (long long)x->start_ns, (long long)(end_ns - x->start_ns), hex);
+		 (long long)x->start_ns, (long long)(end_ns - x->start_ns),
+		 ru->ru_maxrss,
+		 (double)ru->ru_utime.tv_sec + ru->ru_utime.tv_usec * 1e-6 +
+			 (double)ru->ru_stime.tv_sec + ru->ru_stime.tv_usec * 1e-6,
+		 hex, r->envjson.data);
 	for (k = 0; k < x->enc.len; k++)
 		buf_addf(&payload, "%02x", (unsigned char)x->enc.data[k]);
 	buf_adds(&payload, "\"}");
@@ -641,6 +664,98 @@ static void report(struct runner *r, size_t i, const char *what)
 	fflush(stdout);
 }
 
+/*
+ * Interrupted: terminate every running stage's process group (TERM, then
+ * KILL after a grace period) and record none of them.
+ */
+static void stop_all(struct runner *r)
+{
+	size_t i;
+	int waited;
+
+	term_error(r->t, "interrupted: stopping %zu running stage%s",
+		   r->running, r->running == 1 ? "" : "s");
+	for (i = 0; i < r->g->ninsts; i++)
+		if (r->is[i].st == ST_RUNNING)
+			kill(-r->is[i].pid, SIGTERM);
+	for (waited = 0; r->running && waited < 50; waited++) {
+		for (i = 0; i < r->g->ninsts; i++) {
+			int status;
+			if (r->is[i].st == ST_RUNNING &&
+			    waitpid(r->is[i].pid, &status, WNOHANG) ==
+				    r->is[i].pid) {
+				r->is[i].st = ST_FAILED;
+				r->running--;
+			}
+		}
+		if (r->running)
+			usleep(100000);
+	}
+	for (i = 0; i < r->g->ninsts; i++)
+		if (r->is[i].st == ST_RUNNING) {
+			kill(-r->is[i].pid, SIGKILL);
+			waitpid(r->is[i].pid, NULL, 0);
+			r->is[i].st = ST_FAILED;
+			r->running--;
+		}
+}
+
+/* What this run ran on: cairn, the host, devices, the workspace's git. */
+static void fingerprint(struct runner *r)
+{
+	struct buf *b = &r->envjson;
+	struct utsname u;
+	char why[128] = "", line[256];
+	FILE *p;
+	int n = device_count(why, sizeof(why));
+
+	buf_adds(b, "{\"cairn\": ");
+	json_string(b, cairn_version(), strlen(cairn_version()));
+	buf_adds(b, ", \"build\": ");
+	json_string(b, cairn_build(), strlen(cairn_build()));
+	if (uname(&u) == 0) {
+		buf_adds(b, ", \"host\": ");
+		json_string(b, u.nodename, strlen(u.nodename));
+		buf_adds(b, ", \"os\": ");
+		buf_addf(b, "\"%s %s %s\"", u.sysname, u.release, u.machine);
+	}
+	buf_addf(b, ", \"cuda_built\": %s, \"cuda_devices\": %d",
+		 device_cuda_built() ? "true" : "false", n);
+	if (n > 0) {
+		struct device_info d;
+		if (device_describe(0, &d) == 0) {
+			buf_adds(b, ", \"gpu\": ");
+			json_string(b, d.name, strlen(d.name));
+		}
+	}
+	/* The workspace's git commit and whether it has changes. */
+	{
+		struct buf cmd = BUF_INIT;
+		buf_adds(&cmd, "git -C ");
+		shell_quote(&cmd, r->g->workspace);
+		buf_adds(&cmd, " rev-parse HEAD 2>/dev/null");
+		p = popen(cmd.data, "r");
+		if (p && fgets(line, sizeof(line), p) && strlen(line) > 40) {
+			line[strcspn(line, "\n")] = '\0';
+			buf_addf(b, ", \"git_commit\": \"%s\"", line);
+			pclose(p);
+			buf_truncate(&cmd, 0);
+			buf_adds(&cmd, "git -C ");
+			shell_quote(&cmd, r->g->workspace);
+			buf_adds(&cmd, " status --porcelain --untracked-files=no "
+				       "2>/dev/null");
+			p = popen(cmd.data, "r");
+			buf_addf(b, ", \"git_dirty\": %s",
+				 p && fgets(line, sizeof(line), p) ? "true"
+								   : "false");
+		}
+		if (p)
+			pclose(p);
+		buf_release(&cmd);
+	}
+	buf_addc(b, '}');
+}
+
 int run_graph(struct graph *g, struct store *s, const struct run_opts *o,
 	      struct term *t, struct run_result *res, struct err *err)
 {
@@ -664,6 +779,19 @@ int run_graph(struct graph *g, struct store *s, const struct run_opts *o,
 		r.is[i].code_d = xcalloc(in->ncode + 1, sizeof(struct digest));
 		r.is[i].out_d = xcalloc(in->nouts + 1, sizeof(struct digest));
 	}
+	buf_init(&r.envjson);
+	if (!o->dry_run)
+		fingerprint(&r);
+	interrupted = 0;
+	{
+		struct sigaction sa;
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_signal;	/* no SA_RESTART: wait4 returns */
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGHUP, &sa, NULL);
+	}
 	scan_init(&r.scan, s);
 	if (select_targets(&r) < 0) {
 		rc = -1;
@@ -671,7 +799,7 @@ int run_graph(struct graph *g, struct store *s, const struct run_opts *o,
 	}
 	for (;;) {
 		progress = 0;
-		for (i = 0; i < g->ninsts && !r.stop; i++) {
+		for (i = 0; i < g->ninsts && !r.stop && !interrupted; i++) {
 			struct graph_inst *in = &g->insts[i];
 			struct ist *x = &r.is[i];
 			int ready = 1, blocked = 0, pending = 0;
@@ -743,7 +871,7 @@ int run_graph(struct graph *g, struct store *s, const struct run_opts *o,
 			}
 		}
 		/* Launch queued work in order while slots are free. */
-		for (i = 0; i < g->ninsts && !r.stop; i++) {
+		for (i = 0; i < g->ninsts && !r.stop && !interrupted; i++) {
 			if (r.is[i].st != ST_QUEUED ||
 			    r.running >= (size_t)(o->jobs > 0 ? o->jobs : 1))
 				continue;
@@ -758,15 +886,20 @@ int run_graph(struct graph *g, struct store *s, const struct run_opts *o,
 			report(&r, i, "running");
 			progress = 1;
 		}
+		if (interrupted) {
+			stop_all(&r);
+			break;
+		}
 		if (r.running) {
+			struct rusage ru;
 			int status;
-			pid_t pid = waitpid(-1, &status, 0);
+			pid_t pid = wait4(-1, &status, 0, &ru);
 
 			if (pid < 0 && errno == EINTR)
 				continue;
 			for (i = 0; pid > 0 && i < g->ninsts; i++)
 				if (r.is[i].st == ST_RUNNING && r.is[i].pid == pid) {
-					finish(&r, i, status, now_ns());
+					finish(&r, i, status, now_ns(), &ru);
 					if (r.is[i].st == ST_DONE)
 						report(&r, i, "done");
 					break;
@@ -799,7 +932,13 @@ int run_graph(struct graph *g, struct store *s, const struct run_opts *o,
 	}
 	if (!rc)
 		rc = res->failed || res->blocked ? 1 : 0;
+	if (interrupted)
+		rc = 130;
 out:
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+	buf_release(&r.envjson);
 	for (i = 0; i < g->ninsts; i++) {
 		buf_release(&r.is[i].enc);
 		free(r.is[i].dep_d);

@@ -35,7 +35,9 @@ struct run_result {
 /*
  * Run (or with dry_run, plan) g against store s.  Messages go through t.
  * Return 0 when everything asked for succeeded (or is up to date), 1 when
- * a stage failed, -1 with err for an error that stopped the run.
+ * a stage failed, 130 when interrupted (SIGINT, SIGTERM, SIGHUP: running
+ * stages are terminated and nothing partial is recorded), -1 with err for
+ * an error that stopped the run.
  */
 int run_graph(struct graph *g, struct store *s, const struct run_opts *o,
 	      struct term *t, struct run_result *res, struct err *err);

@@ -158,4 +158,39 @@ run --store .cairn/store fsck
 expect_rc fsck 0
 expect_match fsck "$out" ' 0 damaged'
 
+# A second run on the same workspace: refused with who holds it, or waits.
+cat >sleepy.toml <<'TOML'
+[stage.nap]
+cmd = "sleep 1.5; echo rested > ${outs.o}"
+outs = { o = "nap.txt" }
+TOML
+"$CAIRN" run sleepy.toml >/dev/null 2>&1 &
+pid=$!
+sleep 0.5
+run run sleepy.toml
+expect_rc busy 3
+expect_match busy "$err" "^cairn: error: another cairn run \(pid $pid, graph sleepy\) is using workspace '"
+run run --wait sleepy.toml
+expect_rc waited 0
+expect_match waited "$out" '^done: 0 ran, 0 restored, 1 up to date, 0 failed$'
+wait $pid
+
+# Ctrl-C: running stages are stopped, nothing is recorded, exit 130.
+cat >interrupt.toml <<'TOML'
+[stage.long]
+cmd = "sleep 30; echo late > ${outs.o}"
+outs = { o = "late.txt" }
+TOML
+"$CAIRN" run interrupt.toml >/dev/null 2>"$T/int.err" &
+pid=$!
+sleep 0.5
+kill -INT $pid
+wait $pid
+expect_eq interrupted-rc "$?" 130
+expect_match interrupted "$(cat "$T/int.err")" '^cairn: error: interrupted: stopping 1 running stage$'
+checks=$((checks + 1))
+pgrep -f "sleep 30" >/dev/null && fail interrupted "the stage still runs"
+run status interrupt.toml
+expect_match interrupted-status "$out" '^to run      long  \(no run with this key\)$'
+
 finish
