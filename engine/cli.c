@@ -11,6 +11,8 @@
 static const struct command *const commands[] = {
 	&cmd_run,
 	&cmd_status,
+	&cmd_explain,
+	&cmd_log,
 	&cmd_graph,
 	&cmd_store,
 	&cmd_cat,

@@ -82,6 +82,8 @@ int cli_override(struct cli *cli, const char *arg, struct graph_override *ov);
 /* Commands, in the order 'cairn --help' lists them. */
 extern const struct command cmd_run;
 extern const struct command cmd_status;
+extern const struct command cmd_explain;
+extern const struct command cmd_log;
 extern const struct command cmd_graph;
 extern const struct command cmd_store;
 extern const struct command cmd_cat;

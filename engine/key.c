@@ -5,6 +5,7 @@
  */
 #include "buf.h"
 #include "graph.h"
+#include "interp.h"
 #include "key.h"
 #include "toml.h"
 #include "toml_json.h"
@@ -200,4 +201,202 @@ void key_compute(const struct graph *g, const struct graph_inst *in,
 	items(enc, 'O', it, in->nouts);
 	free(it);
 	sha256(enc->data, enc->len, key);
+}
+
+/* ---- reading an encoding back, for explain ---- */
+
+struct rd {
+	const unsigned char *p, *end;
+};
+
+static int rd_u32(struct rd *r, uint32_t *v)
+{
+	if (r->end - r->p < 4)
+		return -1;
+	*v = (uint32_t)r->p[0] | (uint32_t)r->p[1] << 8 |
+	     (uint32_t)r->p[2] << 16 | (uint32_t)r->p[3] << 24;
+	r->p += 4;
+	return 0;
+}
+
+/* A field with tag t into out (as text, or hex for 'h'). */
+static int rd_field(struct rd *r, char t, struct buf *out)
+{
+	uint32_t n, i;
+
+	if (r->p >= r->end || *r->p != (unsigned char)t)
+		return -1;
+	r->p++;
+	if (rd_u32(r, &n) < 0 || (uint32_t)(r->end - r->p) < n)
+		return -1;
+	buf_truncate(out, 0);
+	if (t == 'h')
+		for (i = 0; i < n; i++)
+			buf_addf(out, "%02x", r->p[i]);
+	else
+		buf_add(out, r->p, n);
+	r->p += n;
+	return 0;
+}
+
+/* A canonical value, rendered as TOML-ish text. */
+static int rd_value(struct rd *r, struct buf *out, int depth)
+{
+	struct buf t = BUF_INIT;
+	uint32_t n, i;
+	char tag;
+
+	if (r->p >= r->end || depth > 64)
+		return -1;
+	tag = (char)*r->p;
+	if (tag == 's' || tag == 'i' || tag == 'f' || tag == 'b' ||
+	    tag == 'd') {
+		if (rd_field(r, tag, &t) < 0)
+			return -1;
+		if (tag == 's') {
+			buf_addc(out, '"');
+			buf_add(out, t.data, t.len);
+			buf_addc(out, '"');
+		} else if (tag == 'b') {
+			buf_adds(out, t.data[0] == '1' ? "true" : "false");
+		} else {
+			buf_add(out, t.data, t.len);
+		}
+		buf_release(&t);
+		return 0;
+	}
+	r->p++;
+	if (rd_u32(r, &n) < 0)
+		return -1;
+	buf_adds(out, tag == 'a' ? "[" : "{");
+	for (i = 0; i < n; i++) {
+		if (i)
+			buf_adds(out, ", ");
+		if (tag == 't') {
+			if (rd_field(r, 'k', &t) < 0)
+				return -1;
+			buf_add(out, t.data, t.len);
+			buf_adds(out, " = ");
+		}
+		if (rd_value(r, out, depth + 1) < 0) {
+			buf_release(&t);
+			return -1;
+		}
+	}
+	buf_adds(out, tag == 'a' ? "]" : "}");
+	buf_release(&t);
+	return tag == 'a' || tag == 't' ? 0 : -1;
+}
+
+static void add(struct strv *l, struct strv *v, const char *label,
+		const char *value)
+{
+	strv_push(l, label);
+	strv_push(v, value);
+}
+
+int key_components(const char *enc, size_t len, struct strv *labels,
+		   struct strv *values)
+{
+	struct rd r = { (const unsigned char *)enc,
+			(const unsigned char *)enc + len };
+	struct buf a = BUF_INIT, b = BUF_INIT, c = BUF_INIT, lab = BUF_INIT;
+	const char *hdr = "cairn key 1\n";
+	uint32_t n, i;
+	int rc = -1;
+
+	if (len < strlen(hdr) || memcmp(enc, hdr, strlen(hdr)))
+		return -1;
+	r.p += strlen(hdr);
+	while (r.p < r.end) {
+		char tag = (char)*r.p;
+
+		switch (tag) {
+		case 'C':
+			if (rd_field(&r, 'C', &a) < 0)
+				goto out;
+			add(labels, values, "command", a.data);
+			continue;
+		case 'K':
+			if (rd_field(&r, 'K', &a) < 0)
+				goto out;
+			add(labels, values, "kind", a.data);
+			continue;
+		case 'V':
+			if (rd_field(&r, 'V', &a) < 0)
+				goto out;
+			add(labels, values, "kind version", a.data);
+			continue;
+		case 'S':
+			r.p++;
+			buf_truncate(&a, 0);
+			if (r.p < r.end && *r.p == 't') {
+				if (rd_value(&r, &a, 0) < 0)
+					goto out;
+			} else if (rd_u32(&r, &n) < 0) {
+				goto out;
+			}
+			add(labels, values, "settings", a.data);
+			continue;
+		case 'W':
+			if (rd_field(&r, 'W', &a) < 0)
+				goto out;
+			add(labels, values, "wdir", a.data);
+			continue;
+		}
+		r.p++;
+		if (rd_u32(&r, &n) < 0)
+			goto out;
+		for (i = 0; i < n; i++) {
+			buf_truncate(&lab, 0);
+			if (rd_field(&r, 'n', &a) < 0)
+				goto out;
+			switch (tag) {
+			case 'F':
+			case 'I':
+				if (rd_field(&r, 'p', &b) < 0 ||
+				    rd_field(&r, 'h', &c) < 0)
+					goto out;
+				if (tag == 'F')
+					buf_addf(&lab, "code %s", a.data);
+				else
+					buf_addf(&lab, "input %s", b.data);
+				add(labels, values, lab.data, c.data);
+				break;
+			case 'P':
+				buf_truncate(&b, 0);
+				if (rd_value(&r, &b, 0) < 0)
+					goto out;
+				buf_addf(&lab, "param %s", a.data);
+				add(labels, values, lab.data, b.data);
+				break;
+			case 'E':
+				buf_addf(&lab, "env %s", a.data);
+				if (r.p < r.end && *r.p == '-') {
+					r.p++;
+					add(labels, values, lab.data, "(unset)");
+				} else if (rd_field(&r, 'v', &b) < 0) {
+					goto out;
+				} else {
+					add(labels, values, lab.data, b.data);
+				}
+				break;
+			case 'O':
+				if (rd_field(&r, 'p', &b) < 0)
+					goto out;
+				buf_addf(&lab, "output %s", a.data);
+				add(labels, values, lab.data, b.data);
+				break;
+			default:
+				goto out;
+			}
+		}
+	}
+	rc = 0;
+out:
+	buf_release(&a);
+	buf_release(&b);
+	buf_release(&c);
+	buf_release(&lab);
+	return rc;
 }

@@ -34,6 +34,16 @@ void key_compute(const struct graph *g, const struct graph_inst *in,
 		 const struct key_inputs *ki, struct buf *enc,
 		 struct digest *key);
 
+struct strv;
+
+/*
+ * Split a key encoding into labelled components ("param lr" = "0.5",
+ * "input data.csv" = its digest, "command" = ...), for explain.  0, or -1
+ * when enc is not a key encoding of this schema.
+ */
+int key_components(const char *enc, size_t len, struct strv *labels,
+		   struct strv *values);
+
 /* The canonical encoding of a TOML value (1.0 and 1.00 agree). */
 void key_value(struct buf *out, const struct toml_value *v);
 

@@ -639,6 +639,17 @@ static int finished(enum state s)
 
 static void report(struct runner *r, size_t i, const char *what)
 {
+	if (r->o->on_decide) {
+		const char *state = !strcmp(what, "ok")		 ? "up to date"
+				    : !strcmp(what, "restore")	 ? "restorable"
+				    : !strcmp(what, "restored") ? "restorable"
+				    : !strcmp(what, "pending")	 ? "pending"
+								 : "to run";
+		int known = strcmp(what, "pending") != 0;
+		r->o->on_decide(&r->g->insts[i], state, r->is[i].why,
+				known ? r->is[i].enc.data : NULL,
+				known ? r->is[i].enc.len : 0, r->o->ctx);
+	}
 	if (r->t->quiet)
 		return;
 	if (r->o->status_only) {

@@ -13,6 +13,7 @@
 
 struct err;
 struct graph;
+struct graph_inst;
 struct store;
 struct term;
 
@@ -26,6 +27,13 @@ struct run_opts {
 	const char *const *targets;	/* stage, instance or glob; none: all */
 	size_t ntargets;
 	const char *lock_path;		/* the lock file to rewrite */
+	/* Told of every decision (explain): the state ("up to date",
+	 * "restorable", "to run", "pending"), why, and the key's encoding
+	 * (NULL for pending). */
+	void (*on_decide)(const struct graph_inst *in, const char *state,
+			  const char *why, const char *enc, size_t enclen,
+			  void *ctx);
+	void *ctx;
 };
 
 struct run_result {

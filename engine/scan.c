@@ -108,9 +108,11 @@ int scan_path(struct scan *sc, const char *path, struct digest *out,
 		return -1;
 	sc->hashed++;
 	now.id = *out;
-	if (strlen(path) > 400)
-		return 0;	/* too long for a key: just not cached */
-	if (!sc->w && store_writer_new(sc->store, &sc->w, err))
-		return -1;
+	if (strlen(path) > 400 || sc->nowrite)
+		return 0;	/* too long for a key, or read-only: not cached */
+	if (!sc->w && store_writer_new(sc->store, &sc->w, err)) {
+		sc->nowrite = 1;	/* opened read-only (explain, log) */
+		return 0;
+	}
 	return store_statcache_put(sc->w, path, &now, err) ? -1 : 0;
 }

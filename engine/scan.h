@@ -22,6 +22,7 @@ struct scan {
 	struct store *store;
 	struct store_writer *w;	/* for stat cache updates, opened lazily */
 	uint64_t hashed, cached;	/* files read, files trusted */
+	int nowrite;			/* a read-only store: cache nothing */
 };
 
 void scan_init(struct scan *sc, struct store *s);

@@ -223,6 +223,12 @@ int store_get_run(struct store *s, const struct digest *id,
 		  int (*fn)(const struct store_run *r, void *ctx), void *ctx,
 		  struct err *err);
 
+/* Call fn for every run record (in id order); stop when fn returns != 0. */
+int store_runs_walk(struct store *s,
+		    int (*fn)(const struct digest *id, const struct store_run *r,
+			      void *ctx),
+		    void *ctx, struct err *err);
+
 /* The runs recorded for an action key, newest first (ids[0..n)), into a
  * caller-freed array. */
 int store_action_runs(struct store *s, const struct digest *key,

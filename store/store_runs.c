@@ -212,6 +212,39 @@ int store_get_run(struct store *s, const struct digest *id,
 	return rc;
 }
 
+int store_runs_walk(struct store *s,
+		    int (*fn)(const struct digest *id, const struct store_run *r,
+			      void *ctx),
+		    void *ctx, struct err *err)
+{
+	MDB_txn *txn;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc;
+
+	if ((rc = store_txn_begin(s, 0, &txn, err)))
+		return rc;
+	if ((rc = mdb_cursor_open(txn, s->runs, &cur))) {
+		mdb_txn_abort(txn);
+		return store_fail(err, rc, "cannot read store '%s'", s->path);
+	}
+	while ((rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) == 0) {
+		struct store_run r;
+		struct digest id;
+
+		if (k.mv_size != DIGEST_LEN || run_decode(v.mv_data, v.mv_size, &r))
+			continue;	/* fsck reports it */
+		memcpy(id.b, k.mv_data, DIGEST_LEN);
+		if ((rc = fn(&id, &r, ctx)))
+			break;
+	}
+	if (rc == MDB_NOTFOUND)
+		rc = 0;
+	mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	return rc;
+}
+
 /* Call fn(value) for each duplicate of key in dbi of size len. */
 static int each_dup(struct store *s, MDB_dbi dbi, const struct digest *key,
 		    size_t len, int (*fn)(const unsigned char *v, void *ctx),

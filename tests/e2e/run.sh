@@ -67,6 +67,20 @@ k=a scale=2
 HELLO
 k=b scale=2"
 
+# explain says which component changed, against the last run.
+run explain -p scale=5 'train[k=a]'
+expect_rc explain 0
+expect_match explain "$out" '^train\[k=a\]: to run \(no run with this key\)$'
+expect_match explain-last "$out" '^  against its last run \([0-9-]+ [0-9:]+ UTC, run [0-9a-f]{12}\):$'
+expect_match explain-param "$out" '^    param scale: 3 -> 5$'
+run explain 'train[k=a]'
+expect_eq explain-clean "$out" "train[k=a]: up to date"
+run log train
+expect_rc log 0
+expect_match log "$out" '^[0-9-]+ [0-9:]+ +[0-9.]+s  run [0-9a-f]{12}  train\[k=b\]$'
+checks=$((checks + 1))
+[ "$(printf '%s\n' "$out" | grep -c 'train\[k=a\]')" -ge 2 ] || fail log-count "fewer than two runs of train[k=a]"
+
 # A deleted output is restored, not rebuilt.
 rm -r models
 run run

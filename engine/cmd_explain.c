@@ -1,0 +1,484 @@
+/*
+ * cairn explain: why an instance would run (which key components changed
+ * against its last run and against the nearest recorded run); cairn log:
+ * the history of runs, newest first.
+ */
+#include <time.h>
+
+#include "buf.h"
+#include "cli.h"
+#include "err.h"
+#include "graph.h"
+#include "interp.h"
+#include "json_get.h"
+#include "key.h"
+#include "run.h"
+#include "store.h"
+#include "toml_json.h"
+#include "util.h"
+
+struct decided {
+	char *name, *stage, *state, *why;
+	struct buf enc;
+	int known;
+};
+
+struct past {
+	struct digest id;
+	char *instance;
+	int64_t start;
+	double duration;
+	struct buf enc;
+};
+
+struct ctx {
+	struct decided *d;
+	size_t nd, capd;
+	struct past *p;
+	size_t np, capp;
+	const char *graph;
+	const char *filter;	/* log: a stage or instance, or NULL */
+};
+
+static void on_decide(const struct graph_inst *in, const char *state,
+		      const char *why, const char *enc, size_t enclen,
+		      void *ctx)
+{
+	struct ctx *c = ctx;
+	struct decided *d;
+
+	xgrow((void **)&c->d, &c->capd, c->nd + 1, sizeof(*c->d));
+	d = &c->d[c->nd++];
+	memset(d, 0, sizeof(*d));
+	d->name = xstrdup(in->name);
+	d->stage = xstrdup(in->stage->name);
+	d->state = xstrdup(state);
+	d->why = xstrdup(why ? why : "");
+	buf_init(&d->enc);
+	if (enc)
+		buf_add(&d->enc, enc, enclen);
+	d->known = enc != NULL;
+}
+
+static int unhex(const char *h, struct buf *out)
+{
+	size_t n = strlen(h), i;
+
+	if (n % 2)
+		return -1;
+	for (i = 0; i < n; i += 2) {
+		int a = hex_value(h[i]), b = hex_value(h[i + 1]);
+		if (a < 0 || b < 0)
+			return -1;
+		buf_addc(out, (char)(a * 16 + b));
+	}
+	return 0;
+}
+
+static int on_run(const struct digest *id, const struct store_run *r,
+		  void *ctx)
+{
+	struct ctx *c = ctx;
+	struct buf inst = BUF_INIT, graph = BUF_INIT, hex = BUF_INIT;
+	struct past *p;
+	double dur = 0;
+
+	if (json_get_string(r->payload, r->len, "instance", &inst) < 0 ||
+	    json_get_string(r->payload, r->len, "graph", &graph) < 0 ||
+	    strcmp(graph.data, c->graph))
+		goto out;
+	if (c->filter) {
+		size_t n = strlen(c->filter);
+		if (strcmp(inst.data, c->filter) &&
+		    !(!strncmp(inst.data, c->filter, n) &&
+		      (inst.data[n] == '[' || !inst.data[n])))
+			goto out;
+	}
+	xgrow((void **)&c->p, &c->capp, c->np + 1, sizeof(*c->p));
+	p = &c->p[c->np++];
+	memset(p, 0, sizeof(*p));
+	p->id = *id;
+	p->instance = buf_detach(&inst, NULL);
+	p->start = r->time_ns;
+	json_get_number(r->payload, r->len, "duration_ns", &dur);
+	p->duration = dur / 1e9;
+	buf_init(&p->enc);
+	if (json_get_string(r->payload, r->len, "key_encoding", &hex) == 0)
+		unhex(hex.data, &p->enc);
+out:
+	buf_release(&inst);
+	buf_release(&graph);
+	buf_release(&hex);
+	return 0;
+}
+
+static int newest_first(const void *a, const void *b)
+{
+	const struct past *x = a, *y = b;
+
+	return (x->start < y->start) - (x->start > y->start);
+}
+
+static void when(int64_t ns, char out[32])
+{
+	time_t t = (time_t)(ns / 1000000000LL);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, 32, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+static const char *shorten(const char *v, char buf[16])
+{
+	size_t n = strlen(v), i;
+
+	for (i = 0; i < n && hex_value(v[i]) >= 0; i++)
+		;
+	if (n == 64 && i == n) {
+		snprintf(buf, 16, "%.12s", v);
+		return buf;
+	}
+	return v;
+}
+
+/* Differences between the current components and a past run's. */
+static int diff(struct buf *out, const struct buf *now, const struct buf *then)
+{
+	struct strv la = { 0 }, va = { 0 }, lb = { 0 }, vb = { 0 };
+	char s1[16], s2[16];
+	size_t i, j;
+	int n = 0;
+
+	if (key_components(now->data, now->len, &la, &va) < 0 ||
+	    key_components(then->data, then->len, &lb, &vb) < 0) {
+		buf_adds(out, "    (recorded by another key schema)\n");
+		n = 1000;
+		goto out;
+	}
+	for (i = 0; i < la.n; i++) {
+		for (j = 0; j < lb.n; j++)
+			if (!strcmp(la.v[i], lb.v[j]))
+				break;
+		if (j == lb.n) {
+			buf_addf(out, "    %s: added (%s)\n", la.v[i],
+				 shorten(va.v[i], s1));
+			n++;
+		} else if (strcmp(va.v[i], vb.v[j])) {
+			if (!strcmp(la.v[i], "command"))
+				buf_addf(out, "    command changed:\n      - %s\n"
+					      "      + %s\n",
+					 vb.v[j], va.v[i]);
+			else
+				buf_addf(out, "    %s: %s -> %s\n", la.v[i],
+					 shorten(vb.v[j], s1),
+					 shorten(va.v[i], s2));
+			n++;
+		}
+	}
+	for (j = 0; j < lb.n; j++) {
+		for (i = 0; i < la.n; i++)
+			if (!strcmp(la.v[i], lb.v[j]))
+				break;
+		if (i == la.n) {
+			buf_addf(out, "    %s: removed\n", lb.v[j]);
+			n++;
+		}
+	}
+out:
+	strv_release(&la);
+	strv_release(&va);
+	strv_release(&lb);
+	strv_release(&vb);
+	return n;
+}
+
+static void free_ctx(struct ctx *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nd; i++) {
+		free(c->d[i].name);
+		free(c->d[i].stage);
+		free(c->d[i].state);
+		free(c->d[i].why);
+		buf_release(&c->d[i].enc);
+	}
+	free(c->d);
+	for (i = 0; i < c->np; i++) {
+		free(c->p[i].instance);
+		buf_release(&c->p[i].enc);
+	}
+	free(c->p);
+}
+
+static const struct opt_spec explain_opts[] = {
+	{ "param", 'p', 1, "NAME=VALUE", "override a param (a TOML value)" },
+	{ 0 },
+};
+
+static int is_graph_file(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 5 && !strcmp(s + n - 5, ".toml");
+}
+
+/* Load the graph and open its store read-only; 0 or an exit code. */
+static int open_both(struct cli *cli, const char *given,
+		     const struct graph_override *ov, size_t nov,
+		     struct graph **g, struct store **s)
+{
+	struct err err;
+	struct buf st = BUF_INIT;
+	char *file = NULL;
+	int rc;
+
+	*g = NULL;
+	*s = NULL;
+	if ((rc = cli_find_graph(cli, given, &file)))
+		return rc;
+	if (graph_load(file, ov, nov, g, &err) < 0) {
+		free(file);
+		term_error(&cli->term, "%s", err.msg);
+		return EXIT_USAGE;
+	}
+	free(file);
+	if (cli->store || getenv("CAIRN_STORE"))
+		buf_adds(&st, cli_store_path(cli));
+	else if ((*g)->store && (*g)->store[0] == '/')
+		buf_adds(&st, (*g)->store);
+	else
+		buf_addf(&st, "%s/%s", (*g)->workspace,
+			 (*g)->store ? (*g)->store : ".cairn/store");
+	if (store_open(st.data, STORE_RDONLY, s, &err)) {
+		term_error(&cli->term, "%s", err.msg);
+		term_hint(&cli->term, "nothing has run yet: 'cairn run' "
+				      "creates the store");
+		buf_release(&st);
+		return EXIT_USAGE;
+	}
+	buf_release(&st);
+	return 0;
+}
+
+static int explain_run(struct cli *cli, const struct command *cmd, int argc,
+		       char **argv)
+{
+	struct opt_iter it;
+	struct graph_override *ov = xcalloc((size_t)argc + 1, sizeof(*ov));
+	struct graph *g = NULL;
+	struct store *s = NULL;
+	struct run_opts o;
+	struct run_result res;
+	struct term quiet = cli->term;
+	struct ctx c;
+	struct buf out = BUF_INIT;
+	struct err err;
+	size_t nov = 0, i, j;
+	int k, rc = EXIT_OK, first = 0;
+
+	memset(&c, 0, sizeof(c));
+	opt_init(&it, argc, argv, 1, 0);
+	while ((k = cli_opt(cli, cmd, &it)) > 0)
+		if ((rc = cli_override(cli, it.arg, &ov[nov++])))
+			goto out;
+	if (k < 0) {
+		rc = cli_opt_exit(k);
+		goto out;
+	}
+	if (it.noperands && is_graph_file(it.operands[0]))
+		first = 1;
+	if (it.noperands - first != 1) {
+		rc = cli_usage_error(cli, cmd, "name one stage or instance");
+		goto out;
+	}
+	if ((rc = open_both(cli, first ? it.operands[0] : NULL, ov, nov, &g,
+			    &s)))
+		goto out;
+	memset(&o, 0, sizeof(o));
+	o.jobs = 1;
+	o.dry_run = 1;
+	o.status_only = 1;
+	o.targets = (const char *const *)it.operands + first;
+	o.ntargets = 1;
+	o.on_decide = on_decide;
+	o.ctx = &c;
+	quiet.quiet = 1;
+	if (run_graph(g, s, &o, &quiet, &res, &err) < 0) {
+		term_error(&cli->term, "%s", err.msg);
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	c.graph = g->name;
+	store_runs_walk(s, on_run, &c, &err);
+	if (c.np)
+		qsort(c.p, c.np, sizeof(*c.p), newest_first);
+	for (i = 0; i < c.nd; i++) {
+		struct decided *d = &c.d[i];
+		struct past *last = NULL, *near = NULL;
+		struct buf scratch = BUF_INIT;
+		int best = 1 << 30;
+		char t[32], hex[DIGEST_HEX + 1];
+
+		/* Only what was asked for; upstream was decided too. */
+		if (strcmp(d->name, it.operands[first]) &&
+		    strcmp(d->stage, it.operands[first]))
+			continue;
+		buf_addf(&out, "%s: %s", d->name, d->state);
+		if (strcmp(d->state, "up to date") && d->why[0])
+			buf_addf(&out, " (%s)", d->why);
+		buf_addc(&out, '\n');
+		if (!d->known || strcmp(d->state, "to run"))
+			continue;
+		for (j = 0; j < c.np; j++) {
+			int n;
+			if (strcmp(c.p[j].instance, d->name))
+				continue;
+			if (!last)
+				last = &c.p[j];
+			buf_truncate(&scratch, 0);
+			n = diff(&scratch, &d->enc, &c.p[j].enc);
+			if (n < best) {
+				best = n;
+				near = &c.p[j];
+			}
+		}
+		if (!last) {
+			buf_adds(&out, "  it has never run\n");
+			buf_release(&scratch);
+			continue;
+		}
+		when(last->start, t);
+		digest_hex(&last->id, hex);
+		buf_addf(&out, "  against its last run (%s UTC, run %.12s):\n",
+			 t, hex);
+		if (!diff(&out, &d->enc, &last->enc))
+			buf_adds(&out, "    no difference in the key: its "
+				       "outputs are gone from the store\n");
+		if (near && near != last) {
+			when(near->start, t);
+			digest_hex(&near->id, hex);
+			buf_addf(&out, "  against the nearest recorded run (%s "
+				       "UTC, run %.12s):\n",
+				 t, hex);
+			diff(&out, &d->enc, &near->enc);
+		}
+		buf_release(&scratch);
+	}
+	fwrite(out.data, 1, out.len, stdout);
+out:
+	for (i = 0; i < nov; i++)
+		free((char *)ov[i].name);
+	free(ov);
+	free_ctx(&c);
+	buf_release(&out);
+	store_close(s);
+	graph_free(g);
+	opt_release(&it);
+	return rc;
+}
+
+const struct command cmd_explain = {
+	.name = "explain",
+	.summary = "why a stage would run: what changed in its key",
+	.usage = "explain [-p NAME=VALUE]... [GRAPH] STAGE",
+	.description =
+		"For each instance of STAGE (or the instance named): up to date, "
+		"restorable,\npending on an upstream stage, or to run; and for "
+		"one to run, which key\ncomponents changed against its last "
+		"run and against the nearest recorded run\n(the one with the "
+		"fewest differences): params (old -> new), inputs and code\n"
+		"files (digests), the command, environment variables, "
+		"outputs, settings.",
+	.opts = explain_opts,
+	.run = explain_run,
+};
+
+enum { OPT_JSON = 256 };
+
+static const struct opt_spec log_opts[] = {
+	{ "json", OPT_JSON, 0, NULL, "print as JSON" },
+	{ 0 },
+};
+
+static int log_run(struct cli *cli, const struct command *cmd, int argc,
+		   char **argv)
+{
+	struct opt_iter it;
+	struct graph *g = NULL;
+	struct store *s = NULL;
+	struct ctx c;
+	struct buf out = BUF_INIT;
+	struct err err;
+	size_t i;
+	int k, rc = EXIT_OK, first = 0, json = 0;
+
+	memset(&c, 0, sizeof(c));
+	opt_init(&it, argc, argv, 1, 0);
+	while ((k = cli_opt(cli, cmd, &it)) > 0)
+		json = 1;
+	if (k < 0) {
+		rc = cli_opt_exit(k);
+		goto out;
+	}
+	if (it.noperands && is_graph_file(it.operands[0]))
+		first = 1;
+	if (it.noperands - first > 1) {
+		rc = cli_usage_error(cli, cmd, "too many arguments");
+		goto out;
+	}
+	if ((rc = open_both(cli, first ? it.operands[0] : NULL, NULL, 0, &g,
+			    &s)))
+		goto out;
+	c.graph = g->name;
+	c.filter = it.noperands > first ? it.operands[first] : NULL;
+	if ((k = store_runs_walk(s, on_run, &c, &err))) {
+		rc = cli_store_fail(cli, k, &err);
+		goto out;
+	}
+	if (c.np)
+		qsort(c.p, c.np, sizeof(*c.p), newest_first);
+	if (json)
+		buf_adds(&out, "[");
+	for (i = 0; i < c.np; i++) {
+		char t[32], hex[DIGEST_HEX + 1];
+
+		when(c.p[i].start, t);
+		digest_hex(&c.p[i].id, hex);
+		if (json) {
+			buf_adds(&out, i ? ",\n  {\"run\": \"" : "\n  {\"run\": \"");
+			buf_addf(&out, "%s\", \"instance\": ", hex);
+			json_string(&out, c.p[i].instance,
+				    strlen(c.p[i].instance));
+			buf_addf(&out, ", \"start_ns\": %lld, \"duration_s\": "
+				       "%.3f}",
+				 (long long)c.p[i].start, c.p[i].duration);
+		} else {
+			buf_addf(&out, "%s  %8.2fs  run %.12s  %s\n", t,
+				 c.p[i].duration, hex, c.p[i].instance);
+		}
+	}
+	if (json)
+		buf_adds(&out, c.np ? "\n]\n" : "]\n");
+	fwrite(out.data, 1, out.len, stdout);
+out:
+	free_ctx(&c);
+	buf_release(&out);
+	store_close(s);
+	graph_free(g);
+	opt_release(&it);
+	return rc;
+}
+
+const struct command cmd_log = {
+	.name = "log",
+	.summary = "the recorded runs of a graph or a stage, newest first",
+	.usage = "log [--json] [GRAPH] [STAGE]",
+	.description =
+		"List the runs recorded for the graph (or one stage or "
+		"instance), newest\nfirst: when it started (UTC), how long it "
+		"took, the run id, the instance.\n'cairn show RUN' gives a "
+		"run's inputs and outputs.",
+	.opts = log_opts,
+	.run = log_run,
+};
