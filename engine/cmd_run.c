@@ -14,9 +14,92 @@
 #include "lockfile.h"
 #include "run.h"
 #include "store.h"
+#include "toml.h"
+#include "toml_json.h"
 #include "util.h"
 
-enum { OPT_FORCE = 256, OPT_WAIT };
+enum { OPT_FORCE = 256, OPT_WAIT, OPT_JSON, OPT_LOCKED };
+
+struct verdict {
+	char *name, *state, *why;
+	char key[DIGEST_HEX + 1];	/* "" when not known (pending) */
+};
+
+struct verdicts {
+	struct verdict *v;
+	size_t n, cap;
+};
+
+static void on_decide(const struct graph_inst *in, const char *state,
+		      const char *why, const char *enc, size_t enclen,
+		      void *ctx)
+{
+	struct verdicts *vs = ctx;
+	struct verdict *v;
+
+	xgrow((void **)&vs->v, &vs->cap, vs->n + 1, sizeof(*vs->v));
+	v = &vs->v[vs->n++];
+	v->name = xstrdup(in->name);
+	v->state = xstrdup(state);
+	v->why = xstrdup(why ? why : "");
+	v->key[0] = '\0';
+	if (enc) {
+		struct digest k;
+		sha256(enc, enclen, &k);
+		digest_hex(&k, v->key);
+	}
+}
+
+/*
+ * --locked: every instance must be up to date with the key the lock file
+ * records for it, and the lock must name no instance the graph lacks.
+ * Print each disagreement; return how many.
+ */
+static int check_locked(struct cli *cli, const char *lock,
+			const struct graph *g, const struct verdicts *vs)
+{
+	struct toml_doc *doc;
+	const struct toml_value *st;
+	struct err err;
+	size_t i;
+	int bad = 0;
+
+	if (toml_parse_file(lock, &doc, &err) < 0) {
+		term_error(&cli->term, "%s", err.msg);
+		term_hint(&cli->term, "'cairn run' writes the lock file");
+		return 1;
+	}
+	st = toml_get(toml_root(doc), "stage");
+	for (i = 0; i < vs->n; i++) {
+		const struct toml_value *e = toml_get(st, vs->v[i].name);
+		const struct toml_value *k = toml_get(e, "key");
+
+		if (!e || !k || k->type != TOML_STRING) {
+			printf("lock: '%s' is not in the lock file\n",
+			       vs->v[i].name);
+			bad++;
+		} else if (strcmp(k->u.string.ptr, vs->v[i].key)) {
+			printf("lock: '%s' has a different key than the lock "
+			       "file records\n",
+			       vs->v[i].name);
+			bad++;
+		} else if (strcmp(vs->v[i].state, "up to date")) {
+			printf("lock: '%s' outputs in the workspace differ from "
+			       "the lock file\n",
+			       vs->v[i].name);
+			bad++;
+		}
+	}
+	for (i = 0; st && st->type == TOML_TABLE && i < st->u.table.len; i++)
+		if (!graph_find(g, st->u.table.kv[i].key)) {
+			printf("lock: '%s' is in the lock file but not in the "
+			       "graph\n",
+			       st->u.table.kv[i].key);
+			bad++;
+		}
+	toml_doc_free(doc);
+	return bad;
+}
 
 /*
  * The workspace lock: an flock on WORKSPACE/.cairn/lock, which the kernel
@@ -119,7 +202,10 @@ static int go(struct cli *cli, const struct command *cmd, int argc,
 	struct err err;
 	char *file = NULL, *store = NULL, *lock = NULL;
 	size_t nov = 0, i;
-	int k, rc = EXIT_OK, first = 0, wait = 0, lockfd = -1;
+	int k, rc = EXIT_OK, first = 0, wait = 0, lockfd = -1, json = 0;
+	int locked = 0;
+	struct verdicts vs = { NULL, 0, 0 };
+	struct term term = cli->term;
 	long jobs = sysconf(_SC_NPROCESSORS_ONLN);
 
 	memset(&o, 0, sizeof(o));
@@ -146,6 +232,8 @@ static int go(struct cli *cli, const struct command *cmd, int argc,
 			break;
 		case OPT_FORCE: force[o.nforce++] = it.arg; break;
 		case OPT_WAIT: wait = 1; break;
+		case OPT_JSON: json = 1; break;
+		case OPT_LOCKED: locked = 1; break;
 		}
 	}
 	if (k < 0) {
@@ -182,7 +270,12 @@ static int go(struct cli *cli, const struct command *cmd, int argc,
 	o.targets = (const char *const *)it.operands + first;
 	o.ntargets = (size_t)(it.noperands - first);
 	o.lock_path = lock;
-	k = run_graph(g, s, &o, &cli->term, &res, &err);
+	if (status) {
+		o.on_decide = on_decide;
+		o.ctx = &vs;
+		term.quiet = 1;
+	}
+	k = run_graph(g, s, &o, &term, &res, &err);
 	if (k < 0) {
 		term_error(&cli->term, "%s", err.msg);
 		rc = EXIT_INTERNAL;
@@ -196,9 +289,48 @@ static int go(struct cli *cli, const struct command *cmd, int argc,
 		       res.planned ? ", " : ", ", res.failed,
 		       res.blocked ? " (and stages after them)" : "");
 	rc = k == 130 ? 130 : k ? EXIT_FAILED : EXIT_OK;
-	if (status && res.planned)
-		rc = EXIT_FAILED;
+	if (status) {
+		struct buf b = BUF_INIT;
+
+		if (json)
+			buf_adds(&b, "[");
+		for (i = 0; i < vs.n; i++) {
+			struct verdict *v = &vs.v[i];
+			if (json) {
+				buf_adds(&b, i ? ",\n  {\"instance\": "
+					       : "\n  {\"instance\": ");
+				json_string(&b, v->name, strlen(v->name));
+				buf_addf(&b, ", \"state\": \"%s\", \"why\": ",
+					 v->state);
+				json_string(&b, v->why, strlen(v->why));
+				buf_addf(&b, ", \"key\": %s%s%s}",
+					 v->key[0] ? "\"" : "",
+					 v->key[0] ? v->key : "null",
+					 v->key[0] ? "\"" : "");
+				continue;
+			}
+			buf_addf(&b, "%-11s %s", v->state, v->name);
+			if (strcmp(v->state, "up to date") && v->why[0])
+				buf_addf(&b, "  (%s)", v->why);
+			buf_addc(&b, '\n');
+		}
+		if (json)
+			buf_adds(&b, vs.n ? "\n]\n" : "]\n");
+		if (!cli->term.quiet)
+			fwrite(b.data, 1, b.len, stdout);
+		buf_release(&b);
+		if (res.planned)
+			rc = EXIT_FAILED;
+		if (locked && check_locked(cli, lock, g, &vs))
+			rc = EXIT_FAILED;
+	}
 out:
+	for (i = 0; i < vs.n; i++) {
+		free(vs.v[i].name);
+		free(vs.v[i].state);
+		free(vs.v[i].why);
+	}
+	free(vs.v);
 	for (i = 0; i < nov; i++)
 		free((char *)ov[i].name);
 	free(ov);
@@ -222,6 +354,9 @@ static int run_run(struct cli *cli, const struct command *cmd, int argc,
 
 static const struct opt_spec status_opts[] = {
 	{ "param", 'p', 1, "NAME=VALUE", "override a param (a TOML value)" },
+	{ "json", OPT_JSON, 0, NULL, "print as JSON" },
+	{ "locked", OPT_LOCKED, 0, NULL,
+	  "exit 1 unless the workspace matches the lock file exactly" },
 	{ 0 },
 };
 
@@ -234,7 +369,8 @@ static int run_status(struct cli *cli, const struct command *cmd, int argc,
 const struct command cmd_status = {
 	.name = "status",
 	.summary = "what 'cairn run' would do, instance by instance",
-	.usage = "status [-p NAME=VALUE]... [GRAPH] [TARGET...]",
+	.usage = "status [-p NAME=VALUE]... [--json] [--locked] [GRAPH] "
+		 "[TARGET...]",
 	.description =
 		"For every stage instance (or the TARGETs and what they need): "
 		"up to date,\nrestorable from the store, to run (and why), or "

@@ -45,6 +45,16 @@ grep -q '^\[stage."train\[k=a\]".outputs\]$' cairn.lock || fail lock "no entry f
 run run
 expect_eq noop-ran "$(ran)" ""
 expect_match noop "$out" '^done: 0 ran, 0 restored, 4 up to date, 0 failed$'
+run status --locked
+expect_rc locked-clean 0
+run status --json prep
+expect_match status-json "$out" '^  \{"instance": "prep", "state": "up to date", "why": "up to date", "key": "[0-9a-f]{64}"\}$'
+cp models/a.txt a.bak
+printf 'tampered\n' >models/a.txt
+run status --locked
+expect_rc locked-dirty 1
+expect_match locked-dirty "$out" "^lock: 'train\\[k=a\\]' outputs in the workspace differ from the lock file$"
+cp a.bak models/a.txt
 run status
 expect_rc status-clean 0
 
