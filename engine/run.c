@@ -54,6 +54,7 @@ struct ist {
 	pid_t pid;
 	int64_t start_ns;
 	char *log;
+	unsigned long long gpus;	/* bit mask of the GPUs it holds */
 };
 
 struct runner {
@@ -68,6 +69,11 @@ struct runner {
 	struct buf envjson;	/* the environment fingerprint, JSON */
 	size_t running;
 	int stop;		/* a failure without -k: launch nothing more */
+	/* The machine's resources and what running stages hold. */
+	long cpus, cpus_used;
+	uint64_t mem, mem_used;
+	int ngpus;
+	unsigned char gpu_busy[64];
 };
 
 /*
@@ -440,6 +446,15 @@ static int spawn(struct runner *r, size_t i)
 		setenv("CAIRN_STAGE", in->name, 1);
 		setenv("CAIRN_PARAMS_FILE", params.data, 1);
 		setenv("CAIRN_WORKSPACE", g->workspace, 1);
+		if (in->stage->gpus > 0) {
+			/* GPUs are handed out one per stage, never shared. */
+			buf_truncate(&name, 0);
+			for (k = 0; k < 64; k++)
+				if (x->gpus & (1ull << k))
+					buf_addf(&name, "%s%zu",
+						 name.len ? "," : "", k);
+			setenv("CUDA_VISIBLE_DEVICES", name.data, 1);
+		}
 		for (k = 0; k < in->ndeps; k++)
 			if (in->deps[k].name[0]) {
 				env_name(&name, "CAIRN_IN_", in->deps[k].name);
@@ -494,6 +509,73 @@ static void show_tail(struct runner *r, const char *log)
 	(void)r;
 }
 
+/* ---- resources ---- */
+
+static long stage_cpus(const struct graph_inst *in)
+{
+	return in->stage->cpus > 0 ? in->stage->cpus : 1;
+}
+
+/* Does in fit now (or, with empty, on an idle machine)? */
+static int fits(const struct runner *r, const struct graph_inst *in, int empty)
+{
+	int free_gpus = 0, k;
+
+	for (k = 0; k < r->ngpus; k++)
+		free_gpus += empty || !r->gpu_busy[k];
+	if (stage_cpus(in) > r->cpus)
+		return 0;
+	if (!empty && r->cpus_used && r->cpus_used + stage_cpus(in) > r->cpus)
+		return 0;
+	if (in->stage->mem && r->mem &&
+	    in->stage->mem + (empty ? 0 : r->mem_used) > r->mem)
+		return 0;
+	return in->stage->gpus <= free_gpus;
+}
+
+static const char *need_text(const struct runner *r, const struct graph_inst *in)
+{
+	static char buf[160];
+
+	snprintf(buf, sizeof(buf),
+		 "%d cpus, %llu MiB, %d gpus; the machine has %ld cpus, %llu "
+		 "MiB, %d gpus",
+		 (int)stage_cpus(in),
+		 (unsigned long long)(in->stage->mem >> 20), in->stage->gpus,
+		 r->cpus, (unsigned long long)(r->mem >> 20), r->ngpus);
+	return buf;
+}
+
+/* Take in's resources; its GPUs are the lowest free ones. */
+static void hold(struct runner *r, size_t i)
+{
+	const struct graph_inst *in = &r->g->insts[i];
+	int k, want = in->stage->gpus;
+
+	r->cpus_used += stage_cpus(in);
+	r->mem_used += in->stage->mem;
+	r->is[i].gpus = 0;
+	for (k = 0; k < r->ngpus && want > 0; k++)
+		if (!r->gpu_busy[k]) {
+			r->gpu_busy[k] = 1;
+			r->is[i].gpus |= 1ull << k;
+			want--;
+		}
+}
+
+static void release(struct runner *r, size_t i)
+{
+	const struct graph_inst *in = &r->g->insts[i];
+	int k;
+
+	r->cpus_used -= stage_cpus(in);
+	r->mem_used -= in->stage->mem;
+	for (k = 0; k < r->ngpus; k++)
+		if (r->is[i].gpus & (1ull << k))
+			r->gpu_busy[k] = 0;
+	r->is[i].gpus = 0;
+}
+
 /* The stage exited: check, ingest, record. */
 static int finish(struct runner *r, size_t i, int status, int64_t end_ns,
 		  const struct rusage *ru)
@@ -510,6 +592,7 @@ static int finish(struct runner *r, size_t i, int status, int64_t end_ns,
 	int missing;
 
 	r->running--;
+	release(r, i);
 	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
 		if (WIFSIGNALED(status))
 			term_error(r->t, "'%s' was killed by signal %d (log: %s)",
@@ -793,6 +876,19 @@ int run_graph(struct graph *g, struct store *s, const struct run_opts *o,
 	buf_init(&r.envjson);
 	if (!o->dry_run)
 		fingerprint(&r);
+	{
+		char why[128];
+		long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
+
+		r.cpus = sysconf(_SC_NPROCESSORS_ONLN);
+		if (r.cpus < 1)
+			r.cpus = 1;
+		r.mem = pages > 0 && psize > 0 ? (uint64_t)pages * (uint64_t)psize
+					       : 0;
+		r.ngpus = device_count(why, sizeof(why));
+		if (r.ngpus > 64)
+			r.ngpus = 64;
+	}
 	interrupted = 0;
 	{
 		struct sigaction sa;
@@ -881,12 +977,28 @@ int run_graph(struct graph *g, struct store *s, const struct run_opts *o,
 				report(&r, i, "run");
 			}
 		}
-		/* Launch queued work in order while slots are free. */
+		/* Launch queued work in order while slots, cores, memory
+		 * and GPUs allow. */
 		for (i = 0; i < g->ninsts && !r.stop && !interrupted; i++) {
 			if (r.is[i].st != ST_QUEUED ||
 			    r.running >= (size_t)(o->jobs > 0 ? o->jobs : 1))
 				continue;
+			if (!fits(&r, &g->insts[i], 0)) {
+				if (!fits(&r, &g->insts[i], 1)) {
+					term_error(t, "'%s' needs more than this "
+						      "machine has (%s)",
+						   g->insts[i].name,
+						   need_text(&r, &g->insts[i]));
+					r.is[i].st = ST_FAILED;
+					res->failed++;
+					if (!o->keep_going)
+						r.stop = 1;
+				}
+				continue;
+			}
+			hold(&r, i);
 			if (spawn(&r, i) < 0) {
+				release(&r, i);
 				term_error(t, "%s", err->msg);
 				r.is[i].st = ST_FAILED;
 				res->failed++;

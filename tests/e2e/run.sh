@@ -137,6 +137,29 @@ expect_rc keep-going 1
 checks=$((checks + 1))
 [ -f other.txt ] || fail keep-going "an independent stage did not run"
 
+# Resources: a stage that needs more than the machine has fails up front;
+# parallel stages never hold more cores than there are.
+cat >big.toml <<'TOML'
+[stage.huge]
+cmd = "echo never > ${outs.o}"
+outs = { o = "huge.txt" }
+resources = { cpus = 4096 }
+TOML
+run run big.toml
+expect_rc too-big 1
+expect_match too-big "$err" "^cairn: error: 'huge' needs more than this machine has \(4096 cpus, 0 MiB, 0 gpus; the machine has [0-9]+ cpus"
+ncpu=$(nproc)
+cat >cores.toml <<TOML
+[stage.w]
+cmd = "echo start >> cores.log; sleep 0.3; echo end >> cores.log; echo \${matrix.i} > \${outs.o}"
+outs = { o = "w-\${matrix.i}.txt" }
+matrix = { i = [1, 2, 3] }
+resources = { cpus = $ncpu }
+TOML
+run run -j 8 cores.toml
+expect_rc cores 0
+expect_eq cores-serial "$(tr '\n' ' ' <cores.log)" "start end start end start end "
+
 # A stage that does not create its output fails.
 cat >noout.toml <<'TOML'
 [stage.lazy]
