@@ -527,6 +527,18 @@ out:
 	return rc;
 }
 
+static int by_stage(const void *a, const void *b)
+{
+	return strcmp((*(struct graph_stage *const *)a)->name,
+		      (*(struct graph_stage *const *)b)->name);
+}
+
+static int by_inst(const void *a, const void *b)
+{
+	return strcmp((*(struct graph_inst *const *)a)->name,
+		      (*(struct graph_inst *const *)b)->name);
+}
+
 static int top_level(struct loader *l, const char *dir,
 		     const struct graph_override *ov, size_t nov)
 {
@@ -549,6 +561,10 @@ static int top_level(struct loader *l, const char *dir,
 			return -1;
 	if (!l->g->nstages)
 		return gerr(l, stages, "no stages: add a [stage.NAME] table");
+	l->g->stages_by_name = xcalloc(l->g->nstages + 1, sizeof(void *));
+	for (i = 0; i < l->g->nstages; i++)
+		l->g->stages_by_name[i] = &l->g->stages[i];
+	qsort(l->g->stages_by_name, l->g->nstages, sizeof(void *), by_stage);
 	return 0;
 }
 
@@ -590,6 +606,10 @@ int graph_load(const char *file, const struct graph_override *ov,
 		graph_free(g);
 		return -1;
 	}
+	g->by_name = xcalloc(g->ninsts + 1, sizeof(void *));
+	for (rc = 0; (size_t)rc < g->ninsts; rc++)
+		g->by_name[rc] = &g->insts[rc];
+	qsort(g->by_name, g->ninsts, sizeof(void *), by_inst);
 	*out = g;
 	return 0;
 }
@@ -637,6 +657,8 @@ void graph_free(struct graph *g)
 		free_strs(in->params, in->nparams);
 	}
 	free(g->insts);
+	free(g->by_name);
+	free(g->stages_by_name);
 	for (i = 0; i < g->nstages; i++) {
 		free(g->stages[i].name);
 		free_strs(g->stages[i].env, g->stages[i].nenv);
@@ -658,10 +680,34 @@ void graph_free(struct graph *g)
 
 struct graph_inst *graph_find(const struct graph *g, const char *name)
 {
-	size_t i;
+	size_t lo = 0, hi = g->ninsts;
 
-	for (i = 0; i < g->ninsts; i++)
-		if (!strcmp(g->insts[i].name, name))
-			return &g->insts[i];
+	while (g->by_name && lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(name, g->by_name[mid]->name);
+		if (!c)
+			return g->by_name[mid];
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}
+
+struct graph_stage *graph_stage_find(const struct graph *g, const char *name)
+{
+	size_t lo = 0, hi = g->nstages;
+
+	while (g->stages_by_name && lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(name, g->stages_by_name[mid]->name);
+		if (!c)
+			return g->stages_by_name[mid];
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
 	return NULL;
 }

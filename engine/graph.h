@@ -78,6 +78,8 @@ struct graph_stage {
 	uint64_t time_s;		/* seconds */
 	int always_run;
 	size_t ninsts;			/* how many instances it has */
+	size_t load_first;		/* loading only: its first instance
+					   before the topological reorder */
 };
 
 struct graph {
@@ -94,7 +96,12 @@ struct graph {
 	size_t nstages;
 	struct graph_inst *insts;	/* in topological order */
 	size_t ninsts;
+	struct graph_inst **by_name;	/* insts sorted by name */
+	struct graph_stage **stages_by_name;
 };
+
+/* The stage named name, or NULL. */
+struct graph_stage *graph_stage_find(const struct graph *g, const char *name);
 
 /*
  * Load and validate the graph in file.  ov[0..nov) override params.

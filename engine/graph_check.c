@@ -70,15 +70,34 @@ static int under(const char *a, const char *b)
 }
 
 /* The instance whose output holds path (the output itself or a file in an
- * output directory), or NULL; claims sorted by path. */
+ * output directory), or NULL; claims sorted by path, so each ancestor of
+ * path is one binary search. */
 static struct claim *producer(struct claim *c, size_t n, const char *path)
 {
-	size_t i;
+	char *p = xstrdup(path), *slash;
+	struct claim *hit = NULL;
 
-	for (i = 0; i < n; i++)
-		if (under(path, c[i].path))
-			return &c[i];
-	return NULL;
+	for (;;) {
+		size_t lo = 0, hi = n;
+		while (lo < hi && !hit) {
+			size_t mid = lo + (hi - lo) / 2;
+			int cmp = strcmp(p, c[mid].path);
+			if (!cmp)
+				hit = &c[mid];
+			else if (cmp < 0)
+				hi = mid;
+			else
+				lo = mid + 1;
+		}
+		if (hit || !(slash = strrchr(p, '/')))
+			break;
+		*slash = '\0';
+	}
+	free(p);
+	/* An output "." (the whole workspace) holds everything. */
+	if (!hit && n && !strcmp(c[0].path, "."))
+		hit = &c[0];
+	return hit;
 }
 
 /* An output must not reach outside the workspace through a symlink. */

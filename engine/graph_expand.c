@@ -140,6 +140,7 @@ static int expand_matrix(struct loader *l, struct graph_stage *st)
 	size_t naxes = 0, *idx = NULL, i, k, before = l->g->ninsts, j;
 	int rc = -1, done;
 
+	st->load_first = l->g->ninsts;
 	if (!m) {
 		bind(new_inst(l, st), st, NULL, 0, NULL);
 		return 0;
@@ -353,9 +354,7 @@ static int stage_ref(struct ictx *c, const char *ref, struct strv *vals,
 		return -1;
 	}
 	sname = xstrndup(ref, (size_t)(dot - ref));
-	for (i = 0; i < g->nstages; i++)
-		if (!strcmp(g->stages[i].name, sname))
-			st = &g->stages[i];
+	st = graph_stage_find(g, sname);
 	if (!st) {
 		for (i = 0; i < g->nstages && i < 255; i++)
 			names[i] = g->stages[i].name;
@@ -372,13 +371,12 @@ static int stage_ref(struct ictx *c, const char *ref, struct strv *vals,
 		buf_adds(why, "an output cannot name another stage's output");
 		return -1;
 	}
-	for (i = 0; i < g->ninsts; i++) {
+	/* A stage's instances are contiguous until the final reorder. */
+	for (i = st->load_first; i < st->load_first + st->ninsts; i++) {
 		struct graph_inst *p = &g->insts[i];
 		size_t j, o;
 		int ok = 1;
 
-		if (p->stage != st)
-			continue;
 		/* Shared matrix keys select the matching instance only. */
 		for (j = 0; j < p->nbinds && ok; j++)
 			for (k = 0; k < c->in->nbinds; k++)

@@ -150,27 +150,27 @@ int lock_write(const char *path, const struct graph *g,
 	struct buf out = BUF_INIT, tmp = BUF_INIT, rootname = BUF_INIT;
 	struct digest *ids = NULL;
 	size_t nsec = 0, nids = 0, i, j;
-	char real[PATH_MAX];
+	char real[PATH_MAX], *fresh;
 	FILE *f;
 	int rc = -1;
 
-	for (i = 0; i < n; i++)
+	fresh = xcalloc(g->ninsts + 1, 1);
+	for (i = 0; i < n; i++) {
 		section_new(&sec[nsec++], &e[i]);
+		fresh[e[i].inst->index] = 1;
+	}
 	if (access(path, F_OK) == 0 && toml_parse_file(path, &old, &ignore) == 0) {
 		const struct toml_value *root = toml_get(toml_root(old), "stage");
 		for (i = 0; root && root->type == TOML_TABLE &&
 			    i < root->u.table.len;
 		     i++) {
 			const struct toml_kv *kv = &root->u.table.kv[i];
-			int fresh = 0;
+			const struct graph_inst *in = graph_find(g, kv->key);
 
-			if (kv->value->type != TOML_TABLE ||
-			    !graph_find(g, kv->key))
+			if (kv->value->type != TOML_TABLE || !in ||
+			    fresh[in->index])
 				continue;
-			for (j = 0; j < n && !fresh; j++)
-				fresh = !strcmp(e[j].inst->name, kv->key);
-			if (!fresh && section_old(&sec[nsec], kv->key,
-						  kv->value) == 0)
+			if (section_old(&sec[nsec], kv->key, kv->value) == 0)
 				nsec++;
 		}
 	}
@@ -187,6 +187,26 @@ int lock_write(const char *path, const struct graph *g,
 		ids = xrealloc(ids, (nids + sec[i].nouts + 1) * sizeof(*ids));
 		for (j = 0; j < sec[i].nouts; j++)
 			ids[nids++] = sec[i].outs[j];
+	}
+	/* Unchanged: leave the file (and its root) alone. */
+	{
+		FILE *cur = fopen(path, "rb");
+		struct buf old_text = BUF_INIT;
+		char chunk[65536];
+		size_t got;
+		int same;
+
+		while (cur && (got = fread(chunk, 1, sizeof(chunk), cur)) > 0)
+			buf_add(&old_text, chunk, got);
+		if (cur)
+			fclose(cur);
+		same = cur && old_text.len == out.len &&
+		       !memcmp(old_text.data, out.data, out.len);
+		buf_release(&old_text);
+		if (same) {
+			rc = 0;
+			goto out;
+		}
 	}
 	buf_addf(&tmp, "%s.cairn-tmp-%ld", path, (long)getpid());
 	f = fopen(tmp.data, "w");
@@ -220,6 +240,7 @@ out:
 	}
 	free(sec);
 	free(ids);
+	free(fresh);
 	toml_doc_free(old);
 	buf_release(&out);
 	buf_release(&tmp);
