@@ -10,7 +10,7 @@ trap 'rm -rf "$T"' EXIT
 run() {
 	"$CAIRN" "$@" >"$T/out" 2>"$T/err" </dev/null
 	rc=$?
-	out=$(cat "$T/out")
+	out=$(tr -d '\000' <"$T/out")
 	err=$(cat "$T/err")
 }
 

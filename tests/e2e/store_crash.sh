@@ -10,6 +10,9 @@ export CAIRN_STORE=$T/store
 
 # ---- kill -9 at random moments while ingesting, then fsck must be clean
 head -c $((48 << 20)) /dev/urandom >big
+# The store exists before the first kill, however early that comes.
+printf 'seed\n' >seed
+"$CAIRN" store add seed >/dev/null || fail setup "cannot create the store"
 for i in $(seq 1 "$KILLS"); do
 	# Change a few bytes somewhere so every round has new chunks to write.
 	printf 'round %d' "$i" |
