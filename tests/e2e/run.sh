@@ -29,6 +29,14 @@ cmd = "echo report >> ran.txt; cat ${deps.models} > ${outs.r}"
 deps = { models = "${stage.train.outs.m}" }
 outs = { r = "report.txt" }
 TOML
+# wait_for FILE: until it exists (a stage has started), at most 10 s.
+wait_for() {
+	local n=0
+	while [ ! -e "$1" ] && [ $n -lt 100 ]; do
+		sleep 0.1
+		n=$((n + 1))
+	done
+}
 ran() { sort ran.txt 2>/dev/null | grep -v '^v' | tr '\n' ' '; rm -f ran.txt; }
 
 run run
@@ -180,7 +188,7 @@ outs = { o = "slow-out.txt" }
 TOML
 "$CAIRN" run slow.toml >/dev/null 2>"$T/slow.err" &
 pid=$!
-sleep 0.4
+wait_for .cairn/logs/slow.log
 printf 'b\n' >slow-in.txt
 wait $pid
 expect_eq edited-mid-run "$?" 1
@@ -194,7 +202,7 @@ outs = { o = "long.txt" }
 TOML
 "$CAIRN" run killed.toml >/dev/null 2>&1 &
 pid=$!
-sleep 0.5
+wait_for .cairn/logs/long.log
 kill -9 $pid
 wait $pid 2>/dev/null
 sleep 2
@@ -213,7 +221,7 @@ outs = { o = "nap.txt" }
 TOML
 "$CAIRN" run sleepy.toml >/dev/null 2>&1 &
 pid=$!
-sleep 0.5
+wait_for .cairn/logs/nap.log
 run run sleepy.toml
 expect_rc busy 3
 expect_match busy "$err" "^cairn: error: another cairn run \(pid $pid, graph sleepy\) is using workspace '"
@@ -224,13 +232,14 @@ wait $pid
 
 # Ctrl-C: running stages are stopped, nothing is recorded, exit 130.
 cat >interrupt.toml <<'TOML'
-[stage.long]
+[stage.forever]
 cmd = "sleep 30; echo late > ${outs.o}"
 outs = { o = "late.txt" }
 TOML
 "$CAIRN" run interrupt.toml >/dev/null 2>"$T/int.err" &
 pid=$!
-sleep 0.5
+wait_for .cairn/logs/forever.log
+sleep 0.2
 kill -INT $pid
 wait $pid
 expect_eq interrupted-rc "$?" 130
@@ -238,6 +247,6 @@ expect_match interrupted "$(cat "$T/int.err")" '^cairn: error: interrupted: stop
 checks=$((checks + 1))
 pgrep -f "sleep 30" >/dev/null && fail interrupted "the stage still runs"
 run status interrupt.toml
-expect_match interrupted-status "$out" '^to run      long  \(no run with this key\)$'
+expect_match interrupted-status "$out" '^to run      forever  \(no run with this key\)$'
 
 finish
