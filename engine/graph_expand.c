@@ -4,6 +4,10 @@
  * (params and matrix only), then in deps, code, wdir and cmd (anything,
  * including other stages' outputs, which become edges).
  */
+#include <dirent.h>
+#include <fnmatch.h>
+#include <sys/stat.h>
+
 #include "err.h"
 #include "graph_internal.h"
 #include "interp.h"
@@ -561,6 +565,153 @@ static int paths(struct ictx *c, const struct toml_value *v,
 	return rc;
 }
 
+/* ---- code globs: patterns with '*', '?' or '[' ---- */
+
+static int has_glob(const char *s)
+{
+	return strpbrk(s, "*?[") != NULL;
+}
+
+/*
+ * Match path against pattern by '/'-separated segments: '*', '?' and '[..]'
+ * stay within a segment (fnmatch on each); a "**" segment matches any
+ * number of segments, none included.
+ */
+static int seg_match(const char *pat, const char *path)
+{
+	const char *ps = strchr(pat, '/'), *xs = strchr(path, '/');
+	size_t pl = ps ? (size_t)(ps - pat) : strlen(pat);
+	size_t xl = xs ? (size_t)(xs - path) : strlen(path);
+	char *pseg, *xseg;
+	int ok;
+
+	if (pl == 2 && !memcmp(pat, "**", 2)) {
+		const char *rest = ps ? ps + 1 : "";
+		const char *p = path;
+		if (!*rest)
+			return 1;
+		for (;;) {
+			if (seg_match(rest, p))
+				return 1;
+			p = strchr(p, '/');
+			if (!p)
+				return 0;
+			p++;
+		}
+	}
+	pseg = xstrndup(pat, pl);
+	xseg = xstrndup(path, xl);
+	ok = !fnmatch(pseg, xseg, FNM_PERIOD);
+	free(pseg);
+	free(xseg);
+	if (!ok)
+		return 0;
+	if (!ps || !xs)
+		return !ps && !xs;
+	return seg_match(ps + 1, xs + 1);
+}
+
+/* Every file under dir (workspace-relative) matching pat, into out. */
+static void walk_match(const char *ws, const char *dir, const char *pat,
+		       struct strv *out)
+{
+	struct buf full = BUF_INIT, rel = BUF_INIT;
+	DIR *d;
+	struct dirent *ent;
+
+	buf_addf(&full, "%s/%s", ws, dir);
+	if (!(d = opendir(full.data))) {
+		buf_release(&full);
+		return;
+	}
+	while ((ent = readdir(d))) {
+		struct stat st;
+
+		if (ent->d_name[0] == '.')
+			continue;	/* hidden: .git, .cairn */
+		buf_truncate(&rel, 0);
+		if (strcmp(dir, "."))
+			buf_addf(&rel, "%s/", dir);
+		buf_adds(&rel, ent->d_name);
+		buf_truncate(&full, 0);
+		buf_addf(&full, "%s/%s", ws, rel.data);
+		if (stat(full.data, &st) < 0)
+			continue;
+		if (S_ISDIR(st.st_mode))
+			walk_match(ws, rel.data, pat, out);
+		else if (S_ISREG(st.st_mode) && seg_match(pat, rel.data))
+			strv_push(out, rel.data);
+	}
+	closedir(d);
+	buf_release(&full);
+	buf_release(&rel);
+}
+
+static int by_strp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * Replace code entries that are patterns by the files they match, sorted
+ * ('*' stays within a folder, a "**" segment spans any number of folders;
+ * hidden files and folders are skipped).  A pattern matching nothing is an
+ * error.
+ */
+static int expand_globs(struct ictx *c, struct graph_inst *in)
+{
+	struct graph_path *out = NULL;
+	size_t n = 0, i, j;
+	int rc = 0;
+
+	for (i = 0; i < in->ncode && !rc; i++) {
+		struct graph_path *p = &in->code[i];
+		struct strv m = { NULL, 0, 0 };
+		char *prefix, *slash;
+
+		if (!has_glob(p->path)) {
+			out = xrealloc(out, (n + 1) * sizeof(*out));
+			out[n++] = *p;
+			continue;
+		}
+		/* Walk only below the pattern's fixed leading folders. */
+		prefix = xstrndup(p->path, strcspn(p->path, "*?["));
+		slash = strrchr(prefix, '/');
+		if (slash)
+			*slash = '\0';
+		walk_match(c->l->g->workspace, slash ? prefix : ".", p->path,
+			   &m);
+		free(prefix);
+		if (!m.n) {
+			rc = gerr_at(c->l, p->line, p->col,
+				     "code pattern '%s' of '%s' matches no file",
+				     p->path, in->name);
+		}
+		if (m.n)
+			qsort(m.v, m.n, sizeof(char *), by_strp);
+		for (j = 0; j < m.n; j++) {
+			out = xrealloc(out, (n + 1) * sizeof(*out));
+			out[n] = *p;
+			out[n].name = xstrdup(p->name);
+			out[n].path = xstrdup(m.v[j]);
+			out[n].from_out = NULL;
+			n++;
+		}
+		strv_release(&m);
+		free(p->name);
+		free(p->path);
+		free(p->from_out);
+	}
+	for (; i < in->ncode; i++) {
+		out = xrealloc(out, (n + 1) * sizeof(*out));
+		out[n++] = in->code[i];
+	}
+	free(in->code);
+	in->code = out;
+	in->ncode = n;
+	return rc;
+}
+
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -581,7 +732,8 @@ static int rest(struct ictx *c)
 		goto out;
 	c->phase = PHASE_REST;
 	if ((v = toml_get(t, "code")) &&
-	    (rc = paths(c, v, &in->code, &in->ncode, "code")) < 0)
+	    ((rc = paths(c, v, &in->code, &in->ncode, "code")) < 0 ||
+	     (rc = expand_globs(c, in)) < 0))
 		goto out;
 	in->wdir = xstrdup("");
 	if ((v = toml_get(t, "wdir"))) {

@@ -152,6 +152,41 @@ out:
 	graph_free(g);
 }
 
+static void test_globs(void)
+{
+	static const char *const files[] = { "src/a.py", "src/sub/b.py",
+					     "src/sub/deep/c.py", "src/x.txt",
+					     "src/.hid/h.py", "top.py" };
+	struct graph *g;
+	char p[512];
+	size_t i;
+
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		FILE *f;
+		snprintf(p, sizeof(p), "mkdir -p \"$(dirname '%s/%s')\"", dir,
+			 files[i]);
+		if (system(p))
+			return;
+		snprintf(p, sizeof(p), "%s/%s", dir, files[i]);
+		f = fopen(p, "w");
+		fputs("x", f);
+		fclose(f);
+	}
+	g = load("[stage.s]\ncmd = \"true\"\n"
+		 "code = [\"src/**/*.py\", \"*.py\", \"src/*.txt\"]\n",
+		 NULL, 0);
+	CHECK(g != NULL);
+	if (!g)
+		return;
+	CHECK_INT(g->insts[0].ncode, 5);
+	CHECK_STR(g->insts[0].code[0].path, "src/a.py");
+	CHECK_STR(g->insts[0].code[1].path, "src/sub/b.py");
+	CHECK_STR(g->insts[0].code[2].path, "src/sub/deep/c.py");
+	CHECK_STR(g->insts[0].code[3].path, "top.py");
+	CHECK_STR(g->insts[0].code[4].path, "src/x.txt");
+	graph_free(g);
+}
+
 static void test_paths(void)
 {
 	struct buf b = BUF_INIT;
@@ -184,6 +219,7 @@ int main(void)
 	test_quoting();
 	test_edges();
 	test_paths();
+	test_globs();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd))
 		return 1;
