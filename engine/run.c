@@ -69,6 +69,9 @@ struct runner {
 	struct buf envjson;	/* the environment fingerprint, JSON */
 	size_t running;
 	int stop;		/* a failure without -k: launch nothing more */
+	int tty;		/* progress as one updating line */
+	int line;		/* that line is on the screen */
+	size_t total;		/* instances asked for */
 	/* The machine's resources and what running stages hold. */
 	long cpus, cpus_used;
 	uint64_t mem, mem_used;
@@ -593,6 +596,12 @@ static int finish(struct runner *r, size_t i, int status, int64_t end_ns,
 
 	r->running--;
 	release(r, i);
+	if (r->line && (!WIFEXITED(status) || WEXITSTATUS(status))) {
+		/* Keep the progress line; the error goes below it. */
+		putchar('\n');
+		fflush(stdout);
+		r->line = 0;
+	}
 	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
 		if (WIFSIGNALED(status))
 			term_error(r->t, "'%s' was killed by signal %d (log: %s)",
@@ -754,6 +763,18 @@ static void report(struct runner *r, size_t i, const char *what)
 		putchar('\n');
 		return;
 	}
+	if (r->tty) {
+		/* One updating line, like ninja's. */
+		const struct run_result *s = r->res;
+		printf("\r\033[K[%zu/%zu restored %zu, running %zu] %s %s",
+		       s->ran + s->restored + s->uptodate + s->failed +
+			       s->blocked,
+		       r->total, s->restored, r->running, what,
+		       r->g->insts[i].name);
+		fflush(stdout);
+		r->line = 1;
+		return;
+	}
 	printf("%-10s %s\n", what, r->g->insts[i].name);
 	fflush(stdout);
 }
@@ -904,6 +925,10 @@ int run_graph(struct graph *g, struct store *s, const struct run_opts *o,
 		rc = -1;
 		goto out;
 	}
+	for (i = 0; i < g->ninsts; i++)
+		r.total += r.is[i].want;
+	r.tty = isatty(STDOUT_FILENO) && !t->verbose && !o->dry_run &&
+		!o->status_only && getenv("TERM") && strcmp(getenv("TERM"), "dumb");
 	for (;;) {
 		progress = 0;
 		for (i = 0; i < g->ninsts && !r.stop && !interrupted; i++) {
@@ -1031,6 +1056,10 @@ int run_graph(struct graph *g, struct store *s, const struct run_opts *o,
 		}
 		if (!progress)
 			break;
+	}
+	if (r.line) {
+		printf("\r\033[K");
+		fflush(stdout);
 	}
 	if (scan_finish(&r.scan, err) < 0) {
 		rc = -1;

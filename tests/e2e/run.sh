@@ -249,4 +249,19 @@ pgrep -f "sleep 30" >/dev/null && fail interrupted "the stage still runs"
 run status interrupt.toml
 expect_match interrupted-status "$out" '^to run      forever  \(no run with this key\)$'
 
+# On a terminal: one updating progress line; in a pipe: one line a step.
+if command -v script >/dev/null; then
+	cat >tty.toml <<'TOML'
+[stage.one]
+cmd = "echo 1 > ${outs.o}"
+outs = { o = "one.txt" }
+[stage.two]
+cmd = "cat ${stage.one.outs.o} > ${outs.o}"
+outs = { o = "two.txt" }
+TOML
+	o=$(TERM=xterm script -qec "'$CAIRN' run tty.toml" /dev/null </dev/null | tr '\r' '\n')
+	expect_match tty-progress "$o" '\[2/2 restored 0, running 0\] done two'
+	expect_match tty-summary "$o" 'done: 2 ran, 0 restored, 0 up to date, 0 failed'
+fi
+
 finish
