@@ -20,6 +20,7 @@
 #include "err.h"
 #include "graph.h"
 #include "interp.h"
+#include "json_get.h"
 #include "key.h"
 #include "lockfile.h"
 #include "run.h"
@@ -70,6 +71,7 @@ struct runner {
 	size_t running;
 	int stop;		/* a failure without -k: launch nothing more */
 	int tty;		/* progress as one updating line */
+	double *dur;		/* last recorded duration per instance (s) */
 	int line;		/* that line is on the screen */
 	size_t total;		/* instances asked for */
 	/* The machine's resources and what running stages hold. */
@@ -766,10 +768,25 @@ static void report(struct runner *r, size_t i, const char *what)
 	if (r->tty) {
 		/* One updating line, like ninja's. */
 		const struct run_result *s = r->res;
-		printf("\r\033[K[%zu/%zu restored %zu, running %zu] %s %s",
+		char eta[32] = "";
+		double left = 0;
+		size_t k;
+
+		/* ETA: the recorded durations of what is still to run. */
+		for (k = 0; r->dur && k < r->g->ninsts; k++)
+			if (r->is[k].want && (r->is[k].st == ST_WAIT ||
+					      r->is[k].st == ST_QUEUED ||
+					      r->is[k].st == ST_RUNNING))
+				left += r->dur[k];
+		if (left >= 1) {
+			int sec = (int)(left / (r->o->jobs > 0 ? r->o->jobs : 1));
+			snprintf(eta, sizeof(eta), " ETA %dm%02ds", sec / 60,
+				 sec % 60);
+		}
+		printf("\r\033[K[%zu/%zu restored %zu, running %zu%s] %s %s",
 		       s->ran + s->restored + s->uptodate + s->failed +
 			       s->blocked,
-		       r->total, s->restored, r->running, what,
+		       r->total, s->restored, r->running, eta, what,
 		       r->g->insts[i].name);
 		fflush(stdout);
 		r->line = 1;
@@ -813,6 +830,33 @@ static void stop_all(struct runner *r)
 			r->is[i].st = ST_FAILED;
 			r->running--;
 		}
+}
+
+struct durations {
+	struct runner *r;
+	int64_t *when;
+};
+
+static int note_duration(const struct digest *id, const struct store_run *run,
+			 void *ctx)
+{
+	struct durations *d = ctx;
+	struct buf b = BUF_INIT;
+	struct graph_inst *in;
+	double ns;
+
+	(void)id;
+	if (json_get_string(run->payload, run->len, "graph", &b) == 0 &&
+	    !strcmp(b.data, d->r->g->name) &&
+	    json_get_string(run->payload, run->len, "instance", &b) == 0 &&
+	    (in = graph_find(d->r->g, b.data)) &&
+	    run->time_ns > d->when[in->index] &&
+	    json_get_number(run->payload, run->len, "duration_ns", &ns) == 0) {
+		d->when[in->index] = run->time_ns;
+		d->r->dur[in->index] = ns / 1e9;
+	}
+	buf_release(&b);
+	return 0;
 }
 
 /* What this run ran on: cairn, the host, devices, the workspace's git. */
@@ -929,6 +973,15 @@ int run_graph(struct graph *g, struct store *s, const struct run_opts *o,
 		r.total += r.is[i].want;
 	r.tty = isatty(STDOUT_FILENO) && !t->verbose && !o->dry_run &&
 		!o->status_only && getenv("TERM") && strcmp(getenv("TERM"), "dumb");
+	if (r.tty) {
+		struct durations d = { &r, xcalloc(g->ninsts + 1,
+						   sizeof(int64_t)) };
+		struct err ignore;
+
+		r.dur = xcalloc(g->ninsts + 1, sizeof(double));
+		store_runs_walk(s, note_duration, &d, &ignore);
+		free(d.when);
+	}
 	for (;;) {
 		progress = 0;
 		for (i = 0; i < g->ninsts && !r.stop && !interrupted; i++) {
@@ -1099,5 +1152,6 @@ out:
 		free(r.is[i].log);
 	}
 	free(r.is);
+	free(r.dur);
 	return rc;
 }
