@@ -581,6 +581,8 @@ static void release(struct runner *r, size_t i)
 	r->is[i].gpus = 0;
 }
 
+static void fingerprint(struct runner *r);
+
 /* The stage exited: check, ingest, record. */
 static int finish(struct runner *r, size_t i, int status, int64_t end_ns,
 		  const struct rusage *ru)
@@ -655,7 +657,11 @@ static int finish(struct runner *r, size_t i, int status, int64_t end_ns,
 	}
 	if (store_put_file(w, x->log, NULL, &logid, r->err))
 		goto error;
-	/* The record: outputs by name; inputs are deps then code. */
+	/* The record: outputs by name; inputs are deps then code.  The
+	 * environment fingerprint is taken once, when first needed (a no-op
+	 * run never pays for it). */
+	if (!r->envjson.len)
+		fingerprint(r);
 	out_order(in, ord);
 	outs_sorted = xcalloc(in->nouts + 1, sizeof(*outs_sorted));
 	for (k = 0; k < in->nouts; k++)
@@ -938,9 +944,7 @@ int run_graph(struct graph *g, struct store *s, const struct run_opts *o,
 		r.is[i].code_d = xcalloc(in->ncode + 1, sizeof(struct digest));
 		r.is[i].out_d = xcalloc(in->nouts + 1, sizeof(struct digest));
 	}
-	buf_init(&r.envjson);
-	if (!o->dry_run)
-		fingerprint(&r);
+	buf_init(&r.envjson);	/* filled when the first stage is recorded */
 	{
 		char why[128];
 		long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
@@ -1017,11 +1021,9 @@ int run_graph(struct graph *g, struct store *s, const struct run_opts *o,
 			if (!ready)
 				continue;
 			progress = 1;
+			/* Stat cache updates stay in one open transaction;
+			 * finish() commits them before it records a stage. */
 			rc = decide(&r, i);
-			/* Commit stat cache updates: a stage's record needs
-			 * the store's one write lock later. */
-			if (scan_finish(&r.scan, err) < 0)
-				rc = -1;
 			if (rc < 0) {
 				rc = 0;
 				term_error(t, "%s", err->msg);
