@@ -76,6 +76,13 @@ struct graph_override;
 /* The graph file: given, else cairn.toml, else the only *.toml here;
  * 0, or an exit code after printing why. */
 int cli_find_graph(struct cli *cli, const char *given, char **out);
+struct graph;
+/* 1 when s names a graph file (ends in .toml): a first operand to take
+ * as the graph rather than a target. */
+int cli_is_graph_file(const char *s);
+/* A graph's store: --store, $CAIRN_STORE, the graph's `store` (relative
+ * to the workspace), else WORKSPACE/.cairn/store.  Caller frees. */
+char *cli_graph_store(const struct cli *cli, const struct graph *g);
 /* Parse "-p name=value" (name allocated); 0 or an exit code. */
 int cli_override(struct cli *cli, const char *arg, struct graph_override *ov);
 

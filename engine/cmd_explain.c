@@ -216,21 +216,13 @@ static const struct opt_spec explain_opts[] = {
 	{ 0 },
 };
 
-static int is_graph_file(const char *s)
-{
-	size_t n = strlen(s);
-
-	return n > 5 && !strcmp(s + n - 5, ".toml");
-}
-
 /* Load the graph and open its store read-only; 0 or an exit code. */
 static int open_both(struct cli *cli, const char *given,
 		     const struct graph_override *ov, size_t nov,
 		     struct graph **g, struct store **s)
 {
 	struct err err;
-	struct buf st = BUF_INIT;
-	char *file = NULL;
+	char *st, *file = NULL;
 	int rc;
 
 	*g = NULL;
@@ -243,21 +235,15 @@ static int open_both(struct cli *cli, const char *given,
 		return EXIT_USAGE;
 	}
 	free(file);
-	if (cli->store || getenv("CAIRN_STORE"))
-		buf_adds(&st, cli_store_path(cli));
-	else if ((*g)->store && (*g)->store[0] == '/')
-		buf_adds(&st, (*g)->store);
-	else
-		buf_addf(&st, "%s/%s", (*g)->workspace,
-			 (*g)->store ? (*g)->store : ".cairn/store");
-	if (store_open(st.data, STORE_RDONLY, s, &err)) {
+	st = cli_graph_store(cli, *g);
+	if (store_open(st, STORE_RDONLY, s, &err)) {
 		term_error(&cli->term, "%s", err.msg);
 		term_hint(&cli->term, "nothing has run yet: 'cairn run' "
 				      "creates the store");
-		buf_release(&st);
+		free(st);
 		return EXIT_USAGE;
 	}
-	buf_release(&st);
+	free(st);
 	return 0;
 }
 
@@ -286,7 +272,7 @@ static int explain_run(struct cli *cli, const struct command *cmd, int argc,
 		rc = cli_opt_exit(k);
 		goto out;
 	}
-	if (it.noperands && is_graph_file(it.operands[0]))
+	if (it.noperands && cli_is_graph_file(it.operands[0]))
 		first = 1;
 	if (it.noperands - first != 1) {
 		rc = cli_usage_error(cli, cmd, "name one stage or instance");
@@ -421,7 +407,7 @@ static int log_run(struct cli *cli, const struct command *cmd, int argc,
 		rc = cli_opt_exit(k);
 		goto out;
 	}
-	if (it.noperands && is_graph_file(it.operands[0]))
+	if (it.noperands && cli_is_graph_file(it.operands[0]))
 		first = 1;
 	if (it.noperands - first > 1) {
 		rc = cli_usage_error(cli, cmd, "too many arguments");

@@ -52,6 +52,25 @@ int cli_find_graph(struct cli *cli, const char *given, char **out)
 	return EXIT_USAGE;
 }
 
+int cli_is_graph_file(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 5 && !strcmp(s + n - 5, ".toml");
+}
+
+char *cli_graph_store(const struct cli *cli, const struct graph *g)
+{
+	struct buf b = BUF_INIT;
+
+	if (cli->store || getenv("CAIRN_STORE"))
+		return xstrdup(cli_store_path(cli));
+	if (g->store && g->store[0] == '/')
+		return xstrdup(g->store);
+	buf_addf(&b, "%s/%s", g->workspace, g->store ? g->store : ".cairn/store");
+	return buf_detach(&b, NULL);
+}
+
 int cli_override(struct cli *cli, const char *arg, struct graph_override *ov)
 {
 	const char *eq = strchr(arg, '=');

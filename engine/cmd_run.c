@@ -169,26 +169,6 @@ static const struct opt_spec run_opts[] = {
 	{ 0 },
 };
 
-static int is_graph_file(const char *s)
-{
-	size_t n = strlen(s);
-
-	return n > 5 && !strcmp(s + n - 5, ".toml");
-}
-
-/* The store: --store, $CAIRN_STORE, the graph's, or the workspace's. */
-static char *store_for(struct cli *cli, const struct graph *g)
-{
-	struct buf b = BUF_INIT;
-
-	if (cli->store || getenv("CAIRN_STORE"))
-		return xstrdup(cli_store_path(cli));
-	if (g->store && g->store[0] == '/')
-		return xstrdup(g->store);
-	buf_addf(&b, "%s/%s", g->workspace, g->store ? g->store : ".cairn/store");
-	return buf_detach(&b, NULL);
-}
-
 static int go(struct cli *cli, const struct command *cmd, int argc,
 	      char **argv, int status)
 {
@@ -240,7 +220,7 @@ static int go(struct cli *cli, const struct command *cmd, int argc,
 		rc = cli_opt_exit(k);
 		goto out;
 	}
-	if (it.noperands && is_graph_file(it.operands[0]))
+	if (it.noperands && cli_is_graph_file(it.operands[0]))
 		first = 1;
 	if ((rc = cli_find_graph(cli, first ? it.operands[0] : NULL, &file)))
 		goto out;
@@ -252,7 +232,7 @@ static int go(struct cli *cli, const struct command *cmd, int argc,
 	if (!status && !o.dry_run &&
 	    (lockfd = lock_workspace(cli, g, wait, &rc)) < 0)
 		goto out;
-	store = store_for(cli, g);
+	store = cli_graph_store(cli, g);
 	if (store_open(store, status ? 0 : STORE_CREATE, &s, &err)) {
 		term_error(&cli->term, "%s", err.msg);
 		if (status)
