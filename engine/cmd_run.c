@@ -107,7 +107,7 @@ static int check_locked(struct cli *cli, const char *lock,
  * file says who holds it.  Return the descriptor, or -1 with the exit code
  * in *rc after saying why.
  */
-static int lock_workspace(struct cli *cli, const struct graph *g, int wait,
+static int lock_workspace(struct cli *cli, struct graph *g, int wait,
 			  int *rc)
 {
 	struct buf p = BUF_INIT;
@@ -147,6 +147,7 @@ static int lock_workspace(struct cli *cli, const struct graph *g, int wait,
 			*rc = EXIT_INTERNAL;
 			return -1;
 		}
+		graph_forget_stats(g);	/* the other run changed files */
 	}
 	if (ftruncate(fd, 0) == 0) {
 		char me[128];

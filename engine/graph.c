@@ -711,3 +711,18 @@ struct graph_stage *graph_stage_find(const struct graph *g, const char *name)
 	}
 	return NULL;
 }
+
+void graph_forget_stats(struct graph *g)
+{
+	size_t i, j;
+
+	for (i = 0; i < g->ninsts; i++) {
+		struct graph_inst *in = &g->insts[i];
+		for (j = 0; j < in->ndeps; j++)
+			in->deps[j].seen = 0;
+		for (j = 0; j < in->nouts; j++)
+			in->outs[j].seen = 0;
+		for (j = 0; j < in->ncode; j++)
+			in->code[j].seen = 0;
+	}
+}

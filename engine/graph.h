@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 struct err;
 struct toml_doc;
@@ -44,6 +45,11 @@ struct graph_path {
 	struct graph_inst *from;	/* producing instance, or NULL */
 	char *from_out;			/* which of its outputs */
 	int line, col;			/* where it is written */
+	/* What the checks saw of a source input or an output when the graph
+	 * was loaded (seen: 1 exists, -1 missing, 0 not looked at), so the
+	 * first scan need not stat it again. */
+	struct stat st;
+	int seen;
 };
 
 struct graph_stage;
@@ -114,5 +120,8 @@ void graph_free(struct graph *g);
 
 /* The instance named name, or NULL. */
 struct graph_inst *graph_find(const struct graph *g, const char *name);
+
+/* Forget what graph_load saw of the files (they may have changed since). */
+void graph_forget_stats(struct graph *g);
 
 #endif

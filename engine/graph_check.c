@@ -5,6 +5,7 @@
  * topological order of the instances.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -103,7 +104,8 @@ static struct claim *producer(struct claim *c, size_t n, const char *path)
 /*
  * An output must not reach outside the workspace through a symlink.  The
  * answer for an output's folder is kept in *last: outputs usually share
- * folders, and resolving a path costs a system call per component.
+ * folders, and resolving a path costs a system call per component.  What
+ * lstat says of the output itself is kept for the first scan.
  */
 static int check_escape(struct loader *l, struct graph_inst *in,
 			struct graph_path *o, struct buf *last)
@@ -114,19 +116,19 @@ static int check_escape(struct loader *l, struct graph_inst *in,
 	char *cut;
 	const char *slash = strrchr(o->path, '/');
 	size_t dl = slash ? (size_t)(slash - o->path) : 0;
-	int rc = 0;
+	int rc = 0, link = 1;
 
+	if (fstatat(l->wsfd, o->path, &o->st, AT_SYMLINK_NOFOLLOW) == 0) {
+		link = S_ISLNK(o->st.st_mode);
+		o->seen = link ? 0 : 1;
+	} else if (errno == ENOENT) {
+		link = 0;
+		o->seen = -1;
+	}
 	/* Same folder as the last output found safe, and the file itself is
 	 * not a link: nothing to resolve. */
-	if (dl && last->len == dl && !memcmp(last->data, o->path, dl)) {
-		struct stat st;
-		buf_addf(&p, "%s/%s", l->g->workspace, o->path);
-		if (lstat(p.data, &st) < 0 || !S_ISLNK(st.st_mode)) {
-			buf_release(&p);
-			return 0;
-		}
-		buf_truncate(&p, 0);
-	}
+	if (!link && last->len == dl && !memcmp(last->data, o->path, dl))
+		return 0;
 	buf_addf(&p, "%s/%s", l->g->workspace, o->path);
 	/* The deepest part of the path that exists decides. */
 	while (p.len > wl && !realpath(p.data, real)) {
@@ -212,6 +214,11 @@ int graph_check(struct loader *l)
 	struct buf p = BUF_INIT;
 	int rc = -1;
 
+	/* Paths are looked up from the workspace: fewer components to walk. */
+	l->wsfd = open(g->workspace, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (l->wsfd < 0)
+		return err_errno(l->err, "cannot open the workspace '%s'",
+				 g->workspace);
 	for (i = 0; i < g->ninsts; i++)
 		n += g->insts[i].nouts;
 	c = xcalloc(n + 1, sizeof(*c));
@@ -255,7 +262,6 @@ int graph_check(struct loader *l)
 						       ? &in->deps[j]
 						       : &in->code[j - in->ndeps];
 			struct claim *pc;
-			struct stat st;
 
 			if (d->from)
 				continue;
@@ -266,11 +272,9 @@ int graph_check(struct loader *l)
 				d->from_out = xstrdup(pc->out->name);
 				continue;
 			}
-			buf_truncate(&p, 0);
-			if (d->path[0] != '/')
-				buf_addf(&p, "%s/", g->workspace);
-			buf_adds(&p, d->path);
-			if (stat(p.data, &st) < 0) {
+			if (fstatat(l->wsfd, d->path, &d->st, 0) == 0) {
+				d->seen = 1;
+			} else {
 				gerr_at(l, d->line, d->col,
 					"%s '%s' of '%s' does not exist and no "
 					"stage produces it",
@@ -288,6 +292,7 @@ int graph_check(struct loader *l)
 	reorder(g, order);
 	rc = 0;
 out:
+	close(l->wsfd);
 	free(c);
 	free(stack);
 	free(order);

@@ -14,6 +14,7 @@ struct loader {
 	struct graph *g;
 	struct err *err;
 	size_t cap_insts;
+	int wsfd;			/* the workspace, during graph_check */
 };
 
 /* An error at value v (or at the start of the file when v is NULL). */

@@ -26,8 +26,7 @@ char *lock_path_for(const char *file)
 
 struct pair {
 	const char *path;
-	const struct digest *d;
-	char hex[DIGEST_HEX + 1];
+	const char *hex;	/* DIGEST_HEX characters, not terminated */
 };
 
 static int by_path(const void *a, const void *b)
@@ -36,12 +35,11 @@ static int by_path(const void *a, const void *b)
 		      ((const struct pair *)b)->path);
 }
 
-/* One section: "[NAME]" then key, then sorted inputs and outputs. */
+/* One instance: a fresh entry of this run, or a table of the old file. */
 struct section {
-	char *name;
-	struct buf text;
-	struct digest *outs;
-	size_t nouts;
+	const char *name;
+	const struct lock_entry *e;
+	const struct toml_value *old;
 };
 
 static int by_name(const void *a, const void *b)
@@ -50,94 +48,140 @@ static int by_name(const void *a, const void *b)
 		      ((const struct section *)b)->name);
 }
 
+static void quoted(struct buf *t, const char *s)
+{
+	json_string(t, s, strlen(s));
+}
+
+/* "\n[stage."INST".SUB]\n" then '"path" = "hex"' lines, sorted by path. */
 static void table(struct buf *t, const char *inst, const char *sub,
 		  struct pair *p, size_t n)
 {
 	size_t i;
 
-	if (n)
+	if (n > 1)
 		qsort(p, n, sizeof(*p), by_path);
 	buf_adds(t, "\n[stage.");
-	json_string(t, inst, strlen(inst));
-	buf_addf(t, ".%s]\n", sub);
+	quoted(t, inst);
+	buf_addc(t, '.');
+	buf_adds(t, sub);
+	buf_adds(t, "]\n");
 	for (i = 0; i < n; i++) {
 		if (i && !strcmp(p[i].path, p[i - 1].path))
 			continue;
-		json_string(t, p[i].path, strlen(p[i].path));
-		buf_addf(t, " = \"%s\"\n", p[i].hex);
+		quoted(t, p[i].path);
+		buf_adds(t, " = \"");
+		buf_add(t, p[i].hex, DIGEST_HEX);
+		buf_adds(t, "\"\n");
 	}
 }
 
-static void section_new(struct section *s, const struct lock_entry *e)
+static void head(struct buf *t, const char *inst, const char *key)
+{
+	buf_adds(t, "\n[stage.");
+	quoted(t, inst);
+	buf_adds(t, "]\nkey = \"");
+	buf_add(t, key, DIGEST_HEX);
+	buf_adds(t, "\"\n");
+}
+
+/* A fresh entry; its outputs' digests are added to ids. */
+static void render_new(struct buf *t, const struct lock_entry *e,
+		       struct digest *ids, size_t *nids)
 {
 	const struct graph_inst *in = e->inst;
-	struct pair *p = xcalloc(in->ndeps + in->nouts + 1, sizeof(*p));
-	char hex[DIGEST_HEX + 1];
-	size_t i;
+	size_t n = in->ndeps > in->nouts ? in->ndeps : in->nouts, i;
+	struct pair *p = xcalloc(n + 1, sizeof(*p));
+	char *hex = xmalloc((n + 1) * (DIGEST_HEX + 1));
 
-	s->name = xstrdup(in->name);
-	buf_init(&s->text);
-	buf_adds(&s->text, "\n[stage.");
-	json_string(&s->text, in->name, strlen(in->name));
 	digest_hex(&e->key, hex);
-	buf_addf(&s->text, "]\nkey = \"%s\"\n", hex);
+	head(t, in->name, hex);
 	for (i = 0; i < in->ndeps; i++) {
 		p[i].path = in->deps[i].path;
-		digest_hex(&e->deps[i], p[i].hex);
+		p[i].hex = hex + i * (DIGEST_HEX + 1);
+		digest_hex(&e->deps[i], hex + i * (DIGEST_HEX + 1));
 	}
-	table(&s->text, in->name, "inputs", p, in->ndeps);
-	s->outs = xcalloc(in->nouts + 1, sizeof(*s->outs));
+	table(t, in->name, "inputs", p, in->ndeps);
 	for (i = 0; i < in->nouts; i++) {
 		p[i].path = in->outs[i].path;
-		digest_hex(&e->outs[i], p[i].hex);
-		s->outs[s->nouts++] = e->outs[i];
+		p[i].hex = hex + i * (DIGEST_HEX + 1);
+		digest_hex(&e->outs[i], hex + i * (DIGEST_HEX + 1));
+		ids[(*nids)++] = e->outs[i];
 	}
-	table(&s->text, in->name, "outputs", p, in->nouts);
+	table(t, in->name, "outputs", p, in->nouts);
 	free(p);
+	free(hex);
 }
 
-/* An entry of the old file, copied as it was (re-serialised). */
-static int section_old(struct section *s, const char *name,
-		       const struct toml_value *v)
+/* A valid digest string of the old file. */
+static int old_digest(const struct toml_value *v, struct digest *d)
 {
-	const struct toml_value *key = toml_get(v, "key"), *t;
-	struct pair *p;
-	size_t i, n;
-	int k;
+	return v && v->type == TOML_STRING && v->u.string.len == DIGEST_HEX &&
+			       digest_parse(v->u.string.ptr, d) == 0
+		       ? 0
+		       : -1;
+}
 
-	if (!key || key->type != TOML_STRING)
+/* An entry of the old file, re-serialised; -1 (nothing added) when it is
+ * damaged.  Its outputs' digests are added to ids. */
+static int render_old(struct buf *t, const char *name,
+		      const struct toml_value *v, struct digest **ids,
+		      size_t *nids)
+{
+	const struct toml_value *tab[2];
+	struct pair *p[2];
+	struct digest d;
+	size_t n[2], i, mark = t->len;
+	int k, rc = 0;
+
+	if (old_digest(toml_get(v, "key"), &d) < 0)
 		return -1;
-	s->name = xstrdup(name);
-	buf_init(&s->text);
-	buf_adds(&s->text, "\n[stage.");
-	json_string(&s->text, name, strlen(name));
-	buf_adds(&s->text, "]\nkey = ");
-	json_string(&s->text, key->u.string.ptr, key->u.string.len);
-	buf_addc(&s->text, '\n');
 	for (k = 0; k < 2; k++) {
-		t = toml_get(v, k ? "outputs" : "inputs");
-		n = t && t->type == TOML_TABLE ? t->u.table.len : 0;
-		p = xcalloc(n + 1, sizeof(*p));
-		if (k)
-			s->outs = xcalloc(n + 1, sizeof(*s->outs));
-		for (i = 0; i < n; i++) {
-			const struct toml_value *d = t->u.table.kv[i].value;
-			p[i].path = t->u.table.kv[i].key;
-			if (d->type != TOML_STRING ||
-			    digest_parse(d->u.string.ptr,
-					 k ? &s->outs[s->nouts] : &(struct digest){ { 0 } }) < 0) {
-				free(p);
-				return -1;
-			}
-			snprintf(p[i].hex, sizeof(p[i].hex), "%s",
-				 d->u.string.ptr);
-			if (k)
-				s->nouts++;
+		tab[k] = toml_get(v, k ? "outputs" : "inputs");
+		n[k] = tab[k] && tab[k]->type == TOML_TABLE ? tab[k]->u.table.len
+							    : 0;
+		p[k] = xcalloc(n[k] + 1, sizeof(*p[k]));
+		for (i = 0; i < n[k]; i++) {
+			const struct toml_value *x = tab[k]->u.table.kv[i].value;
+			if (old_digest(x, &d) < 0)
+				rc = -1;
+			p[k][i].path = tab[k]->u.table.kv[i].key;
+			p[k][i].hex = x->type == TOML_STRING ? x->u.string.ptr
+							     : NULL;
 		}
-		table(&s->text, name, k ? "outputs" : "inputs", p, n);
-		free(p);
 	}
-	return 0;
+	if (rc == 0) {
+		head(t, name, toml_get(v, "key")->u.string.ptr);
+		table(t, name, "inputs", p[0], n[0]);
+		table(t, name, "outputs", p[1], n[1]);
+		*ids = xrealloc(*ids, (*nids + n[1] + 1) * sizeof(**ids));
+		for (i = 0; i < n[1]; i++)
+			old_digest(tab[1]->u.table.kv[i].value,
+				   &(*ids)[(*nids)++]);
+	} else {
+		buf_truncate(t, mark);
+	}
+	free(p[0]);
+	free(p[1]);
+	return rc;
+}
+
+/* Whether the file at path holds exactly b. */
+static int same_content(const char *path, const struct buf *b)
+{
+	char chunk[65536];
+	size_t got, at = 0;
+	int same = 1;
+	FILE *f = fopen(path, "rb");
+
+	if (!f)
+		return 0;
+	while (same && (got = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		same = at + got <= b->len && !memcmp(chunk, b->data + at, got);
+		at += got;
+	}
+	fclose(f);
+	return same && at == b->len;
 }
 
 int lock_write(const char *path, const struct graph *g,
@@ -148,18 +192,23 @@ int lock_write(const char *path, const struct graph *g,
 	struct toml_doc *old = NULL;
 	struct err ignore;
 	struct buf out = BUF_INIT, tmp = BUF_INIT, rootname = BUF_INIT;
-	struct digest *ids = NULL;
-	size_t nsec = 0, nids = 0, i, j;
+	struct digest *ids;
+	size_t nsec = 0, nids = 0, i;
 	char real[PATH_MAX], *fresh;
 	FILE *f;
 	int rc = -1;
 
 	fresh = xcalloc(g->ninsts + 1, 1);
 	for (i = 0; i < n; i++) {
-		section_new(&sec[nsec++], &e[i]);
+		sec[nsec].name = e[i].inst->name;
+		sec[nsec++].e = &e[i];
 		fresh[e[i].inst->index] = 1;
+		nids += e[i].inst->nouts;
 	}
-	if (access(path, F_OK) == 0 && toml_parse_file(path, &old, &ignore) == 0) {
+	/* Entries of the old file matter only for instances this run did
+	 * not settle. */
+	if (n < g->ninsts && access(path, F_OK) == 0 &&
+	    toml_parse_file(path, &old, &ignore) == 0) {
 		const struct toml_value *root = toml_get(toml_root(old), "stage");
 		for (i = 0; root && root->type == TOML_TABLE &&
 			    i < root->u.table.len;
@@ -170,43 +219,30 @@ int lock_write(const char *path, const struct graph *g,
 			if (kv->value->type != TOML_TABLE || !in ||
 			    fresh[in->index])
 				continue;
-			if (section_old(&sec[nsec], kv->key, kv->value) == 0)
-				nsec++;
+			sec[nsec].name = kv->key;
+			sec[nsec++].old = kv->value;
 		}
 	}
-	if (nsec)
+	if (nsec > 1)
 		qsort(sec, nsec, sizeof(*sec), by_name);
+	ids = xcalloc(nids + 1, sizeof(*ids));
+	nids = 0;
+	buf_reserve(&out, 256 + nsec * 320);
 	buf_adds(&out, "# cairn lock file, written by 'cairn run': what each "
 		       "stage instance was\n# made from (inputs) and made "
 		       "(outputs), by content digest. Do not edit.\n");
-	buf_addf(&out, "version = 1\ngraph = ");
-	json_string(&out, g->name, strlen(g->name));
+	buf_adds(&out, "version = 1\ngraph = ");
+	quoted(&out, g->name);
 	buf_addc(&out, '\n');
-	for (i = 0; i < nsec; i++) {
-		buf_add(&out, sec[i].text.data, sec[i].text.len);
-		ids = xrealloc(ids, (nids + sec[i].nouts + 1) * sizeof(*ids));
-		for (j = 0; j < sec[i].nouts; j++)
-			ids[nids++] = sec[i].outs[j];
-	}
+	for (i = 0; i < nsec; i++)
+		if (sec[i].e)
+			render_new(&out, sec[i].e, ids, &nids);
+		else
+			render_old(&out, sec[i].name, sec[i].old, &ids, &nids);
 	/* Unchanged: leave the file (and its root) alone. */
-	{
-		FILE *cur = fopen(path, "rb");
-		struct buf old_text = BUF_INIT;
-		char chunk[65536];
-		size_t got;
-		int same;
-
-		while (cur && (got = fread(chunk, 1, sizeof(chunk), cur)) > 0)
-			buf_add(&old_text, chunk, got);
-		if (cur)
-			fclose(cur);
-		same = cur && old_text.len == out.len &&
-		       !memcmp(old_text.data, out.data, out.len);
-		buf_release(&old_text);
-		if (same) {
-			rc = 0;
-			goto out;
-		}
+	if (same_content(path, &out)) {
+		rc = 0;
+		goto out;
 	}
 	buf_addf(&tmp, "%s.cairn-tmp-%ld", path, (long)getpid());
 	f = fopen(tmp.data, "w");
@@ -233,11 +269,6 @@ int lock_write(const char *path, const struct graph *g,
 	}
 	rc = 0;
 out:
-	for (i = 0; i < nsec; i++) {
-		free(sec[i].name);
-		buf_release(&sec[i].text);
-		free(sec[i].outs);
-	}
 	free(sec);
 	free(ids);
 	free(fresh);

@@ -4,10 +4,12 @@
  * to the job limit), ingest and record what they made, then rewrite the
  * lock file.  See run.h.
  */
+#define _GNU_SOURCE	/* posix_spawn_file_actions_addchdir_np */
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <signal.h>
+#include <spawn.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
@@ -69,6 +71,8 @@ struct runner {
 	struct ist *is;
 	struct buf envjson;	/* the environment fingerprint, JSON */
 	size_t running;
+	size_t spawned;		/* stages started: the graph's stat
+				   snapshot is stale once one has */
 	int stop;		/* a failure without -k: launch nothing more */
 	int tty;		/* progress as one updating line */
 	double *dur;		/* last recorded duration per instance (s) */
@@ -107,6 +111,25 @@ static void abspath(const struct graph *g, const char *rel, struct buf *out)
 		buf_addf(out, "%s/", g->workspace);
 	if (strcmp(rel, "."))
 		buf_adds(out, rel);
+}
+
+/*
+ * Scan a source input or an output of the graph.  What graph_load saw of
+ * it stands in for a new stat until the first stage starts: until then
+ * only cairn has touched the workspace.
+ */
+static int scan_graph_path(struct runner *r, const struct graph_path *gp,
+			   struct buf *p, struct digest *out, int *missing)
+{
+	abspath(r->g, gp->path, p);
+	if (!r->spawned && gp->seen < 0) {
+		*missing = 1;
+		errno = ENOENT;
+		return err_errno(r->err, "cannot read '%s'", p->data);
+	}
+	return scan_path(&r->scan, p->data,
+			 !r->spawned && gp->seen > 0 ? &gp->st : NULL, out,
+			 missing, r->err);
 }
 
 static void rm_rf(const char *path)
@@ -247,9 +270,7 @@ static int decide(struct runner *r, size_t i)
 			x->dep_d[j] = up->out_d[o];
 			continue;
 		}
-		abspath(g, d->path, &p);
-		if (scan_path(&r->scan, p.data, &x->dep_d[j], &missing,
-			      r->err) < 0) {
+		if (scan_graph_path(r, d, &p, &x->dep_d[j], &missing) < 0) {
 			if (missing)
 				err_set(r->err, "input '%s' of '%s' is missing",
 					d->path, in->name);
@@ -257,9 +278,8 @@ static int decide(struct runner *r, size_t i)
 		}
 	}
 	for (j = 0; j < in->ncode; j++) {
-		abspath(g, in->code[j].path, &p);
-		if (scan_path(&r->scan, p.data, &x->code_d[j], &missing,
-			      r->err) < 0)
+		if (scan_graph_path(r, &in->code[j], &p, &x->code_d[j],
+				    &missing) < 0)
 			goto out;
 	}
 	for (j = 0; j < in->stage->nenv; j++)
@@ -295,9 +315,8 @@ static int decide(struct runner *r, size_t i)
 		x->why = "up to date";
 		for (k = 0; k < in->nouts; k++) {
 			struct digest now;
-			abspath(g, in->outs[k].path, &p);
-			if (scan_path(&r->scan, p.data, &now, &missing,
-				      r->err) < 0 ||
+			if (scan_graph_path(r, &in->outs[k], &p, &now,
+					    &missing) < 0 ||
 			    !digest_eq(&now, &x->out_d[k])) {
 				x->st = ST_RESTORED;
 				x->why = "restorable from the store";
@@ -330,8 +349,7 @@ static int restore(struct runner *r, size_t i)
 		struct digest now;
 		int missing;
 
-		abspath(g, in->outs[k].path, &p);
-		if (scan_path(&r->scan, p.data, &now, &missing, r->err) == 0 &&
+		if (scan_graph_path(r, &in->outs[k], &p, &now, &missing) == 0 &&
 		    digest_eq(&now, &r->is[i].out_d[k]))
 			continue;
 		mkdir_p(p.data, 1);
@@ -362,13 +380,21 @@ static void env_name(struct buf *b, const char *prefix, const char *name)
 	}
 }
 
+/*
+ * The JSON of an instance's params and matrix values, in a file named by
+ * its content (.cairn/params/HASH.json): instances with the same values
+ * share one, and a rerun finds it already written.
+ */
 static int write_params(struct runner *r, const struct graph_inst *in,
-			const char *path)
+			struct buf *path)
 {
-	struct buf j = BUF_INIT;
+	struct buf j = BUF_INIT, tmp = BUF_INIT;
+	struct digest d;
+	char hex[DIGEST_HEX + 1];
+	struct stat st;
 	size_t k, p;
 	FILE *f;
-	int rc;
+	int rc = 0;
 
 	buf_adds(&j, "{\"params\": {");
 	for (k = 0; k < in->nparams; k++) {
@@ -392,22 +418,91 @@ static int write_params(struct runner *r, const struct graph_inst *in,
 		toml_json(&j, in->binds[k].value);
 	}
 	buf_adds(&j, "}}\n");
-	f = fopen(path, "w");
+	sha256(j.data, j.len, &d);
+	digest_hex(&d, hex);
+	buf_truncate(path, 0);
+	buf_addf(path, "%s/.cairn/params/%.32s.json", r->g->workspace, hex);
+	if (stat(path->data, &st) == 0 && (size_t)st.st_size == j.len)
+		goto out;
+	mkdir_p(path->data, 1);
+	buf_addf(&tmp, "%s.%ld", path->data, (long)getpid());
+	f = fopen(tmp.data, "w");
 	rc = f && fwrite(j.data, 1, j.len, f) == j.len ? 0 : -1;
 	if (f && fclose(f))
 		rc = -1;
+	if (rc == 0 && rename(tmp.data, path->data) < 0)
+		rc = -1;
+	if (rc < 0) {
+		err_errno(r->err, "cannot write '%s'", path->data);
+		unlink(tmp.data);
+	}
+out:
 	buf_release(&j);
+	buf_release(&tmp);
 	return rc;
 }
 
+/* envp for a stage: this process's environment with vars[] set over it. */
+static char **stage_env(char **vars, size_t nvars)
+{
+	extern char **environ;
+	size_t n = 0, k, v;
+	char **env;
+
+	while (environ[n])
+		n++;
+	env = xcalloc(n + nvars + 1, sizeof(char *));
+	for (k = v = 0; k < n; k++) {
+		const char *eq = strchr(environ[k], '=');
+		size_t len = eq ? (size_t)(eq - environ[k]) : strlen(environ[k]);
+		size_t m;
+
+		for (m = 0; m < nvars; m++)
+			if (!strncmp(vars[m], environ[k], len) &&
+			    vars[m][len] == '=')
+				break;
+		if (m == nvars)
+			env[v++] = environ[k];
+	}
+	for (k = 0; k < nvars; k++)
+		env[v++] = vars[k];
+	return env;
+}
+
+static char *env_var(const char *name, const char *value)
+{
+	size_t a = strlen(name), b = strlen(value);
+	char *s = xmalloc(a + b + 2);
+
+	memcpy(s, name, a);
+	s[a] = '=';
+	memcpy(s + a + 1, value, b + 1);
+	return s;
+}
+
+/*
+ * Start an instance's command: /bin/sh -c CMD in its own process group,
+ * in its wdir, stdin from /dev/null, stdout and stderr to its log.
+ * posix_spawn, not fork: copying this process's page tables for every
+ * stage would cost more than many stages do.
+ */
 static int spawn(struct runner *r, size_t i)
 {
 	struct graph *g = r->g;
 	struct graph_inst *in = &g->insts[i];
 	struct ist *x = &r->is[i];
 	struct buf p = BUF_INIT, params = BUF_INIT, wd = BUF_INIT, name = BUF_INIT;
-	size_t k;
+	char **vars = xcalloc(in->ndeps + in->nouts + 5, sizeof(char *));
+	char **env = NULL;
+	char sh[] = "sh", dash_c[] = "-c";
+	char *argv[] = { sh, dash_c, in->cmd, NULL };
+	size_t k, nvars = 0;
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	sigset_t none;
+	struct stat st;
 	pid_t pid;
+	int rc = -1, e;
 
 	for (k = 0; k < in->nouts; k++) {
 		abspath(g, in->outs[k].path, &p);
@@ -420,74 +515,73 @@ static int spawn(struct runner *r, size_t i)
 	buf_adds(&p, ".log");
 	mkdir_p(p.data, 1);
 	x->log = xstrdup(p.data);
-	buf_addf(&params, "%s/.cairn/tmp/", g->workspace);
-	sanitise(&params, in->name);
-	buf_adds(&params, ".params.json");
-	mkdir_p(params.data, 1);
-	if (write_params(r, in, params.data) < 0) {
-		err_errno(r->err, "cannot write '%s'", params.data);
-		goto fail;
-	}
+	if (write_params(r, in, &params) < 0)
+		goto out;
 	abspath(g, in->wdir, &wd);
+	if (stat(wd.data, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		err_set(r->err, "cannot start '%s': its wdir '%s' is not a "
+				"folder",
+			in->name, wd.data);
+		goto out;
+	}
+	vars[nvars++] = env_var("CAIRN_STAGE", in->name);
+	vars[nvars++] = env_var("CAIRN_PARAMS_FILE", params.data);
+	vars[nvars++] = env_var("CAIRN_WORKSPACE", g->workspace);
+	if (in->stage->gpus > 0) {
+		/* GPUs are handed out one per stage, never shared. */
+		buf_truncate(&name, 0);
+		for (k = 0; k < 64; k++)
+			if (x->gpus & (1ull << k))
+				buf_addf(&name, "%s%zu", name.len ? "," : "", k);
+		vars[nvars++] = env_var("CUDA_VISIBLE_DEVICES", name.data);
+	}
+	for (k = 0; k < in->ndeps; k++)
+		if (in->deps[k].name[0]) {
+			env_name(&name, "CAIRN_IN_", in->deps[k].name);
+			vars[nvars++] = env_var(name.data, in->deps[k].path);
+		}
+	for (k = 0; k < in->nouts; k++) {
+		env_name(&name, "CAIRN_OUT_", in->outs[k].name);
+		vars[nvars++] = env_var(name.data, in->outs[k].path);
+	}
+	env = stage_env(vars, nvars);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, x->log,
+					 O_WRONLY | O_CREAT | O_TRUNC, 0666);
+	posix_spawn_file_actions_adddup2(&fa, 1, 2);
+	posix_spawn_file_actions_addchdir_np(&fa, wd.data);
+	posix_spawnattr_init(&at);
+	sigemptyset(&none);
+	posix_spawnattr_setsigmask(&at, &none);
+	posix_spawnattr_setpgroup(&at, 0);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP |
+					      POSIX_SPAWN_SETSIGMASK);
 	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
+	e = posix_spawn(&pid, "/bin/sh", &fa, &at, argv, env);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&at);
+	if (e) {
+		errno = e;
 		err_errno(r->err, "cannot start '%s'", in->name);
-		goto fail;
+		goto out;
 	}
-	if (pid == 0) {
-		int fd = open(x->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-			      0666);
-		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-
-		setpgid(0, 0);
-		if (fd < 0 || null < 0 || dup2(null, 0) < 0 || dup2(fd, 1) < 0 ||
-		    dup2(fd, 2) < 0)
-			_exit(126);
-		if (chdir(wd.data) < 0) {
-			fprintf(stderr, "cairn: cannot enter '%s'\n", wd.data);
-			_exit(126);
-		}
-		setenv("CAIRN_STAGE", in->name, 1);
-		setenv("CAIRN_PARAMS_FILE", params.data, 1);
-		setenv("CAIRN_WORKSPACE", g->workspace, 1);
-		if (in->stage->gpus > 0) {
-			/* GPUs are handed out one per stage, never shared. */
-			buf_truncate(&name, 0);
-			for (k = 0; k < 64; k++)
-				if (x->gpus & (1ull << k))
-					buf_addf(&name, "%s%zu",
-						 name.len ? "," : "", k);
-			setenv("CUDA_VISIBLE_DEVICES", name.data, 1);
-		}
-		for (k = 0; k < in->ndeps; k++)
-			if (in->deps[k].name[0]) {
-				env_name(&name, "CAIRN_IN_", in->deps[k].name);
-				setenv(name.data, in->deps[k].path, 1);
-			}
-		for (k = 0; k < in->nouts; k++) {
-			env_name(&name, "CAIRN_OUT_", in->outs[k].name);
-			setenv(name.data, in->outs[k].path, 1);
-		}
-		execl("/bin/sh", "sh", "-c", in->cmd, (char *)NULL);
-		_exit(127);
-	}
-	setpgid(pid, pid);
 	x->pid = pid;
 	x->start_ns = now_ns();
 	x->st = ST_RUNNING;
 	r->running++;
+	r->spawned++;
+	rc = 0;
+out:
+	for (k = 0; k < nvars; k++)
+		free(vars[k]);
+	free(vars);
+	free(env);
 	buf_release(&p);
 	buf_release(&params);
 	buf_release(&wd);
 	buf_release(&name);
-	return 0;
-fail:
-	buf_release(&p);
-	buf_release(&params);
-	buf_release(&wd);
-	buf_release(&name);
-	return -1;
+	return rc;
 }
 
 static void show_tail(struct runner *r, const char *log)
@@ -633,7 +727,8 @@ static int finish(struct runner *r, size_t i, int status, int64_t end_ns,
 		if (in->deps[k].from)
 			continue;
 		abspath(g, in->deps[k].path, &p);
-		if (scan_path(&r->scan, p.data, &now, &missing, r->err) < 0 ||
+		if (scan_path(&r->scan, p.data, NULL, &now, &missing,
+			      r->err) < 0 ||
 		    !digest_eq(&now, &x->dep_d[k])) {
 			term_error(r->t, "input '%s' of '%s' changed while it ran; "
 					 "nothing was recorded",

@@ -68,15 +68,17 @@ static int hash_file(const char *path, struct digest *out, struct err *err)
 	return 0;
 }
 
-int scan_path(struct scan *sc, const char *path, struct digest *out,
-	      int *missing, struct err *err)
+int scan_path(struct scan *sc, const char *path, const struct stat *pre,
+	      struct digest *out, int *missing, struct err *err)
 {
 	struct store_stat_entry e, now;
 	struct stat st;
 	int rc;
 
 	*missing = 0;
-	if (stat(path, &st) < 0) {
+	if (pre)
+		st = *pre;
+	else if (stat(path, &st) < 0) {
 		*missing = errno == ENOENT || errno == ENOTDIR;
 		return err_errno(err, "cannot read '%s'", path);
 	}

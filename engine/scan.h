@@ -13,6 +13,7 @@
 #include "digest.h"
 
 struct err;
+struct stat;
 struct store;
 struct store_writer;
 
@@ -33,9 +34,10 @@ int scan_finish(struct scan *sc, struct err *err);
  * The digest of path (absolute): a regular file's blob id, or for a
  * folder the id of the tree it would be stored as (storing it).  ENOENT
  * and other errno values come back as -1 with err set and *missing set
- * when the path does not exist.
+ * when the path does not exist.  pre, when not NULL, is what stat says of
+ * path, taken by the caller a moment ago.
  */
-int scan_path(struct scan *sc, const char *path, struct digest *out,
-	      int *missing, struct err *err);
+int scan_path(struct scan *sc, const char *path, const struct stat *pre,
+	      struct digest *out, int *missing, struct err *err);
 
 #endif

@@ -114,6 +114,7 @@ int store_txn_begin(struct store *s, int write, MDB_txn **out,
 		if (rc != MDB_MAP_RESIZED)
 			break;
 		/* Another process grew the map: adopt its size. */
+		store_idle(s);
 		rc = mdb_env_set_mapsize(s->env, 0);
 		if (rc)
 			break;
@@ -125,6 +126,57 @@ int store_txn_begin(struct store *s, int write, MDB_txn **out,
 	return 0;
 }
 
+int store_read_begin(struct store *s, MDB_txn **out, struct err *err)
+{
+	int rc = 0;
+
+	if (!s->rlive && s->rtxn) {
+		rc = mdb_txn_renew(s->rtxn);
+		if (rc == MDB_MAP_RESIZED) {
+			/* Another process grew the map: start afresh. */
+			mdb_txn_abort(s->rtxn);
+			s->rtxn = NULL;
+		} else if (rc) {
+			return store_fail(err, rc, "cannot begin a transaction "
+						   "in '%s'",
+					  s->path);
+		}
+	}
+	if (!s->rtxn && (rc = store_txn_begin(s, 0, &s->rtxn, err)))
+		return rc;
+	s->rlive = 1;
+	s->rdepth++;
+	*out = s->rtxn;
+	return 0;
+}
+
+static void read_reset(struct store *s)
+{
+	if (s->rlive)
+		mdb_txn_reset(s->rtxn);
+	s->rlive = s->rstale = 0;
+}
+
+void store_read_end(struct store *s)
+{
+	if (--s->rdepth == 0 && s->rstale)
+		read_reset(s);
+}
+
+void store_read_refresh(struct store *s)
+{
+	if (s->rdepth)
+		s->rstale = 1;
+	else
+		read_reset(s);
+}
+
+void store_idle(struct store *s)
+{
+	if (s && !s->rdepth)
+		read_reset(s);
+}
+
 int store_reserve(struct store *s, size_t need, struct err *err)
 {
 	MDB_envinfo info;
@@ -133,6 +185,7 @@ int store_reserve(struct store *s, size_t need, struct err *err)
 
 	if ((rc = mdb_env_info(s->env, &info)))
 		return store_fail(err, rc, "cannot read the map size");
+	store_idle(s);	/* no snapshot of the old map may stay live */
 	used = (info.me_last_pgno + 1) * s->psize;
 	/* Room for the data, its pages' overhead and copy-on-write. */
 	need = need * 2 + ((size_t)64 << 20);
@@ -351,6 +404,8 @@ void store_close(struct store *s)
 {
 	if (!s)
 		return;
+	if (s->rtxn)
+		mdb_txn_abort(s->rtxn);
 	if (s->env)
 		mdb_env_close(s->env);
 	free(s->path);

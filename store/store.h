@@ -56,6 +56,12 @@ enum store_open_flags {
 int store_open(const char *path, unsigned flags, struct store **out,
 	       struct err *err);
 void store_close(struct store *s);
+/*
+ * Let go of the snapshot this process reads through (it is taken again at
+ * the next read): call before waiting a long time, so writers elsewhere
+ * can reuse the pages it pins.
+ */
+void store_idle(struct store *s);
 
 /*
  * The filesystem type name when f_type (from statfs) is one LMDB must not

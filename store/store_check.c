@@ -388,6 +388,7 @@ int store_fsck(struct store *s, int repair,
 		mdb_txn_abort(c.txn);
 	else if ((rc = mdb_txn_commit(c.txn)))
 		rc = store_fail(err, rc, "cannot commit the repair");
+	store_read_refresh(s);
 	idset_release(&c.bad_chunks);
 	idset_release(&c.bad_blobs);
 	idset_release(&c.bad_trees);

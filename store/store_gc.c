@@ -366,6 +366,7 @@ out:
 		mdb_txn_abort(g.txn);
 	else if ((rc = mdb_txn_commit(g.txn)))
 		rc = store_fail(err, rc, "cannot commit gc");
+	store_read_refresh(s);
 	for (i = 0; i < nruns; i++)
 		free(runs[i].ios);
 	free(runs);
@@ -392,7 +393,7 @@ int store_stats(struct store *s, struct store_stats *out, struct err *err)
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if ((rc = store_txn_begin(s, 0, &txn, err)))
+	if ((rc = store_read_begin(s, &txn, err)))
 		return rc;
 	count(txn, s->blobs, &out->blobs);
 	count(txn, s->trees, &out->trees);
@@ -424,7 +425,7 @@ int store_stats(struct store *s, struct store_stats *out, struct err *err)
 		}
 		mdb_cursor_close(cur);
 	}
-	mdb_txn_abort(txn);
+	store_read_end(s);
 	if (rc != MDB_NOTFOUND)
 		return store_fail(err, rc, "cannot read store '%s'", s->path);
 	buf_addf(&p, "%s/data.mdb", s->path);

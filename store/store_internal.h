@@ -29,6 +29,11 @@ struct store {
 	struct store_config cfg;
 	uint64_t dir_dev, dir_ino;	/* the store's directory, so a tree
 					   walk never ingests the store */
+	/* One read transaction serves every read until this process
+	 * commits a write (store_read_refresh) or goes idle: beginning one
+	 * per lookup would take the reader table's lock each time. */
+	MDB_txn *rtxn;
+	int rlive, rdepth, rstale;
 };
 
 /* Fill err from an LMDB or errno code rc; return the API code. */
@@ -38,6 +43,15 @@ int store_fail(struct err *err, int rc, const char *fmt, ...)
 /* Begin a transaction, following a map grown by another process. */
 int store_txn_begin(struct store *s, int write, MDB_txn **out,
 		    struct err *err);
+
+/*
+ * The shared read transaction: store_read_begin hands it out (nesting is
+ * allowed), store_read_end gives it back.  store_read_refresh is called
+ * after every commit of this process so the next read sees it.
+ */
+int store_read_begin(struct store *s, MDB_txn **out, struct err *err);
+void store_read_end(struct store *s);
+void store_read_refresh(struct store *s);
 
 /*
  * Make room for about need more bytes in the map before a write

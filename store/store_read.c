@@ -69,7 +69,7 @@ int store_lookup(struct store *s, const struct digest *id,
 
 	memset(out, 0, sizeof(*out));
 	out->id = *id;
-	if ((rc = store_txn_begin(s, 0, &txn, NULL)))
+	if ((rc = store_read_begin(s, &txn, NULL)))
 		return rc;
 	if ((rc = get(txn, s->blobs, id, &v)) == 0) {
 		out->kind = STORE_BLOB;
@@ -100,7 +100,7 @@ int store_lookup(struct store *s, const struct digest *id,
 		else
 			out->size = r.len;
 	}
-	mdb_txn_abort(txn);
+	store_read_end(s);
 	if (rc == MDB_NOTFOUND)
 		return STORE_NOTFOUND;
 	return rc > 0 || rc == STORE_CORRUPT ? rc : (rc ? STORE_LMDB : 0);
@@ -130,7 +130,7 @@ int store_resolve(struct store *s, const char *prefix, struct digest *out,
 					  prefix, prefix[i]);
 		lo[i / 2] |= (unsigned char)(i % 2 ? h : h << 4);
 	}
-	if ((rc = store_txn_begin(s, 0, &txn, err)))
+	if ((rc = store_read_begin(s, &txn, err)))
 		return rc;
 	for (d = 0; d < 3 && !rc; d++) {
 		MDB_cursor *c;
@@ -158,7 +158,7 @@ int store_resolve(struct store *s, const char *prefix, struct digest *out,
 			rc = 0;
 		mdb_cursor_close(c);
 	}
-	mdb_txn_abort(txn);
+	store_read_end(s);
 	if (rc)
 		rc = store_fail(err, rc, "cannot read store '%s'", s->path);
 	else if (!found)
@@ -277,10 +277,10 @@ int store_cat(struct store *s, const struct digest *id, int fd,
 	MDB_txn *txn;
 	int rc;
 
-	if ((rc = store_txn_begin(s, 0, &txn, err)))
+	if ((rc = store_read_begin(s, &txn, err)))
 		return rc;
 	rc = cat_txn(s, txn, id, fd, "standard output", err);
-	mdb_txn_abort(txn);
+	store_read_end(s);
 	if (rc == STORE_NOTFOUND) {
 		char hex[DIGEST_HEX + 1];
 		digest_hex(id, hex);
@@ -438,7 +438,7 @@ int store_materialize(struct store *s, const struct digest *id,
 	MDB_val v;
 	int rc;
 
-	if ((rc = store_txn_begin(s, 0, &txn, err)))
+	if ((rc = store_read_begin(s, &txn, err)))
 		return rc;
 	if (get(txn, s->blobs, id, &v) == 0)
 		rc = blob_to(s, txn, id, path, exec, 0, err);
@@ -450,7 +450,7 @@ int store_materialize(struct store *s, const struct digest *id,
 		rc = store_fail(err, STORE_NOTFOUND, "no object %s in store '%s'", hex,
 				s->path);
 	}
-	mdb_txn_abort(txn);
+	store_read_end(s);
 	return rc;
 }
 
@@ -464,15 +464,15 @@ int store_tree_walk(struct store *s, const struct digest *id,
 	MDB_val v;
 	int rc;
 
-	if ((rc = store_txn_begin(s, 0, &txn, err)))
+	if ((rc = store_read_begin(s, &txn, err)))
 		return rc;
 	if (get(txn, s->trees, id, &v)) {
-		mdb_txn_abort(txn);
+		store_read_end(s);
 		return STORE_NOTFOUND;
 	}
 	if (v.mv_size < 1 || ((unsigned char *)v.mv_data)[0] != RECORD_VERSION ||
 	    tree_iter_init(&it, (unsigned char *)v.mv_data + 1, v.mv_size - 1)) {
-		mdb_txn_abort(txn);
+		store_read_end(s);
 		return corrupt(err, "tree", id, "its record is malformed");
 	}
 	while ((rc = tree_iter_next(&it, &e)) == 1)
@@ -481,7 +481,7 @@ int store_tree_walk(struct store *s, const struct digest *id,
 	if (rc == STORE_CORRUPT)
 		corrupt(err, "tree", id, "an entry is malformed or unsafe");
 	tree_iter_release(&it);
-	mdb_txn_abort(txn);
+	store_read_end(s);
 	return rc;
 }
 
@@ -495,10 +495,10 @@ int store_roots_walk(struct store *s,
 	struct buf name = BUF_INIT;
 	int rc;
 
-	if ((rc = store_txn_begin(s, 0, &txn, err)))
+	if ((rc = store_read_begin(s, &txn, err)))
 		return rc;
 	if ((rc = mdb_cursor_open(txn, s->roots, &c))) {
-		mdb_txn_abort(txn);
+		store_read_end(s);
 		return store_fail(err, rc, "cannot read roots");
 	}
 	while ((rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) == 0) {
@@ -523,7 +523,7 @@ int store_roots_walk(struct store *s,
 	if (rc == MDB_NOTFOUND)
 		rc = 0;
 	mdb_cursor_close(c);
-	mdb_txn_abort(txn);
+	store_read_end(s);
 	buf_release(&name);
 	return rc;
 }

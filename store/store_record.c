@@ -38,20 +38,20 @@ int store_config_get(struct store *s, struct store_config *out)
 	int rc;
 
 	config_default(out);
-	if ((rc = store_txn_begin(s, 0, &txn, NULL)))
+	if ((rc = store_read_begin(s, &txn, NULL)))
 		return rc;
 	rc = mdb_get(txn, s->meta, &key, &val);
 	if (rc == MDB_NOTFOUND) {
-		mdb_txn_abort(txn);
+		store_read_end(s);
 		return 0;
 	}
 	if (rc) {
-		mdb_txn_abort(txn);
+		store_read_end(s);
 		return store_fail(NULL, rc, "config");
 	}
 	p = val.mv_data;
 	if (val.mv_size != CONFIG_LEN || p[0] != RECORD_VERSION) {
-		mdb_txn_abort(txn);
+		store_read_end(s);
 		return STORE_CORRUPT;
 	}
 	out->compression = p[1];
@@ -59,7 +59,7 @@ int store_config_get(struct store *s, struct store_config *out)
 	out->chunk_min = get_u32(p + 3);
 	out->chunk_avg = get_u32(p + 7);
 	out->chunk_max = get_u32(p + 11);
-	mdb_txn_abort(txn);
+	store_read_end(s);
 	return config_valid(out) ? 0 : STORE_CORRUPT;
 }
 
@@ -91,7 +91,9 @@ int store_config_set(struct store *s, const struct store_config *c,
 		mdb_txn_abort(txn);
 		return store_fail(err, rc, "cannot save the settings");
 	}
-	if ((rc = mdb_txn_commit(txn)))
+	rc = mdb_txn_commit(txn);
+	store_read_refresh(s);
+	if (rc)
 		return store_fail(err, rc, "cannot save the settings");
 	s->cfg = *c;
 	return 0;

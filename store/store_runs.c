@@ -196,7 +196,7 @@ int store_get_run(struct store *s, const struct digest *id,
 	struct store_run r;
 	int rc;
 
-	if ((rc = store_txn_begin(s, 0, &txn, err)))
+	if ((rc = store_read_begin(s, &txn, err)))
 		return rc;
 	rc = mdb_get(txn, s->runs, &k, &v);
 	if (rc == MDB_NOTFOUND)
@@ -208,7 +208,7 @@ int store_get_run(struct store *s, const struct digest *id,
 						    "(run 'cairn fsck')");
 	else
 		rc = fn(&r, ctx);
-	mdb_txn_abort(txn);
+	store_read_end(s);
 	return rc;
 }
 
@@ -222,10 +222,10 @@ int store_runs_walk(struct store *s,
 	MDB_val k, v;
 	int rc;
 
-	if ((rc = store_txn_begin(s, 0, &txn, err)))
+	if ((rc = store_read_begin(s, &txn, err)))
 		return rc;
 	if ((rc = mdb_cursor_open(txn, s->runs, &cur))) {
-		mdb_txn_abort(txn);
+		store_read_end(s);
 		return store_fail(err, rc, "cannot read store '%s'", s->path);
 	}
 	while ((rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) == 0) {
@@ -241,7 +241,7 @@ int store_runs_walk(struct store *s,
 	if (rc == MDB_NOTFOUND)
 		rc = 0;
 	mdb_cursor_close(cur);
-	mdb_txn_abort(txn);
+	store_read_end(s);
 	return rc;
 }
 
@@ -255,10 +255,10 @@ static int each_dup(struct store *s, MDB_dbi dbi, const struct digest *key,
 	MDB_val k = { DIGEST_LEN, (void *)key->b }, v;
 	int rc;
 
-	if ((rc = store_txn_begin(s, 0, &txn, err)))
+	if ((rc = store_read_begin(s, &txn, err)))
 		return rc;
 	if ((rc = mdb_cursor_open(txn, dbi, &cur))) {
-		mdb_txn_abort(txn);
+		store_read_end(s);
 		return store_fail(err, rc, "cannot read store '%s'", s->path);
 	}
 	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY);
@@ -278,7 +278,7 @@ static int each_dup(struct store *s, MDB_dbi dbi, const struct digest *key,
 	else if (rc >= MDB_KEYEXIST && rc <= MDB_LAST_ERRCODE)
 		rc = store_fail(err, rc, "cannot read store '%s'", s->path);
 	mdb_cursor_close(cur);
-	mdb_txn_abort(txn);
+	store_read_end(s);
 	return rc;
 }
 
@@ -344,7 +344,7 @@ int store_statcache_get(struct store *s, const char *path,
 	const unsigned char *p;
 	int rc;
 
-	if ((rc = store_txn_begin(s, 0, &txn, NULL)))
+	if ((rc = store_read_begin(s, &txn, NULL)))
 		return rc;
 	rc = mdb_get(txn, s->statcache, &k, &v);
 	p = v.mv_data;
@@ -363,7 +363,7 @@ int store_statcache_get(struct store *s, const char *path,
 		out->recorded_ns = (int64_t)get_u64(p + 41);
 		memcpy(out->id.b, p + 49, DIGEST_LEN);
 	}
-	mdb_txn_abort(txn);
+	store_read_end(s);
 	return rc;
 }
 

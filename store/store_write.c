@@ -40,6 +40,7 @@ static int commit_txn(struct store_writer *w, struct err *err)
 	rc = mdb_txn_commit(w->txn);
 	w->txn = NULL;
 	w->pending = 0;
+	store_read_refresh(w->s);
 	if (rc)
 		return poison(w, store_fail(err, rc, "cannot commit to store "
 						     "'%s'",
