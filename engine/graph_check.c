@@ -12,6 +12,7 @@
 
 #include "err.h"
 #include "graph_internal.h"
+#include "statmany.h"
 #include "util.h"
 
 int path_normalise(const char *in, struct buf *out)
@@ -116,18 +117,11 @@ static int check_escape(struct loader *l, struct graph_inst *in,
 	char *cut;
 	const char *slash = strrchr(o->path, '/');
 	size_t dl = slash ? (size_t)(slash - o->path) : 0;
-	int rc = 0, link = 1;
+	int rc = 0;
 
-	if (fstatat(l->wsfd, o->path, &o->st, AT_SYMLINK_NOFOLLOW) == 0) {
-		link = S_ISLNK(o->st.st_mode);
-		o->seen = link ? 0 : 1;
-	} else if (errno == ENOENT) {
-		link = 0;
-		o->seen = -1;
-	}
 	/* Same folder as the last output found safe, and the file itself is
-	 * not a link: nothing to resolve. */
-	if (!link && last->len == dl && !memcmp(last->data, o->path, dl))
+	 * not a link (or not there): nothing to resolve. */
+	if (o->seen && last->len == dl && !memcmp(last->data, o->path, dl))
 		return 0;
 	buf_addf(&p, "%s/%s", l->g->workspace, o->path);
 	/* The deepest part of the path that exists decides. */
@@ -148,6 +142,48 @@ static int check_escape(struct loader *l, struct graph_inst *in,
 	}
 	buf_release(&p);
 	return rc;
+}
+
+/*
+ * Stat every output (not following a link) and every input that no stage
+ * produces, all at once; graph_path.seen and .st keep the answers.
+ */
+static void stat_all(struct loader *l)
+{
+	struct graph *g = l->g;
+	struct stat_req *r;
+	struct graph_path **gp;
+	size_t n = 0, i, j;
+
+	for (i = 0; i < g->ninsts; i++)
+		n += g->insts[i].nouts + g->insts[i].ndeps + g->insts[i].ncode;
+	r = xcalloc(n + 1, sizeof(*r));
+	gp = xcalloc(n + 1, sizeof(*gp));
+	n = 0;
+	for (i = 0; i < g->ninsts; i++) {
+		struct graph_inst *in = &g->insts[i];
+		for (j = 0; j < in->nouts + in->ndeps + in->ncode; j++) {
+			struct graph_path *x =
+				j < in->nouts ? &in->outs[j]
+				: j < in->nouts + in->ndeps
+					? &in->deps[j - in->nouts]
+					: &in->code[j - in->nouts - in->ndeps];
+			if (j >= in->nouts && j < in->nouts + in->ndeps &&
+			    x->from)
+				continue;
+			r[n].path = x->path;
+			r[n].nofollow = j < in->nouts;
+			r[n].st = &x->st;
+			gp[n++] = x;
+		}
+	}
+	stat_many(l->wsfd, r, n);
+	for (i = 0; i < n; i++)
+		gp[i]->seen = r[i].err == ENOENT && r[i].nofollow ? -1
+			      : r[i].err || S_ISLNK(gp[i]->st.st_mode) ? 0
+									: 1;
+	free(r);
+	free(gp);
 }
 
 /* Depth-first search for a cycle; on finding one, report it. */
@@ -228,12 +264,29 @@ int graph_check(struct loader *l)
 			c[n].path = g->insts[i].outs[j].path;
 			c[n].in = &g->insts[i];
 			c[n++].out = &g->insts[i].outs[j];
-			if (check_escape(l, &g->insts[i], &g->insts[i].outs[j],
-					 &p) < 0)
-				goto out;
 		}
 	if (n)
 		qsort(c, n, sizeof(*c), by_claim);
+	/* Inputs produced by a stage (found by path too) become edges. */
+	for (i = 0; i < g->ninsts; i++) {
+		struct graph_inst *in = &g->insts[i];
+		for (j = 0; j < in->ndeps; j++) {
+			struct graph_path *d = &in->deps[j];
+			struct claim *pc;
+
+			if (d->from || d->path[0] == '/' ||
+			    !(pc = producer(c, n, d->path)))
+				continue;
+			d->from = pc->in;
+			d->from_out = xstrdup(pc->out->name);
+		}
+	}
+	stat_all(l);
+	for (i = 0; i < g->ninsts; i++)
+		for (j = 0; j < g->insts[i].nouts; j++)
+			if (check_escape(l, &g->insts[i], &g->insts[i].outs[j],
+					 &p) < 0)
+				goto out;
 	/* Sorted, an output nested in another follows it directly. */
 	for (i = 1; i < n; i++) {
 		struct claim *a = &c[i - 1], *b = &c[i];
@@ -254,34 +307,21 @@ int graph_check(struct loader *l)
 			goto out;
 		}
 	}
-	/* Inputs: produced by a stage (found by path too), or existing. */
+	/* Other inputs and code files must exist. */
 	for (i = 0; i < g->ninsts; i++) {
 		struct graph_inst *in = &g->insts[i];
 		for (j = 0; j < in->ndeps + in->ncode; j++) {
 			struct graph_path *d = j < in->ndeps
 						       ? &in->deps[j]
 						       : &in->code[j - in->ndeps];
-			struct claim *pc;
-
-			if (d->from)
+			if ((j < in->ndeps && d->from) || d->seen > 0)
 				continue;
-			pc = d->path[0] == '/' ? NULL
-					       : producer(c, n, d->path);
-			if (pc && j < in->ndeps) {
-				d->from = pc->in;
-				d->from_out = xstrdup(pc->out->name);
-				continue;
-			}
-			if (fstatat(l->wsfd, d->path, &d->st, 0) == 0) {
-				d->seen = 1;
-			} else {
-				gerr_at(l, d->line, d->col,
-					"%s '%s' of '%s' does not exist and no "
-					"stage produces it",
-					j < in->ndeps ? "input" : "code file",
-					d->path, in->name);
-				goto out;
-			}
+			gerr_at(l, d->line, d->col,
+				"%s '%s' of '%s' does not exist and no stage "
+				"produces it",
+				j < in->ndeps ? "input" : "code file", d->path,
+				in->name);
+			goto out;
 		}
 	}
 	stack = xcalloc(g->ninsts + 2, sizeof(*stack));

@@ -8,8 +8,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdatomic.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
@@ -21,6 +23,7 @@
 #include "device.h"
 #include "err.h"
 #include "graph.h"
+#include "idxheap.h"
 #include "interp.h"
 #include "json_get.h"
 #include "key.h"
@@ -58,6 +61,17 @@ struct ist {
 	int64_t start_ns;
 	char *log;
 	unsigned long long gpus;	/* bit mask of the GPUs it holds */
+	enum state decided;	/* set by the pre-pass, taken by the loop */
+};
+
+/*
+ * What decide reads through: the runner's store, scan and err, or a worker
+ * thread's own (a store_reader, a deferred scan).
+ */
+struct reader {
+	struct store *s;
+	struct scan *scan;
+	struct err *err;
 };
 
 struct runner {
@@ -68,6 +82,7 @@ struct runner {
 	struct run_result *res;
 	struct err *err;
 	struct scan scan;
+	struct reader rd;	/* s, &scan, err */
 	struct ist *is;
 	struct buf envjson;	/* the environment fingerprint, JSON */
 	size_t running;
@@ -78,6 +93,15 @@ struct runner {
 	double *dur;		/* last recorded duration per instance (s) */
 	int line;		/* that line is on the screen */
 	size_t total;		/* instances asked for */
+	double left;		/* recorded seconds of what is still to run */
+	/* Instance i's dependents are down[down_at[i] .. down_at[i + 1]),
+	 * one entry per edge; waiting[i] counts its upstream edges not yet
+	 * settled.  ready: to decide; queued: to run; run_idx: running. */
+	size_t *down, *down_at, *waiting, *run_idx;
+	struct idxheap ready, queued;
+	/* Finished stages whose records are not committed yet. */
+	size_t *unsaved, nunsaved;
+	int64_t dirty_since;	/* when the writer was first seen open */
 	/* The machine's resources and what running stages hold. */
 	long cpus, cpus_used;
 	uint64_t mem, mem_used;
@@ -118,18 +142,19 @@ static void abspath(const struct graph *g, const char *rel, struct buf *out)
  * it stands in for a new stat until the first stage starts: until then
  * only cairn has touched the workspace.
  */
-static int scan_graph_path(struct runner *r, const struct graph_path *gp,
-			   struct buf *p, struct digest *out, int *missing)
+static int scan_graph_path(const struct runner *r, const struct reader *rd,
+			   const struct graph_path *gp, struct buf *p,
+			   struct digest *out, int *missing)
 {
 	abspath(r->g, gp->path, p);
 	if (!r->spawned && gp->seen < 0) {
 		*missing = 1;
 		errno = ENOENT;
-		return err_errno(r->err, "cannot read '%s'", p->data);
+		return err_errno(rd->err, "cannot read '%s'", p->data);
 	}
-	return scan_path(&r->scan, p->data,
+	return scan_path(rd->scan, p->data,
 			 !r->spawned && gp->seen > 0 ? &gp->st : NULL, out,
-			 missing, r->err);
+			 missing, rd->err);
 }
 
 static void rm_rf(const char *path)
@@ -247,15 +272,19 @@ static int take_run(const struct store_run *run, void *ctx)
 	return 0;
 }
 
-/* Fingerprint inputs and compute the key; then decide. */
-static int decide(struct runner *r, size_t i)
+/*
+ * Fingerprint inputs and compute the key; then decide.  0, -1 with
+ * rd->err set, or SCAN_DEFER when a worker thread must leave it to the
+ * runner.  Writes only r->is[i].
+ */
+static int decide(const struct runner *r, const struct reader *rd, size_t i)
 {
-	struct graph *g = r->g;
-	struct graph_inst *in = &g->insts[i];
+	const struct graph *g = r->g;
+	const struct graph_inst *in = &g->insts[i];
 	struct ist *x = &r->is[i];
 	struct key_inputs ki;
 	const char **env = xcalloc(in->stage->nenv + 1, sizeof(char *));
-	struct digest *runs = NULL;
+	struct digest *runs = NULL, *now = NULL;
 	struct buf p = BUF_INIT;
 	size_t nruns = 0, j, o;
 	int missing, rc = -1;
@@ -270,16 +299,20 @@ static int decide(struct runner *r, size_t i)
 			x->dep_d[j] = up->out_d[o];
 			continue;
 		}
-		if (scan_graph_path(r, d, &p, &x->dep_d[j], &missing) < 0) {
+		if ((rc = scan_graph_path(r, rd, d, &p, &x->dep_d[j],
+					  &missing)) < 0) {
+			if (rc == SCAN_DEFER)
+				goto out;
+			rc = -1;
 			if (missing)
-				err_set(r->err, "input '%s' of '%s' is missing",
+				err_set(rd->err, "input '%s' of '%s' is missing",
 					d->path, in->name);
 			goto out;
 		}
 	}
 	for (j = 0; j < in->ncode; j++) {
-		if (scan_graph_path(r, &in->code[j], &p, &x->code_d[j],
-				    &missing) < 0)
+		if ((rc = scan_graph_path(r, rd, &in->code[j], &p,
+					  &x->code_d[j], &missing)) < 0)
 			goto out;
 	}
 	for (j = 0; j < in->stage->nenv; j++)
@@ -289,6 +322,7 @@ static int decide(struct runner *r, size_t i)
 	ki.env = env;
 	ki.kind_version = NULL;
 	key_compute(g, in, &ki, &x->enc, &x->key);
+	rc = -1;
 
 	if (in->stage->always_run || forced(r, in)) {
 		x->why = in->stage->always_run ? "always_run" : "forced";
@@ -296,33 +330,45 @@ static int decide(struct runner *r, size_t i)
 		rc = 0;
 		goto out;
 	}
-	if (store_action_runs(r->s, &x->key, &runs, &nruns, r->err))
+	if (store_action_runs(rd->s, &x->key, &runs, &nruns, rd->err))
 		goto out;
+	/* The first recorded run whose outputs the workspace holds (up to
+	 * date), or else the store (restorable). */
 	for (j = 0; j < nruns; j++) {
 		struct found f = { in, x->out_d, 0 };
 		struct store_object obj;
 		size_t k;
-		int have = 1;
+		int have = 1, same = 1;
 
-		if (store_get_run(r->s, &runs[j], take_run, &f, r->err) || !f.ok)
+		if (store_get_run(rd->s, &runs[j], take_run, &f, rd->err) || !f.ok)
 			continue;
-		for (k = 0; k < in->nouts && have; k++)
-			have = store_lookup(r->s, &x->out_d[k], &obj) == 0;
-		if (!have)
-			continue;
-		/* A recorded run whose outputs the store holds. */
-		x->st = ST_UPTODATE;
-		x->why = "up to date";
-		for (k = 0; k < in->nouts; k++) {
-			struct digest now;
-			if (scan_graph_path(r, &in->outs[k], &p, &now,
-					    &missing) < 0 ||
-			    !digest_eq(&now, &x->out_d[k])) {
-				x->st = ST_RESTORED;
-				x->why = "restorable from the store";
-				break;
+		if (!now) {
+			now = xcalloc(in->nouts + 1, sizeof(*now));
+			for (k = 0; k < in->nouts; k++) {
+				int e = scan_graph_path(r, rd, &in->outs[k], &p,
+							&now[k], &missing);
+				if (e == SCAN_DEFER) {
+					rc = e;
+					goto out;
+				}
+				if (e < 0)
+					memset(&now[k], 0, sizeof(now[k]));
 			}
 		}
+		for (k = 0; k < in->nouts && same; k++)
+			same = digest_eq(&now[k], &x->out_d[k]);
+		if (same) {
+			x->st = ST_UPTODATE;
+			x->why = "up to date";
+			rc = 0;
+			goto out;
+		}
+		for (k = 0; k < in->nouts && have; k++)
+			have = store_lookup(rd->s, &x->out_d[k], &obj) == 0;
+		if (!have)
+			continue;
+		x->st = ST_RESTORED;
+		x->why = "restorable from the store";
 		rc = 0;
 		goto out;
 	}
@@ -332,10 +378,101 @@ static int decide(struct runner *r, size_t i)
 	rc = 0;
 out:
 	free(runs);
+	free(now);
 	free(env);
 	buf_release(&p);
 	return rc;
 }
+
+/*
+ * The pre-pass: instances that read only source files (no other stage's
+ * outputs) can be decided before anything runs, and independently of one
+ * another, so they are decided on a few threads, each reading through a
+ * store_reader of its own.  What a worker cannot do without writing (a
+ * folder input to store) it leaves to the main loop.  In a large graph
+ * most instances are of this kind, and a no-op run is mostly this.
+ */
+#define PREPASS_THREADS 4
+#define PREPASS_MIN 256
+
+struct prepass {
+	const struct runner *r;
+	size_t *list, n;
+	atomic_size_t next;
+};
+
+struct worker {
+	struct prepass *pp;
+	struct store *s;
+	struct scan scan;
+	struct err err;
+};
+
+static void *prepass_worker(void *arg)
+{
+	struct worker *w = arg;
+	struct prepass *pp = w->pp;
+	struct reader rd = { w->s, &w->scan, &w->err };
+	size_t k;
+
+	while ((k = atomic_fetch_add(&pp->next, 1)) < pp->n) {
+		struct ist *x = &pp->r->is[pp->list[k]];
+		if (decide(pp->r, &rd, pp->list[k]) == 0)
+			x->decided = x->st;
+		x->st = ST_WAIT;
+	}
+	store_idle(w->s);
+	return NULL;
+}
+
+static int prepass(struct runner *r)
+{
+	struct prepass pp;
+	struct worker w[PREPASS_THREADS];
+	pthread_t t[PREPASS_THREADS];
+	int started[PREPASS_THREADS] = { 0 };
+	size_t i, j, nt;
+	int rc = 0;
+
+	pp.r = r;
+	pp.list = xcalloc(r->g->ninsts + 1, sizeof(size_t));
+	pp.n = 0;
+	atomic_init(&pp.next, 0);
+	for (i = 0; i < r->g->ninsts; i++) {
+		const struct graph_inst *in = &r->g->insts[i];
+		int source = r->is[i].want;
+		for (j = 0; j < in->ndeps && source; j++)
+			source = !in->deps[j].from;
+		if (source)
+			pp.list[pp.n++] = i;
+	}
+	nt = r->cpus < PREPASS_THREADS ? (size_t)r->cpus : PREPASS_THREADS;
+	if (pp.n < PREPASS_MIN || nt < 2) {
+		free(pp.list);
+		return 0;
+	}
+	for (i = 0; i < nt; i++) {
+		w[i].pp = &pp;
+		w[i].s = store_reader(r->s);
+		scan_init_deferred(&w[i].scan, w[i].s);
+	}
+	for (i = 1; i < nt; i++)
+		started[i] = pthread_create(&t[i], NULL, prepass_worker,
+					    &w[i]) == 0;
+	prepass_worker(&w[0]);
+	for (i = 1; i < nt; i++)
+		if (started[i])
+			pthread_join(t[i], NULL);
+	for (i = 0; i < nt; i++) {
+		if (scan_merge(&r->scan, &w[i].scan, r->err) < 0)
+			rc = -1;
+		store_close(w[i].s);
+	}
+	free(pp.list);
+	return rc;
+}
+
+static int commit_batch(struct runner *r);
 
 static int restore(struct runner *r, size_t i)
 {
@@ -345,11 +482,15 @@ static int restore(struct runner *r, size_t i)
 	size_t k;
 	int rc = 0;
 
+	/* Materialising reads the store: it must see this run's records. */
+	if (r->nunsaved && commit_batch(r) < 0)
+		return -1;
 	for (k = 0; k < in->nouts && !rc; k++) {
 		struct digest now;
 		int missing;
 
-		if (scan_graph_path(r, &in->outs[k], &p, &now, &missing) == 0 &&
+		if (scan_graph_path(r, &r->rd, &in->outs[k], &p, &now,
+				    &missing) == 0 &&
 		    digest_eq(&now, &r->is[i].out_d[k]))
 			continue;
 		mkdir_p(p.data, 1);
@@ -632,11 +773,10 @@ static int fits(const struct runner *r, const struct graph_inst *in, int empty)
 	return in->stage->gpus <= free_gpus;
 }
 
-static const char *need_text(const struct runner *r, const struct graph_inst *in)
+static const char *need_text(const struct runner *r,
+			     const struct graph_inst *in, char buf[160])
 {
-	static char buf[160];
-
-	snprintf(buf, sizeof(buf),
+	snprintf(buf, 160,
 		 "%d cpus, %llu MiB, %d gpus; the machine has %ld cpus, %llu "
 		 "MiB, %d gpus",
 		 (int)stage_cpus(in),
@@ -675,6 +815,37 @@ static void release(struct runner *r, size_t i)
 	r->is[i].gpus = 0;
 }
 
+/*
+ * Commit the run's writer: stat cache updates and the records of the
+ * stages finished since the last commit.  Committing once per stage would
+ * cost a disk flush per stage; a batch is committed within BATCH_NS of its
+ * first record, before a restore reads the store, and at the end.  If the
+ * commit fails, the batch's stages are failed: nothing recorded them.
+ */
+#define BATCH_NS 250000000LL
+
+static int commit_batch(struct runner *r)
+{
+	size_t k;
+	int rc = 0;
+
+	if (r->scan.w && scan_finish(&r->scan, r->err) < 0) {
+		term_error(r->t, "cannot record %zu finished stage%s: %s",
+			   r->nunsaved, r->nunsaved == 1 ? "" : "s",
+			   r->err->msg);
+		for (k = 0; k < r->nunsaved; k++) {
+			r->is[r->unsaved[k]].st = ST_FAILED;
+			r->res->ran--;
+			r->res->failed++;
+		}
+		r->stop = 1;
+		rc = -1;
+	}
+	r->nunsaved = 0;
+	r->dirty_since = 0;
+	return rc;
+}
+
 static void fingerprint(struct runner *r);
 
 /* The stage exited: check, ingest, record. */
@@ -684,7 +855,7 @@ static int finish(struct runner *r, size_t i, int status, int64_t end_ns,
 	struct graph *g = r->g;
 	struct graph_inst *in = &g->insts[i];
 	struct ist *x = &r->is[i];
-	struct store_writer *w = NULL;
+	struct store_writer *w;
 	struct buf p = BUF_INIT, payload = BUF_INIT, keyhex = BUF_INIT;
 	struct digest *outs_sorted = NULL, *ins = NULL, logid, runid;
 	size_t ord[256], k, nin;
@@ -736,10 +907,11 @@ static int finish(struct runner *r, size_t i, int status, int64_t end_ns,
 			goto failed;
 		}
 	}
-	/* One writer at a time: LMDB has a single write lock per store. */
-	if (scan_finish(&r->scan, r->err) < 0 ||
-	    store_writer_new(r->s, &w, r->err))
+	/* Records go into the run's one writer (LMDB has one write lock per
+	 * store), committed in batches by commit_batch. */
+	if (!r->scan.w && store_writer_new(r->s, &r->scan.w, r->err))
 		goto error;
+	w = r->scan.w;
 	for (k = 0; k < in->nouts; k++) {
 		struct stat st;
 		abspath(g, in->outs[k].path, &p);
@@ -783,8 +955,13 @@ static int finish(struct runner *r, size_t i, int status, int64_t end_ns,
 		 (double)ru->ru_utime.tv_sec + ru->ru_utime.tv_usec * 1e-6 +
 			 (double)ru->ru_stime.tv_sec + ru->ru_stime.tv_usec * 1e-6,
 		 hex, r->envjson.data);
-	for (k = 0; k < x->enc.len; k++)
-		buf_addf(&payload, "%02x", (unsigned char)x->enc.data[k]);
+	buf_reserve(&payload, 2 * x->enc.len + 2);
+	for (k = 0; k < x->enc.len; k++) {
+		static const char hexd[] = "0123456789abcdef";
+		unsigned char c = (unsigned char)x->enc.data[k];
+		buf_addc(&payload, hexd[c >> 4]);
+		buf_addc(&payload, hexd[c & 15]);
+	}
 	buf_adds(&payload, "\"}");
 	memset(&run, 0, sizeof(run));
 	run.key = x->key;
@@ -797,11 +974,7 @@ static int finish(struct runner *r, size_t i, int status, int64_t end_ns,
 	run.len = payload.len;
 	if (store_put_run(w, &run, &runid, r->err))
 		goto error;
-	if (store_writer_commit(w, r->err)) {
-		w = NULL;
-		goto error;
-	}
-	w = NULL;
+	r->unsaved[r->nunsaved++] = i;
 	x->st = ST_DONE;
 	r->res->ran++;
 	free(outs_sorted);
@@ -812,9 +985,10 @@ static int finish(struct runner *r, size_t i, int status, int64_t end_ns,
 	return 0;
 error:
 	term_error(r->t, "cannot record '%s': %s", in->name, r->err->msg);
+	/* What this stage wrote stays unreferenced (gc removes it); a
+	 * writer the error left unusable loses the batch. */
+	commit_batch(r);
 failed:
-	if (w)
-		store_writer_abort(w);
 	x->st = ST_FAILED;
 	r->res->failed++;
 	if (!r->o->keep_going)
@@ -870,15 +1044,10 @@ static void report(struct runner *r, size_t i, const char *what)
 		/* One updating line, like ninja's. */
 		const struct run_result *s = r->res;
 		char eta[32] = "";
-		double left = 0;
-		size_t k;
+		double left;
 
 		/* ETA: the recorded durations of what is still to run. */
-		for (k = 0; r->dur && k < r->g->ninsts; k++)
-			if (r->is[k].want && (r->is[k].st == ST_WAIT ||
-					      r->is[k].st == ST_QUEUED ||
-					      r->is[k].st == ST_RUNNING))
-				left += r->dur[k];
+		left = r->left;
 		if (left >= 1) {
 			int sec = (int)(left / (r->o->jobs > 0 ? r->o->jobs : 1));
 			snprintf(eta, sizeof(eta), " ETA %dm%02ds", sec / 60,
@@ -931,6 +1100,75 @@ static void stop_all(struct runner *r)
 			r->is[i].st = ST_FAILED;
 			r->running--;
 		}
+}
+
+/*
+ * i has reached a state its dependents can act on (done, up to date,
+ * restored, failed, blocked, or in a dry run planned or pending): count
+ * it off each of them, and make ready those that wait for nothing more.
+ */
+static void settle(struct runner *r, size_t i)
+{
+	size_t k;
+
+	if (r->dur)
+		r->left -= r->dur[i];
+	for (k = r->down_at[i]; k < r->down_at[i + 1]; k++) {
+		size_t d = r->down[k];
+		if (--r->waiting[d] == 0 && r->is[d].want)
+			idxheap_push(&r->ready, d);
+	}
+}
+
+static void fail(struct runner *r, size_t i)
+{
+	r->is[i].st = ST_FAILED;
+	r->res->failed++;
+	if (!r->o->keep_going)
+		r->stop = 1;
+	settle(r, i);
+}
+
+/*
+ * Start queued instances, lowest index first, while job slots, cores,
+ * memory and GPUs allow.  One that does not fit now waits its turn; the
+ * search past it is bounded so a long queue costs little per event.
+ */
+static void launch(struct runner *r)
+{
+	size_t jobs = (size_t)(r->o->jobs > 0 ? r->o->jobs : 1);
+	size_t skipped[64], nskip = 0, i, k;
+	char need[160];
+
+	while (r->queued.n && r->running < jobs && !r->stop && !interrupted &&
+	       nskip < sizeof(skipped) / sizeof(skipped[0])) {
+		const struct graph_inst *in;
+
+		i = idxheap_pop(&r->queued);
+		in = &r->g->insts[i];
+		if (!fits(r, in, 0)) {
+			if (fits(r, in, 1)) {
+				skipped[nskip++] = i;
+				continue;
+			}
+			term_error(r->t, "'%s' needs more than this machine has "
+					 "(%s)",
+				   in->name, need_text(r, in, need));
+			fail(r, i);
+			continue;
+		}
+		hold(r, i);
+		if (spawn(r, i) < 0) {
+			release(r, i);
+			term_error(r->t, "%s", r->err->msg);
+			fail(r, i);
+			continue;
+		}
+		r->run_idx[r->running - 1] = i;
+		report(r, i, "running");
+	}
+	for (k = 0; k < nskip; k++)
+		idxheap_push(&r->queued, skipped[k]);
 }
 
 struct durations {
@@ -1020,8 +1258,9 @@ int run_graph(struct graph *g, struct store *s, const struct run_opts *o,
 	      struct term *t, struct run_result *res, struct err *err)
 {
 	struct runner r;
+	sigset_t chld, oldmask;
 	size_t i, j;
-	int rc = 0, progress;
+	int rc = 0;
 
 	memset(&r, 0, sizeof(r));
 	memset(res, 0, sizeof(*res));
@@ -1049,7 +1288,13 @@ int run_graph(struct graph *g, struct store *s, const struct run_opts *o,
 			r.cpus = 1;
 		r.mem = pages > 0 && psize > 0 ? (uint64_t)pages * (uint64_t)psize
 					       : 0;
-		r.ngpus = device_count(why, sizeof(why));
+		/* Asking the CUDA driver takes milliseconds: only when a
+		 * stage wants a GPU. */
+		for (i = 0; i < g->ninsts; i++)
+			if (g->insts[i].stage->gpus > 0) {
+				r.ngpus = device_count(why, sizeof(why));
+				break;
+			}
 		if (r.ngpus > 64)
 			r.ngpus = 64;
 	}
@@ -1063,13 +1308,26 @@ int run_graph(struct graph *g, struct store *s, const struct run_opts *o,
 		sigaction(SIGTERM, &sa, NULL);
 		sigaction(SIGHUP, &sa, NULL);
 	}
+	/* Children's ends are waited for with a timeout (sigtimedwait):
+	 * SIGCHLD stays pending until then.  Stages start with it open. */
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &chld, &oldmask);
+	r.unsaved = xcalloc(g->ninsts + 1, sizeof(size_t));
 	scan_init(&r.scan, s);
+	r.rd.s = s;
+	r.rd.scan = &r.scan;
+	r.rd.err = err;
 	if (select_targets(&r) < 0) {
 		rc = -1;
 		goto out;
 	}
 	for (i = 0; i < g->ninsts; i++)
 		r.total += r.is[i].want;
+	if (prepass(&r) < 0) {
+		rc = -1;
+		goto out;
+	}
 	r.tty = isatty(STDOUT_FILENO) && !t->verbose && !o->dry_run &&
 		!o->status_only && getenv("TERM") && strcmp(getenv("TERM"), "dumb");
 	if (r.tty) {
@@ -1081,15 +1339,48 @@ int run_graph(struct graph *g, struct store *s, const struct run_opts *o,
 		store_runs_walk(s, note_duration, &d, &ignore);
 		free(d.when);
 	}
+	/* Each instance waits for one settle per edge from an upstream. */
+	r.down_at = xcalloc(g->ninsts + 2, sizeof(size_t));
+	r.waiting = xcalloc(g->ninsts + 1, sizeof(size_t));
+	r.run_idx = xcalloc((size_t)(o->jobs > 0 ? o->jobs : 1) + 1,
+			    sizeof(size_t));
+	for (i = 0; i < g->ninsts; i++)
+		for (j = 0; j < g->insts[i].ndeps; j++)
+			if (g->insts[i].deps[j].from) {
+				r.down_at[g->insts[i].deps[j].from->index + 1]++;
+				r.waiting[i]++;
+			}
+	for (i = 0; i < g->ninsts; i++)
+		r.down_at[i + 1] += r.down_at[i];
+	r.down = xcalloc(r.down_at[g->ninsts] + 1, sizeof(size_t));
+	{
+		size_t *fill = xcalloc(g->ninsts + 1, sizeof(size_t));
+		for (i = 0; i < g->ninsts; i++)
+			for (j = 0; j < g->insts[i].ndeps; j++) {
+				size_t u;
+				if (!g->insts[i].deps[j].from)
+					continue;
+				u = g->insts[i].deps[j].from->index;
+				r.down[r.down_at[u] + fill[u]++] = i;
+			}
+		free(fill);
+	}
+	for (i = 0; i < g->ninsts; i++) {
+		if (r.dur && r.is[i].want)
+			r.left += r.dur[i];
+		if (r.is[i].want && !r.waiting[i])
+			idxheap_push(&r.ready, i);
+	}
 	for (;;) {
-		progress = 0;
-		for (i = 0; i < g->ninsts && !r.stop && !interrupted; i++) {
-			struct graph_inst *in = &g->insts[i];
-			struct ist *x = &r.is[i];
-			int ready = 1, blocked = 0, pending = 0;
+		/* Decide what is ready, lowest index (topological) first. */
+		while (r.ready.n && !r.stop && !interrupted) {
+			struct graph_inst *in;
+			struct ist *x;
+			int blocked = 0, pending = 0;
 
-			if (!x->want || x->st != ST_WAIT)
-				continue;
+			i = idxheap_pop(&r.ready);
+			in = &g->insts[i];
+			x = &r.is[i];
 			for (j = 0; j < in->ndeps; j++) {
 				enum state up;
 				if (!in->deps[j].from)
@@ -1097,12 +1388,11 @@ int run_graph(struct graph *g, struct store *s, const struct run_opts *o,
 				up = r.is[in->deps[j].from->index].st;
 				blocked |= up == ST_FAILED || up == ST_BLOCKED;
 				pending |= up == ST_PLANNED || up == ST_PENDING;
-				ready &= finished(up);
 			}
 			if (blocked) {
 				x->st = ST_BLOCKED;
 				res->blocked++;
-				progress = 1;
+				settle(&r, i);
 				continue;
 			}
 			if (pending) {
@@ -1110,22 +1400,21 @@ int run_graph(struct graph *g, struct store *s, const struct run_opts *o,
 				x->why = "waits for an upstream stage";
 				res->planned++;
 				report(&r, i, "pending");
-				progress = 1;
+				settle(&r, i);
 				continue;
 			}
-			if (!ready)
-				continue;
-			progress = 1;
 			/* Stat cache updates stay in one open transaction;
 			 * finish() commits them before it records a stage. */
-			rc = decide(&r, i);
+			if (x->decided) {
+				x->st = x->decided;
+				rc = 0;
+			} else {
+				rc = decide(&r, &r.rd, i);
+			}
 			if (rc < 0) {
 				rc = 0;
 				term_error(t, "%s", err->msg);
-				x->st = ST_FAILED;
-				res->failed++;
-				if (!o->keep_going)
-					r.stop = 1;
+				fail(&r, i);
 				continue;
 			}
 			if (x->st == ST_UPTODATE) {
@@ -1135,10 +1424,7 @@ int run_graph(struct graph *g, struct store *s, const struct run_opts *o,
 				if (restore(&r, i) < 0) {
 					term_error(t, "cannot restore '%s': %s",
 						   in->name, err->msg);
-					x->st = ST_FAILED;
-					res->failed++;
-					if (!o->keep_going)
-						r.stop = 1;
+					fail(&r, i);
 					continue;
 				}
 				res->restored++;
@@ -1150,40 +1436,13 @@ int run_graph(struct graph *g, struct store *s, const struct run_opts *o,
 				x->st = ST_PLANNED;
 				res->planned++;
 				report(&r, i, "run");
+			} else {
+				idxheap_push(&r.queued, i);	/* to run */
+				continue;
 			}
+			settle(&r, i);
 		}
-		/* Launch queued work in order while slots, cores, memory
-		 * and GPUs allow. */
-		for (i = 0; i < g->ninsts && !r.stop && !interrupted; i++) {
-			if (r.is[i].st != ST_QUEUED ||
-			    r.running >= (size_t)(o->jobs > 0 ? o->jobs : 1))
-				continue;
-			if (!fits(&r, &g->insts[i], 0)) {
-				if (!fits(&r, &g->insts[i], 1)) {
-					term_error(t, "'%s' needs more than this "
-						      "machine has (%s)",
-						   g->insts[i].name,
-						   need_text(&r, &g->insts[i]));
-					r.is[i].st = ST_FAILED;
-					res->failed++;
-					if (!o->keep_going)
-						r.stop = 1;
-				}
-				continue;
-			}
-			hold(&r, i);
-			if (spawn(&r, i) < 0) {
-				release(&r, i);
-				term_error(t, "%s", err->msg);
-				r.is[i].st = ST_FAILED;
-				res->failed++;
-				if (!o->keep_going)
-					r.stop = 1;
-				continue;
-			}
-			report(&r, i, "running");
-			progress = 1;
-		}
+		launch(&r);
 		if (interrupted) {
 			stop_all(&r);
 			break;
@@ -1191,27 +1450,55 @@ int run_graph(struct graph *g, struct store *s, const struct run_opts *o,
 		if (r.running) {
 			struct rusage ru;
 			int status;
-			pid_t pid = wait4(-1, &status, 0, &ru);
+			pid_t pid;
+			size_t k;
 
+			/* An open writer holds the store's write lock: wait
+			 * no longer than the batch may stay open. */
+			if (r.scan.w && !r.dirty_since)
+				r.dirty_since = now_ns();
+			if (r.scan.w) {
+				int64_t left = r.dirty_since + BATCH_NS - now_ns();
+				struct timespec ts;
+
+				pid = wait4(-1, &status, WNOHANG, &ru);
+				if (pid == 0 && left <= 0) {
+					commit_batch(&r);
+					continue;
+				}
+				if (pid == 0) {
+					ts.tv_sec = (time_t)(left / 1000000000LL);
+					ts.tv_nsec = (long)(left % 1000000000LL);
+					sigtimedwait(&chld, NULL, &ts);
+					continue;
+				}
+			} else {
+				store_idle(s);
+				pid = wait4(-1, &status, 0, &ru);
+			}
 			if (pid < 0 && errno == EINTR)
 				continue;
-			for (i = 0; pid > 0 && i < g->ninsts; i++)
-				if (r.is[i].st == ST_RUNNING && r.is[i].pid == pid) {
-					finish(&r, i, status, now_ns(), &ru);
-					if (r.is[i].st == ST_DONE)
-						report(&r, i, "done");
-					break;
-				}
+			for (k = 0; pid > 0 && k < r.running; k++) {
+				i = r.run_idx[k];
+				if (r.is[i].pid != pid)
+					continue;
+				r.run_idx[k] = r.run_idx[r.running - 1];
+				finish(&r, i, status, now_ns(), &ru);
+				if (r.is[i].st == ST_DONE)
+					report(&r, i, "done");
+				settle(&r, i);
+				break;
+			}
 			continue;
 		}
-		if (!progress)
+		if (!r.ready.n || r.stop || interrupted)
 			break;
 	}
 	if (r.line) {
 		printf("\r\033[K");
 		fflush(stdout);
 	}
-	if (scan_finish(&r.scan, err) < 0) {
+	if (commit_batch(&r) < 0 && !res->failed) {
 		rc = -1;
 		goto out;
 	}
@@ -1240,6 +1527,7 @@ out:
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGHUP, SIG_DFL);
+	sigprocmask(SIG_SETMASK, &oldmask, NULL);
 	buf_release(&r.envjson);
 	for (i = 0; i < g->ninsts; i++) {
 		buf_release(&r.is[i].enc);
@@ -1250,5 +1538,12 @@ out:
 	}
 	free(r.is);
 	free(r.dur);
+	free(r.down);
+	free(r.down_at);
+	free(r.waiting);
+	free(r.run_idx);
+	free(r.unsaved);
+	idxheap_release(&r.ready);
+	idxheap_release(&r.queued);
 	return rc;
 }

@@ -9,10 +9,58 @@
 #include "store.h"
 #include "util.h"
 
+struct scan_put {
+	char *path;
+	struct store_stat_entry e;
+};
+
 void scan_init(struct scan *sc, struct store *s)
 {
 	memset(sc, 0, sizeof(*sc));
 	sc->store = s;
+}
+
+void scan_init_deferred(struct scan *sc, struct store *s)
+{
+	scan_init(sc, s);
+	sc->deferred = 1;
+}
+
+/* Record entry e for path, now or (deferred) later. */
+static int put(struct scan *sc, const char *path,
+	       const struct store_stat_entry *e, struct err *err)
+{
+	if (strlen(path) > 400 || sc->nowrite)
+		return 0;	/* too long for a key, or read-only */
+	if (sc->deferred) {
+		sc->puts = xrealloc(sc->puts, (sc->nputs + 1) * sizeof(*sc->puts));
+		sc->puts[sc->nputs].path = xstrdup(path);
+		sc->puts[sc->nputs++].e = *e;
+		return 0;
+	}
+	if (!sc->w && store_writer_new(sc->store, &sc->w, err)) {
+		sc->nowrite = 1;	/* opened read-only (explain, log) */
+		return 0;
+	}
+	return store_statcache_put(sc->w, path, e, err) ? -1 : 0;
+}
+
+int scan_merge(struct scan *into, struct scan *from, struct err *err)
+{
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < from->nputs; i++) {
+		if (!rc)
+			rc = put(into, from->puts[i].path, &from->puts[i].e, err);
+		free(from->puts[i].path);
+	}
+	free(from->puts);
+	from->puts = NULL;
+	from->nputs = 0;
+	into->hashed += from->hashed;
+	into->cached += from->cached;
+	return rc;
 }
 
 int scan_finish(struct scan *sc, struct err *err)
@@ -38,33 +86,42 @@ static int64_t ns(const struct timespec *t)
 	return (int64_t)t->tv_sec * 1000000000LL + t->tv_nsec;
 }
 
-static int hash_file(const char *path, struct digest *out, struct err *err)
+/* The SHA-256 of the file at path, whose size stat gave as size. */
+static int hash_file(const char *path, uint64_t size, struct digest *out,
+		     struct err *err)
 {
-	unsigned char *b = xmalloc(1 << 20);
+	/* Small files (most inputs) are read in one go into a buffer on the
+	 * stack; a megabyte from the heap costs an mmap and a munmap. */
+	unsigned char small[16384], *b = small;
+	size_t cap = sizeof(small);
 	struct sha256 *s;
 	ssize_t n;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
-	if (fd < 0) {
-		free(b);
+	if (fd < 0)
 		return err_errno(err, "cannot read '%s'", path);
+	if (size >= sizeof(small)) {
+		cap = 1 << 20;
+		b = xmalloc(cap);
 	}
 	s = sha256_new();
-	while ((n = read(fd, b, 1 << 20)) != 0) {
+	while ((n = read(fd, b, cap)) != 0) {
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
 			err_errno(err, "cannot read '%s'", path);
 			close(fd);
 			sha256_final(s, out);
-			free(b);
+			if (b != small)
+				free(b);
 			return -1;
 		}
 		sha256_update(s, b, (size_t)n);
 	}
 	close(fd);
 	sha256_final(s, out);
-	free(b);
+	if (b != small)
+		free(b);
 	return 0;
 }
 
@@ -83,6 +140,8 @@ int scan_path(struct scan *sc, const char *path, const struct stat *pre,
 		return err_errno(err, "cannot read '%s'", path);
 	}
 	if (S_ISDIR(st.st_mode)) {
+		if (sc->deferred)
+			return SCAN_DEFER;
 		if (!sc->w && (rc = store_writer_new(sc->store, &sc->w, err)))
 			return -1;
 		sc->hashed++;
@@ -106,15 +165,9 @@ int scan_path(struct scan *sc, const char *path, const struct stat *pre,
 		return 0;
 	}
 	now.recorded_ns = now_ns();
-	if (hash_file(path, out, err) < 0)
+	if (hash_file(path, (uint64_t)st.st_size, out, err) < 0)
 		return -1;
 	sc->hashed++;
 	now.id = *out;
-	if (strlen(path) > 400 || sc->nowrite)
-		return 0;	/* too long for a key, or read-only: not cached */
-	if (!sc->w && store_writer_new(sc->store, &sc->w, err)) {
-		sc->nowrite = 1;	/* opened read-only (explain, log) */
-		return 0;
-	}
-	return store_statcache_put(sc->w, path, &now, err) ? -1 : 0;
+	return put(sc, path, &now, err);
 }

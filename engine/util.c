@@ -14,21 +14,39 @@ int hex_value(char c)
 	return -1;
 }
 
+/* mkdir p, making its parents first if they are missing; 0 or errno. */
+static int mkdir_up(char *p)
+{
+	char *slash;
+	int rc;
+
+	if (mkdir(p, 0777) == 0 || errno == EEXIST)
+		return 0;
+	if (errno != ENOENT || !(slash = strrchr(p, '/')) || slash == p)
+		return errno;
+	*slash = '\0';
+	rc = mkdir_up(p);
+	*slash = '/';
+	if (rc)
+		return rc;
+	return mkdir(p, 0777) == 0 || errno == EEXIST ? 0 : errno;
+}
+
 int mkdir_p(const char *path, int parents_only)
 {
-	char *p = xstrdup(path), *q;
+	char *p = xstrdup(path), *slash;
 	int rc = 0;
 
-	for (q = p + 1; *q && !rc; q++) {
-		if (*q != '/')
-			continue;
-		*q = '\0';
-		if (mkdir(p, 0777) < 0 && errno != EEXIST)
-			rc = errno;
-		*q = '/';
+	/* The deepest folder first: it usually exists (one system call). */
+	if (parents_only) {
+		slash = strrchr(p, '/');
+		if (slash && slash != p)
+			*slash = '\0';
+		else
+			*p = '\0';
 	}
-	if (!rc && !parents_only && mkdir(p, 0777) < 0 && errno != EEXIST)
-		rc = errno;
+	if (*p)
+		rc = mkdir_up(p);
 	free(p);
 	return rc;
 }

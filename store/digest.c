@@ -1,4 +1,5 @@
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,11 +16,32 @@ static void die_crypto(void)
 	abort();
 }
 
+/*
+ * The SHA-256 implementation, fetched from libcrypto's providers once:
+ * EVP_sha256() looks it up again on every use, which costs more than
+ * hashing a stage key.  Set once, never changed: a constant, not state.
+ */
+static EVP_MD *md;
+static pthread_once_t md_once = PTHREAD_ONCE_INIT;
+
+static void fetch_md(void)
+{
+	md = EVP_MD_fetch(NULL, "SHA2-256", NULL);
+}
+
+static const EVP_MD *sha256_md(void)
+{
+	pthread_once(&md_once, fetch_md);
+	if (!md)
+		die_crypto();
+	return md;
+}
+
 void sha256(const void *data, size_t n, struct digest *out)
 {
 	unsigned int len = 0;
 
-	if (!EVP_Digest(data, n, out->b, &len, EVP_sha256(), NULL) ||
+	if (!EVP_Digest(data, n, out->b, &len, sha256_md(), NULL) ||
 	    len != DIGEST_LEN)
 		die_crypto();
 }
@@ -29,7 +51,7 @@ struct sha256 *sha256_new(void)
 	struct sha256 *s = malloc(sizeof(*s));
 
 	if (!s || !(s->ctx = EVP_MD_CTX_new()) ||
-	    !EVP_DigestInit_ex(s->ctx, EVP_sha256(), NULL))
+	    !EVP_DigestInit_ex(s->ctx, sha256_md(), NULL))
 		die_crypto();
 	return s;
 }

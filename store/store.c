@@ -400,14 +400,28 @@ int store_open(const char *path, unsigned flags, struct store **out,
 	return 0;
 }
 
+struct store *store_reader(struct store *s)
+{
+	struct store *v = xmalloc(sizeof(*v));
+
+	*v = *s;
+	v->flags |= STORE_RDONLY;
+	v->parent = s;
+	v->rtxn = NULL;
+	v->rlive = v->rdepth = v->rstale = 0;
+	return v;
+}
+
 void store_close(struct store *s)
 {
 	if (!s)
 		return;
 	if (s->rtxn)
 		mdb_txn_abort(s->rtxn);
-	if (s->env)
-		mdb_env_close(s->env);
-	free(s->path);
+	if (!s->parent) {
+		if (s->env)
+			mdb_env_close(s->env);
+		free(s->path);
+	}
 	free(s);
 }

@@ -57,6 +57,12 @@ int store_open(const char *path, unsigned flags, struct store **out,
 	       struct err *err);
 void store_close(struct store *s);
 /*
+ * Another handle on open store s, for reading from another thread: it
+ * has a read transaction of its own and cannot write (store_writer_new
+ * refuses it).  Close it (store_close) before s.
+ */
+struct store *store_reader(struct store *s);
+/*
  * Let go of the snapshot this process reads through (it is taken again at
  * the next read): call before waiting a long time, so writers elsewhere
  * can reuse the pages it pins.

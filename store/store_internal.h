@@ -34,6 +34,7 @@ struct store {
 	 * per lookup would take the reader table's lock each time. */
 	MDB_txn *rtxn;
 	int rlive, rdepth, rstale;
+	struct store *parent;	/* a store_reader's store, else NULL */
 };
 
 /* Fill err from an LMDB or errno code rc; return the API code. */
