@@ -10,7 +10,6 @@
 #include <fnmatch.h>
 #include <pthread.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdatomic.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -22,6 +21,7 @@
 #include "buf.h"
 #include "device.h"
 #include "err.h"
+#include "executor.h"
 #include "graph.h"
 #include "idxheap.h"
 #include "interp.h"
@@ -57,7 +57,7 @@ struct ist {
 	struct digest key;
 	struct buf enc;
 	struct digest *dep_d, *code_d, *out_d;	/* out_d in inst->outs order */
-	pid_t pid;
+	long job;		/* the executor's id while running */
 	int64_t start_ns;
 	char *log;
 	unsigned long long gpus;	/* bit mask of the GPUs it holds */
@@ -83,6 +83,7 @@ struct runner {
 	struct err *err;
 	struct scan scan;
 	struct reader rd;	/* s, &scan, err */
+	const struct executor *exec;
 	struct ist *is;
 	struct buf envjson;	/* the environment fingerprint, JSON */
 	size_t running;
@@ -118,14 +119,6 @@ static volatile sig_atomic_t interrupted;
 static void on_signal(int sig)
 {
 	interrupted = sig;
-}
-
-static int64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
 static void abspath(const struct graph *g, const char *rel, struct buf *out)
@@ -583,33 +576,6 @@ out:
 	return rc;
 }
 
-/* envp for a stage: this process's environment with vars[] set over it. */
-static char **stage_env(char **vars, size_t nvars)
-{
-	extern char **environ;
-	size_t n = 0, k, v;
-	char **env;
-
-	while (environ[n])
-		n++;
-	env = xcalloc(n + nvars + 1, sizeof(char *));
-	for (k = v = 0; k < n; k++) {
-		const char *eq = strchr(environ[k], '=');
-		size_t len = eq ? (size_t)(eq - environ[k]) : strlen(environ[k]);
-		size_t m;
-
-		for (m = 0; m < nvars; m++)
-			if (!strncmp(vars[m], environ[k], len) &&
-			    vars[m][len] == '=')
-				break;
-		if (m == nvars)
-			env[v++] = environ[k];
-	}
-	for (k = 0; k < nvars; k++)
-		env[v++] = vars[k];
-	return env;
-}
-
 static char *env_var(const char *name, const char *value)
 {
 	size_t a = strlen(name), b = strlen(value);
@@ -622,10 +588,10 @@ static char *env_var(const char *name, const char *value)
 }
 
 /*
- * Start an instance's command: /bin/sh -c CMD in its own process group,
- * in its wdir, stdin from /dev/null, stdout and stderr to its log.
- * posix_spawn, not fork: copying this process's page tables for every
- * stage would cost more than many stages do.
+ * Start an instance's command through the executor: its outputs removed
+ * and their folders made, its log, params file, wdir and environment
+ * (CAIRN_STAGE, CAIRN_PARAMS_FILE, CAIRN_WORKSPACE, CAIRN_IN_*,
+ * CAIRN_OUT_*, CUDA_VISIBLE_DEVICES) prepared.
  */
 static int spawn(struct runner *r, size_t i)
 {
@@ -634,16 +600,10 @@ static int spawn(struct runner *r, size_t i)
 	struct ist *x = &r->is[i];
 	struct buf p = BUF_INIT, params = BUF_INIT, wd = BUF_INIT, name = BUF_INIT;
 	char **vars = xcalloc(in->ndeps + in->nouts + 5, sizeof(char *));
-	char **env = NULL;
-	char sh[] = "sh", dash_c[] = "-c";
-	char *argv[] = { sh, dash_c, in->cmd, NULL };
+	struct exec_job job;
 	size_t k, nvars = 0;
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t at;
-	sigset_t none;
 	struct stat st;
-	pid_t pid;
-	int rc = -1, e;
+	int rc = -1;
 
 	for (k = 0; k < in->nouts; k++) {
 		abspath(g, in->outs[k].path, &p);
@@ -685,30 +645,18 @@ static int spawn(struct runner *r, size_t i)
 		env_name(&name, "CAIRN_OUT_", in->outs[k].name);
 		vars[nvars++] = env_var(name.data, in->outs[k].path);
 	}
-	env = stage_env(vars, nvars);
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 1, x->log,
-					 O_WRONLY | O_CREAT | O_TRUNC, 0666);
-	posix_spawn_file_actions_adddup2(&fa, 1, 2);
-	posix_spawn_file_actions_addchdir_np(&fa, wd.data);
-	posix_spawnattr_init(&at);
-	sigemptyset(&none);
-	posix_spawnattr_setsigmask(&at, &none);
-	posix_spawnattr_setpgroup(&at, 0);
-	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP |
-					      POSIX_SPAWN_SETSIGMASK);
-	fflush(NULL);
-	e = posix_spawn(&pid, "/bin/sh", &fa, &at, argv, env);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&at);
-	if (e) {
-		errno = e;
-		err_errno(r->err, "cannot start '%s'", in->name);
+	job.inst = in;
+	job.cmd = in->cmd;
+	job.wdir = wd.data;
+	job.log = x->log;
+	job.env = vars;
+	job.nenv = nvars;
+	if (r->exec->start(r->exec->ctx, &job, &x->job, r->err) < 0) {
+		err_set(r->err, "cannot start '%s': %s", in->name,
+			r->err->msg);
 		goto out;
 	}
-	x->pid = pid;
-	x->start_ns = now_ns();
+	x->start_ns = r->exec->now(r->exec->ctx);
 	x->st = ST_RUNNING;
 	r->running++;
 	r->spawned++;
@@ -717,7 +665,6 @@ out:
 	for (k = 0; k < nvars; k++)
 		free(vars[k]);
 	free(vars);
-	free(env);
 	buf_release(&p);
 	buf_release(&params);
 	buf_release(&wd);
@@ -849,8 +796,7 @@ static int commit_batch(struct runner *r)
 static void fingerprint(struct runner *r);
 
 /* The stage exited: check, ingest, record. */
-static int finish(struct runner *r, size_t i, int status, int64_t end_ns,
-		  const struct rusage *ru)
+static int finish(struct runner *r, size_t i, const struct exec_end *end)
 {
 	struct graph *g = r->g;
 	struct graph_inst *in = &g->insts[i];
@@ -862,6 +808,8 @@ static int finish(struct runner *r, size_t i, int status, int64_t end_ns,
 	struct store_run run;
 	char hex[DIGEST_HEX + 1];
 	int missing;
+
+	int status = end->status;
 
 	r->running--;
 	release(r, i);
@@ -950,11 +898,8 @@ static int finish(struct runner *r, size_t i, int status, int64_t end_ns,
 			   "\"duration_ns\": %lld, \"peak_rss_kib\": %ld, "
 			   "\"cpu_s\": %.3f, \"log\": \"%s\", \"env\": %s, "
 			   "\"key_encoding\": \"",
-		 (long long)x->start_ns, (long long)(end_ns - x->start_ns),
-		 ru->ru_maxrss,
-		 (double)ru->ru_utime.tv_sec + ru->ru_utime.tv_usec * 1e-6 +
-			 (double)ru->ru_stime.tv_sec + ru->ru_stime.tv_usec * 1e-6,
-		 hex, r->envjson.data);
+		 (long long)x->start_ns, (long long)(end->end_ns - x->start_ns),
+		 end->peak_rss_kib, end->cpu_s, hex, r->envjson.data);
 	buf_reserve(&payload, 2 * x->enc.len + 2);
 	for (k = 0; k < x->enc.len; k++) {
 		static const char hexd[] = "0123456789abcdef";
@@ -1072,35 +1017,35 @@ static void report(struct runner *r, size_t i, const char *what)
  */
 static void stop_all(struct runner *r)
 {
-	size_t i;
-	int waited;
+	const struct executor *e = r->exec;
+	struct exec_end end;
+	int64_t until;
+	size_t k;
 
 	term_error(r->t, "interrupted: stopping %zu running stage%s",
 		   r->running, r->running == 1 ? "" : "s");
-	for (i = 0; i < r->g->ninsts; i++)
-		if (r->is[i].st == ST_RUNNING)
-			kill(-r->is[i].pid, SIGTERM);
-	for (waited = 0; r->running && waited < 50; waited++) {
-		for (i = 0; i < r->g->ninsts; i++) {
-			int status;
-			if (r->is[i].st == ST_RUNNING &&
-			    waitpid(r->is[i].pid, &status, WNOHANG) ==
-				    r->is[i].pid) {
-				r->is[i].st = ST_FAILED;
-				r->running--;
+	for (k = 0; k < r->running; k++)
+		e->kill(e->ctx, r->is[r->run_idx[k]].job, SIGTERM);
+	until = e->now(e->ctx) + 5000000000LL;
+	while (r->running) {
+		int64_t left = until - e->now(e->ctx);
+		if (left <= 0) {
+			for (k = 0; k < r->running; k++)
+				e->kill(e->ctx, r->is[r->run_idx[k]].job,
+					SIGKILL);
+			left = -1;
+		}
+		if (e->wait(e->ctx, left, &end) != 1)
+			continue;
+		for (k = 0; k < r->running; k++)
+			if (r->is[r->run_idx[k]].job == end.id) {
+				r->is[r->run_idx[k]].st = ST_FAILED;
+				r->run_idx[k] = r->run_idx[--r->running];
+				break;
 			}
-		}
-		if (r->running)
-			usleep(100000);
 	}
-	for (i = 0; i < r->g->ninsts; i++)
-		if (r->is[i].st == ST_RUNNING) {
-			kill(-r->is[i].pid, SIGKILL);
-			waitpid(r->is[i].pid, NULL, 0);
-			r->is[i].st = ST_FAILED;
-			r->running--;
-		}
 }
+
 
 /*
  * i has reached a state its dependents can act on (done, up to date,
@@ -1258,7 +1203,8 @@ int run_graph(struct graph *g, struct store *s, const struct run_opts *o,
 	      struct term *t, struct run_result *res, struct err *err)
 {
 	struct runner r;
-	sigset_t chld, oldmask;
+	struct exec_local local;
+	struct executor exec;
 	size_t i, j;
 	int rc = 0;
 
@@ -1308,11 +1254,12 @@ int run_graph(struct graph *g, struct store *s, const struct run_opts *o,
 		sigaction(SIGTERM, &sa, NULL);
 		sigaction(SIGHUP, &sa, NULL);
 	}
-	/* Children's ends are waited for with a timeout (sigtimedwait):
-	 * SIGCHLD stays pending until then.  Stages start with it open. */
-	sigemptyset(&chld);
-	sigaddset(&chld, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &chld, &oldmask);
+	if (o->exec) {
+		r.exec = o->exec;
+	} else {
+		exec_local_open(&local, &exec);
+		r.exec = &exec;
+	}
 	r.unsaved = xcalloc(g->ninsts + 1, sizeof(size_t));
 	scan_init(&r.scan, s);
 	r.rd.s = s;
@@ -1448,42 +1395,32 @@ int run_graph(struct graph *g, struct store *s, const struct run_opts *o,
 			break;
 		}
 		if (r.running) {
-			struct rusage ru;
-			int status;
-			pid_t pid;
+			struct exec_end end;
 			size_t k;
+			int got;
 
 			/* An open writer holds the store's write lock: wait
 			 * no longer than the batch may stay open. */
 			if (r.scan.w && !r.dirty_since)
-				r.dirty_since = now_ns();
+				r.dirty_since = r.exec->now(r.exec->ctx);
 			if (r.scan.w) {
-				int64_t left = r.dirty_since + BATCH_NS - now_ns();
-				struct timespec ts;
-
-				pid = wait4(-1, &status, WNOHANG, &ru);
-				if (pid == 0 && left <= 0) {
+				int64_t left = r.dirty_since + BATCH_NS -
+					       r.exec->now(r.exec->ctx);
+				if (left <= 0) {
 					commit_batch(&r);
 					continue;
 				}
-				if (pid == 0) {
-					ts.tv_sec = (time_t)(left / 1000000000LL);
-					ts.tv_nsec = (long)(left % 1000000000LL);
-					sigtimedwait(&chld, NULL, &ts);
-					continue;
-				}
+				got = r.exec->wait(r.exec->ctx, left, &end);
 			} else {
 				store_idle(s);
-				pid = wait4(-1, &status, 0, &ru);
+				got = r.exec->wait(r.exec->ctx, -1, &end);
 			}
-			if (pid < 0 && errno == EINTR)
-				continue;
-			for (k = 0; pid > 0 && k < r.running; k++) {
+			for (k = 0; got == 1 && k < r.running; k++) {
 				i = r.run_idx[k];
-				if (r.is[i].pid != pid)
+				if (r.is[i].job != end.id)
 					continue;
 				r.run_idx[k] = r.run_idx[r.running - 1];
-				finish(&r, i, status, now_ns(), &ru);
+				finish(&r, i, &end);
 				if (r.is[i].st == ST_DONE)
 					report(&r, i, "done");
 				settle(&r, i);
@@ -1527,7 +1464,8 @@ out:
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGHUP, SIG_DFL);
-	sigprocmask(SIG_SETMASK, &oldmask, NULL);
+	if (!o->exec)
+		exec_local_close(&local);
 	buf_release(&r.envjson);
 	for (i = 0; i < g->ninsts; i++) {
 		buf_release(&r.is[i].enc);

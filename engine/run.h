@@ -2,8 +2,8 @@
  * run.h: executing a graph: for each instance in order, fingerprint its
  * inputs, compute its key, and decide: up to date (outputs in the
  * workspace match a recorded run), restorable (a recorded run's outputs
- * are in the store: materialise them), or run it (a local process), then
- * ingest its outputs and record the run.  Independent instances run in
+ * are in the store: materialise them), or run it (through the executor:
+ * executor.h), then ingest its outputs and record the run.  Independent instances run in
  * parallel up to the job limit.  At the end the lock file is rewritten.
  */
 #ifndef CAIRN_RUN_H
@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 struct err;
+struct executor;
 struct graph;
 struct graph_inst;
 struct store;
@@ -27,6 +28,8 @@ struct run_opts {
 	const char *const *targets;	/* stage, instance or glob; none: all */
 	size_t ntargets;
 	const char *lock_path;		/* the lock file to rewrite */
+	/* How commands run; NULL: as local processes (exec_local). */
+	const struct executor *exec;
 	/* Told of every decision (explain): the state ("up to date",
 	 * "restorable", "to run", "pending"), why, and the key's encoding
 	 * (NULL for pending). */

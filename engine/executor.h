@@ -1,0 +1,60 @@
+/*
+ * executor.h: how a stage's command gets run.  The run (run.c) decides
+ * what must run and records what finished; an executor starts commands
+ * and reports their ends.  The local executor (exec_local.c) runs them as
+ * process groups on this machine; unit tests pass in a fake that runs
+ * nothing, so the planner is tested without processes; a cluster
+ * executor submits them as jobs.  A struct of function pointers and a
+ * context pointer.
+ */
+#ifndef CAIRN_EXECUTOR_H
+#define CAIRN_EXECUTOR_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct err;
+struct graph_inst;
+
+struct exec_job {
+	const struct graph_inst *inst;	/* its resources, name, outputs */
+	const char *cmd;		/* run by /bin/sh -c */
+	const char *wdir;		/* absolute; exists */
+	const char *log;		/* absolute: stdout and stderr */
+	char *const *env;		/* NAME=VALUE, set over the environment */
+	size_t nenv;
+};
+
+struct exec_end {
+	long id;			/* as start gave it */
+	int status;			/* as waitpid reports it */
+	int64_t end_ns;			/* wall clock, CLOCK_REALTIME */
+	long peak_rss_kib;
+	double cpu_s;			/* user + system */
+};
+
+struct executor {
+	void *ctx;
+	/* Start job; *id names it in ends.  0, or -1 with err set. */
+	int (*start)(void *ctx, const struct exec_job *job, long *id,
+		     struct err *err);
+	/* The next job to end: 1 with *end filled; 0 when timeout_ns passed
+	 * first (timeout_ns < 0: no limit) or a signal arrived. */
+	int (*wait)(void *ctx, int64_t timeout_ns, struct exec_end *end);
+	/* Send sig to every process of job id. */
+	void (*kill)(void *ctx, long id, int sig);
+	/* The wall clock (ns since the epoch). */
+	int64_t (*now)(void *ctx);
+};
+
+/* The local executor: process groups on this machine. */
+struct exec_local {
+	sigset_t chld, old;
+};
+
+/* Set e up to run locally; SIGCHLD is blocked until exec_local_close. */
+void exec_local_open(struct exec_local *l, struct executor *e);
+void exec_local_close(struct exec_local *l);
+
+#endif
