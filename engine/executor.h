@@ -21,7 +21,8 @@ struct exec_job {
 	const struct graph_inst *inst;	/* its resources, name, outputs */
 	const char *cmd;		/* run by /bin/sh -c */
 	const char *wdir;		/* absolute; exists */
-	const char *log;		/* absolute: stdout and stderr */
+	const char *log;		/* absolute: stdout and stderr; the
+					   executor creates it */
 	char *const *env;		/* NAME=VALUE, set over the environment */
 	size_t nenv;
 };

@@ -1,0 +1,378 @@
+/*
+ * The planner, driven through a fake executor: no process is started.
+ * The fake "runs" a job by writing its outputs itself (from its inputs'
+ * contents, or a constant for stages named const*), fails the stage it is
+ * told to, keeps time with a fake clock, and notes what started and how
+ * many ran at once.  The store and the workspace are real, in a temporary
+ * folder.  What is checked: what runs, in which order, under -j; what is
+ * up to date, restored or cut off early; what a failure blocks, with and
+ * without -k; dry runs; the pre-pass of a large graph.
+ */
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "check.h"
+#include "err.h"
+#include "executor.h"
+#include "graph.h"
+#include "run.h"
+#include "store.h"
+#include "term.h"
+#include "util.h"
+
+static char dir[] = "/tmp/cairn-test-run-XXXXXX";
+
+#define MAXJOBS 1024
+
+struct fake {
+	const char *fail;		/* this instance exits 1 */
+	char started[MAXJOBS][64];	/* names, in start order */
+	int nstarted;
+	long ids[MAXJOBS];
+	int status[MAXJOBS];
+	int head, tail;			/* completions not yet waited for */
+	int running, max_running;
+	int64_t clock;
+};
+
+static void slurp(const char *path, struct buf *b)
+{
+	char chunk[4096];
+	size_t n;
+	FILE *f = fopen(path, "rb");
+
+	while (f && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		buf_add(b, chunk, n);
+	if (f)
+		fclose(f);
+}
+
+static void spit(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f) {
+		perror(path);
+		return;
+	}
+	fputs(text, f);
+	fclose(f);
+}
+
+static int fake_start(void *ctx, const struct exec_job *job, long *id,
+		      struct err *err)
+{
+	struct fake *f = ctx;
+	const struct graph_inst *in = job->inst;
+	char path[1024];
+	size_t k;
+	int st = 0;
+
+	(void)err;
+	snprintf(f->started[f->nstarted], sizeof(f->started[0]), "%s",
+		 in->name);
+	*id = 1000 + f->nstarted++;
+	spit(job->log, "fake\n");
+	if (f->fail && !strcmp(in->name, f->fail))
+		st = 1 << 8;	/* exit status 1 */
+	for (k = 0; k < in->nouts && !st; k++) {
+		struct buf text = BUF_INIT;
+		size_t d;
+
+		buf_addf(&text, "%s:", in->name);
+		if (!strncmp(in->name, "const", 5)) {
+			buf_adds(&text, "constant");
+		} else {
+			for (d = 0; d < in->ndeps; d++) {
+				snprintf(path, sizeof(path), "%s/%s", dir,
+					 in->deps[d].path);
+				slurp(path, &text);
+			}
+		}
+		snprintf(path, sizeof(path), "%s/%s", dir, in->outs[k].path);
+		spit(path, text.data);
+		buf_release(&text);
+	}
+	f->ids[f->tail] = *id;
+	f->status[f->tail++] = st;
+	if (++f->running > f->max_running)
+		f->max_running = f->running;
+	return 0;
+}
+
+static int fake_wait(void *ctx, int64_t timeout_ns, struct exec_end *end)
+{
+	struct fake *f = ctx;
+
+	(void)timeout_ns;
+	if (f->head == f->tail)
+		return 0;
+	f->clock += 1000000;
+	memset(end, 0, sizeof(*end));
+	end->id = f->ids[f->head];
+	end->status = f->status[f->head++];
+	end->end_ns = f->clock;
+	f->running--;
+	return 1;
+}
+
+static void fake_kill(void *ctx, long id, int sig)
+{
+	(void)ctx;
+	(void)id;
+	(void)sig;
+}
+
+static int64_t fake_now(void *ctx)
+{
+	struct fake *f = ctx;
+	return f->clock += 1000;
+}
+
+static struct fake fk;
+static struct executor ex = { &fk, fake_start, fake_wait, fake_kill,
+			      fake_now };
+
+/* Run graph file name in dir; return run_graph's code. */
+static int run(const char *name, int jobs, int keep_going, int dry_run,
+	       struct run_result *res)
+{
+	char path[1024], lock[1024], store[1024];
+	struct graph *g = NULL;
+	struct store *s = NULL;
+	struct run_opts o;
+	struct term t = { 0, 0, 1, 0 };
+	struct err e;
+	int rc;
+
+	memset(&fk, 0, sizeof(fk));
+	fk.clock = 1700000000000000000LL;
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	snprintf(lock, sizeof(lock), "%s/%.*s.lock", dir,
+		 (int)(strlen(name) - 5), name);
+	snprintf(store, sizeof(store), "%s/.cairn/store", dir);
+	if (graph_load(path, NULL, 0, &g, &e) < 0) {
+		fprintf(stderr, "graph_load: %s\n", e.msg);
+		return -2;
+	}
+	mkdir_p(store, 0);
+	if (store_open(store, STORE_CREATE, &s, &e)) {
+		fprintf(stderr, "store_open: %s\n", e.msg);
+		graph_free(g);
+		return -2;
+	}
+	memset(&o, 0, sizeof(o));
+	o.jobs = jobs;
+	o.keep_going = keep_going;
+	o.dry_run = dry_run;
+	o.lock_path = lock;
+	o.exec = &ex;
+	rc = run_graph(g, s, &o, &t, res, &e);
+	if (rc < 0)
+		fprintf(stderr, "run_graph: %s\n", e.msg);
+	store_close(s);
+	graph_free(g);
+	return rc;
+}
+
+static const char *started(void)
+{
+	static struct buf all = BUF_INIT;
+	int k;
+
+	buf_truncate(&all, 0);
+	for (k = 0; k < fk.nstarted; k++)
+		buf_addf(&all, "%s%s", k ? " " : "", fk.started[k]);
+	return all.data;
+}
+
+static void put(const char *rel, const char *text)
+{
+	char path[1024];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	mkdir_p(path, 1);
+	spit(path, text);
+}
+
+static const char *get(const char *rel)
+{
+	static struct buf b = BUF_INIT;
+	char path[1024];
+
+	buf_truncate(&b, 0);
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	slurp(path, &b);
+	return b.data;
+}
+
+static void test_small(void)
+{
+	struct run_result res;
+
+	put("src/a.txt", "A1\n");
+	put("src/b.txt", "B1\n");
+	put("g.toml",
+	    "[stage.a]\ncmd = 'a'\ndeps = { i = 'src/a.txt' }\n"
+	    "outs = { o = 'out/a.txt' }\n"
+	    "[stage.b]\ncmd = 'b'\ndeps = { i = 'src/b.txt' }\n"
+	    "outs = { o = 'out/b.txt' }\n"
+	    "[stage.const]\ncmd = 'c'\ndeps = { i = '${stage.a.outs.o}' }\n"
+	    "outs = { o = 'out/c.txt' }\n"
+	    "[stage.d]\ncmd = 'd'\n"
+	    "deps = { c = '${stage.const.outs.o}', b = '${stage.b.outs.o}' }\n"
+	    "outs = { o = 'out/d.txt' }\n");
+
+	/* Everything runs, upstream first, two at a time at most. */
+	CHECK_INT(run("g.toml", 2, 0, 0, &res), 0);
+	CHECK_STR(started(), "a b const d");
+	CHECK_INT(fk.max_running, 2);
+	CHECK_INT(res.ran, 4);
+	CHECK_STR(get("out/d.txt"), "d:const:constantb:B1\n");
+
+	/* Nothing changed: nothing runs. */
+	CHECK_INT(run("g.toml", 2, 0, 0, &res), 0);
+	CHECK_STR(started(), "");
+	CHECK_INT(res.uptodate, 4);
+
+	/* a's input changed: a and const rerun; const made the same bytes,
+	 * so d is cut off. */
+	put("src/a.txt", "A2\n");
+	CHECK_INT(run("g.toml", 2, 0, 0, &res), 0);
+	CHECK_STR(started(), "a const");
+	CHECK_INT(res.ran, 2);
+	CHECK_INT(res.uptodate, 2);
+
+	/* A deleted output comes back from the store; nothing runs. */
+	{
+		char p[1024];
+		snprintf(p, sizeof(p), "%s/out/d.txt", dir);
+		CHECK_INT(unlink(p), 0);
+	}
+	CHECK_INT(run("g.toml", 2, 0, 0, &res), 0);
+	CHECK_STR(started(), "");
+	CHECK_INT(res.restored, 1);
+	CHECK_STR(get("out/d.txt"), "d:const:constantb:B1\n");
+
+	/* Flipping a's input back restores a, without running it. */
+	put("src/a.txt", "A1\n");
+	CHECK_INT(run("g.toml", 2, 0, 0, &res), 0);
+	CHECK_STR(started(), "");
+	CHECK_INT(res.restored, 1);
+	CHECK_STR(get("out/a.txt"), "a:A1\n");
+
+	/* A dry run decides and starts nothing. */
+	put("src/b.txt", "B2\n");
+	CHECK_INT(run("g.toml", 2, 0, 1, &res), 0);
+	CHECK_STR(started(), "");
+	CHECK_INT(res.planned, 2);	/* b to run, d pending */
+
+}
+
+static void test_failure(void)
+{
+	struct run_result res;
+
+	put("f/x.txt", "x\n");
+	put("f.toml",
+	    "[stage.bad]\ncmd = 'bad'\ndeps = { i = 'f/x.txt' }\n"
+	    "outs = { o = 'f/bad.txt' }\n"
+	    "[stage.after]\ncmd = 'after'\ndeps = { i = '${stage.bad.outs.o}' }\n"
+	    "outs = { o = 'f/after.txt' }\n"
+	    "[stage.other]\ncmd = 'other'\ndeps = { i = 'f/x.txt' }\n"
+	    "outs = { o = 'f/other.txt' }\n"
+	    "[stage.zlast]\ncmd = 'zlast'\ndeps = { i = 'f/x.txt' }\n"
+	    "outs = { o = 'f/zlast.txt' }\n");
+
+	/* -j1, without and with -k. */
+	{
+		char path[1024], lock[1024], store[1024];
+		struct graph *g = NULL;
+		struct store *s = NULL;
+		struct run_opts o;
+		struct term t = { 0, 0, 1, 0 };
+		struct err e;
+		int k;
+
+		for (k = 0; k < 2; k++) {
+			memset(&fk, 0, sizeof(fk));
+			fk.fail = "bad";
+			snprintf(path, sizeof(path), "%s/f.toml", dir);
+			snprintf(lock, sizeof(lock), "%s/f.lock", dir);
+			snprintf(store, sizeof(store), "%s/.cairn/store", dir);
+			CHECK_INT(graph_load(path, NULL, 0, &g, &e), 0);
+			CHECK_INT(store_open(store, STORE_CREATE, &s, &e), 0);
+			memset(&o, 0, sizeof(o));
+			o.jobs = 1;
+			o.keep_going = k;
+			o.lock_path = lock;
+			o.exec = &ex;
+			CHECK_INT(run_graph(g, s, &o, &t, &res, &e), 1);
+			store_close(s);
+			graph_free(g);
+			CHECK_INT(fk.max_running, 1);
+			if (!k) {
+				/* bad is first in order; nothing after it. */
+				CHECK_STR(started(), "bad");
+				CHECK_INT(res.failed, 1);
+				CHECK_INT(res.ran, 0);
+			} else {
+				/* -k: independent stages run, after is
+				 * blocked. */
+				CHECK_STR(started(), "bad other zlast");
+				CHECK_INT(res.failed, 1);
+				CHECK_INT(res.blocked, 1);
+				CHECK_INT(res.ran, 2);
+			}
+		}
+	}
+}
+
+/* Enough independent stages for the threaded pre-pass. */
+static void test_many(void)
+{
+	struct buf g = BUF_INIT;
+	struct run_result res;
+	char rel[64], text[64];
+	int i, n = 600;
+
+	for (i = 0; i < n; i++) {
+		snprintf(rel, sizeof(rel), "many/in/%d.txt", i);
+		snprintf(text, sizeof(text), "%d\n", i);
+		put(rel, text);
+		buf_addf(&g, "[stage.m%d]\ncmd = 'm'\ndeps = { i = 'many/in/%d.txt' }\n"
+			     "outs = { o = 'many/out/%d.txt' }\n",
+			 i, i, i);
+	}
+	put("many.toml", g.data);
+	buf_release(&g);
+	CHECK_INT(run("many.toml", 4, 0, 0, &res), 0);
+	CHECK_INT(res.ran, (size_t)n);
+	CHECK_INT(fk.nstarted, n);
+	CHECK(fk.max_running <= 4);
+	CHECK_INT(run("many.toml", 4, 0, 0, &res), 0);
+	CHECK_INT(fk.nstarted, 0);
+	CHECK_INT(res.uptodate, (size_t)n);
+	/* One input changed: exactly its stage. */
+	put("many/in/317.txt", "changed\n");
+	CHECK_INT(run("many.toml", 4, 0, 0, &res), 0);
+	CHECK_STR(started(), "m317");
+	CHECK_INT(res.uptodate, (size_t)n - 1);
+}
+
+int main(void)
+{
+	char cmd[600];
+
+	if (!mkdtemp(dir))
+		return 1;
+	test_small();
+	test_failure();
+	test_many();
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd))
+		return 1;
+	return check_done("test_run");
+}
