@@ -28,6 +28,7 @@ struct past {
 	char *instance;
 	int64_t start;
 	double duration;
+	int exit;		/* non-zero: the command failed */
 	struct buf enc;
 };
 
@@ -102,6 +103,9 @@ static int on_run(const struct digest *id, const struct store_run *r,
 	p->start = r->time_ns;
 	json_get_number(r->payload, r->len, "duration_ns", &dur);
 	p->duration = dur / 1e9;
+	dur = 0;
+	json_get_number(r->payload, r->len, "exit", &dur);
+	p->exit = (int)dur;
 	buf_init(&p->enc);
 	if (json_get_string(r->payload, r->len, "key_encoding", &hex) == 0)
 		unhex(hex.data, &p->enc);
@@ -437,11 +441,16 @@ static int log_run(struct cli *cli, const struct command *cmd, int argc,
 			json_string(&out, c.p[i].instance,
 				    strlen(c.p[i].instance));
 			buf_addf(&out, ", \"start_ns\": %lld, \"duration_s\": "
-				       "%.3f}",
-				 (long long)c.p[i].start, c.p[i].duration);
+				       "%.3f, \"exit\": %d}",
+				 (long long)c.p[i].start, c.p[i].duration,
+				 c.p[i].exit);
 		} else {
-			buf_addf(&out, "%s  %8.2fs  run %.12s  %s\n", t,
+			buf_addf(&out, "%s  %8.2fs  run %.12s  %s", t,
 				 c.p[i].duration, hex, c.p[i].instance);
+			if (c.p[i].exit)
+				buf_addf(&out, "  failed (exit %d)",
+					 c.p[i].exit);
+			buf_addc(&out, '\n');
 		}
 	}
 	if (json)
@@ -463,7 +472,8 @@ const struct command cmd_log = {
 	.description =
 		"List the runs recorded for the graph (or one stage or "
 		"instance), newest\nfirst: when it started (UTC), how long it "
-		"took, the run id, the instance.\n'cairn show RUN' gives a "
+		"took, the run id, the instance,\nand for a failed run its "
+		"exit status.\n'cairn show RUN' gives a "
 		"run's inputs and outputs.",
 	.opts = log_opts,
 	.run = log_run,

@@ -796,105 +796,66 @@ static int commit_batch(struct runner *r)
 static void fingerprint(struct runner *r);
 
 /* The stage exited: check, ingest, record. */
-static int finish(struct runner *r, size_t i, const struct exec_end *end)
+/*
+ * Write the run record of instance i into the run's writer: its key,
+ * inputs (deps then code), outputs (by name; none for a failed run), and
+ * the payload: graph, instance, command, exit status (and the signal or
+ * the error for a failure), times, peak memory, CPU time, log, the
+ * environment fingerprint and the key's encoding.  A failed run is never
+ * found by its key (store_run.failed), only by id, lineage and history.
+ */
+static int record(struct runner *r, size_t i, const struct exec_end *end,
+		  const char *error)
 {
-	struct graph *g = r->g;
-	struct graph_inst *in = &g->insts[i];
+	const struct graph_inst *in = &r->g->insts[i];
 	struct ist *x = &r->is[i];
-	struct store_writer *w;
-	struct buf p = BUF_INIT, payload = BUF_INIT, keyhex = BUF_INIT;
-	struct digest *outs_sorted = NULL, *ins = NULL, logid, runid;
+	int status = end->status, ok = !error;
+	struct buf payload = BUF_INIT;
+	struct digest *outs_sorted, *ins, logid, runid;
 	size_t ord[256], k, nin;
+	struct store_writer *w;
 	struct store_run run;
 	char hex[DIGEST_HEX + 1];
-	int missing;
+	int rc = -1;
 
-	int status = end->status;
-
-	r->running--;
-	release(r, i);
-	if (r->line && (!WIFEXITED(status) || WEXITSTATUS(status))) {
-		/* Keep the progress line; the error goes below it. */
-		putchar('\n');
-		fflush(stdout);
-		r->line = 0;
-	}
-	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
-		if (WIFSIGNALED(status))
-			term_error(r->t, "'%s' was killed by signal %d (log: %s)",
-				   in->name, WTERMSIG(status), x->log);
-		else
-			term_error(r->t, "'%s' failed with exit status %d (log: "
-					 "%s)",
-				   in->name, WEXITSTATUS(status), x->log);
-		show_tail(r, x->log);
-		goto failed;
-	}
-	for (k = 0; k < in->nouts; k++) {
-		struct stat st;
-		abspath(g, in->outs[k].path, &p);
-		if (stat(p.data, &st) < 0) {
-			term_error(r->t, "'%s' succeeded but did not create its "
-					 "output '%s'",
-				   in->name, in->outs[k].path);
-			goto failed;
-		}
-	}
-	/* An input edited while the stage ran makes its record a lie. */
-	for (k = 0; k < in->ndeps; k++) {
-		struct digest now;
-		if (in->deps[k].from)
-			continue;
-		abspath(g, in->deps[k].path, &p);
-		if (scan_path(&r->scan, p.data, NULL, &now, &missing,
-			      r->err) < 0 ||
-		    !digest_eq(&now, &x->dep_d[k])) {
-			term_error(r->t, "input '%s' of '%s' changed while it ran; "
-					 "nothing was recorded",
-				   in->deps[k].path, in->name);
-			goto failed;
-		}
-	}
 	/* Records go into the run's one writer (LMDB has one write lock per
 	 * store), committed in batches by commit_batch. */
 	if (!r->scan.w && store_writer_new(r->s, &r->scan.w, r->err))
-		goto error;
+		return -1;
 	w = r->scan.w;
-	for (k = 0; k < in->nouts; k++) {
-		struct stat st;
-		abspath(g, in->outs[k].path, &p);
-		stat(p.data, &st);
-		if ((S_ISDIR(st.st_mode)
-			     ? store_put_tree(w, p.data, &x->out_d[k], r->err)
-			     : store_put_file(w, p.data, NULL, &x->out_d[k],
-					      r->err)))
-			goto error;
-	}
+	outs_sorted = xcalloc(in->nouts + 1, sizeof(*outs_sorted));
+	nin = in->ndeps + in->ncode;
+	ins = xcalloc(nin + 1, sizeof(*ins));
 	if (store_put_file(w, x->log, NULL, &logid, r->err))
-		goto error;
-	/* The record: outputs by name; inputs are deps then code.  The
-	 * environment fingerprint is taken once, when first needed (a no-op
-	 * run never pays for it). */
+		goto out;
+	/* The environment fingerprint is taken once, when first needed (a
+	 * no-op run never pays for it). */
 	if (!r->envjson.len)
 		fingerprint(r);
 	out_order(in, ord);
-	outs_sorted = xcalloc(in->nouts + 1, sizeof(*outs_sorted));
-	for (k = 0; k < in->nouts; k++)
+	for (k = 0; ok && k < in->nouts; k++)
 		outs_sorted[k] = x->out_d[ord[k]];
-	nin = in->ndeps + in->ncode;
-	ins = xcalloc(nin + 1, sizeof(*ins));
 	for (k = 0; k < in->ndeps; k++)
 		ins[k] = x->dep_d[k];
 	for (k = 0; k < in->ncode; k++)
 		ins[in->ndeps + k] = x->code_d[k];
 	buf_adds(&payload, "{\"graph\": ");
-	json_string(&payload, g->name, strlen(g->name));
+	json_string(&payload, r->g->name, strlen(r->g->name));
 	buf_adds(&payload, ", \"instance\": ");
 	json_string(&payload, in->name, strlen(in->name));
 	buf_adds(&payload, ", \"cmd\": ");
 	json_string(&payload, in->cmd, strlen(in->cmd));
+	if (WIFSIGNALED(status))
+		buf_addf(&payload, ", \"exit\": %d, \"signal\": %d",
+			 128 + WTERMSIG(status), WTERMSIG(status));
+	else
+		buf_addf(&payload, ", \"exit\": %d", WEXITSTATUS(status));
+	if (error) {
+		buf_adds(&payload, ", \"error\": ");
+		json_string(&payload, error, strlen(error));
+	}
 	digest_hex(&logid, hex);
-	buf_addf(&payload, ", \"exit\": 0, \"start_ns\": %lld, "
+	buf_addf(&payload, ", \"start_ns\": %lld, "
 			   "\"duration_ns\": %lld, \"peak_rss_kib\": %ld, "
 			   "\"cpu_s\": %.3f, \"log\": \"%s\", \"env\": %s, "
 			   "\"key_encoding\": \"",
@@ -914,35 +875,116 @@ static int finish(struct runner *r, size_t i, const struct exec_end *end)
 	run.inputs = ins;
 	run.ninputs = nin;
 	run.outputs = outs_sorted;
-	run.noutputs = in->nouts;
+	run.noutputs = ok ? in->nouts : 0;
 	run.payload = payload.data;
 	run.len = payload.len;
+	run.failed = !ok;
 	if (store_put_run(w, &run, &runid, r->err))
-		goto error;
+		goto out;
 	r->unsaved[r->nunsaved++] = i;
-	x->st = ST_DONE;
-	r->res->ran++;
+	rc = 0;
+out:
 	free(outs_sorted);
 	free(ins);
-	buf_release(&p);
 	buf_release(&payload);
-	buf_release(&keyhex);
+	return rc;
+}
+
+static int finish(struct runner *r, size_t i, const struct exec_end *end)
+{
+	struct graph *g = r->g;
+	struct graph_inst *in = &g->insts[i];
+	struct ist *x = &r->is[i];
+	struct buf p = BUF_INIT, why = BUF_INIT;
+	int status = end->status, missing;
+	size_t k;
+
+	r->running--;
+	release(r, i);
+	if (r->line && (!WIFEXITED(status) || WEXITSTATUS(status))) {
+		/* Keep the progress line; the error goes below it. */
+		putchar('\n');
+		fflush(stdout);
+		r->line = 0;
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		if (WIFSIGNALED(status))
+			buf_addf(&why, "killed by signal %d", WTERMSIG(status));
+		else
+			buf_addf(&why, "failed with exit status %d",
+				 WEXITSTATUS(status));
+		term_error(r->t, "'%s' %s (log: %s)", in->name, why.data,
+			   x->log);
+		show_tail(r, x->log);
+		goto failed;
+	}
+	for (k = 0; k < in->nouts; k++) {
+		struct stat st;
+		abspath(g, in->outs[k].path, &p);
+		if (stat(p.data, &st) < 0) {
+			buf_addf(&why, "did not create its output '%s'",
+				 in->outs[k].path);
+			term_error(r->t, "'%s' succeeded but %s", in->name,
+				   why.data);
+			goto failed;
+		}
+	}
+	/* An input edited while the stage ran makes its record a lie:
+	 * nothing is recorded. */
+	for (k = 0; k < in->ndeps; k++) {
+		struct digest now;
+		if (in->deps[k].from)
+			continue;
+		abspath(g, in->deps[k].path, &p);
+		if (scan_path(&r->scan, p.data, NULL, &now, &missing,
+			      r->err) < 0 ||
+		    !digest_eq(&now, &x->dep_d[k])) {
+			term_error(r->t, "input '%s' of '%s' changed while it ran; "
+					 "nothing was recorded",
+				   in->deps[k].path, in->name);
+			goto unrecorded;
+		}
+	}
+	if (!r->scan.w && store_writer_new(r->s, &r->scan.w, r->err))
+		goto error;
+	for (k = 0; k < in->nouts; k++) {
+		struct stat st;
+		abspath(g, in->outs[k].path, &p);
+		stat(p.data, &st);
+		if ((S_ISDIR(st.st_mode)
+			     ? store_put_tree(r->scan.w, p.data, &x->out_d[k],
+					      r->err)
+			     : store_put_file(r->scan.w, p.data, NULL,
+					      &x->out_d[k], r->err)))
+			goto error;
+	}
+	if (record(r, i, end, NULL) < 0)
+		goto error;
+	x->st = ST_DONE;
+	r->res->ran++;
+	buf_release(&p);
+	buf_release(&why);
 	return 0;
 error:
 	term_error(r->t, "cannot record '%s': %s", in->name, r->err->msg);
 	/* What this stage wrote stays unreferenced (gc removes it); a
 	 * writer the error left unusable loses the batch. */
 	commit_batch(r);
+	goto unrecorded;
 failed:
+	/* A failure is history too ('cairn log', 'cairn runs'). */
+	if (record(r, i, end, why.data) < 0) {
+		term_error(r->t, "cannot record the failure of '%s': %s",
+			   in->name, r->err->msg);
+		commit_batch(r);
+	}
+unrecorded:
 	x->st = ST_FAILED;
 	r->res->failed++;
 	if (!r->o->keep_going)
 		r->stop = 1;
-	free(outs_sorted);
-	free(ins);
 	buf_release(&p);
-	buf_release(&payload);
-	buf_release(&keyhex);
+	buf_release(&why);
 	return 0;
 }
 

@@ -212,6 +212,9 @@ struct store_run {
 	const void *payload;
 	size_t len;
 	int64_t used_ns;		/* read back: last run or restore */
+	int failed;			/* the command failed: not indexed
+					   by key (actions), so never a
+					   cache hit */
 };
 
 /*

@@ -129,8 +129,10 @@ int store_put_run(struct store_writer *w, const struct store_run *r,
 		unsigned char av[ACTION_LEN], lv[LINEAGE_LEN];
 
 		action_val(av, r->time_ns, id);
-		rc = writer_put_flags(w, w->s->actions, r->key.b, DIGEST_LEN,
-				      av, sizeof(av), MDB_NODUPDATA, err);
+		rc = r->failed ? 0
+			       : writer_put_flags(w, w->s->actions, r->key.b,
+						  DIGEST_LEN, av, sizeof(av),
+						  MDB_NODUPDATA, err);
 		memcpy(lv + 1, id->b, DIGEST_LEN);
 		lv[0] = STORE_PRODUCED;
 		for (i = 0; i < r->noutputs && !rc; i++)

@@ -144,6 +144,21 @@ run run -k fail.toml
 expect_rc keep-going 1
 checks=$((checks + 1))
 [ -f other.txt ] || fail keep-going "an independent stage did not run"
+# Failures are history: recorded with their exit status, never reused.
+run log fail.toml bad
+expect_rc fail-log 0
+expect_match fail-log "$out" '^[0-9-]+ [0-9:]+ +[0-9.]+s  run [0-9a-f]{12}  bad  failed \(exit 3\)$'
+run log --json fail.toml bad
+expect_match fail-log-json "$out" '"exit": 3\}'
+cat >noout.toml <<'TOML'
+[stage.check]
+cmd = "exit 1"
+TOML
+run run noout.toml
+expect_rc noout-fail 1
+run run noout.toml
+expect_rc noout-again 1
+expect_match noout-again "$err" "^cairn: error: 'check' failed with exit status 1"
 
 # Resources: a stage that needs more than the machine has fails up front;
 # parallel stages never hold more cores than there are.

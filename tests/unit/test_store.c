@@ -624,8 +624,32 @@ static void test_runs(void)
 	CHECK(n == 4 && digest_eq(&list[0], &runid[3]) &&
 	      digest_eq(&list[3], &runid[0]));
 	free(list);
+	/* A failed run is recorded (lineage, by id) but never found by its
+	 * key. */
+	{
+		struct digest failed;
+		struct store_object fo;
+
+		CHECK_INT(store_writer_new(s, &w, &e), 0);
+		memset(&r, 0, sizeof(r));
+		r.key = key;
+		r.time_ns = 9000;
+		r.inputs = in;
+		r.ninputs = 1;
+		r.payload = "{\"exit\": 2}";
+		r.len = 11;
+		r.failed = 1;
+		CHECK_INT(store_put_run(w, &r, &failed, &e), 0);
+		CHECK_INT(store_writer_commit(w, &e), 0);
+		CHECK_INT(store_action_runs(s, &key, &list, &n, &e), 0);
+		CHECK_INT(n, 4);
+		free(list);
+		CHECK_INT(store_lookup(s, &failed, &fo), 0);
+		CHECK_INT(fo.kind, STORE_RUN);
+		r.outputs = &out[3];
+	}
 	CHECK_INT(store_lineage(s, &in[0], on_lineage, &seen, &e), 0);
-	CHECK_INT(seen.used, 4);
+	CHECK_INT(seen.used, 5);
 	CHECK_INT(seen.produced, 0);
 	memset(&seen, 0, sizeof(seen));
 	CHECK_INT(store_lineage(s, &out[2], on_lineage, &seen, &e), 0);
@@ -665,9 +689,10 @@ static void test_runs(void)
 	CHECK_INT(store_action_runs(s, &key, &list, &n, &e), 0);
 	CHECK_INT(n, 2);
 	free(list);
-	/* Below what the rooted run needs: everything else goes. */
+	/* Below what the rooted run needs: everything else goes (run 0 and
+	 * the failed run). */
 	CHECK_INT(store_gc(s, 0, 1, NULL, NULL, &gr, &e), 0);
-	CHECK_INT(gr.runs, 1);
+	CHECK_INT(gr.runs, 2);
 	CHECK_INT(store_lookup(s, &out[1], &o), 0);
 	CHECK_INT(store_fsck(s, 0, NULL, NULL, &fr, &e), 0);
 	CHECK_INT(fr.damaged, 0);
