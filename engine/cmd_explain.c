@@ -10,7 +10,7 @@
 #include "err.h"
 #include "graph.h"
 #include "interp.h"
-#include "json_get.h"
+#include "json.h"
 #include "key.h"
 #include "run.h"
 #include "store.h"
@@ -29,6 +29,7 @@ struct past {
 	int64_t start;
 	double duration;
 	int exit;		/* non-zero: the command failed */
+	char *error;		/* why a run failed, or NULL */
 	struct buf enc;
 };
 
@@ -80,39 +81,40 @@ static int on_run(const struct digest *id, const struct store_run *r,
 		  void *ctx)
 {
 	struct ctx *c = ctx;
-	struct buf inst = BUF_INIT, graph = BUF_INIT, hex = BUF_INIT;
+	struct json *j = NULL;
+	const char *inst, *graph, *hex;
 	struct past *p;
-	double dur = 0;
+	struct err ignore;
+	double num = 0;
 
-	if (json_get_string(r->payload, r->len, "instance", &inst) < 0 ||
-	    json_get_string(r->payload, r->len, "graph", &graph) < 0 ||
-	    strcmp(graph.data, c->graph))
+	if (json_parse(r->payload, r->len, "run", &j, &ignore) < 0 ||
+	    !(inst = json_str(j, "instance")) ||
+	    !(graph = json_str(j, "graph")) || strcmp(graph, c->graph))
 		goto out;
 	if (c->filter) {
 		size_t n = strlen(c->filter);
-		if (strcmp(inst.data, c->filter) &&
-		    !(!strncmp(inst.data, c->filter, n) &&
-		      (inst.data[n] == '[' || !inst.data[n])))
+		if (strcmp(inst, c->filter) &&
+		    !(!strncmp(inst, c->filter, n) &&
+		      (inst[n] == '[' || !inst[n])))
 			goto out;
 	}
 	xgrow((void **)&c->p, &c->capp, c->np + 1, sizeof(*c->p));
 	p = &c->p[c->np++];
 	memset(p, 0, sizeof(*p));
 	p->id = *id;
-	p->instance = buf_detach(&inst, NULL);
+	p->instance = xstrdup(inst);
 	p->start = r->time_ns;
-	json_get_number(r->payload, r->len, "duration_ns", &dur);
-	p->duration = dur / 1e9;
-	dur = 0;
-	json_get_number(r->payload, r->len, "exit", &dur);
-	p->exit = (int)dur;
+	if (json_num(j, "duration_ns", &num) == 0)
+		p->duration = num / 1e9;
+	if (json_num(j, "exit", &num) == 0)
+		p->exit = (int)num;
+	if (json_str(j, "error"))
+		p->error = xstrdup(json_str(j, "error"));
 	buf_init(&p->enc);
-	if (json_get_string(r->payload, r->len, "key_encoding", &hex) == 0)
-		unhex(hex.data, &p->enc);
+	if ((hex = json_str(j, "key_encoding")))
+		unhex(hex, &p->enc);
 out:
-	buf_release(&inst);
-	buf_release(&graph);
-	buf_release(&hex);
+	json_free(j);
 	return 0;
 }
 
@@ -210,6 +212,7 @@ static void free_ctx(struct ctx *c)
 	free(c->d);
 	for (i = 0; i < c->np; i++) {
 		free(c->p[i].instance);
+		free(c->p[i].error);
 		buf_release(&c->p[i].enc);
 	}
 	free(c->p);
@@ -441,15 +444,18 @@ static int log_run(struct cli *cli, const struct command *cmd, int argc,
 			json_string(&out, c.p[i].instance,
 				    strlen(c.p[i].instance));
 			buf_addf(&out, ", \"start_ns\": %lld, \"duration_s\": "
-				       "%.3f, \"exit\": %d}",
+				       "%.3f, \"exit\": %d, \"ok\": %s}",
 				 (long long)c.p[i].start, c.p[i].duration,
-				 c.p[i].exit);
+				 c.p[i].exit,
+				 c.p[i].exit || c.p[i].error ? "false" : "true");
 		} else {
 			buf_addf(&out, "%s  %8.2fs  run %.12s  %s", t,
 				 c.p[i].duration, hex, c.p[i].instance);
 			if (c.p[i].exit)
 				buf_addf(&out, "  failed (exit %d)",
 					 c.p[i].exit);
+			else if (c.p[i].error)
+				buf_addf(&out, "  failed (%s)", c.p[i].error);
 			buf_addc(&out, '\n');
 		}
 	}

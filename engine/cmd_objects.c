@@ -8,6 +8,7 @@
 #include "buf.h"
 #include "cli.h"
 #include "err.h"
+#include "json.h"
 #include "store.h"
 #include "toml_json.h"
 #include "units.h"
@@ -179,6 +180,44 @@ static void add_ids(struct buf *out, const char *name,
 	buf_adds(out, json ? "]" : (n ? "\n" : " none\n"));
 }
 
+/* The engine's record (docs/store-format.md): the fields people ask for
+ * in text, all of it as "record" in JSON. */
+static void show_payload(struct show_ctx *c, const struct store_run *r)
+{
+	static const char *const fields[] = { "graph", "instance", "cmd",
+					      "exit", "signal", "error",
+					      "params", "matrix", "metrics",
+					      "duration_ns", "peak_rss_kib",
+					      "cpu_s", "log", "env" };
+	struct json *j = NULL;
+	struct err ignore;
+	size_t i;
+
+	if (json_parse(r->payload, r->len, "run", &j, &ignore) < 0 ||
+	    j->type != JSON_OBJECT) {
+		json_free(j);
+		return;
+	}
+	if (c->json) {
+		buf_adds(c->out, ", \"record\": ");
+		json_write(c->out, j);
+		json_free(j);
+		return;
+	}
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		const struct json *v = json_member(j, fields[i]);
+		if (!v)
+			continue;
+		buf_addf(c->out, "%s: ", fields[i]);
+		if (v->type == JSON_STRING)
+			buf_adds(c->out, v->u.string);
+		else
+			json_write(c->out, v);
+		buf_addc(c->out, '\n');
+	}
+	json_free(j);
+}
+
 static int show_run_record(const struct store_run *r, void *ctx)
 {
 	struct show_ctx *c = ctx;
@@ -197,6 +236,7 @@ static int show_run_record(const struct store_run *r, void *ctx)
 			 r->len);
 	add_ids(c->out, "inputs", r->inputs, r->ninputs, c->json);
 	add_ids(c->out, "outputs", r->outputs, r->noutputs, c->json);
+	show_payload(c, r);
 	return 0;
 }
 

@@ -66,6 +66,8 @@ struct graph_inst {
 	char **params;			/* names of the params it uses, sorted */
 	size_t nparams;
 	char *wdir;			/* workspace-relative; "" for the root */
+	char **metrics;			/* metrics files, workspace-relative */
+	size_t nmetrics;
 	size_t index;			/* position in graph->insts */
 	int mark;			/* scratch for graph walks */
 };

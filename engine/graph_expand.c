@@ -717,7 +717,7 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Phase 2 for one instance: deps, code, wdir, cmd. */
+/* Phase 2 for one instance: deps, code, wdir, metrics, cmd. */
 static int rest(struct ictx *c)
 {
 	struct graph_inst *in = c->in;
@@ -748,6 +748,24 @@ static int rest(struct ictx *c)
 		}
 		free(in->wdir);
 		in->wdir = buf_detach(&norm, NULL);
+	}
+	if ((v = toml_get(t, "metrics"))) {
+		in->metrics = xcalloc(v->u.array.len + 1, sizeof(char *));
+		for (i = 0; i < v->u.array.len; i++) {
+			const struct toml_value *m = v->u.array.items[i];
+			struct buf norm = BUF_INIT;
+
+			if ((rc = expand(c, m, 0, &out, NULL)) < 0)
+				goto out;
+			if (path_normalise(out.data, &norm) < 0) {
+				buf_release(&norm);
+				rc = gerr(c->l, m, "metrics file '%s' is outside "
+						   "the workspace",
+					  out.data);
+				goto out;
+			}
+			in->metrics[in->nmetrics++] = buf_detach(&norm, NULL);
+		}
 	}
 	if ((v = toml_get(t, "cmd"))) {
 		size_t before = in->ndeps;

@@ -25,9 +25,10 @@
 #include "graph.h"
 #include "idxheap.h"
 #include "interp.h"
-#include "json_get.h"
+#include "json.h"
 #include "key.h"
 #include "lockfile.h"
+#include "metrics.h"
 #include "run.h"
 #include "scan.h"
 #include "store.h"
@@ -519,39 +520,51 @@ static void env_name(struct buf *b, const char *prefix, const char *name)
  * its content (.cairn/params/HASH.json): instances with the same values
  * share one, and a rerun finds it already written.
  */
-static int write_params(struct runner *r, const struct graph_inst *in,
-			struct buf *path)
+/* The instance's params and matrix values as two JSON objects. */
+static void values_json(const struct runner *r, const struct graph_inst *in,
+			struct buf *params, struct buf *matrix)
 {
-	struct buf j = BUF_INIT, tmp = BUF_INIT;
-	struct digest d;
-	char hex[DIGEST_HEX + 1];
-	struct stat st;
-	size_t k, p;
-	FILE *f;
-	int rc = 0;
+	size_t k, p, n = 0;
 
-	buf_adds(&j, "{\"params\": {");
+	buf_addc(params, '{');
 	for (k = 0; k < in->nparams; k++) {
 		for (p = 0; p < r->g->nparams; p++)
 			if (!strcmp(r->g->params[p].name, in->params[k]))
 				break;
 		if (p == r->g->nparams)
 			continue;
-		if (k)
-			buf_adds(&j, ", ");
-		json_string(&j, in->params[k], strlen(in->params[k]));
-		buf_adds(&j, ": ");
-		toml_json(&j, r->g->params[p].value);
+		if (n++)
+			buf_adds(params, ", ");
+		json_string(params, in->params[k], strlen(in->params[k]));
+		buf_adds(params, ": ");
+		toml_json_plain(params, r->g->params[p].value);
 	}
-	buf_adds(&j, "}, \"matrix\": {");
+	buf_addc(params, '}');
+	buf_addc(matrix, '{');
 	for (k = 0; k < in->nbinds; k++) {
 		if (k)
-			buf_adds(&j, ", ");
-		json_string(&j, in->binds[k].name, strlen(in->binds[k].name));
-		buf_adds(&j, ": ");
-		toml_json(&j, in->binds[k].value);
+			buf_adds(matrix, ", ");
+		json_string(matrix, in->binds[k].name, strlen(in->binds[k].name));
+		buf_adds(matrix, ": ");
+		toml_json_plain(matrix, in->binds[k].value);
 	}
-	buf_adds(&j, "}}\n");
+	buf_addc(matrix, '}');
+}
+
+static int write_params(struct runner *r, const struct graph_inst *in,
+			struct buf *path)
+{
+	struct buf j = BUF_INIT, tmp = BUF_INIT, pv = BUF_INIT, mv = BUF_INIT;
+	struct digest d;
+	char hex[DIGEST_HEX + 1];
+	struct stat st;
+	FILE *f;
+	int rc = 0;
+
+	values_json(r, in, &pv, &mv);
+	buf_addf(&j, "{\"params\": %s, \"matrix\": %s}\n", pv.data, mv.data);
+	buf_release(&pv);
+	buf_release(&mv);
 	sha256(j.data, j.len, &d);
 	digest_hex(&d, hex);
 	buf_truncate(path, 0);
@@ -800,12 +813,12 @@ static void fingerprint(struct runner *r);
  * Write the run record of instance i into the run's writer: its key,
  * inputs (deps then code), outputs (by name; none for a failed run), and
  * the payload: graph, instance, command, exit status (and the signal or
- * the error for a failure), times, peak memory, CPU time, log, the
- * environment fingerprint and the key's encoding.  A failed run is never
+ * the error for a failure), metrics, times, peak memory, CPU time, log,
+ * the environment fingerprint and the key's encoding.  A failed run is never
  * found by its key (store_run.failed), only by id, lineage and history.
  */
 static int record(struct runner *r, size_t i, const struct exec_end *end,
-		  const char *error)
+		  const char *error, const struct buf *metrics)
 {
 	const struct graph_inst *in = &r->g->insts[i];
 	struct ist *x = &r->is[i];
@@ -854,6 +867,16 @@ static int record(struct runner *r, size_t i, const struct exec_end *end,
 		buf_adds(&payload, ", \"error\": ");
 		json_string(&payload, error, strlen(error));
 	}
+	{
+		struct buf pv = BUF_INIT, mv = BUF_INIT;
+		values_json(r, in, &pv, &mv);
+		buf_addf(&payload, ", \"params\": %s, \"matrix\": %s", pv.data,
+			 mv.data);
+		buf_release(&pv);
+		buf_release(&mv);
+	}
+	if (metrics && in->nmetrics)
+		buf_addf(&payload, ", \"metrics\": {%s}", metrics->data);
 	digest_hex(&logid, hex);
 	buf_addf(&payload, ", \"start_ns\": %lld, "
 			   "\"duration_ns\": %lld, \"peak_rss_kib\": %ld, "
@@ -895,9 +918,9 @@ static int finish(struct runner *r, size_t i, const struct exec_end *end)
 	struct graph *g = r->g;
 	struct graph_inst *in = &g->insts[i];
 	struct ist *x = &r->is[i];
-	struct buf p = BUF_INIT, why = BUF_INIT;
+	struct buf p = BUF_INIT, why = BUF_INIT, metrics = BUF_INIT;
 	int status = end->status, missing;
-	size_t k;
+	size_t k, nmetrics = 0;
 
 	r->running--;
 	release(r, i);
@@ -926,6 +949,17 @@ static int finish(struct runner *r, size_t i, const struct exec_end *end)
 				 in->outs[k].path);
 			term_error(r->t, "'%s' succeeded but %s", in->name,
 				   why.data);
+			goto failed;
+		}
+	}
+	/* The numbers of its metrics files go into the record. */
+	for (k = 0; k < in->nmetrics; k++) {
+		abspath(g, in->metrics[k], &p);
+		if (metrics_read(p.data, in->metrics[k], &metrics, &nmetrics,
+				 r->err) < 0) {
+			buf_addf(&why, "has a bad metrics file: %s",
+				 r->err->msg);
+			term_error(r->t, "'%s' %s", in->name, why.data);
 			goto failed;
 		}
 	}
@@ -958,12 +992,13 @@ static int finish(struct runner *r, size_t i, const struct exec_end *end)
 					      &x->out_d[k], r->err)))
 			goto error;
 	}
-	if (record(r, i, end, NULL) < 0)
+	if (record(r, i, end, NULL, &metrics) < 0)
 		goto error;
 	x->st = ST_DONE;
 	r->res->ran++;
 	buf_release(&p);
 	buf_release(&why);
+	buf_release(&metrics);
 	return 0;
 error:
 	term_error(r->t, "cannot record '%s': %s", in->name, r->err->msg);
@@ -973,7 +1008,7 @@ error:
 	goto unrecorded;
 failed:
 	/* A failure is history too ('cairn log', 'cairn runs'). */
-	if (record(r, i, end, why.data) < 0) {
+	if (record(r, i, end, why.data, NULL) < 0) {
 		term_error(r->t, "cannot record the failure of '%s': %s",
 			   in->name, r->err->msg);
 		commit_batch(r);
@@ -985,6 +1020,7 @@ unrecorded:
 		r->stop = 1;
 	buf_release(&p);
 	buf_release(&why);
+	buf_release(&metrics);
 	return 0;
 }
 
@@ -1167,21 +1203,23 @@ static int note_duration(const struct digest *id, const struct store_run *run,
 			 void *ctx)
 {
 	struct durations *d = ctx;
-	struct buf b = BUF_INIT;
+	struct json *j = NULL;
 	struct graph_inst *in;
+	const char *graph, *inst;
+	struct err ignore;
 	double ns;
 
 	(void)id;
-	if (json_get_string(run->payload, run->len, "graph", &b) == 0 &&
-	    !strcmp(b.data, d->r->g->name) &&
-	    json_get_string(run->payload, run->len, "instance", &b) == 0 &&
-	    (in = graph_find(d->r->g, b.data)) &&
+	if (json_parse(run->payload, run->len, "run", &j, &ignore) == 0 &&
+	    (graph = json_str(j, "graph")) && !strcmp(graph, d->r->g->name) &&
+	    (inst = json_str(j, "instance")) &&
+	    (in = graph_find(d->r->g, inst)) &&
 	    run->time_ns > d->when[in->index] &&
-	    json_get_number(run->payload, run->len, "duration_ns", &ns) == 0) {
+	    json_num(j, "duration_ns", &ns) == 0) {
 		d->when[in->index] = run->time_ns;
 		d->r->dur[in->index] = ns / 1e9;
 	}
-	buf_release(&b);
+	json_free(j);
 	return 0;
 }
 

@@ -196,3 +196,55 @@ void toml_json(struct buf *out, const struct toml_value *v)
 {
 	value(out, v, 0);
 }
+
+void toml_json_plain(struct buf *out, const struct toml_value *v)
+{
+	char num[32];
+	size_t i;
+
+	switch (v->type) {
+	case TOML_TABLE:
+		buf_addc(out, '{');
+		for (i = 0; i < v->u.table.len; i++) {
+			const struct toml_kv *kv = &v->u.table.kv[i];
+			if (i)
+				buf_adds(out, ", ");
+			json_string(out, kv->key, kv->keylen);
+			buf_adds(out, ": ");
+			toml_json_plain(out, kv->value);
+		}
+		buf_addc(out, '}');
+		return;
+	case TOML_ARRAY:
+		buf_addc(out, '[');
+		for (i = 0; i < v->u.array.len; i++) {
+			if (i)
+				buf_adds(out, ", ");
+			toml_json_plain(out, v->u.array.items[i]);
+		}
+		buf_addc(out, ']');
+		return;
+	case TOML_STRING:
+		json_string(out, v->u.string.ptr, v->u.string.len);
+		return;
+	case TOML_INTEGER:
+		snprintf(num, sizeof(num), "%" PRId64, v->u.integer);
+		buf_adds(out, num);
+		return;
+	case TOML_FLOAT:
+		if (isfinite(v->u.real))
+			toml_json_float(out, v->u.real);
+		else	/* JSON has no inf or nan: the TOML spelling */
+			buf_adds(out, isnan(v->u.real) ? "\"nan\""
+				 : v->u.real > 0      ? "\"inf\""
+						      : "\"-inf\"");
+		return;
+	case TOML_BOOL:
+		buf_adds(out, v->u.boolean ? "true" : "false");
+		return;
+	default:	/* dates and times: their RFC 3339 text */
+		json_string(out, v->u.datetime->text,
+			    strlen(v->u.datetime->text));
+		return;
+	}
+}

@@ -13,6 +13,12 @@ struct toml_value;
 /* Append v as tagged JSON (no trailing newline) to out. */
 void toml_json(struct buf *out, const struct toml_value *v);
 
+/*
+ * Append v as plain JSON: numbers, strings, booleans, arrays and objects
+ * as themselves; dates and times as their text; inf and nan as strings.
+ */
+void toml_json_plain(struct buf *out, const struct toml_value *v);
+
 /* Append the shortest text that reads back as exactly x (Python repr). */
 void toml_json_float(struct buf *out, double x);
 

@@ -149,7 +149,48 @@ run log fail.toml bad
 expect_rc fail-log 0
 expect_match fail-log "$out" '^[0-9-]+ [0-9:]+ +[0-9.]+s  run [0-9a-f]{12}  bad  failed \(exit 3\)$'
 run log --json fail.toml bad
-expect_match fail-log-json "$out" '"exit": 3\}'
+expect_match fail-log-json "$out" '"exit": 3, "ok": false\}'
+# The params file is plain JSON; metrics files' numbers are recorded.
+cat >values.toml <<'TOML'
+[params]
+lr = 0.5
+name = "x"
+[stage.v]
+cmd = "cat $CAIRN_PARAMS_FILE > ${outs.p}; echo '{\"acc\": 0.75, \"loss\": {\"val\": 2}}' > ${outs.m}; echo ${params.name}"
+outs = { p = "values.json", m = "scores.json" }
+params = ["lr"]
+matrix = { k = [1] }
+metrics = ["${outs.m}"]
+[stage.bad]
+cmd = "echo '{\"acc\": }' > ${outs.m}"
+outs = { m = "bad-scores.json" }
+metrics = ["${outs.m}"]
+TOML
+run run -k values.toml
+expect_rc metrics-bad 1
+expect_match metrics-bad "$err" "^cairn: error: 'bad' has a bad metrics file: bad-scores.json:1:9: invalid number$"
+expect_eq params-file "$(cat values.json)" '{"params": {"lr": 0.5, "name": "x"}, "matrix": {"k": 1}}'
+run log --json values.toml 'v[k=1]'
+vrun=$(printf '%s\n' "$out" | grep -o '"run": "[0-9a-f]*' | head -1 | cut -c9-)
+run show "$vrun"
+expect_match metrics-recorded "$out" '^metrics: \{"acc":0.75,"loss.val":2\}$'
+expect_match params-recorded "$out" '^params: \{"lr":0.5,"name":"x"\}$'
+run log values.toml bad
+expect_match metrics-bad-log "$out" 'bad  failed \(has a bad metrics file: bad-scores.json:1:9: invalid number\)$'
+# A plain command runs without a shell; one that is not found still says
+# so through the shell, in the log.
+cat >plain.toml <<'TOML'
+[stage.cp]
+cmd = "cp values.json plain-copy.json"
+outs = { o = "plain-copy.json" }
+[stage.nf]
+cmd = "no-such-command-for-cairn x"
+TOML
+run run -k plain.toml
+expect_rc plain 1
+expect_eq plain-copy "$(cat plain-copy.json)" "$(cat values.json)"
+expect_match not-found "$err" "^cairn: error: 'nf' failed with exit status 127"
+expect_match not-found-log "$err" 'not found'
 cat >noout.toml <<'TOML'
 [stage.check]
 cmd = "exit 1"
