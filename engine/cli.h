@@ -83,6 +83,14 @@ int cli_is_graph_file(const char *s);
 /* A graph's store: --store, $CAIRN_STORE, the graph's `store` (relative
  * to the workspace), else WORKSPACE/.cairn/store.  Caller frees. */
 char *cli_graph_store(const struct cli *cli, const struct graph *g);
+/*
+ * For the queries: the graph given, else the one here (cairn.toml or the
+ * only *.toml), loaded into *g, and its store opened read-only; with no
+ * graph here, *g is NULL and the store is cli_store_path's.  0 or an
+ * exit code after printing why.
+ */
+int cli_query_open(struct cli *cli, const char *given, struct graph **g,
+		   struct store **s);
 /* Parse "-p name=value" (name allocated); 0 or an exit code. */
 int cli_override(struct cli *cli, const char *arg, struct graph_override *ov);
 
@@ -91,6 +99,9 @@ extern const struct command cmd_run;
 extern const struct command cmd_status;
 extern const struct command cmd_explain;
 extern const struct command cmd_log;
+extern const struct command cmd_runs;
+extern const struct command cmd_diff;
+extern const struct command cmd_metrics;
 extern const struct command cmd_graph;
 extern const struct command cmd_store;
 extern const struct command cmd_cat;

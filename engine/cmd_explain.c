@@ -15,6 +15,7 @@
 #include "run.h"
 #include "store.h"
 #include "toml_json.h"
+#include "units.h"
 #include "util.h"
 
 struct decided {
@@ -123,15 +124,6 @@ static int newest_first(const void *a, const void *b)
 	const struct past *x = a, *y = b;
 
 	return (x->start < y->start) - (x->start > y->start);
-}
-
-static void when(int64_t ns, char out[32])
-{
-	time_t t = (time_t)(ns / 1000000000LL);
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(out, 32, "%Y-%m-%d %H:%M:%S", &tm);
 }
 
 static const char *shorten(const char *v, char buf[16])
@@ -341,7 +333,7 @@ static int explain_run(struct cli *cli, const struct command *cmd, int argc,
 			buf_release(&scratch);
 			continue;
 		}
-		when(last->start, t);
+		format_time(last->start, t);
 		digest_hex(&last->id, hex);
 		buf_addf(&out, "  against its last run (%s UTC, run %.12s):\n",
 			 t, hex);
@@ -349,7 +341,7 @@ static int explain_run(struct cli *cli, const struct command *cmd, int argc,
 			buf_adds(&out, "    no difference in the key: its "
 				       "outputs are gone from the store\n");
 		if (near && near != last) {
-			when(near->start, t);
+			format_time(near->start, t);
 			digest_hex(&near->id, hex);
 			buf_addf(&out, "  against the nearest recorded run (%s "
 				       "UTC, run %.12s):\n",
@@ -436,7 +428,7 @@ static int log_run(struct cli *cli, const struct command *cmd, int argc,
 	for (i = 0; i < c.np; i++) {
 		char t[32], hex[DIGEST_HEX + 1];
 
-		when(c.p[i].start, t);
+		format_time(c.p[i].start, t);
 		digest_hex(&c.p[i].id, hex);
 		if (json) {
 			buf_adds(&out, i ? ",\n  {\"run\": \"" : "\n  {\"run\": \"");

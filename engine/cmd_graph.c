@@ -10,10 +10,13 @@
 #include "cli.h"
 #include "err.h"
 #include "graph.h"
+#include "store.h"
+#include "term.h"
 #include "toml_json.h"
 #include "util.h"
 
-int cli_find_graph(struct cli *cli, const char *given, char **out)
+/* cairn.toml, else the only *.toml here: into *out; else the count. */
+static int graph_here(char **out)
 {
 	struct stat st;
 	DIR *d;
@@ -22,13 +25,9 @@ int cli_find_graph(struct cli *cli, const char *given, char **out)
 	int n = 0;
 
 	*out = NULL;
-	if (given) {
-		*out = xstrdup(given);
-		return 0;
-	}
 	if (stat("cairn.toml", &st) == 0) {
 		*out = xstrdup("cairn.toml");
-		return 0;
+		return 1;
 	}
 	if ((d = opendir("."))) {
 		while ((ent = readdir(d))) {
@@ -41,11 +40,24 @@ int cli_find_graph(struct cli *cli, const char *given, char **out)
 		}
 		closedir(d);
 	}
-	if (n == 1) {
+	if (n == 1)
 		*out = found;
+	else
+		free(found);
+	return n;
+}
+
+int cli_find_graph(struct cli *cli, const char *given, char **out)
+{
+	int n;
+
+	*out = NULL;
+	if (given) {
+		*out = xstrdup(given);
 		return 0;
 	}
-	free(found);
+	if ((n = graph_here(out)) == 1)
+		return 0;
 	term_error(&cli->term, n ? "%d graph files here; name one"
 				 : "no graph file: cairn.toml or a *.toml here",
 		   n);
@@ -69,6 +81,43 @@ char *cli_graph_store(const struct cli *cli, const struct graph *g)
 		return xstrdup(g->store);
 	buf_addf(&b, "%s/%s", g->workspace, g->store ? g->store : ".cairn/store");
 	return buf_detach(&b, NULL);
+}
+
+int cli_query_open(struct cli *cli, const char *given, struct graph **g,
+		   struct store **s)
+{
+	struct err err;
+	char *file = NULL, *path;
+	int rc;
+
+	*g = NULL;
+	*s = NULL;
+	/* A graph named, or one here: its store and its runs.  Else the
+	 * store alone. */
+	if (given)
+		file = xstrdup(given);
+	else if (graph_here(&file) != 1)
+		file = NULL;
+	if (file && graph_load(file, NULL, 0, g, &err) < 0) {
+		term_error(&cli->term, "%s", err.msg);
+		free(file);
+		return EXIT_USAGE;
+	}
+	free(file);
+	path = *g ? cli_graph_store(cli, *g) : xstrdup(cli_store_path(cli));
+	rc = store_open(path, STORE_RDONLY, s, &err);
+	if (rc) {
+		term_error(&cli->term, "%s", err.msg);
+		if (rc == STORE_NOTFOUND)
+			term_hint(&cli->term, "nothing has run yet: 'cairn run' "
+					      "creates the store");
+		graph_free(*g);
+		*g = NULL;
+		free(path);
+		return rc == STORE_NOTFOUND ? EXIT_USAGE : EXIT_INTERNAL;
+	}
+	free(path);
+	return 0;
 }
 
 int cli_override(struct cli *cli, const char *arg, struct graph_override *ov)

@@ -877,6 +877,36 @@ static int record(struct runner *r, size_t i, const struct exec_end *end,
 	}
 	if (metrics && in->nmetrics)
 		buf_addf(&payload, ", \"metrics\": {%s}", metrics->data);
+	/* What the ids of the record are, for lineage: paths and names. */
+	buf_adds(&payload, ", \"inputs\": [");
+	for (k = 0; k < nin; k++) {
+		const struct graph_path *d = k < in->ndeps
+						     ? &in->deps[k]
+						     : &in->code[k - in->ndeps];
+		digest_hex(&ins[k], hex);
+		buf_adds(&payload, k ? ", {\"path\": " : "{\"path\": ");
+		json_string(&payload, d->path, strlen(d->path));
+		buf_addf(&payload, ", \"id\": \"%s\"", hex);
+		if (k >= in->ndeps)
+			buf_adds(&payload, ", \"code\": true");
+		else if (d->from) {
+			buf_adds(&payload, ", \"from\": ");
+			json_string(&payload, d->from->name,
+				    strlen(d->from->name));
+		}
+		buf_addc(&payload, '}');
+	}
+	buf_adds(&payload, "], \"outputs\": [");
+	for (k = 0; ok && k < in->nouts; k++) {
+		const struct graph_path *o = &in->outs[ord[k]];
+		digest_hex(&outs_sorted[k], hex);
+		buf_adds(&payload, k ? ", {\"name\": " : "{\"name\": ");
+		json_string(&payload, o->name, strlen(o->name));
+		buf_adds(&payload, ", \"path\": ");
+		json_string(&payload, o->path, strlen(o->path));
+		buf_addf(&payload, ", \"id\": \"%s\"}", hex);
+	}
+	buf_addc(&payload, ']');
 	digest_hex(&logid, hex);
 	buf_addf(&payload, ", \"start_ns\": %lld, "
 			   "\"duration_ns\": %lld, \"peak_rss_kib\": %ld, "

@@ -1,5 +1,8 @@
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
 
 #include "units.h"
 #include "util.h"
@@ -53,4 +56,63 @@ const char *format_size(uint64_t n, char buf[32])
 	}
 	snprintf(buf, 32, "%.1f %s", v, units[i]);
 	return buf;
+}
+
+const char *format_time(int64_t ns, char buf[32])
+{
+	time_t t = (time_t)(ns / 1000000000LL);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, 32, "%Y-%m-%d %H:%M:%S", &tm);
+	return buf;
+}
+
+/* Days from 1970-01-01 to y-m-d (proleptic Gregorian). */
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+int parse_when(const char *s, int64_t now_ns, int64_t *out)
+{
+	int y, mo, d, h = 0, mi = 0, sec = 0, n = 0;
+	char *end;
+	double v;
+
+	if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) == 3 &&
+	    (s[n] == '\0' || s[n] == 'T' || s[n] == ' ')) {
+		int m = 0;
+		if (s[n] && sscanf(s + n + 1, "%2d:%2d%n", &h, &mi, &m) < 2)
+			return -1;
+		if (s[n] && s[n + 1 + m] == ':' &&
+		    sscanf(s + n + 1 + m + 1, "%2d", &sec) != 1)
+			return -1;
+		if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
+		    sec > 60)
+			return -1;
+		*out = ((days_from_civil(y, mo, d) * 24 + h) * 60 + mi) * 60 + sec;
+		*out *= 1000000000LL;
+		return 0;
+	}
+	v = strtod(s, &end);
+	if (end == s || v < 0 || !end[0] || end[1])
+		return -1;
+	switch (*end) {
+	case 's': break;
+	case 'm': v *= 60; break;
+	case 'h': v *= 3600; break;
+	case 'd': v *= 86400; break;
+	case 'w': v *= 7 * 86400; break;
+	default: return -1;
+	}
+	*out = now_ns - (int64_t)(v * 1e9);
+	return 0;
 }
