@@ -16,6 +16,8 @@ static const struct command *const commands[] = {
 	&cmd_runs,
 	&cmd_diff,
 	&cmd_metrics,
+	&cmd_lineage,
+	&cmd_used_by,
 	&cmd_graph,
 	&cmd_store,
 	&cmd_cat,

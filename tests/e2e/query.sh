@@ -99,4 +99,49 @@ run diff nosuch 'train[k=2]'
 expect_rc diff-unknown 2
 expect_eq diff-unknown "$err" "cairn: error: 'nosuch' is neither a run id nor an instance with recorded runs"
 
+# lineage: from the final artifact through every stage to the source.
+mkdir chain && cd chain || exit 1
+printf 'raw\n' >src.txt
+cat >cairn.toml <<'TOML'
+[stage.clean]
+cmd = "tr a-z A-Z < ${deps.s} > ${outs.o}"
+deps = { s = "src.txt" }
+outs = { o = "clean.txt" }
+[stage.feat]
+cmd = "rev ${deps.c} > ${outs.o}"
+deps = { c = "${stage.clean.outs.o}" }
+outs = { o = "feat.txt" }
+[stage.report]
+cmd = "cat ${deps.f} ${deps.c} > ${outs.o}"
+deps = { f = "${stage.feat.outs.o}", c = "${stage.clean.outs.o}" }
+outs = { o = "report.txt" }
+TOML
+run -q run
+expect_rc chain-run 0
+rid=$(sha256sum report.txt | cut -c1-64)
+run lineage "$rid"
+expect_rc lineage 0
+expect_eq lineage "$(printf '%s\n' "$out" | sed -E 's/ [0-9a-f]{12}//g; s/, [0-9-]+ [0-9:]+\)/)/')" "report.txt  made by report (run)
+|-- feat.txt  made by feat (run)
+|   \`-- clean.txt  made by clean (run)
+|       \`-- src.txt  source
+\`-- clean.txt  made by clean (run): shown above"
+run lineage --dot "${rid:0:10}"
+expect_match lineage-dot "$out" '^  "[0-9a-f]{64}" \[shape=box, label="feat"\];$'
+expect_match lineage-dot-edge "$out" "^  \"$(sha256sum src.txt | cut -c1-64)\" -> \"[0-9a-f]{64}\";$"
+run lineage --json "$rid"
+expect_match lineage-json "$out" '"path": "src.txt", "made_by": null'
+expect_eq lineage-json-runs "$(printf '%s\n' "$out" | grep -c '"run": ')" 3
+run used-by "$(sha256sum clean.txt | cut -c1-64)"
+expect_rc used-by 0
+expect_eq used-by "$(printf '%s\n' "$out" | sed -E 's/ [0-9a-f]{12}//g; s/  [0-9-]+ [0-9:]+ / /' | sort)" "  made feat.txt
+  made report.txt
+run  ok  feat  read it as clean.txt
+run  ok  report  read it as clean.txt"
+run used-by --json "$(sha256sum src.txt | cut -c1-64)"
+expect_match used-by-json "$out" '"instance": "clean", "start_ns": [0-9]+, "ok": true, "as": "src.txt", "outputs": \[\{"name":"o","path":"clean.txt","id":"[0-9a-f]{64}"\}\]'
+run lineage 123456
+expect_rc lineage-unknown 2
+cd ..
+
 finish
