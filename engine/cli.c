@@ -18,6 +18,7 @@ static const struct command *const commands[] = {
 	&cmd_metrics,
 	&cmd_lineage,
 	&cmd_used_by,
+	&cmd_dag,
 	&cmd_graph,
 	&cmd_store,
 	&cmd_cat,

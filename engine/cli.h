@@ -104,6 +104,7 @@ extern const struct command cmd_diff;
 extern const struct command cmd_metrics;
 extern const struct command cmd_lineage;
 extern const struct command cmd_used_by;
+extern const struct command cmd_dag;
 extern const struct command cmd_graph;
 extern const struct command cmd_store;
 extern const struct command cmd_cat;

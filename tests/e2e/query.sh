@@ -144,4 +144,27 @@ run lineage 123456
 expect_rc lineage-unknown 2
 cd ..
 
+# dag: stages collapsed with counts and states; DOT colours; Mermaid.
+run dag
+expect_rc dag 0
+expect_eq dag "$out" "prep: 1 up to date
+train x3: 3 restorable
+flaky: 1 to run
+prep -> train"
+run dag --dot
+expect_match dag-dot "$out" '^  n1 \[label="train x3\\nrestorable", fillcolor=lightblue\];$'
+expect_match dag-dot-edge "$out" '^  n0 -> n1;$'
+run dag --mermaid --expand
+expect_match dag-mermaid "$out" '^  n2\["train\[k=3\]<br/>restorable"\]$'
+expect_eq dag-mermaid-edges "$(printf '%s\n' "$out" | grep -c -- '-->')" 3
+mkdir fresh && cd fresh && cp ../chain/cairn.toml . && cp ../chain/src.txt .
+run dag
+expect_eq dag-never-run "$out" "clean
+feat
+report
+clean -> feat
+clean -> report
+feat -> report"
+cd ..
+
 finish
