@@ -19,6 +19,8 @@ static const struct command *const commands[] = {
 	&cmd_lineage,
 	&cmd_used_by,
 	&cmd_dag,
+	&cmd_pin,
+	&cmd_unpin,
 	&cmd_graph,
 	&cmd_store,
 	&cmd_cat,

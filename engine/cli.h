@@ -85,12 +85,12 @@ int cli_is_graph_file(const char *s);
 char *cli_graph_store(const struct cli *cli, const struct graph *g);
 /*
  * For the queries: the graph given, else the one here (cairn.toml or the
- * only *.toml), loaded into *g, and its store opened read-only; with no
- * graph here, *g is NULL and the store is cli_store_path's.  0 or an
- * exit code after printing why.
+ * only *.toml), loaded into *g, and its store opened (flags as for
+ * store_open); with no graph here, *g is NULL and the store is
+ * cli_store_path's.  0 or an exit code after printing why.
  */
-int cli_query_open(struct cli *cli, const char *given, struct graph **g,
-		   struct store **s);
+int cli_query_open(struct cli *cli, const char *given, unsigned flags,
+		   struct graph **g, struct store **s);
 /* Parse "-p name=value" (name allocated); 0 or an exit code. */
 int cli_override(struct cli *cli, const char *arg, struct graph_override *ov);
 
@@ -105,6 +105,8 @@ extern const struct command cmd_metrics;
 extern const struct command cmd_lineage;
 extern const struct command cmd_used_by;
 extern const struct command cmd_dag;
+extern const struct command cmd_pin;
+extern const struct command cmd_unpin;
 extern const struct command cmd_graph;
 extern const struct command cmd_store;
 extern const struct command cmd_cat;

@@ -83,8 +83,8 @@ char *cli_graph_store(const struct cli *cli, const struct graph *g)
 	return buf_detach(&b, NULL);
 }
 
-int cli_query_open(struct cli *cli, const char *given, struct graph **g,
-		   struct store **s)
+int cli_query_open(struct cli *cli, const char *given, unsigned flags,
+		   struct graph **g, struct store **s)
 {
 	struct err err;
 	char *file = NULL, *path;
@@ -105,7 +105,7 @@ int cli_query_open(struct cli *cli, const char *given, struct graph **g,
 	}
 	free(file);
 	path = *g ? cli_graph_store(cli, *g) : xstrdup(cli_store_path(cli));
-	rc = store_open(path, STORE_RDONLY, s, &err);
+	rc = store_open(path, flags, s, &err);
 	if (rc) {
 		term_error(&cli->term, "%s", err.msg);
 		if (rc == STORE_NOTFOUND)

@@ -501,6 +501,25 @@ const struct command cmd_fsck = {
 
 /* ---- gc ---- */
 
+/* A run's group for gc's keep-runs: its graph and instance (runs not
+ * made by cairn run form one group). */
+static void run_group(const struct store_run *r, struct buf *label,
+		      void *ctx)
+{
+	struct json *j = NULL;
+	struct err ignore;
+	const char *g, *in;
+
+	(void)ctx;
+	if (json_parse(r->payload, r->len, "run", &j, &ignore) == 0 &&
+	    (g = json_str(j, "graph")) && (in = json_str(j, "instance"))) {
+		buf_adds(label, g);
+		buf_addc(label, '\n');
+		buf_adds(label, in);
+	}
+	json_free(j);
+}
+
 static const struct opt_spec gc_opts[] = {
 	{ "dry-run", OPT_DRY_RUN, 0, NULL,
 	  "list what would be removed, remove nothing" },
@@ -551,10 +570,19 @@ static int gc_run(struct cli *cli, const struct command *cmd, int argc,
 	r.verb = dry ? "would remove" : "removed";
 	if (r.json)
 		buf_adds(&out, "{\"removed\": [");
-	src = store_gc(s, dry, max, dry || cli->term.verbose || r.json
+	{
+		/* Past runs kept: the last keep-runs of each instance. */
+		struct store_config cfg;
+		struct store_gc_keep keep = { 3, run_group, NULL };
+
+		if (store_config_get(s, &cfg) == 0)
+			keep.last = cfg.keep_runs;
+		src = store_gc_keep(s, dry, max, &keep,
+				    dry || cli->term.verbose || r.json
 					    ? on_finding
 					    : NULL,
-		       &r, &res, &err);
+				    &r, &res, &err);
+	}
 	store_close(s);
 	if (src) {
 		buf_release(&out);
@@ -599,14 +627,17 @@ const struct command cmd_gc = {
 	.summary = "remove what no root or past run keeps",
 	.usage = "gc [--dry-run] [--max-size SIZE] [--json]",
 	.description =
-		"Keep everything reachable from the store's roots (a tree "
-		"keeps its blobs, a\nblob its chunks) and the outputs of "
-		"every recorded run (the cache of past\nruns); remove the "
-		"rest, including chunks left by interrupted ingests.\n"
-		"--max-size SIZE also evicts recorded runs, least recently "
-		"used first (never\none whose outputs a root keeps), until "
-		"the store fits in SIZE. --dry-run\nlists each object that "
-		"would go and its bytes; -v lists them on a real run.",
+		"Keep everything reachable from the store's roots (lock files, "
+		"pins; a tree\nkeeps its blobs, a blob its chunks), the runs "
+		"whose outputs roots keep, and\nthe last keep-runs runs of "
+		"every stage instance ('cairn store config\nkeep-runs', 3) "
+		"with their outputs (the cache of past runs); evict the "
+		"other\nruns and remove the rest, including chunks left by "
+		"interrupted ingests.\n--max-size SIZE also evicts kept runs, "
+		"least recently used first (never one\nwhose outputs roots "
+		"keep), until the store fits in SIZE. --dry-run lists\neach "
+		"object that would go and its bytes; -v lists them on a real "
+		"run.",
 	.opts = gc_opts,
 	.run = gc_run,
 };

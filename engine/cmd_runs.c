@@ -257,8 +257,8 @@ static int runs_run(struct cli *cli, const struct command *cmd, int argc,
 		rc = cli_usage_error(cli, cmd, "too many arguments");
 		goto out;
 	}
-	if ((rc = cli_query_open(cli, it.noperands ? it.operands[0] : NULL, &g,
-				 &s)))
+	if ((rc = cli_query_open(cli, it.noperands ? it.operands[0] : NULL,
+				 STORE_RDONLY, &g, &s)))
 		goto out;
 	if ((rc = runrec_all(s, g ? g->name : NULL, &v, &n, &err))) {
 		rc = cli_store_fail(cli, rc, &err);
@@ -472,7 +472,8 @@ static int diff_run(struct cli *cli, const struct command *cmd, int argc,
 					       "instances), or one instance");
 		goto out;
 	}
-	if ((rc = cli_query_open(cli, first ? it.operands[0] : NULL, &g, &s)))
+	if ((rc = cli_query_open(cli, first ? it.operands[0] : NULL,
+				 STORE_RDONLY, &g, &s)))
 		goto out;
 	if ((rc = runrec_all(s, NULL, &v, &n, &err))) {
 		rc = cli_store_fail(cli, rc, &err);
@@ -670,7 +671,8 @@ static int metrics_run(struct cli *cli, const struct command *cmd, int argc,
 		goto out;
 	}
 	stage = (size_t)it.noperands > first ? it.operands[first] : NULL;
-	if ((rc = cli_query_open(cli, first ? it.operands[0] : NULL, &g, &s)))
+	if ((rc = cli_query_open(cli, first ? it.operands[0] : NULL,
+				 STORE_RDONLY, &g, &s)))
 		goto out;
 	if ((rc = runrec_all(s, g ? g->name : NULL, &v, &n, &err))) {
 		rc = cli_store_fail(cli, rc, &err);

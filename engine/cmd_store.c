@@ -298,12 +298,16 @@ static int config_show(struct buf *out, const struct store_config *c,
 		buf_addf(out, "%s%u\n", key ? "" : "chunk-max = ", c->chunk_max);
 		n++;
 	}
+	if (!key || !strcmp(key, "keep-runs")) {
+		buf_addf(out, "%s%u\n", key ? "" : "keep-runs = ", c->keep_runs);
+		n++;
+	}
 	return n;
 }
 
 static const char *const config_keys[] = { "compression", "zstd-level",
 					   "chunk-min", "chunk-avg",
-					   "chunk-max", NULL };
+					   "chunk-max", "keep-runs", NULL };
 
 static int config_cmd(struct cli *cli, int argc, char **argv)
 {
@@ -330,7 +334,7 @@ static int config_cmd(struct cli *cli, int argc, char **argv)
 		term_hint(&cli->term,
 			  pick ? "did you mean '%s'?"
 			       : "settings: compression, zstd-level, chunk-min, "
-				 "chunk-avg, chunk-max%s",
+				 "chunk-avg, chunk-max, keep-runs%s",
 			  pick ? pick : "");
 		opt_release(&it);
 		return EXIT_USAGE;
@@ -360,6 +364,14 @@ static int config_cmd(struct cli *cli, int argc, char **argv)
 			rc = EXIT_USAGE;
 			goto out;
 		}
+	} else if (!strcmp(key, "keep-runs")) {
+		if (parse_size(val, &n) < 0 || n < 1 || n > 1000000) {
+			term_error(&cli->term, "invalid keep-runs '%s': use 1 "
+					       "to 1000000", val);
+			rc = EXIT_USAGE;
+			goto out;
+		}
+		c.keep_runs = (uint32_t)n;
 	} else if (!strcmp(key, "zstd-level")) {
 		if (parse_size(val, &n) < 0 || n < 1 || n > 19) {
 			term_error(&cli->term, "invalid zstd-level '%s': use 1 "
@@ -548,7 +560,9 @@ const struct command cmd_store = {
 		"      Show or change a setting: compression (none, zstd), "
 		"zstd-level (1-19),\n"
 		"      chunk-min, chunk-avg, chunk-max (sizes such as 256K, 1M, "
-		"4M).\n"
+		"4M),\n"
+		"      keep-runs (gc keeps that many recent runs of each stage "
+		"instance; 3).\n"
 		"  store roots [--json]\n"
 		"      The named roots and the objects they keep.\n"
 		"  store unroot NAME...\n"

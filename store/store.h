@@ -21,6 +21,7 @@
 
 #include "digest.h"
 
+struct buf;
 struct err;
 struct store;
 struct store_writer;
@@ -86,6 +87,8 @@ struct store_config {
 	int compression;		/* enum store_compression */
 	int zstd_level;			/* 1..19 */
 	uint32_t chunk_min, chunk_avg, chunk_max;
+	uint32_t keep_runs;		/* gc keeps this many runs per stage
+					   instance (1..1000000) */
 };
 
 int store_config_get(struct store *s, struct store_config *out);
@@ -316,12 +319,29 @@ struct store_gc_result {
 };
 
 /*
- * Keep what roots reach and the outputs of every recorded run (the cache
- * of past runs); remove the rest.  With max_size (0: none), while the
- * store would still hold more than max_size bytes, also evict run records
- * least recently used first (never a run whose outputs a root keeps), and
- * then what only they kept.  dry_run only reports.
+ * Which past runs gc keeps besides those a root protects: the `last` most
+ * recent of each group, the group of a run being what group() writes into
+ * label (the engine says: graph and stage instance).  NULL: every run.
  */
+struct store_gc_keep {
+	size_t last;
+	void (*group)(const struct store_run *r, struct buf *label, void *ctx);
+	void *ctx;
+};
+
+/*
+ * Keep what roots reach and the outputs of the recorded runs kept (all of
+ * them, or with keep, the last few of each group and every run roots
+ * protect: one all of whose outputs roots keep); evict the other runs and
+ * remove what only they kept.  With max_size (0: none), while the store
+ * would still hold more than max_size bytes, also evict run records least
+ * recently used first (never a protected run), and then what only they
+ * kept.  dry_run only reports.
+ */
+int store_gc_keep(struct store *s, int dry_run, uint64_t max_size,
+		  const struct store_gc_keep *keep,
+		  void (*fn)(const struct store_finding *f, void *ctx),
+		  void *ctx, struct store_gc_result *out, struct err *err);
 int store_gc(struct store *s, int dry_run, uint64_t max_size,
 	     void (*fn)(const struct store_finding *f, void *ctx), void *ctx,
 	     struct store_gc_result *out, struct err *err);

@@ -8,6 +8,7 @@
  */
 #include <sys/stat.h>
 
+#include "buf.h"
 #include "err.h"
 #include "idset.h"
 #include "store_internal.h"
@@ -145,9 +146,11 @@ static int walk_roots(struct gc *g, struct err *err)
 
 struct runinfo {
 	struct digest id, key;
+	struct digest group;	/* keep: the digest of its group's label */
 	int64_t time_ns, used_ns;
-	int protected_;		/* a root keeps one of its outputs */
+	int protected_;		/* roots keep all its outputs */
 	int evicted;
+	int kept_out;		/* beyond the last few of its group */
 	struct digest *ios;	/* inputs then outputs */
 	size_t nin, nout;
 };
@@ -162,8 +165,9 @@ static int by_use(const void *a, const void *b)
 }
 
 static int load_runs(struct gc *g, struct runinfo **out, size_t *n,
-		     struct err *err)
+		     const struct store_gc_keep *keep, struct err *err)
 {
+	struct buf label = BUF_INIT;
 	MDB_cursor *cur;
 	MDB_val k, v;
 	size_t cap = 0, i;
@@ -194,13 +198,50 @@ static int load_runs(struct gc *g, struct runinfo **out, size_t *n,
 		ri->nout = r.noutputs;
 		ri->ios = xmalloc((r.ninputs + r.noutputs + 1) * DIGEST_LEN);
 		memcpy(ri->ios, r.inputs, (r.ninputs + r.noutputs) * DIGEST_LEN);
+		/* Protected when roots keep all it made (a lock file's runs,
+		 * a pinned run); sharing some bytes with a root is not
+		 * enough. */
+		ri->protected_ = r.noutputs > 0;
 		for (i = 0; i < r.noutputs; i++)
-			if (idset_has(&g->trees, &r.outputs[i]) ||
-			    idset_has(&g->blobs, &r.outputs[i]))
-				ri->protected_ = 1;
+			if (!idset_has(&g->trees, &r.outputs[i]) &&
+			    !idset_has(&g->blobs, &r.outputs[i]))
+				ri->protected_ = 0;
+		if (keep) {
+			buf_truncate(&label, 0);
+			keep->group(&r, &label, keep->ctx);
+			sha256(label.data, label.len, &ri->group);
+		}
 	}
 	mdb_cursor_close(cur);
+	buf_release(&label);
 	return rc == MDB_NOTFOUND ? 0 : store_fail(err, rc, "cannot read runs");
+}
+
+static int by_group(const void *a, const void *b)
+{
+	const struct runinfo *x = a, *y = b;
+	int c = memcmp(x->group.b, y->group.b, DIGEST_LEN);
+
+	if (c)
+		return c;
+	return x->time_ns > y->time_ns ? -1 : x->time_ns < y->time_ns;
+}
+
+/* Beyond the last few of its group and unprotected: evicted. */
+static void keep_last(struct runinfo *runs, size_t n, size_t last)
+{
+	size_t i, in_group = 0;
+
+	if (n > 1)
+		qsort(runs, n, sizeof(*runs), by_group);
+	for (i = 0; i < n; i++) {
+		if (i && digest_eq(&runs[i].group, &runs[i - 1].group))
+			in_group++;
+		else
+			in_group = 0;
+		if (in_group >= last && !runs[i].protected_)
+			runs[i].evicted = runs[i].kept_out = 1;
+	}
 }
 
 static void reset(struct gc *g)
@@ -299,6 +340,14 @@ int store_gc(struct store *s, int dry_run, uint64_t max_size,
 	     void (*fn)(const struct store_finding *f, void *ctx), void *ctx,
 	     struct store_gc_result *out, struct err *err)
 {
+	return store_gc_keep(s, dry_run, max_size, NULL, fn, ctx, out, err);
+}
+
+int store_gc_keep(struct store *s, int dry_run, uint64_t max_size,
+		  const struct store_gc_keep *keep,
+		  void (*fn)(const struct store_finding *f, void *ctx),
+		  void *ctx, struct store_gc_result *out, struct err *err)
+{
 	struct runinfo *runs = NULL;
 	size_t nruns = 0, ncand = 0, lo, hi, i;
 	struct gc g;
@@ -312,9 +361,13 @@ int store_gc(struct store *s, int dry_run, uint64_t max_size,
 	    (rc = store_txn_begin(s, !dry_run, &g.txn, err)))
 		return rc;
 	if ((rc = walk_roots(&g, err)) ||
-	    (rc = load_runs(&g, &runs, &nruns, err)))
+	    (rc = load_runs(&g, &runs, &nruns, keep, err)))
 		goto out;
-	/* Unprotected runs first, least recently used first. */
+	if (keep)
+		keep_last(runs, nruns, keep->last);
+	/* Unprotected runs first, least recently used first; those evicted
+	 * already are not candidates (they sort with the rest and stay
+	 * evicted). */
 	if (nruns)
 		qsort(runs, nruns, sizeof(*runs), by_use);
 	while (ncand < nruns && !runs[ncand].protected_)
@@ -326,7 +379,7 @@ int store_gc(struct store *s, int dry_run, uint64_t max_size,
 		while (lo < hi) {
 			size_t mid = lo + (hi - lo) / 2;
 			for (i = 0; i < ncand; i++)
-				runs[i].evicted = i < mid;
+				runs[i].evicted = i < mid || runs[i].kept_out;
 			if ((rc = mark_all(&g, runs, nruns, err)) ||
 			    (rc = live_bytes(&g, &bytes, err)))
 				goto out;
@@ -336,7 +389,7 @@ int store_gc(struct store *s, int dry_run, uint64_t max_size,
 				lo = mid + 1;
 		}
 		for (i = 0; i < ncand; i++)
-			runs[i].evicted = i < lo;
+			runs[i].evicted = i < lo || runs[i].kept_out;
 	}
 	for (i = 0; i < nruns; i++) {
 		char hex[DIGEST_HEX + 1];

@@ -17,6 +17,7 @@ static void config_default(struct store_config *c)
 	c->chunk_min = CHUNK_MIN_DEFAULT;
 	c->chunk_avg = CHUNK_AVG_DEFAULT;
 	c->chunk_max = CHUNK_MAX_DEFAULT;
+	c->keep_runs = 3;
 }
 
 static int config_valid(const struct store_config *c)
@@ -27,12 +28,13 @@ static int config_valid(const struct store_config *c)
 		c->compression == STORE_COMPRESS_ZSTD) &&
 	       c->zstd_level >= 1 && c->zstd_level <= 19 &&
 	       c->chunk_max <= ((uint32_t)64 << 20) &&
+	       c->keep_runs >= 1 && c->keep_runs <= 1000000 &&
 	       chunk_params_check(&p) == 0;
 }
 
 int store_config_get(struct store *s, struct store_config *out)
 {
-	MDB_val key = { 6, (void *)"config" }, val;
+	MDB_val key = { 6, (void *)"config" }, kkey = { 4, (void *)"keep" }, val;
 	MDB_txn *txn;
 	const unsigned char *p;
 	int rc;
@@ -40,10 +42,19 @@ int store_config_get(struct store *s, struct store_config *out)
 	config_default(out);
 	if ((rc = store_read_begin(s, &txn, NULL)))
 		return rc;
+	/* "keep": version byte, u32 keep_runs; absent: the default. */
+	rc = mdb_get(txn, s->meta, &kkey, &val);
+	p = val.mv_data;
+	if (rc == 0 && (val.mv_size != 5 || p[0] != RECORD_VERSION)) {
+		store_read_end(s);
+		return STORE_CORRUPT;
+	}
+	if (rc == 0)
+		out->keep_runs = get_u32(p + 1);
 	rc = mdb_get(txn, s->meta, &key, &val);
 	if (rc == MDB_NOTFOUND) {
 		store_read_end(s);
-		return 0;
+		return config_valid(out) ? 0 : STORE_CORRUPT;
 	}
 	if (rc) {
 		store_read_end(s);
@@ -75,7 +86,8 @@ int store_config_set(struct store *s, const struct store_config *c,
 		return store_fail(err, STORE_BADARG,
 				  "invalid store settings: chunk sizes must be "
 				  "64 <= min < avg < max <= 64 MiB with avg a "
-				  "power of two, zstd level 1 to 19");
+				  "power of two, zstd level 1 to 19, keep-runs 1 "
+				  "to 1000000");
 	v[0] = RECORD_VERSION;
 	v[1] = (unsigned char)c->compression;
 	v[2] = (unsigned char)c->zstd_level;
@@ -90,6 +102,18 @@ int store_config_set(struct store *s, const struct store_config *c,
 	if ((rc = mdb_put(txn, s->meta, &key, &val, 0))) {
 		mdb_txn_abort(txn);
 		return store_fail(err, rc, "cannot save the settings");
+	}
+	{
+		MDB_val kkey = { 4, (void *)"keep" };
+		unsigned char kv[5];
+		kv[0] = RECORD_VERSION;
+		put_u32(kv + 1, c->keep_runs);
+		val.mv_size = sizeof(kv);
+		val.mv_data = kv;
+		if ((rc = mdb_put(txn, s->meta, &kkey, &val, 0))) {
+			mdb_txn_abort(txn);
+			return store_fail(err, rc, "cannot save the settings");
+		}
 	}
 	rc = mdb_txn_commit(txn);
 	store_read_refresh(s);

@@ -144,6 +144,44 @@ run lineage 123456
 expect_rc lineage-unknown 2
 cd ..
 
+# gc keeps the last keep-runs runs of each instance, every run a lock
+# file or a pin keeps, and never what the lock names.
+run -q run -p lr=0.3 -k
+run -q run -p lr=0.4 -k
+run -q run -k
+expect_eq runs-before-gc "$("$CAIRN" runs --stage 'train[k=1]' | wc -l | tr -d ' ')" 4
+run store config keep-runs 1
+expect_rc keep-runs 0
+pinned=$("$CAIRN" runs --stage 'train[k=2]' --where params.lr=0.3 | awk '{print $4}')
+run pin good "$pinned"
+expect_rc pin 0
+run gc
+expect_rc gc 0
+expect_match gc "$out" '^removed [1-9][0-9]* runs, '
+# train[k=1]: the newest run (lr=0.4) and the lock's (lr=0.1, restored
+# by the last run, not run again).
+expect_eq kept-k1 "$("$CAIRN" runs --stage 'train[k=1]' | sed 's/.*k=1 //')" "lr=0.4
+lr=0.1"
+# train[k=2]: the same, and the pinned lr=0.3 run.
+expect_eq kept-k2 "$("$CAIRN" runs --stage 'train[k=2]' | sed 's/.*k=2 //')" "lr=0.4
+lr=0.3
+lr=0.1"
+run status train
+expect_rc after-gc-status 0
+run -q run -p lr=0.3 train
+expect_rc pinned-restores 0
+expect_eq pinned-restored "$(cat scores-2.json)" '{"acc": 2, "loss": {"val": 0.3}}'
+run fsck
+expect_rc after-gc-fsck 0
+run unpin good
+expect_rc unpin 0
+run store roots
+expect_eq unpinned "$(printf '%s\n' "$out" | grep -c '^pin:')" 0
+run pin bad 123456
+expect_rc pin-unknown 2
+run store config keep-runs 0
+expect_rc keep-runs-bad 2
+
 # dag: stages collapsed with counts and states; DOT colours; Mermaid.
 run dag
 expect_rc dag 0
