@@ -103,7 +103,8 @@ expect_eq config "$out" "compression = none
 zstd-level = 3
 chunk-min = 262144
 chunk-avg = 1048576
-chunk-max = 4194304"
+chunk-max = 4194304
+keep-runs = 3"
 run store config compresion zstd
 expect_rc config-typo 2
 expect_eq config-typo "$err" "cairn: error: unknown store setting 'compresion'
