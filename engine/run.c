@@ -31,6 +31,7 @@
 #include "metrics.h"
 #include "run.h"
 #include "scan.h"
+#include "stage_env.h"
 #include "store.h"
 #include "term.h"
 #include "toml.h"
@@ -495,111 +496,6 @@ static int restore(struct runner *r, size_t i)
 	return rc;
 }
 
-static void sanitise(struct buf *b, const char *name)
-{
-	for (; *name; name++)
-		buf_addc(b, (*name == '/' || *name == ' ') ? '_' : *name);
-}
-
-static void env_name(struct buf *b, const char *prefix, const char *name)
-{
-	buf_truncate(b, 0);
-	buf_adds(b, prefix);
-	for (; *name; name++) {
-		char c = *name;
-		if (c >= 'a' && c <= 'z')
-			c = (char)(c - 32);
-		else if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')))
-			c = '_';
-		buf_addc(b, c);
-	}
-}
-
-/*
- * The JSON of an instance's params and matrix values, in a file named by
- * its content (.cairn/params/HASH.json): instances with the same values
- * share one, and a rerun finds it already written.
- */
-/* The instance's params and matrix values as two JSON objects. */
-static void values_json(const struct runner *r, const struct graph_inst *in,
-			struct buf *params, struct buf *matrix)
-{
-	size_t k, p, n = 0;
-
-	buf_addc(params, '{');
-	for (k = 0; k < in->nparams; k++) {
-		for (p = 0; p < r->g->nparams; p++)
-			if (!strcmp(r->g->params[p].name, in->params[k]))
-				break;
-		if (p == r->g->nparams)
-			continue;
-		if (n++)
-			buf_adds(params, ", ");
-		json_string(params, in->params[k], strlen(in->params[k]));
-		buf_adds(params, ": ");
-		toml_json_plain(params, r->g->params[p].value);
-	}
-	buf_addc(params, '}');
-	buf_addc(matrix, '{');
-	for (k = 0; k < in->nbinds; k++) {
-		if (k)
-			buf_adds(matrix, ", ");
-		json_string(matrix, in->binds[k].name, strlen(in->binds[k].name));
-		buf_adds(matrix, ": ");
-		toml_json_plain(matrix, in->binds[k].value);
-	}
-	buf_addc(matrix, '}');
-}
-
-static int write_params(struct runner *r, const struct graph_inst *in,
-			struct buf *path)
-{
-	struct buf j = BUF_INIT, tmp = BUF_INIT, pv = BUF_INIT, mv = BUF_INIT;
-	struct digest d;
-	char hex[DIGEST_HEX + 1];
-	struct stat st;
-	FILE *f;
-	int rc = 0;
-
-	values_json(r, in, &pv, &mv);
-	buf_addf(&j, "{\"params\": %s, \"matrix\": %s}\n", pv.data, mv.data);
-	buf_release(&pv);
-	buf_release(&mv);
-	sha256(j.data, j.len, &d);
-	digest_hex(&d, hex);
-	buf_truncate(path, 0);
-	buf_addf(path, "%s/.cairn/params/%.32s.json", r->g->workspace, hex);
-	if (stat(path->data, &st) == 0 && (size_t)st.st_size == j.len)
-		goto out;
-	mkdir_p(path->data, 1);
-	buf_addf(&tmp, "%s.%ld", path->data, (long)getpid());
-	f = fopen(tmp.data, "w");
-	rc = f && fwrite(j.data, 1, j.len, f) == j.len ? 0 : -1;
-	if (f && fclose(f))
-		rc = -1;
-	if (rc == 0 && rename(tmp.data, path->data) < 0)
-		rc = -1;
-	if (rc < 0) {
-		err_errno(r->err, "cannot write '%s'", path->data);
-		unlink(tmp.data);
-	}
-out:
-	buf_release(&j);
-	buf_release(&tmp);
-	return rc;
-}
-
-static char *env_var(const char *name, const char *value)
-{
-	size_t a = strlen(name), b = strlen(value);
-	char *s = xmalloc(a + b + 2);
-
-	memcpy(s, name, a);
-	s[a] = '=';
-	memcpy(s + a + 1, value, b + 1);
-	return s;
-}
-
 /*
  * Start an instance's command through the executor: its outputs removed
  * and their folders made, its log, params file, wdir and environment
@@ -612,7 +508,7 @@ static int spawn(struct runner *r, size_t i)
 	struct graph_inst *in = &g->insts[i];
 	struct ist *x = &r->is[i];
 	struct buf p = BUF_INIT, params = BUF_INIT, wd = BUF_INIT, name = BUF_INIT;
-	char **vars = xcalloc(in->ndeps + in->nouts + 5, sizeof(char *));
+	char **vars = NULL;
 	struct exec_job job;
 	size_t k, nvars = 0;
 	struct stat st;
@@ -625,11 +521,11 @@ static int spawn(struct runner *r, size_t i)
 	}
 	buf_truncate(&p, 0);
 	buf_addf(&p, "%s/.cairn/logs/", g->workspace);
-	sanitise(&p, in->name);
+	stage_file_name(&p, in->name);
 	buf_adds(&p, ".log");
 	mkdir_p(p.data, 1);
 	x->log = xstrdup(p.data);
-	if (write_params(r, in, &params) < 0)
+	if (stage_params_file(g, in, g->workspace, &params, r->err) < 0)
 		goto out;
 	abspath(g, in->wdir, &wd);
 	if (stat(wd.data, &st) < 0 || !S_ISDIR(st.st_mode)) {
@@ -638,25 +534,18 @@ static int spawn(struct runner *r, size_t i)
 			in->name, wd.data);
 		goto out;
 	}
-	vars[nvars++] = env_var("CAIRN_STAGE", in->name);
-	vars[nvars++] = env_var("CAIRN_PARAMS_FILE", params.data);
-	vars[nvars++] = env_var("CAIRN_WORKSPACE", g->workspace);
+	vars = stage_env(in, g->workspace, params.data, &nvars);
 	if (in->stage->gpus > 0) {
 		/* GPUs are handed out one per stage, never shared. */
 		buf_truncate(&name, 0);
+		buf_adds(&name, "CUDA_VISIBLE_DEVICES=");
 		for (k = 0; k < 64; k++)
 			if (x->gpus & (1ull << k))
-				buf_addf(&name, "%s%zu", name.len ? "," : "", k);
-		vars[nvars++] = env_var("CUDA_VISIBLE_DEVICES", name.data);
-	}
-	for (k = 0; k < in->ndeps; k++)
-		if (in->deps[k].name[0]) {
-			env_name(&name, "CAIRN_IN_", in->deps[k].name);
-			vars[nvars++] = env_var(name.data, in->deps[k].path);
-		}
-	for (k = 0; k < in->nouts; k++) {
-		env_name(&name, "CAIRN_OUT_", in->outs[k].name);
-		vars[nvars++] = env_var(name.data, in->outs[k].path);
+				buf_addf(&name, "%s%zu",
+					 name.data[name.len - 1] == '=' ? "" : ",",
+					 k);
+		vars = xrealloc(vars, (nvars + 2) * sizeof(char *));
+		vars[nvars++] = xstrdup(name.data);
 	}
 	job.inst = in;
 	job.cmd = in->cmd;
@@ -869,7 +758,7 @@ static int record(struct runner *r, size_t i, const struct exec_end *end,
 	}
 	{
 		struct buf pv = BUF_INIT, mv = BUF_INIT;
-		values_json(r, in, &pv, &mv);
+		stage_values(r->g, in, &pv, &mv);
 		buf_addf(&payload, ", \"params\": %s, \"matrix\": %s", pv.data,
 			 mv.data);
 		buf_release(&pv);

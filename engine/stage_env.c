@@ -1,0 +1,135 @@
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "digest.h"
+#include "err.h"
+#include "graph.h"
+#include "stage_env.h"
+#include "toml_json.h"
+#include "util.h"
+
+void stage_file_name(struct buf *b, const char *name)
+{
+	for (; *name; name++)
+		buf_addc(b, (*name == '/' || *name == ' ') ? '_' : *name);
+}
+
+static void env_name(struct buf *b, const char *prefix, const char *name)
+{
+	buf_truncate(b, 0);
+	buf_adds(b, prefix);
+	for (; *name; name++) {
+		char c = *name;
+		if (c >= 'a' && c <= 'z')
+			c = (char)(c - 32);
+		else if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')))
+			c = '_';
+		buf_addc(b, c);
+	}
+}
+
+void stage_values(const struct graph *g, const struct graph_inst *in,
+		  struct buf *params, struct buf *matrix)
+{
+	size_t k, p, n = 0;
+
+	buf_addc(params, '{');
+	for (k = 0; k < in->nparams; k++) {
+		for (p = 0; p < g->nparams; p++)
+			if (!strcmp(g->params[p].name, in->params[k]))
+				break;
+		if (p == g->nparams)
+			continue;
+		if (n++)
+			buf_adds(params, ", ");
+		json_string(params, in->params[k], strlen(in->params[k]));
+		buf_adds(params, ": ");
+		toml_json_plain(params, g->params[p].value);
+	}
+	buf_addc(params, '}');
+	buf_addc(matrix, '{');
+	for (k = 0; k < in->nbinds; k++) {
+		if (k)
+			buf_adds(matrix, ", ");
+		json_string(matrix, in->binds[k].name, strlen(in->binds[k].name));
+		buf_adds(matrix, ": ");
+		toml_json_plain(matrix, in->binds[k].value);
+	}
+	buf_addc(matrix, '}');
+}
+
+int stage_params_file(const struct graph *g, const struct graph_inst *in,
+		      const char *workspace, struct buf *path, struct err *err)
+{
+	struct buf j = BUF_INIT, tmp = BUF_INIT, pv = BUF_INIT, mv = BUF_INIT;
+	struct digest d;
+	char hex[DIGEST_HEX + 1];
+	struct stat st;
+	FILE *f;
+	int rc = 0;
+
+	stage_values(g, in, &pv, &mv);
+	buf_addf(&j, "{\"params\": %s, \"matrix\": %s}\n", pv.data, mv.data);
+	buf_release(&pv);
+	buf_release(&mv);
+	sha256(j.data, j.len, &d);
+	digest_hex(&d, hex);
+	buf_truncate(path, 0);
+	buf_addf(path, "%s/.cairn/params/%.32s.json", workspace, hex);
+	if (stat(path->data, &st) == 0 && (size_t)st.st_size == j.len)
+		goto out;
+	mkdir_p(path->data, 1);
+	buf_addf(&tmp, "%s.%ld", path->data, (long)getpid());
+	f = fopen(tmp.data, "w");
+	rc = f && fwrite(j.data, 1, j.len, f) == j.len ? 0 : -1;
+	if (f && fclose(f))
+		rc = -1;
+	if (rc == 0 && rename(tmp.data, path->data) < 0)
+		rc = -1;
+	if (rc < 0) {
+		err_errno(err, "cannot write '%s'", path->data);
+		unlink(tmp.data);
+	}
+out:
+	buf_release(&j);
+	buf_release(&tmp);
+	return rc;
+}
+
+static char *env_var(const char *name, const char *value)
+{
+	size_t a = strlen(name), b = strlen(value);
+	char *s = xmalloc(a + b + 2);
+
+	memcpy(s, name, a);
+	s[a] = '=';
+	memcpy(s + a + 1, value, b + 1);
+	return s;
+}
+
+char **stage_env(const struct graph_inst *in, const char *workspace,
+		 const char *params, size_t *n)
+{
+	char **vars = xcalloc(in->ndeps + in->nouts + 5, sizeof(char *));
+	struct buf name = BUF_INIT;
+	size_t k;
+
+	*n = 0;
+	vars[(*n)++] = env_var("CAIRN_STAGE", in->name);
+	vars[(*n)++] = env_var("CAIRN_PARAMS_FILE", params);
+	vars[(*n)++] = env_var("CAIRN_WORKSPACE", workspace);
+	for (k = 0; k < in->ndeps; k++)
+		if (in->deps[k].name[0]) {
+			env_name(&name, "CAIRN_IN_", in->deps[k].name);
+			vars[(*n)++] = env_var(name.data, in->deps[k].path);
+		}
+	for (k = 0; k < in->nouts; k++) {
+		env_name(&name, "CAIRN_OUT_", in->outs[k].name);
+		vars[(*n)++] = env_var(name.data, in->outs[k].path);
+	}
+	buf_release(&name);
+	return vars;
+}
