@@ -12,6 +12,7 @@ static const struct command *const commands[] = {
 	&cmd_run,
 	&cmd_status,
 	&cmd_explain,
+	&cmd_verify,
 	&cmd_log,
 	&cmd_runs,
 	&cmd_diff,

@@ -105,6 +105,7 @@ extern const struct command cmd_metrics;
 extern const struct command cmd_lineage;
 extern const struct command cmd_used_by;
 extern const struct command cmd_dag;
+extern const struct command cmd_verify;
 extern const struct command cmd_pin;
 extern const struct command cmd_unpin;
 extern const struct command cmd_graph;

@@ -373,7 +373,7 @@ static int stage_table(struct loader *l, const struct toml_kv *kv,
 	static const char *const keys[] = {
 		"cmd",	   "kind",   "with",	  "deps",      "code",
 		"outs",	   "params", "env",	  "metrics",   "resources",
-		"matrix",  "wdir",   "always_run", NULL,
+		"matrix",  "wdir",   "always_run", "determinism", NULL,
 	};
 	const struct toml_value *t = kv->value, *v, *cmd, *kind;
 	struct buf where = BUF_INIT;
@@ -516,6 +516,23 @@ static int stage_table(struct loader *l, const struct toml_kv *kv,
 	if ((v = toml_get(t, "wdir")) &&
 	    expect(l, v, TOML_STRING, "'wdir'") < 0)
 		goto out;
+	if ((v = toml_get(t, "determinism"))) {
+		static const char *const kinds[] = { "bitwise", "semantic",
+						      "nondeterministic", NULL };
+		size_t k;
+
+		if (expect(l, v, TOML_STRING, "'determinism'") < 0)
+			goto out;
+		for (k = 0; kinds[k] && strcmp(kinds[k], v->u.string.ptr); k++)
+			;
+		if (!kinds[k]) {
+			gerr(l, v, "determinism '%s' is not bitwise, semantic or "
+				   "nondeterministic",
+			     v->u.string.ptr);
+			goto out;
+		}
+		st->determinism = (int)k;
+	}
 	if ((v = toml_get(t, "always_run"))) {
 		if (expect(l, v, TOML_BOOL, "'always_run'") < 0)
 			goto out;

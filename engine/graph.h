@@ -54,6 +54,13 @@ struct graph_path {
 
 struct graph_stage;
 
+/* How a stage's outputs are compared by verify (docs/graph-format.md). */
+enum graph_determinism {
+	DET_BITWISE,		/* byte for byte (the default) */
+	DET_SEMANTIC,		/* after a normaliser: JSON, text, HDF5 */
+	DET_NONDETERMINISTIC,	/* not verified */
+};
+
 /* One instance of a stage: the stage with its matrix values bound. */
 struct graph_inst {
 	struct graph_stage *stage;
@@ -85,6 +92,7 @@ struct graph_stage {
 	uint64_t mem;			/* bytes */
 	uint64_t time_s;		/* seconds */
 	int always_run;
+	int determinism;		/* enum graph_determinism */
 	size_t ninsts;			/* how many instances it has */
 	size_t load_first;		/* loading only: its first instance
 					   before the topological reorder */

@@ -278,3 +278,24 @@ out:
 	buf_release(&rootname);
 	return rc;
 }
+
+int lock_read(const char *path, struct toml_doc **doc,
+	      const struct toml_value **stages, struct err *err)
+{
+	int rc = toml_parse_file(path, doc, err);
+
+	*stages = NULL;
+	if (rc)
+		return rc;
+	*stages = toml_get(toml_root(*doc), "stage");
+	if (*stages && (*stages)->type != TOML_TABLE) {
+		err_set(err, "%s: 'stage' is not a table: not a cairn lock "
+			     "file",
+			path);
+		toml_doc_free(*doc);
+		*doc = NULL;
+		*stages = NULL;
+		return -1;
+	}
+	return 0;
+}

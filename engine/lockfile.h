@@ -35,4 +35,14 @@ int lock_write(const char *path, const struct graph *g,
 	       const struct lock_entry *e, size_t n, struct store *s,
 	       struct err *err);
 
+/*
+ * Read lock file path: *stages is its [stage] table (instance name ->
+ * {key, inputs, outputs}), valid until toml_doc_free(*doc).  0, -1 with
+ * err (a parse error at file:line:col), or -2 when it cannot be read.
+ */
+struct toml_doc;
+struct toml_value;
+int lock_read(const char *path, struct toml_doc **doc,
+	      const struct toml_value **stages, struct err *err);
+
 #endif
