@@ -285,6 +285,38 @@ static int show_run(struct cli *cli, const struct command *cmd, int argc,
 		opt_release(&it);
 		return cli_usage_error(cli, cmd, "give one id");
 	}
+	/* A stage key (64 digits) is no object: its runs say what it is. */
+	if (strlen(it.operands[0]) == DIGEST_HEX &&
+	    digest_parse(it.operands[0], &id) == 0 &&
+	    cli_store_open(cli, 0, &s) == 0) {
+		struct digest *runs = NULL;
+		size_t n = 0, i;
+
+		if (store_lookup(s, &id, &o) == STORE_NOTFOUND &&
+		    store_action_runs(s, &id, &runs, &n, &err) == 0 && n) {
+			digest_hex(&id, hex);
+			buf_addf(&out, json ? "{\"id\": \"%s\", \"kind\": "
+					    "\"key\", \"runs\": ["
+					    : "key %s\nruns (newest first):\n",
+				 hex);
+			for (i = 0; i < n; i++) {
+				digest_hex(&runs[i], hex);
+				buf_addf(&out, json ? "%s\"%s\"" : "  %s%s\n",
+					 json && i ? ", " : "", hex);
+			}
+			if (json)
+				buf_adds(&out, "]}\n");
+			fwrite(out.data, 1, out.len, stdout);
+			buf_release(&out);
+			free(runs);
+			store_close(s);
+			opt_release(&it);
+			return EXIT_OK;
+		}
+		free(runs);
+		store_close(s);
+		s = NULL;
+	}
 	rc = open_id(cli, it.operands[0], &s, &id);
 	opt_release(&it);
 	if (rc)

@@ -99,6 +99,19 @@ run diff nosuch 'train[k=2]'
 expect_rc diff-unknown 2
 expect_eq diff-unknown "$err" "cairn: error: 'nosuch' is neither a run id nor an instance with recorded runs"
 
+# show: a run's record; a stage key (its runs).
+prep=$("$CAIRN" runs --stage prep | head -1 | awk '{print $4}')
+run show "$prep"
+expect_match show-run "$out" '^instance: prep$'
+expect_match show-run-cmd "$out" '^cmd: echo data > data\.txt$'
+key=$(printf '%s\n' "$out" | sed -n 's/^key: //p')
+run show "$key"
+expect_rc show-key 0
+expect_match show-key "$out" "^key $key$"
+expect_match show-key-run "$out" "^  $prep[0-9a-f]{52}$"
+run show --json "$key"
+expect_match show-key-json "$out" '"kind": "key", "runs": \["[0-9a-f]{64}"'
+
 # lineage: from the final artifact through every stage to the source.
 mkdir chain && cd chain || exit 1
 printf 'raw\n' >src.txt
