@@ -14,7 +14,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/stat.h>
+
+#include "statmany.h"
 
 struct err;
 struct toml_doc;
@@ -48,7 +49,7 @@ struct graph_path {
 	/* What the checks saw of a source input or an output when the graph
 	 * was loaded (seen: 1 exists, -1 missing, 0 not looked at), so the
 	 * first scan need not stat it again. */
-	struct stat st;
+	struct filestat st;
 	int seen;
 };
 

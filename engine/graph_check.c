@@ -180,8 +180,8 @@ static void stat_all(struct loader *l)
 	stat_many(l->wsfd, r, n);
 	for (i = 0; i < n; i++)
 		gp[i]->seen = r[i].err == ENOENT && r[i].nofollow ? -1
-			      : r[i].err || S_ISLNK(gp[i]->st.st_mode) ? 0
-									: 1;
+			      : r[i].err || S_ISLNK(gp[i]->st.mode) ? 0
+								    : 1;
 	free(r);
 	free(gp);
 }

@@ -6,6 +6,7 @@
 
 #include "err.h"
 #include "scan.h"
+#include "statmany.h"
 #include "store.h"
 #include "util.h"
 
@@ -81,11 +82,6 @@ static int64_t now_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-static int64_t ns(const struct timespec *t)
-{
-	return (int64_t)t->tv_sec * 1000000000LL + t->tv_nsec;
-}
-
 /* The SHA-256 of the file at path, whose size stat gave as size. */
 static int hash_file(const char *path, uint64_t size, struct digest *out,
 		     struct err *err)
@@ -125,21 +121,25 @@ static int hash_file(const char *path, uint64_t size, struct digest *out,
 	return 0;
 }
 
-int scan_path(struct scan *sc, const char *path, const struct stat *pre,
+int scan_path(struct scan *sc, const char *path, const struct filestat *pre,
 	      struct digest *out, int *missing, struct err *err)
 {
 	struct store_stat_entry e, now;
-	struct stat st;
+	struct filestat st;
 	int rc;
 
 	*missing = 0;
-	if (pre)
+	if (pre) {
 		st = *pre;
-	else if (stat(path, &st) < 0) {
-		*missing = errno == ENOENT || errno == ENOTDIR;
-		return err_errno(err, "cannot read '%s'", path);
+	} else {
+		struct stat raw;
+		if (stat(path, &raw) < 0) {
+			*missing = errno == ENOENT || errno == ENOTDIR;
+			return err_errno(err, "cannot read '%s'", path);
+		}
+		filestat_from(&raw, &st);
 	}
-	if (S_ISDIR(st.st_mode)) {
+	if (S_ISDIR(st.mode)) {
 		if (sc->deferred)
 			return SCAN_DEFER;
 		if (!sc->w && (rc = store_writer_new(sc->store, &sc->w, err)))
@@ -147,14 +147,14 @@ int scan_path(struct scan *sc, const char *path, const struct stat *pre,
 		sc->hashed++;
 		return store_put_tree(sc->w, path, out, err) ? -1 : 0;
 	}
-	if (!S_ISREG(st.st_mode))
+	if (!S_ISREG(st.mode))
 		return err_set(err, "'%s' is not a file or folder", path);
 	memset(&now, 0, sizeof(now));
-	now.dev = (uint64_t)st.st_dev;
-	now.ino = (uint64_t)st.st_ino;
-	now.size = (uint64_t)st.st_size;
-	now.mtime_ns = ns(&st.st_mtim);
-	now.ctime_ns = ns(&st.st_ctim);
+	now.dev = st.dev;
+	now.ino = st.ino;
+	now.size = st.size;
+	now.mtime_ns = st.mtime_ns;
+	now.ctime_ns = st.ctime_ns;
 	if (store_statcache_get(sc->store, path, &e) == 0 && e.dev == now.dev &&
 	    e.ino == now.ino && e.size == now.size &&
 	    e.mtime_ns == now.mtime_ns && e.ctime_ns == now.ctime_ns &&
@@ -165,7 +165,7 @@ int scan_path(struct scan *sc, const char *path, const struct stat *pre,
 		return 0;
 	}
 	now.recorded_ns = now_ns();
-	if (hash_file(path, (uint64_t)st.st_size, out, err) < 0)
+	if (hash_file(path, st.size, out, err) < 0)
 		return -1;
 	sc->hashed++;
 	now.id = *out;

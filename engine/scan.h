@@ -13,7 +13,7 @@
 #include "digest.h"
 
 struct err;
-struct stat;
+struct filestat;
 struct store;
 struct store_writer;
 
@@ -53,7 +53,7 @@ int scan_finish(struct scan *sc, struct err *err);
  * when the path does not exist.  pre, when not NULL, is what stat says of
  * path, taken by the caller a moment ago.
  */
-int scan_path(struct scan *sc, const char *path, const struct stat *pre,
+int scan_path(struct scan *sc, const char *path, const struct filestat *pre,
 	      struct digest *out, int *missing, struct err *err);
 
 #endif

@@ -15,17 +15,32 @@ struct part {
 	size_t n;
 };
 
+void filestat_from(const struct stat *st, struct filestat *out)
+{
+	out->dev = (uint64_t)st->st_dev;
+	out->ino = (uint64_t)st->st_ino;
+	out->size = (uint64_t)st->st_size;
+	out->mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000LL +
+			st->st_mtim.tv_nsec;
+	out->ctime_ns = (int64_t)st->st_ctim.tv_sec * 1000000000LL +
+			st->st_ctim.tv_nsec;
+	out->mode = (uint32_t)st->st_mode;
+}
+
 static void *stat_part(void *arg)
 {
 	struct part *p = arg;
+	struct stat st;
 	size_t i;
 
 	for (i = 0; i < p->n; i++) {
 		struct stat_req *q = &p->r[i];
-		q->err = fstatat(p->dirfd, q->path, q->st,
+		q->err = fstatat(p->dirfd, q->path, &st,
 				 q->nofollow ? AT_SYMLINK_NOFOLLOW : 0) < 0
 				 ? errno
 				 : 0;
+		if (!q->err)
+			filestat_from(&st, q->st);
 	}
 	return NULL;
 }
