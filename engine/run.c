@@ -64,6 +64,7 @@ struct ist {
 	char *log;
 	unsigned long long gpus;	/* bit mask of the GPUs it holds */
 	enum state decided;	/* set by the pre-pass, taken by the loop */
+	const struct toml_value *locked;	/* its lock file entry */
 };
 
 /*
@@ -86,6 +87,7 @@ struct runner {
 	struct scan scan;
 	struct reader rd;	/* s, &scan, err */
 	const struct executor *exec;
+	struct toml_doc *lock;	/* the lock file as it was, or NULL */
 	struct ist *is;
 	struct buf envjson;	/* the environment fingerprint, JSON */
 	size_t running;
@@ -268,6 +270,38 @@ static int take_run(const struct store_run *run, void *ctx)
 }
 
 /*
+ * Does the lock file's entry for in name key x->key, and does the
+ * workspace hold the outputs it lists?  1 (x->out_d filled), 0 (no: decide
+ * from the store), or SCAN_DEFER.
+ */
+static int lock_says(const struct runner *r, const struct reader *rd,
+		     const struct graph_inst *in, struct ist *x, struct buf *p)
+{
+	const struct toml_value *key = toml_get(x->locked, "key");
+	const struct toml_value *outs = toml_get(x->locked, "outputs");
+	struct digest d, now;
+	size_t k;
+	int missing, e;
+
+	if (!key || key->type != TOML_STRING ||
+	    digest_parse(key->u.string.ptr, &d) < 0 || !digest_eq(&d, &x->key) ||
+	    !outs || outs->type != TOML_TABLE)
+		return 0;
+	for (k = 0; k < in->nouts; k++) {
+		const struct toml_value *v = toml_get(outs, in->outs[k].path);
+		if (!v || v->type != TOML_STRING ||
+		    digest_parse(v->u.string.ptr, &x->out_d[k]) < 0)
+			return 0;
+		e = scan_graph_path(r, rd, &in->outs[k], p, &now, &missing);
+		if (e == SCAN_DEFER)
+			return SCAN_DEFER;
+		if (e < 0 || !digest_eq(&now, &x->out_d[k]))
+			return 0;
+	}
+	return 1;
+}
+
+/*
  * Fingerprint inputs and compute the key; then decide.  0, -1 with
  * rd->err set, or SCAN_DEFER when a worker thread must leave it to the
  * runner.  Writes only r->is[i].
@@ -282,7 +316,7 @@ static int decide(const struct runner *r, const struct reader *rd, size_t i)
 	struct digest *runs = NULL, *now = NULL;
 	struct buf p = BUF_INIT;
 	size_t nruns = 0, j, o;
-	int missing, rc = -1;
+	int missing, rc = -1, ls;
 
 	for (j = 0; j < in->ndeps; j++) {
 		const struct graph_path *d = &in->deps[j];
@@ -318,6 +352,17 @@ static int decide(const struct runner *r, const struct reader *rd, size_t i)
 	ki.kind_version = NULL;
 	key_compute(g, in, &ki, &x->enc, &x->key);
 	rc = -1;
+	/* The lock file says what this key made: when the workspace holds
+	 * exactly that, it is up to date, with no store lookup. */
+	if (x->locked && !in->stage->always_run && !forced(r, in) &&
+	    (ls = lock_says(r, rd, in, x, &p)) != 0) {
+		rc = ls == 1 ? 0 : ls;
+		if (rc == 0) {
+			x->st = ST_UPTODATE;
+			x->why = "up to date";
+		}
+		goto out;
+	}
 
 	if (in->stage->always_run || forced(r, in)) {
 		x->why = in->stage->always_run ? "always_run" : "forced";
@@ -1275,6 +1320,21 @@ int run_graph(struct graph *g, struct store *s, const struct run_opts *o,
 	}
 	for (i = 0; i < g->ninsts; i++)
 		r.total += r.is[i].want;
+	/* The lock file: what each instance's last key made. */
+	if (o->lock_path && access(o->lock_path, F_OK) == 0) {
+		const struct toml_value *stages;
+		struct err ignore;
+
+		if (lock_read(o->lock_path, &r.lock, &stages, &ignore) == 0 &&
+		    stages)
+			for (i = 0; i < g->ninsts; i++) {
+				r.is[i].locked = toml_get(stages,
+							  g->insts[i].name);
+				if (r.is[i].locked &&
+				    r.is[i].locked->type != TOML_TABLE)
+					r.is[i].locked = NULL;
+			}
+	}
 	if (prepass(&r) < 0) {
 		rc = -1;
 		goto out;
@@ -1485,6 +1545,7 @@ out:
 	free(r.waiting);
 	free(r.run_idx);
 	free(r.unsaved);
+	toml_doc_free(r.lock);
 	idxheap_release(&r.ready);
 	idxheap_release(&r.queued);
 	return rc;

@@ -263,6 +263,17 @@ static void test_small(void)
 	CHECK_INT(res.restored, 1);
 	CHECK_STR(get("out/a.txt"), "a:A1\n");
 
+	/* The lock file alone says the workspace is up to date: with an
+	 * empty store, nothing runs. */
+	{
+		char cmd[1200];
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s/.cairn/store'", dir);
+		CHECK_INT(system(cmd), 0);
+	}
+	CHECK_INT(run("g.toml", 2, 0, 0, &res), 0);
+	CHECK_STR(started(), "");
+	CHECK_INT(res.uptodate, 4);
+
 	/* A dry run decides and starts nothing. */
 	put("src/b.txt", "B2\n");
 	CHECK_INT(run("g.toml", 2, 0, 1, &res), 0);
