@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <sys/stat.h>
 
 #include "err.h"
 #include "toml_internal.h"
@@ -719,8 +720,9 @@ out:
 	return rc;
 }
 
-int toml_parse(const char *src, size_t len, const char *filename,
-	       struct toml_doc **out, struct err *err)
+/* Parse src[0..len) (malloc'd, NUL at src[len]), which doc then owns. */
+static int parse_owned(char *src, size_t len, const char *filename,
+		       struct toml_doc **out, struct err *err)
 {
 	struct toml_doc *doc = xcalloc(1, sizeof(*doc));
 	struct parser p;
@@ -729,9 +731,7 @@ int toml_parse(const char *src, size_t len, const char *filename,
 
 	*out = NULL;
 	doc->filename = xstrdup(filename);
-	doc->src = xmalloc(len + 1);
-	memcpy(doc->src, src, len);
-	doc->src[len] = '\0';
+	doc->src = src;
 	doc->len = len;
 
 	memset(&p, 0, sizeof(p));
@@ -767,20 +767,37 @@ int toml_parse(const char *src, size_t len, const char *filename,
 	return 0;
 }
 
+int toml_parse(const char *src, size_t len, const char *filename,
+	       struct toml_doc **out, struct err *err)
+{
+	char *copy = xmalloc(len + 1);
+
+	memcpy(copy, src, len);
+	copy[len] = '\0';
+	return parse_owned(copy, len, filename, out, err);
+}
+
 int toml_parse_file(const char *path, struct toml_doc **out, struct err *err)
 {
 	int is_stdin = !strcmp(path, "-");
 	FILE *f = is_stdin ? stdin : fopen(path, "rb");
 	struct buf b = BUF_INIT;
-	char chunk[65536];
+	struct stat st;
 	size_t n;
-	int rc;
 
 	*out = NULL;
 	if (!f)
 		return err_errno(err, "cannot open '%s'", path), -2;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_add(&b, chunk, n);
+	/* One buffer of the file's size, read into and parsed in place. */
+	if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode))
+		buf_reserve(&b, (size_t)st.st_size + 1);
+	do {
+		if (b.cap - b.len < 2)
+			buf_reserve(&b, 65536);
+		n = fread(b.data + b.len, 1, b.cap - b.len - 1, f);
+		b.len += n;
+		b.data[b.len] = '\0';
+	} while (n > 0);
 	if (ferror(f)) {
 		err_errno(err, "cannot read '%s'", is_stdin ? "<stdin>" : path);
 		if (!is_stdin)
@@ -790,7 +807,7 @@ int toml_parse_file(const char *path, struct toml_doc **out, struct err *err)
 	}
 	if (!is_stdin)
 		fclose(f);
-	rc = toml_parse(b.data, b.len, is_stdin ? "<stdin>" : path, out, err);
-	buf_release(&b);
-	return rc;
+	n = b.len;
+	return parse_owned(buf_detach(&b, NULL), n, is_stdin ? "<stdin>" : path,
+			   out, err);
 }
