@@ -65,6 +65,7 @@ struct ist {
 	unsigned long long gpus;	/* bit mask of the GPUs it holds */
 	enum state decided;	/* set by the pre-pass, taken by the loop */
 	const struct toml_value *locked;	/* its lock file entry */
+	int by_lock;		/* up to date as its lock entry says */
 };
 
 /*
@@ -360,6 +361,7 @@ static int decide(const struct runner *r, const struct reader *rd, size_t i)
 		if (rc == 0) {
 			x->st = ST_UPTODATE;
 			x->why = "up to date";
+			x->by_lock = 1;
 		}
 		goto out;
 	}
@@ -1503,6 +1505,16 @@ int run_graph(struct graph *g, struct store *s, const struct run_opts *o,
 		rc = -1;
 		goto out;
 	}
+	/* Every instance up to date as the lock file says, and the file has
+	 * no other entries: it would be written as it is. */
+	if (r.lock && !res->failed && !res->blocked) {
+		const struct toml_value *st = toml_get(toml_root(r.lock), "stage");
+		size_t same = 0;
+		for (i = 0; i < g->ninsts; i++)
+			same += r.is[i].by_lock;
+		if (same == g->ninsts && st && st->u.table.len == g->ninsts)
+			goto locked;
+	}
 	if (!o->dry_run && o->lock_path) {
 		struct lock_entry *le = xcalloc(g->ninsts + 1, sizeof(*le));
 		size_t n = 0;
@@ -1520,6 +1532,7 @@ int run_graph(struct graph *g, struct store *s, const struct run_opts *o,
 			rc = -1;
 		free(le);
 	}
+locked:
 	if (!rc)
 		rc = res->failed || res->blocked ? 1 : 0;
 	if (interrupted)
