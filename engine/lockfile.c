@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -298,4 +299,201 @@ int lock_read(const char *path, struct toml_doc **doc,
 		return -1;
 	}
 	return 0;
+}
+
+static int by_known(const void *a, const void *b)
+{
+	return strcmp(((const struct lock_known *)a)->name,
+		      ((const struct lock_known *)b)->name);
+}
+
+/* A "..." string at *p without escapes: cut in place; its start or NULL. */
+static char *plain_string(char **p)
+{
+	char *s = *p, *e;
+
+	if (*s != '"')
+		return NULL;
+	for (e = s + 1; *e && *e != '"' && *e != '\\' && *e != '\n'; e++)
+		;
+	if (*e != '"')
+		return NULL;
+	*e = '\0';
+	*p = e + 1;
+	return s + 1;
+}
+
+/* The form lock_write writes; -1 at anything else. */
+static int scan_lock(struct lock_index *x)
+{
+	char *p = x->text, *line;
+	struct lock_known *cur = NULL;
+	size_t cap = 0, ocap = 0;
+	int in_outs = 0;
+
+	while (*p) {
+		line = p;
+		while (*p && *p != '\n')
+			p++;
+		if (*p)
+			*p++ = '\0';
+		if (!*line || *line == '#' || !strncmp(line, "version = ", 10) ||
+		    !strncmp(line, "graph = ", 8))
+			continue;
+		if (!strncmp(line, "[stage.", 7)) {
+			char *q = line + 7, *name = plain_string(&q);
+			if (!name)
+				return -1;
+			if (!strcmp(q, "]")) {
+				xgrow((void **)&x->e, &cap, x->n + 1,
+				      sizeof(*x->e));
+				cur = &x->e[x->n++];
+				memset(cur, 0, sizeof(*cur));
+				cur->name = name;
+				ocap = 0;
+				in_outs = 0;
+			} else if (cur && !strcmp(name, cur->name) &&
+				   (!strcmp(q, ".inputs]") ||
+				    !strcmp(q, ".outputs]"))) {
+				in_outs = q[1] == 'o';
+			} else {
+				return -1;
+			}
+			continue;
+		}
+		if (!cur)
+			return -1;
+		if (!strncmp(line, "key = ", 6)) {
+			char *q = line + 6, *hex = plain_string(&q);
+			if (!hex || *q || digest_parse(hex, &cur->key) < 0)
+				return -1;
+			continue;
+		}
+		{
+			char *q = line, *path = plain_string(&q), *hex;
+			if (!path || strncmp(q, " = ", 3))
+				return -1;
+			q += 3;
+			hex = plain_string(&q);
+			if (!hex || *q || strlen(hex) != DIGEST_HEX)
+				return -1;
+			if (!in_outs)
+				continue;
+			if (cur->nouts == ocap) {
+				ocap = ocap ? 2 * ocap : 4;
+				cur->out_path = xrealloc(cur->out_path,
+							 ocap * sizeof(char *));
+				cur->out_id = xrealloc(cur->out_id,
+						       ocap * sizeof(struct digest));
+			}
+			if (digest_parse(hex, &cur->out_id[cur->nouts]) < 0)
+				return -1;
+			cur->out_path[cur->nouts++] = path;
+		}
+	}
+	return 0;
+}
+
+/* The same from the TOML parser, for a lock edited by hand. */
+static int from_toml(struct lock_index *x, const char *path)
+{
+	const struct toml_value *stages;
+	struct err ignore;
+	size_t i, k;
+
+	if (lock_read(path, &x->doc, &stages, &ignore) || !stages)
+		return -1;
+	x->e = xcalloc(stages->u.table.len + 1, sizeof(*x->e));
+	for (i = 0; i < stages->u.table.len; i++) {
+		const struct toml_value *v = stages->u.table.kv[i].value;
+		const struct toml_value *key = toml_get(v, "key");
+		const struct toml_value *outs = toml_get(v, "outputs");
+		struct lock_known *e = &x->e[x->n];
+
+		if (v->type != TOML_TABLE || !key || key->type != TOML_STRING ||
+		    digest_parse(key->u.string.ptr, &e->key) < 0)
+			continue;
+		e->name = stages->u.table.kv[i].key;
+		if (outs && outs->type == TOML_TABLE) {
+			e->out_path = xcalloc(outs->u.table.len + 1,
+					      sizeof(char *));
+			e->out_id = xcalloc(outs->u.table.len + 1,
+					    sizeof(struct digest));
+			for (k = 0; k < outs->u.table.len; k++) {
+				const struct toml_value *h =
+					outs->u.table.kv[k].value;
+				if (h->type != TOML_STRING ||
+				    digest_parse(h->u.string.ptr,
+						 &e->out_id[e->nouts]) < 0)
+					continue;
+				e->out_path[e->nouts++] = outs->u.table.kv[k].key;
+			}
+		}
+		x->n++;
+	}
+	return 0;
+}
+
+int lock_index_load(const char *path, struct lock_index *x)
+{
+	struct buf b = BUF_INIT;
+	FILE *f = fopen(path, "rb");
+	char chunk[65536];
+	size_t n, i;
+
+	memset(x, 0, sizeof(*x));
+	if (!f)
+		return -1;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		buf_add(&b, chunk, n);
+	fclose(f);
+	x->text = buf_detach(&b, NULL);
+	if (scan_lock(x) < 0) {
+		for (i = 0; i < x->n; i++) {
+			free(x->e[i].out_path);
+			free(x->e[i].out_id);
+		}
+		free(x->e);
+		free(x->text);
+		memset(x, 0, sizeof(*x));
+		if (from_toml(x, path) < 0) {
+			lock_index_free(x);
+			return -1;
+		}
+	}
+	if (x->n > 1)
+		qsort(x->e, x->n, sizeof(*x->e), by_known);
+	return 0;
+}
+
+const struct lock_known *lock_index_find(const struct lock_index *x,
+					 const char *name)
+{
+	size_t lo = 0, hi = x->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(name, x->e[mid].name);
+		if (!c)
+			return &x->e[mid];
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}
+
+void lock_index_free(struct lock_index *x)
+{
+	size_t i;
+
+	for (i = 0; i < x->n; i++) {
+		free(x->e[i].out_path);
+		free(x->e[i].out_id);
+	}
+	free(x->e);
+	free(x->text);
+	toml_doc_free(x->doc);
+	memset(x, 0, sizeof(*x));
 }

@@ -45,4 +45,31 @@ struct toml_value;
 int lock_read(const char *path, struct toml_doc **doc,
 	      const struct toml_value **stages, struct err *err);
 
+/* What the run needs of a lock file entry. */
+struct lock_known {
+	const char *name;		/* the instance */
+	struct digest key;
+	const char **out_path;		/* its outputs, by path */
+	struct digest *out_id;
+	size_t nouts;
+};
+
+struct lock_index {
+	struct lock_known *e;		/* sorted by name */
+	size_t n;
+	char *text;			/* the file, strings cut in place */
+	struct toml_doc *doc;		/* or the parsed TOML they point into */
+};
+
+/*
+ * Load lock file path for lookups: the file cairn writes is read by a
+ * scanner of exactly that form (a 100,000-entry lock in a few
+ * milliseconds); anything else (edited by hand) goes through the TOML
+ * parser.  0, or -1 (no file or not a lock file: run without it).
+ */
+int lock_index_load(const char *path, struct lock_index *out);
+const struct lock_known *lock_index_find(const struct lock_index *x,
+					 const char *name);
+void lock_index_free(struct lock_index *x);
+
 #endif

@@ -64,7 +64,7 @@ struct ist {
 	char *log;
 	unsigned long long gpus;	/* bit mask of the GPUs it holds */
 	enum state decided;	/* set by the pre-pass, taken by the loop */
-	const struct toml_value *locked;	/* its lock file entry */
+	const struct lock_known *locked;	/* its lock file entry */
 	int by_lock;		/* up to date as its lock entry says */
 };
 
@@ -88,7 +88,7 @@ struct runner {
 	struct scan scan;
 	struct reader rd;	/* s, &scan, err */
 	const struct executor *exec;
-	struct toml_doc *lock;	/* the lock file as it was, or NULL */
+	struct lock_index lock;	/* the lock file as it was (n == 0: none) */
 	struct ist *is;
 	struct buf envjson;	/* the environment fingerprint, JSON */
 	size_t running;
@@ -278,25 +278,24 @@ static int take_run(const struct store_run *run, void *ctx)
 static int lock_says(const struct runner *r, const struct reader *rd,
 		     const struct graph_inst *in, struct ist *x, struct buf *p)
 {
-	const struct toml_value *key = toml_get(x->locked, "key");
-	const struct toml_value *outs = toml_get(x->locked, "outputs");
-	struct digest d, now;
-	size_t k;
-	int missing, e;
+	const struct lock_known *e = x->locked;
+	struct digest now;
+	size_t k, j;
+	int missing, rc;
 
-	if (!key || key->type != TOML_STRING ||
-	    digest_parse(key->u.string.ptr, &d) < 0 || !digest_eq(&d, &x->key) ||
-	    !outs || outs->type != TOML_TABLE)
+	if (!digest_eq(&e->key, &x->key))
 		return 0;
 	for (k = 0; k < in->nouts; k++) {
-		const struct toml_value *v = toml_get(outs, in->outs[k].path);
-		if (!v || v->type != TOML_STRING ||
-		    digest_parse(v->u.string.ptr, &x->out_d[k]) < 0)
+		for (j = 0; j < e->nouts; j++)
+			if (!strcmp(e->out_path[j], in->outs[k].path))
+				break;
+		if (j == e->nouts)
 			return 0;
-		e = scan_graph_path(r, rd, &in->outs[k], p, &now, &missing);
-		if (e == SCAN_DEFER)
+		x->out_d[k] = e->out_id[j];
+		rc = scan_graph_path(r, rd, &in->outs[k], p, &now, &missing);
+		if (rc == SCAN_DEFER)
 			return SCAN_DEFER;
-		if (e < 0 || !digest_eq(&now, &x->out_d[k]))
+		if (rc < 0 || !digest_eq(&now, &x->out_d[k]))
 			return 0;
 	}
 	return 1;
@@ -1323,20 +1322,10 @@ int run_graph(struct graph *g, struct store *s, const struct run_opts *o,
 	for (i = 0; i < g->ninsts; i++)
 		r.total += r.is[i].want;
 	/* The lock file: what each instance's last key made. */
-	if (o->lock_path && access(o->lock_path, F_OK) == 0) {
-		const struct toml_value *stages;
-		struct err ignore;
-
-		if (lock_read(o->lock_path, &r.lock, &stages, &ignore) == 0 &&
-		    stages)
-			for (i = 0; i < g->ninsts; i++) {
-				r.is[i].locked = toml_get(stages,
-							  g->insts[i].name);
-				if (r.is[i].locked &&
-				    r.is[i].locked->type != TOML_TABLE)
-					r.is[i].locked = NULL;
-			}
-	}
+	if (o->lock_path && lock_index_load(o->lock_path, &r.lock) == 0)
+		for (i = 0; i < g->ninsts; i++)
+			r.is[i].locked = lock_index_find(&r.lock,
+							 g->insts[i].name);
 	if (prepass(&r) < 0) {
 		rc = -1;
 		goto out;
@@ -1507,12 +1496,11 @@ int run_graph(struct graph *g, struct store *s, const struct run_opts *o,
 	}
 	/* Every instance up to date as the lock file says, and the file has
 	 * no other entries: it would be written as it is. */
-	if (r.lock && !res->failed && !res->blocked) {
-		const struct toml_value *st = toml_get(toml_root(r.lock), "stage");
+	if (r.lock.n == g->ninsts && !res->failed && !res->blocked) {
 		size_t same = 0;
 		for (i = 0; i < g->ninsts; i++)
 			same += r.is[i].by_lock;
-		if (same == g->ninsts && st && st->u.table.len == g->ninsts)
+		if (same == g->ninsts)
 			goto locked;
 	}
 	if (!o->dry_run && o->lock_path) {
@@ -1558,7 +1546,7 @@ out:
 	free(r.waiting);
 	free(r.run_idx);
 	free(r.unsaved);
-	toml_doc_free(r.lock);
+	lock_index_free(&r.lock);
 	idxheap_release(&r.ready);
 	idxheap_release(&r.queued);
 	return rc;
