@@ -15,6 +15,7 @@
 #include "err.h"
 #include "graph.h"
 #include "json.h"
+#include "lockfile.h"
 #include "opt.h"
 #include "runrec.h"
 #include "store.h"
@@ -644,10 +645,12 @@ static int metrics_run(struct cli *cli, const struct command *cmd, int argc,
 	struct buf out = BUF_INIT;
 	struct err err;
 	const char *stage = NULL, *sort = NULL;
+	struct lock_index lock;
 	int desc = 0;
 	size_t n = 0, nrows = 0, ncols = 0, i, j, k, first = 0;
 	int rc = EXIT_OK, json = 0, csv = 0, history = 0, o;
 
+	memset(&lock, 0, sizeof(lock));
 	opt_init(&it, argc, argv, 1, 0);
 	while ((o = cli_opt(cli, cmd, &it)) > 0) {
 		switch (o) {
@@ -679,23 +682,37 @@ static int metrics_run(struct cli *cli, const struct command *cmd, int argc,
 		goto out;
 	}
 	rows = xcalloc(n + 1, sizeof(*rows));
-	for (i = 0; i < n; i++) {
-		const struct runrec *r = &v[i];
+	/* The run behind each instance's current outputs: the one with the
+	 * key the lock file records (pass 0), else its newest (pass 1). */
+	if (g) {
+		char *lp = lock_path_for(g->file);
+		lock_index_load(lp, &lock);
+		free(lp);
+	}
+	for (i = 0; i < 2 * n; i++) {
+		const struct runrec *r = &v[i % n];
 		const struct json *m = runrec_get(r, "metrics");
 		const struct graph_inst *in = g ? graph_find(g, r->instance) : NULL;
+		const struct lock_known *lk;
 
 		if (!r->ok || !m || (stage && !of_stage(r, stage)))
 			continue;
 		if (g && !in)
 			continue;	/* an instance no longer in the graph */
-		/* Newest first: an instance seen already has its latest. */
+		if (history && i >= n)
+			break;
+		if (!history && i < n &&
+		    (!(lk = lock_index_find(&lock, r->instance)) ||
+		     !digest_eq(&lk->key, &r->key)))
+			continue;
+		/* Newest first: an instance seen already has its row. */
 		for (j = 0; !history && j < nrows; j++)
 			if (!strcmp(rows[j].r->instance, r->instance))
 				break;
 		if (!history && j < nrows)
 			continue;
 		rows[nrows].r = r;
-		rows[nrows++].order = in ? in->index : i;
+		rows[nrows++].order = in ? in->index : i % n;
 		for (k = 0; m->type == JSON_OBJECT && k < m->u.object.n; k++) {
 			for (j = 0; j < ncols; j++)
 				if (!strcmp(cols[j], m->u.object.k[k]))
@@ -793,6 +810,7 @@ static int metrics_run(struct cli *cli, const struct command *cmd, int argc,
 	}
 	fwrite(out.data, 1, out.len, stdout);
 out:
+	lock_index_free(&lock);
 	free(rows);
 	free(cols);
 	runrec_free_all(v, n);
@@ -809,8 +827,9 @@ const struct command cmd_metrics = {
 	.usage = "metrics [--json|--csv] [--sort [-]NAME] [--history] [GRAPH] "
 		 "[STAGE]",
 	.description =
-		"The metrics recorded by each instance's latest successful run "
-		"(of STAGE,\na name, instance or glob, or of every stage): one "
+		"The metrics recorded by the run behind each instance's current "
+		"outputs (the\nlock file's key; else its latest successful run) "
+		"(of STAGE, a name,\ninstance or glob, or of every stage): one "
 		"row per instance in the\ngraph's order, one column per metric "
 		"('-' where an instance has none).\n--sort orders the rows by a "
 		"metric (smallest first; -NAME largest first),\n--history lists "

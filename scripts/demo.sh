@@ -22,3 +22,6 @@ step -q run graphs/demo.toml
 step status graphs/demo.toml
 step -q run graphs/demo.toml -p events=5000
 step run graphs/demo.toml
+step metrics graphs/demo.toml --sort -accuracy
+step verify --sample 4 graphs/demo.toml
+step dag graphs/demo.toml

@@ -1,6 +1,7 @@
 #!/bin/bash
 # The main job: the demo graph runs end to end, then is up to date, and a
-# changed param followed by the old one restores from the store.
+# changed param followed by the old one restores from the store; its
+# metrics make a table; verify rebuilds every instance identically.
 # usage: demo.sh CAIRN GRAPHS_DIR
 CAIRN=$1
 . "$(dirname "$0")/lib.sh"
@@ -21,4 +22,15 @@ run run demo.toml
 expect_match restored "$out" '^done: 0 ran, 14 restored, 0 up to date, 0 failed$'
 run status --locked demo.toml
 expect_rc locked 0
+# The sweep's metrics, one row per instance; the whole graph reproduces.
+run metrics demo.toml --sort -accuracy --csv
+expect_rc metrics 0
+expect_eq metrics-rows "$(printf '%s\n' "$out" | grep -c '^"train\[')" 6
+# The runs behind the current outputs (events=20000, restored), not the
+# newer events=3000 runs.
+expect_eq metrics-current "$(printf '%s\n' "$out" | grep -c ',4000\.0$')" 6
+expect_match metrics-head "$out" '^instance,bins,accuracy,test_events$'
+run verify demo.toml
+expect_rc verify 0
+expect_match verify "$out" '^verify: 14 instances: 14 reproducible, 0 differ, 0 failed in isolation$'
 finish
