@@ -390,7 +390,9 @@ static int stage_table(struct loader *l, const struct toml_kv *kv,
 		return gerr(l, t, "stage '%s' must be a table ([stage.%s]), "
 				  "not %s",
 			    kv->key, kv->key, an(t->type));
-	buf_addf(&where, "stage '%s'", kv->key);
+	buf_adds(&where, "stage '");
+	buf_adds(&where, kv->key);
+	buf_addc(&where, '\'');
 	if (check_keys(l, t, keys, where.data) < 0)
 		goto out;
 	cmd = toml_get(t, "cmd");

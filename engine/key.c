@@ -125,6 +125,11 @@ static void items(struct buf *enc, char tag, struct item *it, size_t n)
 	}
 }
 
+/* "cairn key N\n": formatted once per process, not once per key. */
+#define KEY_STR2(x) #x
+#define KEY_STR(x) KEY_STR2(x)
+static const char key_head[] = "cairn key " KEY_STR(KEY_SCHEMA) "\n";
+
 void key_compute(const struct graph *g, const struct graph_inst *in,
 		 const struct key_inputs *ki, struct buf *enc,
 		 struct digest *key)
@@ -134,7 +139,7 @@ void key_compute(const struct graph *g, const struct graph_inst *in,
 	const struct graph_stage *st = in->stage;
 
 	buf_truncate(enc, 0);
-	buf_addf(enc, "cairn key %d\n", KEY_SCHEMA);
+	buf_adds(enc, key_head);
 	if (st->kind) {
 		fields(enc, 'K', st->kind);
 		fields(enc, 'V', ki->kind_version ? ki->kind_version : "");

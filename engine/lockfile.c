@@ -312,11 +312,8 @@ static char *plain_string(char **p)
 {
 	char *s = *p, *e;
 
-	if (*s != '"')
-		return NULL;
-	for (e = s + 1; *e && *e != '"' && *e != '\\' && *e != '\n'; e++)
-		;
-	if (*e != '"')
+	if (*s != '"' || !(e = strchr(s + 1, '"')) || memchr(s + 1, '\\',
+							   (size_t)(e - s - 1)))
 		return NULL;
 	*e = '\0';
 	*p = e + 1;
@@ -333,10 +330,11 @@ static int scan_lock(struct lock_index *x)
 
 	while (*p) {
 		line = p;
-		while (*p && *p != '\n')
-			p++;
-		if (*p)
+		p = strchr(p, '\n');
+		if (p)
 			*p++ = '\0';
+		else
+			p = line + strlen(line);
 		if (!*line || *line == '#' || !strncmp(line, "version = ", 10) ||
 		    !strncmp(line, "graph = ", 8))
 			continue;
@@ -461,7 +459,11 @@ int lock_index_load(const char *path, struct lock_index *x)
 			return -1;
 		}
 	}
-	if (x->n > 1)
+	/* lock_write writes entries sorted: sort only a file that is not. */
+	for (i = 1; i < x->n; i++)
+		if (strcmp(x->e[i - 1].name, x->e[i].name) > 0)
+			break;
+	if (i < x->n)
 		qsort(x->e, x->n, sizeof(*x->e), by_known);
 	return 0;
 }

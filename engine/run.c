@@ -129,8 +129,10 @@ static void on_signal(int sig)
 static void abspath(const struct graph *g, const char *rel, struct buf *out)
 {
 	buf_truncate(out, 0);
-	if (rel[0] != '/')
-		buf_addf(out, "%s/", g->workspace);
+	if (rel[0] != '/') {
+		buf_adds(out, g->workspace);
+		buf_addc(out, '/');
+	}
 	if (strcmp(rel, "."))
 		buf_adds(out, rel);
 }

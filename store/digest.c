@@ -85,6 +85,14 @@ void digest_hex(const struct digest *d, char out[DIGEST_HEX + 1])
 }
 
 
+static inline int hexv(char c)
+{
+	return c >= '0' && c <= '9'   ? c - '0'
+	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
+				      : -1;
+}
+
 int digest_parse(const char *hex, struct digest *out)
 {
 	int i;
@@ -92,7 +100,7 @@ int digest_parse(const char *hex, struct digest *out)
 	if (strlen(hex) != DIGEST_HEX)
 		return -1;
 	for (i = 0; i < DIGEST_LEN; i++) {
-		int hi = hex_value(hex[2 * i]), lo = hex_value(hex[2 * i + 1]);
+		int hi = hexv(hex[2 * i]), lo = hexv(hex[2 * i + 1]);
 		if (hi < 0 || lo < 0)
 			return -1;
 		out->b[i] = (unsigned char)(hi << 4 | lo);
