@@ -326,7 +326,7 @@ static int scan_lock(struct lock_index *x)
 	char *p = x->text, *line;
 	struct lock_known *cur = NULL;
 	size_t cap = 0, ocap = 0;
-	int in_outs = 0;
+	int in_outs = 0, has_key = 0;
 
 	while (*p) {
 		line = p;
@@ -343,6 +343,9 @@ static int scan_lock(struct lock_index *x)
 			if (!name)
 				return -1;
 			if (!strcmp(q, "]")) {
+				if (cur && !has_key)
+					return -1;	/* an entry without a key */
+				has_key = 0;
 				xgrow((void **)&x->e, &cap, x->n + 1,
 				      sizeof(*x->e));
 				cur = &x->e[x->n++];
@@ -365,6 +368,7 @@ static int scan_lock(struct lock_index *x)
 			char *q = line + 6, *hex = plain_string(&q);
 			if (!hex || *q || digest_parse(hex, &cur->key) < 0)
 				return -1;
+			has_key = 1;
 			continue;
 		}
 		{
@@ -389,7 +393,7 @@ static int scan_lock(struct lock_index *x)
 			cur->out_path[cur->nouts++] = path;
 		}
 	}
-	return 0;
+	return cur && !has_key ? -1 : 0;
 }
 
 /* The same from the TOML parser, for a lock edited by hand. */
