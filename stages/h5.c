@@ -1,0 +1,381 @@
+#include <hdf5.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "err.h"
+#include "h5.h"
+#include "util.h"
+
+struct h5_file {
+	hid_t id;
+	char *path;
+	int writing;
+};
+
+static const struct {
+	const char *name;
+	size_t size;
+	int is_float, is_signed;
+} types[] = {
+	[H5_UINT8] = { "uint8", 1, 0, 0 },
+	[H5_INT16] = { "int16", 2, 0, 1 },
+	[H5_INT32] = { "int32", 4, 0, 1 },
+	[H5_INT64] = { "int64", 8, 0, 1 },
+	[H5_FLOAT32] = { "float32", 4, 1, 1 },
+	[H5_FLOAT64] = { "float64", 8, 1, 1 },
+};
+
+const char *h5_type_name(enum h5_type t)
+{
+	return types[t].name;
+}
+
+size_t h5_type_size(enum h5_type t)
+{
+	return types[t].size;
+}
+
+/* In memory (native) and on disk (little-endian, fixed). */
+static hid_t mem_type(enum h5_type t)
+{
+	switch (t) {
+	case H5_UINT8: return H5T_NATIVE_UINT8;
+	case H5_INT16: return H5T_NATIVE_INT16;
+	case H5_INT32: return H5T_NATIVE_INT32;
+	case H5_INT64: return H5T_NATIVE_INT64;
+	case H5_FLOAT32: return H5T_NATIVE_FLOAT;
+	case H5_FLOAT64: return H5T_NATIVE_DOUBLE;
+	}
+	return H5T_NATIVE_UINT8;
+}
+
+static hid_t file_type(enum h5_type t)
+{
+	switch (t) {
+	case H5_UINT8: return H5T_STD_U8LE;
+	case H5_INT16: return H5T_STD_I16LE;
+	case H5_INT32: return H5T_STD_I32LE;
+	case H5_INT64: return H5T_STD_I64LE;
+	case H5_FLOAT32: return H5T_IEEE_F32LE;
+	case H5_FLOAT64: return H5T_IEEE_F64LE;
+	}
+	return H5T_STD_U8LE;
+}
+
+/* The library prints its error stack by default: cairn says what failed. */
+static void quiet(void)
+{
+	H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+}
+
+static int open_file(const char *path, int create, struct h5_file **out,
+		     struct err *err)
+{
+	struct h5_file *f;
+	hid_t id, fcpl = H5P_DEFAULT;
+
+	quiet();
+	*out = NULL;
+	if (create) {
+		/* No timestamps on the root group either. */
+		fcpl = H5Pcreate(H5P_FILE_CREATE);
+		H5Pset_obj_track_times(fcpl, 0);
+		id = H5Fcreate(path, H5F_ACC_TRUNC, fcpl, H5P_DEFAULT);
+		H5Pclose(fcpl);
+	} else {
+		id = H5Fis_hdf5(path) > 0
+			     ? H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT)
+			     : H5I_INVALID_HID;
+	}
+	if (id < 0)
+		return err_set(err, create ? "cannot create HDF5 file '%s'"
+					   : "'%s' is not a readable HDF5 file",
+			       path);
+	f = xcalloc(1, sizeof(*f));
+	f->id = id;
+	f->path = xstrdup(path);
+	f->writing = create;
+	*out = f;
+	return 0;
+}
+
+int h5_create(const char *path, struct h5_file **out, struct err *err)
+{
+	return open_file(path, 1, out, err);
+}
+
+int h5_open(const char *path, struct h5_file **out, struct err *err)
+{
+	return open_file(path, 0, out, err);
+}
+
+int h5_close(struct h5_file *f, struct err *err)
+{
+	int rc = 0;
+
+	if (!f)
+		return 0;
+	if (f->writing && H5Fflush(f->id, H5F_SCOPE_GLOBAL) < 0)
+		rc = err_set(err, "cannot write HDF5 file '%s'", f->path);
+	if (H5Fclose(f->id) < 0 && !rc)
+		rc = err_set(err, "cannot close HDF5 file '%s'", f->path);
+	free(f->path);
+	free(f);
+	return rc;
+}
+
+/* Make every group on the way to name (without timestamps). */
+static int groups_for(struct h5_file *f, const char *name, struct err *err)
+{
+	char *p = xstrdup(name), *slash;
+	hid_t gcpl = H5Pcreate(H5P_GROUP_CREATE);
+	int rc = 0;
+
+	H5Pset_obj_track_times(gcpl, 0);
+	for (slash = strchr(p + 1, '/'); slash && !rc;
+	     slash = strchr(slash + 1, '/')) {
+		*slash = '\0';
+		if (H5Lexists(f->id, p, H5P_DEFAULT) <= 0) {
+			hid_t g = H5Gcreate2(f->id, p, H5P_DEFAULT, gcpl,
+					     H5P_DEFAULT);
+			if (g < 0)
+				rc = err_set(err, "%s: cannot create group '%s'",
+					     f->path, p);
+			else
+				H5Gclose(g);
+		}
+		*slash = '/';
+	}
+	H5Pclose(gcpl);
+	free(p);
+	return rc;
+}
+
+int h5_write(struct h5_file *f, const char *name, enum h5_type t, int rank,
+	     const uint64_t *dims, const void *data, struct err *err)
+{
+	hsize_t d[H5_MAX_RANK];
+	hid_t space, dcpl, set;
+	int i, rc = 0;
+
+	if (rank < 0 || rank > H5_MAX_RANK)
+		return err_set(err, "%s: dataset '%s' has rank %d (at most %d)",
+			       f->path, name, rank, H5_MAX_RANK);
+	if (groups_for(f, name, err) < 0)
+		return -1;
+	for (i = 0; i < rank; i++)
+		d[i] = (hsize_t)dims[i];
+	space = rank ? H5Screate_simple(rank, d, NULL) : H5Screate(H5S_SCALAR);
+	dcpl = H5Pcreate(H5P_DATASET_CREATE);
+	H5Pset_obj_track_times(dcpl, 0);
+	set = H5Dcreate2(f->id, name, file_type(t), space, H5P_DEFAULT, dcpl,
+			 H5P_DEFAULT);
+	if (set < 0)
+		rc = err_set(err, "%s: cannot create dataset '%s'", f->path,
+			     name);
+	else if (H5Dwrite(set, mem_type(t), H5S_ALL, H5S_ALL, H5P_DEFAULT,
+			  data) < 0)
+		rc = err_set(err, "%s: cannot write dataset '%s'", f->path,
+			     name);
+	if (set >= 0)
+		H5Dclose(set);
+	H5Pclose(dcpl);
+	H5Sclose(space);
+	return rc;
+}
+
+static int attr_write(struct h5_file *f, const char *obj, const char *name,
+		      hid_t ftype, hid_t mtype, const void *value,
+		      struct err *err)
+{
+	hid_t o = H5Oopen(f->id, obj, H5P_DEFAULT), space, a;
+	int rc = 0;
+
+	if (o < 0)
+		return err_set(err, "%s: no object '%s' for attribute '%s'",
+			       f->path, obj, name);
+	space = H5Screate(H5S_SCALAR);
+	if (H5Aexists(o, name) > 0)
+		H5Adelete(o, name);
+	a = H5Acreate2(o, name, ftype, space, H5P_DEFAULT, H5P_DEFAULT);
+	if (a < 0 || H5Awrite(a, mtype, value) < 0)
+		rc = err_set(err, "%s: cannot write attribute '%s' of '%s'",
+			     f->path, name, obj);
+	if (a >= 0)
+		H5Aclose(a);
+	H5Sclose(space);
+	H5Oclose(o);
+	return rc;
+}
+
+int h5_attr_string(struct h5_file *f, const char *obj, const char *name,
+		   const char *value, struct err *err)
+{
+	hid_t t = H5Tcopy(H5T_C_S1);
+	int rc;
+
+	H5Tset_size(t, strlen(value) + 1);
+	H5Tset_strpad(t, H5T_STR_NULLTERM);
+	H5Tset_cset(t, H5T_CSET_UTF8);
+	rc = attr_write(f, obj, name, t, t, value, err);
+	H5Tclose(t);
+	return rc;
+}
+
+int h5_attr_int(struct h5_file *f, const char *obj, const char *name,
+		int64_t value, struct err *err)
+{
+	return attr_write(f, obj, name, H5T_STD_I64LE, H5T_NATIVE_INT64, &value,
+			  err);
+}
+
+int h5_attr_double(struct h5_file *f, const char *obj, const char *name,
+		   double value, struct err *err)
+{
+	return attr_write(f, obj, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
+			  &value, err);
+}
+
+/* What a stored type is, or -1 when it is none of cairn's. */
+static int type_of(hid_t t)
+{
+	H5T_class_t c = H5Tget_class(t);
+	size_t size = H5Tget_size(t);
+	size_t i;
+
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		if (types[i].size != size)
+			continue;
+		if (c == H5T_FLOAT && types[i].is_float)
+			return (int)i;
+		if (c == H5T_INTEGER && !types[i].is_float &&
+		    (H5Tget_sign(t) == H5T_SGN_2) == types[i].is_signed)
+			return (int)i;
+	}
+	return -1;
+}
+
+static void shape_text(struct buf *b, int rank, const uint64_t *d)
+{
+	int i;
+
+	buf_addc(b, '[');
+	for (i = 0; i < rank; i++) {
+		if (i)
+			buf_adds(b, ", ");
+		if (d[i] == H5_ANY)
+			buf_addc(b, '*');
+		else
+			buf_addf(b, "%llu", (unsigned long long)d[i]);
+	}
+	buf_addc(b, ']');
+}
+
+int h5_read(struct h5_file *f, const char *name, enum h5_type t, int rank,
+	    const uint64_t *want, uint64_t *dims, void **data,
+	    struct err *err)
+{
+	hsize_t d[H5_MAX_RANK];
+	uint64_t have[H5_MAX_RANK];
+	hid_t set, ftype, space;
+	size_t n = 1;
+	int i, r, k, rc = -1;
+
+	*data = NULL;
+	if (H5Lexists(f->id, name, H5P_DEFAULT) <= 0 ||
+	    (set = H5Dopen2(f->id, name, H5P_DEFAULT)) < 0)
+		return err_set(err, "%s: no dataset '%s'", f->path, name);
+	ftype = H5Dget_type(set);
+	space = H5Dget_space(set);
+	k = type_of(ftype);
+	r = H5Sget_simple_extent_ndims(space);
+	if (k != (int)t) {
+		err_set(err, "%s: dataset '%s' is %s, expected %s", f->path, name,
+			k < 0 ? "of another type" : types[k].name, types[t].name);
+		goto out;
+	}
+	if (r < 0 || r > H5_MAX_RANK)
+		r = -1;
+	else
+		H5Sget_simple_extent_dims(space, d, NULL);
+	for (i = 0; i < r; i++)
+		have[i] = (uint64_t)d[i];
+	{
+		int ok = r == rank;
+		for (i = 0; ok && i < rank; i++)
+			ok = want[i] == H5_ANY || want[i] == have[i];
+		if (!ok) {
+			struct buf a = BUF_INIT, b = BUF_INIT;
+			if (r >= 0)
+				shape_text(&a, r, have);
+			else
+				buf_adds(&a, "(not simple)");
+			shape_text(&b, rank, want);
+			err_set(err, "%s: dataset '%s' has shape %s, expected %s",
+				f->path, name, a.data, b.data);
+			buf_release(&a);
+			buf_release(&b);
+			goto out;
+		}
+	}
+	for (i = 0; i < rank; i++) {
+		dims[i] = have[i];
+		n *= (size_t)have[i];
+	}
+	*data = xmalloc(n * types[t].size + 1);
+	if (n && H5Dread(set, mem_type(t), H5S_ALL, H5S_ALL, H5P_DEFAULT,
+			 *data) < 0) {
+		free(*data);
+		*data = NULL;
+		err_set(err, "%s: cannot read dataset '%s'", f->path, name);
+		goto out;
+	}
+	rc = 0;
+out:
+	H5Sclose(space);
+	H5Tclose(ftype);
+	H5Dclose(set);
+	return rc;
+}
+
+static int attr_read(struct h5_file *f, const char *obj, const char *name,
+		     hid_t mtype, H5T_class_t want, void *out, struct err *err)
+{
+	hid_t o = H5Oopen(f->id, obj, H5P_DEFAULT), a, t;
+	int rc = -1;
+
+	if (o < 0)
+		return err_set(err, "%s: no object '%s'", f->path, obj);
+	if (H5Aexists(o, name) <= 0) {
+		err_set(err, "%s: '%s' has no attribute '%s'", f->path, obj, name);
+		H5Oclose(o);
+		return -1;
+	}
+	a = H5Aopen(o, name, H5P_DEFAULT);
+	t = H5Aget_type(a);
+	if (H5Tget_class(t) != want)
+		err_set(err, "%s: attribute '%s' of '%s' is not %s", f->path, name,
+			obj, want == H5T_INTEGER ? "an integer" : "a number");
+	else if (H5Aread(a, mtype, out) < 0)
+		err_set(err, "%s: cannot read attribute '%s' of '%s'", f->path,
+			name, obj);
+	else
+		rc = 0;
+	H5Tclose(t);
+	H5Aclose(a);
+	H5Oclose(o);
+	return rc;
+}
+
+int h5_attr_get_int(struct h5_file *f, const char *obj, const char *name,
+		    int64_t *out, struct err *err)
+{
+	return attr_read(f, obj, name, H5T_NATIVE_INT64, H5T_INTEGER, out, err);
+}
+
+int h5_attr_get_double(struct h5_file *f, const char *obj, const char *name,
+		       double *out, struct err *err)
+{
+	return attr_read(f, obj, name, H5T_NATIVE_DOUBLE, H5T_FLOAT, out, err);
+}

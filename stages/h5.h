@@ -1,0 +1,67 @@
+/*
+ * h5.h: the HDF5 files the built-in stages read and write: datasets of
+ * fixed-size numbers, nested in groups by '/' in their names, with
+ * attributes recording the settings that made them.  Files are written
+ * without object timestamps, so the same data gives the same bytes (the
+ * bitwise verify of a deterministic stage holds).  Errors name the file
+ * and the dataset: a missing dataset, a wrong type, a wrong shape.
+ */
+#ifndef CAIRN_H5_H
+#define CAIRN_H5_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct err;
+struct h5_file;
+
+enum h5_type {
+	H5_UINT8,
+	H5_INT16,
+	H5_INT32,
+	H5_INT64,
+	H5_FLOAT32,
+	H5_FLOAT64,
+};
+
+#define H5_MAX_RANK 8
+#define H5_ANY UINT64_MAX	/* in an expected shape: any extent */
+
+const char *h5_type_name(enum h5_type t);
+size_t h5_type_size(enum h5_type t);
+
+/* Create (replacing) or open read-only; 0, or -1 with err. */
+int h5_create(const char *path, struct h5_file **out, struct err *err);
+int h5_open(const char *path, struct h5_file **out, struct err *err);
+/* Close; for a created file, -1 with err when the data could not be
+ * flushed (the file is then incomplete). */
+int h5_close(struct h5_file *f, struct err *err);
+
+/* Write dataset name ("a/b/c": groups made as needed) of rank dims. */
+int h5_write(struct h5_file *f, const char *name, enum h5_type t, int rank,
+	     const uint64_t *dims, const void *data, struct err *err);
+
+/* Attributes of dataset or group obj ("/" for the file). */
+int h5_attr_string(struct h5_file *f, const char *obj, const char *name,
+		   const char *value, struct err *err);
+int h5_attr_int(struct h5_file *f, const char *obj, const char *name,
+		int64_t value, struct err *err);
+int h5_attr_double(struct h5_file *f, const char *obj, const char *name,
+		   double value, struct err *err);
+
+/*
+ * Read dataset name, which must have type t, rank `rank` and, where
+ * want[i] is not H5_ANY, extent want[i]; its extents into dims, its data
+ * into *data (malloc'd).  0, or -1 with err naming the file and dataset.
+ */
+int h5_read(struct h5_file *f, const char *name, enum h5_type t, int rank,
+	    const uint64_t *want, uint64_t *dims, void **data,
+	    struct err *err);
+
+/* Attribute reads: 0, or -1 (absent or another type) with err. */
+int h5_attr_get_int(struct h5_file *f, const char *obj, const char *name,
+		    int64_t *out, struct err *err);
+int h5_attr_get_double(struct h5_file *f, const char *obj, const char *name,
+		       double *out, struct err *err);
+
+#endif
