@@ -4,6 +4,7 @@
 
 #include "buf.h"
 #include "cli.h"
+#include "kinds.h"
 #include "err.h"
 #include "suggest.h"
 #include "util.h"
@@ -20,6 +21,8 @@ static const struct command *const commands[] = {
 	&cmd_lineage,
 	&cmd_used_by,
 	&cmd_dag,
+	&cmd_kinds,
+	&cmd_kind_run,
 	&cmd_pin,
 	&cmd_unpin,
 	&cmd_graph,
@@ -194,6 +197,9 @@ static int help_run(struct cli *cli, const struct command *cmd, int argc,
 	} else if ((c = find_command(it.operands[0]))) {
 		command_help(&b, c);
 		print(&b);
+	} else if (kind_find(it.operands[0])) {
+		kind_describe(kind_find(it.operands[0]), &b);
+		print(&b);
 	} else {
 		rc = unknown_command(cli, it.operands[0]);
 	}
@@ -204,10 +210,12 @@ static int help_run(struct cli *cli, const struct command *cmd, int argc,
 const struct command cmd_help = {
 	.name = "help",
 	.summary = "show help for cairn or for one command",
-	.usage = "help [<command>]",
+	.usage = "help [<command>|<kind>]",
 	.description = "Without a command, list the commands and the global "
 		       "options; with one, show its\nusage, what it does and "
-		       "its options.",
+		       "its options; with a built-in stage kind (see 'cairn "
+		       "kinds'),\nits settings, inputs, outputs and code "
+		       "version.",
 	.run = help_run,
 };
 

@@ -105,6 +105,8 @@ extern const struct command cmd_metrics;
 extern const struct command cmd_lineage;
 extern const struct command cmd_used_by;
 extern const struct command cmd_dag;
+extern const struct command cmd_kinds;
+extern const struct command cmd_kind_run;
 extern const struct command cmd_verify;
 extern const struct command cmd_pin;
 extern const struct command cmd_unpin;

@@ -185,6 +185,7 @@ static void add_ids(struct buf *out, const char *name,
 static void show_payload(struct show_ctx *c, const struct store_run *r)
 {
 	static const char *const fields[] = { "graph", "instance", "cmd",
+					      "kind", "kind_version",
 					      "exit", "signal", "error",
 					      "params", "matrix", "metrics",
 					      "duration_ns", "peak_rss_kib",

@@ -307,6 +307,7 @@ static void verify_one(struct vctx *v, const struct graph_inst *in,
 	char scratch[] = "/tmp/cairn-verify-XXXXXX";
 	struct buf why = BUF_INIT, p = BUF_INIT, params = BUF_INIT;
 	struct buf detail = BUF_INIT, log = BUF_INIT, wd = BUF_INIT;
+	struct buf cmdline = BUF_INIT;
 	enum outcome oc = V_SAME;
 	struct exec_local local;
 	struct executor ex;
@@ -319,12 +320,6 @@ static void verify_one(struct vctx *v, const struct graph_inst *in,
 	if (in->stage->determinism == DET_NONDETERMINISTIC) {
 		oc = V_SKIPPED;
 		buf_adds(&why, "nondeterministic");
-		goto report;
-	}
-	if (!in->cmd) {
-		oc = V_ERROR;
-		buf_adds(&why, "built-in kinds are verified from the next "
-			       "release on");
 		goto report;
 	}
 	if (!mkdtemp(scratch)) {
@@ -381,9 +376,14 @@ static void verify_one(struct vctx *v, const struct graph_inst *in,
 		goto done;
 	}
 	vars = stage_env(in, scratch, params.data, &nvars);
+	if (stage_command(in, scratch, &cmdline, &err) < 0) {
+		oc = V_ERROR;
+		buf_adds(&why, err.msg);
+		goto done;
+	}
 	exec_local_open(&local, &ex);
 	job.inst = in;
-	job.cmd = in->cmd;
+	job.cmd = cmdline.data;
 	job.wdir = wd.data;
 	job.log = log.data;
 	job.env = vars;
@@ -512,6 +512,7 @@ report:
 	buf_release(&detail);
 	buf_release(&log);
 	buf_release(&wd);
+	buf_release(&cmdline);
 }
 
 /* splitmix64: a small, well-mixed generator for --sample's choice. */

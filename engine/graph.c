@@ -367,6 +367,69 @@ static int resources(struct loader *l, struct graph_stage *st,
 	return 0;
 }
 
+/* A kind stage's settings and its deps and outs against the kind. */
+static int kind_ports(struct loader *l, struct graph_stage *st,
+		      const struct toml_value *t)
+{
+	const struct stage_kind *k = st->kdesc;
+	const struct toml_value *at, *outs = toml_get(t, "outs"),
+				     *deps = toml_get(t, "deps");
+	const struct kind_port *p;
+	struct buf why = BUF_INIT;
+	size_t i;
+	int line, col, rc = 0;
+
+	if (kind_check_with(k, st->with, t, &why, &at, &line, &col) < 0) {
+		rc = at ? gerr(l, at, "%s", why.data)
+			: gerr_at(l, line, col, "%s", why.data);
+		buf_release(&why);
+		return rc;
+	}
+	buf_release(&why);
+	/* Every output the kind makes, named as the kind names it. */
+	for (p = k->outputs; p && p->name; p++)
+		if (!outs || outs->type != TOML_TABLE || !toml_get(outs, p->name))
+			return gerr(l, outs ? outs : t,
+				    "kind '%s' makes output '%s': name it in "
+				    "'outs'",
+				    k->name, p->name);
+	for (i = 0; outs && outs->type == TOML_TABLE && i < outs->u.table.len;
+	     i++) {
+		for (p = k->outputs; p && p->name &&
+				     strcmp(p->name, outs->u.table.kv[i].key);
+		     p++)
+			;
+		if (!p || !p->name)
+			return gerr_at(l, outs->u.table.kv[i].line,
+				       outs->u.table.kv[i].col,
+				       "kind '%s' makes no output '%s'", k->name,
+				       outs->u.table.kv[i].key);
+	}
+	for (p = k->inputs; p && p->name; p++)
+		if (!deps || deps->type != TOML_TABLE || !toml_get(deps, p->name))
+			return gerr(l, deps ? deps : t,
+				    "kind '%s' reads input '%s': name it in "
+				    "'deps'",
+				    k->name, p->name);
+	for (i = 0; deps && deps->type == TOML_TABLE && i < deps->u.table.len;
+	     i++) {
+		for (p = k->inputs; p && p->name &&
+				    strcmp(p->name, deps->u.table.kv[i].key);
+		     p++)
+			;
+		if (!p || !p->name)
+			return gerr_at(l, deps->u.table.kv[i].line,
+				       deps->u.table.kv[i].col,
+				       "kind '%s' reads no input '%s'", k->name,
+				       deps->u.table.kv[i].key);
+	}
+	if (deps && deps->type == TOML_ARRAY && deps->u.array.len)
+		return gerr(l, deps, "the inputs of kind '%s' are named: write "
+				     "deps as a table",
+			    k->name);
+	return 0;
+}
+
 static int stage_table(struct loader *l, const struct toml_kv *kv,
 		       struct graph_stage *st)
 {
@@ -413,7 +476,7 @@ static int stage_table(struct loader *l, const struct toml_kv *kv,
 		size_t nk;
 		if (expect(l, kind, TOML_STRING, "'kind'") < 0)
 			goto out;
-		if (!kind_find(kind->u.string.ptr)) {
+		if (!(st->kdesc = kind_find(kind->u.string.ptr))) {
 			kinds_list(&nk);
 			gerr(l, kind, "unknown kind '%s'%s", kind->u.string.ptr,
 			     nk ? " (see 'cairn kinds')"
@@ -433,6 +496,8 @@ static int stage_table(struct loader *l, const struct toml_kv *kv,
 			goto out;
 		st->with = v;
 	}
+	if (st->kdesc && kind_ports(l, st, t) < 0)
+		goto out;
 	if ((v = toml_get(t, "deps")) && v->type != TOML_ARRAY &&
 	    v->type != TOML_TABLE) {
 		gerr(l, v, "'deps' must be an array of paths or a table of "

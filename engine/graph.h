@@ -80,10 +80,13 @@ struct graph_inst {
 	int mark;			/* scratch for graph walks */
 };
 
+struct stage_kind;
+
 struct graph_stage {
 	char *name;
 	const struct toml_value *table;
 	const char *kind;		/* built-in kind, or NULL for cmd */
+	const struct stage_kind *kdesc;	/* its descriptor */
 	const struct toml_value *with;	/* settings of a kind, or NULL */
 	char **env;			/* environment variables in the key */
 	size_t nenv;

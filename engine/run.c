@@ -27,6 +27,7 @@
 #include "interp.h"
 #include "json.h"
 #include "key.h"
+#include "kinds.h"
 #include "lockfile.h"
 #include "metrics.h"
 #include "run.h"
@@ -351,7 +352,7 @@ static int decide(const struct runner *r, const struct reader *rd, size_t i)
 	ki.deps = x->dep_d;
 	ki.code = x->code_d;
 	ki.env = env;
-	ki.kind_version = NULL;
+	ki.kind_version = in->stage->kdesc ? in->stage->kdesc->version : NULL;
 	key_compute(g, in, &ki, &x->enc, &x->key);
 	rc = -1;
 	/* The lock file says what this key made: when the workspace holds
@@ -562,6 +563,7 @@ static int spawn(struct runner *r, size_t i)
 	struct ist *x = &r->is[i];
 	struct buf p = BUF_INIT, params = BUF_INIT, wd = BUF_INIT, name = BUF_INIT;
 	char **vars = NULL;
+	struct buf cmdline = BUF_INIT;
 	struct exec_job job;
 	size_t k, nvars = 0;
 	struct stat st;
@@ -600,8 +602,10 @@ static int spawn(struct runner *r, size_t i)
 		vars = xrealloc(vars, (nvars + 2) * sizeof(char *));
 		vars[nvars++] = xstrdup(name.data);
 	}
+	if (stage_command(in, g->workspace, &cmdline, r->err) < 0)
+		goto out;
 	job.inst = in;
-	job.cmd = in->cmd;
+	job.cmd = cmdline.data;
 	job.wdir = wd.data;
 	job.log = x->log;
 	job.env = vars;
@@ -624,6 +628,7 @@ out:
 	buf_release(&params);
 	buf_release(&wd);
 	buf_release(&name);
+	buf_release(&cmdline);
 	return rc;
 }
 
@@ -798,8 +803,15 @@ static int record(struct runner *r, size_t i, const struct exec_end *end,
 	json_string(&payload, r->g->name, strlen(r->g->name));
 	buf_adds(&payload, ", \"instance\": ");
 	json_string(&payload, in->name, strlen(in->name));
-	buf_adds(&payload, ", \"cmd\": ");
-	json_string(&payload, in->cmd, strlen(in->cmd));
+	if (in->cmd) {
+		buf_adds(&payload, ", \"cmd\": ");
+		json_string(&payload, in->cmd, strlen(in->cmd));
+	} else {
+		buf_adds(&payload, ", \"kind\": ");
+		json_string(&payload, in->stage->kind, strlen(in->stage->kind));
+		buf_addf(&payload, ", \"kind_version\": \"%s\"",
+			 in->stage->kdesc->version);
+	}
 	if (WIFSIGNALED(status))
 		buf_addf(&payload, ", \"exit\": %d, \"signal\": %d",
 			 128 + WTERMSIG(status), WTERMSIG(status));

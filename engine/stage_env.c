@@ -7,6 +7,8 @@
 #include "digest.h"
 #include "err.h"
 #include "graph.h"
+#include "interp.h"
+#include "kinds.h"
 #include "stage_env.h"
 #include "toml_json.h"
 #include "util.h"
@@ -61,30 +63,28 @@ void stage_values(const struct graph *g, const struct graph_inst *in,
 	buf_addc(matrix, '}');
 }
 
-int stage_params_file(const struct graph *g, const struct graph_inst *in,
-		      const char *workspace, struct buf *path, struct err *err)
+/* Write text as workspace/.cairn/params/HASH.json (unless it is there)
+ * and set *path to it. */
+static int content_file(const struct buf *j, const char *workspace,
+			struct buf *path, struct err *err)
 {
-	struct buf j = BUF_INIT, tmp = BUF_INIT, pv = BUF_INIT, mv = BUF_INIT;
+	struct buf tmp = BUF_INIT;
 	struct digest d;
 	char hex[DIGEST_HEX + 1];
 	struct stat st;
 	FILE *f;
 	int rc = 0;
 
-	stage_values(g, in, &pv, &mv);
-	buf_addf(&j, "{\"params\": %s, \"matrix\": %s}\n", pv.data, mv.data);
-	buf_release(&pv);
-	buf_release(&mv);
-	sha256(j.data, j.len, &d);
+	sha256(j->data, j->len, &d);
 	digest_hex(&d, hex);
 	buf_truncate(path, 0);
 	buf_addf(path, "%s/.cairn/params/%.32s.json", workspace, hex);
-	if (stat(path->data, &st) == 0 && (size_t)st.st_size == j.len)
-		goto out;
+	if (stat(path->data, &st) == 0 && (size_t)st.st_size == j->len)
+		return 0;
 	mkdir_p(path->data, 1);
 	buf_addf(&tmp, "%s.%ld", path->data, (long)getpid());
 	f = fopen(tmp.data, "w");
-	rc = f && fwrite(j.data, 1, j.len, f) == j.len ? 0 : -1;
+	rc = f && fwrite(j->data, 1, j->len, f) == j->len ? 0 : -1;
 	if (f && fclose(f))
 		rc = -1;
 	if (rc == 0 && rename(tmp.data, path->data) < 0)
@@ -93,9 +93,57 @@ int stage_params_file(const struct graph *g, const struct graph_inst *in,
 		err_errno(err, "cannot write '%s'", path->data);
 		unlink(tmp.data);
 	}
-out:
-	buf_release(&j);
 	buf_release(&tmp);
+	return rc;
+}
+
+int stage_params_file(const struct graph *g, const struct graph_inst *in,
+		      const char *workspace, struct buf *path, struct err *err)
+{
+	struct buf j = BUF_INIT, pv = BUF_INIT, mv = BUF_INIT;
+	int rc;
+
+	stage_values(g, in, &pv, &mv);
+	buf_addf(&j, "{\"params\": %s, \"matrix\": %s}\n", pv.data, mv.data);
+	rc = content_file(&j, workspace, path, err);
+	buf_release(&pv);
+	buf_release(&mv);
+	buf_release(&j);
+	return rc;
+}
+
+int stage_command(const struct graph_inst *in, const char *workspace,
+		  struct buf *cmd, struct err *err)
+{
+	const struct graph_stage *st = in->stage;
+	struct buf j = BUF_INIT, file = BUF_INIT;
+	char exe[4096];
+	ssize_t n;
+	int rc;
+
+	buf_truncate(cmd, 0);
+	if (!st->kdesc) {
+		buf_adds(cmd, in->cmd);
+		return 0;
+	}
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return err_errno(err, "cannot find this cairn's binary to run "
+				      "kind '%s'",
+				 st->kind);
+	exe[n] = '\0';
+	kind_settings_json(st->kdesc, st->with, &j);
+	buf_addc(&j, '\n');
+	rc = content_file(&j, workspace, &file, err);
+	if (rc == 0) {
+		shell_quote(cmd, exe);
+		buf_adds(cmd, " kind-run ");
+		shell_quote(cmd, st->kind);
+		buf_addc(cmd, ' ');
+		shell_quote(cmd, file.data);
+	}
+	buf_release(&j);
+	buf_release(&file);
 	return rc;
 }
 

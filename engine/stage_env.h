@@ -32,6 +32,15 @@ int stage_params_file(const struct graph *g, const struct graph_inst *in,
 char **stage_env(const struct graph_inst *in, const char *workspace,
 		 const char *params, size_t *n);
 
+/*
+ * The command line that runs instance in: its `cmd`, or for a built-in
+ * kind this cairn binary's `kind-run KIND SETTINGS.json` (the settings,
+ * defaults filled in, written under workspace/.cairn/params/ named by
+ * their content).  0, or -1 with err.
+ */
+int stage_command(const struct graph_inst *in, const char *workspace,
+		  struct buf *cmd, struct err *err);
+
 /* Append name with '/' and ' ' made '_' (log file names). */
 void stage_file_name(struct buf *b, const char *name);
 

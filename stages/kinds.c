@@ -1,27 +1,217 @@
+#include <math.h>
+#include <stdio.h>
 #include <string.h>
 
+#include "buf.h"
+#include "err.h"
+#include "json.h"
 #include "kinds.h"
+#include "suggest.h"
+#include "toml.h"
+#include "toml_json.h"
+#include "util.h"
 
-/* Kinds register here, one line each, as they are written. */
-static const struct stage_kind kinds[1] = { { NULL, NULL } };
+extern const struct stage_kind kind_synth_scan;
 
-const struct stage_kind *kinds_list(size_t *n)
+/* Kinds register here, one line each. */
+static const struct stage_kind *const kinds[] = {
+	&kind_synth_scan,
+};
+
+const struct stage_kind *const *kinds_list(size_t *n)
 {
-	size_t i = 0;
-
-	while (i < sizeof(kinds) / sizeof(kinds[0]) && kinds[i].name)
-		i++;
-	*n = i;
+	*n = sizeof(kinds) / sizeof(kinds[0]);
 	return kinds;
 }
 
 const struct stage_kind *kind_find(const char *name)
 {
-	size_t n, i;
-	const struct stage_kind *k = kinds_list(&n);
+	size_t i;
 
-	for (i = 0; i < n; i++)
-		if (!strcmp(k[i].name, name))
-			return &k[i];
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (!strcmp(kinds[i]->name, name))
+			return kinds[i];
 	return NULL;
+}
+
+static const char *const type_names[] = { "an integer", "a number",
+					  "a string", "a boolean" };
+
+static int number(const struct toml_value *v, double *out)
+{
+	if (v->type == TOML_INTEGER)
+		*out = (double)v->u.integer;
+	else if (v->type == TOML_FLOAT)
+		*out = v->u.real;
+	else
+		return -1;
+	return 0;
+}
+
+int kind_check_with(const struct stage_kind *k, const struct toml_value *with,
+		    const struct toml_value *stage, struct buf *why,
+		    const struct toml_value **at, int *line, int *col)
+{
+	const struct kind_setting *s;
+	size_t i, n = 0;
+	const char **names;
+
+	*at = NULL;
+	*line = *col = 0;
+	for (s = k->settings; s && s->name; s++)
+		n++;
+	names = xcalloc(n + 1, sizeof(char *));
+	for (i = 0; i < n; i++)
+		names[i] = k->settings[i].name;
+	for (i = 0; with && i < with->u.table.len; i++) {
+		const struct toml_kv *kv = &with->u.table.kv[i];
+		const struct toml_value *v = kv->value;
+		const char *pick;
+		double x;
+
+		for (s = k->settings; s && s->name && strcmp(s->name, kv->key);
+		     s++)
+			;
+		if (!s || !s->name) {
+			pick = suggest(kv->key, names);
+			buf_addf(why, "kind '%s' has no setting '%s'%s%s%s",
+				 k->name, kv->key, pick ? "; did you mean '" : "",
+				 pick ? pick : "", pick ? "'?" : "");
+			*line = kv->line;
+			*col = kv->col;
+			goto bad;
+		}
+		if ((s->type == KIND_INT && v->type != TOML_INTEGER) ||
+		    (s->type == KIND_FLOAT && number(v, &x) < 0) ||
+		    (s->type == KIND_STRING && v->type != TOML_STRING) ||
+		    (s->type == KIND_BOOL && v->type != TOML_BOOL)) {
+			buf_addf(why, "setting '%s' of kind '%s' must be %s",
+				 s->name, k->name, type_names[s->type]);
+			*at = v;
+			goto bad;
+		}
+		if ((s->type == KIND_INT || s->type == KIND_FLOAT) &&
+		    number(v, &x) == 0 && (x < s->min || x > s->max)) {
+			buf_addf(why, "setting '%s' of kind '%s' must be in "
+				      "[%g, %g]",
+				 s->name, k->name, s->min, s->max);
+			*at = v;
+			goto bad;
+		}
+		if (s->type == KIND_STRING && s->choices) {
+			const char *const *c;
+			for (c = s->choices; *c && strcmp(*c, v->u.string.ptr); c++)
+				;
+			if (!*c) {
+				buf_addf(why, "setting '%s' of kind '%s' is one of",
+					 s->name, k->name);
+				for (c = s->choices; *c; c++)
+					buf_addf(why, "%s '%s'",
+						 c == s->choices ? "" : ",", *c);
+				buf_addf(why, ", not '%s'", v->u.string.ptr);
+				*at = v;
+				goto bad;
+			}
+		}
+	}
+	for (s = k->settings; s && s->name; s++)
+		if (!s->def && (!with || !toml_get(with, s->name))) {
+			buf_addf(why, "kind '%s' needs setting '%s' (in 'with')",
+				 k->name, s->name);
+			*at = with ? with : stage;
+			goto bad;
+		}
+	free(names);
+	return 0;
+bad:
+	free(names);
+	return -1;
+}
+
+void kind_settings_json(const struct stage_kind *k,
+			const struct toml_value *with, struct buf *out)
+{
+	const struct kind_setting *s;
+
+	buf_addc(out, '{');
+	for (s = k->settings; s && s->name; s++) {
+		const struct toml_value *v = with ? toml_get(with, s->name) : NULL;
+		if (s != k->settings)
+			buf_adds(out, ", ");
+		json_string(out, s->name, strlen(s->name));
+		buf_adds(out, ": ");
+		if (v && s->type == KIND_FLOAT && v->type == TOML_INTEGER)
+			toml_json_float(out, (double)v->u.integer);
+		else if (v)
+			toml_json_plain(out, v);
+		else
+			buf_adds(out, s->def);	/* TOML and JSON agree here */
+	}
+	buf_addc(out, '}');
+}
+
+int64_t kind_int(const struct kind_run *r, const char *name)
+{
+	double x = 0;
+
+	json_num(r->settings, name, &x);
+	return (int64_t)x;
+}
+
+double kind_float(const struct kind_run *r, const char *name)
+{
+	double x = 0;
+
+	json_num(r->settings, name, &x);
+	return x;
+}
+
+const char *kind_string(const struct kind_run *r, const char *name)
+{
+	const char *s = json_str(r->settings, name);
+
+	return s ? s : "";
+}
+
+int kind_bool(const struct kind_run *r, const char *name)
+{
+	const struct json *v = json_member(r->settings, name);
+
+	return v && v->type == JSON_BOOL && v->u.boolean;
+}
+
+void kind_describe(const struct stage_kind *k, struct buf *out)
+{
+	const struct kind_setting *s;
+	const struct kind_port *p;
+
+	buf_addf(out, "kind %s: %s\n\n%s\n", k->name, k->summary, k->doc);
+	buf_adds(out, "\nsettings (in 'with'):\n");
+	for (s = k->settings; s && s->name; s++) {
+		buf_addf(out, "  %-12s %s", s->name,
+			 s->type == KIND_INT     ? "integer"
+			 : s->type == KIND_FLOAT ? "number"
+			 : s->type == KIND_BOOL  ? "boolean"
+						 : "string");
+		if (s->type == KIND_INT || s->type == KIND_FLOAT)
+			buf_addf(out, " in [%g, %g]", s->min, s->max);
+		if (s->choices) {
+			const char *const *c;
+			buf_adds(out, ": ");
+			for (c = s->choices; *c; c++)
+				buf_addf(out, "%s%s", c == s->choices ? "" : ", ",
+					 *c);
+		}
+		buf_addf(out, "%s%s\n      %s\n", s->def ? ", default " : ", required",
+			 s->def ? s->def : "", s->doc);
+	}
+	buf_adds(out, "\ninputs (in 'deps'):\n");
+	for (p = k->inputs; p && p->name; p++)
+		buf_addf(out, "  %-12s %s\n", p->name, p->doc);
+	if (!k->inputs || !k->inputs->name)
+		buf_adds(out, "  (none)\n");
+	buf_adds(out, "\noutputs (in 'outs'):\n");
+	for (p = k->outputs; p && p->name; p++)
+		buf_addf(out, "  %-12s %s\n", p->name, p->doc);
+	buf_addf(out, "\ncode version: %s\n", k->version);
 }

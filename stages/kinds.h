@@ -1,22 +1,84 @@
 /*
- * kinds.h: the registry of built-in stage kinds.  Each kind will be one
- * file in stages/ with its descriptor (name, settings schema, inputs,
- * outputs, run function, code version); the graph loader only asks
- * whether a kind exists and what the known ones are.
+ * kinds.h: the built-in stage kinds.  Each kind is one file in stages/
+ * with its descriptor: name, documentation, settings schema (types,
+ * defaults, ranges, choices), named inputs and outputs, run function, and
+ * a code version (a digest of its source and its kernels' sources, made
+ * at build time, part of every key of a stage that uses it).  The graph
+ * loader checks a stage's `with`, `deps` and `outs` against the
+ * descriptor; `cairn kinds` and `cairn help KIND` print it.
  */
 #ifndef CAIRN_KINDS_H
 #define CAIRN_KINDS_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+struct buf;
+struct err;
+struct json;
+struct toml_value;
+
+enum kind_type { KIND_INT, KIND_FLOAT, KIND_STRING, KIND_BOOL };
+
+struct kind_setting {
+	const char *name;
+	enum kind_type type;
+	const char *def;		/* the default, as TOML; NULL: required */
+	double min, max;		/* numbers: the inclusive range */
+	const char *const *choices;	/* strings: the values allowed */
+	const char *doc;
+};
+
+struct kind_port {
+	const char *name;
+	const char *doc;
+};
+
+/* What a kind's run function is given: its settings (defaults filled in)
+ * and its inputs' and outputs' paths, by name. */
+struct kind_run {
+	const struct stage_kind *kind;
+	const struct json *settings;	/* an object: name -> value */
+	const char *const *inputs;	/* as kind->inputs */
+	const char *const *outputs;	/* as kind->outputs */
+	int threads;
+};
 
 struct stage_kind {
 	const char *name;
 	const char *summary;
+	const char *doc;
+	const struct kind_setting *settings;	/* ended by a NULL name */
+	const struct kind_port *inputs, *outputs;	/* ended by NULL */
+	int (*run)(const struct kind_run *r, struct err *err);
+	const char *version;			/* hex digest, from the build */
 };
 
-/* All built-in kinds; *n is their number (0 until kinds are added). */
-const struct stage_kind *kinds_list(size_t *n);
+/* All built-in kinds; *n is their number. */
+const struct stage_kind *const *kinds_list(size_t *n);
 /* The kind named name, or NULL. */
 const struct stage_kind *kind_find(const char *name);
+
+/*
+ * Check a stage's `with` table against k's schema: unknown settings (with
+ * "did you mean"), types, ranges, choices, required ones.  0, or -1 with
+ * why and *at set to the value or table to blame (for file:line:col).
+ */
+int kind_check_with(const struct stage_kind *k, const struct toml_value *with,
+		    const struct toml_value *stage, struct buf *why,
+		    const struct toml_value **at, int *line, int *col);
+
+/* The settings as JSON, every one present (defaults filled in). */
+void kind_settings_json(const struct stage_kind *k,
+			const struct toml_value *with, struct buf *out);
+
+/* Reading the settings in a run function (the schema guarantees them). */
+int64_t kind_int(const struct kind_run *r, const char *name);
+double kind_float(const struct kind_run *r, const char *name);
+const char *kind_string(const struct kind_run *r, const char *name);
+int kind_bool(const struct kind_run *r, const char *name);
+
+/* `cairn help KIND`: the descriptor as text. */
+void kind_describe(const struct stage_kind *k, struct buf *out);
 
 #endif

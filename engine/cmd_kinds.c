@@ -1,0 +1,165 @@
+/*
+ * `cairn kinds` (the built-in stage kinds) and `cairn kind-run` (what a
+ * kind stage's process runs: the kind's run function, given its settings
+ * file and its inputs and outputs from the stage environment).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "cli.h"
+#include "err.h"
+#include "json.h"
+#include "kinds.h"
+#include "opt.h"
+#include "term.h"
+#include "util.h"
+
+static int kinds_run(struct cli *cli, const struct command *cmd, int argc,
+		     char **argv)
+{
+	struct opt_iter it;
+	struct buf b = BUF_INIT;
+	const struct stage_kind *const *k;
+	size_t n, i;
+	int rc;
+
+	if (cli_operands(cli, cmd, argc, argv, 0, &it, &rc) < 0)
+		return rc;
+	k = kinds_list(&n);
+	for (i = 0; i < n; i++)
+		buf_addf(&b, "%-14s %s\n", k[i]->name, k[i]->summary);
+	buf_adds(&b, "\n'cairn help KIND' shows a kind's settings, inputs and "
+		     "outputs.\n");
+	fwrite(b.data, 1, b.len, stdout);
+	buf_release(&b);
+	opt_release(&it);
+	return EXIT_OK;
+}
+
+const struct command cmd_kinds = {
+	.name = "kinds",
+	.summary = "the built-in stage kinds",
+	.usage = "kinds",
+	.description = "List the built-in stage kinds (a stage's `kind`, its "
+		       "settings in `with`).\n'cairn help KIND' documents one.",
+	.run = kinds_run,
+};
+
+/* CAIRN_IN_NAME / CAIRN_OUT_NAME of the stage environment. */
+static const char *port_path(const char *prefix, const char *name,
+			     struct buf *b)
+{
+	const char *c;
+
+	buf_truncate(b, 0);
+	buf_adds(b, prefix);
+	for (c = name; *c; c++)
+		buf_addc(b, (*c >= 'a' && *c <= 'z') ? (char)(*c - 32)
+			    : ((*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9'))
+				    ? *c
+				    : '_');
+	return getenv(b->data);
+}
+
+static int kind_run_run(struct cli *cli, const struct command *cmd, int argc,
+			char **argv)
+{
+	struct opt_iter it;
+	const struct stage_kind *k;
+	const struct kind_port *p;
+	struct buf text = BUF_INIT, name = BUF_INIT;
+	const char **ins = NULL, **outs = NULL;
+	struct json *settings = NULL;
+	struct kind_run r;
+	struct err err;
+	size_t n;
+	FILE *f;
+	char chunk[4096];
+	int rc;
+
+	if (cli_operands(cli, cmd, argc, argv, 2, &it, &rc) < 0)
+		return rc;
+	if (it.noperands != 2) {
+		rc = cli_usage_error(cli, cmd, "give a kind and its settings file");
+		goto out;
+	}
+	if (!(k = kind_find(it.operands[0]))) {
+		term_error(&cli->term, "unknown kind '%s'", it.operands[0]);
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	if (!(f = fopen(it.operands[1], "rb"))) {
+		term_error(&cli->term, "cannot read settings '%s'", it.operands[1]);
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		buf_add(&text, chunk, n);
+	fclose(f);
+	if (json_parse(text.data, text.len, it.operands[1], &settings, &err)) {
+		term_error(&cli->term, "%s", err.msg);
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	n = 0;
+	for (p = k->inputs; p && p->name; p++)
+		n++;
+	ins = xcalloc(n + 1, sizeof(char *));
+	for (n = 0, p = k->inputs; p && p->name; p++, n++)
+		if (!(ins[n] = port_path("CAIRN_IN_", p->name, &name))) {
+			term_error(&cli->term, "kind '%s': input '%s' is not "
+					       "given (%s)",
+				   k->name, p->name, name.data);
+			rc = EXIT_USAGE;
+			goto out;
+		}
+	n = 0;
+	for (p = k->outputs; p && p->name; p++)
+		n++;
+	outs = xcalloc(n + 1, sizeof(char *));
+	for (n = 0, p = k->outputs; p && p->name; p++, n++)
+		if (!(outs[n] = port_path("CAIRN_OUT_", p->name, &name))) {
+			term_error(&cli->term, "kind '%s': output '%s' is not "
+					       "given (%s)",
+				   k->name, p->name, name.data);
+			rc = EXIT_USAGE;
+			goto out;
+		}
+	r.kind = k;
+	r.settings = settings;
+	r.inputs = ins;
+	r.outputs = outs;
+	r.threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	if (r.threads < 1)
+		r.threads = 1;
+	if (k->run(&r, &err) < 0) {
+		term_error(&cli->term, "%s: %s", k->name, err.msg);
+		rc = EXIT_FAILED;
+		goto out;
+	}
+	rc = EXIT_OK;
+out:
+	free(ins);
+	free(outs);
+	json_free(settings);
+	buf_release(&text);
+	buf_release(&name);
+	opt_release(&it);
+	return rc;
+}
+
+const struct command cmd_kind_run = {
+	.name = "kind-run",
+	.summary = "run a built-in kind (what a kind stage's process does)",
+	.usage = "kind-run KIND SETTINGS.json",
+	.description =
+		"Run built-in kind KIND with the settings in SETTINGS.json, its "
+		"inputs and\noutputs from CAIRN_IN_NAME and CAIRN_OUT_NAME. "
+		"'cairn run' starts this\nfor every stage with a `kind`, as a "
+		"process of its own: a crash in a kernel\nfails that stage, not "
+		"the run.",
+	.run = kind_run_run,
+};

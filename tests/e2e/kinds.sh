@@ -1,0 +1,69 @@
+#!/bin/bash
+# Built-in stage kinds: listed and documented from their descriptors; run
+# as stages (in a process of their own) with the same records, keys and
+# verify as shell stages; a setting change reruns, the same settings give
+# the same bytes anywhere.
+# usage: kinds.sh CAIRN
+CAIRN=$1
+. "$(dirname "$0")/lib.sh"
+cd "$T" || exit 1
+
+run kinds
+expect_rc kinds 0
+expect_match kinds "$out" '^synth\.scan +2D scan positions'
+run help synth.scan
+expect_rc help 0
+expect_match help-setting "$out" '^  pattern      string: raster, spiral, default "raster"$'
+expect_match help-output "$out" '^  positions    HDF5: dataset .positions., float64 \[n, 2\]$'
+expect_match help-version "$out" '^code version: [0-9a-f]{64}$'
+
+mkdir a b
+cat >a/cairn.toml <<'TOML'
+[stage.scan]
+kind = "synth.scan"
+with = { n = 50, pattern = "spiral", jitter = 0.3, seed = 9 }
+outs = { positions = "scan.h5" }
+TOML
+cp a/cairn.toml b/
+cd a
+run run
+expect_rc run 0
+expect_match ran "$out" '^done: 1 ran, 0 restored, 0 up to date, 0 failed$'
+run run
+expect_match noop "$out" '^done: 0 ran, 0 restored, 1 up to date, 0 failed$'
+run verify
+expect_rc verify 0
+expect_match verify "$out" '^reproducible +scan$'
+run show "$("$CAIRN" runs | awk '{print $4}')"
+expect_match record-kind "$out" '^kind: synth\.scan$'
+run explain scan
+expect_rc explain 0
+cd ../b
+run -q run
+expect_rc elsewhere 0
+expect_eq same-bytes "$(sha256sum <scan.h5)" "$(sha256sum <../a/scan.h5)"
+# Another seed: the stage reruns, the bytes change.
+sed -i 's/seed = 9/seed = 10/' cairn.toml
+run run
+expect_match rerun "$out" '^done: 1 ran, 0 restored, 0 up to date, 0 failed$'
+checks=$((checks + 1))
+[ "$(sha256sum <scan.h5)" != "$(sha256sum <../a/scan.h5)" ] || fail seed "another seed made the same positions"
+# A kind that cannot write its output fails its stage (in its own
+# process), not the run: its output's folder is a file here.
+echo file >ro
+cat >c.toml <<'TOML'
+[stage.bad]
+kind = "synth.scan"
+outs = { positions = "ro/x.h5" }
+[stage.good]
+cmd = "echo ok > ${outs.o}"
+outs = { o = "good.txt" }
+TOML
+run run -k c.toml
+expect_rc kind-fails 1
+expect_match kind-fails-msg "$err" "^cairn: error: 'bad' "
+expect_eq good-ran "$(cat good.txt)" "ok"
+run kind-run nosuch x.json
+expect_rc kind-run-unknown 2
+expect_eq kind-run-unknown "$err" "cairn: error: unknown kind 'nosuch'"
+finish
