@@ -11,10 +11,12 @@
 #include "toml_json.h"
 #include "util.h"
 
+extern const struct stage_kind kind_synth_events;
 extern const struct stage_kind kind_synth_scan;
 
 /* Kinds register here, one line each. */
 static const struct stage_kind *const kinds[] = {
+	&kind_synth_events,
 	&kind_synth_scan,
 };
 
