@@ -3,8 +3,9 @@
 # as stages (in a process of their own) with the same records, keys and
 # verify as shell stages; a setting change reruns, the same settings give
 # the same bytes anywhere.
-# usage: kinds.sh CAIRN
+# usage: kinds.sh CAIRN GRAPHS_DIR
 CAIRN=$1
+GRAPHS=$2
 . "$(dirname "$0")/lib.sh"
 cd "$T" || exit 1
 
@@ -63,6 +64,13 @@ run run -k c.toml
 expect_rc kind-fails 1
 expect_match kind-fails-msg "$err" "^cairn: error: 'bad' "
 expect_eq good-ran "$(cat good.txt)" "ok"
+# The graph in graphs/ that uses every kind: runs, verifies.
+mkdir ../g && cp "$GRAPHS/synth.toml" ../g/ && cd ../g || exit 1
+run -q run synth.toml
+expect_rc synth-graph 0
+run verify synth.toml
+expect_rc synth-verify 0
+expect_match synth-verify "$out" '^verify: 2 instances: 2 reproducible, 0 differ, 0 failed in isolation$'
 run kind-run nosuch x.json
 expect_rc kind-run-unknown 2
 expect_eq kind-run-unknown "$err" "cairn: error: unknown kind 'nosuch'"
