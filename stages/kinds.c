@@ -13,11 +13,13 @@
 
 extern const struct stage_kind kind_synth_events;
 extern const struct stage_kind kind_synth_scan;
+extern const struct stage_kind kind_synth_volumes;
 
 /* Kinds register here, one line each. */
 static const struct stage_kind *const kinds[] = {
 	&kind_synth_events,
 	&kind_synth_scan,
+	&kind_synth_volumes,
 };
 
 const struct stage_kind *const *kinds_list(size_t *n)

@@ -70,7 +70,7 @@ run -q run synth.toml
 expect_rc synth-graph 0
 run verify synth.toml
 expect_rc synth-verify 0
-expect_match synth-verify "$out" '^verify: 2 instances: 2 reproducible, 0 differ, 0 failed in isolation$'
+expect_match synth-verify "$out" '^verify: 3 instances: 3 reproducible, 0 differ, 0 failed in isolation$'
 run kind-run nosuch x.json
 expect_rc kind-run-unknown 2
 expect_eq kind-run-unknown "$err" "cairn: error: unknown kind 'nosuch'"

@@ -4,6 +4,7 @@
  * synth.events classes that differ but overlap (learnable, not trivial).
  * Also the registry and the settings JSON with defaults filled in.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -158,6 +159,73 @@ static void test_scan(void)
 	CHECK_INT(h5_close(f, &e), 0);
 }
 
+static void test_volumes(void)
+{
+	const char *base = "{\"n\": 3, \"nx\": 40, \"ny\": 40, \"nz\": 24, "
+			   "\"spacing_xy\": 3.0, \"spacing_z\": 3.0, "
+			   "\"pred_scale\": 1.0, \"pred_shift_mm\": %s, "
+			   "\"pred_blur_mm\": %s, \"pred_noise_gy\": %s, "
+			   "\"seed\": 5}";
+	char a[256], b[256], s[512];
+	struct buf x = BUF_INIT, y = BUF_INIT;
+	struct h5_file *f;
+	struct err e;
+	uint64_t want[3] = { 24, 40, 40 }, d[3];
+	float *plan, *pred;
+	uint8_t *ptv;
+	int16_t *ct;
+	void *p;
+	size_t v, in70 = 0, at70 = 0, diff = 0;
+
+	snprintf(a, sizeof(a), "%s/v1.h5", dir);
+	snprintf(b, sizeof(b), "%s/v2.h5", dir);
+	snprintf(s, sizeof(s), base, "0.0", "0.0", "0.0");
+	CHECK_INT(run_kind("synth.volumes", s, a, 1), 0);
+	CHECK_INT(run_kind("synth.volumes", s, b, 3), 0);
+	slurp(a, &x);
+	slurp(b, &y);
+	CHECK(x.len > 0 && x.len == y.len && !memcmp(x.data, y.data, x.len));
+	buf_release(&x);
+	buf_release(&y);
+	CHECK_INT(h5_open(a, &f, &e), 0);
+	CHECK_INT(h5_read(f, "case1/dose_plan", H5_FLOAT32, 3, want, d, &p, &e), 0);
+	plan = p;
+	CHECK_INT(h5_read(f, "case1/dose_pred", H5_FLOAT32, 3, want, d, &p, &e), 0);
+	pred = p;
+	CHECK_INT(h5_read(f, "case1/masks/PTV70", H5_UINT8, 3, want, d, &p, &e), 0);
+	ptv = p;
+	CHECK_INT(h5_read(f, "case1/ct", H5_INT16, 3, want, d, &p, &e), 0);
+	ct = p;
+	for (v = 0; v < 24 * 40 * 40; v++) {
+		in70 += ptv[v];
+		at70 += ptv[v] && plan[v] > 69.99f && plan[v] < 70.01f;
+		diff += pred[v] != plan[v];
+	}
+	CHECK(in70 > 100);
+	CHECK_INT(at70, in70);	/* 70 Gy everywhere in PTV70 */
+	CHECK_INT(diff, 0);	/* no error asked: the prediction is the plan */
+	CHECK(ct[0] == -1000);	/* a corner: air */
+	free(plan);
+	free(pred);
+	free(ptv);
+	free(ct);
+	CHECK_INT(h5_close(f, &e), 0);
+	/* A shifted, blurred, noisy prediction differs, the plan does not. */
+	snprintf(s, sizeof(s), base, "6.0", "3.0", "1.0");
+	CHECK_INT(run_kind("synth.volumes", s, b, 2), 0);
+	CHECK_INT(h5_open(b, &f, &e), 0);
+	CHECK_INT(h5_read(f, "case0/dose_pred", H5_FLOAT32, 3, want, d, &p, &e), 0);
+	pred = p;
+	CHECK_INT(h5_read(f, "case0/dose_plan", H5_FLOAT32, 3, want, d, &p, &e), 0);
+	plan = p;
+	for (v = diff = 0; v < 24 * 40 * 40; v++)
+		diff += fabsf(pred[v] - plan[v]) > 0.5f;
+	CHECK(diff > 1000);
+	free(plan);
+	free(pred);
+	CHECK_INT(h5_close(f, &e), 0);
+}
+
 static void test_registry(void)
 {
 	const struct stage_kind *const *k;
@@ -165,7 +233,7 @@ static void test_registry(void)
 	size_t n, i;
 
 	k = kinds_list(&n);
-	CHECK(n >= 2);
+	CHECK(n >= 3);
 	for (i = 0; i < n; i++)
 		CHECK(k[i]->version && strlen(k[i]->version) == 64);
 	kind_settings_json(kind_find("synth.scan"), NULL, &b);
@@ -184,6 +252,7 @@ int main(void)
 	test_registry();
 	test_scan();
 	test_events();
+	test_volumes();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd))
 		return 1;
