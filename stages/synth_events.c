@@ -20,6 +20,7 @@
 #include "h5.h"
 #include "kind_versions.h"
 #include "kinds.h"
+#include "rng.h"
 #include "util.h"
 
 #define MAX_OBJECTS 18
@@ -47,29 +48,6 @@ static const struct kind_port outputs[] = {
 	{ NULL, NULL },
 };
 
-struct rng {
-	uint64_t s;
-};
-
-static uint64_t next(struct rng *r)
-{
-	uint64_t z = (r->s += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-static double uniform(struct rng *r)	/* (0, 1) */
-{
-	return ((double)(next(r) >> 11) + 0.5) * (1.0 / 9007199254740992.0);
-}
-
-static double normal(struct rng *r)
-{
-	return sqrt(-2.0 * log(uniform(r))) * cos(2 * M_PI * uniform(r));
-}
-
 /* Type probabilities (jet, b-jet, electron, muon, photon, tau, other). */
 static const double type_p[2][7] = {
 	{ 0.62, 0.08, 0.07, 0.07, 0.08, 0.04, 0.04 },	/* background */
@@ -87,26 +65,26 @@ struct gen {
 
 static void one_event(const struct gen *g, int64_t i)
 {
-	struct rng r = { g->seed * 0x100000001b3ULL ^ (uint64_t)i };
-	int sig = uniform(&r) < g->signal_fraction;
+	struct rng r = rng_for(g->seed, (uint64_t)i);
+	int sig = rng_uniform(&r) < g->signal_fraction;
 	/* Objects: a shifted geometric count, more for signal. */
 	double mean = sig ? 7.0 : 5.5, pt[MAX_OBJECTS], eta[MAX_OBJECTS],
 	       phi[MAX_OBJECTS];
 	int type[MAX_OBJECTS], k = 1, j, a, b;
 	float *o = g->objects + (size_t)i * (size_t)g->width * 4;
 
-	while (k < g->width && uniform(&r) < (mean - 1) / mean)
+	while (k < g->width && rng_uniform(&r) < (mean - 1) / mean)
 		k++;
 	for (j = 0; j < k; j++) {
-		double u = uniform(&r), c = 0;
+		double u = rng_uniform(&r), c = 0;
 		int t;
-		pt[j] = 20.0 - log(uniform(&r)) * (sig ? 42.0 : 30.0);
-		eta[j] = normal(&r) * (sig ? 1.2 : 1.6);
+		pt[j] = 20.0 - log(rng_uniform(&r)) * (sig ? 42.0 : 30.0);
+		eta[j] = rng_normal(&r) * (sig ? 1.2 : 1.6);
 		if (eta[j] > 4.5)
 			eta[j] = 4.5;
 		if (eta[j] < -4.5)
 			eta[j] = -4.5;
-		phi[j] = (uniform(&r) * 2 - 1) * M_PI;
+		phi[j] = (rng_uniform(&r) * 2 - 1) * M_PI;
 		for (t = 0; t < 6 && u > (c += type_p[sig][t]); t++)
 			;
 		type[j] = t + 1;
@@ -128,8 +106,8 @@ static void one_event(const struct gen *g, int64_t i)
 		o[4 * j + 3] = (float)phi[j];
 		g->types[(size_t)i * (size_t)g->width + (size_t)j] = (uint8_t)type[j];
 	}
-	g->met[2 * i] = (float)(-log(uniform(&r)) * (sig ? 38.0 : 22.0));
-	g->met[2 * i + 1] = (float)((uniform(&r) * 2 - 1) * M_PI);
+	g->met[2 * i] = (float)(-log(rng_uniform(&r)) * (sig ? 38.0 : 22.0));
+	g->met[2 * i + 1] = (float)((rng_uniform(&r) * 2 - 1) * M_PI);
 	g->labels[i] = (uint8_t)sig;
 }
 

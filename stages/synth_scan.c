@@ -12,6 +12,7 @@
 #include "h5.h"
 #include "kind_versions.h"
 #include "kinds.h"
+#include "rng.h"
 #include "util.h"
 
 static const char *const patterns[] = { "raster", "spiral", NULL };
@@ -35,23 +36,12 @@ static const struct kind_port outputs[] = {
 	{ NULL, NULL },
 };
 
-/* splitmix64, and a double in [0, 1). */
-static double uniform(uint64_t *x)
-{
-	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	z ^= z >> 31;
-	return (double)(z >> 11) * (1.0 / 9007199254740992.0);
-}
-
 static int run(const struct kind_run *r, struct err *err)
 {
 	int64_t n = kind_int(r, "n"), i;
 	double step = kind_float(r, "step"), jitter = kind_float(r, "jitter");
 	int spiral = !strcmp(kind_string(r, "pattern"), "spiral");
-	uint64_t seed = (uint64_t)kind_int(r, "seed");
+	struct rng g = rng_for((uint64_t)kind_int(r, "seed"), 0);
 	int64_t side = (int64_t)ceil(sqrt((double)n));
 	double *xy = xmalloc((size_t)n * 2 * sizeof(double));
 	uint64_t dims[2] = { (uint64_t)n, 2 };
@@ -70,8 +60,8 @@ static int run(const struct kind_run *r, struct err *err)
 			y = (double)(i / side) * step;
 		}
 		if (jitter > 0) {
-			x += (uniform(&seed) - 0.5) * jitter * step;
-			y += (uniform(&seed) - 0.5) * jitter * step;
+			x += (rng_uniform(&g) - 0.5) * jitter * step;
+			y += (rng_uniform(&g) - 0.5) * jitter * step;
 		}
 		xy[2 * i] = x;
 		xy[2 * i + 1] = y;

@@ -18,6 +18,7 @@
 #include "h5.h"
 #include "kind_versions.h"
 #include "kinds.h"
+#include "rng.h"
 #include "util.h"
 
 static const struct kind_setting settings[] = {
@@ -49,29 +50,6 @@ static const struct kind_port outputs[] = {
 static const char *const structures[] = { "PTV70", "PTV56", "rectum",
 					  "bladder", "femur_l", "femur_r" };
 #define NSTRUCT 6
-
-struct rng {
-	uint64_t s;
-};
-
-static uint64_t next(struct rng *r)
-{
-	uint64_t z = (r->s += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-static double uniform(struct rng *r)
-{
-	return ((double)(next(r) >> 11) + 0.5) * (1.0 / 9007199254740992.0);
-}
-
-static double normal(struct rng *r)
-{
-	return sqrt(-2.0 * log(uniform(r))) * cos(2 * M_PI * uniform(r));
-}
 
 /* An axis-aligned ellipsoid (centre and radii in mm). */
 struct ell {
@@ -154,23 +132,23 @@ static void blur_axis(float *v, int nx, int ny, int nz, int axis,
 
 static void one_case(const struct job *j, int64_t c)
 {
-	struct rng r = { j->seed * 0x100000001b3ULL ^ (uint64_t)(c + 1) };
+	struct rng r = rng_for(j->seed, (uint64_t)(c + 1));
 	double cx = j->nx * j->sxy / 2, cy = j->ny * j->sxy / 2,
 	       cz = j->nz * j->sz / 2, sigma = 12.0;
 	struct ell body = { { cx, cy, cz },
-			    { cx * (0.82 + 0.06 * uniform(&r)),
-			      cy * (0.62 + 0.06 * uniform(&r)), 1e9 } };
-	struct ell p70 = { { cx + 6 * normal(&r), cy + 4 * normal(&r),
-			     cz + 6 * normal(&r) },
-			   { 22 + 4 * uniform(&r), 18 + 4 * uniform(&r),
-			     20 + 4 * uniform(&r) } };
+			    { cx * (0.82 + 0.06 * rng_uniform(&r)),
+			      cy * (0.62 + 0.06 * rng_uniform(&r)), 1e9 } };
+	struct ell p70 = { { cx + 6 * rng_normal(&r), cy + 4 * rng_normal(&r),
+			     cz + 6 * rng_normal(&r) },
+			   { 22 + 4 * rng_uniform(&r), 18 + 4 * rng_uniform(&r),
+			     20 + 4 * rng_uniform(&r) } };
 	struct ell p56 = { { p70.c[0], p70.c[1], p70.c[2] },
 			   { p70.r[0] + 10, p70.r[1] + 10, p70.r[2] + 12 } };
 	struct ell rect = { { p70.c[0], p70.c[1] + p70.r[1] + 12, p70.c[2] },
 			    { 14, 12, 45 } };
 	struct ell blad = { { p70.c[0], p70.c[1] - p70.r[1] - 18,
 			      p70.c[2] + 20 },
-			    { 35 + 8 * uniform(&r), 28, 30 } };
+			    { 35 + 8 * rng_uniform(&r), 28, 30 } };
 	struct ell fl = { { cx - cx * 0.55, cy, cz }, { 20, 20, 1e9 } };
 	struct ell fr = { { cx + cx * 0.55, cy, cz }, { 20, 20, 1e9 } };
 	const struct ell *st[NSTRUCT] = { &p70, &p56, &rect, &blad, &fl, &fr };
@@ -202,7 +180,7 @@ static void one_case(const struct job *j, int64_t c)
 					hu = -80;	/* rectum: some gas */
 				if (m[4 * j->nvox + v] || m[5 * j->nvox + v])
 					hu = 700;	/* femurs: bone */
-				ct[v] = (int16_t)(hu + (in_body ? 8 * normal(&r)
+				ct[v] = (int16_t)(hu + (in_body ? 8 * rng_normal(&r)
 								: 0));
 				d = fmax(70 * exp(-ell_out(&p70, p) / sigma),
 					 56 * exp(-ell_out(&p56, p) / sigma));
@@ -234,7 +212,7 @@ static void one_case(const struct job *j, int64_t c)
 		if (j->noise > 0)
 			for (v = 0; v < j->nvox; v++)
 				pred[v] = (float)fmax(0, pred[v] +
-							  j->noise * normal(&r));
+							  j->noise * rng_normal(&r));
 	}
 }
 
