@@ -14,12 +14,14 @@
 extern const struct stage_kind kind_synth_events;
 extern const struct stage_kind kind_synth_scan;
 extern const struct stage_kind kind_synth_volumes;
+extern const struct stage_kind kind_zbins;
 
 /* Kinds register here, one line each. */
 static const struct stage_kind *const kinds[] = {
 	&kind_synth_events,
 	&kind_synth_scan,
 	&kind_synth_volumes,
+	&kind_zbins,
 };
 
 const struct stage_kind *const *kinds_list(size_t *n)
@@ -39,7 +41,16 @@ const struct stage_kind *kind_find(const char *name)
 }
 
 static const char *const type_names[] = { "an integer", "a number",
-					  "a string", "a boolean" };
+					  "a string", "a boolean",
+					  "a range [lo, hi] of integers" };
+
+static int range_ok(const struct toml_value *v)
+{
+	return v->type == TOML_ARRAY && v->u.array.len == 2 &&
+	       v->u.array.items[0]->type == TOML_INTEGER &&
+	       v->u.array.items[1]->type == TOML_INTEGER &&
+	       v->u.array.items[0]->u.integer <= v->u.array.items[1]->u.integer;
+}
 
 static int number(const struct toml_value *v, double *out)
 {
@@ -88,7 +99,8 @@ int kind_check_with(const struct stage_kind *k, const struct toml_value *with,
 		if ((s->type == KIND_INT && v->type != TOML_INTEGER) ||
 		    (s->type == KIND_FLOAT && number(v, &x) < 0) ||
 		    (s->type == KIND_STRING && v->type != TOML_STRING) ||
-		    (s->type == KIND_BOOL && v->type != TOML_BOOL)) {
+		    (s->type == KIND_BOOL && v->type != TOML_BOOL) ||
+		    (s->type == KIND_RANGE && !range_ok(v))) {
 			buf_addf(why, "setting '%s' of kind '%s' must be %s",
 				 s->name, k->name, type_names[s->type]);
 			*at = v;
@@ -97,6 +109,15 @@ int kind_check_with(const struct stage_kind *k, const struct toml_value *with,
 		if ((s->type == KIND_INT || s->type == KIND_FLOAT) &&
 		    number(v, &x) == 0 && (x < s->min || x > s->max)) {
 			buf_addf(why, "setting '%s' of kind '%s' must be in "
+				      "[%g, %g]",
+				 s->name, k->name, s->min, s->max);
+			*at = v;
+			goto bad;
+		}
+		if (s->type == KIND_RANGE &&
+		    ((double)v->u.array.items[0]->u.integer < s->min ||
+		     (double)v->u.array.items[1]->u.integer > s->max)) {
+			buf_addf(why, "setting '%s' of kind '%s' must lie in "
 				      "[%g, %g]",
 				 s->name, k->name, s->min, s->max);
 			*at = v;
@@ -177,6 +198,20 @@ const char *kind_string(const struct kind_run *r, const char *name)
 	return s ? s : "";
 }
 
+void kind_range(const struct kind_run *r, const char *name, int64_t *lo,
+		int64_t *hi)
+{
+	const struct json *v = json_member(r->settings, name);
+
+	*lo = *hi = 0;
+	if (v && v->type == JSON_ARRAY && v->u.array.n == 2 &&
+	    v->u.array.v[0]->type == JSON_NUMBER &&
+	    v->u.array.v[1]->type == JSON_NUMBER) {
+		*lo = (int64_t)v->u.array.v[0]->u.number;
+		*hi = (int64_t)v->u.array.v[1]->u.number;
+	}
+}
+
 int kind_bool(const struct kind_run *r, const char *name)
 {
 	const struct json *v = json_member(r->settings, name);
@@ -196,8 +231,10 @@ void kind_describe(const struct stage_kind *k, struct buf *out)
 			 s->type == KIND_INT     ? "integer"
 			 : s->type == KIND_FLOAT ? "number"
 			 : s->type == KIND_BOOL  ? "boolean"
+			 : s->type == KIND_RANGE ? "[lo, hi]"
 						 : "string");
-		if (s->type == KIND_INT || s->type == KIND_FLOAT)
+		if (s->type == KIND_INT || s->type == KIND_FLOAT ||
+		    s->type == KIND_RANGE)
 			buf_addf(out, " in [%g, %g]", s->min, s->max);
 		if (s->choices) {
 			const char *const *c;

@@ -18,7 +18,8 @@ struct err;
 struct json;
 struct toml_value;
 
-enum kind_type { KIND_INT, KIND_FLOAT, KIND_STRING, KIND_BOOL };
+enum kind_type { KIND_INT, KIND_FLOAT, KIND_STRING, KIND_BOOL, KIND_RANGE };
+/* KIND_RANGE: [lo, hi], two integers with lo <= hi, each in [min, max]. */
 
 struct kind_setting {
 	const char *name;
@@ -77,6 +78,8 @@ int64_t kind_int(const struct kind_run *r, const char *name);
 double kind_float(const struct kind_run *r, const char *name);
 const char *kind_string(const struct kind_run *r, const char *name);
 int kind_bool(const struct kind_run *r, const char *name);
+void kind_range(const struct kind_run *r, const char *name, int64_t *lo,
+		int64_t *hi);
 
 /* `cairn help KIND`: the descriptor as text. */
 void kind_describe(const struct stage_kind *k, struct buf *out);

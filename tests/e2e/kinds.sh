@@ -70,7 +70,17 @@ run -q run synth.toml
 expect_rc synth-graph 0
 run verify synth.toml
 expect_rc synth-verify 0
-expect_match synth-verify "$out" '^verify: 3 instances: 3 reproducible, 0 differ, 0 failed in isolation$'
+expect_match synth-verify "$out" '^verify: 5 instances: 5 reproducible, 0 differ, 0 failed in isolation$'
+# zbins: local binning uses all 12 bins of z_range [4, 27] (24 slices of
+# 32), the global way only the 10 that range covers; both as metrics.
+run metrics synth.toml --csv
+expect_match zbins-local "$out" '^slices,12\.0,12\.0,48\.0,4\.0,4\.0,4\.0$'
+expect_match zbins-global "$out" '^slices_global,12\.0,10\.0,48\.0,'
+# A range past the last slice fails, naming the slice and the case.
+sed -i 's/z_range = \[4, 27\], n_bins = 12 }/z_range = [4, 40], n_bins = 12 }/' synth.toml
+run run synth.toml
+expect_rc zbins-range 1
+expect_match zbins-range "$err" 'zbins: z_range \[4, 40\] reaches slice 40, but case 0 has slices 0 to 31$'
 run kind-run nosuch x.json
 expect_rc kind-run-unknown 2
 expect_eq kind-run-unknown "$err" "cairn: error: unknown kind 'nosuch'"

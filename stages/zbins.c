@@ -1,0 +1,190 @@
+/*
+ * zbins: local z-binning and the slice cache.  From CT volumes (as
+ * synth.volumes writes them), take the axial slices whose z index lies in
+ * z_range = [lo, hi] and give each a bin: local mode,
+ *   bin = floor((z - lo) * n_bins / (hi - lo + 1)),
+ * so every bin is used; global mode, floor(z * n_bins / nz) over the whole
+ * volume (the old way, kept for comparison: a narrow range then uses few
+ * bins).  A range reaching past a volume's last slice is an error naming
+ * the slice and the case.  Writes the cache (slices, z, bin, case) and a
+ * JSON report of the bins used and the slices per bin.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "err.h"
+#include "h5.h"
+#include "kind_versions.h"
+#include "kinds.h"
+#include "util.h"
+
+static const char *const modes[] = { "local", "global", NULL };
+
+static const struct kind_setting settings[] = {
+	{ "z_range", KIND_RANGE, NULL, 0, 100000, NULL,
+	  "the slices to take, [lo, hi] inclusive" },
+	{ "n_bins", KIND_INT, "50", 1, 100000, NULL, "how many bins" },
+	{ "mode", KIND_STRING, "\"local\"", 0, 0, modes,
+	  "local: bins span z_range; global: bins span the whole volume" },
+	{ NULL, 0, NULL, 0, 0, NULL, NULL },
+};
+
+static const struct kind_port inputs[] = {
+	{ "volumes", "HDF5 with caseN/ct int16 [z, y, x] (synth.volumes)" },
+	{ NULL, NULL },
+};
+
+static const struct kind_port outputs[] = {
+	{ "cache", "HDF5: slices int16 [m, y, x], z, bin, case int32 [m]" },
+	{ "report", "JSON: bins, bins_used, slices per bin (min, mean, max)" },
+	{ NULL, NULL },
+};
+
+static int run(const struct kind_run *r, struct err *err)
+{
+	int64_t lo, hi, nb = kind_int(r, "n_bins"), ncases = 0, c, z;
+	int global = !strcmp(kind_string(r, "mode"), "global");
+	struct h5_file *in = NULL, *out = NULL;
+	int16_t *slices = NULL;
+	int32_t *zs = NULL, *bins = NULL, *cs = NULL;
+	int64_t *count = xcalloc((size_t)nb, sizeof(int64_t));
+	uint64_t ny = 0, nx = 0, m = 0, cap = 0;
+	struct buf rep = BUF_INIT;
+	int rc = -1;
+
+	kind_range(r, "z_range", &lo, &hi);
+	if (h5_open(r->inputs[0], &in, err) ||
+	    h5_attr_get_int(in, "/", "cases", &ncases, err))
+		goto out;
+	for (c = 0; c < ncases; c++) {
+		char name[64];
+		uint64_t want[3] = { H5_ANY, H5_ANY, H5_ANY }, d[3];
+		void *p;
+		int16_t *ct;
+
+		snprintf(name, sizeof(name), "case%lld/ct", (long long)c);
+		if (c) {
+			want[1] = ny;
+			want[2] = nx;
+		}
+		if (h5_read(in, name, H5_INT16, 3, want, d, &p, err))
+			goto out;
+		ct = p;
+		ny = d[1];
+		nx = d[2];
+		if ((uint64_t)hi >= d[0]) {
+			err_set(err, "z_range [%lld, %lld] reaches slice %lld, but "
+				     "case %lld has slices 0 to %llu",
+				(long long)lo, (long long)hi, (long long)hi,
+				(long long)c, (unsigned long long)d[0] - 1);
+			free(ct);
+			goto out;
+		}
+		for (z = lo; z <= hi; z++) {
+			int64_t b = global ? z * nb / (int64_t)d[0]
+					   : (z - lo) * nb / (hi - lo + 1);
+			if (m == cap) {
+				cap = cap ? 2 * cap : 64;
+				slices = xrealloc(slices, cap * ny * nx *
+								  sizeof(int16_t));
+				zs = xrealloc(zs, cap * sizeof(int32_t));
+				bins = xrealloc(bins, cap * sizeof(int32_t));
+				cs = xrealloc(cs, cap * sizeof(int32_t));
+			}
+			memcpy(slices + m * ny * nx, ct + (uint64_t)z * ny * nx,
+			       ny * nx * sizeof(int16_t));
+			zs[m] = (int32_t)z;
+			bins[m] = (int32_t)b;
+			cs[m] = (int32_t)c;
+			count[b]++;
+			m++;
+		}
+		free(ct);
+	}
+	if (h5_create(r->outputs[0], &out, err))
+		goto out;
+	{
+		uint64_t d3[3] = { m, ny, nx }, d1[1] = { m };
+		if (h5_write(out, "slices", H5_INT16, 3, d3, slices, err) ||
+		    h5_write(out, "z", H5_INT32, 1, d1, zs, err) ||
+		    h5_write(out, "bin", H5_INT32, 1, d1, bins, err) ||
+		    h5_write(out, "case", H5_INT32, 1, d1, cs, err) ||
+		    h5_attr_string(out, "/", "kind", "zbins", err) ||
+		    h5_attr_string(out, "/", "mode", global ? "global" : "local",
+				   err) ||
+		    h5_attr_int(out, "/", "n_bins", nb, err) ||
+		    h5_attr_int(out, "/", "z_lo", lo, err) ||
+		    h5_attr_int(out, "/", "z_hi", hi, err))
+			goto out;
+	}
+	{
+		int64_t used = 0, mn = -1, mx = 0, b;
+		FILE *f;
+		for (b = 0; b < nb; b++) {
+			if (!count[b])
+				continue;
+			used++;
+			if (mn < 0 || count[b] < mn)
+				mn = count[b];
+			if (count[b] > mx)
+				mx = count[b];
+		}
+		buf_addf(&rep, "{\"mode\": \"%s\", \"bins\": %lld, \"bins_used\": "
+			       "%lld, \"slices\": %llu, \"slices_per_bin\": "
+			       "{\"min\": %lld, \"mean\": %.4f, \"max\": %lld}}\n",
+			 global ? "global" : "local", (long long)nb,
+			 (long long)used, (unsigned long long)m,
+			 (long long)(mn < 0 ? 0 : mn),
+			 used ? (double)m / (double)used : 0.0, (long long)mx);
+		if (!(f = fopen(r->outputs[1], "w")) ||
+		    fwrite(rep.data, 1, rep.len, f) != rep.len) {
+			if (f)
+				fclose(f);
+			err_errno(err, "cannot write '%s'", r->outputs[1]);
+			goto out;
+		}
+		if (fclose(f)) {
+			err_errno(err, "cannot write '%s'", r->outputs[1]);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	if (in) {
+		struct err ignore;
+		h5_close(in, &ignore);
+	}
+	if (out) {
+		struct err closing;
+		if (h5_close(out, &closing) && !rc) {
+			*err = closing;
+			rc = -1;
+		}
+	}
+	free(slices);
+	free(zs);
+	free(bins);
+	free(cs);
+	free(count);
+	buf_release(&rep);
+	return rc;
+}
+
+const struct stage_kind kind_zbins = {
+	.name = "zbins",
+	.summary = "local z-binning of CT slices, and the slice cache",
+	.doc = "Take the axial slices of every case whose z index lies in "
+	       "z_range and bin\nthem: local mode spreads n_bins over z_range, "
+	       "so every bin is used\n(z_range [24, 93] with 50 bins uses 50 of "
+	       "50); global mode bins over the\nwhole volume, as before. A range "
+	       "past a volume's last slice is an error\nnaming the slice. The "
+	       "cache holds the slices with their z, bin and case;\nthe report "
+	       "(JSON, fit for 'metrics') the bins used and slices per bin.",
+	.settings = settings,
+	.inputs = inputs,
+	.outputs = outputs,
+	.run = run,
+	.version = KIND_VERSION_zbins,
+};
