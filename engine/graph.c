@@ -736,6 +736,7 @@ void graph_free(struct graph *g)
 		free(in->cmd);
 		free(in->wdir);
 		free_strs(in->metrics, in->nmetrics);
+		free(in->settings);
 		free_paths(in->deps, in->ndeps);
 		free_paths(in->outs, in->nouts);
 		free_paths(in->code, in->ncode);

@@ -75,6 +75,7 @@ struct graph_inst {
 	size_t nparams;
 	char *wdir;			/* workspace-relative; "" for the root */
 	char **metrics;			/* metrics files, workspace-relative */
+	char *settings;			/* a kind's settings, JSON, resolved */
 	size_t nmetrics;
 	size_t index;			/* position in graph->insts */
 	int mark;			/* scratch for graph walks */

@@ -11,7 +11,9 @@
 #include "err.h"
 #include "graph_internal.h"
 #include "interp.h"
+#include "kinds.h"
 #include "suggest.h"
+#include "toml_json.h"
 #include "utf8.h"
 #include "util.h"
 
@@ -717,6 +719,85 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/*
+ * A kind instance's settings as JSON, defaults filled in; ${...} in a
+ * setting is interpolated here, per instance (a matrix can sweep a
+ * setting), and the text checked against the setting's type and range.
+ */
+static int kind_settings(struct ictx *c, struct graph_inst *in)
+{
+	const struct stage_kind *k = in->stage->kdesc;
+	const struct toml_value *with = in->stage->with;
+	const struct kind_setting *s;
+	struct buf j = BUF_INIT, t = BUF_INIT;
+	int rc = 0;
+
+	buf_addc(&j, '{');
+	for (s = k->settings; s && s->name && !rc; s++) {
+		const struct toml_value *v = with ? toml_get(with, s->name) : NULL;
+
+		if (s != k->settings)
+			buf_adds(&j, ", ");
+		json_string(&j, s->name, strlen(s->name));
+		buf_adds(&j, ": ");
+		if (!v) {
+			buf_adds(&j, s->def);
+			continue;
+		}
+		if (v->type != TOML_STRING) {
+			if (s->type == KIND_FLOAT && v->type == TOML_INTEGER)
+				toml_json_float(&j, (double)v->u.integer);
+			else
+				toml_json_plain(&j, v);
+			continue;
+		}
+		if ((rc = expand(c, v, 0, &t, NULL)) < 0)
+			break;
+		if (s->type == KIND_STRING) {
+			const char *const *ch;
+			for (ch = s->choices; ch && *ch && strcmp(*ch, t.data); ch++)
+				;
+			if (ch && !*ch) {
+				rc = gerr(c->l, v, "setting '%s' of kind '%s' is "
+						   "'%s' here: not one of its "
+						   "choices",
+					  s->name, k->name, t.data);
+				break;
+			}
+			json_string(&j, t.data, t.len);
+		} else {
+			char *end;
+			double x = strtod(t.data, &end);
+			int ok = t.len && !*end;
+
+			if (s->type == KIND_BOOL)
+				ok = !strcmp(t.data, "true") ||
+				     !strcmp(t.data, "false");
+			else if (s->type == KIND_INT)
+				ok = ok && x == (double)(long long)x;
+			else if (s->type == KIND_RANGE)
+				ok = 0;
+			if (!ok || (s->type != KIND_BOOL &&
+				    (x < s->min || x > s->max))) {
+				rc = gerr(c->l, v, "setting '%s' of kind '%s' is "
+						   "'%s' here: not %s in [%g, %g]",
+					  s->name, k->name, t.data,
+					  s->type == KIND_INT ? "an integer"
+							      : "a number",
+					  s->min, s->max);
+				break;
+			}
+			buf_adds(&j, t.data);
+		}
+	}
+	buf_addc(&j, '}');
+	if (!rc)
+		in->settings = buf_detach(&j, NULL);
+	buf_release(&j);
+	buf_release(&t);
+	return rc;
+}
+
 /* Phase 2 for one instance: deps, code, wdir, metrics, cmd. */
 static int rest(struct ictx *c)
 {
@@ -767,6 +848,8 @@ static int rest(struct ictx *c)
 			in->metrics[in->nmetrics++] = buf_detach(&norm, NULL);
 		}
 	}
+	if (in->stage->kdesc && (rc = kind_settings(c, in)) < 0)
+		goto out;
 	if ((v = toml_get(t, "cmd"))) {
 		size_t before = in->ndeps;
 

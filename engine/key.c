@@ -143,11 +143,7 @@ void key_compute(const struct graph *g, const struct graph_inst *in,
 	if (st->kind) {
 		fields(enc, 'K', st->kind);
 		fields(enc, 'V', ki->kind_version ? ki->kind_version : "");
-		buf_addc(enc, 'S');
-		if (st->with)
-			key_value(enc, st->with);
-		else
-			u32(enc, 0);
+		fields(enc, 'S', in->settings ? in->settings : "");
 	} else {
 		fields(enc, 'C', in->cmd);
 	}

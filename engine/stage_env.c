@@ -132,7 +132,7 @@ int stage_command(const struct graph_inst *in, const char *workspace,
 				      "kind '%s'",
 				 st->kind);
 	exe[n] = '\0';
-	kind_settings_json(st->kdesc, st->with, &j);
+	buf_adds(&j, in->settings);
 	buf_addc(&j, '\n');
 	rc = content_file(&j, workspace, &file, err);
 	if (rc == 0) {

@@ -96,6 +96,9 @@ int kind_check_with(const struct stage_kind *k, const struct toml_value *with,
 			*col = kv->col;
 			goto bad;
 		}
+		/* ${...} is resolved per instance (graph_expand checks it). */
+		if (v->type == TOML_STRING && strstr(v->u.string.ptr, "${"))
+			continue;
 		if ((s->type == KIND_INT && v->type != TOML_INTEGER) ||
 		    (s->type == KIND_FLOAT && number(v, &x) < 0) ||
 		    (s->type == KIND_STRING && v->type != TOML_STRING) ||

@@ -76,6 +76,29 @@ expect_match synth-verify "$out" '^verify: 5 instances: 5 reproducible, 0 differ
 run metrics synth.toml --csv
 expect_match zbins-local "$out" '^slices,12\.0,12\.0,48\.0,4\.0,4\.0,4\.0$'
 expect_match zbins-global "$out" '^slices_global,12\.0,10\.0,48\.0,'
+# A matrix sweeps kind settings through ${...}.
+cat >sweep.toml <<'TOML'
+[stage.vol]
+kind = "synth.volumes"
+with = { n = 1, nx = 16, ny = 16, nz = 64 }
+outs = { volumes = "sw/vol.h5" }
+[stage.cache]
+kind = "zbins"
+with = { z_range = [8, 55], n_bins = "${matrix.bins}", mode = "${matrix.mode}" }
+deps = { volumes = "${stage.vol.outs.volumes}" }
+outs = { cache = "sw/c-${matrix.mode}-${matrix.bins}.h5", report = "sw/r-${matrix.mode}-${matrix.bins}.json" }
+matrix = { mode = ["local", "global"], bins = [6, 12] }
+metrics = ["${outs.report}"]
+TOML
+run -q run sweep.toml
+expect_rc sweep 0
+run metrics sweep.toml --csv
+expect_match sweep-local "$out" '^"cache\[mode=local,bins=12\]",12\.0,12\.0,'
+expect_match sweep-global "$out" '^"cache\[mode=global,bins=12\]",12\.0,10\.0,'
+sed -i 's/bins = \[6, 12\]/bins = [6, 0]/' sweep.toml
+run graph sweep.toml
+expect_rc sweep-bad 2
+expect_match sweep-bad "$err" "sweep\.toml:7:38: setting 'n_bins' of kind 'zbins' is '0' here: not an integer in \[1, 100000\]$"
 # A range past the last slice fails, naming the slice and the case.
 sed -i 's/z_range = \[4, 27\], n_bins = 12 }/z_range = [4, 40], n_bins = 12 }/' synth.toml
 run run synth.toml
