@@ -1,3 +1,6 @@
+#include <errno.h>
+#include <stdio.h>
+
 #include "buf.h"
 #include "util.h"
 
@@ -104,4 +107,27 @@ char *buf_detach(struct buf *b, size_t *len)
 		*len = b->len;
 	buf_init(b);
 	return p;
+}
+
+int buf_read_file(struct buf *b, const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	size_t n;
+	int e;
+
+	if (!f)
+		return -1;
+	do {
+		buf_reserve(b, 65536);
+		n = fread(b->data + b->len, 1, b->cap - b->len - 1, f);
+		b->len += n;
+		b->data[b->len] = '\0';
+	} while (n > 0);
+	e = ferror(f) ? EIO : 0;
+	fclose(f);
+	if (e) {
+		errno = e;
+		return -1;
+	}
+	return 0;
 }

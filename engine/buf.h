@@ -31,5 +31,7 @@ void buf_vaddf(struct buf *b, const char *fmt, va_list ap);
 void buf_truncate(struct buf *b, size_t len);
 /* Take ownership of the bytes (caller frees); the buffer is left empty. */
 char *buf_detach(struct buf *b, size_t *len);
+/* Append the whole file at path; 0, or -1 with errno set. */
+int buf_read_file(struct buf *b, const char *path);
 
 #endif

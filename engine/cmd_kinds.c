@@ -76,8 +76,6 @@ static int kind_run_run(struct cli *cli, const struct command *cmd, int argc,
 	struct kind_run r;
 	struct err err;
 	size_t n;
-	FILE *f;
-	char chunk[4096];
 	int rc;
 
 	if (cli_operands(cli, cmd, argc, argv, 2, &it, &rc) < 0)
@@ -91,14 +89,11 @@ static int kind_run_run(struct cli *cli, const struct command *cmd, int argc,
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	if (!(f = fopen(it.operands[1], "rb"))) {
+	if (buf_read_file(&text, it.operands[1]) < 0) {
 		term_error(&cli->term, "cannot read settings '%s'", it.operands[1]);
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_add(&text, chunk, n);
-	fclose(f);
 	if (json_parse(text.data, text.len, it.operands[1], &settings, &err)) {
 		term_error(&cli->term, "%s", err.msg);
 		rc = EXIT_USAGE;

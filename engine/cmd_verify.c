@@ -30,6 +30,8 @@
 #include "json.h"
 #include "lockfile.h"
 #include "opt.h"
+#include "rng.h"
+#include "scan.h"
 #include "stage_env.h"
 #include "store.h"
 #include "term.h"
@@ -55,45 +57,44 @@ struct vctx {
 	size_t njson;
 };
 
-static void slurp(const char *path, struct buf *b)
+/* Whatever of the file there is (nothing when it cannot be read). */
+static void read_all(const char *path, struct buf *b)
 {
-	char chunk[65536];
-	size_t n;
-	FILE *f = fopen(path, "rb");
-
-	while (f && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_add(b, chunk, n);
-	if (f)
-		fclose(f);
+	(void)buf_read_file(b, path);
 }
 
+/* A source file's digest, streamed. */
 static int hash_path(const char *path, struct digest *out)
 {
-	struct buf b = BUF_INIT;
 	struct stat st;
+	struct err ignore;
 
-	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
-		return -1;
-	slurp(path, &b);
-	sha256(b.data, b.len, out);
-	buf_release(&b);
-	return 0;
+	return stat(path, &st) < 0 || !S_ISREG(st.st_mode) ||
+			       scan_hash_file(path, (uint64_t)st.st_size, out,
+					      &ignore) < 0
+		       ? -1
+		       : 0;
 }
 
+/* Copy a file, streamed (inputs can be large). */
 static int copy_file(const char *from, const char *to)
 {
-	struct buf b = BUF_INIT;
-	FILE *f;
+	char chunk[65536];
+	FILE *in = fopen(from, "rb"), *out;
+	size_t n;
 	int rc = -1;
 
-	slurp(from, &b);
+	if (!in)
+		return -1;
 	mkdir_p(to, 1);
-	if ((f = fopen(to, "wb"))) {
-		rc = fwrite(b.data, 1, b.len, f) == b.len ? 0 : -1;
-		if (fclose(f))
+	if ((out = fopen(to, "wb"))) {
+		rc = 0;
+		while ((n = fread(chunk, 1, sizeof(chunk), in)) > 0 && !rc)
+			rc = fwrite(chunk, 1, n, out) == n ? 0 : -1;
+		if (ferror(in) || fclose(out))
 			rc = -1;
 	}
-	buf_release(&b);
+	fclose(in);
 	return rc;
 }
 
@@ -245,7 +246,7 @@ static void tail(const char *log, struct buf *out)
 	struct buf b = BUF_INIT;
 	size_t i, lines = 0, from = 0;
 
-	slurp(log, &b);
+	read_all(log, &b);
 	for (i = b.len; i-- > 0;)
 		if (b.data[i] == '\n' && i + 1 < b.len && ++lines == 10) {
 			from = i + 1;
@@ -438,7 +439,7 @@ static void verify_one(struct vctx *v, const struct graph_inst *in,
 				break;
 			}
 		} else {
-			slurp(p.data, &b);
+			read_all(p.data, &b);
 			sha256(b.data, b.len, &now);
 		}
 		if (digest_eq(&old, &now)) {
@@ -450,7 +451,7 @@ static void verify_one(struct vctx *v, const struct graph_inst *in,
 			buf_truncate(&log, 0);
 			buf_addf(&log, "%s/.cairn/old", scratch);
 			if (store_materialize(v->s, &old, log.data, 0, &err) == 0)
-				slurp(log.data, &a);
+				read_all(log.data, &a);
 			unlink(log.data);
 		}
 		if (in->stage->determinism == DET_SEMANTIC &&
@@ -513,16 +514,6 @@ report:
 	buf_release(&log);
 	buf_release(&wd);
 	buf_release(&cmdline);
-}
-
-/* splitmix64: a small, well-mixed generator for --sample's choice. */
-static uint64_t next_rand(uint64_t *x)
-{
-	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
 }
 
 static int matches_any(const struct graph_inst *in, const char *const *t,
@@ -624,10 +615,10 @@ static int verify_run(struct cli *cli, const struct command *cmd, int argc,
 				(size_t)(it.noperands - first)))
 			cand[ncand++] = i;
 	if (sample && sample < ncand) {
-		uint64_t x = seed;
+		struct rng x = rng_for(seed, 0);
 		/* The first `sample` of a seeded shuffle, back in order. */
 		for (i = ncand - 1; i > 0; i--) {
-			size_t j = (size_t)(next_rand(&x) % (i + 1)), t = cand[i];
+			size_t j = (size_t)(rng_next(&x) % (i + 1)), t = cand[i];
 			cand[i] = cand[j];
 			cand[j] = t;
 		}

@@ -439,16 +439,13 @@ static int from_toml(struct lock_index *x, const char *path)
 int lock_index_load(const char *path, struct lock_index *x)
 {
 	struct buf b = BUF_INIT;
-	FILE *f = fopen(path, "rb");
-	char chunk[65536];
-	size_t n, i;
+	size_t i;
 
 	memset(x, 0, sizeof(*x));
-	if (!f)
+	if (buf_read_file(&b, path) < 0) {
+		buf_release(&b);
 		return -1;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_add(&b, chunk, n);
-	fclose(f);
+	}
 	x->text = buf_detach(&b, NULL);
 	if (scan_lock(x) < 0) {
 		for (i = 0; i < x->n; i++) {

@@ -95,18 +95,12 @@ int metrics_read(const char *path, const char *name, struct buf *out,
 		}
 		toml_doc_free(doc);
 	} else {
-		FILE *f = fopen(path, "rb");
-		char chunk[65536];
 		struct json *j = NULL;
-		size_t got;
 
-		if (!f) {
+		if (buf_read_file(&text, path) < 0) {
 			err_errno(err, "cannot read metrics file '%s'", name);
 			goto out;
 		}
-		while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0)
-			buf_add(&text, chunk, got);
-		fclose(f);
 		if (json_parse(text.data, text.len, name, &j, err) == 0) {
 			from_json(j, &key, out, count);
 			rc = 0;

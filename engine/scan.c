@@ -82,9 +82,8 @@ static int64_t now_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-/* The SHA-256 of the file at path, whose size stat gave as size. */
-static int hash_file(const char *path, uint64_t size, struct digest *out,
-		     struct err *err)
+int scan_hash_file(const char *path, uint64_t size, struct digest *out,
+		   struct err *err)
 {
 	/* Small files (most inputs) are read in one go into a buffer on the
 	 * stack; a megabyte from the heap costs an mmap and a munmap. */
@@ -165,7 +164,7 @@ int scan_path(struct scan *sc, const char *path, const struct filestat *pre,
 		return 0;
 	}
 	now.recorded_ns = now_ns();
-	if (hash_file(path, st.size, out, err) < 0)
+	if (scan_hash_file(path, st.size, out, err) < 0)
 		return -1;
 	sc->hashed++;
 	now.id = *out;

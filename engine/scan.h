@@ -56,4 +56,9 @@ int scan_finish(struct scan *sc, struct err *err);
 int scan_path(struct scan *sc, const char *path, const struct filestat *pre,
 	      struct digest *out, int *missing, struct err *err);
 
+/* The SHA-256 of the file at path (size: what stat said, to size the
+ * read buffer), streamed; 0 or -1 with err. */
+int scan_hash_file(const char *path, uint64_t size, struct digest *out,
+		   struct err *err);
+
 #endif
