@@ -740,21 +740,15 @@ static int kind_settings(struct ictx *c, struct graph_inst *in)
 			buf_adds(&j, ", ");
 		json_string(&j, s->name, strlen(s->name));
 		buf_adds(&j, ": ");
-		if (!v) {
-			buf_adds(&j, s->def);
-			continue;
-		}
-		if (v->type != TOML_STRING) {
-			if (s->type == KIND_FLOAT && v->type == TOML_INTEGER)
-				toml_json_float(&j, (double)v->u.integer);
-			else
-				toml_json_plain(&j, v);
+		if (!v || v->type != TOML_STRING) {
+			kind_value_json(s, v, &j);
 			continue;
 		}
 		if ((rc = expand(c, v, 0, &t, NULL)) < 0)
 			break;
 		if (s->type == KIND_STRING) {
 			const char *const *ch;
+			struct buf why = BUF_INIT;
 			for (ch = s->choices; ch && *ch && strcmp(*ch, t.data); ch++)
 				;
 			if (ch && !*ch) {
@@ -764,6 +758,14 @@ static int kind_settings(struct ictx *c, struct graph_inst *in)
 					  s->name, k->name, t.data);
 				break;
 			}
+			if (s->valid && s->valid(t.data, &why) < 0) {
+				rc = gerr(c->l, v, "setting '%s' of kind '%s' is "
+						   "'%s' here: %s",
+					  s->name, k->name, t.data, why.data);
+				buf_release(&why);
+				break;
+			}
+			buf_release(&why);
 			json_string(&j, t.data, t.len);
 		} else {
 			char *end;

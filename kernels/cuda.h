@@ -7,6 +7,7 @@
 #define CAIRN_CUDA_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -18,6 +19,12 @@ int cuda_device_count(char *why, size_t whylen);
 int cuda_device_describe(int i, struct device_info *out);
 int cuda_axpy(size_t n, double a, const double *x, double *y, char *why,
 	      size_t whylen);
+int cuda_quantiles(const float *x, size_t n, const double *q, int nq,
+		   double *out, char *why, size_t whylen);
+int cuda_digitize(const float *x, size_t n, const double *edges, int ne,
+		  int32_t *out, char *why, size_t whylen);
+int cuda_knn(const double *xy, size_t n, int k, int32_t *idx, char *why,
+	     size_t whylen);
 
 #ifdef __cplusplus
 }

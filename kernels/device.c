@@ -62,3 +62,27 @@ int device_pref_parse(const char *s)
 		return DEVICE_CUDA;
 	return -1;
 }
+
+int device_try_cuda(enum device_pref pref, char *why, size_t whylen)
+{
+	if (pref == DEVICE_CPU) {
+		snprintf(why, whylen, "cpu requested");
+		return 0;
+	}
+	return device_count(why, whylen) > 0;
+}
+
+int device_fallback(enum device_pref pref, const char *reason, char *why,
+		    size_t whylen)
+{
+	if (pref != DEVICE_CUDA)
+		return 0;
+	snprintf(why, whylen, "cuda requested but not usable: %s",
+		 reason && reason[0] ? reason : "unknown reason");
+	return -1;
+}
+
+const char *device_name(int d)
+{
+	return d == DEVICE_CUDA ? "cuda" : d == DEVICE_CPU ? "cpu" : "auto";
+}

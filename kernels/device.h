@@ -39,5 +39,22 @@ int device_describe(int i, struct device_info *out);
 
 /* Parse "auto", "cpu", "cuda"; -1 otherwise. */
 int device_pref_parse(const char *s);
+/* "auto", "cpu" or "cuda". */
+const char *device_name(int d);
+
+/*
+ * The dispatch every kernel does, in two calls:
+ *   if (device_try_cuda(pref, reason, n) && cuda_X(...) == 0)
+ *           return DEVICE_CUDA;
+ *   if (device_fallback(pref, reason, why, whylen) < 0)
+ *           return -1;
+ *   X_cpu(...); return DEVICE_CPU;
+ * device_try_cuda: 1 when pref allows a GPU and one is usable (else the
+ * reason in why).  device_fallback: 0 when the CPU may take over, -1 with
+ * "cuda requested but not usable: REASON" in why when pref demanded CUDA.
+ */
+int device_try_cuda(enum device_pref pref, char *why, size_t whylen);
+int device_fallback(enum device_pref pref, const char *reason, char *why,
+		    size_t whylen);
 
 #endif

@@ -9,6 +9,9 @@
 
 static const struct kernel_info kernels[] = {
 	{ "axpy", "y = a*x + y (toolchain check)", CUDA },
+	{ "quantiles", "exact quantiles by radix selection", CUDA },
+	{ "digitize", "bins of values against edges", CUDA },
+	{ "knn", "k nearest neighbours in 2D (grid / brute force)", CUDA },
 };
 
 const struct kernel_info *kernels_list(size_t *n)

@@ -42,7 +42,8 @@ const struct stage_kind *kind_find(const char *name)
 
 static const char *const type_names[] = { "an integer", "a number",
 					  "a string", "a boolean",
-					  "a range [lo, hi] of integers" };
+					  "a range [lo, hi] of integers",
+					  "a table" };
 
 static int range_ok(const struct toml_value *v)
 {
@@ -63,148 +64,202 @@ static int number(const struct toml_value *v, double *out)
 	return 0;
 }
 
-int kind_check_with(const struct stage_kind *k, const struct toml_value *with,
-		    const struct toml_value *stage, struct buf *why,
-		    const struct toml_value **at, int *line, int *col)
+/* Check value v of setting s (named name: "a" or "a.b"); 0 or -1. */
+static int check_value(const struct stage_kind *k, const struct kind_setting *s,
+		       const char *name, const struct toml_value *v,
+		       struct buf *why, const struct toml_value **at, int *line,
+		       int *col);
+
+/* Check table t against the settings in list (names under prefix). */
+static int check_table(const struct stage_kind *k,
+		       const struct kind_setting *list, const char *prefix,
+		       const struct toml_value *t, const struct toml_value *stage,
+		       struct buf *why, const struct toml_value **at, int *line,
+		       int *col)
 {
 	const struct kind_setting *s;
 	size_t i, n = 0;
 	const char **names;
+	struct buf full = BUF_INIT;
+	int rc = 0;
 
-	*at = NULL;
-	*line = *col = 0;
-	for (s = k->settings; s && s->name; s++)
+	for (s = list; s && s->name; s++)
 		n++;
 	names = xcalloc(n + 1, sizeof(char *));
 	for (i = 0; i < n; i++)
-		names[i] = k->settings[i].name;
-	for (i = 0; with && i < with->u.table.len; i++) {
-		const struct toml_kv *kv = &with->u.table.kv[i];
-		const struct toml_value *v = kv->value;
+		names[i] = list[i].name;
+	for (i = 0; t && i < t->u.table.len && !rc; i++) {
+		const struct toml_kv *kv = &t->u.table.kv[i];
 		const char *pick;
-		double x;
 
-		for (s = k->settings; s && s->name && strcmp(s->name, kv->key);
-		     s++)
+		for (s = list; s && s->name && strcmp(s->name, kv->key); s++)
 			;
+		buf_truncate(&full, 0);
+		buf_addf(&full, "%s%s%s", prefix, *prefix ? "." : "", kv->key);
 		if (!s || !s->name) {
 			pick = suggest(kv->key, names);
 			buf_addf(why, "kind '%s' has no setting '%s'%s%s%s",
-				 k->name, kv->key, pick ? "; did you mean '" : "",
+				 k->name, full.data, pick ? "; did you mean '" : "",
 				 pick ? pick : "", pick ? "'?" : "");
 			*line = kv->line;
 			*col = kv->col;
-			goto bad;
+			rc = -1;
+			break;
 		}
-		/* ${...} is resolved per instance (graph_expand checks it). */
-		if (v->type == TOML_STRING && strstr(v->u.string.ptr, "${"))
-			continue;
-		if ((s->type == KIND_INT && v->type != TOML_INTEGER) ||
-		    (s->type == KIND_FLOAT && number(v, &x) < 0) ||
-		    (s->type == KIND_STRING && v->type != TOML_STRING) ||
-		    (s->type == KIND_BOOL && v->type != TOML_BOOL) ||
-		    (s->type == KIND_RANGE && !range_ok(v))) {
-			buf_addf(why, "setting '%s' of kind '%s' must be %s",
-				 s->name, k->name, type_names[s->type]);
+		rc = check_value(k, s, full.data, kv->value, why, at, line, col);
+	}
+	for (s = list; s && s->name && !rc; s++)
+		if (!s->def && (!t || !toml_get(t, s->name))) {
+			buf_addf(why, "kind '%s' needs setting '%s%s%s' (in 'with')",
+				 k->name, prefix, *prefix ? "." : "", s->name);
+			*at = t ? t : stage;
+			rc = -1;
+		}
+	free(names);
+	buf_release(&full);
+	return rc;
+}
+
+static int check_value(const struct stage_kind *k, const struct kind_setting *s,
+		       const char *name, const struct toml_value *v,
+		       struct buf *why, const struct toml_value **at, int *line,
+		       int *col)
+{
+	double x;
+
+	/* ${...} is resolved per instance (graph_expand checks it). */
+	if (v->type == TOML_STRING && strstr(v->u.string.ptr, "${") &&
+	    !strchr(name, '.'))
+		return 0;
+	if ((s->type == KIND_INT && v->type != TOML_INTEGER) ||
+	    (s->type == KIND_FLOAT && number(v, &x) < 0) ||
+	    (s->type == KIND_STRING && v->type != TOML_STRING) ||
+	    (s->type == KIND_BOOL && v->type != TOML_BOOL) ||
+	    (s->type == KIND_RANGE && !range_ok(v)) ||
+	    (s->type == KIND_TABLE && v->type != TOML_TABLE)) {
+		buf_addf(why, "setting '%s' of kind '%s' must be %s", name,
+			 k->name, type_names[s->type]);
+		*at = v;
+		return -1;
+	}
+	if (s->type == KIND_TABLE)
+		return check_table(k, s->fields, name, v, v, why, at, line, col);
+	if ((s->type == KIND_INT || s->type == KIND_FLOAT) &&
+	    number(v, &x) == 0 && (x < s->min || x > s->max)) {
+		buf_addf(why, "setting '%s' of kind '%s' must be in [%g, %g]",
+			 name, k->name, s->min, s->max);
+		*at = v;
+		return -1;
+	}
+	if (s->type == KIND_RANGE &&
+	    ((double)v->u.array.items[0]->u.integer < s->min ||
+	     (double)v->u.array.items[1]->u.integer > s->max)) {
+		buf_addf(why, "setting '%s' of kind '%s' must lie in [%g, %g]",
+			 name, k->name, s->min, s->max);
+		*at = v;
+		return -1;
+	}
+	if (s->type == KIND_STRING && s->choices) {
+		const char *const *c;
+		for (c = s->choices; *c && strcmp(*c, v->u.string.ptr); c++)
+			;
+		if (!*c) {
+			buf_addf(why, "setting '%s' of kind '%s' is one of", name,
+				 k->name);
+			for (c = s->choices; *c; c++)
+				buf_addf(why, "%s '%s'", c == s->choices ? "" : ",",
+					 *c);
+			buf_addf(why, ", not '%s'", v->u.string.ptr);
 			*at = v;
-			goto bad;
-		}
-		if ((s->type == KIND_INT || s->type == KIND_FLOAT) &&
-		    number(v, &x) == 0 && (x < s->min || x > s->max)) {
-			buf_addf(why, "setting '%s' of kind '%s' must be in "
-				      "[%g, %g]",
-				 s->name, k->name, s->min, s->max);
-			*at = v;
-			goto bad;
-		}
-		if (s->type == KIND_RANGE &&
-		    ((double)v->u.array.items[0]->u.integer < s->min ||
-		     (double)v->u.array.items[1]->u.integer > s->max)) {
-			buf_addf(why, "setting '%s' of kind '%s' must lie in "
-				      "[%g, %g]",
-				 s->name, k->name, s->min, s->max);
-			*at = v;
-			goto bad;
-		}
-		if (s->type == KIND_STRING && s->choices) {
-			const char *const *c;
-			for (c = s->choices; *c && strcmp(*c, v->u.string.ptr); c++)
-				;
-			if (!*c) {
-				buf_addf(why, "setting '%s' of kind '%s' is one of",
-					 s->name, k->name);
-				for (c = s->choices; *c; c++)
-					buf_addf(why, "%s '%s'",
-						 c == s->choices ? "" : ",", *c);
-				buf_addf(why, ", not '%s'", v->u.string.ptr);
-				*at = v;
-				goto bad;
-			}
+			return -1;
 		}
 	}
-	for (s = k->settings; s && s->name; s++)
-		if (!s->def && (!with || !toml_get(with, s->name))) {
-			buf_addf(why, "kind '%s' needs setting '%s' (in 'with')",
-				 k->name, s->name);
-			*at = with ? with : stage;
-			goto bad;
-		}
-	free(names);
+	if (s->type == KIND_STRING && s->valid &&
+	    s->valid(v->u.string.ptr, why) < 0) {
+		*at = v;
+		return -1;
+	}
 	return 0;
-bad:
-	free(names);
-	return -1;
+}
+
+int kind_check_with(const struct stage_kind *k, const struct toml_value *with,
+		    const struct toml_value *stage, struct buf *why,
+		    const struct toml_value **at, int *line, int *col)
+{
+	*at = NULL;
+	*line = *col = 0;
+	return check_table(k, k->settings, "", with, stage, why, at, line, col);
+}
+
+void kind_value_json(const struct kind_setting *s, const struct toml_value *v,
+		     struct buf *out)
+{
+	const struct kind_setting *f;
+
+	if (s->type == KIND_TABLE) {
+		buf_addc(out, '{');
+		for (f = s->fields; f && f->name; f++) {
+			if (f != s->fields)
+				buf_adds(out, ", ");
+			json_string(out, f->name, strlen(f->name));
+			buf_adds(out, ": ");
+			kind_value_json(f, v ? toml_get(v, f->name) : NULL, out);
+		}
+		buf_addc(out, '}');
+	} else if (v && s->type == KIND_FLOAT && v->type == TOML_INTEGER) {
+		toml_json_float(out, (double)v->u.integer);
+	} else if (v) {
+		toml_json_plain(out, v);
+	} else {
+		buf_adds(out, s->def);	/* TOML and JSON agree here */
+	}
 }
 
 void kind_settings_json(const struct stage_kind *k,
 			const struct toml_value *with, struct buf *out)
 {
-	const struct kind_setting *s;
+	struct kind_setting all = { 0 };
 
-	buf_addc(out, '{');
-	for (s = k->settings; s && s->name; s++) {
-		const struct toml_value *v = with ? toml_get(with, s->name) : NULL;
-		if (s != k->settings)
-			buf_adds(out, ", ");
-		json_string(out, s->name, strlen(s->name));
-		buf_adds(out, ": ");
-		if (v && s->type == KIND_FLOAT && v->type == TOML_INTEGER)
-			toml_json_float(out, (double)v->u.integer);
-		else if (v)
-			toml_json_plain(out, v);
-		else
-			buf_adds(out, s->def);	/* TOML and JSON agree here */
-	}
-	buf_addc(out, '}');
+	all.type = KIND_TABLE;
+	all.fields = k->settings;
+	kind_value_json(&all, with, out);
+}
+
+/* Setting name ("a" or "a.b") in the run's settings. */
+static const struct json *setting(const struct kind_run *r, const char *name)
+{
+	const char *dot = strchr(name, '.');
+	char head[64];
+
+	if (!dot)
+		return json_member(r->settings, name);
+	snprintf(head, sizeof(head), "%.*s", (int)(dot - name), name);
+	return json_member(json_member(r->settings, head), dot + 1);
 }
 
 int64_t kind_int(const struct kind_run *r, const char *name)
 {
-	double x = 0;
-
-	json_num(r->settings, name, &x);
-	return (int64_t)x;
+	return (int64_t)kind_float(r, name);
 }
 
 double kind_float(const struct kind_run *r, const char *name)
 {
-	double x = 0;
+	const struct json *v = setting(r, name);
 
-	json_num(r->settings, name, &x);
-	return x;
+	return v && v->type == JSON_NUMBER ? v->u.number : 0;
 }
 
 const char *kind_string(const struct kind_run *r, const char *name)
 {
-	const char *s = json_str(r->settings, name);
+	const struct json *v = setting(r, name);
 
-	return s ? s : "";
+	return v && v->type == JSON_STRING ? v->u.string : "";
 }
 
 void kind_range(const struct kind_run *r, const char *name, int64_t *lo,
 		int64_t *hi)
 {
-	const struct json *v = json_member(r->settings, name);
+	const struct json *v = setting(r, name);
 
 	*lo = *hi = 0;
 	if (v && v->type == JSON_ARRAY && v->u.array.n == 2 &&
@@ -217,7 +272,7 @@ void kind_range(const struct kind_run *r, const char *name, int64_t *lo,
 
 int kind_bool(const struct kind_run *r, const char *name)
 {
-	const struct json *v = json_member(r->settings, name);
+	const struct json *v = setting(r, name);
 
 	return v && v->type == JSON_BOOL && v->u.boolean;
 }

@@ -18,8 +18,14 @@ struct err;
 struct json;
 struct toml_value;
 
-enum kind_type { KIND_INT, KIND_FLOAT, KIND_STRING, KIND_BOOL, KIND_RANGE };
-/* KIND_RANGE: [lo, hi], two integers with lo <= hi, each in [min, max]. */
+enum kind_type {
+	KIND_INT,
+	KIND_FLOAT,
+	KIND_STRING,
+	KIND_BOOL,
+	KIND_RANGE,	/* [lo, hi]: integers, lo <= hi, each in [min, max] */
+	KIND_TABLE,	/* an inline table of the settings in fields */
+};
 
 struct kind_setting {
 	const char *name;
@@ -28,6 +34,11 @@ struct kind_setting {
 	double min, max;		/* numbers: the inclusive range */
 	const char *const *choices;	/* strings: the values allowed */
 	const char *doc;
+	const struct kind_setting *fields;	/* KIND_TABLE: its settings,
+						   ended by a NULL name; its
+						   def is "{}" (all defaults) */
+	/* strings: a further check of the value, 0 or -1 with why */
+	int (*valid)(const char *value, struct buf *why);
 };
 
 struct kind_port {
@@ -72,8 +83,12 @@ int kind_check_with(const struct stage_kind *k, const struct toml_value *with,
 /* The settings as JSON, every one present (defaults filled in). */
 void kind_settings_json(const struct stage_kind *k,
 			const struct toml_value *with, struct buf *out);
+/* One setting's value v (NULL: its default) as JSON, tables filled in. */
+void kind_value_json(const struct kind_setting *s, const struct toml_value *v,
+		     struct buf *out);
 
-/* Reading the settings in a run function (the schema guarantees them). */
+/* Reading the settings in a run function (the schema guarantees them);
+ * "a.b" names field b of table setting a. */
 int64_t kind_int(const struct kind_run *r, const char *name);
 double kind_float(const struct kind_run *r, const char *name);
 const char *kind_string(const struct kind_run *r, const char *name);

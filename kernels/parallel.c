@@ -1,0 +1,58 @@
+#include <pthread.h>
+#include <unistd.h>
+
+#include "parallel.h"
+
+int parallel_threads(int threads, size_t n, size_t min_per)
+{
+	if (threads <= 0)
+		threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	if (threads > PARALLEL_MAX)
+		threads = PARALLEL_MAX;
+	if (min_per && (size_t)threads > n / min_per)
+		threads = (int)(n / min_per);
+	return threads < 1 ? 1 : threads;
+}
+
+struct slice {
+	void (*fn)(void *ctx, size_t from, size_t to, int t);
+	void *ctx;
+	size_t from, to;
+	int t;
+};
+
+static void *run_slice(void *arg)
+{
+	struct slice *s = arg;
+
+	s->fn(s->ctx, s->from, s->to, s->t);
+	return NULL;
+}
+
+int parallel_for(int threads, size_t n, size_t min_per,
+		 void (*fn)(void *ctx, size_t from, size_t to, int t),
+		 void *ctx)
+{
+	struct slice s[PARALLEL_MAX];
+	pthread_t tid[PARALLEL_MAX];
+	int started[PARALLEL_MAX] = { 0 };
+	int nt = parallel_threads(threads, n, min_per), t;
+
+	for (t = 0; t < nt; t++) {
+		s[t].fn = fn;
+		s[t].ctx = ctx;
+		s[t].from = n * (size_t)t / (size_t)nt;
+		s[t].to = n * (size_t)(t + 1) / (size_t)nt;
+		s[t].t = t;
+	}
+	for (t = 1; t < nt; t++)
+		started[t] = pthread_create(&tid[t], NULL, run_slice, &s[t]) == 0;
+	run_slice(&s[0]);
+	for (t = 1; t < nt; t++)
+		if (!started[t])
+			run_slice(&s[t]);
+	for (t = 1; t < nt; t++)
+		if (started[t])
+			pthread_join(tid[t], NULL);
+	return nt;
+}
