@@ -88,7 +88,7 @@ int radix_select(radix_count_fn count, void *ctx, size_t n,
 	return rc ? -1 : 0;
 }
 
-int quantiles_with(radix_count_fn count, void *ctx, size_t n,
+int quantiles_with(rank_select_fn select, void *ctx, size_t n,
 		   const double *q, int nq, double *out, char *why,
 		   size_t whylen)
 {
@@ -105,7 +105,7 @@ int quantiles_with(radix_count_fn count, void *ctx, size_t n,
 		ranks[2 * i + 1] = (uint64_t)lo + 1 < n ? (uint64_t)lo + 1
 							: (uint64_t)lo;
 	}
-	rc = radix_select(count, ctx, n, ranks, 2 * nq, keys, why, whylen);
+	rc = select(ctx, n, ranks, 2 * nq, keys, why, whylen);
 	for (i = 0; i < nq && !rc; i++) {
 		double a = key_float(keys[2 * i]), b = key_float(keys[2 * i + 1]);
 		double t = h[i] - (double)ranks[2 * i];
@@ -177,13 +177,156 @@ static int count_cpu(void *ctx, const struct radix_pass *p, uint64_t *hist,
 	return 0;
 }
 
+/*
+ * The CPU's faster route to the same exact keys, in two passes over the
+ * data: count the keys' high 16 bits (a histogram per thread, 256 KiB:
+ * it stays in cache), then copy the low 16 bits of the keys whose high
+ * half holds a wanted rank into one array per such bucket (the counts
+ * give every thread its place), and finish each rank by counting within
+ * its bucket.  Selection is exact, so the keys equal radix_select's.
+ */
+enum { HALF = 1 << 16 };
+
+struct fast {
+	const float *x;
+	uint32_t *hists;	/* HALF per thread */
+	const int32_t *slot;	/* bucket -> slot, or -1 */
+	uint16_t **low;		/* per slot: the gathered low halves */
+	size_t **at;		/* per slot: per thread, the next place */
+};
+
+static void high_part(void *ctx, size_t from, size_t to, int t)
+{
+	const struct fast *f = ctx;
+	uint32_t *h = f->hists + (size_t)t * HALF;
+	size_t i;
+
+	for (i = from; i < to; i++)
+		h[float_key(f->x[i]) >> 16]++;
+}
+
+static void gather_part(void *ctx, size_t from, size_t to, int t)
+{
+	const struct fast *f = ctx;
+	size_t i;
+
+	for (i = from; i < to; i++) {
+		uint32_t k = float_key(f->x[i]);
+		int32_t s = f->slot[k >> 16];
+		if (s >= 0)
+			f->low[s][f->at[s][t]++] = (uint16_t)k;
+	}
+}
+
+static int select_cpu(void *ctx, size_t n, const uint64_t *ranks, int nr,
+		      uint32_t *keys, char *why, size_t whylen)
+{
+	const float *x = ((const struct cpu_ctx *)ctx)->x;
+	int threads = ((const struct cpu_ctx *)ctx)->threads;
+	struct fast f;
+	uint64_t *cum = xcalloc(HALF + 1, sizeof(uint64_t)), *rem, *lowh;
+	int32_t *slot = xcalloc(HALF, sizeof(int32_t));
+	uint32_t *bucket = xcalloc((size_t)nr, sizeof(uint32_t));
+	int nt = parallel_threads(threads, n, MIN_PER_THREAD), t, i, ns = 0;
+	size_t b;
+
+	f.x = x;
+	f.hists = xcalloc((size_t)nt * HALF, sizeof(uint32_t));
+	nt = parallel_for(nt, n, MIN_PER_THREAD, high_part, &f);
+	for (t = 0; t < nt; t++)
+		for (b = 0; b < HALF; b++)
+			cum[b + 1] += f.hists[(size_t)t * HALF + b];
+	for (b = 0; b < HALF; b++) {
+		cum[b + 1] += cum[b];
+		slot[b] = -1;
+	}
+	/* Each rank's bucket: the last b with cum[b] <= rank. */
+	rem = xcalloc((size_t)nr, sizeof(uint64_t));
+	for (i = 0; i < nr; i++) {
+		size_t lo = 0, hi = HALF - 1;
+		while (lo < hi) {
+			size_t mid = (lo + hi + 1) / 2;
+			if (cum[mid] <= ranks[i])
+				lo = mid;
+			else
+				hi = mid - 1;
+		}
+		bucket[i] = (uint32_t)lo;
+		rem[i] = ranks[i] - cum[lo];
+		if (slot[lo] < 0)
+			slot[lo] = ns++;
+	}
+	f.slot = slot;
+	f.low = xcalloc((size_t)ns, sizeof(uint16_t *));
+	f.at = xcalloc((size_t)ns, sizeof(size_t *));
+	for (b = 0; b < HALF; b++) {
+		size_t off = 0;
+		int32_t s = slot[b];
+		if (s < 0)
+			continue;
+		f.low[s] = xcalloc(cum[b + 1] - cum[b] + 1, sizeof(uint16_t));
+		f.at[s] = xcalloc((size_t)nt, sizeof(size_t));
+		for (t = 0; t < nt; t++) {
+			f.at[s][t] = off;
+			off += f.hists[(size_t)t * HALF + b];
+		}
+	}
+	parallel_for(nt, n, MIN_PER_THREAD, gather_part, &f);
+	lowh = xcalloc(HALF, sizeof(uint64_t));
+	for (i = 0; i < nr; i++) {
+		uint32_t bk = bucket[i], d = 0;
+		int32_t s = slot[bk];
+		size_t m = cum[bk + 1] - cum[bk], j;
+		uint64_t r = rem[i];
+
+		memset(lowh, 0, HALF * sizeof(uint64_t));
+		for (j = 0; j < m; j++)
+			lowh[f.low[s][j]]++;
+		while (r >= lowh[d])
+			r -= lowh[d++];
+		keys[i] = bk << 16 | d;
+	}
+	for (i = 0; i < ns; i++) {
+		free(f.low[i]);
+		free(f.at[i]);
+	}
+	free(f.low);
+	free(f.at);
+	free(f.hists);
+	free(lowh);
+	free(cum);
+	free(slot);
+	free(bucket);
+	free(rem);
+	(void)why, (void)whylen;
+	return 0;
+}
+
+static int select_passes(void *ctx, size_t n, const uint64_t *ranks, int nr,
+			 uint32_t *keys, char *why, size_t whylen)
+{
+	return radix_select(count_cpu, ctx, n, ranks, nr, keys, why, whylen);
+}
+
 void quantiles_cpu(const float *x, size_t n, const double *q, int nq,
 		   double *out, int threads)
 {
 	struct cpu_ctx c = { x, n, threads };
 	char why[8];
 
-	if (quantiles_with(count_cpu, &c, n, q, nq, out, why, sizeof(why)))
+	if (quantiles_with(select_cpu, &c, n, q, nq, out, why, sizeof(why)))
+		BUG("the CPU selection cannot fail");
+}
+
+/* radix_select's counting passes on the CPU: the slower, simpler route,
+ * kept as a second reference for the GPU's (unit.kernels). */
+void quantiles_cpu_passes(const float *x, size_t n, const double *q, int nq,
+			  double *out, int threads)
+{
+	struct cpu_ctx c = { x, n, threads };
+	char why[8];
+
+	if (quantiles_with(select_passes, &c, n, q, nq, out, why, sizeof(why)))
 		BUG("the CPU counter cannot fail");
 }
 

@@ -88,18 +88,28 @@ int radix_select(radix_count_fn count, void *ctx, size_t n,
 		 const uint64_t *ranks, int nr, uint32_t *keys, char *why,
 		 size_t whylen);
 
+/* Any exact selection: the keys at ranks[0..nr) of the n values in ctx. */
+typedef int (*rank_select_fn)(void *ctx, size_t n, const uint64_t *ranks,
+			      int nr, uint32_t *keys, char *why,
+			      size_t whylen);
+
 /*
  * The q[0..nq) quantiles (0 <= q <= 1) of x[0..n), n > 0 and no NaN,
  * by numpy's default rule: on the sorted values, with h = q (n - 1),
  * x[floor h] + (h - floor h) (x[floor h + 1] - x[floor h]), in double.
  * Ties are ordinary values: equal quantiles make equal edges.
  */
-int quantiles_with(radix_count_fn count, void *ctx, size_t n,
+int quantiles_with(rank_select_fn select, void *ctx, size_t n,
 		   const double *q, int nq, double *out, char *why,
 		   size_t whylen);
-/* On all cores (threads 0) or the given number: the reference. */
+/* On all cores (threads 0) or the given number: the reference.  Two
+ * passes: the keys' high halves counted, the wanted buckets gathered. */
 void quantiles_cpu(const float *x, size_t n, const double *q, int nq,
 		   double *out, int threads);
+/* The same by radix_select's three counting passes on the CPU (the
+ * route the GPU takes): a second reference. */
+void quantiles_cpu_passes(const float *x, size_t n, const double *q, int nq,
+			  double *out, int threads);
 /* Dispatched as axpy() is: DEVICE_CPU, DEVICE_CUDA, or -1 (why). */
 int quantiles(enum device_pref pref, const float *x, size_t n,
 	      const double *q, int nq, double *out, char *why, size_t whylen);

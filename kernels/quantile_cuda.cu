@@ -66,6 +66,12 @@ out:
 	return ret;
 }
 
+static int select_gpu(void *ctx, size_t n, const uint64_t *ranks, int nr,
+		      uint32_t *keys, char *why, size_t whylen)
+{
+	return radix_select(count_gpu, ctx, n, ranks, nr, keys, why, whylen);
+}
+
 extern "C" int cuda_quantiles(const float *x, size_t n, const double *q,
 			      int nq, double *out, char *why, size_t whylen)
 {
@@ -77,7 +83,7 @@ extern "C" int cuda_quantiles(const float *x, size_t n, const double *q,
 	CUDA_TRY(cudaMemcpy(dx, x, n * sizeof(float), cudaMemcpyHostToDevice),
 		 "cudaMemcpy");
 	g.dx = dx;
-	ret = quantiles_with(count_gpu, &g, n, q, nq, out, why, whylen);
+	ret = quantiles_with(select_gpu, &g, n, q, nq, out, why, whylen);
 out:
 	cudaFree(dx);
 	return ret;

@@ -379,3 +379,49 @@ int h5_attr_get_double(struct h5_file *f, const char *obj, const char *name,
 {
 	return attr_read(f, obj, name, H5T_NATIVE_DOUBLE, H5T_FLOAT, out, err);
 }
+
+int h5_attr_get_string(struct h5_file *f, const char *obj, const char *name,
+		       char *out, size_t size, struct err *err)
+{
+	hid_t o = H5Oopen(f->id, obj, H5P_DEFAULT), a, t, m;
+	size_t len;
+	char *tmp;
+	int rc = -1;
+
+	if (o < 0)
+		return err_set(err, "%s: no object '%s'", f->path, obj);
+	if (H5Aexists(o, name) <= 0) {
+		err_set(err, "%s: '%s' has no attribute '%s'", f->path, obj, name);
+		H5Oclose(o);
+		return -1;
+	}
+	a = H5Aopen(o, name, H5P_DEFAULT);
+	t = H5Aget_type(a);
+	if (H5Tget_class(t) != H5T_STRING || H5Tis_variable_str(t) > 0) {
+		err_set(err, "%s: attribute '%s' of '%s' is not a string", f->path,
+			name, obj);
+	} else {
+		len = H5Tget_size(t);
+		m = H5Tcopy(H5T_C_S1);
+		H5Tset_size(m, len + 1);
+		H5Tset_strpad(m, H5T_STR_NULLTERM);
+		H5Tset_cset(m, H5Tget_cset(t));
+		tmp = xcalloc(len + 2, 1);
+		if (H5Aread(a, m, tmp) < 0)
+			err_set(err, "%s: cannot read attribute '%s' of '%s'",
+				f->path, name, obj);
+		else if (strlen(tmp) >= size)
+			err_set(err, "%s: attribute '%s' of '%s' is too long",
+				f->path, name, obj);
+		else {
+			memcpy(out, tmp, strlen(tmp) + 1);
+			rc = 0;
+		}
+		free(tmp);
+		H5Tclose(m);
+	}
+	H5Tclose(t);
+	H5Aclose(a);
+	H5Oclose(o);
+	return rc;
+}

@@ -63,5 +63,8 @@ int h5_attr_get_int(struct h5_file *f, const char *obj, const char *name,
 		    int64_t *out, struct err *err);
 int h5_attr_get_double(struct h5_file *f, const char *obj, const char *name,
 		       double *out, struct err *err);
+/* A fixed-length string attribute into out[0..size). */
+int h5_attr_get_string(struct h5_file *f, const char *obj, const char *name,
+		       char *out, size_t size, struct err *err);
 
 #endif

@@ -15,13 +15,19 @@ extern const struct stage_kind kind_synth_events;
 extern const struct stage_kind kind_synth_scan;
 extern const struct stage_kind kind_synth_volumes;
 extern const struct stage_kind kind_zbins;
+extern const struct stage_kind kind_groups;
+extern const struct stage_kind kind_binning;
+extern const struct stage_kind kind_compare_tokens;
 
 /* Kinds register here, one line each. */
 static const struct stage_kind *const kinds[] = {
 	&kind_synth_events,
 	&kind_synth_scan,
 	&kind_synth_volumes,
+	&kind_binning,
 	&kind_zbins,
+	&kind_groups,
+	&kind_compare_tokens,
 };
 
 const struct stage_kind *const *kinds_list(size_t *n)
@@ -277,23 +283,22 @@ int kind_bool(const struct kind_run *r, const char *name)
 	return v && v->type == JSON_BOOL && v->u.boolean;
 }
 
-void kind_describe(const struct stage_kind *k, struct buf *out)
+static void describe_settings(const struct kind_setting *list,
+			      const char *indent, struct buf *out)
 {
 	const struct kind_setting *s;
-	const struct kind_port *p;
 
-	buf_addf(out, "kind %s: %s\n\n%s\n", k->name, k->summary, k->doc);
-	buf_adds(out, "\nsettings (in 'with'):\n");
-	for (s = k->settings; s && s->name; s++) {
-		buf_addf(out, "  %-12s %s", s->name,
+	for (s = list; s && s->name; s++) {
+		buf_addf(out, "%s  %-12s %s", indent, s->name,
 			 s->type == KIND_INT     ? "integer"
 			 : s->type == KIND_FLOAT ? "number"
 			 : s->type == KIND_BOOL  ? "boolean"
 			 : s->type == KIND_RANGE ? "[lo, hi]"
+			 : s->type == KIND_TABLE ? "table"
 						 : "string");
 		if (s->type == KIND_INT || s->type == KIND_FLOAT ||
 		    s->type == KIND_RANGE)
-			buf_addf(out, " in [%g, %g]", s->min, s->max);
+			buf_addf(out, " in [%.15g, %.15g]", s->min, s->max);
 		if (s->choices) {
 			const char *const *c;
 			buf_adds(out, ": ");
@@ -301,9 +306,24 @@ void kind_describe(const struct stage_kind *k, struct buf *out)
 				buf_addf(out, "%s%s", c == s->choices ? "" : ", ",
 					 *c);
 		}
-		buf_addf(out, "%s%s\n      %s\n", s->def ? ", default " : ", required",
-			 s->def ? s->def : "", s->doc);
+		if (s->type == KIND_TABLE)
+			buf_adds(out, ", optional");
+		else
+			buf_addf(out, "%s%s", s->def ? ", default " : ", required",
+				 s->def ? s->def : "");
+		buf_addf(out, "\n%s      %s\n", indent, s->doc);
+		if (s->type == KIND_TABLE)
+			describe_settings(s->fields, "    ", out);
 	}
+}
+
+void kind_describe(const struct stage_kind *k, struct buf *out)
+{
+	const struct kind_port *p;
+
+	buf_addf(out, "kind %s: %s\n\n%s\n", k->name, k->summary, k->doc);
+	buf_adds(out, "\nsettings (in 'with'):\n");
+	describe_settings(k->settings, "", out);
 	buf_adds(out, "\ninputs (in 'deps'):\n");
 	for (p = k->inputs; p && p->name; p++)
 		buf_addf(out, "  %-12s %s\n", p->name, p->doc);

@@ -1,0 +1,96 @@
+#!/usr/bin/python3
+"""The numpy/scipy baseline a user has today, on the data kernels_bench
+wrote.  Prints "name seconds detail" lines like kernels_bench.
+
+  baseline.py binning N FILE      np.quantile + np.digitize, 4 features
+  baseline.py groups N K C FILE   cKDTree kNN, then the groups of C
+  baseline.py slices DIR LO HI    the slice cache from DIR/volumes.h5
+"""
+import sys
+import time
+from itertools import combinations
+
+import numpy as np
+
+
+def best(f, runs=3):
+    t = []
+    for _ in range(runs):
+        a = time.perf_counter()
+        out = f()
+        t.append(time.perf_counter() - a)
+    return min(t), out
+
+
+def binning(n, path):
+    x = np.fromfile(path, dtype=np.float32).reshape(4, n)
+    q = [0.2, 0.4, 0.6, 0.8]
+
+    def quant():
+        return [np.quantile(x[f], q) for f in range(4)]
+
+    def dig(edges):
+        return [np.digitize(x[f], edges[f]) for f in range(4)]
+
+    tq, edges = best(quant)
+    td, _ = best(lambda: dig(edges))
+    print("binning %.4f quantiles %.4f digitize %.4f" % (tq + td, tq, td))
+    for f in range(4):
+        print("edges %d %s" % (f, " ".join("%.9g" % e for e in edges[f])))
+
+
+def groups(n, k, c, path):
+    from scipy.spatial import cKDTree
+    xy = np.fromfile(path, dtype=np.float64).reshape(n, 2)
+
+    def nn():
+        _, idx = cKDTree(xy).query(xy, k=k + 1)
+        return idx[:, 1:]          # drop the point itself
+
+    def combine(idx):
+        if c == 1:
+            return np.arange(n)[:, None]
+        combos = np.array(list(combinations(range(k), c - 1)))
+        g = np.concatenate([np.repeat(np.arange(n)[:, None, None],
+                                      len(combos), axis=1),
+                            idx[:, combos]], axis=2).reshape(-1, c)
+        g.sort(axis=1)
+        return np.unique(g, axis=0)
+
+    tk, idx = best(nn)
+    tc, g = best(lambda: combine(idx))
+    print("groups %.4f knn %.4f combine %.4f groups %d" % (tk + tc, tk, tc,
+                                                          len(g)))
+
+
+def slices(path, lo, hi):
+    import h5py
+
+    def cache():
+        out, zs, cs = [], [], []
+        with h5py.File(path, "r") as f:
+            for c in range(int(f.attrs["cases"])):
+                ct = f["case%d/ct" % c][...]
+                for z in range(lo, hi + 1):
+                    out.append(ct[z])
+                    zs.append(z)
+                    cs.append(c)
+        s = np.stack(out)
+        with h5py.File(path + ".np-cache.h5", "w") as f:
+            f["slices"] = s
+            f["z"] = np.array(zs, dtype=np.int32)
+            f["case"] = np.array(cs, dtype=np.int32)
+        return len(out)
+
+    t, m = best(cache)
+    print("slices %.4f slices %d" % (t, m))
+
+
+if __name__ == "__main__":
+    a = sys.argv
+    if a[1] == "binning":
+        binning(int(a[2]), a[3])
+    elif a[1] == "groups":
+        groups(int(a[2]), int(a[3]), int(a[4]), a[5])
+    elif a[1] == "slices":
+        slices(a[2], int(a[3]), int(a[4]))

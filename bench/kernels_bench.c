@@ -1,0 +1,138 @@
+/*
+ * kernels_bench: times the binning and neighbour kernels on generated
+ * data, and writes that data raw so bench/baseline.py can time numpy and
+ * scipy on exactly the same values.
+ *
+ *   kernels_bench binning N FILE   4 features x N float32 (pT-like,
+ *       eta-like, phi-like, E-like) -> FILE; quantile edges (5 bins) and
+ *       digitisation of each feature, best of 3
+ *   kernels_bench groups N K C FILE   N jittered raster points (float64
+ *       x, y) -> FILE; k nearest neighbours, and the deduplicated groups
+ *       of C (the point and C - 1 of its K nearest), best of 3
+ *
+ * Prints "name seconds detail" lines; device with CAIRN_DEVICE=cpu|cuda.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "device.h"
+#include "groups.h"
+#include "knn.h"
+#include "quantile.h"
+#include "rng.h"
+
+static double now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+static void save(const char *path, const void *p, size_t n)
+{
+	FILE *f = fopen(path, "wb");
+
+	if (!f || fwrite(p, 1, n, f) != n || fclose(f)) {
+		fprintf(stderr, "kernels_bench: cannot write '%s'\n", path);
+		exit(1);
+	}
+}
+
+static enum device_pref pref(void)
+{
+	const char *d = getenv("CAIRN_DEVICE");
+	int p = d ? device_pref_parse(d) : DEVICE_CPU;
+
+	return p < 0 ? DEVICE_CPU : (enum device_pref)p;
+}
+
+static int binning(size_t n, const char *path)
+{
+	float *x = malloc(4 * n * sizeof(float));
+	int32_t *bins = malloc(n * sizeof(int32_t));
+	double q[4] = { 0.2, 0.4, 0.6, 0.8 }, e[4][4], best = 1e9, tq = 0;
+	char why[160];
+	size_t i;
+	int f, run, dev = DEVICE_CPU;
+
+	for (i = 0; i < n; i++) {
+		struct rng r = rng_for(1, i);
+		double pt = 20 - log(rng_uniform(&r)) * 35,
+		       eta = rng_normal(&r) * 1.4;
+		x[i] = (float)pt;
+		x[n + i] = (float)eta;
+		x[2 * n + i] = (float)((rng_uniform(&r) * 2 - 1) * M_PI);
+		x[3 * n + i] = (float)(pt * cosh(eta));
+	}
+	save(path, x, 4 * n * sizeof(float));
+	for (run = 0; run < 3; run++) {
+		double t0 = now(), t1;
+		for (f = 0; f < 4; f++)
+			dev = quantiles(pref(), x + (size_t)f * n, n, q, 4, e[f],
+					why, sizeof(why));
+		t1 = now();
+		for (f = 0; f < 4; f++)
+			digitize(pref(), x + (size_t)f * n, n, e[f], 4, bins,
+				 why, sizeof(why));
+		if (now() - t0 < best) {
+			best = now() - t0;
+			tq = t1 - t0;
+		}
+	}
+	printf("binning %.4f quantiles %.4f digitize %.4f device %s\n", best, tq,
+	       best - tq, device_name(dev));
+	for (f = 0; f < 4; f++)
+		printf("edges %d %.9g %.9g %.9g %.9g\n", f, e[f][0], e[f][1],
+		       e[f][2], e[f][3]);
+	free(x);
+	free(bins);
+	return 0;
+}
+
+static int groups(size_t n, int k, int c, const char *path)
+{
+	double *xy = malloc(2 * n * sizeof(double)), best = 1e9, tk = 0;
+	int32_t *idx = malloc(n * (size_t)k * sizeof(int32_t));
+	size_t side = (size_t)ceil(sqrt((double)n)), i, m = 0;
+	char why[160];
+	int run, dev = DEVICE_CPU;
+
+	for (i = 0; i < n; i++) {
+		struct rng r = rng_for(2, i);
+		xy[2 * i] = (double)(i % side) + (rng_uniform(&r) - 0.5) * 0.3;
+		xy[2 * i + 1] = (double)(i / side) + (rng_uniform(&r) - 0.5) * 0.3;
+	}
+	save(path, xy, 2 * n * sizeof(double));
+	for (run = 0; run < 3; run++) {
+		double t0 = now(), t1;
+		int32_t *g;
+		dev = knn(pref(), xy, n, k, idx, why, sizeof(why));
+		t1 = now();
+		g = groups_from_knn(idx, n, k, c, &m, 0);
+		if (now() - t0 < best) {
+			best = now() - t0;
+			tk = t1 - t0;
+		}
+		free(g);
+	}
+	printf("groups %.4f knn %.4f combine %.4f groups %zu device %s\n", best,
+	       tk, best - tk, m, device_name(dev));
+	free(xy);
+	free(idx);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 4 && !strcmp(argv[1], "binning"))
+		return binning((size_t)atoll(argv[2]), argv[3]);
+	if (argc == 6 && !strcmp(argv[1], "groups"))
+		return groups((size_t)atoll(argv[2]), atoi(argv[3]),
+			      atoi(argv[4]), argv[5]);
+	fprintf(stderr, "usage: kernels_bench binning N FILE | groups N K C FILE\n");
+	return 2;
+}
