@@ -477,10 +477,17 @@ static int stage_table(struct loader *l, const struct toml_kv *kv,
 		if (expect(l, kind, TOML_STRING, "'kind'") < 0)
 			goto out;
 		if (!(st->kdesc = kind_find(kind->u.string.ptr))) {
-			kinds_list(&nk);
-			gerr(l, kind, "unknown kind '%s'%s", kind->u.string.ptr,
-			     nk ? " (see 'cairn kinds')"
-				: " (this cairn has no built-in kinds yet)");
+			const struct stage_kind *const *all = kinds_list(&nk);
+			const char **names = xcalloc(nk + 1, sizeof(char *));
+			const char *pick;
+			size_t ki;
+			for (ki = 0; ki < nk; ki++)
+				names[ki] = all[ki]->name;
+			pick = suggest(kind->u.string.ptr, names);
+			gerr(l, kind, "unknown kind '%s' (see 'cairn kinds')%s%s%s",
+			     kind->u.string.ptr, pick ? "; did you mean '" : "",
+			     pick ? pick : "", pick ? "'?" : "");
+			free(names);
 			goto out;
 		}
 		st->kind = kind->u.string.ptr;

@@ -782,7 +782,7 @@ static int kind_settings(struct ictx *c, struct graph_inst *in)
 			if (!ok || (s->type != KIND_BOOL &&
 				    (x < s->min || x > s->max))) {
 				rc = gerr(c->l, v, "setting '%s' of kind '%s' is "
-						   "'%s' here: not %s in [%g, %g]",
+						   "'%s' here: not %s in [%.15g, %.15g]",
 					  s->name, k->name, t.data,
 					  s->type == KIND_INT ? "an integer"
 							      : "a number",

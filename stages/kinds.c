@@ -152,7 +152,7 @@ static int check_value(const struct stage_kind *k, const struct kind_setting *s,
 		return check_table(k, s->fields, name, v, v, why, at, line, col);
 	if ((s->type == KIND_INT || s->type == KIND_FLOAT) &&
 	    number(v, &x) == 0 && (x < s->min || x > s->max)) {
-		buf_addf(why, "setting '%s' of kind '%s' must be in [%g, %g]",
+		buf_addf(why, "setting '%s' of kind '%s' must be in [%.15g, %.15g]",
 			 name, k->name, s->min, s->max);
 		*at = v;
 		return -1;
@@ -160,7 +160,7 @@ static int check_value(const struct stage_kind *k, const struct kind_setting *s,
 	if (s->type == KIND_RANGE &&
 	    ((double)v->u.array.items[0]->u.integer < s->min ||
 	     (double)v->u.array.items[1]->u.integer > s->max)) {
-		buf_addf(why, "setting '%s' of kind '%s' must lie in [%g, %g]",
+		buf_addf(why, "setting '%s' of kind '%s' must lie in [%.15g, %.15g]",
 			 name, k->name, s->min, s->max);
 		*at = v;
 		return -1;

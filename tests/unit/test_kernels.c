@@ -46,7 +46,7 @@ static double ref_quantile(const float *sorted, size_t n, double q)
 static size_t check_quantiles(const float *x, size_t n, int threads)
 {
 	static const double q[] = { 0, 0.1, 0.2, 0.25, 0.5, 0.6, 0.8, 0.99, 1 };
-	double got[9];
+	double got[9], passes[9];
 	float *s = malloc(n * sizeof(float));
 	size_t bad = 0;
 	int i;
@@ -54,6 +54,8 @@ static size_t check_quantiles(const float *x, size_t n, int threads)
 	memcpy(s, x, n * sizeof(float));
 	qsort(s, n, sizeof(float), cmp_float);
 	quantiles_cpu(x, n, q, 9, got, threads);
+	quantiles_cpu_passes(x, n, q, 9, passes, threads);
+	bad += memcmp(got, passes, sizeof(got)) != 0;
 	for (i = 0; i < 9; i++)
 		if (got[i] != ref_quantile(s, n, q[i])) {
 			fprintf(stderr, "q %g of %zu: %.9g, expected %.9g\n",

@@ -1,0 +1,408 @@
+/*
+ * The kinds that process data (binning, groups, compare.tokens), called
+ * as the kind-run process calls them, on small hand-made inputs whose
+ * answers are computed by hand: edges, tokens, groups, agreement; and
+ * their edge cases: ties, all-equal values, NaN rejected, empty splits,
+ * values out of range (clamped or refused), k >= n, determinism across
+ * thread counts.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "check.h"
+#include "err.h"
+#include "h5.h"
+#include "json.h"
+#include "kinds.h"
+#include "toml.h"
+
+static char dir[] = "/tmp/cairn-test-data-kinds-XXXXXX";
+static char msg[4200];
+
+static const char *at(const char *name)
+{
+	static char p[8][256];
+	static int i;
+
+	i = (i + 1) % 8;
+	snprintf(p[i], sizeof(p[i]), "%s/%s", dir, name);
+	return p[i];
+}
+
+/* Run kind name with `with` given as TOML; its error text into msg. */
+static int run_kind(const char *name, const char *with, const char *const *in,
+		    const char *const *out, int threads)
+{
+	const struct stage_kind *k = kind_find(name);
+	struct toml_doc *doc = NULL;
+	struct json *j = NULL;
+	struct buf s = BUF_INIT;
+	struct kind_run r;
+	struct err e;
+	const struct toml_value *at_;
+	int rc, line, col;
+
+	msg[0] = 0;
+	if (!k || toml_parse(with, strlen(with), "with", &doc, &e))
+		return -2;
+	if (kind_check_with(k, toml_root(doc), toml_root(doc), &s, &at_, &line,
+			    &col)) {
+		snprintf(msg, sizeof(msg), "%s", s.data);
+		toml_doc_free(doc);
+		buf_release(&s);
+		return -3;
+	}
+	kind_settings_json(k, toml_root(doc), &s);
+	if (json_parse(s.data, s.len, "s", &j, &e))
+		return -2;
+	r.kind = k;
+	r.settings = j;
+	r.inputs = in;
+	r.outputs = out;
+	r.threads = threads;
+	rc = k->run(&r, &e);
+	if (rc)
+		snprintf(msg, sizeof(msg), "%s", e.msg);
+	json_free(j);
+	toml_doc_free(doc);
+	buf_release(&s);
+	return rc;
+}
+
+/* An events file: per split n events of width objects. */
+struct ev {
+	uint64_t n, w;
+	float obj[16 * 4 * 4], met[16 * 2];
+	uint8_t types[16 * 4], labels[16];
+};
+
+static void write_events(const char *path, const struct ev *sp)
+{
+	static const char *const names[] = { "train", "val", "test" };
+	struct h5_file *f;
+	struct err e;
+	int s;
+
+	CHECK_INT(h5_create(path, &f, &e), 0);
+	for (s = 0; s < 3; s++) {
+		uint64_t d3[3] = { sp[s].n, sp[s].w, 4 }, d2[2] = { sp[s].n, sp[s].w },
+			 dm[2] = { sp[s].n, 2 }, d1[1] = { sp[s].n };
+		char p[64];
+		snprintf(p, sizeof(p), "%s/objects", names[s]);
+		CHECK_INT(h5_write(f, p, H5_FLOAT32, 3, d3, sp[s].obj, &e), 0);
+		snprintf(p, sizeof(p), "%s/types", names[s]);
+		CHECK_INT(h5_write(f, p, H5_UINT8, 2, d2, sp[s].types, &e), 0);
+		snprintf(p, sizeof(p), "%s/met", names[s]);
+		CHECK_INT(h5_write(f, p, H5_FLOAT32, 2, dm, sp[s].met, &e), 0);
+		snprintf(p, sizeof(p), "%s/labels", names[s]);
+		CHECK_INT(h5_write(f, p, H5_UINT8, 1, d1, sp[s].labels, &e), 0);
+	}
+	CHECK_INT(h5_close(f, &e), 0);
+}
+
+static void *read_ds(const char *path, const char *name, enum h5_type t,
+		     int rank, uint64_t *dims)
+{
+	uint64_t any[3] = { H5_ANY, H5_ANY, H5_ANY };
+	struct h5_file *f;
+	struct err e;
+	void *p = NULL;
+
+	if (h5_open(path, &f, &e)) {
+		fprintf(stderr, "%s\n", e.msg);
+		return NULL;
+	}
+	if (h5_read(f, name, t, rank, any, dims, &p, &e))
+		fprintf(stderr, "%s\n", e.msg);
+	h5_close(f, &e);
+	return p;
+}
+
+static char *slurp(const char *path)
+{
+	struct buf b = BUF_INIT;
+
+	if (buf_read_file(&b, path) < 0)
+		return NULL;
+	return buf_detach(&b, NULL);
+}
+
+/*
+ * Train: 4 events of 2 objects; the second object of the last event is
+ * padding.  pT 10..70 (7 values: quantile edges for 2 bins = the median,
+ * 40), eta all equal (ties: one edge at that value), phi by the fixed
+ * default range.  Val: an event with pT 500, past the training range.
+ * Test: empty.
+ */
+static void make_events(struct ev *sp)
+{
+	static const float pt[8] = { 10, 20, 30, 40, 50, 60, 70, 0 };
+	int i;
+
+	memset(sp, 0, 3 * sizeof(*sp));
+	sp[0].n = 4, sp[0].w = 2;
+	for (i = 0; i < 7; i++) {
+		sp[0].obj[4 * i] = pt[i] * 2;	/* E */
+		sp[0].obj[4 * i + 1] = pt[i];
+		sp[0].obj[4 * i + 2] = 1.5f;
+		sp[0].obj[4 * i + 3] = i < 4 ? -1.0f : 1.0f;
+		sp[0].types[i] = (uint8_t)(i % 7 + 1);
+	}
+	for (i = 0; i < 4; i++) {
+		sp[0].met[2 * i] = (float)(10 * (i + 1));
+		sp[0].met[2 * i + 1] = 0.5f;
+		sp[0].labels[i] = (uint8_t)(i % 2);
+	}
+	sp[1].n = 1, sp[1].w = 2;
+	sp[1].obj[1] = 500, sp[1].obj[2] = 1.5f, sp[1].types[0] = 3;
+	sp[1].met[0] = 25;
+	sp[2].n = 0, sp[2].w = 2;
+}
+
+static void test_binning(void)
+{
+	struct ev sp[3];
+	const char *in[] = { at("ev.h5"), NULL };
+	const char *out[] = { at("tok.h5"), at("tok.json"), NULL };
+	const char *out3[] = { at("tok3.h5"), at("tok3.json"), NULL };
+	uint64_t d[3];
+	int32_t *t;
+	double *e;
+	char *rep, *a, *b;
+
+	make_events(sp);
+	write_events(in[0], sp);
+	/* 2 bins each over type, pt, eta, phi: 7 * 2 * 2 * 2 = 56 particle
+	 * tokens; MET 57..58; MET phi 59..60; vocabulary 61. */
+	CHECK_INT(run_kind("binning", "bins = 2\n", in, out, 1), 0);
+	e = read_ds(out[0], "edges/pt", H5_FLOAT64, 1, d);
+	CHECK(e && d[0] == 1 && e[0] == 40);
+	free(e);
+	e = read_ds(out[0], "edges/eta", H5_FLOAT64, 1, d);
+	CHECK(e && e[0] == 1.5);	/* all equal: every value in bin 1 */
+	free(e);
+	e = read_ds(out[0], "edges/phi", H5_FLOAT64, 1, d);
+	CHECK(e && e[0] == 0);		/* fixed [-pi, pi], 2 bins */
+	free(e);
+	t = read_ds(out[0], "train/tokens", H5_INT32, 2, d);
+	CHECK(t && d[0] == 4 && d[1] == 4);
+	if (t) {
+		/* Event 0, object 0: type 1 (bin 0), pt 10 (0), eta (1),
+		 * phi -1 (0): 1 + 0*8 + 0*4 + 1*2 + 0 = 3.  Object 1: type
+		 * 2, pt 20, eta, phi -1: 1 + 8 + 2 = 11.  MET 10 (bin 0 of
+		 * edge 25): 57; MET phi 0.5 (bin 1): 60. */
+		CHECK_INT(t[0], 3);
+		CHECK_INT(t[1], 11);
+		CHECK_INT(t[2], 57);
+		CHECK_INT(t[3], 60);
+		/* Event 2 object 0: type 5, pt 50 (1), eta, phi 1 (1):
+		 * 1 + 32 + 4 + 2 + 1 = 40. */
+		CHECK_INT(t[8], 40);
+		/* Event 3: pt 70 type 7, then padding. */
+		CHECK_INT(t[12], 1 + 48 + 4 + 2 + 1);
+		CHECK_INT(t[13], 0);
+	}
+	free(t);
+	/* Val: pt 500 clamped into the last bin, counted. */
+	t = read_ds(out[0], "val/tokens", H5_INT32, 2, d);
+	CHECK(t && t[0] == 1 + 2 * 8 + 1 * 4 + 1 * 2 + 1);	/* phi 0: at the edge */
+	free(t);
+	/* The empty test split is written, empty. */
+	t = read_ds(out[0], "test/tokens", H5_INT32, 2, d);
+	CHECK(d[0] == 0 && d[1] == 4);
+	free(t);
+	rep = slurp(out[1]);
+	CHECK(rep && strstr(rep, "\"vocabulary\": 61, \"particle_tokens\": 56"));
+	CHECK(rep && strstr(rep, "\"clamped\": {\"train\": 0, \"val\": 1, "
+				 "\"test\": 0}"));
+	CHECK(rep && strstr(rep, "\"eta\": {\"method\": \"quantile\", \"bins\": "
+				 "2, \"range\": [1.5, 1.5], \"edges\": [1.5], "
+				 "\"counts\": {\"train\": [0, 7]"));
+	CHECK(rep && strstr(rep, "\"empty_train_bins\": [0]"));
+	free(rep);
+	/* The same bytes with 3 threads. */
+	CHECK_INT(run_kind("binning", "bins = 2\n", in, out3, 3), 0);
+	a = slurp(out[0]), b = slurp(out3[0]);
+	CHECK(a && b && !strcmp(a, b));
+	free(a), free(b);
+	/* The default scheme: 7 x 5 x 5 x 5, MET after: vocabulary 886. */
+	CHECK_INT(run_kind("binning", "", in, out, 0), 0);
+	rep = slurp(out[1]);
+	CHECK(rep && strstr(rep, "\"vocabulary\": 886, \"particle_tokens\": 875"));
+	free(rep);
+	/* Out of range refused, named. */
+	CHECK_INT(run_kind("binning", "bins = 2\nout_of_range = \"error\"\n", in,
+			   out, 1),
+		  -1);
+	CHECK(strstr(msg, ": val: pt value 500 is outside the fitted range "
+			  "[10, 70]") != NULL);
+	/* Uniform and fixed edges; the order decides the strides. */
+	CHECK_INT(run_kind("binning", "bins = 3\nmethod = \"uniform\"\n"
+				      "features = \"pt,type\"\nmet = false\n"
+				      "pt = { method = \"fixed\", lo = 0.0, hi = 90.0 }\n",
+			   in, out, 1),
+		  0);
+	e = read_ds(out[0], "edges/pt", H5_FLOAT64, 1, d);
+	CHECK(e && d[0] == 2 && e[0] == 30 && e[1] == 60);
+	free(e);
+	t = read_ds(out[0], "train/tokens", H5_INT32, 2, d);
+	/* pt 10 (bin 0), type 1 (bin 0): 1; pt 40 (1), type 4 (3):
+	 * 1 + 7 + 3 = 11; no MET columns. */
+	CHECK(t && d[1] == 2 && t[0] == 1 && t[3] == 11);
+	free(t);
+	/* NaN is refused, named. */
+	sp[0].obj[4 * 5 + 2] = NAN;
+	write_events(in[0], sp);
+	CHECK_INT(run_kind("binning", "", in, out, 1), -1);
+	CHECK(strstr(msg, ": train event 2 object 1: eta is nan: NaN and "
+			  "infinite values cannot be binned") != NULL);
+	/* An empty train split has nothing to fit. */
+	make_events(sp);
+	sp[0].n = 0;
+	write_events(in[0], sp);
+	CHECK_INT(run_kind("binning", "", in, out, 1), -1);
+	CHECK(strstr(msg, "the train split has no objects") != NULL);
+	/* Settings checked before anything runs. */
+	CHECK_INT(run_kind("binning", "features = \"pt,mass\"\n", in, out, 1), -3);
+	CHECK_STR(msg, "features are a comma-separated list of type, e, pt, "
+		       "eta, phi; not 'mass'");
+	CHECK_INT(run_kind("binning", "pt = { bin = 3 }\n", in, out, 1), -3);
+	CHECK_STR(msg, "kind 'binning' has no setting 'pt.bin'; did you mean "
+		       "'bins'?");
+}
+
+static void write_positions(const char *path, const double *xy, uint64_t n)
+{
+	struct h5_file *f;
+	struct err e;
+	uint64_t d[2] = { n, 2 };
+
+	CHECK_INT(h5_create(path, &f, &e), 0);
+	CHECK_INT(h5_write(f, "positions", H5_FLOAT64, 2, d, xy, &e), 0);
+	CHECK_INT(h5_close(f, &e), 0);
+}
+
+static void test_groups(void)
+{
+	/* A unit square and a far point. */
+	double sq[] = { 0, 0, 1, 0, 0, 1, 1, 1, 10, 10 };
+	const char *in[] = { at("pos.h5"), NULL };
+	const char *out[] = { at("g.h5"), at("g.json"), NULL };
+	uint64_t d[2];
+	int32_t *g;
+	char *rep;
+
+	write_positions(in[0], sq, 5);
+	/* k = 3, gridsize 2: each point with its 3 nearest.  The square's
+	 * points all make {0,1,2,3}; point 4's nearest are 3, 1, 2 (1 and 2
+	 * tie: index order), so {1,2,3,4}: 2 groups of 5 candidates. */
+	CHECK_INT(run_kind("groups", "k = 3\n", in, out, 1), 0);
+	g = read_ds(out[0], "groups", H5_INT32, 2, d);
+	CHECK(g && d[0] == 2 && d[1] == 4);
+	if (g) {
+		CHECK(g[0] == 0 && g[1] == 1 && g[2] == 2 && g[3] == 3);
+		CHECK(g[4] == 1 && g[5] == 2 && g[6] == 3 && g[7] == 4);
+	}
+	free(g);
+	g = read_ds(out[0], "neighbours", H5_INT32, 2, d);
+	CHECK(g && d[0] == 5 && d[1] == 3 && g[12] == 3 && g[13] == 1 &&
+	      g[14] == 2);
+	free(g);
+	rep = slurp(out[1]);
+	CHECK(rep && strstr(rep, "\"candidates\": 5, \"groups\": 2, "
+				 "\"duplicates\": 3, \"sampled\": 2"));
+	free(rep);
+	/* k = 4 and groups of 4: C(4, 3) = 4 choices per point. */
+	CHECK_INT(run_kind("groups", "k = 4\nsample = { n = 1, seed = 5 }\n", in,
+			   out, 2),
+		  0);
+	rep = slurp(out[1]);
+	CHECK(rep && strstr(rep, "\"candidates\": 20, \"groups\": 5, "
+				 "\"duplicates\": 15, \"sampled\": 1"));
+	free(rep);
+	g = read_ds(out[0], "sample", H5_INT32, 2, d);
+	CHECK(g && d[0] == 1 && d[1] == 4);
+	free(g);
+	/* gridsize 1: the sample is the first n positions, in order. */
+	CHECK_INT(run_kind("groups", "k = 2\ngridsize = 1\nsample = { n = 3 }\n",
+			   in, out, 1),
+		  0);
+	g = read_ds(out[0], "sample", H5_INT32, 2, d);
+	CHECK(g && d[0] == 3 && d[1] == 1 && g[0] == 0 && g[1] == 1 && g[2] == 2);
+	free(g);
+	/* K larger than N; groups larger than k + 1. */
+	CHECK_INT(run_kind("groups", "k = 5\n", in, out, 1), -1);
+	CHECK(strstr(msg, "k = 5 neighbours asked, but '") &&
+	      strstr(msg, "' has 5 positions (k must be below the count)"));
+	CHECK_INT(run_kind("groups", "k = 2\ngridsize = 2\n", in, out, 1), -1);
+	CHECK_STR(msg, "gridsize 2 makes groups of 4: a point and 3 of its "
+		       "neighbours, but k = 2");
+	sq[3] = NAN;
+	write_positions(in[0], sq, 5);
+	CHECK_INT(run_kind("groups", "k = 2\n", in, out, 1), -1);
+	CHECK(strstr(msg, "positions[1][1] is nan: positions must be finite"));
+	CHECK_INT(run_kind("groups", "sample = { n = -1 }\n", in, out, 1), -3);
+	CHECK_STR(msg, "setting 'sample.n' of kind 'groups' must be in [0, "
+		       "2147483647]");
+}
+
+static void test_compare(void)
+{
+	struct ev sp[3];
+	const char *ev[] = { at("ev.h5"), NULL };
+	const char *o1[] = { at("t1.h5"), at("t1.json"), NULL };
+	const char *o2[] = { at("t2.h5"), at("t2.json"), NULL };
+	const char *in[] = { o1[0], o2[0], NULL };
+	const char *out[] = { at("cmp.json"), NULL };
+	char *rep;
+
+	make_events(sp);
+	write_events(ev[0], sp);
+	CHECK_INT(run_kind("binning", "bins = 2\n", ev, o1, 1), 0);
+	/* The same with phi binned into 4: type, pt, eta still decodable
+	 * and equal, phi not comparable, tokens all different. */
+	CHECK_INT(run_kind("binning", "bins = 2\nphi = { bins = 4 }\n", ev, o2, 1),
+		  0);
+	CHECK_INT(run_kind("compare.tokens", "", in, out, 1), 0);
+	rep = slurp(out[0]);
+	CHECK(rep && strstr(rep, "\"per_feature\": {\"type\": 1.000000, \"pt\": "
+				 "1.000000, \"eta\": 1.000000, \"phi\": null, "
+				 "\"met_value\": 1.000000, \"met_phi\": 1.000000}"));
+	CHECK(rep && strstr(rep, "\"events\": 5, \"positions\": 4"));
+	free(rep);
+	/* Against itself: full agreement, zero distance. */
+	in[1] = o1[0];
+	CHECK_INT(run_kind("compare.tokens", "top = 3\n", in, out, 1), 0);
+	rep = slurp(out[0]);
+	CHECK(rep && strstr(rep, "\"agreement\": 1.000000, \"agreement_nonpadding"
+				 "\": 1.000000, \"events_differing\": 0, "
+				 "\"frequency\": {\"total_variation\": 0.000000, "
+				 "\"jensen_shannon_bits\": 0.000000}"));
+	CHECK(rep && strstr(rep, "\"most_differing\": []"));
+	free(rep);
+	/* Different events: the shapes must match. */
+	sp[0].n = 3;
+	write_events(ev[0], sp);
+	CHECK_INT(run_kind("binning", "bins = 2\n", ev, o2, 1), 0);
+	in[1] = o2[0];
+	CHECK_INT(run_kind("compare.tokens", "", in, out, 1), -1);
+	CHECK(strstr(msg, "train/tokens") != NULL);
+}
+
+int main(void)
+{
+	char cmd[300];
+
+	if (!mkdtemp(dir))
+		return 1;
+	test_binning();
+	test_groups();
+	test_compare();
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd))
+		return 1;
+	return check_done("test_data_kinds");
+}
