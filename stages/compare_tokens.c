@@ -231,7 +231,7 @@ static int run(const struct kind_run *r, struct err *err)
 				js += q * log2(q / m) / 2;
 		}
 	}
-	buf_addf(&rep, "{\"events\": %llu, \"positions\": %llu, "
+	buf_addf(&rep, "{\"events\": %llu, \"token_positions\": %llu, "
 		       "\"agreement\": %.6f, \"agreement_nonpadding\": %.6f, "
 		       "\"events_differing\": %zu, \"frequency\": "
 		       "{\"total_variation\": %.6f, \"jensen_shannon_bits\": %.6f},",

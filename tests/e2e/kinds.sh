@@ -70,11 +70,25 @@ run -q run synth.toml
 expect_rc synth-graph 0
 run verify synth.toml
 expect_rc synth-verify 0
-expect_match synth-verify "$out" '^verify: 5 instances: 5 reproducible, 0 differ, 0 failed in isolation$'
+expect_match synth-verify "$out" '^verify: 10 instances: 10 reproducible, 0 differ, 0 failed in isolation$'
+# groups: 4096 positions alone, or in groups of 4 (C(6, 3) = 20
+# candidates each, deduplicated), 500 drawn; compare.tokens: the
+# features both binnings fix alike (type; phi and MET phi over [-pi, pi])
+# agree fully, pT and eta (quantile against uniform) do not.
+run metrics synth.toml --csv groups
+expect_match groups-1 "$out" '^groups\[gridsize=1\],4096\.0,6\.0,1\.0,1\.0,4096\.0,4096\.0,0\.0,500\.0,'
+expect_match groups-2 "$out" '^groups\[gridsize=2\],4096\.0,6\.0,2\.0,4\.0,81920\.0,[0-9]+\.0,[0-9]+\.0,500\.0,'
+run metrics synth.toml --csv compare
+expect_match compare "$out" '^compare,20000\.0,20\.0,.*,1\.0,0\.[0-9]+,0\.[0-9]+,1\.0,0\.[0-9]+,1\.0$'
+run kinds
+expect_match kinds-all "$out" '^binning +events into integer tokens'
+expect_match kinds-groups "$out" '^groups +neighbour groups'
+expect_match kinds-compare "$out" '^compare\.tokens +two token datasets'
 # zbins: local binning uses all 12 bins of z_range [4, 27] (24 slices of
 # 32), the global way only the 10 that range covers; both as metrics.
-run metrics synth.toml --csv
+run metrics synth.toml --csv slices
 expect_match zbins-local "$out" '^slices,12\.0,12\.0,48\.0,4\.0,4\.0,4\.0$'
+run metrics synth.toml --csv slices_global
 expect_match zbins-global "$out" '^slices_global,12\.0,10\.0,48\.0,'
 # A matrix sweeps kind settings through ${...}.
 cat >sweep.toml <<'TOML'

@@ -371,7 +371,7 @@ static void test_compare(void)
 	CHECK(rep && strstr(rep, "\"per_feature\": {\"type\": 1.000000, \"pt\": "
 				 "1.000000, \"eta\": 1.000000, \"phi\": null, "
 				 "\"met_value\": 1.000000, \"met_phi\": 1.000000}"));
-	CHECK(rep && strstr(rep, "\"events\": 5, \"positions\": 4"));
+	CHECK(rep && strstr(rep, "\"events\": 5, \"token_positions\": 4"));
 	free(rep);
 	/* Against itself: full agreement, zero distance. */
 	in[1] = o1[0];
