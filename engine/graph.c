@@ -430,13 +430,42 @@ static int kind_ports(struct loader *l, struct graph_stage *st,
 	return 0;
 }
 
+/* 'hash = { OUT = "hdf5" | "bytes" }': each an output of the stage. */
+static int output_hashes(struct loader *l, const struct toml_value *t,
+			 const struct toml_value *h)
+{
+	const struct toml_value *outs = toml_get(t, "outs");
+	size_t i;
+
+	if (h->type != TOML_TABLE)
+		return gerr(l, h, "'hash' must be a table of outputs "
+				  "(hash = { model = \"bytes\" }), not %s",
+			    an(h->type));
+	for (i = 0; i < h->u.table.len; i++) {
+		const struct toml_kv *kv = &h->u.table.kv[i];
+		if (!outs || outs->type != TOML_TABLE || !toml_get(outs, kv->key))
+			return gerr_at(l, kv->line, kv->col,
+				       "'hash' names '%s', which is not an "
+				       "output of this stage",
+				       kv->key);
+		if (kv->value->type != TOML_STRING ||
+		    (strcmp(kv->value->u.string.ptr, "hdf5") &&
+		     strcmp(kv->value->u.string.ptr, "bytes")))
+			return gerr(l, kv->value, "the hash of output '%s' is "
+						  "\"hdf5\" or \"bytes\"",
+				    kv->key);
+	}
+	return 0;
+}
+
 static int stage_table(struct loader *l, const struct toml_kv *kv,
 		       struct graph_stage *st)
 {
 	static const char *const keys[] = {
 		"cmd",	   "kind",   "with",	  "deps",      "code",
 		"outs",	   "params", "env",	  "metrics",   "resources",
-		"matrix",  "wdir",   "always_run", "determinism", NULL,
+		"matrix",  "wdir",   "always_run", "determinism", "hash",
+		NULL,
 	};
 	const struct toml_value *t = kv->value, *v, *cmd, *kind;
 	struct buf where = BUF_INIT;
@@ -529,6 +558,8 @@ static int stage_table(struct loader *l, const struct toml_kv *kv,
 				goto out;
 			}
 	}
+	if ((v = toml_get(t, "hash")) && output_hashes(l, t, v) < 0)
+		goto out;
 	if ((v = toml_get(t, "code"))) {
 		char **tmp;
 		if (strings(l, v, "'code'", &tmp, &n) < 0)

@@ -51,7 +51,12 @@ struct graph_path {
 	 * first scan need not stat it again. */
 	struct filestat st;
 	int seen;
+	int hash;			/* outputs: enum graph_hash */
 };
+
+/* How an output's id is taken (docs/hashing.md): its bytes, or for HDF5
+ * its logical content. */
+enum graph_hash { GRAPH_HASH_BYTES = 0, GRAPH_HASH_HDF5 = 1 };
 
 struct graph_stage;
 

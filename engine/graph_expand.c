@@ -506,6 +506,23 @@ static int add_path(struct ictx *c, struct graph_path **list, size_t *n,
 	return 0;
 }
 
+/* How output name at path is digested: the stage's 'hash' table says,
+ * else .h5 and .hdf5 files by content (graph.c checked the table). */
+static int output_hash(const struct toml_value *stage, const char *name,
+		       const char *path)
+{
+	const struct toml_value *h = toml_get(stage, "hash"), *v;
+	size_t n = strlen(path);
+
+	if (h && (v = toml_get(h, name)) && v->type == TOML_STRING)
+		return strcmp(v->u.string.ptr, "hdf5") ? GRAPH_HASH_BYTES
+						       : GRAPH_HASH_HDF5;
+	if ((n > 3 && !strcmp(path + n - 3, ".h5")) ||
+	    (n > 5 && !strcmp(path + n - 5, ".hdf5")))
+		return GRAPH_HASH_HDF5;
+	return GRAPH_HASH_BYTES;
+}
+
 /* A list or table of paths (deps, code) into list. */
 static int paths(struct ictx *c, const struct toml_value *v,
 		 struct graph_path **list, size_t *n, const char *what)
@@ -931,6 +948,10 @@ int graph_expand(struct loader *l)
 			}
 			rc = add_path(&c, &c.in->outs, &c.in->nouts,
 				      o->u.table.kv[j].key, out.data, v, 1);
+			if (!rc)
+				c.in->outs[c.in->nouts - 1].hash = output_hash(
+					c.in->stage->table, o->u.table.kv[j].key,
+					out.data);
 		}
 	}
 	for (i = 0; i < l->g->ninsts && !rc; i++) {

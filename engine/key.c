@@ -200,6 +200,11 @@ void key_compute(const struct graph *g, const struct graph_inst *in,
 		it[i].d = NULL;
 	}
 	items(enc, 'O', it, in->nouts);
+	/* Outputs digested by content (HDF5), by name: only when there are
+	 * some, so other keys keep their encoding. */
+	for (i = 0; i < in->nouts; i++)
+		if (in->outs[i].hash == GRAPH_HASH_HDF5)
+			fields(enc, 'D', in->outs[i].name);
 	free(it);
 	sha256(enc->data, enc->len, key);
 }
@@ -302,7 +307,7 @@ int key_components(const char *enc, size_t len, struct strv *labels,
 	struct rd r = { (const unsigned char *)enc,
 			(const unsigned char *)enc + len };
 	struct buf a = BUF_INIT, b = BUF_INIT, c = BUF_INIT, lab = BUF_INIT;
-	const char *hdr = "cairn key 1\n";
+	const char *hdr = key_head;
 	uint32_t n, i;
 	int rc = -1;
 
@@ -343,6 +348,13 @@ int key_components(const char *enc, size_t len, struct strv *labels,
 			if (rd_field(&r, 'W', &a) < 0)
 				goto out;
 			add(labels, values, "wdir", a.data);
+			continue;
+		case 'D':
+			if (rd_field(&r, 'D', &a) < 0)
+				goto out;
+			buf_truncate(&lab, 0);
+			buf_addf(&lab, "output %s digest", a.data);
+			add(labels, values, lab.data, "hdf5");
 			continue;
 		}
 		r.p++;

@@ -16,7 +16,7 @@ struct graph;
 struct graph_inst;
 struct toml_value;
 
-#define KEY_SCHEMA 1
+#define KEY_SCHEMA 2
 
 /* Digests the key needs that only the scan knows. */
 struct key_inputs {

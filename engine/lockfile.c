@@ -124,9 +124,9 @@ static int old_digest(const struct toml_value *v, struct digest *d)
 }
 
 /* An entry of the old file, re-serialised; -1 (nothing added) when it is
- * damaged.  Its outputs' digests are added to ids. */
+ * damaged.  Its outputs' digests are added to ids (sized for them). */
 static int render_old(struct buf *t, const char *name,
-		      const struct toml_value *v, struct digest **ids,
+		      const struct toml_value *v, struct digest *ids,
 		      size_t *nids)
 {
 	const struct toml_value *tab[2];
@@ -155,10 +155,9 @@ static int render_old(struct buf *t, const char *name,
 		head(t, name, toml_get(v, "key")->u.string.ptr);
 		table(t, name, "inputs", p[0], n[0]);
 		table(t, name, "outputs", p[1], n[1]);
-		*ids = xrealloc(*ids, (*nids + n[1] + 1) * sizeof(**ids));
 		for (i = 0; i < n[1]; i++)
 			old_digest(tab[1]->u.table.kv[i].value,
-				   &(*ids)[(*nids)++]);
+				   &ids[(*nids)++]);
 	} else {
 		buf_truncate(t, mark);
 	}
@@ -222,6 +221,12 @@ int lock_write(const char *path, const struct graph *g,
 				continue;
 			sec[nsec].name = kv->key;
 			sec[nsec++].old = kv->value;
+			{
+				const struct toml_value *o =
+					toml_get(kv->value, "outputs");
+				if (o && o->type == TOML_TABLE)
+					nids += o->u.table.len;
+			}
 		}
 	}
 	if (nsec > 1)
@@ -239,7 +244,7 @@ int lock_write(const char *path, const struct graph *g,
 		if (sec[i].e)
 			render_new(&out, sec[i].e, ids, &nids);
 		else
-			render_old(&out, sec[i].name, sec[i].old, &ids, &nids);
+			render_old(&out, sec[i].name, sec[i].old, ids, &nids);
 	/* Unchanged: leave the file (and its root) alone. */
 	if (same_content(path, &out)) {
 		rc = 0;

@@ -22,6 +22,7 @@
 #include "device.h"
 #include "err.h"
 #include "executor.h"
+#include "h5digest.h"
 #include "graph.h"
 #include "idxheap.h"
 #include "interp.h"
@@ -153,9 +154,9 @@ static int scan_graph_path(const struct runner *r, const struct reader *rd,
 		errno = ENOENT;
 		return err_errno(rd->err, "cannot read '%s'", p->data);
 	}
-	return scan_path(rd->scan, p->data,
-			 !r->spawned && gp->seen > 0 ? &gp->st : NULL, out,
-			 missing, rd->err);
+	return scan_path_as(rd->scan, p->data,
+			    !r->spawned && gp->seen > 0 ? &gp->st : NULL,
+			    gp->hash == GRAPH_HASH_HDF5, out, missing, rd->err);
 }
 
 static void rm_rf(const char *path)
@@ -975,6 +976,17 @@ static int finish(struct runner *r, size_t i, const struct exec_end *end)
 			     : store_put_file(r->scan.w, p.data, NULL,
 					      &x->out_d[k], r->err)))
 			goto error;
+		/* An HDF5 output's id is its content's digest, an alias of
+		 * the blob holding its bytes. */
+		if (!S_ISDIR(st.st_mode) && in->outs[k].hash == GRAPH_HASH_HDF5) {
+			struct digest blob = x->out_d[k];
+			struct err ignore;
+			if (h5_digest(p.data, &x->out_d[k], &ignore) < 0)
+				x->out_d[k] = blob;
+			else if (store_put_alias(r->scan.w, &x->out_d[k], &blob,
+						 r->err))
+				goto error;
+		}
 	}
 	if (record(r, i, end, NULL, &metrics) < 0)
 		goto error;

@@ -4,7 +4,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "err.h"
+#include "h5digest.h"
 #include "scan.h"
 #include "statmany.h"
 #include "store.h"
@@ -123,8 +125,26 @@ int scan_hash_file(const char *path, uint64_t size, struct digest *out,
 int scan_path(struct scan *sc, const char *path, const struct filestat *pre,
 	      struct digest *out, int *missing, struct err *err)
 {
+	return scan_path_as(sc, path, pre, 0, out, missing, err);
+}
+
+int scan_content_digest(const char *path, uint64_t size, int hdf5,
+			struct digest *out, struct err *err)
+{
+	struct err ignore;
+
+	if (hdf5 && h5_digest(path, out, &ignore) == 0)
+		return 0;
+	return scan_hash_file(path, size, out, err);
+}
+
+int scan_path_as(struct scan *sc, const char *path,
+		 const struct filestat *pre, int hdf5, struct digest *out,
+		 int *missing, struct err *err)
+{
 	struct store_stat_entry e, now;
 	struct filestat st;
+	struct buf key = BUF_INIT;
 	int rc;
 
 	*missing = 0;
@@ -154,6 +174,12 @@ int scan_path(struct scan *sc, const char *path, const struct filestat *pre,
 	now.size = st.size;
 	now.mtime_ns = st.mtime_ns;
 	now.ctime_ns = st.ctime_ns;
+	/* Content digests are cached under their own key. */
+	if (hdf5) {
+		buf_adds(&key, "hdf5:");
+		buf_adds(&key, path);
+		path = key.data;
+	}
 	if (store_statcache_get(sc->store, path, &e) == 0 && e.dev == now.dev &&
 	    e.ino == now.ino && e.size == now.size &&
 	    e.mtime_ns == now.mtime_ns && e.ctime_ns == now.ctime_ns &&
@@ -161,12 +187,18 @@ int scan_path(struct scan *sc, const char *path, const struct filestat *pre,
 	    e.recorded_ns - e.ctime_ns >= SCAN_RACY_NS) {
 		*out = e.id;
 		sc->cached++;
+		buf_release(&key);
 		return 0;
 	}
 	now.recorded_ns = now_ns();
-	if (scan_hash_file(path, st.size, out, err) < 0)
+	if (scan_content_digest(hdf5 ? path + 5 : path, st.size, hdf5, out,
+				err) < 0) {
+		buf_release(&key);
 		return -1;
+	}
 	sc->hashed++;
 	now.id = *out;
-	return put(sc, path, &now, err);
+	rc = put(sc, path, &now, err);
+	buf_release(&key);
+	return rc;
 }

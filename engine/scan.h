@@ -55,6 +55,14 @@ int scan_finish(struct scan *sc, struct err *err);
  */
 int scan_path(struct scan *sc, const char *path, const struct filestat *pre,
 	      struct digest *out, int *missing, struct err *err);
+/* The same with hdf5 set: a file's id is its HDF5 content digest
+ * (h5digest.h), or its bytes' when it is not HDF5 the digest covers. */
+int scan_path_as(struct scan *sc, const char *path,
+		 const struct filestat *pre, int hdf5, struct digest *out,
+		 int *missing, struct err *err);
+/* A file's id, uncached: with hdf5 as scan_path_as takes it. */
+int scan_content_digest(const char *path, uint64_t size, int hdf5,
+			struct digest *out, struct err *err);
 
 /* The SHA-256 of the file at path (size: what stat said, to size the
  * read buffer), streamed; 0 or -1 with err. */

@@ -237,6 +237,7 @@ static int open_dbs(struct store *s, struct err *err)
 		{ "runs", offsetof(struct store, runs), 0 },
 		{ "statcache", offsetof(struct store, statcache), 0 },
 		{ "lineage", offsetof(struct store, lineage), MDB_DUPSORT },
+		{ "aliases", offsetof(struct store, aliases), 0 },
 	};
 	int rdonly = s->flags & STORE_RDONLY;
 	unsigned char v[4];
@@ -251,6 +252,11 @@ static int open_dbs(struct store *s, struct err *err)
 		MDB_dbi *dbi = (MDB_dbi *)((char *)s + dbs[i].off);
 		rc = mdb_dbi_open(txn, dbs[i].name,
 				  dbs[i].flags | (rdonly ? 0 : MDB_CREATE), dbi);
+		if (rc == MDB_NOTFOUND && rdonly &&
+		    dbi == &s->aliases) {
+			s->no_aliases = 1;	/* made before aliases */
+			continue;
+		}
 		if (rc) {
 			mdb_txn_abort(txn);
 			if (rc == MDB_NOTFOUND)

@@ -149,6 +149,15 @@ int store_put_file(struct store_writer *w, const char *path,
 int store_put_bytes(struct store_writer *w, const void *data, size_t n,
 		    struct digest *id, struct err *err);
 /*
+ * Name blob by another id too: id is a content digest of the blob's
+ * bytes taken another way (an HDF5 file's logical content,
+ * docs/hashing.md).  Lookups, reads and restores of id then reach the
+ * blob; gc keeps the alias as long as something names id.  Nothing when
+ * id equals blob; STORE_NOTFOUND when the blob is not stored.
+ */
+int store_put_alias(struct store_writer *w, const struct digest *id,
+		    const struct digest *blob, struct err *err);
+/*
  * Ingest the directory at path as a tree: every file, symlink and empty
  * directory below it.  STORE_UNSAFE for a symlink that points outside the
  * tree (or is absolute); EINVAL for a device, fifo or socket.

@@ -20,6 +20,7 @@ struct check {
 	void *ctx;
 	struct store_fsck_result *res;
 	struct idset bad_chunks, bad_blobs, bad_trees, bad_runs, referenced;
+	struct idset bad_aliases;
 	struct buf scratch;
 	int repair;
 };
@@ -157,6 +158,36 @@ static const char *check_tree(struct check *c, const MDB_val *k,
 	return why;
 }
 
+/* An alias names a blob that is stored and whole. */
+static const char *check_alias(struct check *c, const MDB_val *k,
+			       const MDB_val *v, struct digest *id)
+{
+	MDB_val bk, bv;
+	struct digest b;
+
+	(void)k, (void)id;
+	if (v->mv_size != DIGEST_LEN)
+		return "record is malformed";
+	memcpy(b.b, v->mv_data, DIGEST_LEN);
+	bk.mv_size = DIGEST_LEN;
+	bk.mv_data = b.b;
+	if (mdb_get(c->txn, c->s->blobs, &bk, &bv))
+		return "the blob it names is missing";
+	if (idset_has(&c->bad_blobs, &b))
+		return "the blob it names is damaged";
+	return NULL;
+}
+
+/* An id as stored: an alias's blob, or itself. */
+static void through_alias(struct check *c, struct digest *id)
+{
+	struct digest b;
+
+	if (!idset_has(&c->bad_aliases, id) &&
+	    alias_get(c->s, c->txn, id, &b) == 0)
+		*id = b;
+}
+
 /* Check every record of dbi with fn; the bad ones go into bad. */
 static int pass(struct check *c, MDB_dbi dbi, const char *db, check_fn fn,
 		struct idset *bad, struct err *err)
@@ -217,14 +248,17 @@ static int check_roots(struct check *c, struct err *err)
 		buf_add(&keep, p, 5);
 		for (i = 0; i < n; i++) {
 			MDB_val ik = { DIGEST_LEN, (void *)(p + 5 + 32 * i) }, iv;
-			struct digest id;
+			struct digest id, named;
 
 			memcpy(id.b, ik.mv_data, DIGEST_LEN);
+			named = id;
+			through_alias(c, &id);
+			ik.mv_data = id.b;
 			if ((mdb_get(c->txn, c->s->blobs, &ik, &iv) == 0 &&
 			     !idset_has(&c->bad_blobs, &id)) ||
 			    (mdb_get(c->txn, c->s->trees, &ik, &iv) == 0 &&
 			     !idset_has(&c->bad_trees, &id))) {
-				buf_add(&keep, id.b, DIGEST_LEN);
+				buf_add(&keep, named.b, DIGEST_LEN);
 				kept++;
 			} else {
 				why = "it names an object that is missing or "
@@ -273,6 +307,8 @@ static const char *check_run(struct check *c, const MDB_val *k,
 		struct digest o;
 
 		memcpy(o.b, r.outputs[i].b, DIGEST_LEN);
+		through_alias(c, &o);
+		ok.mv_data = o.b;
 		if (mdb_get(c->txn, c->s->blobs, &ok, &ov) == 0) {
 			if (idset_has(&c->bad_blobs, &o))
 				return "an output is damaged";
@@ -364,6 +400,7 @@ int store_fsck(struct store *s, int repair,
 	idset_init(&c.bad_blobs);
 	idset_init(&c.bad_trees);
 	idset_init(&c.bad_runs);
+	idset_init(&c.bad_aliases);
 	idset_init(&c.referenced);
 	buf_init(&c.scratch);
 	if (repair && (s->flags & STORE_RDONLY))
@@ -376,6 +413,9 @@ int store_fsck(struct store *s, int repair,
 	if (!(rc = pass(&c, s->chunks, "chunks", check_chunk, &c.bad_chunks,
 			err)) &&
 	    !(rc = pass(&c, s->blobs, "blobs", check_blob, &c.bad_blobs, err)) &&
+	    (s->no_aliases ||
+	     !(rc = pass(&c, s->aliases, "aliases", check_alias,
+			 &c.bad_aliases, err))) &&
 	    !(rc = pass(&c, s->trees, "trees", check_tree, &c.bad_trees, err)) &&
 	    !(rc = check_roots(&c, err)) &&
 	    !(rc = pass(&c, s->runs, "runs", check_run, &c.bad_runs, err)) &&
@@ -393,6 +433,7 @@ int store_fsck(struct store *s, int repair,
 	idset_release(&c.bad_blobs);
 	idset_release(&c.bad_trees);
 	idset_release(&c.bad_runs);
+	idset_release(&c.bad_aliases);
 	idset_release(&c.referenced);
 	buf_release(&c.scratch);
 	return rc;

@@ -18,7 +18,7 @@
 struct gc {
 	struct store *s;
 	MDB_txn *txn;
-	struct idset trees, blobs, chunks;
+	struct idset trees, blobs, chunks, aliases;
 };
 
 static int mark_blob(struct gc *g, const struct digest *id)
@@ -55,6 +55,14 @@ static void mark(struct gc *g, const struct digest *id)
 				mark_blob(g, &e.id);
 		tree_iter_release(&it);
 		return;
+	}
+	if (mdb_get(g->txn, g->s->blobs, &k, &v) == MDB_NOTFOUND) {
+		struct digest blob;
+		if (alias_get(g->s, g->txn, id, &blob) == 0) {
+			idset_add(&g->aliases, id);
+			mark_blob(g, &blob);
+			return;
+		}
 	}
 	mark_blob(g, id);
 }
@@ -249,6 +257,7 @@ static void reset(struct gc *g)
 	idset_release(&g->trees);
 	idset_release(&g->blobs);
 	idset_release(&g->chunks);
+	idset_release(&g->aliases);
 }
 
 /* Mark roots and the outputs of every run not evicted. */
@@ -411,7 +420,9 @@ int store_gc_keep(struct store *s, int dry_run, uint64_t max_size,
 	if (!(rc = sweep(&g, s->trees, "trees", &g.trees, dry_run, fn, ctx,
 			 &out->trees, &out->bytes, &out->kept_bytes, err)) &&
 	    !(rc = sweep(&g, s->blobs, "blobs", &g.blobs, dry_run, fn, ctx,
-			 &out->blobs, &out->bytes, &out->kept_bytes, err)))
+			 &out->blobs, &out->bytes, &out->kept_bytes, err)) &&
+	    !(rc = sweep(&g, s->aliases, "aliases", &g.aliases, dry_run, fn,
+			 ctx, &out->blobs, &out->bytes, &out->kept_bytes, err)))
 		rc = sweep(&g, s->chunks, "chunks", &g.chunks, dry_run, fn, ctx,
 			   &out->chunks, &out->bytes, &out->kept_bytes, err);
 out:

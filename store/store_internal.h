@@ -26,6 +26,8 @@ struct store {
 	size_t psize;
 	MDB_dbi meta, chunks, blobs, trees, roots;
 	MDB_dbi actions, runs, statcache, lineage;	/* later issues */
+	MDB_dbi aliases;	/* content id -> blob id (HDF5 digests) */
+	int no_aliases;		/* an older store opened read-only */
 	struct store_config cfg;
 	uint64_t dir_dev, dir_ino;	/* the store's directory, so a tree
 					   walk never ingests the store */
@@ -36,6 +38,10 @@ struct store {
 	int rlive, rdepth, rstale;
 	struct store *parent;	/* a store_reader's store, else NULL */
 };
+
+/* The blob an alias id names: 0, or MDB_NOTFOUND. */
+int alias_get(struct store *s, MDB_txn *txn, const struct digest *id,
+	      struct digest *blob);
 
 /* Fill err from an LMDB or errno code rc; return the API code. */
 int store_fail(struct err *err, int rc, const char *fmt, ...)

@@ -25,6 +25,22 @@ static int get(MDB_txn *txn, MDB_dbi dbi, const struct digest *id,
 	return mdb_get(txn, dbi, &k, v);
 }
 
+int alias_get(struct store *s, MDB_txn *txn, const struct digest *id,
+	      struct digest *blob)
+{
+	MDB_val v;
+	int rc;
+
+	if (s->no_aliases)
+		return MDB_NOTFOUND;
+	if ((rc = get(txn, s->aliases, id, &v)))
+		return rc;
+	if (v.mv_size != DIGEST_LEN)
+		return MDB_NOTFOUND;	/* fsck's business */
+	memcpy(blob->b, v.mv_data, DIGEST_LEN);
+	return 0;
+}
+
 static int corrupt(struct err *err, const char *what,
 		   const struct digest *id, const char *why)
 {
@@ -65,12 +81,16 @@ int store_lookup(struct store *s, const struct digest *id,
 	MDB_val v, cv;
 	struct blob_rec b;
 	uint32_t i, len;
+	struct digest blob;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
 	out->id = *id;
 	if ((rc = store_read_begin(s, &txn, NULL)))
 		return rc;
+	/* An alias (a content id) describes the blob it names. */
+	if (alias_get(s, txn, id, &blob) == 0)
+		id = &blob;
 	if ((rc = get(txn, s->blobs, id, &v)) == 0) {
 		out->kind = STORE_BLOB;
 		if ((rc = blob_decode(&v, &b)) == 0) {
@@ -110,8 +130,8 @@ int store_lookup(struct store *s, const struct digest *id,
 int store_resolve(struct store *s, const char *prefix, struct digest *out,
 		  struct err *err)
 {
-	static const char *const names[] = { "blob", "tree", "run" };
-	MDB_dbi dbs[3] = { s->blobs, s->trees, s->runs };
+	static const char *const names[] = { "blob", "tree", "run", "alias" };
+	MDB_dbi dbs[4] = { s->blobs, s->trees, s->runs, s->aliases };
 	unsigned char lo[DIGEST_LEN] = { 0 };
 	size_t n = strlen(prefix), i, found = 0;
 	struct buf list = BUF_INIT;
@@ -132,7 +152,7 @@ int store_resolve(struct store *s, const char *prefix, struct digest *out,
 	}
 	if ((rc = store_read_begin(s, &txn, err)))
 		return rc;
-	for (d = 0; d < 3 && !rc; d++) {
+	for (d = 0; d < 4 - s->no_aliases && !rc; d++) {
 		MDB_cursor *c;
 		MDB_val k = { DIGEST_LEN, lo }, v;
 
@@ -215,9 +235,13 @@ static int cat_txn(struct store *s, MDB_txn *txn, const struct digest *id,
 	MDB_val v;
 	uint64_t total = 0;
 	uint32_t i;
+	struct digest blob;
 	int rc;
 
-	if ((rc = get(txn, s->blobs, id, &v)) == MDB_NOTFOUND)
+	if ((rc = get(txn, s->blobs, id, &v)) == MDB_NOTFOUND &&
+	    alias_get(s, txn, id, &blob) == 0)
+		return cat_txn(s, txn, &blob, fd, dest, err);
+	if (rc == MDB_NOTFOUND)
 		return STORE_NOTFOUND;
 	if (rc)
 		return store_fail(err, rc, "cannot read store '%s'", s->path);
@@ -434,12 +458,15 @@ out:
 int store_materialize(struct store *s, const struct digest *id,
 		      const char *path, int exec, struct err *err)
 {
+	struct digest blob;
 	MDB_txn *txn;
 	MDB_val v;
 	int rc;
 
 	if ((rc = store_read_begin(s, &txn, err)))
 		return rc;
+	if (alias_get(s, txn, id, &blob) == 0)
+		id = &blob;
 	if (get(txn, s->blobs, id, &v) == 0)
 		rc = blob_to(s, txn, id, path, exec, 0, err);
 	else if (get(txn, s->trees, id, &v) == 0)

@@ -94,6 +94,8 @@ int store_put_run(struct store_writer *w, const struct store_run *r,
 		rc = writer_has(w, w->s->blobs, &r->outputs[i], err);
 		if (rc == 0)
 			rc = writer_has(w, w->s->trees, &r->outputs[i], err);
+		if (rc == 0)
+			rc = writer_has(w, w->s->aliases, &r->outputs[i], err);
 		if (rc < 0)
 			return rc;
 		if (rc == 0) {

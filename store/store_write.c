@@ -602,3 +602,23 @@ int store_remove_root(struct store_writer *w, const char *name,
 					    name));
 	return 0;
 }
+
+int store_put_alias(struct store_writer *w, const struct digest *id,
+		    const struct digest *blob, struct err *err)
+{
+	int rc;
+
+	if (digest_eq(id, blob))
+		return 0;
+	if ((rc = writer_has(w, w->s->blobs, blob, err)) < 0)
+		return rc;
+	if (rc == 0) {
+		char hex[DIGEST_HEX + 1];
+		digest_hex(blob, hex);
+		return store_fail(err, STORE_NOTFOUND, "alias of blob %s, which "
+						       "is not in the store",
+				  hex);
+	}
+	return writer_put(w, w->s->aliases, id->b, DIGEST_LEN, blob->b,
+			  DIGEST_LEN, err);
+}
