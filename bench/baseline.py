@@ -4,7 +4,7 @@ wrote.  Prints "name seconds detail" lines like kernels_bench.
 
   baseline.py binning N FILE      np.quantile + np.digitize, 4 features
   baseline.py groups N K C FILE   cKDTree kNN, then the groups of C
-  baseline.py slices DIR LO HI    the slice cache from DIR/volumes.h5
+  baseline.py slices FILE LO HI BINS   the slice cache of FILE's volumes
 """
 import sys
 import time
@@ -59,31 +59,39 @@ def groups(n, k, c, path):
 
     tk, idx = best(nn)
     tc, g = best(lambda: combine(idx))
-    print("groups %.4f knn %.4f combine %.4f groups %d" % (tk + tc, tk, tc,
+    print("groups %.4f knn %.4f combine %.4f count %d" % (tk + tc, tk, tc,
                                                           len(g)))
 
 
-def slices(path, lo, hi):
+def slices(path, lo, hi, nbins):
+    """The loop users write: slice by slice from each volume, the local
+    bin of each, stacked and written with h5py; and the same reading each
+    volume whole first."""
     import h5py
 
-    def cache():
-        out, zs, cs = [], [], []
+    def cache(whole):
+        out, zs, bins, cs = [], [], [], []
         with h5py.File(path, "r") as f:
             for c in range(int(f.attrs["cases"])):
-                ct = f["case%d/ct" % c][...]
+                ct = f["case%d/ct" % c]
+                if whole:
+                    ct = ct[...]
                 for z in range(lo, hi + 1):
-                    out.append(ct[z])
+                    out.append(np.array(ct[z]))
                     zs.append(z)
+                    bins.append((z - lo) * nbins // (hi - lo + 1))
                     cs.append(c)
         s = np.stack(out)
         with h5py.File(path + ".np-cache.h5", "w") as f:
             f["slices"] = s
             f["z"] = np.array(zs, dtype=np.int32)
+            f["bin"] = np.array(bins, dtype=np.int32)
             f["case"] = np.array(cs, dtype=np.int32)
         return len(out)
 
-    t, m = best(cache)
-    print("slices %.4f slices %d" % (t, m))
+    t, m = best(lambda: cache(False))
+    tw, _ = best(lambda: cache(True))
+    print("slices %.4f slices %d whole-volume-reads %.4f" % (t, m, tw))
 
 
 if __name__ == "__main__":
@@ -93,4 +101,4 @@ if __name__ == "__main__":
     elif a[1] == "groups":
         groups(int(a[2]), int(a[3]), int(a[4]), a[5])
     elif a[1] == "slices":
-        slices(a[2], int(a[3]), int(a[4]))
+        slices(a[2], int(a[3]), int(a[4]), int(a[5]))

@@ -9,6 +9,8 @@
  *   kernels_bench groups N K C FILE   N jittered raster points (float64
  *       x, y) -> FILE; k nearest neighbours, and the deduplicated groups
  *       of C (the point and C - 1 of its K nearest), best of 3
+ *   kernels_bench volumes N NX NY NZ FILE   N CT volumes (int16, as
+ *       synth.volumes writes caseN/ct) -> FILE, for the slice cache
  *
  * Prints "name seconds detail" lines; device with CAIRN_DEVICE=cpu|cuda.
  */
@@ -19,7 +21,9 @@
 #include <time.h>
 
 #include "device.h"
+#include "err.h"
 #include "groups.h"
+#include "h5.h"
 #include "knn.h"
 #include "quantile.h"
 #include "rng.h"
@@ -119,11 +123,42 @@ static int groups(size_t n, int k, int c, const char *path)
 		}
 		free(g);
 	}
-	printf("groups %.4f knn %.4f combine %.4f groups %zu device %s\n", best,
+	printf("groups %.4f knn %.4f combine %.4f count %zu device %s\n", best,
 	       tk, best - tk, m, device_name(dev));
 	free(xy);
 	free(idx);
 	return 0;
+}
+
+static int volumes(int n, uint64_t nx, uint64_t ny, uint64_t nz,
+		   const char *path)
+{
+	size_t len = (size_t)(nx * ny * nz), i;
+	int16_t *ct = malloc(len * sizeof(int16_t));
+	struct h5_file *f;
+	struct err e;
+	int c;
+
+	if (h5_create(path, &f, &e))
+		goto fail;
+	for (c = 0; c < n; c++) {
+		uint64_t d[3] = { nz, ny, nx };
+		char name[64];
+		struct rng r = rng_for(3, (uint64_t)c);
+		for (i = 0; i < len; i++)
+			ct[i] = (int16_t)(rng_next(&r) % 2000) - 1000;
+		snprintf(name, sizeof(name), "case%d/ct", c);
+		if (h5_write(f, name, H5_INT16, 3, d, ct, &e))
+			goto fail;
+	}
+	if (h5_attr_int(f, "/", "cases", n, &e) || h5_close(f, &e))
+		goto fail;
+	free(ct);
+	return 0;
+fail:
+	fprintf(stderr, "kernels_bench: %s\n", e.msg);
+	free(ct);
+	return 1;
 }
 
 int main(int argc, char **argv)
@@ -133,6 +168,11 @@ int main(int argc, char **argv)
 	if (argc == 6 && !strcmp(argv[1], "groups"))
 		return groups((size_t)atoll(argv[2]), atoi(argv[3]),
 			      atoi(argv[4]), argv[5]);
-	fprintf(stderr, "usage: kernels_bench binning N FILE | groups N K C FILE\n");
+	if (argc == 7 && !strcmp(argv[1], "volumes"))
+		return volumes(atoi(argv[2]), (uint64_t)atoll(argv[3]),
+			       (uint64_t)atoll(argv[4]), (uint64_t)atoll(argv[5]),
+			       argv[6]);
+	fprintf(stderr, "usage: kernels_bench binning N FILE | groups N K C "
+			"FILE | volumes N NX NY NZ FILE\n");
 	return 2;
 }

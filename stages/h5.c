@@ -272,57 +272,74 @@ static void shape_text(struct buf *b, int rank, const uint64_t *d)
 	buf_addc(b, ']');
 }
 
-int h5_read(struct h5_file *f, const char *name, enum h5_type t, int rank,
-	    const uint64_t *want, uint64_t *dims, void **data,
-	    struct err *err)
+/* Open dataset name, checked to have type t, rank `rank` and the extents
+ * want asks for; its extents into dims.  0, or -1 with err. */
+static int open_checked(struct h5_file *f, const char *name, enum h5_type t,
+			int rank, const uint64_t *want, uint64_t *dims,
+			hid_t *set, hid_t *space, struct err *err)
 {
 	hsize_t d[H5_MAX_RANK];
 	uint64_t have[H5_MAX_RANK];
-	hid_t set, ftype, space;
-	size_t n = 1;
-	int i, r, k, rc = -1;
+	hid_t ftype;
+	int i, r, k, ok;
 
-	*data = NULL;
 	if (H5Lexists(f->id, name, H5P_DEFAULT) <= 0 ||
-	    (set = H5Dopen2(f->id, name, H5P_DEFAULT)) < 0)
+	    (*set = H5Dopen2(f->id, name, H5P_DEFAULT)) < 0)
 		return err_set(err, "%s: no dataset '%s'", f->path, name);
-	ftype = H5Dget_type(set);
-	space = H5Dget_space(set);
+	ftype = H5Dget_type(*set);
+	*space = H5Dget_space(*set);
 	k = type_of(ftype);
-	r = H5Sget_simple_extent_ndims(space);
+	H5Tclose(ftype);
+	r = H5Sget_simple_extent_ndims(*space);
 	if (k != (int)t) {
 		err_set(err, "%s: dataset '%s' is %s, expected %s", f->path, name,
 			k < 0 ? "of another type" : types[k].name, types[t].name);
-		goto out;
+		goto bad;
 	}
 	if (r < 0 || r > H5_MAX_RANK)
 		r = -1;
 	else
-		H5Sget_simple_extent_dims(space, d, NULL);
+		H5Sget_simple_extent_dims(*space, d, NULL);
 	for (i = 0; i < r; i++)
 		have[i] = (uint64_t)d[i];
-	{
-		int ok = r == rank;
-		for (i = 0; ok && i < rank; i++)
-			ok = want[i] == H5_ANY || want[i] == have[i];
-		if (!ok) {
-			struct buf a = BUF_INIT, b = BUF_INIT;
-			if (r >= 0)
-				shape_text(&a, r, have);
-			else
-				buf_adds(&a, "(not simple)");
-			shape_text(&b, rank, want);
-			err_set(err, "%s: dataset '%s' has shape %s, expected %s",
-				f->path, name, a.data, b.data);
-			buf_release(&a);
-			buf_release(&b);
-			goto out;
-		}
+	ok = r == rank;
+	for (i = 0; ok && i < rank; i++)
+		ok = want[i] == H5_ANY || want[i] == have[i];
+	if (!ok) {
+		struct buf a = BUF_INIT, b = BUF_INIT;
+		if (r >= 0)
+			shape_text(&a, r, have);
+		else
+			buf_adds(&a, "(not simple)");
+		shape_text(&b, rank, want);
+		err_set(err, "%s: dataset '%s' has shape %s, expected %s",
+			f->path, name, a.data, b.data);
+		buf_release(&a);
+		buf_release(&b);
+		goto bad;
 	}
-	for (i = 0; i < rank; i++) {
+	for (i = 0; i < rank; i++)
 		dims[i] = have[i];
-		n *= (size_t)have[i];
-	}
+	return 0;
+bad:
+	H5Sclose(*space);
+	H5Dclose(*set);
+	return -1;
+}
+
+int h5_read(struct h5_file *f, const char *name, enum h5_type t, int rank,
+	    const uint64_t *want, uint64_t *dims, void **data,
+	    struct err *err)
+{
+	hid_t set, space;
+	size_t n = 1;
+	int i, rc = -1;
+
+	*data = NULL;
+	if (open_checked(f, name, t, rank, want, dims, &set, &space, err))
+		return -1;
+	for (i = 0; i < rank; i++)
+		n *= (size_t)dims[i];
 	*data = xmalloc(n * types[t].size + 1);
 	if (n && H5Dread(set, mem_type(t), H5S_ALL, H5S_ALL, H5P_DEFAULT,
 			 *data) < 0) {
@@ -334,7 +351,56 @@ int h5_read(struct h5_file *f, const char *name, enum h5_type t, int rank,
 	rc = 0;
 out:
 	H5Sclose(space);
-	H5Tclose(ftype);
+	H5Dclose(set);
+	return rc;
+}
+
+int h5_shape(struct h5_file *f, const char *name, enum h5_type t, int rank,
+	     const uint64_t *want, uint64_t *dims, struct err *err)
+{
+	hid_t set, space;
+
+	if (open_checked(f, name, t, rank, want, dims, &set, &space, err))
+		return -1;
+	H5Sclose(space);
+	H5Dclose(set);
+	return 0;
+}
+
+int h5_read_rows(struct h5_file *f, const char *name, enum h5_type t,
+		 int rank, const uint64_t *want, uint64_t first, uint64_t count,
+		 void *into, struct err *err)
+{
+	hsize_t start[H5_MAX_RANK] = { 0 }, n[H5_MAX_RANK];
+	uint64_t dims[H5_MAX_RANK];
+	hid_t set, space, mem;
+	int i, rc = -1;
+
+	if (open_checked(f, name, t, rank, want, dims, &set, &space, err))
+		return -1;
+	if (rank < 1 || first > dims[0] || count > dims[0] - first) {
+		err_set(err, "%s: dataset '%s' has no rows %llu to %llu", f->path,
+			name, (unsigned long long)first,
+			(unsigned long long)(first + count) - 1);
+		goto out;
+	}
+	start[0] = first;
+	n[0] = count;
+	for (i = 1; i < rank; i++)
+		n[i] = dims[i];
+	if (!count) {
+		rc = 0;
+		goto out;
+	}
+	H5Sselect_hyperslab(space, H5S_SELECT_SET, start, NULL, n, NULL);
+	mem = H5Screate_simple(rank, n, NULL);
+	if (H5Dread(set, mem_type(t), mem, space, H5P_DEFAULT, into) < 0)
+		err_set(err, "%s: cannot read dataset '%s'", f->path, name);
+	else
+		rc = 0;
+	H5Sclose(mem);
+out:
+	H5Sclose(space);
 	H5Dclose(set);
 	return rc;
 }

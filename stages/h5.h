@@ -58,6 +58,16 @@ int h5_read(struct h5_file *f, const char *name, enum h5_type t, int rank,
 	    const uint64_t *want, uint64_t *dims, void **data,
 	    struct err *err);
 
+/* The same checks, without reading: the extents into dims. */
+int h5_shape(struct h5_file *f, const char *name, enum h5_type t, int rank,
+	     const uint64_t *want, uint64_t *dims, struct err *err);
+
+/* The same checks, then rows [first, first + count) of the first
+ * dimension into the caller's buffer into. */
+int h5_read_rows(struct h5_file *f, const char *name, enum h5_type t,
+		 int rank, const uint64_t *want, uint64_t first, uint64_t count,
+		 void *into, struct err *err);
+
 /* Attribute reads: 0, or -1 (absent or another type) with err. */
 int h5_attr_get_int(struct h5_file *f, const char *obj, const char *name,
 		    int64_t *out, struct err *err);

@@ -50,7 +50,7 @@ static int run(const struct kind_run *r, struct err *err)
 	int16_t *slices = NULL;
 	int32_t *zs = NULL, *bins = NULL, *cs = NULL;
 	int64_t *count = xcalloc((size_t)nb, sizeof(int64_t));
-	uint64_t ny = 0, nx = 0, m = 0, cap = 0;
+	uint64_t ny = 0, nx = 0, m = 0, cap = 0, *nzs = NULL;
 	struct buf rep = BUF_INIT;
 	int rc = -1;
 
@@ -58,20 +58,20 @@ static int run(const struct kind_run *r, struct err *err)
 	if (h5_open(r->inputs[0], &in, err) ||
 	    h5_attr_get_int(in, "/", "cases", &ncases, err))
 		goto out;
+	/* Every case's extent first: the range is checked and the cache
+	 * allocated once; then only the slices taken are read, straight
+	 * into it. */
 	for (c = 0; c < ncases; c++) {
 		char name[64];
 		uint64_t want[3] = { H5_ANY, H5_ANY, H5_ANY }, d[3];
-		void *p;
-		int16_t *ct;
 
 		snprintf(name, sizeof(name), "case%lld/ct", (long long)c);
 		if (c) {
 			want[1] = ny;
 			want[2] = nx;
 		}
-		if (h5_read(in, name, H5_INT16, 3, want, d, &p, err))
+		if (h5_shape(in, name, H5_INT16, 3, want, d, err))
 			goto out;
-		ct = p;
 		ny = d[1];
 		nx = d[2];
 		if ((uint64_t)hi >= d[0]) {
@@ -79,29 +79,34 @@ static int run(const struct kind_run *r, struct err *err)
 				     "case %lld has slices 0 to %llu",
 				(long long)lo, (long long)hi, (long long)hi,
 				(long long)c, (unsigned long long)d[0] - 1);
-			free(ct);
 			goto out;
 		}
+		nzs = xrealloc(nzs, (size_t)(c + 1) * sizeof(uint64_t));
+		nzs[c] = d[0];
+	}
+	cap = (uint64_t)ncases * (uint64_t)(hi - lo + 1);
+	slices = xmalloc(cap * ny * nx * sizeof(int16_t) + 1);
+	zs = xcalloc(cap + 1, sizeof(int32_t));
+	bins = xcalloc(cap + 1, sizeof(int32_t));
+	cs = xcalloc(cap + 1, sizeof(int32_t));
+	for (c = 0; c < ncases; c++) {
+		char name[64];
+		uint64_t want[3] = { nzs[c], ny, nx };
+
+		snprintf(name, sizeof(name), "case%lld/ct", (long long)c);
+		if (h5_read_rows(in, name, H5_INT16, 3, want, (uint64_t)lo,
+				 (uint64_t)(hi - lo + 1), slices + m * ny * nx,
+				 err))
+			goto out;
 		for (z = lo; z <= hi; z++) {
-			int64_t b = global ? z * nb / (int64_t)d[0]
+			int64_t b = global ? z * nb / (int64_t)nzs[c]
 					   : (z - lo) * nb / (hi - lo + 1);
-			if (m == cap) {
-				cap = cap ? 2 * cap : 64;
-				slices = xrealloc(slices, cap * ny * nx *
-								  sizeof(int16_t));
-				zs = xrealloc(zs, cap * sizeof(int32_t));
-				bins = xrealloc(bins, cap * sizeof(int32_t));
-				cs = xrealloc(cs, cap * sizeof(int32_t));
-			}
-			memcpy(slices + m * ny * nx, ct + (uint64_t)z * ny * nx,
-			       ny * nx * sizeof(int16_t));
 			zs[m] = (int32_t)z;
 			bins[m] = (int32_t)b;
 			cs[m] = (int32_t)c;
 			count[b]++;
 			m++;
 		}
-		free(ct);
 	}
 	if (h5_create(r->outputs[0], &out, err))
 		goto out;
@@ -167,6 +172,7 @@ out:
 	free(zs);
 	free(bins);
 	free(cs);
+	free(nzs);
 	free(count);
 	buf_release(&rep);
 	return rc;
