@@ -43,13 +43,8 @@ void *arena_alloc(struct arena *a, size_t n)
 	}
 	size = a->head && a->head->size >= BLOCK ? a->head->size * 2 : BLOCK;
 	if (size >= BIG) {
-		void *m = NULL;
 		size = BIG - sizeof(*b);
-		if (posix_memalign(&m, BIG, BIG) || !m)
-			m = xmalloc(BIG);
-		else
-			madvise(m, BIG, MADV_HUGEPAGE);
-		b = m;
+		b = xmalloc_huge(BIG);
 	} else {
 		b = xmalloc(sizeof(*b) + size);
 	}

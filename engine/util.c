@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include "util.h"
@@ -57,12 +58,27 @@ static _Noreturn void oom(size_t n)
 	abort();
 }
 
+#define HUGE_PAGE ((size_t)2 << 20)
+
 void *xmalloc(size_t n)
 {
 	void *p = malloc(n ? n : 1);
 
 	if (!p)
 		oom(n);
+	return p;
+}
+
+void *xmalloc_huge(size_t n)
+{
+	void *p = NULL;
+
+	n = (n + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
+	if (!n)
+		n = HUGE_PAGE;
+	if (posix_memalign(&p, HUGE_PAGE, n) || !p)
+		oom(n);
+	madvise(p, n, MADV_HUGEPAGE);
 	return p;
 }
 

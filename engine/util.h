@@ -18,6 +18,9 @@
 /* Allocate or die with "cairn: fatal: out of memory".  Never return NULL. */
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
+/* n bytes aligned to 2 MiB and advised to be backed by huge pages (a
+ * fault per 2 MiB instead of per 4 KiB for big buffers); free() it. */
+void *xmalloc_huge(size_t n);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);

@@ -85,7 +85,7 @@ static int run(const struct kind_run *r, struct err *err)
 		nzs[c] = d[0];
 	}
 	cap = (uint64_t)ncases * (uint64_t)(hi - lo + 1);
-	slices = xmalloc(cap * ny * nx * sizeof(int16_t) + 1);
+	slices = xmalloc_huge(cap * ny * nx * sizeof(int16_t) + 1);
 	zs = xcalloc(cap + 1, sizeof(int32_t));
 	bins = xcalloc(cap + 1, sizeof(int32_t));
 	cs = xcalloc(cap + 1, sizeof(int32_t));
