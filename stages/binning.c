@@ -398,20 +398,6 @@ static void report(struct buf *b, struct feat *fs, int nf, int npart,
 		 (unsigned long long)clamped_total);
 }
 
-static int write_text(const char *path, const struct buf *b, struct err *err)
-{
-	FILE *f = fopen(path, "w");
-
-	if (!f || fwrite(b->data, 1, b->len, f) != b->len) {
-		if (f)
-			fclose(f);
-		return err_errno(err, "cannot write '%s'", path);
-	}
-	if (fclose(f))
-		return err_errno(err, "cannot write '%s'", path);
-	return 0;
-}
-
 /* The features in order: the particle ones, then (with met) the MET's. */
 static int setup(const struct kind_run *r, struct feat *fs, int *npart)
 {
@@ -596,21 +582,11 @@ static int run(const struct kind_run *r, struct err *err)
 			   kind_string(r, "out_of_range"), err))
 		goto out;
 	report(&rep, fs, nf, npart, sp, vocab, part, used);
-	if (write_text(r->outputs[1], &rep, err))
+	if (kind_write_text(r->outputs[1], &rep, err))
 		goto out;
 	rc = 0;
 out:
-	if (in) {
-		struct err ignore;
-		h5_close(in, &ignore);
-	}
-	if (out) {
-		struct err closing;
-		if (h5_close(out, &closing) && !rc) {
-			*err = closing;
-			rc = -1;
-		}
-	}
+	rc = h5_finish(in, out, rc, err);
 	for (si = 0; si < 3; si++) {
 		free(sp[si].objects);
 		free(sp[si].met);

@@ -102,20 +102,6 @@ static int cmp_worst(const void *x, const void *y)
 	return a->event < b->event ? -1 : a->event > b->event;
 }
 
-static int write_text(const char *path, const struct buf *b, struct err *err)
-{
-	FILE *f = fopen(path, "w");
-
-	if (!f || fwrite(b->data, 1, b->len, f) != b->len) {
-		if (f)
-			fclose(f);
-		return err_errno(err, "cannot write '%s'", path);
-	}
-	if (fclose(f))
-		return err_errno(err, "cannot write '%s'", path);
-	return 0;
-}
-
 static int run(const struct kind_run *r, struct err *err)
 {
 	struct h5_file *fa = NULL, *fb = NULL;
@@ -279,18 +265,12 @@ static int run(const struct kind_run *r, struct err *err)
 		buf_adds(&rep, "]}");
 	}
 	buf_adds(&rep, "]}\n");
-	if (write_text(r->outputs[0], &rep, err))
+	if (kind_write_text(r->outputs[0], &rep, err))
 		goto out;
 	rc = 0;
 out:
-	if (fa) {
-		struct err ignore;
-		h5_close(fa, &ignore);
-	}
-	if (fb) {
-		struct err ignore;
-		h5_close(fb, &ignore);
-	}
+	h5_finish(fa, NULL, 0, err);
+	h5_finish(fb, NULL, 0, err);
 	for (si = 0; si < 3; si++) {
 		free(ta[si]);
 		free(tb[si]);

@@ -200,20 +200,6 @@ static size_t *draw(size_t m, size_t s, uint64_t seed)
 	return all;
 }
 
-static int write_text(const char *path, const struct buf *b, struct err *err)
-{
-	FILE *f = fopen(path, "w");
-
-	if (!f || fwrite(b->data, 1, b->len, f) != b->len) {
-		if (f)
-			fclose(f);
-		return err_errno(err, "cannot write '%s'", path);
-	}
-	if (fclose(f))
-		return err_errno(err, "cannot write '%s'", path);
-	return 0;
-}
-
 static int run(const struct kind_run *r, struct err *err)
 {
 	int k = (int)kind_int(r, "k"), gs = (int)kind_int(r, "gridsize");
@@ -311,21 +297,11 @@ static int run(const struct kind_run *r, struct err *err)
 		 n, k, gs, c, (unsigned long long)(c == 1 ? n : per * n), m,
 		 (unsigned long long)(c == 1 ? 0 : per * n - m), s,
 		 n ? dsum / (double)n : 0.0, dmax);
-	if (write_text(r->outputs[1], &rep, err))
+	if (kind_write_text(r->outputs[1], &rep, err))
 		goto out;
 	rc = 0;
 out:
-	if (in) {
-		struct err ignore;
-		h5_close(in, &ignore);
-	}
-	if (out) {
-		struct err closing;
-		if (h5_close(out, &closing) && !rc) {
-			*err = closing;
-			rc = -1;
-		}
-	}
+	rc = h5_finish(in, out, rc, err);
 	free(xy);
 	free(idx);
 	free(rows);

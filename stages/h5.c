@@ -405,21 +405,30 @@ out:
 	return rc;
 }
 
+/* Open attribute name of obj: its object, itself and its type; 0 or -1. */
+static int attr_open(struct h5_file *f, const char *obj, const char *name,
+		     hid_t *o, hid_t *a, hid_t *t, struct err *err)
+{
+	if ((*o = H5Oopen(f->id, obj, H5P_DEFAULT)) < 0)
+		return err_set(err, "%s: no object '%s'", f->path, obj);
+	if (H5Aexists(*o, name) <= 0) {
+		err_set(err, "%s: '%s' has no attribute '%s'", f->path, obj, name);
+		H5Oclose(*o);
+		return -1;
+	}
+	*a = H5Aopen(*o, name, H5P_DEFAULT);
+	*t = H5Aget_type(*a);
+	return 0;
+}
+
 static int attr_read(struct h5_file *f, const char *obj, const char *name,
 		     hid_t mtype, H5T_class_t want, void *out, struct err *err)
 {
-	hid_t o = H5Oopen(f->id, obj, H5P_DEFAULT), a, t;
+	hid_t o, a = -1, t = -1;
 	int rc = -1;
 
-	if (o < 0)
-		return err_set(err, "%s: no object '%s'", f->path, obj);
-	if (H5Aexists(o, name) <= 0) {
-		err_set(err, "%s: '%s' has no attribute '%s'", f->path, obj, name);
-		H5Oclose(o);
+	if (attr_open(f, obj, name, &o, &a, &t, err))
 		return -1;
-	}
-	a = H5Aopen(o, name, H5P_DEFAULT);
-	t = H5Aget_type(a);
 	if (H5Tget_class(t) != want)
 		err_set(err, "%s: attribute '%s' of '%s' is not %s", f->path, name,
 			obj, want == H5T_INTEGER ? "an integer" : "a number");
@@ -449,20 +458,13 @@ int h5_attr_get_double(struct h5_file *f, const char *obj, const char *name,
 int h5_attr_get_string(struct h5_file *f, const char *obj, const char *name,
 		       char *out, size_t size, struct err *err)
 {
-	hid_t o = H5Oopen(f->id, obj, H5P_DEFAULT), a, t, m;
+	hid_t o, a = -1, t = -1, m;
 	size_t len;
 	char *tmp;
 	int rc = -1;
 
-	if (o < 0)
-		return err_set(err, "%s: no object '%s'", f->path, obj);
-	if (H5Aexists(o, name) <= 0) {
-		err_set(err, "%s: '%s' has no attribute '%s'", f->path, obj, name);
-		H5Oclose(o);
+	if (attr_open(f, obj, name, &o, &a, &t, err))
 		return -1;
-	}
-	a = H5Aopen(o, name, H5P_DEFAULT);
-	t = H5Aget_type(a);
 	if (H5Tget_class(t) != H5T_STRING || H5Tis_variable_str(t) > 0) {
 		err_set(err, "%s: attribute '%s' of '%s' is not a string", f->path,
 			name, obj);
@@ -489,5 +491,18 @@ int h5_attr_get_string(struct h5_file *f, const char *obj, const char *name,
 	H5Tclose(t);
 	H5Aclose(a);
 	H5Oclose(o);
+	return rc;
+}
+
+int h5_finish(struct h5_file *in, struct h5_file *out, int rc, struct err *err)
+{
+	struct err closing;
+
+	if (in)
+		h5_close(in, &closing);
+	if (out && h5_close(out, &closing) && !rc) {
+		*err = closing;
+		rc = -1;
+	}
 	return rc;
 }

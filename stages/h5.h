@@ -37,6 +37,12 @@ int h5_open(const char *path, struct h5_file **out, struct err *err);
  * flushed (the file is then incomplete). */
 int h5_close(struct h5_file *f, struct err *err);
 
+/* The end of a kind's run: close in (read, errors ignored) and out
+ * (written: a failed flush turns rc 0 into -1 with err); either may be
+ * NULL.  Returns rc. */
+int h5_finish(struct h5_file *in, struct h5_file *out, int rc,
+	      struct err *err);
+
 /* Write dataset name ("a/b/c": groups made as needed) of rank dims. */
 int h5_write(struct h5_file *f, const char *name, enum h5_type t, int rank,
 	     const uint64_t *dims, const void *data, struct err *err);

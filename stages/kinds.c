@@ -317,6 +317,20 @@ static void describe_settings(const struct kind_setting *list,
 	}
 }
 
+int kind_write_text(const char *path, const struct buf *b, struct err *err)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f || fwrite(b->data, 1, b->len, f) != b->len) {
+		if (f)
+			fclose(f);
+		return err_errno(err, "cannot write '%s'", path);
+	}
+	if (fclose(f))
+		return err_errno(err, "cannot write '%s'", path);
+	return 0;
+}
+
 void kind_describe(const struct stage_kind *k, struct buf *out)
 {
 	const struct kind_port *p;

@@ -96,6 +96,9 @@ int kind_bool(const struct kind_run *r, const char *name);
 void kind_range(const struct kind_run *r, const char *name, int64_t *lo,
 		int64_t *hi);
 
+/* Write b to path (a kind's JSON report); 0, or -1 with err. */
+int kind_write_text(const char *path, const struct buf *b, struct err *err);
+
 /* `cairn help KIND`: the descriptor as text. */
 void kind_describe(const struct stage_kind *k, struct buf *out);
 

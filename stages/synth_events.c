@@ -194,13 +194,7 @@ static int run(const struct kind_run *r, struct err *err)
 				    err) ||
 		     h5_attr_int(f, "/", "seed", (int64_t)g.seed, err) ||
 		     h5_attr_string(f, "/", "features", "E,pT,eta,phi", err);
-	if (f) {
-		struct err closing;
-		if (h5_close(f, &closing) && !rc) {
-			*err = closing;
-			rc = -1;
-		}
-	}
+	rc = h5_finish(NULL, f, rc, err);
 	free(g.objects);
 	free(g.types);
 	free(g.met);

@@ -77,13 +77,7 @@ static int run(const struct kind_run *r, struct err *err)
 		     h5_attr_double(f, "/", "step", step, err) ||
 		     h5_attr_double(f, "/", "jitter", jitter, err) ||
 		     h5_attr_int(f, "/", "seed", (int64_t)kind_int(r, "seed"), err);
-	if (f) {
-		struct err closing;
-		if (h5_close(f, &closing) && !rc) {
-			*err = closing;
-			rc = -1;
-		}
-	}
+	rc = h5_finish(NULL, f, rc, err);
 	free(xy);
 	return rc ? -1 : 0;
 }

@@ -303,13 +303,7 @@ static int run(const struct kind_run *r, struct err *err)
 		     h5_attr_double(f, "/", "pred_blur_mm", j.blur, err) ||
 		     h5_attr_double(f, "/", "pred_noise_gy", j.noise, err) ||
 		     h5_attr_int(f, "/", "seed", (int64_t)j.seed, err);
-	if (f) {
-		struct err closing;
-		if (h5_close(f, &closing) && !rc) {
-			*err = closing;
-			rc = -1;
-		}
-	}
+	rc = h5_finish(NULL, f, rc, err);
 	free(j.ct);
 	free(j.masks);
 	free(j.plan);

@@ -126,7 +126,6 @@ static int run(const struct kind_run *r, struct err *err)
 	}
 	{
 		int64_t used = 0, mn = -1, mx = 0, b;
-		FILE *f;
 		for (b = 0; b < nb; b++) {
 			if (!count[b])
 				continue;
@@ -143,31 +142,12 @@ static int run(const struct kind_run *r, struct err *err)
 			 (long long)used, (unsigned long long)m,
 			 (long long)(mn < 0 ? 0 : mn),
 			 used ? (double)m / (double)used : 0.0, (long long)mx);
-		if (!(f = fopen(r->outputs[1], "w")) ||
-		    fwrite(rep.data, 1, rep.len, f) != rep.len) {
-			if (f)
-				fclose(f);
-			err_errno(err, "cannot write '%s'", r->outputs[1]);
+		if (kind_write_text(r->outputs[1], &rep, err))
 			goto out;
-		}
-		if (fclose(f)) {
-			err_errno(err, "cannot write '%s'", r->outputs[1]);
-			goto out;
-		}
 	}
 	rc = 0;
 out:
-	if (in) {
-		struct err ignore;
-		h5_close(in, &ignore);
-	}
-	if (out) {
-		struct err closing;
-		if (h5_close(out, &closing) && !rc) {
-			*err = closing;
-			rc = -1;
-		}
-	}
+	rc = h5_finish(in, out, rc, err);
 	free(slices);
 	free(zs);
 	free(bins);
