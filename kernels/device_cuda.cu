@@ -38,7 +38,7 @@ extern "C" int cuda_device_describe(int i, struct device_info *out)
 		return -1;
 	}
 	out->index = i;
-	snprintf(out->name, sizeof(out->name), "%s", prop.name);
+	snprintf(out->name, sizeof(out->name), "%.127s", prop.name);
 	out->cc_major = prop.major;
 	out->cc_minor = prop.minor;
 	out->memory = prop.totalGlobalMem;
