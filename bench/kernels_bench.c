@@ -9,6 +9,9 @@
  *   kernels_bench groups N K C FILE   N jittered raster points (float64
  *       x, y) -> FILE; k nearest neighbours, and the deduplicated groups
  *       of C (the point and C - 1 of its K nearest), best of 3
+ *   kernels_bench gamma FILE PCT DTA STEP [RAW]   the gamma index of case
+ *       0 of a synth.volumes FILE (plan against prediction), best of 3;
+ *       RAW gets both doses as float32 for the numpy side
  *   kernels_bench volumes N NX NY NZ FILE   N CT volumes (int16, as
  *       synth.volumes writes caseN/ct) -> FILE, for the slice cache
  *
@@ -22,6 +25,7 @@
 
 #include "device.h"
 #include "err.h"
+#include "gamma.h"
 #include "groups.h"
 #include "h5.h"
 #include "knn.h"
@@ -161,6 +165,61 @@ fail:
 	return 1;
 }
 
+/* Gamma of case 0 of a synth.volumes file: plan as reference. */
+static int gamma_bench(const char *path, double pct, double dta,
+		       double step, const char *raw)
+{
+	uint64_t any[3] = { H5_ANY, H5_ANY, H5_ANY }, d[3];
+	struct gamma_opts o = { pct, dta, 0, 10, step, 2 };
+	struct gamma_grid g;
+	struct gamma_result res;
+	struct h5_file *f;
+	struct err e;
+	float *ref, *ev, *out;
+	void *p;
+	double best = 1e9, sx, sz;
+	char why[160];
+	int run, dev = DEVICE_CPU;
+
+	if (h5_open(path, &f, &e) ||
+	    h5_read(f, "case0/dose_plan", H5_FLOAT32, 3, any, d, &p, &e))
+		goto fail;
+	ref = p;
+	if (h5_read(f, "case0/dose_pred", H5_FLOAT32, 3, any, d, &p, &e) ||
+	    h5_attr_get_double(f, "/", "spacing_x_mm", &sx, &e) ||
+	    h5_attr_get_double(f, "/", "spacing_z_mm", &sz, &e))
+		goto fail;
+	ev = p;
+	h5_close(f, &e);
+	g.nx = (int)d[2], g.ny = (int)d[1], g.nz = (int)d[0];
+	g.sx = g.sy = sx, g.sz = sz;
+	out = malloc(d[0] * d[1] * d[2] * sizeof(float));
+	for (run = 0; run < 3; run++) {
+		double t0 = now();
+		dev = gamma_index(pref(), ref, ev, &g, &o, out, &res, why,
+				  sizeof(why));
+		if (now() - t0 < best)
+			best = now() - t0;
+	}
+	printf("gamma %.4f pass %.4f evaluated %llu mean %.4f device %s\n", best,
+	       res.pass_rate, (unsigned long long)res.evaluated, res.mean,
+	       device_name(dev));
+	if (raw) {	/* the planes for the numpy side */
+		FILE *w = fopen(raw, "wb");
+		size_t n = d[0] * d[1] * d[2];
+		if (!w || fwrite(ref, sizeof(float), n, w) != n ||
+		    fwrite(ev, sizeof(float), n, w) != n || fclose(w))
+			return 1;
+		printf("shape %d %d %d spacing %g %g %g\n", g.nz, g.ny, g.nx, sz,
+		       sx, sx);
+	}
+	free(ref), free(ev), free(out);
+	return 0;
+fail:
+	fprintf(stderr, "kernels_bench: %s\n", e.msg);
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 4 && !strcmp(argv[1], "binning"))
@@ -168,6 +227,9 @@ int main(int argc, char **argv)
 	if (argc == 6 && !strcmp(argv[1], "groups"))
 		return groups((size_t)atoll(argv[2]), atoi(argv[3]),
 			      atoi(argv[4]), argv[5]);
+	if ((argc == 6 || argc == 7) && !strcmp(argv[1], "gamma"))
+		return gamma_bench(argv[2], atof(argv[3]), atof(argv[4]),
+				   atof(argv[5]), argc == 7 ? argv[6] : NULL);
 	if (argc == 7 && !strcmp(argv[1], "volumes"))
 		return volumes(atoi(argv[2]), (uint64_t)atoll(argv[3]),
 			       (uint64_t)atoll(argv[4]), (uint64_t)atoll(argv[5]),

@@ -14,6 +14,8 @@ extern "C" {
 #endif
 
 struct device_info;
+struct gamma_grid;
+struct gamma_opts;
 
 int cuda_device_count(char *why, size_t whylen);
 int cuda_device_describe(int i, struct device_info *out);
@@ -23,6 +25,9 @@ int cuda_quantiles(const float *x, size_t n, const double *q, int nq,
 		   double *out, char *why, size_t whylen);
 int cuda_digitize(const float *x, size_t n, const double *edges, int ne,
 		  int32_t *out, char *why, size_t whylen);
+int cuda_gamma(const float *ref, const float *eval,
+	       const struct gamma_grid *g, const struct gamma_opts *o,
+	       float *out, char *why, size_t whylen);
 int cuda_knn(const double *xy, size_t n, int k, int32_t *idx, char *why,
 	     size_t whylen);
 

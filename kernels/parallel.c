@@ -1,4 +1,5 @@
 #include <pthread.h>
+#include <stdatomic.h>
 #include <unistd.h>
 
 #include "parallel.h"
@@ -55,4 +56,38 @@ int parallel_for(int threads, size_t n, size_t min_per,
 		if (started[t])
 			pthread_join(tid[t], NULL);
 	return nt;
+}
+
+struct chunks {
+	void (*fn)(void *ctx, size_t from, size_t to, int t);
+	void *ctx;
+	size_t n, chunk;
+	atomic_size_t next;
+};
+
+static void chunk_worker(void *arg, size_t from, size_t to, int t)
+{
+	struct chunks *c = arg;
+	size_t a;
+
+	(void)from, (void)to;
+	while ((a = atomic_fetch_add(&c->next, c->chunk)) < c->n)
+		c->fn(c->ctx, a, a + c->chunk < c->n ? a + c->chunk : c->n, t);
+}
+
+int parallel_chunks(int threads, size_t n, size_t chunk,
+		    void (*fn)(void *ctx, size_t from, size_t to, int t),
+		    void *ctx)
+{
+	struct chunks c;
+	int nt;
+
+	c.fn = fn;
+	c.ctx = ctx;
+	c.n = n;
+	c.chunk = chunk ? chunk : 1;
+	atomic_init(&c.next, 0);
+	nt = parallel_threads(threads, (n + c.chunk - 1) / c.chunk, 1);
+	/* One slice per thread; each takes chunks until none are left. */
+	return parallel_for(nt, (size_t)nt, 1, chunk_worker, &c);
 }

@@ -24,4 +24,12 @@ int parallel_for(int threads, size_t n, size_t min_per,
 		 void (*fn)(void *ctx, size_t from, size_t to, int t),
 		 void *ctx);
 
+/*
+ * The same over chunks of `chunk` items handed out in turn (an atomic
+ * counter): for loops whose items cost unevenly.  fn sees t, the thread.
+ */
+int parallel_chunks(int threads, size_t n, size_t chunk,
+		    void (*fn)(void *ctx, size_t from, size_t to, int t),
+		    void *ctx);
+
 #endif

@@ -506,3 +506,45 @@ int h5_finish(struct h5_file *in, struct h5_file *out, int rc, struct err *err)
 	}
 	return rc;
 }
+
+struct listing {
+	char **names;
+	size_t n;
+};
+
+static herr_t list_one(hid_t id, const char *name, const H5L_info_t *info,
+		       void *ctx)
+{
+	struct listing *l = ctx;
+
+	(void)id, (void)info;
+	l->names = xrealloc(l->names, (l->n + 1) * sizeof(char *));
+	l->names[l->n++] = xstrdup(name);
+	return 0;
+}
+
+int h5_list(struct h5_file *f, const char *group, char ***names, size_t *n,
+	    struct err *err)
+{
+	struct listing l = { NULL, 0 };
+	hsize_t idx = 0;
+	hid_t g;
+
+	*names = NULL;
+	*n = 0;
+	if (H5Lexists(f->id, group, H5P_DEFAULT) <= 0 ||
+	    (g = H5Gopen2(f->id, group, H5P_DEFAULT)) < 0)
+		return err_set(err, "%s: no group '%s'", f->path, group);
+	if (H5Literate(g, H5_INDEX_NAME, H5_ITER_INC, &idx, list_one, &l) < 0) {
+		size_t i;
+		for (i = 0; i < l.n; i++)
+			free(l.names[i]);
+		free(l.names);
+		H5Gclose(g);
+		return err_set(err, "%s: cannot list group '%s'", f->path, group);
+	}
+	H5Gclose(g);
+	*names = l.names;
+	*n = l.n;
+	return 0;
+}

@@ -74,6 +74,11 @@ int h5_read_rows(struct h5_file *f, const char *name, enum h5_type t,
 		 int rank, const uint64_t *want, uint64_t first, uint64_t count,
 		 void *into, struct err *err);
 
+/* The members of group (by name order): *names (each and the array
+ * malloc'd) and *n; 0, or -1 with err when there is no such group. */
+int h5_list(struct h5_file *f, const char *group, char ***names, size_t *n,
+	    struct err *err);
+
 /* Attribute reads: 0, or -1 (absent or another type) with err. */
 int h5_attr_get_int(struct h5_file *f, const char *obj, const char *name,
 		    int64_t *out, struct err *err);

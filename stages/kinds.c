@@ -18,6 +18,7 @@ extern const struct stage_kind kind_zbins;
 extern const struct stage_kind kind_groups;
 extern const struct stage_kind kind_binning;
 extern const struct stage_kind kind_compare_tokens;
+extern const struct stage_kind kind_eval_dose;
 
 /* Kinds register here, one line each. */
 static const struct stage_kind *const kinds[] = {
@@ -28,6 +29,7 @@ static const struct stage_kind *const kinds[] = {
 	&kind_zbins,
 	&kind_groups,
 	&kind_compare_tokens,
+	&kind_eval_dose,
 };
 
 const struct stage_kind *const *kinds_list(size_t *n)

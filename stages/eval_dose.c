@@ -1,0 +1,522 @@
+/*
+ * eval.dose: a predicted dose against the planned one, per case and over
+ * all cases: the mean absolute error over the body and per structure;
+ * DVH metrics per structure (D95, D2, D50, Dmean, Vx) for both and their
+ * differences, with cumulative DVH curves; and the 3D gamma pass rate
+ * for each criterion asked (3%/3mm, 2%/2mm, ...).  docs/stages.md states
+ * the definitions and conventions.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "err.h"
+#include "gamma.h"
+#include "h5.h"
+#include "kind_versions.h"
+#include "kinds.h"
+#include "quantile.h"
+#include "util.h"
+
+#define MAX_CRITERIA 8
+#define MAX_VX 16
+#define MAX_STRUCTS 16
+
+static const char *const norms[] = { "global", "local", NULL };
+static const char *const devices[] = { "auto", "cpu", "cuda", NULL };
+
+struct criterion {
+	double pct, mm;
+};
+
+/* "3%/3mm,2%/2mm" into c; the count, or -1 with why. */
+static int parse_criteria(const char *v, struct criterion *c, struct buf *why)
+{
+	int n = 0;
+	const char *p = v;
+
+	for (;;) {
+		char *end;
+		double pct = strtod(p, &end), mm;
+		if (end == p || strncmp(end, "%/", 2))
+			goto bad;
+		p = end + 2;
+		mm = strtod(p, &end);
+		if (end == p || strncmp(end, "mm", 2) || !(pct > 0) || !(mm > 0) ||
+		    pct > 100 || mm > 100)
+			goto bad;
+		if (n == MAX_CRITERIA) {
+			buf_addf(why, "at most %d criteria", MAX_CRITERIA);
+			return -1;
+		}
+		if (c) {
+			c[n].pct = pct;
+			c[n].mm = mm;
+		}
+		n++;
+		p = end + 2;
+		if (!*p)
+			return n;
+		if (*p++ != ',')
+			goto bad;
+	}
+bad:
+	buf_addf(why, "criteria are written like \"3%%/3mm,2%%/2mm\" (percent "
+		      "and millimetres above 0), not \"%s\"",
+		 v);
+	return -1;
+}
+
+static int valid_criteria(const char *v, struct buf *why)
+{
+	return parse_criteria(v, NULL, why) < 0 ? -1 : 0;
+}
+
+/* "50,60,70" (Gy) into x; the count, or -1 with why. */
+static int parse_doses(const char *v, double *x, struct buf *why)
+{
+	int n = 0;
+	const char *p = v;
+
+	if (!*p)
+		return 0;
+	for (;;) {
+		char *end;
+		double d = strtod(p, &end);
+		if (end == p || !(d >= 0) || d > 1e4 || (*end && *end != ',')) {
+			buf_addf(why, "doses are written like \"50,60,70\" (Gy), "
+				      "not \"%s\"",
+				 v);
+			return -1;
+		}
+		if (n == MAX_VX) {
+			buf_addf(why, "at most %d doses", MAX_VX);
+			return -1;
+		}
+		if (x)
+			x[n] = d;
+		n++;
+		if (!*end)
+			return n;
+		p = end + 1;
+	}
+}
+
+static int valid_doses(const char *v, struct buf *why)
+{
+	return parse_doses(v, NULL, why) < 0 ? -1 : 0;
+}
+
+static const struct kind_setting settings[] = {
+	{ "criteria", KIND_STRING, "\"3%/3mm,2%/2mm\"", 0, 0, NULL,
+	  "gamma criteria: dose difference in percent / distance in mm",
+	  NULL, valid_criteria },
+	{ "normalisation", KIND_STRING, "\"global\"", 0, 0, norms,
+	  "gamma's dose criterion: a percentage of the maximum reference dose "
+	  "(global) or of the voxel's (local)" },
+	{ "cutoff_pct", KIND_FLOAT, "10.0", 0, 100, NULL,
+	  "reference voxels below this percentage of the maximum reference "
+	  "dose are not evaluated" },
+	{ "step_frac", KIND_FLOAT, "0.1", 0.01, 1, NULL,
+	  "the search step, a fraction of the distance criterion" },
+	{ "radius", KIND_FLOAT, "2.0", 1, 10, NULL,
+	  "the search radius, in distance criteria" },
+	{ "vx_gy", KIND_STRING, "\"50,60,70\"", 0, 0, NULL,
+	  "doses x (Gy) for Vx: the percentage of a structure receiving at "
+	  "least x",
+	  NULL, valid_doses },
+	{ "dvh_step_gy", KIND_FLOAT, "0.1", 0.001, 100, NULL,
+	  "the dose step of the cumulative DVH curves" },
+	{ "reference", KIND_STRING, "\"dose_plan\"", 0, 0, NULL,
+	  "the reference dose's dataset in each case of 'volumes'" },
+	{ "predicted", KIND_STRING, "\"dose_pred\"", 0, 0, NULL,
+	  "the evaluated dose's dataset in each case of 'prediction'" },
+	{ "device", KIND_STRING, "\"auto\"", 0, 0, devices,
+	  "where the gamma search runs (auto: a GPU when usable)" },
+	{ NULL, 0, NULL, 0, 0, NULL, NULL },
+};
+
+static const struct kind_port inputs[] = {
+	{ "volumes", "HDF5 in synth.volumes' layout: caseN/ct, caseN/masks/NAME, "
+		     "the reference dose, spacing attributes" },
+	{ "prediction", "HDF5 with the evaluated dose of every case "
+			"(caseN/DATASET, float32, the same grid)" },
+	{ NULL, NULL },
+};
+
+static const struct kind_port outputs[] = {
+	{ "metrics", "JSON: MAE, DVH metrics and gamma pass rates, over all "
+		     "cases and per case" },
+	{ "maps", "HDF5: caseN/gamma/CRITERION float32 maps (-1: not "
+		  "evaluated), caseN/dvh/NAME/reference and /predicted curves, "
+		  "dvh_dose" },
+	{ NULL, NULL },
+};
+
+/* A structure's DVH numbers for one dose. */
+struct dvh {
+	double d95, d2, d50, mean, vx[MAX_VX];
+};
+
+static void dvh_of(const float *dose, const uint8_t *mask, size_t n,
+		   const double *vx, int nvx, enum device_pref dev,
+		   struct dvh *out, size_t *count)
+{
+	/* D95: the dose at least 95% of the volume receives, the 5th
+	 * percentile; D2 the 98th; D50 the median. */
+	static const double q[3] = { 0.05, 0.98, 0.5 };
+	float *v = xmalloc(n * sizeof(float) + 1);
+	double e[3] = { 0, 0, 0 }, sum = 0;
+	uint64_t at_least[MAX_VX] = { 0 };
+	size_t m = 0, i;
+	char why[160];
+	int k;
+
+	for (i = 0; i < n; i++)
+		if (mask[i]) {
+			v[m++] = dose[i];
+			sum += dose[i];
+			for (k = 0; k < nvx; k++)
+				at_least[k] += dose[i] >= vx[k];
+		}
+	if (m && quantiles(dev, v, m, q, 3, e, why, sizeof(why)) < 0)
+		quantiles_cpu(v, m, q, 3, e, 0);
+	out->d95 = e[0];
+	out->d2 = e[1];
+	out->d50 = e[2];
+	out->mean = m ? sum / (double)m : 0;
+	for (k = 0; k < nvx; k++)
+		out->vx[k] = m ? 100.0 * (double)at_least[k] / (double)m : 0;
+	*count = m;
+	free(v);
+}
+
+/* Cumulative DVH: the fraction of the structure receiving at least
+ * i * step, for i in [0, nbins). */
+static void dvh_curve(const float *dose, const uint8_t *mask, size_t n,
+		      double step, size_t nbins, float *curve)
+{
+	uint64_t *h = xcalloc(nbins + 1, sizeof(uint64_t)), m = 0, above = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (mask[i]) {
+			double b = floor(dose[i] / step);
+			h[b < 0 ? 0 : b >= (double)nbins ? nbins : (size_t)b]++;
+			m++;
+		}
+	above = h[nbins];
+	for (i = nbins; i-- > 0;) {
+		above += h[i];
+		curve[i] = m ? (float)((double)above / (double)m) : 0;
+	}
+	free(h);
+}
+
+struct case_stats {
+	double mae_body, mae[MAX_STRUCTS];
+	struct dvh ref[MAX_STRUCTS], pred[MAX_STRUCTS];
+	struct gamma_result g[MAX_CRITERIA];
+};
+
+static void crit_name(const struct criterion *c, char *out, size_t n)
+{
+	snprintf(out, n, "%gpct_%gmm", c->pct, c->mm);
+}
+
+static void dvh_json(struct buf *b, const char *label, double r, double p)
+{
+	buf_addf(b, "\"%s\": {\"reference\": %.4f, \"predicted\": %.4f, "
+		    "\"diff\": %.4f}",
+		 label, r, p, p - r);
+}
+
+/* One case's (or the mean over cases') numbers as JSON members. */
+static void stats_json(struct buf *b, const struct case_stats *s,
+		       char *const *names, size_t ns, const struct criterion *c,
+		       int nc, const double *vx, int nvx)
+{
+	size_t i;
+	int k;
+	char label[48];
+
+	buf_addf(b, "\"mae_body_gy\": %.4f, \"mae_gy\": {", s->mae_body);
+	for (i = 0; i < ns; i++)
+		buf_addf(b, "%s\"%s\": %.4f", i ? ", " : "", names[i], s->mae[i]);
+	buf_adds(b, "}, \"gamma\": {");
+	for (k = 0; k < nc; k++) {
+		crit_name(&c[k], label, sizeof(label));
+		buf_addf(b, "%s\"%s\": {\"pass_rate\": %.4f, \"mean\": %.4f, "
+			    "\"max\": %.4f, \"evaluated\": %llu}",
+			 k ? ", " : "", label, s->g[k].pass_rate, s->g[k].mean,
+			 s->g[k].max, (unsigned long long)s->g[k].evaluated);
+	}
+	buf_adds(b, "}, \"dvh\": {");
+	for (i = 0; i < ns; i++) {
+		const struct dvh *r = &s->ref[i], *p = &s->pred[i];
+		buf_addf(b, "%s\"%s\": {", i ? ", " : "", names[i]);
+		dvh_json(b, "D95", r->d95, p->d95);
+		buf_adds(b, ", ");
+		dvh_json(b, "D2", r->d2, p->d2);
+		buf_adds(b, ", ");
+		dvh_json(b, "D50", r->d50, p->d50);
+		buf_adds(b, ", ");
+		dvh_json(b, "Dmean", r->mean, p->mean);
+		for (k = 0; k < nvx; k++) {
+			snprintf(label, sizeof(label), "V%g", vx[k]);
+			buf_adds(b, ", ");
+			dvh_json(b, label, r->vx[k], p->vx[k]);
+		}
+		buf_addc(b, '}');
+	}
+	buf_addc(b, '}');
+}
+
+/* acc += s / n, field by field (the mean over cases). */
+static void accumulate(struct case_stats *acc, const struct case_stats *s,
+		       double n)
+{
+	const double *src = (const double *)(const void *)s;
+	double *dst = (double *)(void *)acc;
+	size_t i;
+
+	/* Every field is a double but the gamma counts: average those
+	 * separately. */
+	for (i = 0; i < offsetof(struct case_stats, g) / sizeof(double); i++)
+		dst[i] += src[i] / n;
+	for (i = 0; i < MAX_CRITERIA; i++) {
+		acc->g[i].evaluated += s->g[i].evaluated;
+		acc->g[i].passed += s->g[i].passed;
+		acc->g[i].pass_rate += s->g[i].pass_rate / n;
+		acc->g[i].mean += s->g[i].mean / n;
+		if (s->g[i].max > acc->g[i].max)
+			acc->g[i].max = s->g[i].max;
+	}
+}
+
+static int run(const struct kind_run *r, struct err *err)
+{
+	struct criterion crit[MAX_CRITERIA];
+	double vx[MAX_VX], sx, sy, sz, step = kind_float(r, "dvh_step_gy");
+	struct buf why = BUF_INIT, rep = BUF_INIT, cases = BUF_INIT;
+	int nc = parse_criteria(kind_string(r, "criteria"), crit, &why);
+	int nvx = parse_doses(kind_string(r, "vx_gy"), vx, &why), k;
+	enum device_pref dev =
+		(enum device_pref)device_pref_parse(kind_string(r, "device"));
+	struct h5_file *fv = NULL, *fp = NULL, *out = NULL;
+	struct case_stats mean;
+	char **names = NULL, path[256], label[48], msg[160];
+	size_t ns = 0, i;
+	int64_t ncases = 0, c;
+	int rc = -1, device_used = DEVICE_CPU;
+
+	memset(&mean, 0, sizeof(mean));
+	if (nc < 0 || nvx < 0) {
+		err_set(err, "%s", why.data);
+		goto out;
+	}
+	if (h5_open(r->inputs[0], &fv, err) || h5_open(r->inputs[1], &fp, err) ||
+	    h5_attr_get_int(fv, "/", "cases", &ncases, err) ||
+	    h5_attr_get_double(fv, "/", "spacing_x_mm", &sx, err) ||
+	    h5_attr_get_double(fv, "/", "spacing_y_mm", &sy, err) ||
+	    h5_attr_get_double(fv, "/", "spacing_z_mm", &sz, err) ||
+	    h5_create(r->outputs[1], &out, err))
+		goto out;
+	if (ncases < 1) {
+		err_set(err, "'%s' holds no cases", r->inputs[0]);
+		goto out;
+	}
+	for (c = 0; c < ncases; c++) {
+		uint64_t any[3] = { H5_ANY, H5_ANY, H5_ANY }, d[3], d2[3];
+		struct case_stats s;
+		struct gamma_grid g;
+		float *ref = NULL, *pred = NULL, *map = NULL;
+		int16_t *ct = NULL;
+		uint8_t *body = NULL;
+		double maxd = 0, mae = 0;
+		size_t n, nb = 0, nbins;
+		void *p;
+		int bad = 0;
+
+		memset(&s, 0, sizeof(s));
+		snprintf(path, sizeof(path), "case%lld/%s", (long long)c,
+			 kind_string(r, "reference"));
+		if (h5_read(fv, path, H5_FLOAT32, 3, any, d, &p, err))
+			goto out;
+		ref = p;
+		snprintf(path, sizeof(path), "case%lld/%s", (long long)c,
+			 kind_string(r, "predicted"));
+		if (h5_read(fp, path, H5_FLOAT32, 3, d, d2, &p, err)) {
+			free(ref);
+			goto out;
+		}
+		pred = p;
+		snprintf(path, sizeof(path), "case%lld/ct", (long long)c);
+		if (h5_read(fv, path, H5_INT16, 3, d, d2, &p, err)) {
+			free(ref), free(pred);
+			goto out;
+		}
+		ct = p;
+		n = (size_t)(d[0] * d[1] * d[2]);
+		for (i = 0; i < n && !bad; i++)
+			if (!isfinite(ref[i]) || !isfinite(pred[i])) {
+				err_set(err, "case %lld: a dose that is NaN or "
+					     "infinite at voxel %zu (%s)",
+					(long long)c, i,
+					isfinite(ref[i]) ? r->inputs[1]
+							 : r->inputs[0]);
+				bad = 1;
+			}
+		if (!bad && c == 0) {
+			snprintf(path, sizeof(path), "case%lld/masks", (long long)c);
+			bad = h5_list(fv, path, &names, &ns, err) < 0;
+			if (!bad && ns > MAX_STRUCTS) {
+				err_set(err, "case 0 has %zu structures; at most "
+					     "%d",
+					ns, MAX_STRUCTS);
+				bad = 1;
+			}
+		}
+		if (bad) {
+			free(ref), free(pred), free(ct);
+			goto out;
+		}
+		/* The body: CT above -500 HU. */
+		body = xmalloc(n);
+		for (i = 0; i < n; i++) {
+			body[i] = ct[i] > -500;
+			if (body[i]) {
+				mae += fabs((double)pred[i] - ref[i]);
+				nb++;
+			}
+			if (ref[i] > maxd)
+				maxd = ref[i];
+		}
+		s.mae_body = nb ? mae / (double)nb : 0;
+		nbins = (size_t)(maxd * 1.2 / step) + 2;
+		for (i = 0; i < ns && !bad; i++) {
+			uint8_t *m;
+			size_t v, cnt;
+			float *curve;
+			uint64_t dc[1] = { nbins };
+			snprintf(path, sizeof(path), "case%lld/masks/%s",
+				 (long long)c, names[i]);
+			if (h5_read(fv, path, H5_UINT8, 3, d, d2, &p, err)) {
+				bad = 1;
+				break;
+			}
+			m = p;
+			for (mae = 0, cnt = 0, v = 0; v < n; v++)
+				if (m[v]) {
+					mae += fabs((double)pred[v] - ref[v]);
+					cnt++;
+				}
+			s.mae[i] = cnt ? mae / (double)cnt : 0;
+			dvh_of(ref, m, n, vx, nvx, dev, &s.ref[i], &cnt);
+			dvh_of(pred, m, n, vx, nvx, dev, &s.pred[i], &cnt);
+			curve = xcalloc(nbins, sizeof(float));
+			dvh_curve(ref, m, n, step, nbins, curve);
+			snprintf(path, sizeof(path), "case%lld/dvh/%s/reference",
+				 (long long)c, names[i]);
+			bad = h5_write(out, path, H5_FLOAT32, 1, dc, curve, err) < 0;
+			dvh_curve(pred, m, n, step, nbins, curve);
+			snprintf(path, sizeof(path), "case%lld/dvh/%s/predicted",
+				 (long long)c, names[i]);
+			bad = bad ||
+			      h5_write(out, path, H5_FLOAT32, 1, dc, curve, err) < 0;
+			free(curve);
+			free(m);
+		}
+		g.nx = (int)d[2], g.ny = (int)d[1], g.nz = (int)d[0];
+		g.sx = sx, g.sy = sy, g.sz = sz;
+		map = xmalloc(n * sizeof(float) + 1);
+		for (k = 0; k < nc && !bad; k++) {
+			struct gamma_opts o;
+			o.dose_pct = crit[k].pct;
+			o.dta_mm = crit[k].mm;
+			o.local = !strcmp(kind_string(r, "normalisation"), "local");
+			o.cutoff_pct = kind_float(r, "cutoff_pct");
+			o.step_frac = kind_float(r, "step_frac");
+			o.radius = kind_float(r, "radius");
+			device_used = gamma_index(dev, ref, pred, &g, &o, map,
+						  &s.g[k], msg, sizeof(msg));
+			if (device_used < 0) {
+				err_set(err, "%s", msg);
+				bad = 1;
+				break;
+			}
+			crit_name(&crit[k], label, sizeof(label));
+			snprintf(path, sizeof(path), "case%lld/gamma/%s",
+				 (long long)c, label);
+			bad = h5_write(out, path, H5_FLOAT32, 3, d, map, err) < 0;
+		}
+		free(ref), free(pred), free(ct), free(body), free(map);
+		if (bad)
+			goto out;
+		accumulate(&mean, &s, (double)ncases);
+		buf_addf(&cases, "%s{\"case\": %lld, ", c ? ", " : "", (long long)c);
+		stats_json(&cases, &s, names, ns, crit, nc, vx, nvx);
+		buf_addc(&cases, '}');
+		if (!c) {
+			uint64_t dd[1] = { nbins };
+			float *axis = xcalloc(nbins, sizeof(float));
+			for (i = 0; i < nbins; i++)
+				axis[i] = (float)(i * step);
+			bad = h5_write(out, "dvh_dose", H5_FLOAT32, 1, dd, axis,
+				       err) < 0;
+			free(axis);
+			if (bad)
+				goto out;
+		}
+	}
+	fprintf(stderr, "eval.dose: gamma on the %s\n", device_name(device_used));
+	for (k = 0; k < nc; k++)
+		mean.g[k].pass_rate = mean.g[k].evaluated
+					      ? 100.0 * (double)mean.g[k].passed /
+							(double)mean.g[k].evaluated
+					      : 100.0;
+	buf_addf(&rep, "{\"cases\": %lld, ", (long long)ncases);
+	stats_json(&rep, &mean, names, ns, crit, nc, vx, nvx);
+	buf_addf(&rep, ", \"per_case\": [%s]}\n", cases.data);
+	if (h5_attr_string(out, "/", "kind", "eval.dose", err) ||
+	    h5_attr_string(out, "/", "criteria", kind_string(r, "criteria"),
+			   err) ||
+	    h5_attr_string(out, "/", "normalisation",
+			   kind_string(r, "normalisation"), err) ||
+	    kind_write_text(r->outputs[0], &rep, err))
+		goto out;
+	rc = 0;
+out:
+	h5_finish(fv, NULL, 0, err);
+	h5_finish(fp, NULL, 0, err);
+	rc = h5_finish(NULL, out, rc, err);
+	for (i = 0; i < ns; i++)
+		free(names[i]);
+	free(names);
+	buf_release(&why);
+	buf_release(&rep);
+	buf_release(&cases);
+	return rc;
+}
+
+const struct stage_kind kind_eval_dose = {
+	.name = "eval.dose",
+	.summary = "a predicted dose against the plan: MAE, DVH, 3D gamma",
+	.doc = "For every case and over all cases: the mean absolute error (Gy) "
+	       "over the body\n(CT above -500 HU) and per structure; per "
+	       "structure D95, D2, D50 (the\ndose at least 95%, 2%, 50% of it "
+	       "receives: exact quantiles), Dmean and Vx\n(percent receiving at "
+	       "least x Gy) of both doses and their difference, and\ncumulative "
+	       "DVH curves; and for each gamma criterion the 3D pass rate\n"
+	       "(see docs/stages.md: global or local normalisation, a dose "
+	       "cutoff, a\nsub-voxel search nearest first within the radius; a "
+	       "voxel passes when\ngamma <= 1). The pass rate over all cases "
+	       "pools their voxels.",
+	.settings = settings,
+	.inputs = inputs,
+	.outputs = outputs,
+	.run = run,
+	.version = KIND_VERSION_eval_dose,
+};
