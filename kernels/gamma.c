@@ -68,6 +68,7 @@ struct gamma_offset *gamma_offsets(const struct gamma_grid *g,
 				if (d2 > r * r * (1 + 1e-12))
 					continue;
 				p->d2 = d2 / (o->dta_mm * o->dta_mm);
+				p->ox = x, p->oy = y, p->oz = z;
 				split(x / g->sx, &p->dx, &p->ux, &fx);
 				split(y / g->sy, &p->dy, &p->uy, &fy);
 				split(z / g->sz, &p->dz, &p->uz, &fz);

@@ -12,7 +12,10 @@
  * centres taken by trilinear interpolation (points outside the volume are
  * not searched).  The lattice is visited nearest first and the search
  * stops once |e - r| / DTA reaches the best gamma so far, which is exact:
- * no farther point can do better.  A voxel passes when gamma <= 1.  Past
+ * no farther point can do better.  Then the best lattice point is refined
+ * by a pattern search (steps of half the lattice step, halved down to a
+ * sixteenth, along each axis), so the minimum is found between lattice
+ * points too.  A voxel passes when gamma <= 1.  Past
  * the radius the true gamma may be smaller than the one found, but both
  * exceed radius, so pass or fail is exact for radius >= 1.
  *
@@ -56,6 +59,7 @@ struct gamma_result {
 /* One lattice offset: its distance term and interpolation cell. */
 struct gamma_offset {
 	double d2;		/* |offset|^2 / DTA^2 */
+	double ox, oy, oz;	/* the offset, mm */
 	int dx, dy, dz;		/* the cell's low corner, in voxels */
 	int ux, uy, uz;		/* 1 where the cell extends upward, else 0 */
 	double w[8];		/* trilinear weights, corner (x, y, z) bits */
