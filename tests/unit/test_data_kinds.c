@@ -392,6 +392,73 @@ static void test_compare(void)
 	CHECK(strstr(msg, "train/tokens") != NULL);
 }
 
+static void test_eval_dose(void)
+{
+	const char *vol[] = { at("vol.h5"), NULL };
+	const char *vol2[] = { at("vol2.h5"), NULL };
+	const char *same[] = { vol[0], vol[0], NULL };
+	const char *other[] = { vol[0], vol2[0], NULL };
+	const char *out[] = { at("dose.json"), at("maps.h5"), NULL };
+	uint64_t d[3];
+	float *m;
+	char *rep;
+
+	/* Two small cases; the prediction in the same file (dose_pred) is
+	 * the plan shifted 3 mm, blurred and noisy. */
+	CHECK_INT(run_kind("synth.volumes",
+			   "n = 2\nnx = 40\nny = 36\nnz = 24\n"
+			   "pred_shift_mm = 3.0\npred_blur_mm = 2.0\n"
+			   "pred_noise_gy = 1.0\nseed = 4\n",
+			   NULL, vol, 0),
+		  0);
+	/* The plan against itself: all zero, everything passes. */
+	CHECK_INT(run_kind("eval.dose", "predicted = \"dose_plan\"\n", same, out,
+			   0),
+		  0);
+	rep = slurp(out[0]);
+	CHECK(rep && strstr(rep, "{\"cases\": 2, \"mae_body_gy\": 0.0000, "));
+	CHECK(rep && strstr(rep, "\"3pct_3mm\": {\"pass_rate\": 100.0000, "
+				 "\"mean\": 0.0000, \"max\": 0.0000"));
+	CHECK(rep && strstr(rep, "\"PTV70\": {\"D95\": {\"reference\": "
+				 "70.0000, \"predicted\": 70.0000, \"diff\": "
+				 "0.0000}"));
+	free(rep);
+	/* The prediction: errors show; 2%/2mm is stricter than 3%/3mm. */
+	CHECK_INT(run_kind("eval.dose", "", same, out, 2), 0);
+	rep = slurp(out[0]);
+	CHECK(rep && !strstr(rep, "\"mae_body_gy\": 0.0000, "));
+	{
+		double p3 = 0, p2 = 0;
+		const char *a = rep ? strstr(rep, "\"3pct_3mm\": {\"pass_rate\": ")
+				    : NULL;
+		const char *b = rep ? strstr(rep, "\"2pct_2mm\": {\"pass_rate\": ")
+				    : NULL;
+		if (a && b) {
+			p3 = atof(a + 26);
+			p2 = atof(b + 26);
+		}
+		CHECK(p3 > 50 && p3 < 100 && p2 < p3);
+	}
+	free(rep);
+	m = read_ds(out[1], "case1/gamma/3pct_3mm", H5_FLOAT32, 3, d);
+	CHECK(m && d[0] == 24 && d[1] == 36 && d[2] == 40);
+	free(m);
+	m = read_ds(out[1], "case0/dvh/PTV70/reference", H5_FLOAT32, 1, d);
+	CHECK(m && d[0] > 700 && m[0] == 1 && m[699] == 1 && m[701] == 0);
+	free(m);
+	/* Settings checked at load; the prediction's grid must match. */
+	CHECK_INT(run_kind("eval.dose", "criteria = \"3%/3\"\n", same, out, 1),
+		  -3);
+	CHECK_STR(msg, "criteria are written like \"3%/3mm,2%/2mm\" (percent and "
+		       "millimetres above 0), not \"3%/3\"");
+	CHECK_INT(run_kind("synth.volumes", "n = 2\nnx = 40\nny = 36\nnz = 20\n",
+			   NULL, vol2, 0),
+		  0);
+	CHECK_INT(run_kind("eval.dose", "", other, out, 1), -1);
+	CHECK(strstr(msg, "dataset 'case0/dose_pred' has shape [20, 36, 40], "
+			  "expected [24, 36, 40]") != NULL);
+}
+
 int main(void)
 {
 	char cmd[300];
@@ -401,6 +468,7 @@ int main(void)
 	test_binning();
 	test_groups();
 	test_compare();
+	test_eval_dose();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd))
 		return 1;
