@@ -19,6 +19,8 @@ extern const struct stage_kind kind_groups;
 extern const struct stage_kind kind_binning;
 extern const struct stage_kind kind_compare_tokens;
 extern const struct stage_kind kind_eval_dose;
+extern const struct stage_kind kind_train_classifier;
+extern const struct stage_kind kind_eval_classifier;
 
 /* Kinds register here, one line each. */
 static const struct stage_kind *const kinds[] = {
@@ -29,6 +31,8 @@ static const struct stage_kind *const kinds[] = {
 	&kind_zbins,
 	&kind_groups,
 	&kind_compare_tokens,
+	&kind_train_classifier,
+	&kind_eval_classifier,
 	&kind_eval_dose,
 };
 

@@ -1,0 +1,145 @@
+/*
+ * eval.classifier: a model from train.classifier scored on a split
+ * (test by default): accuracy, ROC AUC, log-loss and the confusion
+ * counts, as a metrics JSON.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "classifier.h"
+#include "err.h"
+#include "kind_versions.h"
+#include "kinds.h"
+#include "util.h"
+
+static const char *const splits[] = { "test", "val", "train", NULL };
+
+static const struct kind_setting settings[] = {
+	{ "split", KIND_STRING, "\"test\"", 0, 0, splits, "the split scored" },
+	{ "threshold", KIND_FLOAT, "0.5", 0, 1, NULL,
+	  "P(signal) at or above which an event is called signal" },
+	{ NULL, 0, NULL, 0, 0, NULL, NULL },
+};
+
+static const struct kind_port inputs[] = {
+	{ "model", "HDF5 from train.classifier" },
+	{ "data", "the data it was trained on's kind: tokens or events" },
+	{ NULL, NULL },
+};
+
+static const struct kind_port outputs[] = {
+	{ "metrics", "JSON: accuracy, auc, log_loss, tp, fp, tn, fn, events" },
+	{ NULL, NULL },
+};
+
+struct scored {
+	float p;
+	uint8_t y;
+};
+
+static int by_score(const void *a, const void *b)
+{
+	float x = ((const struct scored *)a)->p, y = ((const struct scored *)b)->p;
+
+	return x < y ? -1 : x > y;
+}
+
+/* ROC AUC: the Mann-Whitney statistic, tied scores sharing their rank. */
+double roc_auc(const float *p, const uint8_t *y, size_t n);
+double roc_auc(const float *p, const uint8_t *y, size_t n)
+{
+	struct scored *s = xcalloc(n + 1, sizeof(*s));
+	double pos = 0, neg = 0, ranks = 0;
+	size_t i, j;
+
+	for (i = 0; i < n; i++) {
+		s[i].p = p[i];
+		s[i].y = y[i];
+		pos += y[i] != 0;
+	}
+	neg = (double)n - pos;
+	qsort(s, n, sizeof(*s), by_score);
+	for (i = 0; i < n; i = j) {
+		double r, npos = 0;
+		for (j = i; j < n && s[j].p == s[i].p; j++)
+			npos += s[j].y != 0;
+		r = ((double)i + 1 + (double)j) / 2;	/* the mean rank */
+		ranks += r * npos;
+	}
+	free(s);
+	if (!pos || !neg)
+		return 0.5;
+	return (ranks - pos * (pos + 1) / 2) / (pos * neg);
+}
+
+static int run(const struct kind_run *r, struct err *err)
+{
+	struct clf m;
+	struct clf_data d;
+	struct clf_config cfg;
+	struct buf rep = BUF_INIT;
+	double thr = kind_float(r, "threshold"), loss = 0;
+	uint64_t tp = 0, fp = 0, tn = 0, fn = 0;
+	size_t *idx = NULL, i;
+	float *p = NULL;
+	int rc = -1;
+
+	if (clf_read(&m, r->inputs[0], err))
+		return -1;
+	cfg = m.cfg;
+	if (clf_load(r->inputs[1], kind_string(r, "split"), &cfg, &d, err))
+		goto out;
+	if (cfg.binned && cfg.vocab != m.cfg.vocab) {
+		err_set(err, "'%s' has a vocabulary of %d; the model was trained "
+			     "on %d",
+			r->inputs[1], cfg.vocab, m.cfg.vocab);
+		clf_data_free(&d);
+		goto out;
+	}
+	clf_standardise(&m, &d);
+	idx = xcalloc(d.n + 1, sizeof(size_t));
+	p = xcalloc(d.n + 1, sizeof(float));
+	for (i = 0; i < d.n; i++)
+		idx[i] = i;
+	clf_predict(&m, &d, idx, d.n, p, r->threads);
+	for (i = 0; i < d.n; i++) {
+		double q = p[i] < 1e-7 ? 1e-7 : p[i] > 1 - 1e-7 ? 1 - 1e-7 : p[i];
+		int call = p[i] >= thr, y = d.labels[i] != 0;
+		loss -= y ? log(q) : log(1 - q);
+		tp += call && y, fp += call && !y, tn += !call && !y,
+			fn += !call && y;
+	}
+	buf_addf(&rep, "{\"accuracy\": %.6f, \"auc\": %.6f, \"log_loss\": %.6f, "
+		       "\"tp\": %llu, \"fp\": %llu, \"tn\": %llu, \"fn\": %llu, "
+		       "\"events\": %zu}\n",
+		 d.n ? (double)(tp + tn) / (double)d.n : 0,
+		 roc_auc(p, d.labels, d.n), d.n ? loss / (double)d.n : 0,
+		 (unsigned long long)tp, (unsigned long long)fp,
+		 (unsigned long long)tn, (unsigned long long)fn, d.n);
+	clf_data_free(&d);
+	rc = kind_write_text(r->outputs[0], &rep, err);
+out:
+	clf_free(&m);
+	free(idx);
+	free(p);
+	buf_release(&rep);
+	return rc;
+}
+
+const struct stage_kind kind_eval_classifier = {
+	.name = "eval.classifier",
+	.summary = "a trained classifier scored: accuracy, ROC AUC, log-loss",
+	.doc = "Scores a train.classifier model on a split of data of the kind "
+	       "it was\ntrained on (tokens or events; the same MET use and "
+	       "width): accuracy at\nthe threshold, ROC AUC (Mann-Whitney, tied "
+	       "scores sharing ranks), mean\nlog-loss and the confusion counts, "
+	       "as JSON ready for 'metrics'.",
+	.settings = settings,
+	.inputs = inputs,
+	.outputs = outputs,
+	.run = run,
+	.version = KIND_VERSION_eval_classifier,
+};
