@@ -538,6 +538,7 @@ static const struct opt_spec verify_opts[] = {
 	{ "sample", OPT_SAMPLE, 1, "N", "verify N instances chosen at random" },
 	{ "seed", OPT_SEED, 1, "S", "the seed of that choice (default 1)" },
 	{ "json", OPT_JSON, 0, NULL, "print as JSON" },
+	{ "param", 'p', 1, "NAME=VALUE", "override a param (a TOML value)" },
 	{ 0 },
 };
 
@@ -554,6 +555,8 @@ static int verify_run(struct cli *cli, const struct command *cmd, int argc,
 	struct err err;
 	size_t *cand = NULL, ncand = 0, i, first = 0;
 	unsigned long long sample = 0, seed = 1;
+	struct graph_override *ov = xcalloc((size_t)argc + 1, sizeof(*ov));
+	size_t nov = 0;
 	char *file = NULL, *lockpath = NULL, *st = NULL, *end;
 	int rc = EXIT_OK, o, as_json = 0, k;
 
@@ -562,6 +565,11 @@ static int verify_run(struct cli *cli, const struct command *cmd, int argc,
 	while ((o = cli_opt(cli, cmd, &it)) > 0) {
 		if (o == OPT_JSON) {
 			as_json = 1;
+			continue;
+		}
+		if (o == 'p') {
+			if ((rc = cli_override(cli, it.arg, &ov[nov++])))
+				goto out;
 			continue;
 		}
 		errno = 0;
@@ -587,7 +595,7 @@ static int verify_run(struct cli *cli, const struct command *cmd, int argc,
 		first = 1;
 	if ((rc = cli_find_graph(cli, first ? it.operands[0] : NULL, &file)))
 		goto out;
-	if (graph_load(file, NULL, 0, &g, &err) < 0) {
+	if (graph_load(file, ov, nov, &g, &err) < 0) {
 		term_error(&cli->term, "%s", err.msg);
 		rc = EXIT_USAGE;
 		goto out;
@@ -688,6 +696,9 @@ static int verify_run(struct cli *cli, const struct command *cmd, int argc,
 	if (v.counts[V_DIFFERS] || v.counts[V_FAILED] || v.counts[V_ERROR])
 		rc = EXIT_FAILED;
 out:
+	for (i = 0; i < nov; i++)
+		free((char *)ov[i].name);
+	free(ov);
 	free(cand);
 	free(file);
 	free(lockpath);
@@ -705,7 +716,8 @@ out:
 const struct command cmd_verify = {
 	.name = "verify",
 	.summary = "rebuild instances in isolation and compare with the lock file",
-	.usage = "verify [--sample N] [--seed S] [--json] [GRAPH] [TARGET...]",
+	.usage = "verify [--sample N] [--seed S] [--json] [-p NAME=VALUE]... "
+		 "[GRAPH] [TARGET...]",
 	.description =
 		"Re-run stage instances recorded in the lock file (all, the "
 		"TARGETs, or N\nchosen at random with --sample, reproducibly "
