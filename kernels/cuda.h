@@ -14,6 +14,16 @@ extern "C" {
 #endif
 
 struct device_info;
+
+/* The classifier's embedding and pooling (stages/classifier.c), as plain
+ * arrays: pooling 0 cls, 1 mean, 2 max. */
+struct cuda_ep {
+	int binned, pooling, D, W, nfeat, vocab;
+	const float *emb, *emb_b, *q;
+};
+int cuda_embed_pool(const struct cuda_ep *ep, const int32_t *tok,
+		    const float *feat, const uint8_t *valid, size_t n,
+		    float *P, char *why, size_t whylen);
 struct gamma_grid;
 struct gamma_opts;
 
@@ -28,6 +38,9 @@ int cuda_digitize(const float *x, size_t n, const double *edges, int ne,
 int cuda_gamma(const float *ref, const float *eval,
 	       const struct gamma_grid *g, const struct gamma_opts *o,
 	       float *out, char *why, size_t whylen);
+int cuda_gemm(int ta, int tb, size_t m, size_t n, size_t k, float alpha,
+	      const float *a, size_t lda, const float *b, size_t ldb,
+	      float beta, float *c, size_t ldc, char *why, size_t whylen);
 int cuda_knn(const double *xy, size_t n, int k, int32_t *idx, char *why,
 	     size_t whylen);
 

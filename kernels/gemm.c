@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cuda.h"
 #include "gemm.h"
 #include "parallel.h"
 #include "util.h"
@@ -79,4 +80,23 @@ void gemm_cpu(int ta, int tb, size_t m, size_t n, size_t k, float alpha,
 	if (!m || !n)
 		return;
 	parallel_for(threads, m, m * n * k < 65536 ? m : 16, gemm_rows, &g);
+}
+
+int gemm(enum device_pref pref, int ta, int tb, size_t m, size_t n, size_t k,
+	 float alpha, const float *a, size_t lda, const float *b, size_t ldb,
+	 float beta, float *c, size_t ldc, char *why, size_t whylen)
+{
+	char reason[160] = "";
+
+	if (device_try_cuda(pref, reason, sizeof(reason))) {
+#ifdef CAIRN_HAVE_CUDA
+		if (cuda_gemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c,
+			      ldc, reason, sizeof(reason)) == 0)
+			return DEVICE_CUDA;
+#endif
+	}
+	if (device_fallback(pref, reason, why, whylen) < 0)
+		return -1;
+	gemm_cpu(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, 0);
+	return DEVICE_CPU;
 }

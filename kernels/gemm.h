@@ -9,6 +9,8 @@
 
 #include <stddef.h>
 
+#include "device.h"
+
 /*
  * A is M x K (or K x M with ta), B is K x N (or N x K with tb), C is
  * M x N; lda, ldb, ldc their row strides.  threads 0: all cores.
@@ -16,5 +18,14 @@
 void gemm_cpu(int ta, int tb, size_t m, size_t n, size_t k, float alpha,
 	      const float *a, size_t lda, const float *b, size_t ldb,
 	      float beta, float *c, size_t ldc, int threads);
+
+/*
+ * Dispatched as axpy() is: DEVICE_CPU, DEVICE_CUDA (a tiled kernel; sums
+ * in the same order, with fused multiply-adds: within float rounding of
+ * the CPU's), or -1 (why).
+ */
+int gemm(enum device_pref pref, int ta, int tb, size_t m, size_t n, size_t k,
+	 float alpha, const float *a, size_t lda, const float *b, size_t ldb,
+	 float beta, float *c, size_t ldc, char *why, size_t whylen);
 
 #endif

@@ -12,7 +12,7 @@ static const struct kernel_info kernels[] = {
 	{ "quantiles", "exact quantiles by radix selection", CUDA },
 	{ "digitize", "bins of values against edges", CUDA },
 	{ "knn", "k nearest neighbours in 2D (grid / brute force)", CUDA },
-	{ "gemm", "blocked, threaded matrix product (CPU)", 0 },
+	{ "gemm", "blocked, threaded matrix product", CUDA },
 	{ "gamma", "3D gamma index, sub-voxel search nearest first", CUDA },
 };
 

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "classifier.h"
+#include "cuda.h"
 #include "err.h"
 #include "gemm.h"
 #include "h5.h"
@@ -473,13 +474,19 @@ static void batch_free(struct batch *b)
 }
 
 /* The hidden layer and output for the batch's pooled P: Z (pre-ReLU)
- * into z, probabilities into prob. */
+ * into z, probabilities into prob.  pref: where the GEMM runs (the CPU
+ * for training: its sums do not depend on the thread count). */
 static void head(const struct clf *m, const float *P, size_t n, float *z,
-		 float *prob, int threads)
+		 float *prob, int threads, enum device_pref pref)
 {
 	size_t H = (size_t)m->cfg.hidden, D = (size_t)m->cfg.embed, k, j;
+	char why[160];
 
-	gemm_cpu(0, 1, n, H, D, 1, P, D, m->w + m->w1, D, 0, z, H, threads);
+	if (pref == DEVICE_CPU ||
+	    gemm(pref, 0, 1, n, H, D, 1, P, D, m->w + m->w1, D, 0, z, H, why,
+		 sizeof(why)) < 0)
+		gemm_cpu(0, 1, n, H, D, 1, P, D, m->w + m->w1, D, 0, z, H,
+			 threads);
 	for (k = 0; k < n; k++) {
 		double s = m->w[m->b2];
 		for (j = 0; j < H; j++) {
@@ -492,14 +499,58 @@ static void head(const struct clf *m, const float *P, size_t n, float *z,
 	}
 }
 
-void clf_predict(const struct clf *m, const struct clf_data *d,
-		 const size_t *idx, size_t n, float *prob, int threads)
+/* The GPU's embedding and pooling of events idx[0..n) into P; 0, or -1
+ * (the caller falls back to the CPU). */
+static int pool_cuda(const struct clf *m, const struct clf_data *d,
+		     const size_t *idx, size_t n, float *P)
+{
+#ifdef CAIRN_HAVE_CUDA
+	const struct clf_config *c = &m->cfg;
+	size_t W = (size_t)c->width, F = (size_t)c->nfeat, k;
+	struct cuda_ep ep = { c->binned, c->pooling, c->embed, c->width,
+			      c->nfeat, c->vocab, m->w + m->emb,
+			      m->w + m->emb_b, m->w + m->q };
+	int32_t *tok = NULL;
+	float *feat = NULL;
+	uint8_t *valid = NULL;
+	char why[160];
+	int rc;
+
+	/* The events' rows, gathered contiguous. */
+	if (c->binned) {
+		tok = xmalloc(n * W * sizeof(int32_t) + 1);
+		for (k = 0; k < n; k++)
+			memcpy(tok + k * W, d->tok + idx[k] * W,
+			       W * sizeof(int32_t));
+	} else {
+		feat = xmalloc(n * W * F * sizeof(float) + 1);
+		valid = xmalloc(n * W + 1);
+		for (k = 0; k < n; k++) {
+			memcpy(feat + k * W * F, d->feat + idx[k] * W * F,
+			       W * F * sizeof(float));
+			memcpy(valid + k * W, d->valid + idx[k] * W, W);
+		}
+	}
+	rc = cuda_embed_pool(&ep, tok, feat, valid, n, P, why, sizeof(why));
+	free(tok), free(feat), free(valid);
+	return rc;
+#else
+	(void)m, (void)d, (void)idx, (void)n, (void)P;
+	return -1;
+#endif
+}
+
+int clf_predict(const struct clf *m, const struct clf_data *d,
+		const size_t *idx, size_t n, float *prob, int threads,
+		enum device_pref pref)
 {
 	enum { CHUNK = 4096 };
 	size_t at;
 	struct batch b;
 	float *z = xcalloc((size_t)CHUNK * (size_t)m->cfg.hidden + 1,
 			   sizeof(float));
+	char why[160];
+	int gpu = device_try_cuda(pref, why, sizeof(why));
 
 	memset(&b, 0, sizeof(b));
 	b.m = m;
@@ -509,11 +560,18 @@ void clf_predict(const struct clf *m, const struct clf_data *d,
 		size_t k = n - at < CHUNK ? n - at : CHUNK;
 		b.idx = idx + at;
 		b.n = k;
-		parallel_for(threads, k, 64, forward_part, &b);
-		head(m, b.P, k, z, prob + at, threads);
+		if (!gpu || pool_cuda(m, d, idx + at, k, b.P) < 0) {
+			gpu = 0;
+			parallel_for(threads, k, 64, forward_part, &b);
+		}
+		head(m, b.P, k, z, prob + at, threads,
+		     gpu ? pref : DEVICE_CPU);
 	}
 	batch_free(&b);
 	free(z);
+	if (!gpu && pref == DEVICE_CUDA)
+		return -1;
+	return gpu ? DEVICE_CUDA : DEVICE_CPU;
 }
 
 double clf_grad(const struct clf *m, const struct clf_data *d,
@@ -535,7 +593,7 @@ double clf_grad(const struct clf *m, const struct clf_data *d,
 	b.n = n;
 	batch_alloc(&b, m, n);
 	nt = parallel_for(threads, n, 32, forward_part, &b);
-	head(m, b.P, n, z, prob, threads);
+	head(m, b.P, n, z, prob, threads, DEVICE_CPU);
 	memset(g, 0, m->nw * sizeof(float));
 	for (k = 0; k < n; k++) {
 		int y = d->labels[idx[k]];

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "device.h"
+
 struct err;
 struct h5_file;
 
@@ -68,9 +70,16 @@ void clf_data_free(struct clf_data *d);
 void clf_standardise_fit(struct clf *m, const struct clf_data *train);
 void clf_standardise(const struct clf *m, struct clf_data *d);
 
-/* P(signal) of events idx[0..n) into prob; threads: 0 = all cores. */
-void clf_predict(const struct clf *m, const struct clf_data *d,
-		 const size_t *idx, size_t n, float *prob, int threads);
+/*
+ * P(signal) of events idx[0..n) into prob; threads: 0 = all cores.  pref
+ * DEVICE_CPU is the reference (bit-identical for any thread count); the
+ * GPU (embedding and pooling kernel, GEMM) agrees within float rounding.
+ * Returns the device that ran, or -1 when CUDA was demanded and could
+ * not be had (the CPU's answer is in prob all the same).
+ */
+int clf_predict(const struct clf *m, const struct clf_data *d,
+		const size_t *idx, size_t n, float *prob, int threads,
+		enum device_pref pref);
 
 /*
  * One minibatch: forward, backward; the mean log-loss's gradient into g

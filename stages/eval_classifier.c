@@ -16,11 +16,15 @@
 #include "util.h"
 
 static const char *const splits[] = { "test", "val", "train", NULL };
+static const char *const devices[] = { "auto", "cpu", "cuda", NULL };
 
 static const struct kind_setting settings[] = {
 	{ "split", KIND_STRING, "\"test\"", 0, 0, splits, "the split scored" },
 	{ "threshold", KIND_FLOAT, "0.5", 0, 1, NULL,
 	  "P(signal) at or above which an event is called signal" },
+	{ "device", KIND_STRING, "\"cpu\"", 0, 0, devices,
+	  "where the forward pass runs: cpu (the reference, bit for bit), "
+	  "cuda or auto (within float rounding)" },
 	{ NULL, 0, NULL, 0, 0, NULL, NULL },
 };
 
@@ -104,7 +108,18 @@ static int run(const struct kind_run *r, struct err *err)
 	p = xcalloc(d.n + 1, sizeof(float));
 	for (i = 0; i < d.n; i++)
 		idx[i] = i;
-	clf_predict(&m, &d, idx, d.n, p, r->threads);
+	{
+		enum device_pref pref = (enum device_pref)device_pref_parse(
+			kind_string(r, "device"));
+		int dev = clf_predict(&m, &d, idx, d.n, p, r->threads, pref);
+		if (dev < 0) {
+			err_set(err, "device = \"cuda\": no usable CUDA device");
+			clf_data_free(&d);
+			goto out;
+		}
+		fprintf(stderr, "eval.classifier: forward pass on the %s\n",
+			device_name(dev));
+	}
 	for (i = 0; i < d.n; i++) {
 		double q = p[i] < 1e-7 ? 1e-7 : p[i] > 1 - 1e-7 ? 1 - 1e-7 : p[i];
 		int call = p[i] >= thr, y = d.labels[i] != 0;

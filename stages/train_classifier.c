@@ -78,7 +78,7 @@ static void score(const struct clf *m, const struct clf_data *d, int threads,
 
 	for (i = 0; i < d->n; i++)
 		idx[i] = i;
-	clf_predict(m, d, idx, d->n, p, threads);
+	clf_predict(m, d, idx, d->n, p, threads, DEVICE_CPU);
 	for (i = 0; i < d->n; i++) {
 		double q = p[i] < 1e-7 ? 1e-7 : p[i] > 1 - 1e-7 ? 1 - 1e-7 : p[i];
 		l -= d->labels[i] ? log(q) : log(1 - q);

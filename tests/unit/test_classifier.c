@@ -13,6 +13,7 @@
 #include "buf.h"
 #include "check.h"
 #include "classifier.h"
+#include "device.h"
 #include "err.h"
 #include "gemm.h"
 #include "json.h"
@@ -232,6 +233,19 @@ static void test_kinds(void)
 	CHECK(s && atof(s + 7) > 0.7);
 	CHECK(a && strstr(a, "\"events\": 1200}"));
 	free(a);
+	/* Without a GPU, auto takes the CPU and cuda is refused. */
+	{
+		char why[160];
+		if (device_count(why, sizeof(why)) == 0) {
+			CHECK_INT(run_kind("eval.classifier", "device = \"auto\"\n",
+					   ein, eout, 2),
+				  0);
+			CHECK_INT(run_kind("eval.classifier", "device = \"cuda\"\n",
+					   ein, eout, 2),
+				  -1);
+			CHECK_STR(msg, "device = \"cuda\": no usable CUDA device");
+		}
+	}
 	/* Direct input, 5-vector, max pooling, no MET. */
 	CHECK_INT(run_kind("train.classifier",
 			   "input = \"direct\"\nvector = 5\nmet = false\n"
@@ -254,10 +268,64 @@ static void test_kinds(void)
 			  "train with met = false") != NULL);
 }
 
-int main(void)
+/* --gpu: the CUDA paths against the CPU's, or skipped (77). */
+static int gpu_tests(void)
+{
+	enum { M = 300, N = 64, K = 48 };
+	float *a = malloc(M * K * sizeof(float)), *b = malloc(N * K * sizeof(float));
+	float *c1 = malloc(M * N * sizeof(float)), *c2 = malloc(M * N * sizeof(float));
+	struct rng r = rng_for(4, 4);
+	char why[160];
+	size_t i, bad = 0;
+	int binned, pooling;
+
+	if (device_count(why, sizeof(why)) == 0) {
+		printf("no CUDA device: %s\n", why);
+		SKIP("no CUDA device");
+	}
+	for (i = 0; i < M * K; i++)
+		a[i] = (float)rng_normal(&r);
+	for (i = 0; i < N * K; i++)
+		b[i] = (float)rng_normal(&r);
+	gemm_cpu(0, 1, M, N, K, 1, a, K, b, K, 0, c1, N, 0);
+	CHECK_INT(gemm(DEVICE_CUDA, 0, 1, M, N, K, 1, a, K, b, K, 0, c2, N, why,
+		       sizeof(why)),
+		  DEVICE_CUDA);
+	for (i = 0; i < M * N; i++)
+		bad += fabsf(c1[i] - c2[i]) > 1e-4f * (1 + fabsf(c1[i]));
+	CHECK_INT(bad, 0);
+	/* The forward pass: probabilities within float rounding. */
+	for (binned = 0; binned < 2; binned++)
+		for (pooling = 0; pooling < 3; pooling++) {
+			struct clf_config c = { binned, 4, 1, pooling, 16, 12, 10, 11,
+						5 };
+			struct clf m;
+			struct clf_data d;
+			size_t idx[200];
+			float p1[200], p2[200];
+			clf_init(&m, &c, 7);
+			tiny(&c, &d, 200, 5);
+			for (i = 0; i < 200; i++)
+				idx[i] = 199 - i;
+			clf_predict(&m, &d, idx, 200, p1, 0, DEVICE_CPU);
+			CHECK_INT(clf_predict(&m, &d, idx, 200, p2, 0, DEVICE_CUDA),
+				  DEVICE_CUDA);
+			for (i = 0, bad = 0; i < 200; i++)
+				bad += fabsf(p1[i] - p2[i]) > 1e-5f;
+			CHECK_INT(bad, 0);
+			clf_free(&m);
+			clf_data_free(&d);
+		}
+	free(a), free(b), free(c1), free(c2);
+	return check_done("test_classifier_gpu");
+}
+
+int main(int argc, char **argv)
 {
 	char cmd[300];
 
+	if (argc > 1 && !strcmp(argv[1], "--gpu"))
+		return gpu_tests();
 	if (!mkdtemp(dir))
 		return 1;
 	test_gemm();
