@@ -21,6 +21,27 @@ struct cuda_ep {
 	int binned, pooling, D, W, nfeat, vocab;
 	const float *emb, *emb_b, *q;
 };
+/* Training the classifier on the GPU (kernels/classifier_cuda.cu). */
+struct cuda_clf_spec {
+	int binned, pooling, D, H, W, nfeat;
+	size_t nw, emb, emb_b, q, w1, b1, w2, b2;
+	const int32_t *tok;		/* binned: n x W */
+	const float *feat;		/* direct: n x W x nfeat */
+	const uint8_t *valid, *labels;
+	size_t n;
+	double lr, wd;
+};
+struct cuda_clf;
+int cuda_clf_open(const struct cuda_clf_spec *s, const float *w,
+		  size_t batch, struct cuda_clf **out, char *why,
+		  size_t whylen);
+/* One pass over order[0..n) in minibatches: Adam steps on the device;
+ * the summed log-loss and correct count added to *loss, *correct. */
+int cuda_clf_epoch(struct cuda_clf *c, const size_t *order, size_t n,
+		   double *loss, size_t *correct, char *why, size_t whylen);
+int cuda_clf_weights(struct cuda_clf *c, float *w, char *why, size_t whylen);
+void cuda_clf_close(struct cuda_clf *c);
+
 int cuda_embed_pool(const struct cuda_ep *ep, const int32_t *tok,
 		    const float *feat, const uint8_t *valid, size_t n,
 		    float *P, char *why, size_t whylen);

@@ -5,6 +5,7 @@
 #include "cuda.h"
 #include "cuda_check.cuh"
 #include "gemm.h"
+#include "gemm_device.cuh"
 
 #define T 16
 
@@ -36,6 +37,18 @@ __global__ static void gemm_kernel(int ta, int tb, size_t m, size_t n,
 				     (beta == 0 ? 0.0f : beta * c[row * ldc + col]);
 }
 
+void gemm_device(int ta, int tb, size_t m, size_t n, size_t k, float alpha,
+		 const float *a, size_t lda, const float *b, size_t ldb,
+		 float beta, float *c, size_t ldc)
+{
+	dim3 threads(T, T), blocks((unsigned)((n + T - 1) / T),
+				   (unsigned)((m + T - 1) / T));
+
+	if (m && n)
+		gemm_kernel<<<blocks, threads>>>(ta, tb, m, n, k, alpha, a, lda, b,
+						 ldb, beta, c, ldc);
+}
+
 extern "C" int cuda_gemm(int ta, int tb, size_t m, size_t n, size_t k,
 			 float alpha, const float *a, size_t lda, const float *b,
 			 size_t ldb, float beta, float *c, size_t ldc, char *why,
@@ -57,12 +70,7 @@ extern "C" int cuda_gemm(int ta, int tb, size_t m, size_t n, size_t k,
 	if (beta != 0)
 		CUDA_TRY(cudaMemcpy(dc, c, nc * sizeof(float),
 				    cudaMemcpyHostToDevice), "cudaMemcpy");
-	{
-		dim3 threads(T, T), blocks((unsigned)((n + T - 1) / T),
-					   (unsigned)((m + T - 1) / T));
-		gemm_kernel<<<blocks, threads>>>(ta, tb, m, n, k, alpha, da, lda,
-						 db, ldb, beta, dc, ldc);
-	}
+	gemm_device(ta, tb, m, n, k, alpha, da, lda, db, ldb, beta, dc, ldc);
 	CUDA_TRY(cudaGetLastError(), "kernel launch");
 	CUDA_TRY(cudaMemcpy(c, dc, nc * sizeof(float), cudaMemcpyDeviceToHost),
 		 "cudaMemcpy");

@@ -13,6 +13,8 @@ static const struct kernel_info kernels[] = {
 	{ "digitize", "bins of values against edges", CUDA },
 	{ "knn", "k nearest neighbours in 2D (grid / brute force)", CUDA },
 	{ "gemm", "blocked, threaded matrix product", CUDA },
+	{ "embed_pool", "the classifier's embedding and pooling", CUDA },
+	{ "classifier_train", "the classifier's minibatch step and Adam", CUDA },
 	{ "gamma", "3D gamma index, sub-voxel search nearest first", CUDA },
 };
 

@@ -13,6 +13,8 @@
 
 #include "buf.h"
 #include "classifier.h"
+#include "cuda.h"
+#include "device.h"
 #include "err.h"
 #include "h5.h"
 #include "kind_versions.h"
@@ -22,6 +24,7 @@
 
 static const char *const inputs_kinds[] = { "binned", "direct", NULL };
 static const char *const poolings[] = { "cls", "mean", "max", NULL };
+static const char *const devices[] = { "auto", "cpu", "cuda", NULL };
 
 static const struct kind_setting settings[] = {
 	{ "input", KIND_STRING, "\"binned\"", 0, 0, inputs_kinds,
@@ -43,6 +46,9 @@ static const struct kind_setting settings[] = {
 	  "decoupled weight decay (not on biases)" },
 	{ "seed", KIND_INT, "0", 0, 9007199254740991.0, NULL,
 	  "the seed of the initialisation and the shuffles" },
+	{ "device", KIND_STRING, "\"cpu\"", 0, 0, devices,
+	  "cpu: the reference, bit for bit for a seed and thread count; cuda "
+	  "or auto: the GPU, within rounding" },
 	{ NULL, 0, NULL, 0, 0, NULL, NULL },
 };
 
@@ -97,6 +103,39 @@ static int is_bias(const struct clf *m, size_t i)
 	       i == m->b2;
 }
 
+/* The GPU's training state when the device setting allows one: *gpu
+ * NULL means the CPU trains.  0, or -1 when cuda was demanded and could
+ * not be had. */
+static int open_gpu(const struct kind_run *r, const struct clf *m,
+		    const struct clf_data *t, size_t batch, struct cuda_clf **gpu,
+		    struct err *err)
+{
+	enum device_pref pref =
+		(enum device_pref)device_pref_parse(kind_string(r, "device"));
+	char why[160] = "", msg[200];
+
+	*gpu = NULL;
+	if (device_try_cuda(pref, why, sizeof(why))) {
+#ifdef CAIRN_HAVE_CUDA
+		struct cuda_clf_spec s;
+		memset(&s, 0, sizeof(s));
+		s.binned = m->cfg.binned, s.pooling = m->cfg.pooling;
+		s.D = m->cfg.embed, s.H = m->cfg.hidden, s.W = m->cfg.width;
+		s.nfeat = m->cfg.nfeat;
+		s.nw = m->nw, s.emb = m->emb, s.emb_b = m->emb_b, s.q = m->q;
+		s.w1 = m->w1, s.b1 = m->b1, s.w2 = m->w2, s.b2 = m->b2;
+		s.tok = t->tok, s.feat = t->feat, s.valid = t->valid;
+		s.labels = t->labels, s.n = t->n;
+		s.lr = kind_float(r, "lr"), s.wd = kind_float(r, "weight_decay");
+		if (cuda_clf_open(&s, m->w, batch, gpu, why, sizeof(why)) == 0)
+			return 0;
+#endif
+	}
+	if (device_fallback(pref, why, msg, sizeof(msg)) < 0)
+		return err_set(err, "%s", msg);
+	return 0;
+}
+
 static int run(const struct kind_run *r, struct err *err)
 {
 	struct clf_config cfg;
@@ -110,6 +149,7 @@ static int run(const struct kind_run *r, struct err *err)
 	float *g = NULL, *m1 = NULL, *m2 = NULL;
 	double b1t = 1, b2t = 1, tl = 0, ta = 0, vl = 0, va = 0, rate = 0;
 	uint64_t seed = (uint64_t)kind_int(r, "seed");
+	struct cuda_clf *gpu = NULL;
 	int rc = -1;
 
 	memset(&cfg, 0, sizeof(cfg));
@@ -141,6 +181,10 @@ static int run(const struct kind_run *r, struct err *err)
 	order = xcalloc(train.n, sizeof(size_t));
 	for (i = 0; i < train.n; i++)
 		order[i] = i;
+	if (open_gpu(r, &m, &train, B, &gpu, err) < 0)
+		goto out;
+	fprintf(stderr, "train.classifier: training on the %s\n",
+		gpu ? "cuda" : "cpu");
 	for (ep = 1; ep <= nep; ep++) {
 		struct rng sh = rng_for(seed, (uint64_t)ep);
 		double loss = 0, t0 = seconds(), dt;
@@ -151,7 +195,18 @@ static int run(const struct kind_run *r, struct err *err)
 			order[i] = order[j];
 			order[j] = x;
 		}
-		for (k = 0; k < train.n; k += B) {
+		if (gpu) {
+#ifdef CAIRN_HAVE_CUDA
+			char why[160];
+			if (cuda_clf_epoch(gpu, order, train.n, &loss, &right, why,
+					   sizeof(why)) ||
+			    cuda_clf_weights(gpu, m.w, why, sizeof(why))) {
+				err_set(err, "%s", why);
+				goto out;
+			}
+#endif
+		}
+		for (k = 0; !gpu && k < train.n; k += B) {
 			size_t n = train.n - k < B ? train.n - k : B;
 			loss += clf_grad(&m, &train, order + k, n, g, &right,
 					 r->threads);
@@ -198,6 +253,9 @@ static int run(const struct kind_run *r, struct err *err)
 		goto out;
 	rc = 0;
 out:
+#ifdef CAIRN_HAVE_CUDA
+	cuda_clf_close(gpu);
+#endif
 	rc = h5_finish(NULL, out, rc, err);
 	clf_data_free(&train);
 	clf_data_free(&val);

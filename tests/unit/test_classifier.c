@@ -67,6 +67,15 @@ static int run_kind(const char *name, const char *with, const char *const *in,
 	return rc;
 }
 
+static char *slurp(const char *path)
+{
+	struct buf b = BUF_INIT;
+
+	if (buf_read_file(&b, path) < 0)
+		return NULL;
+	return buf_detach(&b, NULL);
+}
+
 static void test_gemm(void)
 {
 	enum { M = 37, N = 300, K = 150 };
@@ -191,15 +200,6 @@ static void test_auc(void)
 	CHECK(fabs(roc_auc(p, y, 2) - 0.5) < 1e-12);	/* one class */
 }
 
-static char *slurp(const char *path)
-{
-	struct buf b = BUF_INIT;
-
-	if (buf_read_file(&b, path) < 0)
-		return NULL;
-	return buf_detach(&b, NULL);
-}
-
 static void test_kinds(void)
 {
 	const char *ev[] = { at("ev.h5"), NULL }, *tk[] = { at("tok.h5"), at("tok.json"), NULL };
@@ -244,6 +244,11 @@ static void test_kinds(void)
 					   ein, eout, 2),
 				  -1);
 			CHECK_STR(msg, "device = \"cuda\": no usable CUDA device");
+			CHECK_INT(run_kind("train.classifier",
+					   "epochs = 1\ndevice = \"cuda\"\n", in_t,
+					   m2, 1),
+				  -1);
+			CHECK(strstr(msg, "cuda requested but not usable: ") == msg);
 		}
 	}
 	/* Direct input, 5-vector, max pooling, no MET. */
@@ -317,6 +322,41 @@ static int gpu_tests(void)
 			clf_data_free(&d);
 		}
 	free(a), free(b), free(c1), free(c2);
+	/* Training on the GPU: the curve within rounding of the CPU's. */
+	if (mkdtemp(dir)) {
+		const char *ev[] = { at("ev.h5"), NULL }, *in_e[] = { ev[0], NULL };
+		const char *mc[] = { at("mc.h5"), at("cc.json"), NULL };
+		const char *mg[] = { at("mg.h5"), at("cg.json"), NULL };
+		char *x, *y, cmd[300];
+		CHECK_INT(run_kind("synth.events", "n = 4000\nseed = 2\n", NULL, ev,
+				   0),
+			  0);
+		for (pooling = 0; pooling < 3; pooling++) {
+			static const char *const with[] = {
+				"input = \"direct\"\npooling = \"cls\"\nepochs = 2\n",
+				"input = \"direct\"\npooling = \"mean\"\nepochs = 2\n",
+				"input = \"direct\"\npooling = \"max\"\nepochs = 2\n",
+			};
+			char gw[200];
+			double lc, lg;
+			snprintf(gw, sizeof(gw), "%sdevice = \"cuda\"\n", with[pooling]);
+			CHECK_INT(run_kind("train.classifier", with[pooling], in_e, mc, 0),
+				  0);
+			CHECK_INT(run_kind("train.classifier", gw, in_e, mg, 0), 0);
+			x = slurp(mc[1]), y = slurp(mg[1]);
+			lc = x && strstr(x, "\"val_loss\": ")
+				     ? atof(strstr(x, "\"val_loss\": ") + 12)
+				     : -1;
+			lg = y && strstr(y, "\"val_loss\": ")
+				     ? atof(strstr(y, "\"val_loss\": ") + 12)
+				     : -2;
+			CHECK(fabs(lc - lg) < 0.01);
+			free(x), free(y);
+		}
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+		if (system(cmd))
+			return 1;
+	}
 	return check_done("test_classifier_gpu");
 }
 
