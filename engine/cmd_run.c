@@ -9,6 +9,8 @@
 
 #include "buf.h"
 #include "cli.h"
+#include "exec_slurm.h"
+#include "executor.h"
 #include "err.h"
 #include "graph.h"
 #include "lockfile.h"
@@ -18,7 +20,7 @@
 #include "toml_json.h"
 #include "util.h"
 
-enum { OPT_FORCE = 256, OPT_WAIT, OPT_JSON, OPT_LOCKED };
+enum { OPT_FORCE = 256, OPT_WAIT, OPT_JSON, OPT_LOCKED, OPT_EXECUTOR };
 
 struct verdict {
 	char *name, *state, *why;
@@ -167,6 +169,7 @@ static const struct opt_spec run_opts[] = {
 	{ "param", 'p', 1, "NAME=VALUE", "override a param (a TOML value)" },
 	{ "force", OPT_FORCE, 1, "STAGE", "run STAGE (or instance, or glob) even if up to date" },
 	{ "wait", OPT_WAIT, 0, NULL, "wait for another run in this workspace to end" },
+	{ "executor", OPT_EXECUTOR, 1, "NAME", "run stages with local (default) or slurm" },
 	{ 0 },
 };
 
@@ -185,9 +188,14 @@ static int go(struct cli *cli, const struct command *cmd, int argc,
 	size_t nov = 0, i;
 	int k, rc = EXIT_OK, first = 0, wait = 0, lockfd = -1, json = 0;
 	int locked = 0;
+	const char *executor = NULL;
+	struct exec_slurm slurm;
+	struct executor exec;
+	int slurm_open = 0;
 	struct verdicts vs = { NULL, 0, 0 };
 	struct term term = cli->term;
 	long jobs = sysconf(_SC_NPROCESSORS_ONLN);
+	int jobs_given = 0;
 
 	memset(&o, 0, sizeof(o));
 	opt_init(&it, argc, argv, 1, 0);
@@ -195,6 +203,7 @@ static int go(struct cli *cli, const struct command *cmd, int argc,
 		switch (k) {
 		case 'j': {
 			char *end;
+			jobs_given = 1;
 			jobs = strtol(it.arg, &end, 10);
 			if (*end || jobs < 1 || jobs > 4096) {
 				rc = cli_usage_error(cli, cmd, "invalid -j '%s': "
@@ -215,6 +224,16 @@ static int go(struct cli *cli, const struct command *cmd, int argc,
 		case OPT_WAIT: wait = 1; break;
 		case OPT_JSON: json = 1; break;
 		case OPT_LOCKED: locked = 1; break;
+		case OPT_EXECUTOR:
+			if (strcmp(it.arg, "local") && strcmp(it.arg, "slurm")) {
+				rc = cli_usage_error(cli, cmd, "unknown executor "
+							       "'%s': local or "
+							       "slurm",
+						     it.arg);
+				goto out;
+			}
+			executor = it.arg;
+			break;
 		}
 	}
 	if (k < 0) {
@@ -255,6 +274,22 @@ static int go(struct cli *cli, const struct command *cmd, int argc,
 		o.on_decide = on_decide;
 		o.ctx = &vs;
 		term.quiet = 1;
+	}
+	if (!executor)
+		executor = g->executor;
+	if (!strcmp(executor, "slurm") && !o.dry_run) {
+		if (exec_slurm_open(&slurm, g, &exec, &err) < 0) {
+			term_error(&cli->term, "%s", err.msg);
+			rc = EXIT_USAGE;
+			goto out;
+		}
+		slurm_open = 1;
+		o.exec = &exec;
+		o.remote = 1;
+		if (g->slurm.max_jobs && o.jobs > g->slurm.max_jobs)
+			o.jobs = g->slurm.max_jobs;
+		else if (!g->slurm.max_jobs && !jobs_given)
+			o.jobs = 1000;	/* the queue decides, not our cores */
 	}
 	k = run_graph(g, s, &o, &term, &res, &err);
 	if (k < 0) {
@@ -306,6 +341,8 @@ static int go(struct cli *cli, const struct command *cmd, int argc,
 			rc = EXIT_FAILED;
 	}
 out:
+	if (slurm_open)
+		exec_slurm_close(&slurm);
 	for (i = 0; i < vs.n; i++) {
 		free(vs.v[i].name);
 		free(vs.v[i].state);

@@ -661,15 +661,68 @@ static int by_inst(const void *a, const void *b)
 		      (*(struct graph_inst *const *)b)->name);
 }
 
+/* [executor.slurm]: partition, account, qos, sbatch_args, max_jobs,
+ * poll_interval (seconds). */
+static int executor_table(struct loader *l)
+{
+	static const char *const kinds[] = { "slurm", NULL };
+	static const char *const keys[] = { "partition", "account", "qos",
+					    "sbatch_args", "max_jobs",
+					    "poll_interval", NULL };
+	const struct toml_value *t = toml_get(toml_root(l->g->doc), "executor");
+	const struct toml_value *s, *v;
+	struct graph_slurm *c = &l->g->slurm;
+	char **fields[] = { &c->partition, &c->account, &c->qos,
+			    &c->sbatch_args };
+	size_t i;
+
+	c->poll_s = 0.25;
+	if (!t)
+		return 0;
+	if (expect(l, t, TOML_TABLE, "'executor'") < 0 ||
+	    check_keys(l, t, kinds, "[executor]") < 0)
+		return -1;
+	if (!(s = toml_get(t, "slurm")))
+		return 0;
+	if (expect(l, s, TOML_TABLE, "'executor.slurm'") < 0 ||
+	    check_keys(l, s, keys, "[executor.slurm]") < 0)
+		return -1;
+	for (i = 0; i < 4; i++)
+		if ((v = toml_get(s, keys[i]))) {
+			if (expect(l, v, TOML_STRING, "this setting") < 0)
+				return -1;
+			*fields[i] = xstrdup(v->u.string.ptr);
+		}
+	if ((v = toml_get(s, "max_jobs"))) {
+		if (v->type != TOML_INTEGER || v->u.integer < 1 ||
+		    v->u.integer > 100000)
+			return gerr(l, v, "'max_jobs' is a number of jobs, 1 to "
+					  "100000");
+		c->max_jobs = (int)v->u.integer;
+	}
+	if ((v = toml_get(s, "poll_interval"))) {
+		double x = v->type == TOML_INTEGER ? (double)v->u.integer
+			   : v->type == TOML_FLOAT ? v->u.real
+						   : -1;
+		if (!(x >= 0.01 && x <= 600))
+			return gerr(l, v, "'poll_interval' is seconds, 0.01 to "
+					  "600");
+		c->poll_s = x;
+	}
+	return 0;
+}
+
 static int top_level(struct loader *l, const char *dir,
 		     const struct graph_override *ov, size_t nov)
 {
-	static const char *const keys[] = { "graph", "params", "stage", NULL };
+	static const char *const keys[] = { "graph", "params", "stage",
+					    "executor", NULL };
 	const struct toml_value *root = toml_root(l->g->doc), *stages;
 	size_t i;
 
 	if (check_keys(l, root, keys, "the graph file") < 0 ||
-	    graph_table(l, dir) < 0 || params_table(l, ov, nov) < 0)
+	    graph_table(l, dir) < 0 || executor_table(l) < 0 ||
+	    params_table(l, ov, nov) < 0)
 		return -1;
 	stages = toml_get(root, "stage");
 	if (!stages)
@@ -797,6 +850,10 @@ void graph_free(struct graph *g)
 	free(g->workspace);
 	free(g->store);
 	free(g->executor);
+	free(g->slurm.partition);
+	free(g->slurm.account);
+	free(g->slurm.qos);
+	free(g->slurm.sbatch_args);
 	toml_doc_free(g->doc);
 	toml_doc_free(g->overrides);
 	free(g);

@@ -113,7 +113,14 @@ struct graph {
 	char *name;
 	char *workspace;		/* absolute */
 	char *store;			/* as configured, or NULL */
-	char *executor;
+	char *executor;			/* "local" or "slurm" */
+	struct graph_slurm {		/* [executor.slurm] */
+		char *partition, *account, *qos;
+		char *sbatch_args;	/* more sbatch arguments, split on
+					   spaces */
+		int max_jobs;		/* jobs in flight at most (0: -j) */
+		double poll_s;		/* first status poll interval */
+	} slurm;
 	struct toml_doc *doc;
 	struct toml_doc *overrides;	/* -p values, parsed */
 	struct graph_param *params;

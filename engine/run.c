@@ -669,6 +669,8 @@ static int fits(const struct runner *r, const struct graph_inst *in, int empty)
 {
 	int free_gpus = 0, k;
 
+	if (r->o->remote)
+		return 1;	/* the scheduler places it, not this machine */
 	for (k = 0; k < r->ngpus; k++)
 		free_gpus += empty || !r->gpu_busy[k];
 	if (stage_cpus(in) > r->cpus)

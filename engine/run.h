@@ -30,6 +30,9 @@ struct run_opts {
 	const char *lock_path;		/* the lock file to rewrite */
 	/* How commands run; NULL: as local processes (exec_local). */
 	const struct executor *exec;
+	int remote;			/* exec runs them elsewhere (a cluster):
+					   this machine's cores, memory and
+					   GPUs do not limit what starts */
 	/* Told of every decision (explain): the state ("up to date",
 	 * "restorable", "to run", "pending"), why, and the key's encoding
 	 * (NULL for pending). */
