@@ -1,0 +1,111 @@
+#!/bin/bash
+# The Slurm executor against a real one-node cluster (tests/slurm/up.sh,
+# the ctest fixture 'slurm'): a chain and a matrix give the same outputs
+# and lock file as the local executor; a failing stage's dependents never
+# run while -k finishes the rest; a job cancelled from outside fails its
+# stage with the scheduler's word in the log; Ctrl-C cancels the run's
+# jobs and records nothing.  Skipped (77) where no cluster is up.
+# usage: slurm.sh CAIRN
+CAIRN=$1
+. "$(dirname "$0")/lib.sh"
+command -v sinfo >/dev/null && sinfo -h >/dev/null 2>&1 ||
+	{ echo "skipped: no Slurm cluster (tests/slurm/up.sh needs root)"; exit 77; }
+cd "$T" || exit 1
+mkdir local cluster
+cat >local/cairn.toml <<'TOML'
+[stage.a]
+cmd = "echo a > ${outs.o}"
+outs = { o = "a.txt" }
+
+[stage.b]
+cmd = "cat ${deps.i} > ${outs.o}; echo b >> ${outs.o}"
+deps = { i = "${stage.a.outs.o}" }
+outs = { o = "b.txt" }
+
+[stage.m]
+cmd = "echo ${matrix.x} $(cat ${deps.i}) > ${outs.o}"
+deps = { i = "${stage.b.outs.o}" }
+outs = { o = "m-${matrix.x}.txt" }
+matrix = { x = [1, 2, 3] }
+TOML
+cp local/cairn.toml cluster/
+(cd local && "$CAIRN" -q run)
+cd cluster || exit 1
+run run --executor slurm
+expect_rc chain 0
+expect_match chain "$out" '^done: 5 ran, 0 restored, 0 up to date, 0 failed$'
+expect_eq same-lock "$(cat cairn.lock)" "$(cat ../local/cairn.lock)"
+for f in a.txt b.txt m-1.txt m-2.txt m-3.txt; do
+	expect_eq "same-$f" "$(cat $f)" "$(cat ../local/$f)"
+done
+run run --executor slurm
+expect_match noop "$out" '^done: 0 ran, 0 restored, 5 up to date, 0 failed$'
+run log
+expect_rc log 0
+
+# A failure: its dependent never runs, the independent stage finishes.
+cat >fail.toml <<'TOML'
+[graph]
+executor = "slurm"
+[stage.bad]
+cmd = "echo going wrong; exit 3"
+outs = { o = "bad.txt" }
+[stage.after]
+cmd = "cat ${deps.i} > ${outs.o}"
+deps = { i = "${stage.bad.outs.o}" }
+outs = { o = "after.txt" }
+[stage.other]
+cmd = "sleep 1; echo fine > ${outs.o}"
+outs = { o = "other.txt" }
+TOML
+run run -k fail.toml
+expect_rc fail 1
+expect_match fail-msg "$err" "'bad' failed with exit status 3"
+expect_match fail-tail "$err" 'going wrong'
+expect_eq fail-other "$(cat other.txt)" "fine"
+checks=$((checks + 1))
+[ ! -e after.txt ] || fail fail-after "a dependent of the failure ran"
+
+# Cancelled from outside: the scheduler's state explains the failure.
+cat >cancel.toml <<'TOML'
+[graph]
+executor = "slurm"
+[stage.long]
+cmd = "sleep 60; echo done > ${outs.o}"
+outs = { o = "long.txt" }
+TOML
+"$CAIRN" run cancel.toml >"$T/c.out" 2>"$T/c.err" &
+pid=$!
+for _ in $(seq 100); do
+	id=$(squeue -h -n cancel:long -o %i 2>/dev/null | head -1)
+	[ -n "$id" ] && break
+	sleep 0.1
+done
+scancel "$id" 2>/dev/null
+wait $pid
+rc=$?
+err=$(cat "$T/c.err")
+expect_rc cancelled-outside 1
+expect_match cancelled-why "$(cat "$T/c.err")" "slurm job $id ended CANCELLED"
+
+# Ctrl-C: the run's jobs are cancelled, nothing is recorded, exit 130.
+"$CAIRN" run cancel.toml >"$T/i.out" 2>"$T/i.err" &
+pid=$!
+for _ in $(seq 100); do
+	st=$(squeue -h -n cancel:long -o %T 2>/dev/null | head -1)
+	[ "$st" = RUNNING ] && break
+	sleep 0.1
+done
+kill -INT $pid
+wait $pid
+rc=$?
+err=$(cat "$T/i.err")
+expect_rc interrupted 130
+for _ in $(seq 50); do
+	[ -z "$(squeue -h -n cancel:long -o %i 2>/dev/null)" ] && break
+	sleep 0.1
+done
+expect_eq interrupted-queue "$(squeue -h -n cancel:long -o %i 2>/dev/null)" ""
+checks=$((checks + 1))
+grep -q '"long"' cancel.lock 2>/dev/null && fail interrupted-lock "the interrupted stage was recorded"
+finish
