@@ -189,7 +189,7 @@ static void show_payload(struct show_ctx *c, const struct store_run *r)
 					      "exit", "signal", "error",
 					      "params", "matrix", "metrics",
 					      "duration_ns", "peak_rss_kib",
-					      "cpu_s", "log", "env" };
+					      "cpu_s", "log", "scheduler", "env" };
 	struct json *j = NULL;
 	struct err ignore;
 	size_t i;

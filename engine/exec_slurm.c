@@ -26,6 +26,8 @@ struct slurm_job {
 	char *log;
 	int gone;		/* polls seen out of the queue without rc */
 	char state[32];		/* the scheduler's last word */
+	char node[64];		/* where it ran, once seen running */
+	int gone_fresh;		/* state is the queue's, not scontrol's */
 };
 
 static int64_t now_real(void)
@@ -191,8 +193,9 @@ static int slurm_start(void *ctx, const struct exec_job *job, long *id,
 	if (capture(argv, &out, 1) != 0 || !out.len) {
 		while (out.len && (out.data[out.len - 1] == '\n'))
 			buf_truncate(&out, out.len - 1);
-		err_set(err, "sbatch failed for '%s': %s", in->name,
-			out.len ? out.data : "(no output; is Slurm running?)");
+		err_set(err, "%s", out.len ? out.data
+					    : "sbatch failed with no output; is "
+					      "Slurm running?");
 		goto out;
 	}
 	*id = strtol(out.data, NULL, 10);
@@ -238,6 +241,9 @@ static int explain(struct exec_slurm *s, struct slurm_job *j)
 	capture(argv, &out, 0);
 	if ((p = strstr(out.data, "JobState=")))
 		sscanf(p + 9, "%31[A-Z_]", j->state);
+	j->gone_fresh = 0;
+	if ((p = strstr(out.data, " NodeList=")) && p[10] != '(')
+		sscanf(p + 10, "%63[^ \n]", j->node);
 	if ((p = strstr(out.data, "Reason=")))
 		sscanf(p + 7, "%63[^ \n]", reason);
 	if ((p = strstr(out.data, " ExitCode=")))
@@ -286,6 +292,17 @@ static void drop(struct exec_slurm *s, size_t k, struct exec_end *end,
 	end->id = j->id;
 	end->status = status;
 	end->end_ns = now_real();
+	snprintf(end->scheduler, sizeof(end->scheduler), "slurm");
+	snprintf(end->job_id, sizeof(end->job_id), "%ld", j->id);
+	snprintf(end->node, sizeof(end->node), "%s", j->node);
+	/* With its status file, the job is over: COMPLETED or FAILED by it
+	 * (the queue may not have caught up); else what scontrol said. */
+	if (status == 0)
+		snprintf(end->state, sizeof(end->state), "COMPLETED");
+	else if (j->state[0] && !j->gone_fresh)
+		snprintf(end->state, sizeof(end->state), "%s", j->state);
+	else
+		snprintf(end->state, sizeof(end->state), "FAILED");
 	unlink(j->rc);
 	free(j->rc);
 	free(j->log);
@@ -308,7 +325,7 @@ static void poll_queue(struct exec_slurm *s)
 		buf_addf(&ids, "%s%ld", k ? "," : "", s->jobs[k].id);
 	argv[0] = s->squeue, argv[1] = (char *)"-h", argv[2] = (char *)"-t";
 	argv[3] = (char *)"all", argv[4] = (char *)"-o";
-	argv[5] = (char *)"%i %T", argv[6] = (char *)"-j";
+	argv[5] = (char *)"%i %T %N", argv[6] = (char *)"-j";
 	argv[7] = NULL;
 	{
 		char *full[10];
@@ -325,7 +342,15 @@ static void poll_queue(struct exec_slurm *s)
 		snprintf(want, sizeof(want), "%ld ", j->id);
 		for (p = out.data; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : p)
 			if (!strncmp(p, want, strlen(want))) {
-				sscanf(p + strlen(want), "%31s", j->state);
+				char node[64] = "", line[160];
+				/* This line only: a pending job has no node. */
+				snprintf(line, sizeof(line), "%.*s",
+					 (int)strcspn(p, "\n"), p);
+				sscanf(line + strlen(want), "%31s %63s", j->state,
+				       node);
+				if (node[0] && strcmp(node, "(null)"))
+					snprintf(j->node, sizeof(j->node), "%s", node);
+				j->gone_fresh = 1;
 				for (t = 0, done = 0; terminal[t]; t++)
 					done |= !strcmp(j->state, terminal[t]);
 				break;

@@ -33,6 +33,9 @@ struct exec_end {
 	int64_t end_ns;			/* wall clock, CLOCK_REALTIME */
 	long peak_rss_kib;
 	double cpu_s;			/* user + system */
+	/* A cluster executor's word on the job ("" when local): its
+	 * scheduler, job id, node and final state. */
+	char scheduler[16], job_id[32], node[64], state[32];
 };
 
 struct executor {

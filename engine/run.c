@@ -564,6 +564,7 @@ static int spawn(struct runner *r, size_t i)
 	struct ist *x = &r->is[i];
 	struct buf p = BUF_INIT, params = BUF_INIT, wd = BUF_INIT, name = BUF_INIT;
 	char **vars = NULL;
+	struct err why;
 	struct buf cmdline = BUF_INIT;
 	struct exec_job job;
 	size_t k, nvars = 0;
@@ -611,9 +612,8 @@ static int spawn(struct runner *r, size_t i)
 	job.log = x->log;
 	job.env = vars;
 	job.nenv = nvars;
-	if (r->exec->start(r->exec->ctx, &job, &x->job, r->err) < 0) {
-		err_set(r->err, "cannot start '%s': %s", in->name,
-			r->err->msg);
+	if (r->exec->start(r->exec->ctx, &job, &x->job, &why) < 0) {
+		err_set(r->err, "cannot start '%s': %s", in->name, why.msg);
 		goto out;
 	}
 	x->start_ns = r->exec->now(r->exec->ctx);
@@ -865,6 +865,17 @@ static int record(struct runner *r, size_t i, const struct exec_end *end,
 	}
 	buf_addc(&payload, ']');
 	digest_hex(&logid, hex);
+	if (end->scheduler[0]) {
+		buf_addf(&payload, ", \"scheduler\": {\"name\": ");
+		json_string(&payload, end->scheduler, strlen(end->scheduler));
+		buf_adds(&payload, ", \"job\": ");
+		json_string(&payload, end->job_id, strlen(end->job_id));
+		buf_adds(&payload, ", \"node\": ");
+		json_string(&payload, end->node, strlen(end->node));
+		buf_adds(&payload, ", \"state\": ");
+		json_string(&payload, end->state, strlen(end->state));
+		buf_addc(&payload, '}');
+	}
 	buf_addf(&payload, ", \"start_ns\": %lld, "
 			   "\"duration_ns\": %lld, \"peak_rss_kib\": %ld, "
 			   "\"cpu_s\": %.3f, \"log\": \"%s\", \"env\": %s, "

@@ -42,6 +42,9 @@ run run --executor slurm
 expect_match noop "$out" '^done: 0 ran, 0 restored, 5 up to date, 0 failed$'
 run log
 expect_rc log 0
+# The run record says where it ran.
+run show "$("$CAIRN" runs | awk '$6 == "b" { print $4 }' | head -1)"
+expect_match record-scheduler "$out" '^scheduler: \{"name":"slurm","job":"[0-9]+","node":"[^"]+","state":"COMPLETED"\}$'
 
 # A failure: its dependent never runs, the independent stage finishes.
 cat >fail.toml <<'TOML'
