@@ -9,6 +9,7 @@
 
 #include "buf.h"
 #include "cli.h"
+#include "exec_mux.h"
 #include "exec_slurm.h"
 #include "executor.h"
 #include "err.h"
@@ -173,6 +174,18 @@ static const struct opt_spec run_opts[] = {
 	{ 0 },
 };
 
+/* Whether any stage goes to Slurm, by its own word or the default. */
+static int uses_slurm(const struct graph *g, const char *dflt)
+{
+	size_t i;
+
+	for (i = 0; i < g->nstages; i++)
+		if (!strcmp(g->stages[i].executor ? g->stages[i].executor : dflt,
+			    "slurm"))
+			return 1;
+	return 0;
+}
+
 static int go(struct cli *cli, const struct command *cmd, int argc,
 	      char **argv, int status)
 {
@@ -190,7 +203,9 @@ static int go(struct cli *cli, const struct command *cmd, int argc,
 	int locked = 0;
 	const char *executor = NULL;
 	struct exec_slurm slurm;
-	struct executor exec;
+	struct exec_local local;
+	struct exec_mux mux;
+	struct executor exec, sexec, lexec;
 	int slurm_open = 0;
 	struct verdicts vs = { NULL, 0, 0 };
 	struct term term = cli->term;
@@ -277,12 +292,15 @@ static int go(struct cli *cli, const struct command *cmd, int argc,
 	}
 	if (!executor)
 		executor = g->executor;
-	if (!strcmp(executor, "slurm") && !o.dry_run) {
-		if (exec_slurm_open(&slurm, g, &exec, &err) < 0) {
+	if (uses_slurm(g, executor) && !o.dry_run) {
+		if (exec_slurm_open(&slurm, g, &sexec, &err) < 0) {
 			term_error(&cli->term, "%s", err.msg);
 			rc = EXIT_USAGE;
 			goto out;
 		}
+		/* Stages that say executor = "local" run here. */
+		exec_local_open(&local, &lexec);
+		exec_mux_open(&mux, &lexec, &sexec, executor, &exec);
 		slurm_open = 1;
 		o.exec = &exec;
 		o.remote = 1;
@@ -341,8 +359,10 @@ static int go(struct cli *cli, const struct command *cmd, int argc,
 			rc = EXIT_FAILED;
 	}
 out:
-	if (slurm_open)
+	if (slurm_open) {
 		exec_slurm_close(&slurm);
+		exec_local_close(&local);
+	}
 	for (i = 0; i < vs.n; i++) {
 		free(vs.v[i].name);
 		free(vs.v[i].state);

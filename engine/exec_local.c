@@ -175,6 +175,7 @@ static int local_wait(void *ctx, int64_t timeout_ns, struct exec_end *end)
 		}
 		timeout_ns = 0;	/* a child ended: one more look */
 	}
+	memset(end, 0, sizeof(*end));	/* no scheduler, no job id */
 	end->id = (long)pid;
 	end->status = status;
 	end->end_ns = local_now(ctx);

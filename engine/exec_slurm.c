@@ -16,6 +16,7 @@
 #include "executor.h"
 #include "graph.h"
 #include "interp.h"
+#include "interrupt.h"
 #include "util.h"
 
 extern char **environ;
@@ -128,7 +129,8 @@ static int slurm_start(void *ctx, const struct exec_job *job, long *id,
 	buf_addf(&rc, "%s.rc", base.data);
 	unlink(rc.data);
 	/* The wrapper: the command as the local executor runs it, then its
-	 * exit status, written whole (temporary file, rename). */
+	 * exit status and the node it ran on, written whole (temporary
+	 * file, rename): a short job may come and go between two polls. */
 	buf_adds(&script, "#!/bin/sh\n");
 	buf_adds(&script, "cd ");
 	shell_quote(&script, job->wdir);
@@ -144,7 +146,8 @@ static int slurm_start(void *ctx, const struct exec_job *job, long *id,
 	}
 	buf_adds(&script, "/bin/sh -c ");
 	shell_quote(&script, job->cmd);
-	buf_adds(&script, "\nrc=$?\necho $rc > ");
+	buf_adds(&script, "\nrc=$?\n"
+			  "echo \"$rc ${SLURMD_NODENAME:-$(hostname)}\" > ");
 	shell_quote(&script, rc.data);
 	buf_adds(&script, ".tmp && mv ");
 	shell_quote(&script, rc.data);
@@ -269,15 +272,24 @@ static int explain(struct exec_slurm *s, struct slurm_job *j)
 	return status;
 }
 
-static int rc_of(const char *path, int *status)
+/* The status file: the exit status, then the node; -1 while absent. */
+static int rc_of(struct slurm_job *j, int *status)
 {
-	FILE *f = fopen(path, "r");
+	FILE *f = fopen(j->rc, "r");
+	char node[64];
 	int rc;
 
 	if (!f)
 		return -1;
-	if (fscanf(f, "%d", &rc) != 1)
+	switch (fscanf(f, "%d %63s", &rc, node)) {
+	case 2:
+		snprintf(j->node, sizeof(j->node), "%s", node);
+		break;
+	case 1:
+		break;
+	default:
 		rc = 1;
+	}
 	fclose(f);
 	*status = (rc & 0xff) << 8;
 	return 0;
@@ -375,7 +387,7 @@ static int slurm_wait(void *ctx, int64_t timeout_ns, struct exec_end *end)
 		struct timespec ts;
 
 		for (k = 0; k < s->njobs; k++)
-			if (rc_of(s->jobs[k].rc, &status) == 0) {
+			if (rc_of(&s->jobs[k], &status) == 0) {
 				drop(s, k, end, status);
 				s->poll_ns = (int64_t)(s->g->slurm.poll_s * 1e9);
 				return 1;
@@ -383,7 +395,7 @@ static int slurm_wait(void *ctx, int64_t timeout_ns, struct exec_end *end)
 		for (k = 0; k < s->njobs; k++)
 			if (s->jobs[k].gone >= 2) {
 				/* Left the queue with no status file: ask why. */
-				if (rc_of(s->jobs[k].rc, &status) < 0)
+				if (rc_of(&s->jobs[k], &status) < 0)
 					status = explain(s, &s->jobs[k]);
 				drop(s, k, end, status);
 				return 1;
@@ -397,8 +409,8 @@ static int slurm_wait(void *ctx, int64_t timeout_ns, struct exec_end *end)
 			s->next_poll_ns = now + s->poll_ns;
 			continue;
 		}
-		if (until >= 0 && now >= until)
-			return 0;
+		if ((until >= 0 && now >= until) || interrupt_pending())
+			return 0;	/* time up, or a signal: the run looks */
 		nap = 20000000;	/* the status files: checked every 20 ms */
 		if (until >= 0 && until - now < nap)
 			nap = until - now;

@@ -465,6 +465,7 @@ static int stage_table(struct loader *l, const struct toml_kv *kv,
 		"cmd",	   "kind",   "with",	  "deps",      "code",
 		"outs",	   "params", "env",	  "metrics",   "resources",
 		"matrix",  "wdir",   "always_run", "determinism", "hash",
+		"executor",
 		NULL,
 	};
 	const struct toml_value *t = kv->value, *v, *cmd, *kind;
@@ -637,6 +638,17 @@ static int stage_table(struct loader *l, const struct toml_kv *kv,
 			goto out;
 		}
 		st->determinism = (int)k;
+	}
+	if ((v = toml_get(t, "executor"))) {
+		if (expect(l, v, TOML_STRING, "'executor'") < 0)
+			goto out;
+		if (strcmp(v->u.string.ptr, "local") &&
+		    strcmp(v->u.string.ptr, "slurm")) {
+			gerr(l, v, "unknown executor '%s' (use local or slurm)",
+			     v->u.string.ptr);
+			goto out;
+		}
+		st->executor = v->u.string.ptr;
 	}
 	if ((v = toml_get(t, "always_run"))) {
 		if (expect(l, v, TOML_BOOL, "'always_run'") < 0)

@@ -103,6 +103,8 @@ struct graph_stage {
 	uint64_t time_s;		/* seconds */
 	int always_run;
 	int determinism;		/* enum graph_determinism */
+	const char *executor;		/* "local", "slurm", or NULL: the
+					   graph's (points into the TOML) */
 	size_t ninsts;			/* how many instances it has */
 	size_t load_first;		/* loading only: its first instance
 					   before the topological reorder */

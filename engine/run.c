@@ -26,6 +26,7 @@
 #include "graph.h"
 #include "idxheap.h"
 #include "interp.h"
+#include "interrupt.h"
 #include "json.h"
 #include "key.h"
 #include "kinds.h"
@@ -116,17 +117,6 @@ struct runner {
 	int ngpus;
 	unsigned char gpu_busy[64];
 };
-
-/*
- * The one piece of process-wide state in the engine: a signal handler can
- * only set a flag.  run_graph installs the handler for its duration.
- */
-static volatile sig_atomic_t interrupted;
-
-static void on_signal(int sig)
-{
-	interrupted = sig;
-}
 
 static void abspath(const struct graph *g, const char *rel, struct buf *out)
 {
@@ -1107,19 +1097,22 @@ static void stop_all(struct runner *r)
 	const struct executor *e = r->exec;
 	struct exec_end end;
 	int64_t until;
+	int killed = 0;
 	size_t k;
 
 	term_error(r->t, "interrupted: stopping %zu running stage%s",
 		   r->running, r->running == 1 ? "" : "s");
 	for (k = 0; k < r->running; k++)
 		e->kill(e->ctx, r->is[r->run_idx[k]].job, SIGTERM);
+	interrupt_ack();
 	until = e->now(e->ctx) + 5000000000LL;
 	while (r->running) {
-		int64_t left = until - e->now(e->ctx);
-		if (left <= 0) {
+		int64_t left = killed ? -1 : until - e->now(e->ctx);
+		if (!killed && left <= 0) {
 			for (k = 0; k < r->running; k++)
 				e->kill(e->ctx, r->is[r->run_idx[k]].job,
 					SIGKILL);
+			killed = 1;	/* once: then wait as long as it takes */
 			left = -1;
 		}
 		if (e->wait(e->ctx, left, &end) != 1)
@@ -1172,7 +1165,8 @@ static void launch(struct runner *r)
 	size_t skipped[64], nskip = 0, i, k;
 	char need[160];
 
-	while (r->queued.n && r->running < jobs && !r->stop && !interrupted &&
+	while (r->queued.n && r->running < jobs && !r->stop &&
+	       !interrupt_caught() &&
 	       nskip < sizeof(skipped) / sizeof(skipped[0])) {
 		const struct graph_inst *in;
 
@@ -1333,16 +1327,7 @@ int run_graph(struct graph *g, struct store *s, const struct run_opts *o,
 		if (r.ngpus > 64)
 			r.ngpus = 64;
 	}
-	interrupted = 0;
-	{
-		struct sigaction sa;
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_handler = on_signal;	/* no SA_RESTART: wait4 returns */
-		sigemptyset(&sa.sa_mask);
-		sigaction(SIGINT, &sa, NULL);
-		sigaction(SIGTERM, &sa, NULL);
-		sigaction(SIGHUP, &sa, NULL);
-	}
+	interrupt_catch();
 	if (o->exec) {
 		r.exec = o->exec;
 	} else {
@@ -1414,7 +1399,7 @@ int run_graph(struct graph *g, struct store *s, const struct run_opts *o,
 	}
 	for (;;) {
 		/* Decide what is ready, lowest index (topological) first. */
-		while (r.ready.n && !r.stop && !interrupted) {
+		while (r.ready.n && !r.stop && !interrupt_caught()) {
 			struct graph_inst *in;
 			struct ist *x;
 			int blocked = 0, pending = 0;
@@ -1484,7 +1469,7 @@ int run_graph(struct graph *g, struct store *s, const struct run_opts *o,
 			settle(&r, i);
 		}
 		launch(&r);
-		if (interrupted) {
+		if (interrupt_caught()) {
 			stop_all(&r);
 			break;
 		}
@@ -1522,7 +1507,7 @@ int run_graph(struct graph *g, struct store *s, const struct run_opts *o,
 			}
 			continue;
 		}
-		if (!r.ready.n || r.stop || interrupted)
+		if (!r.ready.n || r.stop || interrupt_caught())
 			break;
 	}
 	if (r.line) {
@@ -1562,12 +1547,10 @@ int run_graph(struct graph *g, struct store *s, const struct run_opts *o,
 locked:
 	if (!rc)
 		rc = res->failed || res->blocked ? 1 : 0;
-	if (interrupted)
+	if (interrupt_caught())
 		rc = 130;
 out:
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
-	signal(SIGHUP, SIG_DFL);
+	interrupt_release();
 	if (!o->exec)
 		exec_local_close(&local);
 	buf_release(&r.envjson);

@@ -46,6 +46,28 @@ expect_rc log 0
 run show "$("$CAIRN" runs | awk '$6 == "b" { print $4 }' | head -1)"
 expect_match record-scheduler "$out" '^scheduler: \{"name":"slurm","job":"[0-9]+","node":"[^"]+","state":"COMPLETED"\}$'
 
+# A stage may stay off the queue: executor = "local".
+cat >mixed.toml <<'TOML'
+[graph]
+executor = "slurm"
+[stage.tiny]
+executor = "local"
+cmd = "echo tiny > ${outs.o}"
+outs = { o = "tiny.txt" }
+[stage.big]
+cmd = "cat ${deps.i} > ${outs.o}"
+deps = { i = "${stage.tiny.outs.o}" }
+outs = { o = "big.txt" }
+TOML
+run run mixed.toml
+expect_rc mixed 0
+expect_eq mixed-out "$(cat big.txt)" "tiny"
+run show "$("$CAIRN" runs mixed.toml | awk '$6 == "tiny" { print $4 }' | head -1)"
+checks=$((checks + 1))
+printf '%s\n' "$out" | grep -q '^scheduler:' && fail mixed-local "the local stage went to Slurm"
+run show "$("$CAIRN" runs mixed.toml | awk '$6 == "big" { print $4 }' | head -1)"
+expect_match mixed-slurm "$out" '^scheduler: \{"name":"slurm",'
+
 # A failure: its dependent never runs, the independent stage finishes.
 cat >fail.toml <<'TOML'
 [graph]
@@ -110,5 +132,37 @@ for _ in $(seq 50); do
 done
 expect_eq interrupted-queue "$(squeue -h -n cancel:long -o %i 2>/dev/null)" ""
 checks=$((checks + 1))
-grep -q '"long"' cancel.lock 2>/dev/null && fail interrupted-lock "the interrupted stage was recorded"
+grep -q '"long"' cancel.lock 2>/dev/null &&
+	fail interrupted-lock "the interrupted stage was recorded: $(cat "$T/i.out" "$T/i.err" cancel.lock)"
+
+# A signal that lands while cairn waits on squeue is not lost: a squeue
+# that interrupts its caller once told to (the marker file).
+mkdir "$T/bin"
+for t in sbatch scancel scontrol; do
+	ln -s "$(command -v $t)" "$T/bin/$t"
+done
+cat >"$T/bin/squeue" <<SH
+#!/bin/sh
+[ -e "$T/interrupt-now" ] && rm -f "$T/interrupt-now" && kill -INT \$PPID
+exec $(command -v squeue) "\$@"
+SH
+chmod +x "$T/bin/squeue"
+start=$(date +%s)
+CAIRN_SLURM_BIN=$T/bin "$CAIRN" run cancel.toml >"$T/s.out" 2>"$T/s.err" &
+pid=$!
+for _ in $(seq 100); do
+	st=$(squeue -h -n cancel:long -o %T 2>/dev/null | head -1)
+	[ "$st" = RUNNING ] && break
+	sleep 0.1
+done
+touch "$T/interrupt-now"
+wait $pid
+rc=$?
+err=$(cat "$T/s.err")
+expect_rc interrupted-in-squeue 130
+checks=$((checks + 1))
+[ ! -e "$T/interrupt-now" ] || fail interrupted-in-squeue "cairn never polled the queue"
+checks=$((checks + 1))
+[ $(($(date +%s) - start)) -lt 30 ] ||
+	fail interrupted-in-squeue "the signal was lost: the run waited for its job"
 finish
