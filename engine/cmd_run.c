@@ -21,7 +21,8 @@
 #include "toml_json.h"
 #include "util.h"
 
-enum { OPT_FORCE = 256, OPT_WAIT, OPT_JSON, OPT_LOCKED, OPT_EXECUTOR };
+enum { OPT_FORCE = 256, OPT_WAIT, OPT_JSON, OPT_LOCKED, OPT_EXECUTOR,
+       OPT_ADOPT, OPT_NO_ADOPT };
 
 struct verdict {
 	char *name, *state, *why;
@@ -171,6 +172,8 @@ static const struct opt_spec run_opts[] = {
 	{ "force", OPT_FORCE, 1, "STAGE", "run STAGE (or instance, or glob) even if up to date" },
 	{ "wait", OPT_WAIT, 0, NULL, "wait for another run in this workspace to end" },
 	{ "executor", OPT_EXECUTOR, 1, "NAME", "run stages with local (default) or slurm" },
+	{ "adopt", OPT_ADOPT, 0, NULL, "wait for the jobs a dead run left in the queue (default)" },
+	{ "no-adopt", OPT_NO_ADOPT, 0, NULL, "cancel those jobs and run them anew" },
 	{ 0 },
 };
 
@@ -237,6 +240,8 @@ static int go(struct cli *cli, const struct command *cmd, int argc,
 			break;
 		case OPT_FORCE: force[o.nforce++] = it.arg; break;
 		case OPT_WAIT: wait = 1; break;
+		case OPT_ADOPT: o.no_adopt = 0; break;
+		case OPT_NO_ADOPT: o.no_adopt = 1; break;
 		case OPT_JSON: json = 1; break;
 		case OPT_LOCKED: locked = 1; break;
 		case OPT_EXECUTOR:

@@ -201,6 +201,8 @@ void exec_local_open(struct exec_local *l, struct executor *e)
 	e->wait = local_wait;
 	e->kill = local_kill;
 	e->now = local_now;
+	e->watch = NULL;
+	e->adopt = NULL;
 }
 
 void exec_local_close(struct exec_local *l)

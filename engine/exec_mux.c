@@ -4,11 +4,13 @@
  * While both have jobs in flight, the wait alternates between a look at
  * the cluster (no waiting) and a short wait on local children.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "exec_mux.h"
 #include "graph.h"
 #include "interrupt.h"
+#include "util.h"
 
 static int is_local(const struct exec_mux *m, const struct graph_inst *in)
 {
@@ -107,6 +109,50 @@ static void mux_kill(void *ctx, long id, int sig)
 	e->kill(e->ctx, id / 2, sig);
 }
 
+/* The cluster's submissions, with their ids as the mux gives them. */
+static void mux_told(void *arg, const struct exec_sub *subs, size_t n)
+{
+	struct exec_mux *m = arg;
+	struct exec_sub *mine = xcalloc(n ? n : 1, sizeof(*mine));
+	size_t k;
+
+	for (k = 0; k < n; k++) {
+		mine[k] = subs[k];
+		mine[k].id = subs[k].id * 2 + 1;
+	}
+	m->watch(m->watch_arg, mine, n);
+	free(mine);
+}
+
+static void mux_watch(void *ctx,
+		      void (*fn)(void *arg, const struct exec_sub *subs,
+				 size_t n),
+		      void *arg)
+{
+	struct exec_mux *m = ctx;
+
+	m->watch = fn;
+	m->watch_arg = arg;
+	if (m->remote->watch)
+		m->remote->watch(m->remote->ctx, mux_told, m);
+}
+
+/* A job an earlier coordinator left is the cluster's, wherever the stage
+ * runs now. */
+static int mux_adopt(void *ctx, const struct exec_job *job, const char *rec,
+		     size_t n, enum exec_adopt how, long *id)
+{
+	struct exec_mux *m = ctx;
+	long inner;
+
+	if (!m->remote->adopt ||
+	    !m->remote->adopt(m->remote->ctx, job, rec, n, how, &inner))
+		return 0;
+	*id = inner * 2 + 1;
+	m->nremote++;
+	return 1;
+}
+
 void exec_mux_open(struct exec_mux *m, const struct executor *local,
 		   const struct executor *remote, const char *dflt,
 		   struct executor *e)
@@ -120,4 +166,6 @@ void exec_mux_open(struct exec_mux *m, const struct executor *local,
 	e->wait = mux_wait;
 	e->kill = mux_kill;
 	e->now = mux_now;
+	e->watch = mux_watch;
+	e->adopt = mux_adopt;
 }

@@ -13,6 +13,8 @@ struct exec_mux {
 	const struct executor *local, *remote;
 	const char *dflt;		/* the default: "local" or "slurm" */
 	size_t nlocal, nremote;		/* jobs in flight on each side */
+	void (*watch)(void *arg, const struct exec_sub *subs, size_t n);
+	void *watch_arg;
 };
 
 /* Set e up to route jobs between local and remote. */

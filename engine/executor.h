@@ -25,6 +25,23 @@ struct exec_job {
 					   executor creates it */
 	char *const *env;		/* NAME=VALUE, set over the environment */
 	size_t nenv;
+	const char *key;		/* the instance's key, hex: a cluster
+					   executor keeps it with the job */
+};
+
+/* A job a cluster executor submitted: what to keep in the store to find
+ * it again (rec, JSON, the executor's own) under its instance. */
+struct exec_sub {
+	long id;
+	const char *rec;
+	size_t n;
+};
+
+/* What adopt does with a job an earlier coordinator left. */
+enum exec_adopt {
+	ADOPT_WAIT,	/* finished well: take it; in flight: wait for it */
+	ADOPT_CANCEL,	/* finished well: take it; in flight: cancel it */
+	ADOPT_DROP,	/* not wanted: cancel it if in flight */
 };
 
 struct exec_end {
@@ -35,7 +52,7 @@ struct exec_end {
 	double cpu_s;			/* user + system */
 	/* A cluster executor's word on the job ("" when local): its
 	 * scheduler, job id, node and final state. */
-	char scheduler[16], job_id[32], node[64], state[32];
+	char scheduler[16], job_id[48], node[64], state[32];
 };
 
 struct executor {
@@ -50,6 +67,18 @@ struct executor {
 	void (*kill)(void *ctx, long id, int sig);
 	/* The wall clock (ns since the epoch). */
 	int64_t (*now)(void *ctx);
+
+	/* Optional (a cluster executor's; NULL for the local one). */
+	/* Call fn with the jobs submitted, as they are, before waiting. */
+	void (*watch)(void *ctx,
+		      void (*fn)(void *arg, const struct exec_sub *subs,
+				 size_t n),
+		      void *arg);
+	/* Job's instance has rec from an earlier coordinator: 1 when the
+	 * job is taken as this run's (*id set; its end will come), 0 when
+	 * it is void (the job must start anew; it no longer runs). */
+	int (*adopt)(void *ctx, const struct exec_job *job, const char *rec,
+		     size_t n, enum exec_adopt how, long *id);
 };
 
 /* The local executor: process groups on this machine. */

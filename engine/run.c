@@ -27,6 +27,7 @@
 #include "idxheap.h"
 #include "interp.h"
 #include "interrupt.h"
+#include "jobtab.h"
 #include "json.h"
 #include "key.h"
 #include "kinds.h"
@@ -69,6 +70,7 @@ struct ist {
 	enum state decided;	/* set by the pre-pass, taken by the loop */
 	const struct lock_known *locked;	/* its lock file entry */
 	int by_lock;		/* up to date as its lock entry says */
+	int kept_job;		/* its cluster job is in the store's jobs */
 };
 
 /*
@@ -116,6 +118,7 @@ struct runner {
 	uint64_t mem, mem_used;
 	int ngpus;
 	unsigned char gpu_busy[64];
+	struct jobtab jobs;	/* cluster jobs an earlier run left */
 };
 
 static void abspath(const struct graph *g, const char *rel, struct buf *out)
@@ -513,6 +516,7 @@ static int prepass(struct runner *r)
 }
 
 static int commit_batch(struct runner *r);
+static void report(struct runner *r, size_t i, const char *what);
 
 static int restore(struct runner *r, size_t i)
 {
@@ -541,6 +545,106 @@ static int restore(struct runner *r, size_t i)
 	return rc;
 }
 
+static void started(struct runner *r, size_t i)
+{
+	r->is[i].start_ns = r->exec->now(r->exec->ctx);
+	r->is[i].st = ST_RUNNING;
+	r->running++;
+	r->spawned++;
+}
+
+/* The run's writer, opened when none is. */
+static struct store_writer *writer(struct runner *r)
+{
+	if (!r->scan.w && store_writer_new(r->s, &r->scan.w, r->err))
+		return NULL;
+	return r->scan.w;
+}
+
+/*
+ * Instance i may have a cluster job an earlier, dead coordinator left
+ * (r->jobs): the executor takes it over (1: i runs as that job), or it is
+ * void and its record goes (0: i starts anew).  -1: a store error.
+ */
+static int adopt(struct runner *r, size_t i, const struct exec_job *job)
+{
+	const char *name = r->g->insts[i].name, *rec;
+	struct store_writer *w;
+	size_t n;
+
+	if (!(rec = jobtab_find(&r->jobs, name, &n)) || !r->exec->adopt)
+		return 0;
+	if (r->exec->adopt(r->exec->ctx, job, rec, n,
+			   r->o->no_adopt ? ADOPT_CANCEL : ADOPT_WAIT,
+			   &r->is[i].job)) {
+		r->is[i].kept_job = 1;
+		started(r, i);
+		report(r, i, "adopted");
+		return 1;
+	}
+	if (!(w = writer(r)) ||
+	    jobtab_forget(w, r->g->workspace, name, r->err) < 0)
+		return -1;
+	return 0;
+}
+
+/*
+ * After the run: the jobs an earlier run left for instances that turned
+ * out up to date or restored are not wanted (cancelled if they still
+ * run) and forgotten.  Those of instances this run did not reach stay.
+ */
+static void drop_orphans(struct runner *r)
+{
+	struct exec_job job;
+	char key[DIGEST_HEX + 1];
+	size_t i, n;
+	long id;
+
+	for (i = 0; i < r->g->ninsts; i++) {
+		const struct graph_inst *in = &r->g->insts[i];
+		const char *rec;
+		if ((r->is[i].st != ST_UPTODATE &&
+		     r->is[i].st != ST_RESTORED) ||
+		    !(rec = jobtab_find(&r->jobs, in->name, &n)))
+			continue;
+		memset(&job, 0, sizeof(job));
+		digest_hex(&r->is[i].key, key);
+		job.inst = in;
+		job.key = key;
+		job.log = "/dev/null";
+		r->exec->adopt(r->exec->ctx, &job, rec, n, ADOPT_DROP, &id);
+		if (!writer(r) ||
+		    jobtab_forget(r->scan.w, r->g->workspace, in->name,
+				  r->err) < 0)
+			return;
+	}
+}
+
+/* The executor submitted subs: kept in the store before any wait, so a
+ * coordinator that dies leaves them to the next run. */
+static void on_submitted(void *arg, const struct exec_sub *subs, size_t n)
+{
+	struct runner *r = arg;
+	struct store_writer *w = writer(r);
+	size_t k, q;
+
+	for (k = 0; w && k < n; k++)
+		for (q = 0; q < r->running; q++) {
+			size_t i = r->run_idx[q];
+			if (r->is[i].job != subs[k].id)
+				continue;
+			if (jobtab_keep(w, r->g->workspace, r->g->insts[i].name,
+					subs[k].rec, subs[k].n, r->err) < 0)
+				w = NULL;
+			else
+				r->is[i].kept_job = 1;
+			break;
+		}
+	if (!w || commit_batch(r) < 0)
+		term_error(r->t, "cannot keep the submitted jobs in the store: "
+				 "%s", r->err->msg);
+}
+
 /*
  * Start an instance's command through the executor: its outputs removed
  * and their folders made, its log, params file, wdir and environment
@@ -559,19 +663,28 @@ static int spawn(struct runner *r, size_t i)
 	struct exec_job job;
 	size_t k, nvars = 0;
 	struct stat st;
+	char key[DIGEST_HEX + 1];
 	int rc = -1;
 
-	for (k = 0; k < in->nouts; k++) {
-		abspath(g, in->outs[k].path, &p);
-		rm_rf(p.data);
-		mkdir_p(p.data, 1);
-	}
-	buf_truncate(&p, 0);
+	memset(&job, 0, sizeof(job));
+
 	buf_addf(&p, "%s/.cairn/logs/", g->workspace);
 	stage_file_name(&p, in->name);
 	buf_adds(&p, ".log");
 	mkdir_p(p.data, 1);
 	x->log = xstrdup(p.data);
+	digest_hex(&x->key, key);
+	job.inst = in;
+	job.log = x->log;
+	job.key = key;
+	if (r->jobs.n && (rc = adopt(r, i, &job)) != 0)
+		goto out;	/* taken over (1), or a store error (-1) */
+	rc = -1;
+	for (k = 0; k < in->nouts; k++) {
+		abspath(g, in->outs[k].path, &p);
+		rm_rf(p.data);
+		mkdir_p(p.data, 1);
+	}
 	if (stage_params_file(g, in, g->workspace, &params, r->err) < 0)
 		goto out;
 	abspath(g, in->wdir, &wd);
@@ -606,10 +719,7 @@ static int spawn(struct runner *r, size_t i)
 		err_set(r->err, "cannot start '%s': %s", in->name, why.msg);
 		goto out;
 	}
-	x->start_ns = r->exec->now(r->exec->ctx);
-	x->st = ST_RUNNING;
-	r->running++;
-	r->spawned++;
+	started(r, i);
 	rc = 0;
 out:
 	for (k = 0; k < nvars; k++)
@@ -912,6 +1022,12 @@ static int finish(struct runner *r, size_t i, const struct exec_end *end)
 
 	r->running--;
 	release(r, i);
+	/* Its job is over: forgotten in the batch that records it. */
+	if (x->kept_job && (!writer(r) ||
+			    jobtab_forget(r->scan.w, g->workspace, in->name,
+					  r->err) < 0))
+		term_error(r->t, "%s", r->err->msg);
+	x->kept_job = 0;
 	if (r->line && (!WIFEXITED(status) || WEXITSTATUS(status))) {
 		/* Keep the progress line; the error goes below it. */
 		putchar('\n');
@@ -1117,12 +1233,18 @@ static void stop_all(struct runner *r)
 		}
 		if (e->wait(e->ctx, left, &end) != 1)
 			continue;
-		for (k = 0; k < r->running; k++)
-			if (r->is[r->run_idx[k]].job == end.id) {
-				r->is[r->run_idx[k]].st = ST_FAILED;
-				r->run_idx[k] = r->run_idx[--r->running];
-				break;
-			}
+		for (k = 0; k < r->running; k++) {
+			size_t i = r->run_idx[k];
+			if (r->is[i].job != end.id)
+				continue;
+			r->is[i].st = ST_FAILED;
+			r->run_idx[k] = r->run_idx[--r->running];
+			/* Cancelled: nothing of it to find again. */
+			if (r->is[i].kept_job && writer(r))
+				jobtab_forget(r->scan.w, r->g->workspace,
+					      r->g->insts[i].name, r->err);
+			break;
+		}
 	}
 }
 
@@ -1164,6 +1286,7 @@ static void launch(struct runner *r)
 	size_t jobs = (size_t)(r->o->jobs > 0 ? r->o->jobs : 1);
 	size_t skipped[64], nskip = 0, i, k;
 	char need[160];
+	int rc;
 
 	while (r->queued.n && r->running < jobs && !r->stop &&
 	       !interrupt_caught() &&
@@ -1184,14 +1307,15 @@ static void launch(struct runner *r)
 			continue;
 		}
 		hold(r, i);
-		if (spawn(r, i) < 0) {
+		if ((rc = spawn(r, i)) < 0) {
 			release(r, i);
 			term_error(r->t, "%s", r->err->msg);
 			fail(r, i);
 			continue;
 		}
 		r->run_idx[r->running - 1] = i;
-		report(r, i, "running");
+		if (rc == 0)	/* 1: an earlier run's job, taken over */
+			report(r, i, "running");
 	}
 	for (k = 0; k < nskip; k++)
 		idxheap_push(&r->queued, skipped[k]);
@@ -1354,6 +1478,22 @@ int run_graph(struct graph *g, struct store *s, const struct run_opts *o,
 		rc = -1;
 		goto out;
 	}
+	/* Cluster jobs an earlier coordinator of this workspace left. */
+	if (!o->dry_run && !o->status_only) {
+		if (jobtab_load(&r.jobs, s, g->workspace, err) < 0) {
+			rc = -1;
+			goto out;
+		}
+		if (r.jobs.n && !r.exec->adopt)
+			term_warning(t, "%zu cluster job%s of an earlier run "
+					"%s kept for this workspace; run with "
+					"--executor slurm to take %s over",
+				     r.jobs.n, r.jobs.n == 1 ? "" : "s",
+				     r.jobs.n == 1 ? "is" : "are",
+				     r.jobs.n == 1 ? "it" : "them");
+		if (r.exec->watch)
+			r.exec->watch(r.exec->ctx, on_submitted, &r);
+	}
 	r.tty = isatty(STDOUT_FILENO) && !t->verbose && !o->dry_run &&
 		!o->status_only && getenv("TERM") && strcmp(getenv("TERM"), "dumb");
 	if (r.tty) {
@@ -1514,6 +1654,8 @@ int run_graph(struct graph *g, struct store *s, const struct run_opts *o,
 		printf("\r\033[K");
 		fflush(stdout);
 	}
+	if (r.jobs.n && r.exec->adopt && !interrupt_caught())
+		drop_orphans(&r);
 	if (commit_batch(&r) < 0 && !res->failed) {
 		rc = -1;
 		goto out;
@@ -1569,6 +1711,7 @@ out:
 	free(r.run_idx);
 	free(r.unsaved);
 	lock_index_free(&r.lock);
+	jobtab_free(&r.jobs);
 	idxheap_release(&r.ready);
 	idxheap_release(&r.queued);
 	return rc;

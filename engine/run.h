@@ -33,6 +33,8 @@ struct run_opts {
 	int remote;			/* exec runs them elsewhere (a cluster):
 					   this machine's cores, memory and
 					   GPUs do not limit what starts */
+	int no_adopt;			/* an earlier run's jobs still in the
+					   queue are cancelled, not waited for */
 	/* Told of every decision (explain): the state ("up to date",
 	 * "restorable", "to run", "pending"), why, and the key's encoding
 	 * (NULL for pending). */

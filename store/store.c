@@ -238,6 +238,7 @@ static int open_dbs(struct store *s, struct err *err)
 		{ "statcache", offsetof(struct store, statcache), 0 },
 		{ "lineage", offsetof(struct store, lineage), MDB_DUPSORT },
 		{ "aliases", offsetof(struct store, aliases), 0 },
+		{ "jobs", offsetof(struct store, jobs), 0 },
 	};
 	int rdonly = s->flags & STORE_RDONLY;
 	unsigned char v[4];
@@ -255,6 +256,10 @@ static int open_dbs(struct store *s, struct err *err)
 		if (rc == MDB_NOTFOUND && rdonly &&
 		    dbi == &s->aliases) {
 			s->no_aliases = 1;	/* made before aliases */
+			continue;
+		}
+		if (rc == MDB_NOTFOUND && rdonly && dbi == &s->jobs) {
+			s->no_jobs = 1;		/* made before jobs */
 			continue;
 		}
 		if (rc) {

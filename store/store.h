@@ -170,6 +170,22 @@ int store_set_root(struct store_writer *w, const char *name,
 int store_remove_root(struct store_writer *w, const char *name,
 		      struct err *err);
 
+/*
+ * The jobs table: a cluster executor's jobs in flight, kept so that the
+ * next run can find them when the coordinator died.  Key and record are
+ * the engine's (at most 480 key bytes); removing an absent key is not an
+ * error.  store_jobs_walk calls fn for each key that starts with prefix,
+ * in key order, until fn returns non-zero (which it returns).
+ */
+int store_put_job(struct store_writer *w, const void *key, size_t klen,
+		  const void *rec, size_t n, struct err *err);
+int store_del_job(struct store_writer *w, const void *key, size_t klen,
+		  struct err *err);
+int store_jobs_walk(struct store *s, const void *prefix, size_t plen,
+		    int (*fn)(const void *key, size_t klen, const void *rec,
+			      size_t n, void *ctx),
+		    void *ctx, struct err *err);
+
 /* ---- reading ---- */
 
 /* Write blob id's bytes to fd, verifying its digest as they go. */

@@ -27,7 +27,9 @@ struct store {
 	MDB_dbi meta, chunks, blobs, trees, roots;
 	MDB_dbi actions, runs, statcache, lineage;	/* later issues */
 	MDB_dbi aliases;	/* content id -> blob id (HDF5 digests) */
+	MDB_dbi jobs;		/* cluster jobs in flight (exec_slurm) */
 	int no_aliases;		/* an older store opened read-only */
+	int no_jobs;		/* likewise, made before the jobs table */
 	struct store_config cfg;
 	uint64_t dir_dev, dir_ino;	/* the store's directory, so a tree
 					   walk never ingests the store */

@@ -21,7 +21,7 @@
 #include "store_writer.h"
 #include "util.h"
 
-static int poison(struct store_writer *w, int rc)
+int writer_poison(struct store_writer *w, int rc)
 {
 	w->poisoned = rc ? rc : STORE_POISONED;
 	if (w->txn) {
@@ -42,7 +42,7 @@ static int commit_txn(struct store_writer *w, struct err *err)
 	w->pending = 0;
 	store_read_refresh(w->s);
 	if (rc)
-		return poison(w, store_fail(err, rc, "cannot commit to store "
+		return writer_poison(w, store_fail(err, rc, "cannot commit to store "
 						     "'%s'",
 					    w->s->path));
 	return 0;
@@ -63,7 +63,7 @@ int writer_txn(struct store_writer *w, size_t need, struct err *err)
 		return 0;
 	if ((rc = store_reserve(w->s, STORE_BATCH + need, err)) ||
 	    (rc = store_txn_begin(w->s, 1, &w->txn, err)))
-		return poison(w, rc);
+		return writer_poison(w, rc);
 	w->pending = 0;
 	return 0;
 }
@@ -87,7 +87,7 @@ int writer_put_flags(struct store_writer *w, MDB_dbi dbi, const void *key,
 	if (rc == MDB_KEYEXIST && (flags & (MDB_NODUPDATA | MDB_NOOVERWRITE)))
 		return 0;
 	if (rc)
-		return poison(w, store_fail(err, rc, "cannot write to store "
+		return writer_poison(w, store_fail(err, rc, "cannot write to store "
 						     "'%s'",
 					    w->s->path));
 	w->pending += klen + vlen;
@@ -107,7 +107,7 @@ int writer_has(struct store_writer *w, MDB_dbi dbi, const struct digest *id,
 	if (rc == MDB_NOTFOUND)
 		return 0;
 	if (rc)
-		return poison(w, store_fail(err, rc, "cannot read store '%s'",
+		return writer_poison(w, store_fail(err, rc, "cannot read store '%s'",
 					    w->s->path));
 	return 1;
 }
@@ -173,7 +173,7 @@ static int put_reserved(struct store_writer *w, MDB_dbi dbi,
 	if ((rc = writer_txn(w, DIGEST_LEN + hlen + plen, err)))
 		return rc;
 	if ((rc = mdb_put(w->txn, dbi, &k, &v, MDB_RESERVE)))
-		return poison(w, store_fail(err, rc, "cannot write to store "
+		return writer_poison(w, store_fail(err, rc, "cannot write to store "
 						     "'%s'",
 					    w->s->path));
 	memcpy(v.mv_data, hdr, hlen);
@@ -598,7 +598,7 @@ int store_remove_root(struct store_writer *w, const char *name,
 	if (rc == MDB_NOTFOUND)
 		return store_fail(err, STORE_NOTFOUND, "no root named '%s'", name);
 	if (rc)
-		return poison(w, store_fail(err, rc, "cannot remove root '%s'",
+		return writer_poison(w, store_fail(err, rc, "cannot remove root '%s'",
 					    name));
 	return 0;
 }

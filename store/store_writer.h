@@ -24,6 +24,8 @@ struct store_writer {
 	size_t wincap;
 };
 
+/* Abort the transaction; every later call fails with rc. */
+int writer_poison(struct store_writer *w, int rc);
 /* A write transaction with room for need more bytes (commits a full one). */
 int writer_txn(struct store_writer *w, size_t need, struct err *err);
 int writer_put(struct store_writer *w, MDB_dbi dbi, const void *key,

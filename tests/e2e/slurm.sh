@@ -45,6 +45,11 @@ expect_rc log 0
 # The run record says where it ran.
 run show "$("$CAIRN" runs | awk '$6 == "b" { print $4 }' | head -1)"
 expect_match record-scheduler "$out" '^scheduler: \{"name":"slurm","job":"[0-9]+","node":"[^"]+","state":"COMPLETED"\}$'
+# The matrix's three instances, ready together, went as one array job.
+arrays=$("$CAIRN" runs | awk '$6 ~ /^m\[/ { print $4 }' | while read -r id; do
+	"$CAIRN" show "$id" | sed -n 's/^scheduler: {"name":"slurm","job":"\([0-9]*\)_[0-2]".*/\1/p'
+done | sort | uniq -c | awk '{ print $1 }')
+expect_eq matrix-array "$arrays" "3"
 
 # A stage may stay off the queue: executor = "local".
 cat >mixed.toml <<'TOML'
@@ -134,6 +139,101 @@ expect_eq interrupted-queue "$(squeue -h -n cancel:long -o %i 2>/dev/null)" ""
 checks=$((checks + 1))
 grep -q '"long"' cancel.lock 2>/dev/null &&
 	fail interrupted-lock "the interrupted stage was recorded: $(cat "$T/i.out" "$T/i.err" cancel.lock)"
+
+# The coordinator killed (SIGKILL) while its array runs: the next run
+# takes the jobs over (no second submission), and everything equals the
+# local executor's.
+cd "$T" || exit 1
+mkdir adopt-local adopt
+cat >adopt-local/cairn.toml <<'TOML'
+[graph]
+name = "adopt"
+
+[stage.a]
+cmd = "echo a > ${outs.o}"
+outs = { o = "a.txt" }
+
+[stage.m]
+cmd = "sleep 2; echo ${matrix.x} $(cat ${deps.i}) > ${outs.o}"
+deps = { i = "${stage.a.outs.o}" }
+outs = { o = "m-${matrix.x}.txt" }
+matrix = { x = [1, 2, 3] }
+
+[stage.r]
+cmd = "cat ${deps.a} ${deps.b} ${deps.c} > ${outs.o}"
+deps = { a = "m-1.txt", b = "m-2.txt", c = "m-3.txt" }
+outs = { o = "r.txt" }
+TOML
+cp adopt-local/cairn.toml adopt/
+(cd adopt-local && "$CAIRN" -q run)
+cd adopt || exit 1
+# job ids of the matrix, one per line, from the records
+matrix_jobs() {
+	"$CAIRN" runs | awk '$6 ~ /^m\[/ { print $4 }' | while read -r id; do
+		"$CAIRN" show "$id" | sed -n 's/^scheduler: {"name":"slurm","job":"\([^"]*\)".*/\1/p'
+	done | sort
+}
+# kill_when_queued: start a run, SIGKILL it once the matrix is queued;
+# prints the queued job ids
+kill_when_queued() {
+	"$CAIRN" run --executor slurm >"$T/k.out" 2>&1 &
+	local pid=$! ids=
+	for _ in $(seq 150); do
+		ids=$(squeue -h -r -n adopt:m -o %i 2>/dev/null | sort)
+		[ -n "$ids" ] && break
+		sleep 0.1
+	done
+	kill -KILL $pid
+	wait $pid 2>/dev/null
+	printf '%s\n' "$ids"
+}
+queued=$(kill_when_queued)
+checks=$((checks + 1))
+[ -n "$queued" ] || fail adopt-queued "the matrix never reached the queue"
+run run --executor slurm
+expect_rc adopt 0
+expect_match adopt-says "$out" '^adopted    m\[x=1\]$'
+expect_match adopt-done "$out" '^done: 4 ran, 0 restored, 1 up to date, 0 failed$'
+expect_eq adopt-same-jobs "$(matrix_jobs)" "$queued"
+expect_eq adopt-lock "$(cat cairn.lock)" "$(cat ../adopt-local/cairn.lock)"
+for f in a.txt m-1.txt m-2.txt m-3.txt r.txt; do
+	expect_eq "adopt-$f" "$(cat $f)" "$(cat ../adopt-local/$f)"
+done
+expect_eq adopt-clean "$(ls .cairn/slurm)" ""
+
+# Killed again, and the jobs finish while no coordinator runs: the next
+# run takes their outputs as they are, submitting nothing for them.
+rm -rf .cairn/store cairn.lock
+queued=$(kill_when_queued)
+for _ in $(seq 200); do
+	[ -z "$(squeue -h -n adopt:m -o %i 2>/dev/null)" ] && break
+	sleep 0.1
+done
+run run --executor slurm
+expect_rc adopt-finished 0
+expect_match adopt-finished "$out" '^done: 4 ran, 0 restored, 1 up to date, 0 failed$'
+expect_eq adopt-finished-jobs "$(matrix_jobs | tail -3)" "$queued"
+expect_eq adopt-finished-lock "$(cat cairn.lock)" "$(cat ../adopt-local/cairn.lock)"
+
+# --no-adopt: the jobs left in the queue are cancelled and run anew.
+rm -rf .cairn/store cairn.lock
+queued=$(kill_when_queued)
+run run --executor slurm --no-adopt
+expect_rc no-adopt 0
+checks=$((checks + 1))
+printf '%s\n' "$out" | grep -q '^adopted' && fail no-adopt "a job was taken over"
+checks=$((checks + 1))
+[ -z "$(comm -12 <(matrix_jobs) <(printf '%s\n' "$queued"))" ] ||
+	fail no-adopt-jobs "a cancelled job was recorded"
+expect_eq no-adopt-lock "$(cat cairn.lock)" "$(cat ../adopt-local/cairn.lock)"
+
+# A local run sees what a dead coordinator left, and says so.
+rm -rf .cairn/store cairn.lock
+queued=$(kill_when_queued)
+run run --executor local
+expect_match adopt-local-warns "$err" '^cairn: warning: 3 cluster jobs of an earlier run are kept for this workspace; run with --executor slurm to take them over$'
+scancel -n adopt:m 2>/dev/null
+cd "$T/cluster" || exit 1
 
 # A signal that lands while cairn waits on squeue is not lost: a squeue
 # that interrupts its caller once told to (the marker file).

@@ -14,6 +14,7 @@
 #include "check.h"
 #include "chunker.h"
 #include "err.h"
+#include "jobtab.h"
 #include "store.h"
 #include "store_internal.h"
 
@@ -435,6 +436,45 @@ static void test_prefixes(void)
 	free(hex);
 }
 
+/* The jobs table through jobtab: per workspace (a workspace whose path
+ * extends another's is another), found by instance, forgotten. */
+static void test_jobs(void)
+{
+	struct store *s = open_store("s9", STORE_CREATE);
+	struct store_writer *w;
+	struct jobtab t;
+	const char *rec;
+	size_t n;
+
+	if (!s)
+		return;
+	CHECK_INT(store_writer_new(s, &w, &e), 0);
+	CHECK_INT(jobtab_keep(w, "/w", "m[x=2]", "{\"job\": \"7_1\"}", 15, &e), 0);
+	CHECK_INT(jobtab_keep(w, "/w", "a", "{\"job\": \"6\"}", 13, &e), 0);
+	CHECK_INT(jobtab_keep(w, "/w2", "a", "other", 5, &e), 0);
+	CHECK_INT(store_writer_commit(w, &e), 0);
+	CHECK_INT(jobtab_load(&t, s, "/w", &e), 0);
+	CHECK_INT((int)t.n, 2);
+	rec = jobtab_find(&t, "m[x=2]", &n);
+	CHECK(rec && n == 15 && !memcmp(rec, "{\"job\": \"7_1\"}", 15));
+	rec = jobtab_find(&t, "a", &n);
+	CHECK(rec && n == 13);
+	CHECK(jobtab_find(&t, "b", &n) == NULL);
+	jobtab_free(&t);
+	CHECK_INT(store_writer_new(s, &w, &e), 0);
+	CHECK_INT(jobtab_forget(w, "/w", "a", &e), 0);
+	CHECK_INT(jobtab_forget(w, "/w", "never", &e), 0);
+	CHECK_INT(store_writer_commit(w, &e), 0);
+	CHECK_INT(jobtab_load(&t, s, "/w", &e), 0);
+	CHECK_INT((int)t.n, 1);
+	CHECK(jobtab_find(&t, "a", &n) == NULL);
+	jobtab_free(&t);
+	CHECK_INT(jobtab_load(&t, s, "/w2", &e), 0);
+	CHECK(t.n == 1 && (rec = jobtab_find(&t, "a", &n)) && n == 5);
+	jobtab_free(&t);
+	store_close(s);
+}
+
 static void test_open_checks(void)
 {
 	struct store *s = NULL;
@@ -757,6 +797,7 @@ int main(void)
 	test_trees();
 	test_growth_and_compression();
 	test_prefixes();
+	test_jobs();
 	test_open_checks();
 	test_fsck_gc();
 	test_runs();
