@@ -1,10 +1,14 @@
 #!/bin/bash
 # The Slurm executor against a real one-node cluster (tests/slurm/up.sh,
-# the ctest fixture 'slurm'): a chain and a matrix give the same outputs
-# and lock file as the local executor; a failing stage's dependents never
-# run while -k finishes the rest; a job cancelled from outside fails its
+# the ctest fixture 'slurm'): a chain and a matrix (one array job) give
+# the same outputs and lock file as the local executor; a stage may stay
+# local; a failing stage's dependents never run while -k finishes the
+# rest; a job sbatch refuses fails; a job cancelled from outside fails its
 # stage with the scheduler's word in the log; Ctrl-C cancels the run's
-# jobs and records nothing.  Skipped (77) where no cluster is up.
+# jobs and records nothing, even when it lands during squeue; a
+# coordinator killed with SIGKILL leaves its jobs to the next run, which
+# takes them over (or cancels them with --no-adopt) and ends as the local
+# executor does.  Skipped (77) where no cluster is up.
 # usage: slurm.sh CAIRN
 CAIRN=$1
 . "$(dirname "$0")/lib.sh"
@@ -95,6 +99,21 @@ expect_match fail-tail "$err" 'going wrong'
 expect_eq fail-other "$(cat other.txt)" "fine"
 checks=$((checks + 1))
 [ ! -e after.txt ] || fail fail-after "a dependent of the failure ran"
+
+# A job sbatch refuses fails its stage with sbatch's word.
+cat >refused.toml <<'TOML'
+[graph]
+executor = "slurm"
+[executor.slurm]
+partition = "nosuch"
+[stage.x]
+cmd = "echo x > ${outs.o}"
+outs = { o = "x.txt" }
+TOML
+run run refused.toml
+expect_rc refused 1
+expect_match refused-msg "$err" "'x' failed with exit status 1"
+expect_match refused-why "$err" 'cairn: sbatch refused the job: sbatch: error: .*[Pp]artition'
 
 # Cancelled from outside: the scheduler's state explains the failure.
 cat >cancel.toml <<'TOML'
