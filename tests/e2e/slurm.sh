@@ -14,6 +14,12 @@ CAIRN=$1
 . "$(dirname "$0")/lib.sh"
 command -v sinfo >/dev/null && sinfo -h >/dev/null 2>&1 ||
 	{ echo "skipped: no Slurm cluster (tests/slurm/up.sh needs root)"; exit 77; }
+# matrix_jobs: the Slurm job ids of stage m's runs, sorted, one per line
+matrix_jobs() {
+	"$CAIRN" runs | awk '$6 ~ /^m\[/ { print $4 }' | while read -r id; do
+		"$CAIRN" show "$id" | sed -n 's/^scheduler: {"name":"slurm","job":"\([^"]*\)".*/\1/p'
+	done | sort
+}
 cd "$T" || exit 1
 mkdir local cluster
 cat >local/cairn.toml <<'TOML'
@@ -50,9 +56,7 @@ expect_rc log 0
 run show "$("$CAIRN" runs | awk '$6 == "b" { print $4 }' | head -1)"
 expect_match record-scheduler "$out" '^scheduler: \{"name":"slurm","job":"[0-9]+","node":"[^"]+","state":"COMPLETED"\}$'
 # The matrix's three instances, ready together, went as one array job.
-arrays=$("$CAIRN" runs | awk '$6 ~ /^m\[/ { print $4 }' | while read -r id; do
-	"$CAIRN" show "$id" | sed -n 's/^scheduler: {"name":"slurm","job":"\([0-9]*\)_[0-2]".*/\1/p'
-done | sort | uniq -c | awk '{ print $1 }')
+arrays=$(matrix_jobs | sed -n 's/_[0-2]$//p' | uniq -c | awk '{ print $1 }')
 expect_eq matrix-array "$arrays" "3"
 
 # A stage may stay off the queue: executor = "local".
@@ -99,6 +103,10 @@ expect_match fail-tail "$err" 'going wrong'
 expect_eq fail-other "$(cat other.txt)" "fine"
 checks=$((checks + 1))
 [ ! -e after.txt ] || fail fail-after "a dependent of the failure ran"
+mkdir fail-local
+cp fail.toml fail-local/
+(cd fail-local && "$CAIRN" -q run -k --executor local fail.toml 2>/dev/null)
+expect_eq fail-lock "$(cat fail.lock)" "$(cat fail-local/fail.lock)"
 
 # A job sbatch refuses fails its stage with sbatch's word.
 cat >refused.toml <<'TOML'
@@ -159,6 +167,51 @@ checks=$((checks + 1))
 grep -q '"long"' cancel.lock 2>/dev/null &&
 	fail interrupted-lock "the interrupted stage was recorded: $(cat "$T/i.out" "$T/i.err" cancel.lock)"
 
+# Ctrl-C mid-chain, then the run again: it ends as the local executor's.
+cd "$T" || exit 1
+mkdir cm-local cm
+cat >cm-local/cairn.toml <<'TOML'
+[graph]
+name = "cm"
+
+[stage.a]
+cmd = "echo a > ${outs.o}"
+outs = { o = "a.txt" }
+
+[stage.b]
+cmd = "sleep 3; cat ${deps.i} > ${outs.o}; echo b >> ${outs.o}"
+deps = { i = "${stage.a.outs.o}" }
+outs = { o = "b.txt" }
+
+[stage.c]
+cmd = "cat ${deps.i} > ${outs.o}; echo c >> ${outs.o}"
+deps = { i = "${stage.b.outs.o}" }
+outs = { o = "c.txt" }
+TOML
+cp cm-local/cairn.toml cm/
+(cd cm-local && "$CAIRN" -q run)
+cd cm || exit 1
+"$CAIRN" run --executor slurm >"$T/cm.out" 2>"$T/cm.err" &
+pid=$!
+for _ in $(seq 150); do
+	[ "$(squeue -h -n cm:b -o %T 2>/dev/null | head -1)" = RUNNING ] && break
+	sleep 0.1
+done
+kill -INT $pid
+wait $pid
+rc=$?
+err=$(cat "$T/cm.err")
+expect_rc cm-interrupted 130
+checks=$((checks + 1))
+grep -q '"b"' cairn.lock 2>/dev/null && fail cm-lock "the interrupted stage was recorded"
+run run --executor slurm
+expect_rc cm-again 0
+expect_match cm-again "$out" '^done: 2 ran, 0 restored, 1 up to date, 0 failed$'
+expect_eq cm-same-lock "$(cat cairn.lock)" "$(cat ../cm-local/cairn.lock)"
+for f in a.txt b.txt c.txt; do
+	expect_eq "cm-same-$f" "$(cat $f)" "$(cat ../cm-local/$f)"
+done
+
 # The coordinator killed (SIGKILL) while its array runs: the next run
 # takes the jobs over (no second submission), and everything equals the
 # local executor's.
@@ -186,12 +239,6 @@ TOML
 cp adopt-local/cairn.toml adopt/
 (cd adopt-local && "$CAIRN" -q run)
 cd adopt || exit 1
-# job ids of the matrix, one per line, from the records
-matrix_jobs() {
-	"$CAIRN" runs | awk '$6 ~ /^m\[/ { print $4 }' | while read -r id; do
-		"$CAIRN" show "$id" | sed -n 's/^scheduler: {"name":"slurm","job":"\([^"]*\)".*/\1/p'
-	done | sort
-}
 # kill_when_queued: start a run, SIGKILL it once the matrix is queued;
 # prints the queued job ids
 kill_when_queued() {
