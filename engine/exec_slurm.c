@@ -1,3 +1,9 @@
+/*
+ * The Slurm executor (exec_slurm.h, docs/slurm.md): wrappers and status
+ * files, held jobs submitted at the wait (a stage's together as one array
+ * job), one squeue per poll, scontrol for the jobs that vanish, and the
+ * adoption of a dead coordinator's jobs.
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
