@@ -568,15 +568,22 @@ static int queue_line(const char *out, const char *sid, char *state,
 	return 0;
 }
 
-/* One squeue call (array tasks one per line) for the jobs ids names. */
+/* One squeue call (array tasks one per line) for the jobs ids names, or
+ * with ids NULL for every job of this user. */
 static void squeue(struct exec_slurm *s, const char *ids, struct buf *out)
 {
-	char *argv[10];
+	char *argv[10], uid[32];
 
 	argv[0] = s->squeue, argv[1] = (char *)"-h", argv[2] = (char *)"-r";
 	argv[3] = (char *)"-t", argv[4] = (char *)"all";
 	argv[5] = (char *)"-o", argv[6] = (char *)"%i %T %N";
-	argv[7] = (char *)"-j", argv[8] = (char *)ids, argv[9] = NULL;
+	if (ids) {
+		argv[7] = (char *)"-j", argv[8] = (char *)ids;
+	} else {
+		snprintf(uid, sizeof(uid), "%ld", (long)getuid());
+		argv[7] = (char *)"-u", argv[8] = uid;
+	}
+	argv[9] = NULL;
 	buf_truncate(out, 0);
 	capture(argv, out, 0);
 }
@@ -784,6 +791,21 @@ static void state_of(struct exec_slurm *s, const char *sid, char *state,
 	buf_release(&out);
 }
 
+/* Like state_of, from one look at all this user's jobs, taken again when
+ * older than a second: a restart with many jobs to adopt asks once. */
+static void adopt_state(struct exec_slurm *s, const char *sid, char *state,
+			size_t n)
+{
+	char node[64];
+
+	if (!s->seen_ns || now_real() - s->seen_ns > 1000000000LL) {
+		squeue(s, NULL, &s->seen);
+		s->seen_ns = now_real();
+	}
+	state[0] = '\0';
+	queue_line(s->seen.data, sid, state, n, node, sizeof(node));
+}
+
 /* Cancel job sid and wait (up to 30 s) until it runs no more, so that it
  * cannot write over the outputs of the job that replaces it. */
 static void cancel_and_wait(struct exec_slurm *s, const char *sid)
@@ -833,7 +855,7 @@ static int slurm_adopt(void *ctx, const struct exec_job *job,
 	probe.base = (char *)base;
 	finished = rc_of(&probe, &status) == 0;
 	if (!finished) {
-		state_of(s, sid, state, sizeof(state));
+		adopt_state(s, sid, state, sizeof(state));
 		/* It may have ended between the two looks. */
 		finished = rc_of(&probe, &status) == 0;
 	}
@@ -874,6 +896,7 @@ int exec_slurm_open(struct exec_slurm *s, const struct graph *g,
 	int rc;
 
 	memset(s, 0, sizeof(*s));
+	buf_init(&s->seen);
 	s->g = g;
 	s->sbatch = tool("sbatch");
 	s->squeue = tool("squeue");
@@ -911,6 +934,7 @@ void exec_slurm_close(struct exec_slurm *s)
 	for (k = 0; k < s->njobs; k++)
 		free_job(&s->jobs[k]);
 	free(s->jobs);
+	buf_release(&s->seen);
 	free(s->dir);
 	free(s->sbatch);
 	free(s->squeue);

@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
+
 struct err;
 struct exec_sub;
 struct executor;
@@ -33,6 +35,8 @@ struct exec_slurm {
 	char *sbatch, *squeue, *scancel, *scontrol;	/* the tools */
 	void (*watch)(void *arg, const struct exec_sub *subs, size_t n);
 	void *watch_arg;
+	struct buf seen;		/* squeue of all this user's jobs, */
+	int64_t seen_ns;		/* for adoption, and when taken */
 };
 
 /* Set e up to submit to Slurm (the tools must be on PATH, or under
