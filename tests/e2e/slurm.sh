@@ -20,6 +20,15 @@ matrix_jobs() {
 		"$CAIRN" show "$id" | sed -n 's/^scheduler: {"name":"slurm","job":"\([^"]*\)".*/\1/p'
 	done | sort
 }
+# await NAME STATE: until Slurm's first job named NAME is in STATE
+# (RUNNING, or "" for none left); 20 s at most
+await() {
+	for _ in $(seq 200); do
+		[ "$(squeue -h -n "$1" -o %T 2>/dev/null | head -1)" = "$2" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
 cd "$T" || exit 1
 mkdir local cluster
 cat >local/cairn.toml <<'TOML'
@@ -148,20 +157,13 @@ expect_match cancelled-why "$(cat "$T/c.err")" "slurm job $id ended CANCELLED"
 # Ctrl-C: the run's jobs are cancelled, nothing is recorded, exit 130.
 "$CAIRN" run cancel.toml >"$T/i.out" 2>"$T/i.err" &
 pid=$!
-for _ in $(seq 100); do
-	st=$(squeue -h -n cancel:long -o %T 2>/dev/null | head -1)
-	[ "$st" = RUNNING ] && break
-	sleep 0.1
-done
+await cancel:long RUNNING
 kill -INT $pid
 wait $pid
 rc=$?
 err=$(cat "$T/i.err")
 expect_rc interrupted 130
-for _ in $(seq 50); do
-	[ -z "$(squeue -h -n cancel:long -o %i 2>/dev/null)" ] && break
-	sleep 0.1
-done
+await cancel:long ""
 expect_eq interrupted-queue "$(squeue -h -n cancel:long -o %i 2>/dev/null)" ""
 checks=$((checks + 1))
 grep -q '"long"' cancel.lock 2>/dev/null &&
@@ -193,10 +195,7 @@ cp cm-local/cairn.toml cm/
 cd cm || exit 1
 "$CAIRN" run --executor slurm >"$T/cm.out" 2>"$T/cm.err" &
 pid=$!
-for _ in $(seq 150); do
-	[ "$(squeue -h -n cm:b -o %T 2>/dev/null | head -1)" = RUNNING ] && break
-	sleep 0.1
-done
+await cm:b RUNNING
 kill -INT $pid
 wait $pid
 rc=$?
@@ -271,10 +270,7 @@ expect_eq adopt-clean "$(ls .cairn/slurm)" ""
 # run takes their outputs as they are, submitting nothing for them.
 rm -rf .cairn/store cairn.lock
 queued=$(kill_when_queued)
-for _ in $(seq 200); do
-	[ -z "$(squeue -h -n adopt:m -o %i 2>/dev/null)" ] && break
-	sleep 0.1
-done
+await adopt:m ""
 run run --executor slurm
 expect_rc adopt-finished 0
 expect_match adopt-finished "$out" '^done: 4 ran, 0 restored, 1 up to date, 0 failed$'
@@ -316,11 +312,7 @@ chmod +x "$T/bin/squeue"
 start=$(date +%s)
 CAIRN_SLURM_BIN=$T/bin "$CAIRN" run cancel.toml >"$T/s.out" 2>"$T/s.err" &
 pid=$!
-for _ in $(seq 100); do
-	st=$(squeue -h -n cancel:long -o %T 2>/dev/null | head -1)
-	[ "$st" = RUNNING ] && break
-	sleep 0.1
-done
+await cancel:long RUNNING
 touch "$T/interrupt-now"
 wait $pid
 rc=$?
