@@ -245,7 +245,7 @@ static int go(struct cli *cli, const struct command *cmd, int argc,
 		case OPT_JSON: json = 1; break;
 		case OPT_LOCKED: locked = 1; break;
 		case OPT_EXECUTOR:
-			if (strcmp(it.arg, "local") && strcmp(it.arg, "slurm")) {
+			if (!graph_executor_known(it.arg)) {
 				rc = cli_usage_error(cli, cmd, "unknown executor "
 							       "'%s': local or "
 							       "slurm",

@@ -120,6 +120,22 @@ static int expect(struct loader *l, const struct toml_value *v,
 		    an(v->type));
 }
 
+int graph_executor_known(const char *name)
+{
+	return !strcmp(name, "local") || !strcmp(name, "slurm");
+}
+
+/* An executor's name ([graph] or a stage's). */
+static int executor_value(struct loader *l, const struct toml_value *v)
+{
+	if (expect(l, v, TOML_STRING, "'executor'") < 0)
+		return -1;
+	if (!graph_executor_known(v->u.string.ptr))
+		return gerr(l, v, "unknown executor '%s' (use local or slurm)",
+			    v->u.string.ptr);
+	return 0;
+}
+
 /* An array of strings into a fresh string vector. */
 static int strings(struct loader *l, const struct toml_value *v,
 		   const char *what, char ***out, size_t *n)
@@ -190,15 +206,8 @@ static int graph_table(struct loader *l, const char *dir)
 			l->g->store = xstrdup(v->u.string.ptr);
 		}
 		if ((v = toml_get(t, "executor"))) {
-			if (expect(l, v, TOML_STRING, "'executor'") < 0)
+			if (executor_value(l, v) < 0)
 				goto fail;
-			if (strcmp(v->u.string.ptr, "local") &&
-			    strcmp(v->u.string.ptr, "slurm")) {
-				gerr(l, v, "unknown executor '%s' (use local or "
-					   "slurm)",
-				     v->u.string.ptr);
-				goto fail;
-			}
 			free(l->g->executor);
 			l->g->executor = xstrdup(v->u.string.ptr);
 		}
@@ -640,14 +649,8 @@ static int stage_table(struct loader *l, const struct toml_kv *kv,
 		st->determinism = (int)k;
 	}
 	if ((v = toml_get(t, "executor"))) {
-		if (expect(l, v, TOML_STRING, "'executor'") < 0)
+		if (executor_value(l, v) < 0)
 			goto out;
-		if (strcmp(v->u.string.ptr, "local") &&
-		    strcmp(v->u.string.ptr, "slurm")) {
-			gerr(l, v, "unknown executor '%s' (use local or slurm)",
-			     v->u.string.ptr);
-			goto out;
-		}
 		st->executor = v->u.string.ptr;
 	}
 	if ((v = toml_get(t, "always_run"))) {

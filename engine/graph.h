@@ -153,4 +153,7 @@ struct graph_inst *graph_find(const struct graph *g, const char *name);
 /* Forget what graph_load saw of the files (they may have changed since). */
 void graph_forget_stats(struct graph *g);
 
+/* Whether name is an executor cairn has ("local", "slurm"). */
+int graph_executor_known(const char *name);
+
 #endif
