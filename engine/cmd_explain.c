@@ -421,6 +421,12 @@ static int log_run(struct cli *cli, const struct command *cmd, int argc,
 		rc = cli_store_fail(cli, k, &err);
 		goto out;
 	}
+	/* A filter that names nothing, recorded or in the graph: a typo. */
+	if (c.filter && !c.np && graph_check_target(g, c.filter, &err) < 0) {
+		term_error(&cli->term, "%s", err.msg);
+		rc = EXIT_USAGE;
+		goto out;
+	}
 	if (c.np)
 		qsort(c.p, c.np, sizeof(*c.p), newest_first);
 	if (json)

@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -178,6 +179,37 @@ static const struct opt_spec run_opts[] = {
 };
 
 /* Whether any stage goes to Slurm, by its own word or the default. */
+/* The store in use (given by --store or CAIRN_STORE, relative to here)
+ * must not be an output either: graph_load checked only the graph's. */
+static int protect_store(const struct graph *g, const char *store,
+			 struct err *err)
+{
+	char real[PATH_MAX], cwd[PATH_MAX];
+	struct buf b = BUF_INIT;
+	int rc;
+
+	if (realpath(store, real))
+		buf_adds(&b, real);
+	else if (store[0] != '/' && getcwd(cwd, sizeof(cwd)))
+		buf_addf(&b, "%s/%s", cwd, store);
+	else
+		buf_adds(&b, store);
+	rc = graph_protect_path(g, b.data, "the store", err);
+	buf_release(&b);
+	return rc;
+}
+
+static int check_names(const struct graph *g, const char *const *names,
+		       size_t n, struct err *err)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (graph_check_target(g, names[i], err) < 0)
+			return -1;
+	return 0;
+}
+
 static int uses_slurm(const struct graph *g, const char *dflt)
 {
 	size_t i;
@@ -269,10 +301,23 @@ static int go(struct cli *cli, const struct command *cmd, int argc,
 		rc = EXIT_USAGE;
 		goto out;
 	}
+	/* A target or --force naming nothing is a typo, not an empty run. */
+	if (check_names(g, (const char *const *)it.operands + first,
+			(size_t)(it.noperands - first), &err) < 0 ||
+	    check_names(g, force, o.nforce, &err) < 0) {
+		term_error(&cli->term, "%s", err.msg);
+		rc = EXIT_USAGE;
+		goto out;
+	}
 	if (!status && !o.dry_run &&
 	    (lockfd = lock_workspace(cli, g, wait, &rc)) < 0)
 		goto out;
 	store = cli_graph_store(cli, g);
+	if (protect_store(g, store, &err) < 0) {
+		term_error(&cli->term, "%s", err.msg);
+		rc = EXIT_USAGE;
+		goto out;
+	}
 	if (store_open(store, status ? 0 : STORE_CREATE, &s, &err)) {
 		term_error(&cli->term, "%s", err.msg);
 		if (status)
@@ -320,12 +365,15 @@ static int go(struct cli *cli, const struct command *cmd, int argc,
 		rc = EXIT_INTERNAL;
 		goto out;
 	}
-	if (!cli->term.quiet && !status)
-		printf("%s: %zu ran, %zu restored, %zu up to date%s%zu failed"
+	if (!cli->term.quiet && !status && o.dry_run)
+		printf("would run %zu (and %zu waiting on them), restore %zu; "
+		       "%zu up to date\n",
+		       res.would_run, res.pending, res.would_restore,
+		       res.uptodate);
+	else if (!cli->term.quiet && !status)
+		printf("done: %zu ran, %zu restored, %zu up to date, %zu failed"
 		       "%s\n",
-		       o.dry_run ? "would be" : "done", res.ran, res.restored,
-		       res.uptodate,
-		       res.planned ? ", " : ", ", res.failed,
+		       res.ran, res.restored, res.uptodate, res.failed,
 		       res.blocked ? " (and stages after them)" : "");
 	rc = k == 130 ? 130 : k ? EXIT_FAILED : EXIT_OK;
 	if (status) {

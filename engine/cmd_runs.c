@@ -17,6 +17,7 @@
 #include "json.h"
 #include "lockfile.h"
 #include "opt.h"
+#include "suggest.h"
 #include "runrec.h"
 #include "store.h"
 #include "term.h"
@@ -48,6 +49,40 @@ static int of_stage(const struct runrec *r, const char *pat)
 {
 	return !strcmp(r->stage, pat) || !strcmp(r->instance, pat) ||
 	       !fnmatch(pat, r->instance, 0);
+}
+
+/*
+ * A stage filter that names nothing the graph has and no recorded run had
+ * is a typo, not an empty answer: 0, or EXIT_USAGE with did-you-mean.
+ */
+static int known_stage(struct cli *cli, const struct graph *g,
+		       const struct runrec *v, size_t n, const char *pat)
+{
+	const char **names, *pick;
+	struct err err;
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++)
+		if (of_stage(&v[i], pat))
+			return 0;
+	if (g) {
+		if (graph_check_target(g, pat, &err) == 0)
+			return 0;
+		term_error(&cli->term, "%s", err.msg);
+		return EXIT_USAGE;
+	}
+	names = xcalloc(2 * n + 1, sizeof(*names));
+	for (i = 0; i < n; i++) {
+		names[k++] = v[i].stage;
+		names[k++] = v[i].instance;
+	}
+	pick = suggest(pat, names);
+	term_error(&cli->term, "no recorded run of a stage or instance matches "
+			       "'%s'%s%s%s",
+		   pat, pick ? "; did you mean '" : "", pick ? pick : "",
+		   pick ? "'?" : "");
+	free(names);
+	return EXIT_USAGE;
 }
 
 /* ---- --where NAME OP VALUE ---- */
@@ -98,6 +133,41 @@ static void text_of(const struct json *v, struct buf *b)
 		buf_adds(b, v->u.string);
 	else
 		json_write(b, v);
+}
+
+/*
+ * A condition on a value no run has (params.nope) is a typo: 0, or
+ * EXIT_USAGE with did-you-mean over the names the runs have.
+ */
+static int known_field(struct cli *cli, const struct graph *g,
+		       const struct runrec *v, size_t n, const struct cond *c)
+{
+	const char **names = NULL, *pick;
+	size_t i, j, k = 0, cap = 0;
+
+	for (i = 0; g && i < g->nparams && !strcmp(c->section, "params"); i++)
+		if (!strcmp(g->params[i].name, c->name))
+			return 0;
+	for (i = 0; i < n; i++) {
+		const struct json *sec = runrec_get(&v[i], c->section);
+		for (j = 0; sec && sec->type == JSON_OBJECT &&
+			    j < sec->u.object.n;
+		     j++) {
+			if (!strcmp(sec->u.object.k[j], c->name)) {
+				free(names);
+				return 0;
+			}
+			xgrow((void **)&names, &cap, k + 2, sizeof(*names));
+			names[k++] = sec->u.object.k[j];
+			names[k] = NULL;
+		}
+	}
+	pick = names ? suggest(c->name, names) : NULL;
+	term_error(&cli->term, "no recorded run has %s.%s%s%s%s", c->section,
+		   c->name, pick ? "; did you mean '" : "", pick ? pick : "",
+		   pick ? "'?" : "");
+	free(names);
+	return EXIT_USAGE;
 }
 
 static int holds(const struct runrec *r, const struct cond *c)
@@ -265,6 +335,11 @@ static int runs_run(struct cli *cli, const struct command *cmd, int argc,
 		rc = cli_store_fail(cli, rc, &err);
 		goto out;
 	}
+	if (stage && (rc = known_stage(cli, g, v, n, stage)))
+		goto out;
+	for (k = 0; k < nconds; k++)
+		if ((rc = known_field(cli, g, v, n, &conds[k])))
+			goto out;
 	if (json)
 		buf_adds(&out, "[");
 	for (i = 0; i < n; i++) {
@@ -681,6 +756,8 @@ static int metrics_run(struct cli *cli, const struct command *cmd, int argc,
 		rc = cli_store_fail(cli, rc, &err);
 		goto out;
 	}
+	if (stage && (rc = known_stage(cli, g, v, n, stage)))
+		goto out;
 	rows = xcalloc(n + 1, sizeof(*rows));
 	/* The run behind each instance's current outputs: the one with the
 	 * key the lock file records (pass 0), else its newest (pass 1). */

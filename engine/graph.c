@@ -4,6 +4,7 @@
  * the checks of the whole are in graph_expand.c and graph_check.c.
  */
 #include <errno.h>
+#include <fnmatch.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <sys/stat.h>
@@ -889,6 +890,34 @@ struct graph_inst *graph_find(const struct graph *g, const char *name)
 			lo = mid + 1;
 	}
 	return NULL;
+}
+
+int graph_inst_matches(const struct graph_inst *in, const char *pat)
+{
+	return !strcmp(pat, in->name) || !strcmp(pat, in->stage->name) ||
+	       !fnmatch(pat, in->name, 0) || !fnmatch(pat, in->stage->name, 0);
+}
+
+int graph_check_target(const struct graph *g, const char *pat,
+		       struct err *err)
+{
+	const char **names, *pick;
+	size_t i, n = 0;
+
+	for (i = 0; i < g->ninsts; i++)
+		if (graph_inst_matches(&g->insts[i], pat))
+			return 0;
+	names = xcalloc(g->nstages + g->ninsts + 1, sizeof(*names));
+	for (i = 0; i < g->nstages; i++)
+		names[n++] = g->stages[i].name;
+	for (i = 0; i < g->ninsts; i++)
+		if (g->insts[i].nbinds)
+			names[n++] = g->insts[i].name;
+	pick = suggest(pat, names);
+	err_set(err, "no stage or instance matches '%s'%s%s%s", pat, pick ? "; did you mean '" : "",
+		pick ? pick : "", pick ? "'?" : "");
+	free(names);
+	return -1;
 }
 
 struct graph_stage *graph_stage_find(const struct graph *g, const char *name)

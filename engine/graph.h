@@ -110,6 +110,9 @@ struct graph_stage {
 					   before the topological reorder */
 };
 
+/* The most instances a graph may expand to (docs/graph-format.md). */
+#define GRAPH_MAX_INSTANCES 10000000ULL
+
 struct graph {
 	char *file;			/* the graph file as given */
 	char *name;
@@ -150,8 +153,30 @@ void graph_free(struct graph *g);
 /* The instance named name, or NULL. */
 struct graph_inst *graph_find(const struct graph *g, const char *name);
 
+/* Does pat name in: its name, its stage's name, or a glob over either
+ * ("train[k=a]" is taken literally first, brackets and all)? */
+int graph_inst_matches(const struct graph_inst *in, const char *pat);
+/* 0 when some instance matches pat; else -1 with "no stage or instance
+ * matches 'pat'; did you mean 'x'?" in err. */
+int graph_check_target(const struct graph *g, const char *pat,
+		       struct err *err);
+
 /* Forget what graph_load saw of the files (they may have changed since). */
 void graph_forget_stats(struct graph *g);
+
+/*
+ * Refuse (-1, "file:line:col: ..." with a caret in err) when an output of g
+ * is, holds or lies inside path (absolute, or relative to the workspace):
+ * what names it for the message ("the store").  graph_load already checks
+ * the workspace, .cairn, .git, the graph file, its lock file and the
+ * configured store; a command whose store was given elsewhere (--store,
+ * CAIRN_STORE) checks that too.
+ */
+int graph_protect_path(const struct graph *g, const char *path,
+		       const char *what, struct err *err);
+/* The same for rel, workspace-relative and normalised. */
+int graph_protected_at(const struct graph *g, const char *rel,
+		       const char *what, struct err *err);
 
 /* Whether name is an executor cairn has ("local", "slurm"). */
 int graph_executor_known(const char *name);

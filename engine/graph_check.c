@@ -12,6 +12,7 @@
 
 #include "err.h"
 #include "graph_internal.h"
+#include "lockfile.h"
 #include "statmany.h"
 #include "util.h"
 
@@ -142,6 +143,91 @@ static int check_escape(struct loader *l, struct graph_inst *in,
 	}
 	buf_release(&p);
 	return rc;
+}
+
+/*
+ * Outputs are removed before their stage runs, so none may be (or hold, or
+ * lie inside) what cairn or the user cannot lose: the workspace itself,
+ * cairn's own folder, the store, the graph file and its lock file, and
+ * the git repository.  rel is workspace-relative and normalised.
+ */
+static const char *protected_what(const char *out, const char *rel,
+				  const char *what, struct buf *why)
+{
+	buf_truncate(why, 0);
+	if (!strcmp(out, rel))
+		buf_addf(why, "is %s", what);
+	else if (!strcmp(rel, "."))
+		;	/* every output is inside the workspace */
+	else if (under(rel, out))
+		buf_addf(why, "holds %s ('%s')", what, rel);
+	else if (under(out, rel))
+		buf_addf(why, "is inside %s ('%s')", what, rel);
+	return why->len ? why->data : NULL;
+}
+
+int graph_protected_at(const struct graph *g, const char *rel,
+		       const char *what, struct err *err)
+{
+	struct buf why = BUF_INIT;
+	size_t i, j;
+
+	for (i = 0; i < g->ninsts; i++)
+		for (j = 0; j < g->insts[i].nouts; j++) {
+			const struct graph_path *o = &g->insts[i].outs[j];
+			if (!protected_what(o->path, rel, what, &why))
+				continue;
+			toml_error_at(g->doc, o->line, o->col, err,
+				      "output '%s' of '%s' %s; an output is "
+				      "removed before its stage runs",
+				      o->path, g->insts[i].name, why.data);
+			buf_release(&why);
+			return -1;
+		}
+	buf_release(&why);
+	return 0;
+}
+
+int graph_protect_path(const struct graph *g, const char *path,
+		       const char *what, struct err *err)
+{
+	struct buf norm = BUF_INIT;
+	size_t wl = strlen(g->workspace);
+	int rc = 0;
+
+	if (path[0] == '/') {
+		/* Only what lies in the workspace can be an output. */
+		if (strncmp(path, g->workspace, wl) ||
+		    (path[wl] != '/' && path[wl]))
+			return 0;
+		path += wl;
+		while (*path == '/')
+			path++;
+	}
+	if (path_normalise(path, &norm) == 0)
+		rc = graph_protected_at(g, norm.data, what, err);
+	buf_release(&norm);
+	return rc;
+}
+
+static int check_protected(struct loader *l)
+{
+	struct graph *g = l->g;
+	const char *base = strrchr(g->file, '/');
+	char *lock;
+	int rc;
+
+	base = base ? base + 1 : g->file;
+	lock = lock_path_for(base);
+	rc = graph_protected_at(g, ".", "the workspace", l->err) < 0 ||
+	     graph_protect_path(g, ".cairn", "cairn's own folder", l->err) < 0 ||
+	     graph_protect_path(g, ".git", "the git repository", l->err) < 0 ||
+	     graph_protect_path(g, base, "the graph file", l->err) < 0 ||
+	     graph_protect_path(g, lock, "the graph's lock file", l->err) < 0 ||
+	     (g->store && graph_protect_path(g, g->store, "the store",
+					     l->err) < 0);
+	free(lock);
+	return rc ? -1 : 0;
 }
 
 /*
@@ -281,6 +367,8 @@ int graph_check(struct loader *l)
 			d->from_out = xstrdup(pc->out->name);
 		}
 	}
+	if (check_protected(l) < 0)
+		goto out;
 	stat_all(l);
 	for (i = 0; i < g->ninsts; i++)
 		for (j = 0; j < g->insts[i].nouts; j++)

@@ -27,6 +27,13 @@ static int scalar(const struct toml_value *v)
 	return v->type != TOML_ARRAY && v->type != TOML_TABLE;
 }
 
+/* A string holding "\u0000": C strings, paths and commands end there. */
+static int has_nul(const struct toml_value *v)
+{
+	return v->type == TOML_STRING &&
+	       memchr(v->u.string.ptr, 0, v->u.string.len) != NULL;
+}
+
 static int same_value(const struct toml_value *a, const struct toml_value *b)
 {
 	struct buf x = BUF_INIT, y = BUF_INIT;
@@ -183,19 +190,53 @@ static int expand_matrix(struct loader *l, struct graph_stage *st)
 			     kv->key, st->name);
 			goto out;
 		}
-		for (j = 0; j < kv->value->u.array.len; j++)
-			if (!scalar(kv->value->u.array.items[j])) {
-				gerr(l, kv->value->u.array.items[j],
-				     "matrix values must be strings, numbers, "
-				     "booleans or dates");
+		for (j = 0; j < kv->value->u.array.len; j++) {
+			const struct toml_value *e = kv->value->u.array.items[j];
+			if (!scalar(e)) {
+				gerr(l, e, "matrix values must be strings, "
+					   "numbers, booleans or dates");
 				goto out;
 			}
+			if (has_nul(e)) {
+				gerr(l, e, "matrix value holds a NUL character "
+					   "(\\u0000), which no file name or "
+					   "command can hold");
+				goto out;
+			}
+		}
 		axes[naxes].name = kv->key;
 		axes[naxes++].values = kv->value;
 	}
 	if (!naxes) {
 		gerr(l, m, "the matrix of stage '%s' has no keys", st->name);
 		goto out;
+	}
+	/* Refuse a product too large to hold before building any of it. */
+	{
+		unsigned long long prod = 1;
+		struct buf what = BUF_INIT;
+		int over = 0;
+
+		for (k = 0; k < naxes; k++) {
+			unsigned long long n = axes[k].values->u.array.len;
+			buf_addf(&what, "%s%llu", k ? " x " : "", n);
+			over |= __builtin_mul_overflow(prod, n, &prod);
+		}
+		if (over)
+			buf_adds(&what, " (more than 2^64)");
+		else if (naxes > 1)
+			buf_addf(&what, " = %llu", prod);
+		if (over || prod + (incl ? incl->u.array.len : 0) +
+					l->g->ninsts >
+				    GRAPH_MAX_INSTANCES) {
+			gerr(l, m, "the matrix of stage '%s' expands to %s "
+				   "instances; a graph may have at most %llu",
+			     st->name, what.data,
+			     (unsigned long long)GRAPH_MAX_INSTANCES);
+			buf_release(&what);
+			goto out;
+		}
+		buf_release(&what);
 	}
 	for (i = 0; excl && i < excl->u.array.len; i++)
 		if (check_entry(l, excl->u.array.items[i], axes, naxes,
@@ -280,6 +321,16 @@ static int add_param(struct ictx *c, const char *name)
 	return 0;
 }
 
+static int array_has_nul(const struct toml_value *v)
+{
+	size_t j;
+
+	for (j = 0; j < v->u.array.len; j++)
+		if (has_nul(v->u.array.items[j]))
+			return 1;
+	return 0;
+}
+
 static int param_ref(struct ictx *c, const char *name, struct strv *vals,
 		     struct buf *why)
 {
@@ -295,6 +346,14 @@ static int param_ref(struct ictx *c, const char *name, struct strv *vals,
 		if (strcmp(g->params[i].name, name))
 			continue;
 		add_param(c, name);
+		if (has_nul(v) || (v->type == TOML_ARRAY &&
+				   array_has_nul(v))) {
+			buf_addf(why, "param '%s' holds a NUL character "
+				      "(\\u0000), which no file name or "
+				      "command can hold",
+				 name);
+			return -1;
+		}
 		if (v->type == TOML_ARRAY) {
 			for (j = 0; j < v->u.array.len; j++) {
 				buf_truncate(&t, 0);
@@ -470,6 +529,14 @@ static int expand(struct ictx *c, const struct toml_value *v, int shell,
 	int rc;
 
 	buf_truncate(out, 0);
+	if (has_nul(v)) {
+		const char *z = memchr(v->u.string.ptr, 0, v->u.string.len);
+		return gerr_at(c->l, v->line,
+			       v->col + 1 + (int)utf8_count(v->u.string.ptr,
+							    (size_t)(z - v->u.string.ptr)),
+			       "a NUL character (\\u0000) cannot be part of "
+			       "a file name or a command");
+	}
 	rc = interp(v->u.string.ptr, shell, resolve, c, out, many, &at, &why);
 	if (rc < 0) {
 		int col = v->col + 1 + (int)utf8_count(v->u.string.ptr, at);

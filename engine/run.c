@@ -7,7 +7,6 @@
 #define _GNU_SOURCE	/* posix_spawn_file_actions_addchdir_np */
 #include <errno.h>
 #include <fcntl.h>
-#include <fnmatch.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -18,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "beneath.h"
 #include "buf.h"
 #include "device.h"
 #include "err.h"
@@ -38,6 +38,7 @@
 #include "stage_env.h"
 #include "store.h"
 #include "term.h"
+#include "tmpclean.h"
 #include "toml.h"
 #include "toml_json.h"
 #include "util.h"
@@ -71,6 +72,8 @@ struct ist {
 	const struct lock_known *locked;	/* its lock file entry */
 	int by_lock;		/* up to date as its lock entry says */
 	int kept_job;		/* its cluster job is in the store's jobs */
+	size_t spawned_before;	/* stages started when it settled */
+	int ran_beside;		/* and some were running then */
 };
 
 /*
@@ -119,6 +122,7 @@ struct runner {
 	int ngpus;
 	unsigned char gpu_busy[64];
 	struct jobtab jobs;	/* cluster jobs an earlier run left */
+	struct tmpclean tmp;	/* temporary files a killed cairn left */
 };
 
 static void abspath(const struct graph *g, const char *rel, struct buf *out)
@@ -152,28 +156,6 @@ static int scan_graph_path(const struct runner *r, const struct reader *rd,
 			    gp->hash == GRAPH_HASH_HDF5, out, missing, rd->err);
 }
 
-static void rm_rf(const char *path)
-{
-	struct stat st;
-
-	if (lstat(path, &st) < 0)
-		return;
-	if (!S_ISDIR(st.st_mode)) {
-		unlink(path);
-		return;
-	}
-	/* Folders: a child process, so no walk code is needed here. */
-	{
-		pid_t pid = fork();
-		if (pid == 0) {
-			execl("/bin/rm", "rm", "-rf", "--", path, (char *)NULL);
-			_exit(127);
-		}
-		if (pid > 0)
-			waitpid(pid, NULL, 0);
-	}
-}
-
 /* Index of output named name in in->outs. */
 static size_t out_index(const struct graph_inst *in, const char *name)
 {
@@ -186,25 +168,21 @@ static size_t out_index(const struct graph_inst *in, const char *name)
 }
 
 /* Outputs in name order: how run records list them. */
-static void out_order(const struct graph_inst *in, size_t *ord)
+static int by_out_name(const void *a, const void *b, void *ctx)
 {
-	size_t i, k;
+	const struct graph_inst *in = ctx;
 
-	for (i = 0; i < in->nouts; i++) {
-		for (k = i; k > 0 && strcmp(in->outs[ord[k - 1]].name,
-					    in->outs[i].name) > 0;
-		     k--)
-			ord[k] = ord[k - 1];
-		ord[k] = i;
-	}
+	return strcmp(in->outs[*(const size_t *)a].name,
+		      in->outs[*(const size_t *)b].name);
 }
 
-/* A target names a stage, an instance ("train[k=a]", taken literally,
- * brackets and all), or is a glob over either. */
-static int matches(const struct graph_inst *in, const char *pat)
+static void out_order(const struct graph_inst *in, size_t *ord)
 {
-	return !strcmp(pat, in->name) || !strcmp(pat, in->stage->name) ||
-	       !fnmatch(pat, in->name, 0) || !fnmatch(pat, in->stage->name, 0);
+	size_t i;
+
+	for (i = 0; i < in->nouts; i++)
+		ord[i] = i;
+	qsort_r(ord, in->nouts, sizeof(*ord), by_out_name, (void *)in);
 }
 
 /* Mark the instances asked for and everything upstream of them. */
@@ -216,11 +194,12 @@ static int select_targets(struct runner *r)
 	for (i = 0; i < g->ninsts; i++) {
 		r->is[i].want = !r->o->ntargets;
 		for (k = 0; k < r->o->ntargets; k++)
-			r->is[i].want |= matches(&g->insts[i], r->o->targets[k]);
+			r->is[i].want |= graph_inst_matches(&g->insts[i],
+							    r->o->targets[k]);
 	}
 	for (k = 0; k < r->o->ntargets; k++) {
 		for (i = 0; i < g->ninsts; i++)
-			if (matches(&g->insts[i], r->o->targets[k]))
+			if (graph_inst_matches(&g->insts[i], r->o->targets[k]))
 				break;
 		if (i == g->ninsts)
 			return err_set(r->err, "no stage or instance matches "
@@ -242,7 +221,7 @@ static int forced(const struct runner *r, const struct graph_inst *in)
 	size_t k;
 
 	for (k = 0; k < r->o->nforce; k++)
-		if (matches(in, r->o->force[k]))
+		if (graph_inst_matches(in, r->o->force[k]))
 			return 1;
 	return 0;
 }
@@ -256,13 +235,15 @@ struct found {
 static int take_run(const struct store_run *run, void *ctx)
 {
 	struct found *f = ctx;
-	size_t ord[256], i;
+	size_t *ord, i;
 
-	if (run->noutputs != f->in->nouts || f->in->nouts > 256)
+	if (run->noutputs != f->in->nouts)
 		return 0;
+	ord = xcalloc(f->in->nouts + 1, sizeof(*ord));
 	out_order(f->in, ord);
 	for (i = 0; i < run->noutputs; i++)
 		memcpy(f->outs[ord[i]].b, run->outputs[i].b, DIGEST_LEN);
+	free(ord);
 	f->ok = 1;
 	return 0;
 }
@@ -518,6 +499,12 @@ static int prepass(struct runner *r)
 static int commit_batch(struct runner *r);
 static void report(struct runner *r, size_t i, const char *what);
 
+/*
+ * Materialise i's recorded outputs.  0; -1 with err when it may not (an
+ * output's folder leads out of the workspace, the batch cannot be
+ * committed); -2 with err when the store could not give them (damaged or
+ * missing data: the caller runs the stage instead).
+ */
 static int restore(struct runner *r, size_t i)
 {
 	struct graph *g = r->g;
@@ -533,13 +520,19 @@ static int restore(struct runner *r, size_t i)
 		struct digest now;
 		int missing;
 
+		if (beneath_folders(g->workspace, in->outs[k].path, in->name,
+				    r->err) < 0) {
+			rc = -1;
+			break;
+		}
 		if (scan_graph_path(r, &r->rd, &in->outs[k], &p, &now,
 				    &missing) == 0 &&
 		    digest_eq(&now, &r->is[i].out_d[k]))
 			continue;
+		tmpclean_beside(&r->tmp, p.data);
 		mkdir_p(p.data, 1);
 		rc = store_materialize(r->s, &r->is[i].out_d[k], p.data, 0,
-				       r->err) ? -1 : 0;
+				       r->err) ? -2 : 0;
 	}
 	buf_release(&p);
 	return rc;
@@ -646,6 +639,58 @@ static void on_submitted(void *arg, const struct exec_sub *subs, size_t n)
 }
 
 /*
+ * Digest input j of instance i as it is now, the way its id was taken (an
+ * input another stage made is digested as that output is).
+ */
+static int input_now(struct runner *r, size_t i, size_t j, struct digest *now,
+		     struct err *err)
+{
+	const struct graph_inst *in = &r->g->insts[i];
+	const struct graph_path *d = &in->deps[j];
+	size_t o = d->from ? out_index(d->from, d->from_out) : 0;
+	int hdf5 = d->hash == GRAPH_HASH_HDF5, missing;
+	struct buf p = BUF_INIT;
+	int rc;
+
+	if (d->from && o < d->from->nouts &&
+	    !strcmp(d->from->outs[o].path, d->path))
+		hdf5 = d->from->outs[o].hash == GRAPH_HASH_HDF5;
+	abspath(r->g, d->path, &p);
+	rc = scan_path_as(&r->scan, p.data, NULL, hdf5, now, &missing, err);
+	buf_release(&p);
+	return rc;
+}
+
+/*
+ * Are i's inputs (source files and other stages' outputs alike) still what
+ * its key was computed from?  0, or 1 with "input 'x' of 'i' changed WHEN"
+ * in err: its record would be a lie.  The stat cache makes this a stat per
+ * input for files not written lately.
+ */
+static int inputs_changed(struct runner *r, size_t i, const char *when,
+			  struct err *err)
+{
+	const struct graph_inst *in = &r->g->insts[i];
+	struct digest now;
+	struct err why;
+	size_t j;
+
+	for (j = 0; j < in->ndeps; j++) {
+		if (input_now(r, i, j, &now, &why) == 0 &&
+		    digest_eq(&now, &r->is[i].dep_d[j]))
+			continue;
+		err_set(err, "input '%s' of '%s' changed %s%s%s%s; nothing was "
+			     "recorded",
+			in->deps[j].path, in->name, when,
+			in->deps[j].from ? " (it is an output of '" : "",
+			in->deps[j].from ? in->deps[j].from->name : "",
+			in->deps[j].from ? "')" : "");
+		return 1;
+	}
+	return 0;
+}
+
+/*
  * Start an instance's command through the executor: its outputs removed
  * and their folders made, its log, params file, wdir and environment
  * (CAIRN_STAGE, CAIRN_PARAMS_FILE, CAIRN_WORKSPACE, CAIRN_IN_*,
@@ -680,9 +725,16 @@ static int spawn(struct runner *r, size_t i)
 	if (r->jobs.n && (rc = adopt(r, i, &job)) != 0)
 		goto out;	/* taken over (1), or a store error (-1) */
 	rc = -1;
+	/* What its key was computed from must still be there. */
+	if (inputs_changed(r, i, "since its key was computed", r->err))
+		goto out;
 	for (k = 0; k < in->nouts; k++) {
+		if (beneath_folders(g->workspace, in->outs[k].path, in->name,
+				    r->err) < 0)
+			goto out;
 		abspath(g, in->outs[k].path, &p);
-		rm_rf(p.data);
+		tmpclean_beside(&r->tmp, p.data);
+		remove_tree(p.data);
 		mkdir_p(p.data, 1);
 	}
 	if (stage_params_file(g, in, g->workspace, &params, r->err) < 0)
@@ -875,7 +927,7 @@ static int record(struct runner *r, size_t i, const struct exec_end *end,
 	int status = end->status, ok = !error;
 	struct buf payload = BUF_INIT;
 	struct digest *outs_sorted, *ins, logid, runid;
-	size_t ord[256], k, nin;
+	size_t *ord, k, nin;
 	struct store_writer *w;
 	struct store_run run;
 	char hex[DIGEST_HEX + 1];
@@ -887,6 +939,7 @@ static int record(struct runner *r, size_t i, const struct exec_end *end,
 		return -1;
 	w = r->scan.w;
 	outs_sorted = xcalloc(in->nouts + 1, sizeof(*outs_sorted));
+	ord = xcalloc(in->nouts + 1, sizeof(*ord));
 	nin = in->ndeps + in->ncode;
 	ins = xcalloc(nin + 1, sizeof(*ins));
 	if (store_put_file(w, x->log, NULL, &logid, r->err))
@@ -1006,6 +1059,7 @@ static int record(struct runner *r, size_t i, const struct exec_end *end,
 	rc = 0;
 out:
 	free(outs_sorted);
+	free(ord);
 	free(ins);
 	buf_release(&payload);
 	return rc;
@@ -1017,7 +1071,8 @@ static int finish(struct runner *r, size_t i, const struct exec_end *end)
 	struct graph_inst *in = &g->insts[i];
 	struct ist *x = &r->is[i];
 	struct buf p = BUF_INIT, why = BUF_INIT, metrics = BUF_INIT;
-	int status = end->status, missing;
+	struct stat *sts = NULL;
+	int status = end->status;
 	size_t k, nmetrics = 0;
 
 	r->running--;
@@ -1045,12 +1100,22 @@ static int finish(struct runner *r, size_t i, const struct exec_end *end)
 		show_tail(r, x->log);
 		goto failed;
 	}
+	sts = xcalloc(in->nouts + 1, sizeof(*sts));
 	for (k = 0; k < in->nouts; k++) {
-		struct stat st;
+		struct err bad;
 		abspath(g, in->outs[k].path, &p);
-		if (stat(p.data, &st) < 0) {
+		if (lstat(p.data, &sts[k]) < 0 && errno == ENOENT) {
 			buf_addf(&why, "did not create its output '%s'",
 				 in->outs[k].path);
+			term_error(r->t, "'%s' succeeded but %s", in->name,
+				   why.data);
+			goto failed;
+		}
+		/* A link out of the workspace, a FIFO, a device: refused
+		 * without being opened. */
+		if (beneath_output(g->workspace, in->outs[k].path, in->name,
+				   &sts[k], &bad) < 0) {
+			buf_adds(&why, bad.msg);
 			term_error(r->t, "'%s' succeeded but %s", in->name,
 				   why.data);
 			goto failed;
@@ -1067,28 +1132,17 @@ static int finish(struct runner *r, size_t i, const struct exec_end *end)
 			goto failed;
 		}
 	}
-	/* An input edited while the stage ran makes its record a lie:
-	 * nothing is recorded. */
-	for (k = 0; k < in->ndeps; k++) {
-		struct digest now;
-		if (in->deps[k].from)
-			continue;
-		abspath(g, in->deps[k].path, &p);
-		if (scan_path(&r->scan, p.data, NULL, &now, &missing,
-			      r->err) < 0 ||
-		    !digest_eq(&now, &x->dep_d[k])) {
-			term_error(r->t, "input '%s' of '%s' changed while it ran; "
-					 "nothing was recorded",
-				   in->deps[k].path, in->name);
-			goto unrecorded;
-		}
+	/* An input edited while the stage ran (by hand, or by a stage
+	 * running beside it) makes its record a lie: nothing is recorded. */
+	if (inputs_changed(r, i, "while it ran", r->err)) {
+		term_error(r->t, "%s", r->err->msg);
+		goto unrecorded;
 	}
 	if (!r->scan.w && store_writer_new(r->s, &r->scan.w, r->err))
 		goto error;
 	for (k = 0; k < in->nouts; k++) {
-		struct stat st;
+		struct stat st = sts[k];
 		abspath(g, in->outs[k].path, &p);
-		stat(p.data, &st);
 		if ((S_ISDIR(st.st_mode)
 			     ? store_put_tree(r->scan.w, p.data, &x->out_d[k],
 					      r->err)
@@ -1111,6 +1165,7 @@ static int finish(struct runner *r, size_t i, const struct exec_end *end)
 		goto error;
 	x->st = ST_DONE;
 	r->res->ran++;
+	free(sts);
 	buf_release(&p);
 	buf_release(&why);
 	buf_release(&metrics);
@@ -1133,6 +1188,7 @@ unrecorded:
 	r->res->failed++;
 	if (!r->o->keep_going)
 		r->stop = 1;
+	free(sts);
 	buf_release(&p);
 	buf_release(&why);
 	buf_release(&metrics);
@@ -1258,6 +1314,8 @@ static void settle(struct runner *r, size_t i)
 {
 	size_t k;
 
+	r->is[i].spawned_before = r->spawned;
+	r->is[i].ran_beside = r->running > 0;
 	if (r->dur)
 		r->left -= r->dur[i];
 	for (k = r->down_at[i]; k < r->down_at[i + 1]; k++) {
@@ -1319,6 +1377,51 @@ static void launch(struct runner *r)
 	}
 	for (k = 0; k < nskip; k++)
 		idxheap_push(&r->queued, skipped[k]);
+}
+
+/*
+ * A stage may write where it did not say (another stage's output): each
+ * output made, restored or found up to date while a stage ran or before
+ * one started is checked again at the end.  One that changed is not what its record says:
+ * it is left out of the lock file and runs again next time.
+ */
+static void outputs_kept(struct runner *r)
+{
+	struct buf p = BUF_INIT;
+	struct digest now;
+	size_t i, k;
+	int missing;
+
+	for (i = 0; i < r->g->ninsts; i++) {
+		const struct graph_inst *in = &r->g->insts[i];
+		struct ist *x = &r->is[i];
+
+		if (!finished(x->st) ||
+		    (x->spawned_before == r->spawned && !x->ran_beside))
+			continue;
+		for (k = 0; k < in->nouts; k++) {
+			if (scan_graph_path(r, &r->rd, &in->outs[k], &p, &now,
+					    &missing) == 0 &&
+			    digest_eq(&now, &x->out_d[k]))
+				continue;
+			term_error(r->t, "output '%s' of '%s' changed after "
+					 "'%s' %s it (another stage wrote "
+					 "it?); it runs again next time",
+				   in->outs[k].path, in->name, in->name,
+				   x->st == ST_DONE ? "made" : x->st ==
+				   ST_RESTORED ? "restored" : "checked");
+			if (x->st == ST_DONE)
+				r->res->ran--;
+			else if (x->st == ST_RESTORED)
+				r->res->restored--;
+			else
+				r->res->uptodate--;
+			x->st = ST_FAILED;
+			r->res->failed++;
+			break;
+		}
+	}
+	buf_release(&p);
 }
 
 struct durations {
@@ -1459,6 +1562,7 @@ int run_graph(struct graph *g, struct store *s, const struct run_opts *o,
 		r.exec = &exec;
 	}
 	r.unsaved = xcalloc(g->ninsts + 1, sizeof(size_t));
+	tmpclean_init(&r.tmp);
 	scan_init(&r.scan, s);
 	r.rd.s = s;
 	r.rd.scan = &r.scan;
@@ -1565,6 +1669,7 @@ int run_graph(struct graph *g, struct store *s, const struct run_opts *o,
 				x->st = ST_PENDING;
 				x->why = "waits for an upstream stage";
 				res->planned++;
+				res->pending++;
 				report(&r, i, "pending");
 				settle(&r, i);
 				continue;
@@ -1587,7 +1692,19 @@ int run_graph(struct graph *g, struct store *s, const struct run_opts *o,
 				res->uptodate++;
 				report(&r, i, "ok");
 			} else if (x->st == ST_RESTORED && !o->dry_run) {
-				if (restore(&r, i) < 0) {
+				int got = restore(&r, i);
+				if (got == -2) {
+					/* A miss, not a failure: it runs. */
+					term_warning(t, "cannot restore '%s' "
+							"(%s); running it",
+						     in->name, err->msg);
+					x->st = ST_QUEUED;
+					x->why = "its stored outputs cannot be "
+						 "read";
+					idxheap_push(&r.queued, i);
+					continue;
+				}
+				if (got < 0) {
 					term_error(t, "cannot restore '%s': %s",
 						   in->name, err->msg);
 					fail(&r, i);
@@ -1597,10 +1714,12 @@ int run_graph(struct graph *g, struct store *s, const struct run_opts *o,
 				report(&r, i, "restored");
 			} else if (x->st == ST_RESTORED) {
 				res->planned++;
+				res->would_restore++;
 				report(&r, i, "restore");
 			} else if (o->dry_run) {
 				x->st = ST_PLANNED;
 				res->planned++;
+				res->would_run++;
 				report(&r, i, "run");
 			} else {
 				idxheap_push(&r.queued, i);	/* to run */
@@ -1656,6 +1775,8 @@ int run_graph(struct graph *g, struct store *s, const struct run_opts *o,
 	}
 	if (r.jobs.n && r.exec->adopt && !interrupt_caught())
 		drop_orphans(&r);
+	if (!o->dry_run && !interrupt_caught())
+		outputs_kept(&r);
 	if (commit_batch(&r) < 0 && !res->failed) {
 		rc = -1;
 		goto out;
@@ -1682,6 +1803,7 @@ int run_graph(struct graph *g, struct store *s, const struct run_opts *o,
 			le[n].outs = r.is[i].out_d;
 			n++;
 		}
+		tmpclean_beside(&r.tmp, o->lock_path);
 		if (lock_write(o->lock_path, g, le, n, s, err) < 0)
 			rc = -1;
 		free(le);
@@ -1712,6 +1834,7 @@ out:
 	free(r.unsaved);
 	lock_index_free(&r.lock);
 	jobtab_free(&r.jobs);
+	tmpclean_release(&r.tmp);
 	idxheap_release(&r.ready);
 	idxheap_release(&r.queued);
 	return rc;

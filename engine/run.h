@@ -45,7 +45,9 @@ struct run_opts {
 };
 
 struct run_result {
-	size_t ran, restored, uptodate, failed, blocked, planned;
+	size_t ran, restored, uptodate, failed, blocked;
+	/* A dry run: planned = would_run + would_restore + pending. */
+	size_t planned, would_run, would_restore, pending;
 };
 
 /*

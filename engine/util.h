@@ -37,6 +37,10 @@ int hex_value(char c);
  */
 int mkdir_p(const char *path, int parents_only);
 
+/* Remove path (rm -rf; a symlink is removed, never followed).  Nothing
+ * when it is not there. */
+void remove_tree(const char *path);
+
 /* Report an impossible state with its source location and abort. */
 #define BUG(...) bug_at(__FILE__, __LINE__, __VA_ARGS__)
 _Noreturn void bug_at(const char *file, int line, const char *fmt, ...)

@@ -119,8 +119,11 @@ printf 'again\n' >in.txt
 run run 'train[k=a]'
 expect_eq target-ran "$(ran)" "prep train-a "
 run run nosuch
-expect_rc bad-target 3
+expect_rc bad-target 2
 expect_eq bad-target "$err" "cairn: error: no stage or instance matches 'nosuch'"
+run run trian
+expect_rc bad-target-typo 2
+expect_eq bad-target-typo "$err" "cairn: error: no stage or instance matches 'trian'; did you mean 'train'?"
 
 # A failing stage: exit 1, its log's tail, dependents blocked; -k goes on.
 cat >fail.toml <<'TOML'
