@@ -53,7 +53,8 @@ const char *suggest(const char *word, const char *const *cands)
 			best = d;
 			pick = *cands;
 			ties = 0;
-		} else if (d == best) {
+		} else if (d == best && strcmp(*cands, pick)) {
+			/* The same name twice is no tie. */
 			ties++;
 		}
 	}
