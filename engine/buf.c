@@ -111,7 +111,7 @@ char *buf_detach(struct buf *b, size_t *len)
 
 int buf_read_file(struct buf *b, const char *path)
 {
-	FILE *f = fopen(path, "rb");
+	FILE *f = fopen(path, "rbe");
 	size_t n;
 	int e;
 

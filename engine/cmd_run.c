@@ -16,6 +16,7 @@
 #include "err.h"
 #include "graph.h"
 #include "lockfile.h"
+#include "orphans.h"
 #include "run.h"
 #include "store.h"
 #include "toml.h"
@@ -165,6 +166,33 @@ static int lock_workspace(struct cli *cli, struct graph *g, int wait,
 	return fd;
 }
 
+/*
+ * Stage processes a killed run left in the workspace, stopped before
+ * anything touches an output (orphans.h); the workspace lock is held, so
+ * no live run owns them.  0, or the exit code after saying why.
+ */
+static int stop_orphans(struct cli *cli, const struct graph *g)
+{
+	struct buf dir = BUF_INIT;
+	struct err err;
+	size_t n;
+	int rc = EXIT_OK;
+
+	orphans_dir(g->workspace, &dir);
+	if (orphans_stop(dir.data, &n, &err) < 0) {
+		term_error(&cli->term, "%s", err.msg);
+		term_hint(&cli->term, "remove it if no stage of an earlier run "
+				      "still runs");
+		rc = EXIT_INTERNAL;
+	}
+	if (n)
+		term_warning(&cli->term, "stopped %zu stage process group%s an "
+					 "earlier run left running",
+			     n, n == 1 ? "" : "s");
+	buf_release(&dir);
+	return rc;
+}
+
 static const struct opt_spec run_opts[] = {
 	{ "jobs", 'j', 1, "N", "run up to N stages at once (default: cores)" },
 	{ "keep-going", 'k', 0, NULL, "after a failure, finish independent stages" },
@@ -241,7 +269,7 @@ static int go(struct cli *cli, const struct command *cmd, int argc,
 	struct exec_local local;
 	struct exec_mux mux;
 	struct executor exec, sexec, lexec;
-	int slurm_open = 0;
+	int slurm_open = 0, local_open = 0;
 	struct verdicts vs = { NULL, 0, 0 };
 	struct term term = cli->term;
 	long jobs = sysconf(_SC_NPROCESSORS_ONLN);
@@ -312,6 +340,8 @@ static int go(struct cli *cli, const struct command *cmd, int argc,
 	if (!status && !o.dry_run &&
 	    (lockfd = lock_workspace(cli, g, wait, &rc)) < 0)
 		goto out;
+	if (lockfd >= 0 && (rc = stop_orphans(cli, g)))
+		goto out;
 	store = cli_graph_store(cli, g);
 	if (protect_store(g, store, &err) < 0) {
 		term_error(&cli->term, "%s", err.msg);
@@ -342,6 +372,12 @@ static int go(struct cli *cli, const struct command *cmd, int argc,
 	}
 	if (!executor)
 		executor = g->executor;
+	if (!o.dry_run) {
+		exec_local_open(&local, &lexec);
+		exec_local_record(&local, g->workspace);
+		local_open = 1;
+		o.exec = &lexec;
+	}
 	if (uses_slurm(g, executor) && !o.dry_run) {
 		if (exec_slurm_open(&slurm, g, &sexec, &err) < 0) {
 			term_error(&cli->term, "%s", err.msg);
@@ -349,7 +385,6 @@ static int go(struct cli *cli, const struct command *cmd, int argc,
 			goto out;
 		}
 		/* Stages that say executor = "local" run here. */
-		exec_local_open(&local, &lexec);
 		exec_mux_open(&mux, &lexec, &sexec, executor, &exec);
 		slurm_open = 1;
 		o.exec = &exec;
@@ -412,10 +447,10 @@ static int go(struct cli *cli, const struct command *cmd, int argc,
 			rc = EXIT_FAILED;
 	}
 out:
-	if (slurm_open) {
+	if (slurm_open)
 		exec_slurm_close(&slurm);
+	if (local_open)
 		exec_local_close(&local);
-	}
 	for (i = 0; i < vs.n; i++) {
 		free(vs.v[i].name);
 		free(vs.v[i].state);

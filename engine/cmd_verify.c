@@ -80,14 +80,14 @@ static int hash_path(const char *path, struct digest *out)
 static int copy_file(const char *from, const char *to)
 {
 	char chunk[65536];
-	FILE *in = fopen(from, "rb"), *out;
+	FILE *in = fopen(from, "rbe"), *out;
 	size_t n;
 	int rc = -1;
 
 	if (!in)
 		return -1;
 	mkdir_p(to, 1);
-	if ((out = fopen(to, "wb"))) {
+	if ((out = fopen(to, "wbe"))) {
 		rc = 0;
 		while ((n = fread(chunk, 1, sizeof(chunk), in)) > 0 && !rc)
 			rc = fwrite(chunk, 1, n, out) == n ? 0 : -1;

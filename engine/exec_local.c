@@ -1,22 +1,28 @@
 /*
- * The local executor: each job is /bin/sh -c CMD in a process group of
- * its own, started with posix_spawn (copying this process's page tables
- * for every stage would cost more than many stages do), waited for with
- * wait4, and with a timeout through sigtimedwait on a blocked SIGCHLD.
+ * The local executor: each job is /bin/sh -c CMD (or its plain words) in
+ * a process group of its own, started with vfork (copying this process's
+ * page tables for every stage would cost more than many stages do; a
+ * child that runs code was needed, which posix_spawn cannot give),
+ * waited for with wait4, and with a timeout through sigtimedwait on a
+ * blocked SIGCHLD.
  */
-#define _GNU_SOURCE	/* posix_spawn_file_actions_addchdir_np */
+#define _GNU_SOURCE	/* execvpe, NSIG */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
-#include <spawn.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "err.h"
 #include "executor.h"
+#include "orphans.h"
 #include "util.h"
 
 static int64_t local_now(void *ctx)
@@ -106,51 +112,163 @@ no:
 	return 0;
 }
 
+/*
+ * What the child needs, all made ready before vfork: the child runs on
+ * this process's memory until it execs, so it only makes system calls
+ * (no allocation, no stdio, no locks another thread may hold), and says
+ * what failed through step and err.
+ */
+struct child {
+	char *const *words;	/* the plain words, or NULL */
+	char *const *argv;	/* sh -c CMD */
+	char *const *env;
+	const char *log, *wdir;
+	pid_t parent;
+	sigset_t none;
+	volatile int step, err;	/* set by the child before it exits */
+};
+
+enum { STEP_NONE, STEP_NULL, STEP_LOG, STEP_WDIR, STEP_EXEC };
+
+static _Noreturn void child_fail(struct child *c, int step)
+{
+	c->err = errno ? errno : EINVAL;
+	c->step = step;
+	_exit(127);
+}
+
+/* Close every descriptor from 3 up. */
+static void close_from_3(void)
+{
+	struct rlimit rl;
+	long fd, top;
+
+#ifdef SYS_close_range
+	if (syscall(SYS_close_range, 3U, ~0U, 0U) == 0)
+		return;
+#endif
+	/* A kernel before 5.9: each one the limit allows. */
+	top = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY
+		      ? (long)rl.rlim_cur
+		      : 65536;
+	for (fd = 3; fd < top; fd++)
+		close((int)fd);
+}
+
+static _Noreturn void child_run(struct child *c)
+{
+	struct sigaction sa;
+	int sig, fd;
+
+	setpgid(0, 0);
+	/* The coordinator killed (even by SIGKILL): this process dies too.
+	 * It follows the thread that spawned it, which is the run loop's
+	 * (the main thread).  The parent may have died before the prctl. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != c->parent)
+		_exit(127);
+	/* Signals are blocked: handlers this process set must not run
+	 * here before exec resets them. */
+	for (sig = 1; sig < NSIG; sig++)
+		if (sigaction(sig, NULL, &sa) == 0 &&
+		    sa.sa_handler != SIG_DFL && sa.sa_handler != SIG_IGN) {
+			sa.sa_handler = SIG_DFL;
+			sa.sa_flags = 0;
+			sigaction(sig, &sa, NULL);
+		}
+	if ((fd = open("/dev/null", O_RDONLY)) < 0 ||
+	    (fd != 0 && dup2(fd, 0) < 0))
+		child_fail(c, STEP_NULL);
+	if ((fd = open(c->log, O_WRONLY | O_CREAT | O_TRUNC, 0666)) < 0 ||
+	    (fd != 1 && dup2(fd, 1) < 0) || dup2(1, 2) < 0)
+		child_fail(c, STEP_LOG);
+	if (chdir(c->wdir) < 0)
+		child_fail(c, STEP_WDIR);
+	/* Only what the stage is given: no store, lock or log of ours, nor
+	 * anything this process inherited. */
+	close_from_3();
+	sigprocmask(SIG_SETMASK, &c->none, NULL);
+	/* Directly when plain; a command not found goes through the shell,
+	 * which says so in the log. */
+	if (c->words)
+		execvpe(c->words[0], c->words, c->env);
+	execve("/bin/sh", c->argv, c->env);
+	child_fail(c, STEP_EXEC);
+}
+
+/* Start c's child: its pid, or -1 with errno set. */
+static pid_t spawn_child(struct child *c)
+{
+	sigset_t all, old;
+	pid_t pid;
+	int e;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	pid = vfork();
+	if (pid == 0)
+		child_run(c);
+	e = errno;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	errno = e;
+	return pid;
+}
+
 static int local_start(void *ctx, const struct exec_job *job, long *id,
 		       struct err *err)
 {
+	struct exec_local *l = ctx;
 	char sh[] = "sh", dash_c[] = "-c";
 	char *cmd = xstrdup(job->cmd), *words = NULL, **wargv = NULL;
 	char *argv[] = { sh, dash_c, cmd, NULL };
 	char **env = merged_env(job->env, job->nenv);
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t at;
-	sigset_t none;
+	struct child c;
 	pid_t pid;
-	int e = -1;
+	int rc = -1;
 
-	(void)ctx;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 1, job->log,
-					 O_WRONLY | O_CREAT | O_TRUNC, 0666);
-	posix_spawn_file_actions_adddup2(&fa, 1, 2);
-	posix_spawn_file_actions_addchdir_np(&fa, job->wdir);
-	posix_spawnattr_init(&at);
-	sigemptyset(&none);
-	posix_spawnattr_setsigmask(&at, &none);
-	posix_spawnattr_setpgroup(&at, 0);
-	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP |
-					      POSIX_SPAWN_SETSIGMASK);
-	fflush(NULL);
-	/* Directly when plain; a command not found goes through the shell,
-	 * which says so in the log. */
+	memset(&c, 0, sizeof(c));
 	if (plain_words(job->cmd, &words, &wargv))
-		e = posix_spawnp(&pid, wargv[0], &fa, &at, wargv, env);
-	if (e)
-		e = posix_spawn(&pid, "/bin/sh", &fa, &at, argv, env);
-	free(words);
-	free(wargv);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&at);
-	free(env);
-	free(cmd);
-	if (e) {
-		errno = e;
-		return err_errno(err, "cannot start /bin/sh");
+		c.words = wargv;
+	c.argv = argv;
+	c.env = env;
+	c.log = job->log;
+	c.wdir = job->wdir;
+	c.parent = getpid();
+	sigemptyset(&c.none);
+	fflush(NULL);
+	pid = spawn_child(&c);
+	if (pid < 0) {
+		err_errno(err, "cannot start /bin/sh");
+		goto out;
+	}
+	if (c.step) {
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		errno = c.err;
+		if (c.step == STEP_NULL)
+			err_errno(err, "cannot open '/dev/null'");
+		else if (c.step == STEP_LOG)
+			err_errno(err, "cannot open log '%s'", job->log);
+		else if (c.step == STEP_WDIR)
+			err_errno(err, "cannot enter '%s'", job->wdir);
+		else
+			err_errno(err, "cannot start /bin/sh");
+		goto out;
+	}
+	if (l->running && orphans_note(l->running, pid, err) < 0) {
+		kill(-pid, SIGKILL);
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		goto out;
 	}
 	*id = (long)pid;
-	return 0;
+	rc = 0;
+out:
+	free(words);
+	free(wargv);
+	free(env);
+	free(cmd);
+	return rc;
 }
 
 static int local_wait(void *ctx, int64_t timeout_ns, struct exec_end *end)
@@ -175,6 +293,8 @@ static int local_wait(void *ctx, int64_t timeout_ns, struct exec_end *end)
 		}
 		timeout_ns = 0;	/* a child ended: one more look */
 	}
+	if (l->running)
+		orphans_forget(l->running, pid);
 	memset(end, 0, sizeof(*end));	/* no scheduler, no job id */
 	end->id = (long)pid;
 	end->status = status;
@@ -196,6 +316,7 @@ void exec_local_open(struct exec_local *l, struct executor *e)
 	sigemptyset(&l->chld);
 	sigaddset(&l->chld, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &l->chld, &l->old);
+	l->running = NULL;
 	e->ctx = l;
 	e->start = local_start;
 	e->wait = local_wait;
@@ -205,7 +326,18 @@ void exec_local_open(struct exec_local *l, struct executor *e)
 	e->adopt = NULL;
 }
 
+void exec_local_record(struct exec_local *l, const char *workspace)
+{
+	struct buf b = BUF_INIT;
+
+	orphans_dir(workspace, &b);
+	free(l->running);
+	l->running = buf_detach(&b, NULL);
+}
+
 void exec_local_close(struct exec_local *l)
 {
 	sigprocmask(SIG_SETMASK, &l->old, NULL);
+	free(l->running);
+	l->running = NULL;
 }

@@ -4,6 +4,7 @@
  * job), one squeue per poll, scontrol for the jobs that vanish, and the
  * adoption of a dead coordinator's jobs.
  */
+#define _GNU_SOURCE	/* pipe2 */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -67,7 +68,7 @@ static int capture(char *const *argv, struct buf *out, int both)
 	char chunk[4096];
 	ssize_t n;
 
-	if (pipe(fd) < 0)
+	if (pipe2(fd, O_CLOEXEC) < 0)
 		return -1;
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, fd[1], 1);
@@ -118,7 +119,8 @@ static void file_name(struct buf *b, const char *inst)
 
 static int write_file(const char *path, const struct buf *b, int mode)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+		      mode);
 	int ok = fd >= 0 && write(fd, b->data, b->len) == (ssize_t)b->len;
 
 	if (fd >= 0 && close(fd) < 0)
@@ -454,7 +456,7 @@ static int rc_of(struct slurm_job *j, int *status)
 	int rc;
 
 	path_of(&p, j->base, ".rc");
-	f = fopen(p.data, "r");
+	f = fopen(p.data, "re");
 	buf_release(&p);
 	if (!f)
 		return -1;
@@ -479,9 +481,9 @@ static void append_out(const struct slurm_job *j)
 	size_t n;
 	FILE *in, *out;
 
-	if (!j->out || !(in = fopen(j->out, "r")))
+	if (!j->out || !(in = fopen(j->out, "re")))
 		return;
-	if ((out = fopen(j->log, "a"))) {
+	if ((out = fopen(j->log, "ae"))) {
 		while ((n = fread(chunk, 1, sizeof(chunk), in)) > 0)
 			fwrite(chunk, 1, n, out);
 		fclose(out);
@@ -492,7 +494,7 @@ static void append_out(const struct slurm_job *j)
 /* Say line in job j's log, which the run shows for a failure. */
 static void log_line(const struct slurm_job *j, const char *line)
 {
-	FILE *f = fopen(j->log, "a");
+	FILE *f = fopen(j->log, "ae");
 
 	if (f) {
 		fprintf(f, "cairn: %s\n", line);

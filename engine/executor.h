@@ -84,10 +84,21 @@ struct executor {
 /* The local executor: process groups on this machine. */
 struct exec_local {
 	sigset_t chld, old;
+	char *running;		/* where jobs are recorded, or NULL */
 };
 
-/* Set e up to run locally; SIGCHLD is blocked until exec_local_close. */
+/*
+ * Set e up to run locally; SIGCHLD is blocked until exec_local_close.
+ * Each job is a process group of its own whose first process dies with
+ * this thread (PR_SET_PDEATHSIG; Linux), with only descriptors 0 (from
+ * /dev/null), 1 and 2 (its log) open.
+ */
 void exec_local_open(struct exec_local *l, struct executor *e);
+/* Record each job's process group in workspace's .cairn/running/ while
+ * its first process runs (orphans.h), so that the next run can stop what
+ * a killed one left; a job whose record cannot be written does not
+ * start. */
+void exec_local_record(struct exec_local *l, const char *workspace);
 void exec_local_close(struct exec_local *l);
 
 #endif

@@ -172,7 +172,7 @@ static int same_content(const char *path, const struct buf *b)
 	char chunk[65536];
 	size_t got, at = 0;
 	int same = 1;
-	FILE *f = fopen(path, "rb");
+	FILE *f = fopen(path, "rbe");
 
 	if (!f)
 		return 0;
@@ -251,7 +251,7 @@ int lock_write(const char *path, const struct graph *g,
 		goto out;
 	}
 	buf_addf(&tmp, "%s.cairn-tmp-%ld", path, (long)getpid());
-	f = fopen(tmp.data, "w");
+	f = fopen(tmp.data, "we");
 	if (!f || fwrite(out.data, 1, out.len, f) != out.len || fclose(f)) {
 		err_errno(err, "cannot write '%s'", tmp.data);
 		unlink(tmp.data);

@@ -787,7 +787,7 @@ out:
 
 static void show_tail(struct runner *r, const char *log)
 {
-	FILE *f = fopen(log, "r");
+	FILE *f = fopen(log, "re");
 	char *lines[10] = { 0 }, line[512];
 	int n = 0, k;
 
@@ -1487,7 +1487,7 @@ static void fingerprint(struct runner *r)
 		buf_adds(&cmd, "git -C ");
 		shell_quote(&cmd, r->g->workspace);
 		buf_adds(&cmd, " rev-parse HEAD 2>/dev/null");
-		p = popen(cmd.data, "r");
+		p = popen(cmd.data, "re");
 		if (p && fgets(line, sizeof(line), p) && strlen(line) > 40) {
 			line[strcspn(line, "\n")] = '\0';
 			buf_addf(b, ", \"git_commit\": \"%s\"", line);
@@ -1497,7 +1497,7 @@ static void fingerprint(struct runner *r)
 			shell_quote(&cmd, r->g->workspace);
 			buf_adds(&cmd, " status --porcelain --untracked-files=no "
 				       "2>/dev/null");
-			p = popen(cmd.data, "r");
+			p = popen(cmd.data, "re");
 			buf_addf(b, ", \"git_dirty\": %s",
 				 p && fgets(line, sizeof(line), p) ? "true"
 								   : "false");

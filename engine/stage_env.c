@@ -83,7 +83,7 @@ static int content_file(const struct buf *j, const char *workspace,
 		return 0;
 	mkdir_p(path->data, 1);
 	buf_addf(&tmp, "%s.%ld", path->data, (long)getpid());
-	f = fopen(tmp.data, "w");
+	f = fopen(tmp.data, "we");
 	rc = f && fwrite(j->data, 1, j->len, f) == j->len ? 0 : -1;
 	if (f && fclose(f))
 		rc = -1;

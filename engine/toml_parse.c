@@ -780,7 +780,7 @@ int toml_parse(const char *src, size_t len, const char *filename,
 int toml_parse_file(const char *path, struct toml_doc **out, struct err *err)
 {
 	int is_stdin = !strcmp(path, "-");
-	FILE *f = is_stdin ? stdin : fopen(path, "rb");
+	FILE *f = is_stdin ? stdin : fopen(path, "rbe");
 	struct buf b = BUF_INIT;
 	struct stat st;
 	size_t n;

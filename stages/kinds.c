@@ -325,7 +325,7 @@ static void describe_settings(const struct kind_setting *list,
 
 int kind_write_text(const char *path, const struct buf *b, struct err *err)
 {
-	FILE *f = fopen(path, "w");
+	FILE *f = fopen(path, "we");
 
 	if (!f || fwrite(b->data, 1, b->len, f) != b->len) {
 		if (f)

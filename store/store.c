@@ -4,6 +4,7 @@
  * (network filesystems, a truncated data file, readers left by crashes).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -389,6 +390,13 @@ int store_open(const char *path, unsigned flags, struct store **out,
 			rc = STORE_CORRUPT;
 		store_close(s);
 		return rc;
+	}
+	{
+		/* LMDB opens its data file without close-on-exec (its lock
+		 * file with): no process cairn starts may write the store. */
+		mdb_filehandle_t fd;
+		if (mdb_env_get_fd(s->env, &fd) == 0)
+			fcntl(fd, F_SETFD, fcntl(fd, F_GETFD) | FD_CLOEXEC);
 	}
 	mdb_env_stat(s->env, &ms);
 	s->psize = ms.ms_psize;
