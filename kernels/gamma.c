@@ -153,11 +153,36 @@ void gamma_cpu(const float *ref, const float *eval, const struct gamma_grid *g,
 	gamma_summary(out, n, res);
 }
 
+/* Whether the search can run on g: a NaN, zero or tiny spacing would put
+ * offsets, in voxels, past an int and the search outside the volume. */
+static int usable(const struct gamma_grid *g, const struct gamma_opts *o)
+{
+	double reach = o->radius * o->dta_mm, s[3] = { g->sx, g->sy, g->sz };
+	int k;
+
+	if (g->nx < 1 || g->ny < 1 || g->nz < 1 || !(o->dta_mm > 0) ||
+	    !(o->step_frac > 0) || !(o->radius > 0) || !(o->dose_pct > 0) ||
+	    !isfinite(reach))
+		return 0;
+	for (k = 0; k < 3; k++)
+		if (!(s[k] > 0) || !(reach / s[k] < 1e6))
+			return 0;
+	return 1;
+}
+
 int gamma_index(enum device_pref pref, const float *ref, const float *eval,
 		const struct gamma_grid *g, const struct gamma_opts *o,
 		float *out, struct gamma_result *res, char *why, size_t whylen)
 {
 	char reason[160] = "";
+
+	if (!usable(g, o)) {
+		snprintf(why, whylen, "gamma: cannot search a grid of %d x %d x %d "
+				      "voxels of %g x %g x %g mm within %g mm",
+			 g->nx, g->ny, g->nz, g->sx, g->sy, g->sz,
+			 o->radius * o->dta_mm);
+		return -1;
+	}
 
 	if (device_try_cuda(pref, reason, sizeof(reason))) {
 #ifdef CAIRN_HAVE_CUDA

@@ -80,7 +80,10 @@ struct gamma_offset *gamma_offsets(const struct gamma_grid *g,
 void gamma_cpu(const float *ref, const float *eval, const struct gamma_grid *g,
 	       const struct gamma_opts *o, float *out, struct gamma_result *res,
 	       int threads);
-/* Dispatched as axpy() is: DEVICE_CPU, DEVICE_CUDA, or -1 (why). */
+/* Dispatched as axpy() is: DEVICE_CPU, DEVICE_CUDA, or -1 (why): cuda
+ * demanded and not usable, or a grid or criteria it cannot search (a
+ * spacing NaN, not above 0, or under a millionth of the search's reach;
+ * no voxels). */
 int gamma_index(enum device_pref pref, const float *ref, const float *eval,
 		const struct gamma_grid *g, const struct gamma_opts *o,
 		float *out, struct gamma_result *res, char *why, size_t whylen);

@@ -35,6 +35,7 @@
 
 #define MAX_FEATURES 5
 #define MAX_BINS 255
+#define MAX_PARTICLE_TOKENS (1 << 30)
 
 static const char *const methods[] = { "quantile", "uniform", "fixed", NULL };
 static const char *const methods_or_default[] = { "", "quantile", "uniform",
@@ -173,6 +174,7 @@ static int read_split(struct h5_file *f, const char *file, const char *name,
 	uint64_t w3[3] = { H5_ANY, width, 4 }, w2[2] = { H5_ANY, width },
 		 wm[2] = { H5_ANY, 2 }, w1[1] = { H5_ANY }, d[3];
 	char path[64];
+	size_t i;
 	void *p;
 
 	snprintf(path, sizeof(path), "%s/objects", name);
@@ -195,7 +197,11 @@ static int read_split(struct h5_file *f, const char *file, const char *name,
 	if (h5_read(f, path, H5_UINT8, 1, w1, d, &p, err))
 		return -1;
 	s->labels = p;
-	(void)file;
+	for (i = 0; i < s->n; i++)
+		if (s->labels[i] > 1)
+			return err_set(err, "'%s': dataset '%s' event %zu: %d is out "
+					    "of range (0 or 1)",
+				       file, path, i, s->labels[i]);
 	return 0;
 }
 
@@ -227,9 +233,9 @@ static float *gather(const struct feat *ft, const struct split *s,
 			if (!s->types[o])
 				continue;
 			if (s->types[o] > 7) {
-				err_set(err, "'%s': %s event %zu object %zu: type "
-					     "%d is not a type id (1..7, 0 for "
-					     "padding)",
+				err_set(err, "'%s': dataset '%s/types' event %zu "
+					     "object %zu: %d is out of range (0 "
+					     "to 7)",
 					file, split, i, j, s->types[o]);
 				free(v);
 				return NULL;
@@ -449,6 +455,28 @@ static int setup(const struct kind_run *r, struct feat *fs, int *npart)
 	return nf;
 }
 
+/* The settings together: the particle tokens the features' bins make
+ * (the vocabulary's bulk, allocated per run) are at most
+ * MAX_PARTICLE_TOKENS. */
+static int check(const struct kind_run *r, struct buf *why)
+{
+	struct feat fs[MAX_FEATURES + 2];
+	int64_t part = 1;
+	int npart, f;
+
+	memset(fs, 0, sizeof(fs));
+	setup(r, fs, &npart);
+	for (f = 0; f < npart; f++)
+		part *= fs[f].bins;
+	if (part > MAX_PARTICLE_TOKENS) {
+		buf_addf(why, "kind 'binning': the features' bins make %lld "
+			      "particle tokens, over 2^30: fewer bins or features",
+			 (long long)part);
+		return -1;
+	}
+	return 0;
+}
+
 static int run(const struct kind_run *r, struct err *err)
 {
 	struct feat fs[MAX_FEATURES + 2];
@@ -466,6 +494,8 @@ static int run(const struct kind_run *r, struct err *err)
 
 	memset(fs, 0, sizeof(fs));
 	memset(sp, 0, sizeof(sp));
+	if (kind_check_run(r, err))
+		return -1;
 	nf = setup(r, fs, &npart);
 	if (h5_open(file, &in, err))
 		goto out;
@@ -473,14 +503,10 @@ static int run(const struct kind_run *r, struct err *err)
 		if (read_split(in, file, split_names[si],
 			       si ? sp[0].width : H5_ANY, &sp[si], err))
 			goto out;
+	/* At most MAX_PARTICLE_TOKENS: check() saw to it. */
 	for (f = npart - 1; f >= 0; f--) {
 		fs[f].stride = part;
 		part *= fs[f].bins;
-		if (part > (1 << 30)) {
-			err_set(err, "the features' bins make over 2^30 particle "
-				     "tokens: fewer bins or features");
-			goto out;
-		}
 	}
 	vocab = 1 + part + (nf > npart ? fs[npart].bins + fs[npart + 1].bins : 0);
 	used = xcalloc((size_t)vocab, sizeof(uint64_t));
@@ -626,4 +652,5 @@ const struct stage_kind kind_binning = {
 	.outputs = outputs,
 	.run = run,
 	.version = KIND_VERSION_binning,
+	.check = check,
 };

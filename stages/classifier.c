@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "classifier.h"
 #include "cuda.h"
 #include "err.h"
@@ -12,7 +13,7 @@
 #include "rng.h"
 #include "util.h"
 
-static const char *const pool_names[] = { "cls", "mean", "max" };
+static const char *const pool_names[] = { "cls", "mean", "max", NULL };
 
 static void layout(struct clf *m)
 {
@@ -75,6 +76,33 @@ void clf_data_free(struct clf_data *d)
 
 /* ---- loading ---- */
 
+/* Labels of split (dataset name of path): 0 (background) or 1 (signal). */
+static int check_labels(const char *path, const char *name,
+			const uint8_t *y, size_t n, struct err *err)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (y[i] > 1)
+			return err_set(err, "'%s': dataset '%s' event %zu: %d is out "
+					    "of range (0 or 1)",
+				       path, name, i, y[i]);
+	return 0;
+}
+
+/* The embedding table a vocabulary makes at cfg's width fits. */
+static int check_embedding(const char *path, int64_t vocab, int embed,
+			   struct err *err)
+{
+	if (vocab * embed > CLF_MAX_EMBEDDING)
+		return err_set(err, "'%s': a vocabulary of %lld tokens at embed "
+				    "%d makes %lld embedding weights, over 2^28 "
+				    "(fewer bins or a smaller embed)",
+			       path, (long long)vocab, embed,
+			       (long long)(vocab * embed));
+	return 0;
+}
+
 static int load_tokens(struct h5_file *f, const char *path, const char *split,
 		       struct clf_config *cfg, struct clf_data *d,
 		       struct err *err)
@@ -86,8 +114,10 @@ static int load_tokens(struct h5_file *f, const char *path, const char *split,
 	void *p;
 	size_t i, keep;
 
-	if (h5_attr_get_int(f, "/", "vocabulary", &vocab, err) ||
-	    h5_attr_get_int(f, "/", "met", &met, err))
+	if (h5_attr_int_in(f, "/", "vocabulary", 1, CLF_MAX_VOCAB, &vocab,
+			   err) ||
+	    h5_attr_int_in(f, "/", "met", 0, 1, &met, err) ||
+	    check_embedding(path, vocab, cfg->embed, err))
 		return -1;
 	if (cfg->met && !met)
 		return err_set(err, "'%s' has no MET tokens (made with binning's "
@@ -97,6 +127,14 @@ static int load_tokens(struct h5_file *f, const char *path, const char *split,
 	if (h5_read(f, name, H5_INT32, 2, any2, dims, &p, err))
 		return -1;
 	t = p;
+	if (dims[1] < (uint64_t)(1 + 2 * met) || dims[1] > CLF_MAX_WIDTH) {
+		free(t);
+		return err_set(err, "'%s': dataset '%s' has shape [%llu, %llu]: "
+				    "tokens per event must be %d to %d",
+			       path, name, (unsigned long long)dims[0],
+			       (unsigned long long)dims[1], (int)(1 + 2 * met),
+			       CLF_MAX_WIDTH);
+	}
 	keep = (size_t)dims[1] - (met && !cfg->met ? 2 : 0);
 	d->n = (size_t)dims[0];
 	d->width = (int)keep;
@@ -105,18 +143,40 @@ static int load_tokens(struct h5_file *f, const char *path, const char *split,
 		memcpy(d->tok + i * keep, t + i * dims[1], keep * sizeof(int32_t));
 	free(t);
 	for (i = 0; i < d->n * keep; i++)
-		if (d->tok[i] < 0 || d->tok[i] >= vocab) {
-			err_set(err, "'%s': %s token %d is outside the vocabulary "
-				     "(0..%lld)",
-				path, split, d->tok[i], (long long)vocab - 1);
-			return -1;
-		}
+		if (d->tok[i] < 0 || d->tok[i] >= vocab)
+			return err_set(err, "'%s': dataset '%s' event %zu position "
+					    "%zu: %d is out of range (0 to %lld, "
+					    "the vocabulary)",
+				       path, name, i / keep, i % keep, d->tok[i],
+				       (long long)vocab - 1);
 	w1[0] = d->n;
 	snprintf(name, sizeof(name), "%s/labels", split);
 	if (h5_read(f, name, H5_UINT8, 1, w1, d1, &p, err))
 		return -1;
 	d->labels = p;
+	if (check_labels(path, name, d->labels, d->n, err))
+		return -1;
 	cfg->vocab = (int)vocab;
+	return 0;
+}
+
+/* Values v[0..n) of event i (object j) in dataset split/name: finite,
+ * within CLF_MAX_VALUE (so their squares, means and spreads are). */
+static int check_values(const char *path, const char *split,
+			const char *name, size_t i, size_t j, const float *v,
+			int n, struct err *err)
+{
+	char obj[48] = "";
+	int k;
+
+	if (strcmp(name, "met"))
+		snprintf(obj, sizeof(obj), " object %zu", j);
+	for (k = 0; k < n; k++)
+		if (!(fabsf(v[k]) <= CLF_MAX_VALUE))
+			return err_set(err, "'%s': dataset '%s/%s' event %zu%s: %g "
+					    "is out of range (%g to %g)",
+				       path, split, name, i, obj, (double)v[k],
+				       -CLF_MAX_VALUE, CLF_MAX_VALUE);
 	return 0;
 }
 
@@ -134,13 +194,20 @@ static int load_events(struct h5_file *f, const char *path, const char *split,
 	size_t i, j, T;
 	int rc = -1;
 
-	(void)path;
 	snprintf(name, sizeof(name), "%s/objects", split);
 	if (h5_read(f, name, H5_FLOAT32, 3, w3, dims, &p, err))
 		return -1;
 	obj = p;
 	d->n = (size_t)dims[0];
 	T = (size_t)dims[1];
+	if (T < 1 || T > (size_t)(CLF_MAX_WIDTH - cfg->met)) {
+		err_set(err, "'%s': dataset '%s' has shape [%llu, %llu, 4]: "
+			     "objects per event must be 1 to %d%s",
+			path, name, (unsigned long long)dims[0],
+			(unsigned long long)dims[1], CLF_MAX_WIDTH - cfg->met,
+			cfg->met ? " (the MET makes one more)" : "");
+		goto out;
+	}
 	w2[0] = wm[0] = w1[0] = d->n;
 	w2[1] = T;
 	wm[1] = 2;
@@ -156,6 +223,8 @@ static int load_events(struct h5_file *f, const char *path, const char *split,
 	if (h5_read(f, name, H5_UINT8, 1, w1, dd, &p, err))
 		goto out;
 	d->labels = p;
+	if (check_labels(path, name, d->labels, d->n, err))
+		goto out;
 	width = (int)T + (cfg->met ? 1 : 0);
 	d->width = width;
 	d->feat = xcalloc(d->n * (size_t)width * (size_t)nf + 1, sizeof(float));
@@ -170,15 +239,21 @@ static int load_events(struct h5_file *f, const char *path, const char *split,
 				type = types[i * T + j];
 				if (!type)
 					continue;
-				if (type > 7 || !isfinite(o[0]) || !isfinite(o[1]) ||
-				    !isfinite(o[2]) || !isfinite(o[3])) {
-					err_set(err, "'%s': %s event %zu object %zu: "
-						     "type %d or a value not finite",
+				if (type > 7) {
+					err_set(err, "'%s': dataset '%s/types' event "
+						     "%zu object %zu: %d is out of "
+						     "range (0 to 7)",
 						path, split, i, j, type);
 					goto out;
 				}
+				if (check_values(path, split, "objects", i, j, o,
+						 4, err))
+					goto out;
 				e = o[0], pt = o[1], eta = o[2], phi = o[3];
 			} else {
+				if (check_values(path, split, "met", i, 0,
+						 met + 2 * i, 2, err))
+					goto out;
 				type = 8;
 				pt = e = met[2 * i];
 				eta = 0;
@@ -218,8 +293,9 @@ int clf_load(const char *path, const char *split, struct clf_config *cfg,
 		return -1;
 	}
 	if (cfg->width && cfg->width != d->width) {
-		err_set(err, "'%s': %s has %d objects per event, train %d", path,
-			split, d->width, cfg->width);
+		err_set(err, "'%s': %s has %d objects per event (the MET "
+			     "included), the model %d",
+			path, split, d->width, cfg->width);
 		clf_data_free(d);
 		return -1;
 	}
@@ -685,12 +761,52 @@ int clf_save(const struct clf *m, struct h5_file *f, struct err *err)
 		       : 0;
 }
 
+/* Model attribute name: one of the names in choices (NULL-ended), its
+ * index into *out. */
+static int model_choice(struct h5_file *f, const char *name,
+			const char *const *choices, int *out, struct err *err)
+{
+	char s[32];
+	struct buf b = BUF_INIT;
+	int i;
+
+	if (h5_attr_get_string(f, "/", name, s, sizeof(s), err))
+		return -1;
+	for (i = 0; choices[i]; i++)
+		if (!strcmp(s, choices[i])) {
+			*out = i;
+			return 0;
+		}
+	for (i = 0; choices[i]; i++)
+		buf_addf(&b, "%s'%s'", !i ? "" : choices[i + 1] ? ", " : " or ",
+			 choices[i]);
+	err_set(err, "'%s': attribute '%s' of '/' is '%s': expected %s",
+		h5_path(f), name, s, b.data);
+	buf_release(&b);
+	return -1;
+}
+
+/* Every weight finite; spreads above 0. */
+static int check_weights(const char *path, const char *name, const float *w,
+			 size_t n, int spread, struct err *err)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!isfinite(w[i]) || (spread && !(w[i] > 0)))
+			return err_set(err, "'%s': dataset '%s' element %zu: %g is "
+					    "out of range (%s)",
+				       path, name, i, (double)w[i],
+				       spread ? "finite, above 0" : "finite");
+	return 0;
+}
+
 int clf_read(struct clf *m, const char *path, struct err *err)
 {
+	static const char *const inputs[] = { "direct", "binned", NULL };
 	struct clf_config c;
 	struct h5_file *f;
 	struct part p[8];
-	char s[32];
 	int64_t v[7];
 	int n, i, rc = -1;
 
@@ -698,42 +814,49 @@ int clf_read(struct clf *m, const char *path, struct err *err)
 	memset(&c, 0, sizeof(c));
 	if (h5_open(path, &f, err))
 		return -1;
-	if (h5_attr_get_string(f, "/", "input", s, sizeof(s), err) ||
-	    h5_attr_get_int(f, "/", "vector", &v[0], err) ||
-	    h5_attr_get_int(f, "/", "met", &v[1], err) ||
-	    h5_attr_get_int(f, "/", "embed", &v[2], err) ||
-	    h5_attr_get_int(f, "/", "hidden", &v[3], err) ||
+	if (model_choice(f, "input", inputs, &c.binned, err) ||
+	    model_choice(f, "pooling", pool_names, &c.pooling, err) ||
+	    h5_attr_int_in(f, "/", "vector", 4, 5, &v[0], err) ||
+	    h5_attr_int_in(f, "/", "met", 0, 1, &v[1], err) ||
+	    h5_attr_int_in(f, "/", "embed", CLF_MIN_EMBED, CLF_MAX_EMBED, &v[2],
+			   err) ||
+	    h5_attr_int_in(f, "/", "hidden", CLF_MIN_HIDDEN, CLF_MAX_HIDDEN,
+			   &v[3], err) ||
 	    h5_attr_get_int(f, "/", "vocab", &v[4], err) ||
 	    h5_attr_get_int(f, "/", "nfeat", &v[5], err) ||
-	    h5_attr_get_int(f, "/", "width", &v[6], err))
+	    h5_attr_int_in(f, "/", "width", 1, CLF_MAX_WIDTH, &v[6], err))
 		goto out;
-	c.binned = !strcmp(s, "binned");
-	c.vector = (int)v[0], c.met = (int)v[1], c.embed = (int)v[2];
-	c.hidden = (int)v[3], c.vocab = (int)v[4], c.nfeat = (int)v[5];
-	c.width = (int)v[6];
-	if (h5_attr_get_string(f, "/", "pooling", s, sizeof(s), err))
+	/* The input decides which of vocab and nfeat the model uses. */
+	if (c.binned && (h5_attr_int_in(f, "/", "vocab", 1, CLF_MAX_VOCAB, &v[4],
+					err) ||
+			 check_embedding(path, v[4], (int)v[2], err)))
 		goto out;
-	for (c.pooling = 0; c.pooling < 3 && strcmp(s, pool_names[c.pooling]);
-	     c.pooling++)
-		;
-	if (c.pooling == 3 || c.embed < 1 || c.hidden < 1 || c.width < 1 ||
-	    (c.binned ? c.vocab < 1 : c.nfeat < 9 || c.nfeat > CLF_MAX_FEAT)) {
-		err_set(err, "'%s' is not a model train.classifier wrote", path);
+	if (!c.binned && v[5] != (v[0] == 5 ? 12 : 11)) {
+		err_set(err, "'%s': attribute 'nfeat' of '/': %lld is out of range "
+			     "(%d with vector %lld)",
+			path, (long long)v[5], v[0] == 5 ? 12 : 11,
+			(long long)v[0]);
 		goto out;
 	}
+	c.vector = (int)v[0], c.met = (int)v[1], c.embed = (int)v[2];
+	c.hidden = (int)v[3], c.width = (int)v[6];
+	c.vocab = c.binned ? (int)v[4] : 0;
+	c.nfeat = c.binned ? 0 : (int)v[5];
 	clf_init(m, &c, 0);
 	n = parts(m, p);
 	for (i = 0; i < n; i++) {
 		uint64_t want[2] = { p[i].rows, p[i].cols }, d[2];
+		size_t count = p[i].rows * (p[i].cols ? p[i].cols : 1);
 		char name[64];
 		void *data;
 		snprintf(name, sizeof(name), "model/%s", p[i].name);
 		if (h5_read(f, name, H5_FLOAT32, p[i].cols ? 2 : 1, want, d, &data,
 			    err))
 			goto out;
-		memcpy(m->w + p[i].off, data,
-		       p[i].rows * (p[i].cols ? p[i].cols : 1) * sizeof(float));
+		memcpy(m->w + p[i].off, data, count * sizeof(float));
 		free(data);
+		if (check_weights(path, name, m->w + p[i].off, count, 0, err))
+			goto out;
 	}
 	{
 		uint64_t want[1] = { CLF_MAX_FEAT }, d[1];
@@ -748,6 +871,11 @@ int clf_read(struct clf *m, const char *path, struct err *err)
 			goto out;
 		memcpy(m->sd, data, sizeof(m->sd));
 		free(data);
+		if (check_weights(path, "model/feature_mean", m->mu, CLF_MAX_FEAT,
+				  0, err) ||
+		    check_weights(path, "model/feature_sd", m->sd, CLF_MAX_FEAT, 1,
+				  err))
+			goto out;
 	}
 	rc = 0;
 out:

@@ -34,6 +34,17 @@ struct clf_config {
  * split's mean and spread (part of the model). */
 #define CLF_MAX_FEAT 16
 
+/* What the classifier takes (docs/stages.md); data or a model outside is
+ * refused, naming the file, the attribute or dataset and the range. */
+#define CLF_MIN_EMBED 2
+#define CLF_MAX_EMBED 512
+#define CLF_MIN_HIDDEN 2
+#define CLF_MAX_HIDDEN 4096
+#define CLF_MAX_VOCAB (1 << 24)		/* tokens */
+#define CLF_MAX_EMBEDDING (1 << 28)	/* vocabulary x embed weights */
+#define CLF_MAX_WIDTH 1024		/* objects per event, MET included */
+#define CLF_MAX_VALUE 1e15		/* |E|, |pT|, |eta|, |phi|, MET */
+
 struct clf {
 	struct clf_config cfg;
 	float *w;		/* all parameters, one block */

@@ -15,6 +15,7 @@
 #include "h5.h"
 #include "kind_versions.h"
 #include "kinds.h"
+#include "toml_json.h"
 #include "util.h"
 
 static const char *const split_names[] = { "train", "val", "test" };
@@ -38,6 +39,8 @@ static const struct kind_port outputs[] = {
 };
 
 #define MAX_FEATURES 8
+#define MAX_BINS 255			/* binning's, per feature */
+#define MAX_PARTICLE_TOKENS (1 << 30)	/* binning's */
 
 /* How to decode one side's tokens, when binning made them. */
 struct scheme {
@@ -48,36 +51,56 @@ struct scheme {
 	int64_t part, met_bins, met_phi_bins;
 };
 
-static void load_scheme(struct h5_file *f, struct scheme *s)
+/* Attribute name of the root, when there is one: 0 and *out in [lo, hi];
+ * 1 when absent or not an integer (no scheme); -1 with err when out of
+ * range (a broken scheme is an error, not a silent "not decodable"). */
+static int scheme_int(struct h5_file *f, const char *name, int64_t lo,
+		      int64_t hi, int64_t *out, struct err *err)
+{
+	struct err ignore;
+
+	if (h5_attr_get_int(f, "/", name, out, &ignore))
+		return 1;
+	return h5_attr_int_in(f, "/", name, lo, hi, out, err);
+}
+
+/* The scheme binning wrote into f, if any (s->known); 0, or -1 with err
+ * when its attributes are there but out of range. */
+static int load_scheme(struct h5_file *f, struct scheme *s, struct err *err)
 {
 	char list[128], key[48];
 	struct err ignore;
 	int64_t v;
 	char *p, *save;
+	int rc;
 
 	memset(s, 0, sizeof(*s));
-	if (h5_attr_get_string(f, "/", "features", list, sizeof(list), &ignore) ||
-	    h5_attr_get_int(f, "/", "particle_tokens", &s->part, &ignore) ||
-	    h5_attr_get_int(f, "/", "met", &v, &ignore))
-		return;
+	if (h5_attr_get_string(f, "/", "features", list, sizeof(list), &ignore))
+		return 0;
+	if ((rc = scheme_int(f, "particle_tokens", 1, MAX_PARTICLE_TOKENS,
+			     &s->part, err)) ||
+	    (rc = scheme_int(f, "met", 0, 1, &v, err)))
+		return rc < 0 ? -1 : 0;
 	s->met = (int)v;
 	for (p = strtok_r(list, ",", &save); p && s->nf < MAX_FEATURES;
 	     p = strtok_r(NULL, ",", &save)) {
 		snprintf(s->names[s->nf], sizeof(s->names[0]), "%s", p);
 		snprintf(key, sizeof(key), "bins_%s", p);
-		if (h5_attr_get_int(f, "/", key, &s->bins[s->nf], &ignore))
-			return;
+		if ((rc = scheme_int(f, key, 1, MAX_BINS, &s->bins[s->nf], err)))
+			return rc < 0 ? -1 : 0;
 		snprintf(key, sizeof(key), "stride_%s", p);
-		if (h5_attr_get_int(f, "/", key, &s->stride[s->nf], &ignore))
-			return;
+		if ((rc = scheme_int(f, key, 1, s->part, &s->stride[s->nf], err)))
+			return rc < 0 ? -1 : 0;
 		s->nf++;
 	}
-	if (s->met && (h5_attr_get_int(f, "/", "bins_met_value", &s->met_bins,
-				       &ignore) ||
-		       h5_attr_get_int(f, "/", "bins_met_phi", &s->met_phi_bins,
-				       &ignore)))
-		return;
+	if (s->met &&
+	    ((rc = scheme_int(f, "bins_met_value", 1, MAX_BINS, &s->met_bins,
+			      err)) ||
+	     (rc = scheme_int(f, "bins_met_phi", 1, MAX_BINS, &s->met_phi_bins,
+			      err))))
+		return rc < 0 ? -1 : 0;
 	s->known = 1;
+	return 0;
 }
 
 /* Feature f's bin of particle token t under s. */
@@ -90,6 +113,13 @@ struct worst {
 	int split;
 	uint64_t event, differ;
 };
+
+static int cmp_token(const void *x, const void *y)
+{
+	int32_t a = *(const int32_t *)x, b = *(const int32_t *)y;
+
+	return a < b ? -1 : a > b;
+}
 
 static int cmp_worst(const void *x, const void *y)
 {
@@ -110,7 +140,9 @@ static int run(const struct kind_run *r, struct err *err)
 	uint64_t n[3] = { 0 }, T = 0, *pos_eq = NULL, total = 0, equal = 0;
 	uint64_t active = 0, active_eq = 0, feq[MAX_FEATURES] = { 0 };
 	uint64_t fcount = 0, met_eq[2] = { 0 }, met_n = 0;
-	uint64_t *ha = NULL, *hb = NULL, vocab = 1, ntop = (uint64_t)kind_int(r, "top");
+	uint64_t ntop = (uint64_t)kind_int(r, "top");
+	int32_t *ka = NULL, *kb = NULL;
+	size_t na = 0, nb = 0;
 	struct worst *w = NULL;
 	size_t nw = 0;
 	struct buf rep = BUF_INIT;
@@ -118,6 +150,8 @@ static int run(const struct kind_run *r, struct err *err)
 	double tv = 0, js = 0;
 	uint64_t i, t;
 
+	if (kind_check_run(r, err))
+		return -1;
 	if (h5_open(r->inputs[0], &fa, err) || h5_open(r->inputs[1], &fb, err))
 		goto out;
 	for (si = 0; si < 3; si++) {
@@ -135,20 +169,21 @@ static int run(const struct kind_run *r, struct err *err)
 			goto out;
 		tb[si] = p;
 		n[si] = da[0];
-		for (i = 0; i < n[si] * T; i++) {
+		for (i = 0; i < n[si] * T; i++)
 			if (ta[si][i] < 0 || tb[si][i] < 0) {
-				err_set(err, "%s: a negative token",
-					ta[si][i] < 0 ? r->inputs[0] : r->inputs[1]);
+				int in_a = ta[si][i] < 0;
+				err_set(err, "'%s': dataset '%s' event %llu position "
+					     "%llu: %d is out of range (0 to "
+					     "2147483647)",
+					r->inputs[in_a ? 0 : 1], path,
+					(unsigned long long)(i / T),
+					(unsigned long long)(i % T),
+					in_a ? ta[si][i] : tb[si][i]);
 				goto out;
 			}
-			if ((uint64_t)ta[si][i] >= vocab)
-				vocab = (uint64_t)ta[si][i] + 1;
-			if ((uint64_t)tb[si][i] >= vocab)
-				vocab = (uint64_t)tb[si][i] + 1;
-		}
 	}
-	load_scheme(fa, &sa);
-	load_scheme(fb, &sb);
+	if (load_scheme(fa, &sa, err) || load_scheme(fb, &sb, err))
+		goto out;
 	/* Features both schemes bin alike: decodable on both sides. */
 	for (f = 0; f < sa.nf; f++) {
 		int g;
@@ -159,8 +194,10 @@ static int run(const struct kind_run *r, struct err *err)
 				fmap[f] = g;
 	}
 	pos_eq = xcalloc(T + 1, sizeof(uint64_t));
-	ha = xcalloc(vocab, sizeof(uint64_t));
-	hb = xcalloc(vocab, sizeof(uint64_t));
+	/* The tokens used, to be sorted: their frequencies without a table
+	 * as large as the largest token (which a file could make 2^31). */
+	ka = xcalloc(n[0] * T + n[1] * T + n[2] * T + 1, sizeof(int32_t));
+	kb = xcalloc(n[0] * T + n[1] * T + n[2] * T + 1, sizeof(int32_t));
 	w = xcalloc(n[0] + n[1] + n[2] + 1, sizeof(struct worst));
 	for (si = 0; si < 3; si++)
 		for (i = 0; i < n[si]; i++) {
@@ -170,8 +207,10 @@ static int run(const struct kind_run *r, struct err *err)
 				int both = sa.known && sb.known;
 				int part_a = a[t] > 0 && a[t] <= sa.part,
 				    part_b = b[t] > 0 && b[t] <= sb.part;
-				ha[a[t]] += a[t] != 0;
-				hb[b[t]] += b[t] != 0;
+				if (a[t])
+					ka[na++] = a[t];
+				if (b[t])
+					kb[nb++] = b[t];
 				total++;
 				equal += a[t] == b[t];
 				pos_eq[t] += a[t] == b[t];
@@ -202,14 +241,26 @@ static int run(const struct kind_run *r, struct err *err)
 				w[nw++].differ = differ;
 			}
 		}
-	/* Frequencies: total variation and Jensen-Shannon (bits). */
+	/* Frequencies: total variation and Jensen-Shannon (bits), token
+	 * by token in ascending order. */
+	qsort(ka, na, sizeof(int32_t), cmp_token);
+	qsort(kb, nb, sizeof(int32_t), cmp_token);
 	{
-		uint64_t sa_n = 0, sb_n = 0;
-		for (t = 1; t < vocab; t++)
-			sa_n += ha[t], sb_n += hb[t];
-		for (t = 1; t < vocab && sa_n && sb_n; t++) {
-			double p = (double)ha[t] / (double)sa_n,
-			       q = (double)hb[t] / (double)sb_n, m = (p + q) / 2;
+		size_t x = 0, y = 0;
+		while (na && nb && (x < na || y < nb)) {
+			int32_t tok = x == na		   ? kb[y]
+				      : y == nb		   ? ka[x]
+				      : ka[x] < kb[y] ? ka[x]
+						      : kb[y];
+			size_t ca = 0, cb = 0;
+			double p, q, m;
+			for (; x < na && ka[x] == tok; x++)
+				ca++;
+			for (; y < nb && kb[y] == tok; y++)
+				cb++;
+			p = (double)ca / (double)na;
+			q = (double)cb / (double)nb;
+			m = (p + q) / 2;
 			tv += fabs(p - q) / 2;
 			if (p > 0)
 				js += p * log2(p / m) / 2;
@@ -237,10 +288,11 @@ static int run(const struct kind_run *r, struct err *err)
 	for (f = 0; sa.known && sb.known && f < sa.nf; f++) {
 		if (f)
 			buf_adds(&rep, ", ");
+		json_string(&rep, sa.names[f], strlen(sa.names[f]));
 		if (fmap[f] < 0)
-			buf_addf(&rep, "\"%s\": null", sa.names[f]);
+			buf_adds(&rep, ": null");
 		else
-			buf_addf(&rep, "\"%s\": %.6f", sa.names[f],
+			buf_addf(&rep, ": %.6f",
 				 fcount ? (double)feq[f] / (double)fcount : 1.0);
 	}
 	if (met_n)
@@ -276,8 +328,8 @@ out:
 		free(tb[si]);
 	}
 	free(pos_eq);
-	free(ha);
-	free(hb);
+	free(ka);
+	free(kb);
 	free(w);
 	buf_release(&rep);
 	return rc;

@@ -91,7 +91,7 @@ static int run(const struct kind_run *r, struct err *err)
 	float *p = NULL;
 	int rc = -1;
 
-	if (clf_read(&m, r->inputs[0], err))
+	if (kind_check_run(r, err) || clf_read(&m, r->inputs[0], err))
 		return -1;
 	cfg = m.cfg;
 	if (clf_load(r->inputs[1], kind_string(r, "split"), &cfg, &d, err))
@@ -120,6 +120,14 @@ static int run(const struct kind_run *r, struct err *err)
 		fprintf(stderr, "eval.classifier: forward pass on the %s\n",
 			device_name(dev));
 	}
+	for (i = 0; i < d.n; i++)
+		if (!isfinite(p[i])) {
+			err_set(err, "'%s' gives event %zu of '%s' a P(signal) of "
+				     "%g: its weights overflow",
+				r->inputs[0], i, r->inputs[1], (double)p[i]);
+			clf_data_free(&d);
+			goto out;
+		}
 	for (i = 0; i < d.n; i++) {
 		double q = p[i] < 1e-7 ? 1e-7 : p[i] > 1 - 1e-7 ? 1 - 1e-7 : p[i];
 		int call = p[i] >= thr, y = d.labels[i] != 0;

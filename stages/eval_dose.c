@@ -18,11 +18,21 @@
 #include "kind_versions.h"
 #include "kinds.h"
 #include "quantile.h"
+#include "toml_json.h"
 #include "util.h"
 
 #define MAX_CRITERIA 8
 #define MAX_VX 16
 #define MAX_STRUCTS 16
+/* What an input may hold (docs/stages.md): a forged or broken file is
+ * refused, naming the attribute or dataset and the range. */
+#define MAX_CASES 1000000
+#define MIN_SPACING 0.001	/* mm: gamma's offsets, in voxels, fit an int */
+#define MAX_SPACING 1000.0
+#define MAX_EXTENT 65536	/* voxels along an axis */
+#define MAX_DOSE 10000.0	/* Gy, either sign */
+#define MAX_DVH_BINS 1000000
+#define MAX_NAME 127		/* a structure's name, bytes */
 
 static const char *const norms[] = { "global", "local", NULL };
 static const char *const devices[] = { "auto", "cpu", "cuda", NULL };
@@ -243,8 +253,11 @@ static void stats_json(struct buf *b, const struct case_stats *s,
 	char label[48];
 
 	buf_addf(b, "\"mae_body_gy\": %.4f, \"mae_gy\": {", s->mae_body);
-	for (i = 0; i < ns; i++)
-		buf_addf(b, "%s\"%s\": %.4f", i ? ", " : "", names[i], s->mae[i]);
+	for (i = 0; i < ns; i++) {
+		buf_adds(b, i ? ", " : "");
+		json_string(b, names[i], strlen(names[i]));
+		buf_addf(b, ": %.4f", s->mae[i]);
+	}
 	buf_adds(b, "}, \"gamma\": {");
 	for (k = 0; k < nc; k++) {
 		crit_name(&c[k], label, sizeof(label));
@@ -256,7 +269,9 @@ static void stats_json(struct buf *b, const struct case_stats *s,
 	buf_adds(b, "}, \"dvh\": {");
 	for (i = 0; i < ns; i++) {
 		const struct dvh *r = &s->ref[i], *p = &s->pred[i];
-		buf_addf(b, "%s\"%s\": {", i ? ", " : "", names[i]);
+		buf_adds(b, i ? ", " : "");
+		json_string(b, names[i], strlen(names[i]));
+		buf_adds(b, ": {");
 		dvh_json(b, "D95", r->d95, p->d95);
 		buf_adds(b, ", ");
 		dvh_json(b, "D2", r->d2, p->d2);
@@ -296,6 +311,40 @@ static void accumulate(struct case_stats *acc, const struct case_stats *s,
 	}
 }
 
+/* Case c's grid d (from dataset name of f): every extent 1 to
+ * MAX_EXTENT, so gamma's int coordinates hold. */
+static int check_grid(struct h5_file *f, int64_t c, const char *name,
+		      const uint64_t *d, struct err *err)
+{
+	int i;
+
+	for (i = 0; i < 3; i++)
+		if (d[i] < 1 || d[i] > MAX_EXTENT)
+			return err_set(err, "'%s': dataset 'case%lld/%s' has shape "
+					    "[%llu, %llu, %llu]: extents must be 1 "
+					    "to %d",
+				       h5_path(f), (long long)c, name,
+				       (unsigned long long)d[0],
+				       (unsigned long long)d[1],
+				       (unsigned long long)d[2], MAX_EXTENT);
+	return 0;
+}
+
+/* Case c's dose v[0..n) (dataset name of f): finite, within MAX_DOSE. */
+static int check_doses(struct h5_file *f, int64_t c, const char *name,
+		       const float *v, size_t n, struct err *err)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!(v[i] >= -MAX_DOSE && v[i] <= MAX_DOSE))
+			return err_set(err, "'%s': dataset 'case%lld/%s' voxel %zu: "
+					    "%g is out of range (%g to %g Gy)",
+				       h5_path(f), (long long)c, name, i,
+				       (double)v[i], -MAX_DOSE, MAX_DOSE);
+	return 0;
+}
+
 static int run(const struct kind_run *r, struct err *err)
 {
 	struct criterion crit[MAX_CRITERIA];
@@ -313,21 +362,22 @@ static int run(const struct kind_run *r, struct err *err)
 	int rc = -1, device_used = DEVICE_CPU;
 
 	memset(&mean, 0, sizeof(mean));
+	if (kind_check_run(r, err))
+		goto out;
 	if (nc < 0 || nvx < 0) {
 		err_set(err, "%s", why.data);
 		goto out;
 	}
 	if (h5_open(r->inputs[0], &fv, err) || h5_open(r->inputs[1], &fp, err) ||
-	    h5_attr_get_int(fv, "/", "cases", &ncases, err) ||
-	    h5_attr_get_double(fv, "/", "spacing_x_mm", &sx, err) ||
-	    h5_attr_get_double(fv, "/", "spacing_y_mm", &sy, err) ||
-	    h5_attr_get_double(fv, "/", "spacing_z_mm", &sz, err) ||
+	    h5_attr_int_in(fv, "/", "cases", 1, MAX_CASES, &ncases, err) ||
+	    h5_attr_double_in(fv, "/", "spacing_x_mm", MIN_SPACING, MAX_SPACING,
+			      &sx, err) ||
+	    h5_attr_double_in(fv, "/", "spacing_y_mm", MIN_SPACING, MAX_SPACING,
+			      &sy, err) ||
+	    h5_attr_double_in(fv, "/", "spacing_z_mm", MIN_SPACING, MAX_SPACING,
+			      &sz, err) ||
 	    h5_create(r->outputs[1], &out, err))
 		goto out;
-	if (ncases < 1) {
-		err_set(err, "'%s' holds no cases", r->inputs[0]);
-		goto out;
-	}
 	for (c = 0; c < ncases; c++) {
 		uint64_t any[3] = { H5_ANY, H5_ANY, H5_ANY }, d[3], d2[3];
 		struct case_stats s;
@@ -360,24 +410,28 @@ static int run(const struct kind_run *r, struct err *err)
 		}
 		ct = p;
 		n = (size_t)(d[0] * d[1] * d[2]);
-		for (i = 0; i < n && !bad; i++)
-			if (!isfinite(ref[i]) || !isfinite(pred[i])) {
-				err_set(err, "case %lld: a dose that is NaN or "
-					     "infinite at voxel %zu (%s)",
-					(long long)c, i,
-					isfinite(ref[i]) ? r->inputs[1]
-							 : r->inputs[0]);
-				bad = 1;
-			}
+		bad = check_grid(fv, c, kind_string(r, "reference"), d, err) ||
+		      check_doses(fv, c, kind_string(r, "reference"), ref, n,
+				  err) ||
+		      check_doses(fp, c, kind_string(r, "predicted"), pred, n,
+				  err);
 		if (!bad && c == 0) {
 			snprintf(path, sizeof(path), "case%lld/masks", (long long)c);
 			bad = h5_list(fv, path, &names, &ns, err) < 0;
 			if (!bad && ns > MAX_STRUCTS) {
-				err_set(err, "case 0 has %zu structures; at most "
-					     "%d",
-					ns, MAX_STRUCTS);
+				err_set(err, "'%s': case 0 has %zu structures; at "
+					     "most %d",
+					r->inputs[0], ns, MAX_STRUCTS);
 				bad = 1;
 			}
+			for (i = 0; i < ns && !bad; i++)
+				if (strlen(names[i]) > MAX_NAME) {
+					err_set(err, "'%s': a structure's name in "
+						     "'%s' is longer than %d "
+						     "bytes",
+						r->inputs[0], path, MAX_NAME);
+					bad = 1;
+				}
 		}
 		if (bad) {
 			free(ref), free(pred), free(ct);
@@ -395,6 +449,14 @@ static int run(const struct kind_run *r, struct err *err)
 				maxd = ref[i];
 		}
 		s.mae_body = nb ? mae / (double)nb : 0;
+		if (maxd * 1.2 / step + 2 > MAX_DVH_BINS) {
+			err_set(err, "dvh_step_gy %g and case %lld's maximum "
+				     "reference dose of %g Gy make over %d DVH "
+				     "bins (a larger step)",
+				step, (long long)c, maxd, MAX_DVH_BINS);
+			free(ref), free(pred), free(ct), free(body);
+			goto out;
+		}
 		nbins = (size_t)(maxd * 1.2 / step) + 2;
 		for (i = 0; i < ns && !bad; i++) {
 			uint8_t *m;

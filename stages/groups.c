@@ -22,6 +22,9 @@
 #include "util.h"
 
 #define MAX_CANDIDATES (1ull << 28)	/* groups before deduplication */
+#define MAX_COORD 1e15		/* |x|, |y|: squared distances stay exact
+				   enough and the search grid's cells
+				   countable */
 
 static const char *const devices[] = { "auto", "cpu", "cuda", NULL };
 
@@ -200,6 +203,21 @@ static size_t *draw(size_t m, size_t s, uint64_t seed)
 	return all;
 }
 
+/* The settings together: a group is a point and C - 1 of its k. */
+static int check(const struct kind_run *r, struct buf *why)
+{
+	int64_t k = kind_int(r, "k"), gs = kind_int(r, "gridsize");
+
+	if (gs * gs - 1 > k) {
+		buf_addf(why, "gridsize %lld makes groups of %lld: a point and "
+			      "%lld of its neighbours, but k = %lld",
+			 (long long)gs, (long long)(gs * gs),
+			 (long long)(gs * gs - 1), (long long)k);
+		return -1;
+	}
+	return 0;
+}
+
 static int run(const struct kind_run *r, struct err *err)
 {
 	int k = (int)kind_int(r, "k"), gs = (int)kind_int(r, "gridsize");
@@ -216,6 +234,8 @@ static int run(const struct kind_run *r, struct err *err)
 	int rc = -1;
 	void *p;
 
+	if (kind_check_run(r, err))
+		return -1;
 	{
 		uint64_t want2[2] = { H5_ANY, 2 };
 		if (h5_open(r->inputs[0], &in, err) ||
@@ -224,23 +244,24 @@ static int run(const struct kind_run *r, struct err *err)
 	}
 	xy = p;
 	n = (size_t)d[0];
+	if (d[0] > INT32_MAX) {
+		err_set(err, "'%s': dataset 'positions' has %llu rows; at most "
+			     "%d (the indices are int32)",
+			r->inputs[0], (unsigned long long)d[0], INT32_MAX);
+		goto out;
+	}
 	for (i = 0; i < 2 * n; i++)
-		if (xy[i] != xy[i] || xy[i] - xy[i] != 0) {
-			err_set(err, "'%s': positions[%zu][%zu] is %g: positions "
-				     "must be finite",
-				r->inputs[0], i / 2, i % 2, xy[i]);
+		if (!(xy[i] >= -MAX_COORD && xy[i] <= MAX_COORD)) {
+			err_set(err, "'%s': dataset 'positions' row %zu column %zu: "
+				     "%g is out of range (%g to %g)",
+				r->inputs[0], i / 2, i % 2, xy[i], -MAX_COORD,
+				MAX_COORD);
 			goto out;
 		}
 	if ((size_t)k >= n) {
 		err_set(err, "k = %d neighbours asked, but '%s' has %zu "
 			     "position%s (k must be below the count)",
 			k, r->inputs[0], n, n == 1 ? "" : "s");
-		goto out;
-	}
-	if (c - 1 > k) {
-		err_set(err, "gridsize %d makes groups of %d: a point and %d of "
-			     "its neighbours, but k = %d",
-			gs, c, c - 1, k);
 		goto out;
 	}
 	per = groups_per_point(k, c, MAX_CANDIDATES);
@@ -329,4 +350,5 @@ const struct stage_kind kind_groups = {
 	.outputs = outputs,
 	.run = run,
 	.version = KIND_VERSION_groups,
+	.check = check,
 };

@@ -1,6 +1,8 @@
 #include <hdf5.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "err.h"
@@ -11,6 +13,7 @@ struct h5_file {
 	hid_t id;
 	char *path;
 	int writing;
+	uint64_t size;		/* read: the file's size when opened */
 };
 
 static const struct {
@@ -74,6 +77,7 @@ static int open_file(const char *path, int create, struct h5_file **out,
 {
 	struct h5_file *f;
 	hid_t id, fcpl = H5P_DEFAULT;
+	struct stat st;
 
 	quiet();
 	*out = NULL;
@@ -96,6 +100,7 @@ static int open_file(const char *path, int create, struct h5_file **out,
 	f->id = id;
 	f->path = xstrdup(path);
 	f->writing = create;
+	f->size = !create && stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
 	*out = f;
 	return 0;
 }
@@ -108,6 +113,11 @@ int h5_create(const char *path, struct h5_file **out, struct err *err)
 int h5_open(const char *path, struct h5_file **out, struct err *err)
 {
 	return open_file(path, 0, out, err);
+}
+
+const char *h5_path(const struct h5_file *f)
+{
+	return f->path;
 }
 
 int h5_close(struct h5_file *f, struct err *err)
@@ -140,7 +150,7 @@ static int groups_for(struct h5_file *f, const char *name, struct err *err)
 			hid_t g = H5Gcreate2(f->id, p, H5P_DEFAULT, gcpl,
 					     H5P_DEFAULT);
 			if (g < 0)
-				rc = err_set(err, "%s: cannot create group '%s'",
+				rc = err_set(err, "'%s': cannot create group '%s'",
 					     f->path, p);
 			else
 				H5Gclose(g);
@@ -160,7 +170,7 @@ int h5_write(struct h5_file *f, const char *name, enum h5_type t, int rank,
 	int i, rc = 0;
 
 	if (rank < 0 || rank > H5_MAX_RANK)
-		return err_set(err, "%s: dataset '%s' has rank %d (at most %d)",
+		return err_set(err, "'%s': dataset '%s' has rank %d (at most %d)",
 			       f->path, name, rank, H5_MAX_RANK);
 	if (groups_for(f, name, err) < 0)
 		return -1;
@@ -172,11 +182,11 @@ int h5_write(struct h5_file *f, const char *name, enum h5_type t, int rank,
 	set = H5Dcreate2(f->id, name, file_type(t), space, H5P_DEFAULT, dcpl,
 			 H5P_DEFAULT);
 	if (set < 0)
-		rc = err_set(err, "%s: cannot create dataset '%s'", f->path,
+		rc = err_set(err, "'%s': cannot create dataset '%s'", f->path,
 			     name);
 	else if (H5Dwrite(set, mem_type(t), H5S_ALL, H5S_ALL, H5P_DEFAULT,
 			  data) < 0)
-		rc = err_set(err, "%s: cannot write dataset '%s'", f->path,
+		rc = err_set(err, "'%s': cannot write dataset '%s'", f->path,
 			     name);
 	if (set >= 0)
 		H5Dclose(set);
@@ -193,14 +203,14 @@ static int attr_write(struct h5_file *f, const char *obj, const char *name,
 	int rc = 0;
 
 	if (o < 0)
-		return err_set(err, "%s: no object '%s' for attribute '%s'",
+		return err_set(err, "'%s': no object '%s' for attribute '%s'",
 			       f->path, obj, name);
 	space = H5Screate(H5S_SCALAR);
 	if (H5Aexists(o, name) > 0)
 		H5Adelete(o, name);
 	a = H5Acreate2(o, name, ftype, space, H5P_DEFAULT, H5P_DEFAULT);
 	if (a < 0 || H5Awrite(a, mtype, value) < 0)
-		rc = err_set(err, "%s: cannot write attribute '%s' of '%s'",
+		rc = err_set(err, "'%s': cannot write attribute '%s' of '%s'",
 			     f->path, name, obj);
 	if (a >= 0)
 		H5Aclose(a);
@@ -272,6 +282,51 @@ static void shape_text(struct buf *b, int rank, const uint64_t *d)
 	buf_addc(b, ']');
 }
 
+/*
+ * Whether the file holds the data of dataset set (rank extents d of type
+ * t): stored as is (contiguous, compact), at most the bytes it stores;
+ * chunked, perhaps compressed, at most H5_MAX_RATIO times them; and
+ * never more than the file's size allows.  So an extent in a forged
+ * header, or data never written, cannot make a reader allocate what the
+ * file does not hold.
+ */
+static int check_stored(struct h5_file *f, const char *name, hid_t set,
+			int rank, const uint64_t *d, enum h5_type t,
+			struct err *err)
+{
+	uint64_t bytes = types[t].size, stored, limit;
+	hid_t plist = H5Dget_create_plist(set);
+	int chunked = plist >= 0 && H5Pget_layout(plist) == H5D_CHUNKED, i;
+	struct buf b = BUF_INIT;
+
+	if (plist >= 0)
+		H5Pclose(plist);
+	for (i = 0; i < rank; i++)
+		bytes = !d[i] ? 0 : bytes > UINT64_MAX / d[i] ? UINT64_MAX
+							       : bytes * d[i];
+	stored = (uint64_t)H5Dget_storage_size(set);
+	if (stored > f->size)
+		stored = f->size;
+	limit = !chunked ? stored
+	      : stored > UINT64_MAX / H5_MAX_RATIO ? UINT64_MAX
+						   : stored * H5_MAX_RATIO;
+	if (bytes <= limit)
+		return 0;
+	shape_text(&b, rank, d);
+	if (bytes == UINT64_MAX)
+		err_set(err, "'%s': dataset '%s' has shape %s (over 2^64 bytes), "
+			     "but the file stores %llu bytes of it",
+			f->path, name, b.data, (unsigned long long)stored);
+	else
+		err_set(err, "'%s': dataset '%s' has shape %s (%llu bytes), but "
+			     "the file stores %llu bytes of it%s",
+			f->path, name, b.data, (unsigned long long)bytes,
+			(unsigned long long)stored,
+			chunked ? ", too few even compressed" : "");
+	buf_release(&b);
+	return -1;
+}
+
 /* Open dataset name, checked to have type t, rank `rank` and the extents
  * want asks for; its extents into dims.  0, or -1 with err. */
 static int open_checked(struct h5_file *f, const char *name, enum h5_type t,
@@ -285,14 +340,14 @@ static int open_checked(struct h5_file *f, const char *name, enum h5_type t,
 
 	if (H5Lexists(f->id, name, H5P_DEFAULT) <= 0 ||
 	    (*set = H5Dopen2(f->id, name, H5P_DEFAULT)) < 0)
-		return err_set(err, "%s: no dataset '%s'", f->path, name);
+		return err_set(err, "'%s': no dataset '%s'", f->path, name);
 	ftype = H5Dget_type(*set);
 	*space = H5Dget_space(*set);
 	k = type_of(ftype);
 	H5Tclose(ftype);
 	r = H5Sget_simple_extent_ndims(*space);
 	if (k != (int)t) {
-		err_set(err, "%s: dataset '%s' is %s, expected %s", f->path, name,
+		err_set(err, "'%s': dataset '%s' is %s, expected %s", f->path, name,
 			k < 0 ? "of another type" : types[k].name, types[t].name);
 		goto bad;
 	}
@@ -312,12 +367,14 @@ static int open_checked(struct h5_file *f, const char *name, enum h5_type t,
 		else
 			buf_adds(&a, "(not simple)");
 		shape_text(&b, rank, want);
-		err_set(err, "%s: dataset '%s' has shape %s, expected %s",
+		err_set(err, "'%s': dataset '%s' has shape %s, expected %s",
 			f->path, name, a.data, b.data);
 		buf_release(&a);
 		buf_release(&b);
 		goto bad;
 	}
+	if (check_stored(f, name, *set, r, have, t, err))
+		goto bad;
 	for (i = 0; i < rank; i++)
 		dims[i] = have[i];
 	return 0;
@@ -345,7 +402,7 @@ int h5_read(struct h5_file *f, const char *name, enum h5_type t, int rank,
 			 *data) < 0) {
 		free(*data);
 		*data = NULL;
-		err_set(err, "%s: cannot read dataset '%s'", f->path, name);
+		err_set(err, "'%s': cannot read dataset '%s'", f->path, name);
 		goto out;
 	}
 	rc = 0;
@@ -379,7 +436,7 @@ int h5_read_rows(struct h5_file *f, const char *name, enum h5_type t,
 	if (open_checked(f, name, t, rank, want, dims, &set, &space, err))
 		return -1;
 	if (rank < 1 || first > dims[0] || count > dims[0] - first) {
-		err_set(err, "%s: dataset '%s' has no rows %llu to %llu", f->path,
+		err_set(err, "'%s': dataset '%s' has no rows %llu to %llu", f->path,
 			name, (unsigned long long)first,
 			(unsigned long long)(first + count) - 1);
 		goto out;
@@ -395,7 +452,7 @@ int h5_read_rows(struct h5_file *f, const char *name, enum h5_type t,
 	H5Sselect_hyperslab(space, H5S_SELECT_SET, start, NULL, n, NULL);
 	mem = H5Screate_simple(rank, n, NULL);
 	if (H5Dread(set, mem_type(t), mem, space, H5P_DEFAULT, into) < 0)
-		err_set(err, "%s: cannot read dataset '%s'", f->path, name);
+		err_set(err, "'%s': cannot read dataset '%s'", f->path, name);
 	else
 		rc = 0;
 	H5Sclose(mem);
@@ -409,16 +466,41 @@ out:
 static int attr_open(struct h5_file *f, const char *obj, const char *name,
 		     hid_t *o, hid_t *a, hid_t *t, struct err *err)
 {
+	hssize_t n;
+	hid_t s;
+
 	if ((*o = H5Oopen(f->id, obj, H5P_DEFAULT)) < 0)
-		return err_set(err, "%s: no object '%s'", f->path, obj);
+		return err_set(err, "'%s': no object '%s'", f->path, obj);
 	if (H5Aexists(*o, name) <= 0) {
-		err_set(err, "%s: '%s' has no attribute '%s'", f->path, obj, name);
+		err_set(err, "'%s': '%s' has no attribute '%s'", f->path, obj, name);
 		H5Oclose(*o);
 		return -1;
 	}
 	*a = H5Aopen(*o, name, H5P_DEFAULT);
-	*t = H5Aget_type(*a);
+	*t = *a >= 0 ? H5Aget_type(*a) : H5I_INVALID_HID;
+	if (*t < 0) {
+		err_set(err, "'%s': cannot read attribute '%s' of '%s'", f->path,
+			name, obj);
+		goto bad;
+	}
+	/* One value: reading more would overrun the caller's. */
+	s = H5Aget_space(*a);
+	n = s >= 0 ? H5Sget_simple_extent_npoints(s) : -1;
+	if (s >= 0)
+		H5Sclose(s);
+	if (n != 1) {
+		err_set(err, "'%s': attribute '%s' of '%s' has %lld values, "
+			     "expected one",
+			f->path, name, obj, (long long)n);
+		H5Tclose(*t);
+		goto bad;
+	}
 	return 0;
+bad:
+	if (*a >= 0)
+		H5Aclose(*a);
+	H5Oclose(*o);
+	return -1;
 }
 
 static int attr_read(struct h5_file *f, const char *obj, const char *name,
@@ -430,10 +512,10 @@ static int attr_read(struct h5_file *f, const char *obj, const char *name,
 	if (attr_open(f, obj, name, &o, &a, &t, err))
 		return -1;
 	if (H5Tget_class(t) != want)
-		err_set(err, "%s: attribute '%s' of '%s' is not %s", f->path, name,
+		err_set(err, "'%s': attribute '%s' of '%s' is not %s", f->path, name,
 			obj, want == H5T_INTEGER ? "an integer" : "a number");
 	else if (H5Aread(a, mtype, out) < 0)
-		err_set(err, "%s: cannot read attribute '%s' of '%s'", f->path,
+		err_set(err, "'%s': cannot read attribute '%s' of '%s'", f->path,
 			name, obj);
 	else
 		rc = 0;
@@ -455,6 +537,31 @@ int h5_attr_get_double(struct h5_file *f, const char *obj, const char *name,
 	return attr_read(f, obj, name, H5T_NATIVE_DOUBLE, H5T_FLOAT, out, err);
 }
 
+int h5_attr_int_in(struct h5_file *f, const char *obj, const char *name,
+		   int64_t lo, int64_t hi, int64_t *out, struct err *err)
+{
+	if (h5_attr_get_int(f, obj, name, out, err))
+		return -1;
+	if (*out < lo || *out > hi)
+		return err_set(err, "'%s': attribute '%s' of '%s': %lld is out of "
+				    "range (%lld to %lld)",
+			       f->path, name, obj, (long long)*out, (long long)lo,
+			       (long long)hi);
+	return 0;
+}
+
+int h5_attr_double_in(struct h5_file *f, const char *obj, const char *name,
+		      double lo, double hi, double *out, struct err *err)
+{
+	if (h5_attr_get_double(f, obj, name, out, err))
+		return -1;
+	if (!(*out >= lo && *out <= hi))
+		return err_set(err, "'%s': attribute '%s' of '%s': %g is out of "
+				    "range (%g to %g)",
+			       f->path, name, obj, *out, lo, hi);
+	return 0;
+}
+
 int h5_attr_get_string(struct h5_file *f, const char *obj, const char *name,
 		       char *out, size_t size, struct err *err)
 {
@@ -466,20 +573,25 @@ int h5_attr_get_string(struct h5_file *f, const char *obj, const char *name,
 	if (attr_open(f, obj, name, &o, &a, &t, err))
 		return -1;
 	if (H5Tget_class(t) != H5T_STRING || H5Tis_variable_str(t) > 0) {
-		err_set(err, "%s: attribute '%s' of '%s' is not a string", f->path,
+		err_set(err, "'%s': attribute '%s' of '%s' is not a string", f->path,
 			name, obj);
 	} else {
 		len = H5Tget_size(t);
+		if (len > 65536) {	/* a forged type: no 4 GiB buffer */
+			err_set(err, "'%s': attribute '%s' of '%s' is too long",
+				f->path, name, obj);
+			goto out;
+		}
 		m = H5Tcopy(H5T_C_S1);
 		H5Tset_size(m, len + 1);
 		H5Tset_strpad(m, H5T_STR_NULLTERM);
 		H5Tset_cset(m, H5Tget_cset(t));
 		tmp = xcalloc(len + 2, 1);
 		if (H5Aread(a, m, tmp) < 0)
-			err_set(err, "%s: cannot read attribute '%s' of '%s'",
+			err_set(err, "'%s': cannot read attribute '%s' of '%s'",
 				f->path, name, obj);
 		else if (strlen(tmp) >= size)
-			err_set(err, "%s: attribute '%s' of '%s' is too long",
+			err_set(err, "'%s': attribute '%s' of '%s' is too long",
 				f->path, name, obj);
 		else {
 			memcpy(out, tmp, strlen(tmp) + 1);
@@ -488,6 +600,7 @@ int h5_attr_get_string(struct h5_file *f, const char *obj, const char *name,
 		free(tmp);
 		H5Tclose(m);
 	}
+out:
 	H5Tclose(t);
 	H5Aclose(a);
 	H5Oclose(o);
@@ -497,13 +610,21 @@ int h5_attr_get_string(struct h5_file *f, const char *obj, const char *name,
 int h5_finish(struct h5_file *in, struct h5_file *out, int rc, struct err *err)
 {
 	struct err closing;
+	char *path;
 
 	if (in)
 		h5_close(in, &closing);
-	if (out && h5_close(out, &closing) && !rc) {
+	if (!out)
+		return rc;
+	path = xstrdup(out->path);
+	if (h5_close(out, &closing) && !rc) {
 		*err = closing;
 		rc = -1;
 	}
+	/* Nothing half-written is left for the next reader. */
+	if (rc)
+		unlink(path);
+	free(path);
 	return rc;
 }
 
@@ -534,14 +655,14 @@ int h5_list(struct h5_file *f, const char *group, char ***names, size_t *n,
 	*n = 0;
 	if (H5Lexists(f->id, group, H5P_DEFAULT) <= 0 ||
 	    (g = H5Gopen2(f->id, group, H5P_DEFAULT)) < 0)
-		return err_set(err, "%s: no group '%s'", f->path, group);
+		return err_set(err, "'%s': no group '%s'", f->path, group);
 	if (H5Literate(g, H5_INDEX_NAME, H5_ITER_INC, &idx, list_one, &l) < 0) {
 		size_t i;
 		for (i = 0; i < l.n; i++)
 			free(l.names[i]);
 		free(l.names);
 		H5Gclose(g);
-		return err_set(err, "%s: cannot list group '%s'", f->path, group);
+		return err_set(err, "'%s': cannot list group '%s'", f->path, group);
 	}
 	H5Gclose(g);
 	*names = l.names;

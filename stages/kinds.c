@@ -76,6 +76,18 @@ static int number(const struct toml_value *v, double *out)
 	return 0;
 }
 
+static void not_a_choice(const struct stage_kind *k,
+			 const struct kind_setting *s, const char *name,
+			 const char *value, struct buf *why)
+{
+	const char *const *c;
+
+	buf_addf(why, "setting '%s' of kind '%s' is one of", name, k->name);
+	for (c = s->choices; *c; c++)
+		buf_addf(why, "%s '%s'", c == s->choices ? "" : ",", *c);
+	buf_addf(why, ", not '%s'", value);
+}
+
 /* Check value v of setting s (named name: "a" or "a.b"); 0 or -1. */
 static int check_value(const struct stage_kind *k, const struct kind_setting *s,
 		       const char *name, const struct toml_value *v,
@@ -176,12 +188,7 @@ static int check_value(const struct stage_kind *k, const struct kind_setting *s,
 		for (c = s->choices; *c && strcmp(*c, v->u.string.ptr); c++)
 			;
 		if (!*c) {
-			buf_addf(why, "setting '%s' of kind '%s' is one of", name,
-				 k->name);
-			for (c = s->choices; *c; c++)
-				buf_addf(why, "%s '%s'", c == s->choices ? "" : ",",
-					 *c);
-			buf_addf(why, ", not '%s'", v->u.string.ptr);
+			not_a_choice(k, s, name, v->u.string.ptr, why);
 			*at = v;
 			return -1;
 		}
@@ -194,13 +201,140 @@ static int check_value(const struct stage_kind *k, const struct kind_setting *s,
 	return 0;
 }
 
+/* Whether a setting of with is written with ${...} (known per instance). */
+static int placeholders(const struct toml_value *with)
+{
+	size_t i;
+
+	for (i = 0; with && i < with->u.table.len; i++)
+		if (with->u.table.kv[i].value->type == TOML_STRING &&
+		    strstr(with->u.table.kv[i].value->u.string.ptr, "${"))
+			return 1;
+	return 0;
+}
+
 int kind_check_with(const struct stage_kind *k, const struct toml_value *with,
 		    const struct toml_value *stage, struct buf *why,
 		    const struct toml_value **at, int *line, int *col)
 {
+	struct buf text = BUF_INIT;
+	struct json *j;
+	struct err e;
+	int rc;
+
 	*at = NULL;
 	*line = *col = 0;
-	return check_table(k, k->settings, "", with, stage, why, at, line, col);
+	rc = check_table(k, k->settings, "", with, stage, why, at, line, col);
+	if (rc || !k->check || placeholders(with))
+		return rc;
+	kind_settings_json(k, with, &text);
+	if (json_parse(text.data, text.len, "settings", &j, &e) == 0) {
+		struct kind_run r = { k, j, NULL, NULL, 0 };
+		if (k->check(&r, why) < 0) {
+			*at = with ? with : stage;
+			rc = -1;
+		}
+		json_free(j);
+	}
+	buf_release(&text);
+	return rc;
+}
+
+/* The settings under prefix in o (JSON) against list, as check_table does
+ * for TOML, with the same words. */
+static int check_json(const struct stage_kind *k,
+		      const struct kind_setting *list, const char *prefix,
+		      const struct json *o, struct buf *why)
+{
+	const struct kind_setting *s;
+	struct buf full = BUF_INIT;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < o->u.object.n && !rc; i++) {
+		for (s = list; s && s->name && strcmp(s->name, o->u.object.k[i]);
+		     s++)
+			;
+		if (!s || !s->name) {
+			buf_addf(why, "kind '%s' has no setting '%s%s%s'", k->name,
+				 prefix, *prefix ? "." : "", o->u.object.k[i]);
+			rc = -1;
+		}
+	}
+	for (s = list; s && s->name && !rc; s++) {
+		const struct json *v = json_member(o, s->name), *lo, *hi;
+		double x = v && v->type == JSON_NUMBER ? v->u.number : 0;
+		buf_truncate(&full, 0);
+		buf_addf(&full, "%s%s%s", prefix, *prefix ? "." : "", s->name);
+		lo = v && v->type == JSON_ARRAY && v->u.array.n == 2
+			     ? v->u.array.v[0]
+			     : NULL;
+		hi = lo ? v->u.array.v[1] : NULL;
+		if (!v) {
+			buf_addf(why, "kind '%s' needs setting '%s'", k->name,
+				 full.data);
+			rc = -1;
+		} else if ((s->type == KIND_INT &&
+			    (v->type != JSON_NUMBER || x != floor(x))) ||
+			   (s->type == KIND_FLOAT && v->type != JSON_NUMBER) ||
+			   (s->type == KIND_STRING && v->type != JSON_STRING) ||
+			   (s->type == KIND_BOOL && v->type != JSON_BOOL) ||
+			   (s->type == KIND_RANGE &&
+			    (!lo || lo->type != JSON_NUMBER ||
+			     hi->type != JSON_NUMBER ||
+			     lo->u.number != floor(lo->u.number) ||
+			     hi->u.number != floor(hi->u.number) ||
+			     lo->u.number > hi->u.number)) ||
+			   (s->type == KIND_TABLE && v->type != JSON_OBJECT)) {
+			buf_addf(why, "setting '%s' of kind '%s' must be %s",
+				 full.data, k->name, type_names[s->type]);
+			rc = -1;
+		} else if (s->type == KIND_TABLE) {
+			rc = check_json(k, s->fields, full.data, v, why);
+		} else if ((s->type == KIND_INT || s->type == KIND_FLOAT) &&
+			   (x < s->min || x > s->max)) {
+			buf_addf(why, "setting '%s' of kind '%s' must be in "
+				      "[%.15g, %.15g]",
+				 full.data, k->name, s->min, s->max);
+			rc = -1;
+		} else if (s->type == KIND_RANGE && (lo->u.number < s->min ||
+						     hi->u.number > s->max)) {
+			buf_addf(why, "setting '%s' of kind '%s' must lie in "
+				      "[%.15g, %.15g]",
+				 full.data, k->name, s->min, s->max);
+			rc = -1;
+		} else if (s->type == KIND_STRING && s->choices) {
+			const char *const *c;
+			for (c = s->choices; *c && strcmp(*c, v->u.string); c++)
+				;
+			if (!*c) {
+				not_a_choice(k, s, full.data, v->u.string, why);
+				rc = -1;
+			}
+		}
+		if (!rc && s->type == KIND_STRING && s->valid &&
+		    s->valid(v->u.string, why) < 0)
+			rc = -1;
+	}
+	buf_release(&full);
+	return rc;
+}
+
+int kind_check_run(const struct kind_run *r, struct err *err)
+{
+	struct buf why = BUF_INIT;
+	int rc = 0;
+
+	if (!r->settings || r->settings->type != JSON_OBJECT)
+		rc = err_set(err, "the settings of kind '%s' are not a JSON "
+				  "object",
+			     r->kind->name);
+	else if (check_json(r->kind, r->kind->settings, "", r->settings,
+			    &why) < 0 ||
+		 (r->kind->check && r->kind->check(r, &why) < 0))
+		rc = err_set(err, "%s", why.data);
+	buf_release(&why);
+	return rc;
 }
 
 void kind_value_json(const struct kind_setting *s, const struct toml_value *v,
@@ -325,7 +459,15 @@ static void describe_settings(const struct kind_setting *list,
 
 int kind_write_text(const char *path, const struct buf *b, struct err *err)
 {
-	FILE *f = fopen(path, "we");
+	struct json *j;
+	struct err e;
+	FILE *f;
+
+	if (json_parse(b->data, b->len, "report", &j, &e) < 0)
+		return err_set(err, "'%s': the report is not valid JSON (%s)",
+			       path, e.msg);
+	json_free(j);
+	f = fopen(path, "we");
 
 	if (!f || fwrite(b->data, 1, b->len, f) != b->len) {
 		if (f)

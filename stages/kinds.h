@@ -64,6 +64,9 @@ struct stage_kind {
 	const struct kind_port *inputs, *outputs;	/* ended by NULL */
 	int (*run)(const struct kind_run *r, struct err *err);
 	const char *version;			/* hex digest, from the build */
+	/* A check across settings (NULL: none), given them all (defaults
+	 * filled in; r's ports NULL): 0, or -1 with why. */
+	int (*check)(const struct kind_run *r, struct buf *why);
 };
 
 /* All built-in kinds; *n is their number. */
@@ -73,12 +76,21 @@ const struct stage_kind *kind_find(const char *name);
 
 /*
  * Check a stage's `with` table against k's schema: unknown settings (with
- * "did you mean"), types, ranges, choices, required ones.  0, or -1 with
- * why and *at set to the value or table to blame (for file:line:col).
+ * "did you mean"), types, ranges, choices, required ones, and the kind's
+ * check across settings (when none is written with ${...}: those are
+ * checked as the instance runs).  0, or -1 with why and *at set to the
+ * value or table to blame (for file:line:col).
  */
 int kind_check_with(const struct stage_kind *k, const struct toml_value *with,
 		    const struct toml_value *stage, struct buf *why,
 		    const struct toml_value **at, int *line, int *col);
+
+/*
+ * The first call of every run function: r's settings (as kind-run read
+ * them from a file, which may have been edited) against the schema, as
+ * kind_check_with does, and the kind's check.  0, or -1 with err.
+ */
+int kind_check_run(const struct kind_run *r, struct err *err);
 
 /* The settings as JSON, every one present (defaults filled in). */
 void kind_settings_json(const struct stage_kind *k,
@@ -96,7 +108,9 @@ int kind_bool(const struct kind_run *r, const char *name);
 void kind_range(const struct kind_run *r, const char *name, int64_t *lo,
 		int64_t *hi);
 
-/* Write b to path (a kind's JSON report); 0, or -1 with err. */
+/* Write b to path (a kind's JSON report); 0, or -1 with err, when it
+ * cannot be written or b is not JSON (a NaN or infinity printed by %f:
+ * nothing invalid reaches a stage's metrics). */
 int kind_write_text(const char *path, const struct buf *b, struct err *err);
 
 /* `cairn help KIND`: the descriptor as text. */

@@ -155,6 +155,8 @@ static int run(const struct kind_run *r, struct err *err)
 	struct h5_file *f = NULL;
 	int rc;
 
+	if (kind_check_run(r, err))
+		return -1;
 	memset(&g, 0, sizeof(g));
 	g.n = n;
 	g.width = (int)kind_int(r, "max_objects");

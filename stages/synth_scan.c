@@ -36,7 +36,7 @@ static const struct kind_port outputs[] = {
 	{ NULL, NULL },
 };
 
-static int run(const struct kind_run *r, struct err *err)
+static int scan(const struct kind_run *r, struct err *err)
 {
 	int64_t n = kind_int(r, "n"), i;
 	double step = kind_float(r, "step"), jitter = kind_float(r, "jitter");
@@ -80,6 +80,13 @@ static int run(const struct kind_run *r, struct err *err)
 	rc = h5_finish(NULL, f, rc, err);
 	free(xy);
 	return rc ? -1 : 0;
+}
+
+static int run(const struct kind_run *r, struct err *err)
+{
+	if (kind_check_run(r, err))
+		return -1;
+	return scan(r, err);
 }
 
 const struct stage_kind kind_synth_scan = {

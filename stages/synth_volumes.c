@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "err.h"
 #include "h5.h"
 #include "kind_versions.h"
@@ -226,6 +227,23 @@ static void *cases(void *arg)
 	return NULL;
 }
 
+#define MAX_VOXELS (1ll << 30)	/* over all cases: 16 bytes each in memory */
+
+/* The settings together: the cases' voxels fit MAX_VOXELS. */
+static int check(const struct kind_run *r, struct buf *why)
+{
+	int64_t v = kind_int(r, "n") * kind_int(r, "nx") * kind_int(r, "ny") *
+		    kind_int(r, "nz");
+
+	if (v > MAX_VOXELS) {
+		buf_addf(why, "kind 'synth.volumes': n x nx x ny x nz = %lld "
+			      "voxels, over 2^30: fewer or smaller cases",
+			 (long long)v);
+		return -1;
+	}
+	return 0;
+}
+
 static int run(const struct kind_run *r, struct err *err)
 {
 	struct job j, parts[64];
@@ -236,6 +254,8 @@ static int run(const struct kind_run *r, struct err *err)
 	char path[96];
 	int rc;
 
+	if (kind_check_run(r, err))
+		return -1;
 	memset(&j, 0, sizeof(j));
 	j.nx = (int)kind_int(r, "nx");
 	j.ny = (int)kind_int(r, "ny");
@@ -328,4 +348,5 @@ const struct stage_kind kind_synth_volumes = {
 	.outputs = outputs,
 	.run = run,
 	.version = KIND_VERSION_synth_volumes,
+	.check = check,
 };

@@ -37,8 +37,10 @@ static const struct kind_setting settings[] = {
 	  "use the MET (its tokens, or one more object)" },
 	{ "pooling", KIND_STRING, "\"cls\"", 0, 0, poolings,
 	  "cls: attention to a learned query; mean; max (padding masked)" },
-	{ "embed", KIND_INT, "32", 2, 512, NULL, "embedding width" },
-	{ "hidden", KIND_INT, "64", 2, 4096, NULL, "hidden layer width" },
+	{ "embed", KIND_INT, "32", CLF_MIN_EMBED, CLF_MAX_EMBED, NULL,
+	  "embedding width" },
+	{ "hidden", KIND_INT, "64", CLF_MIN_HIDDEN, CLF_MAX_HIDDEN, NULL,
+	  "hidden layer width" },
 	{ "epochs", KIND_INT, "5", 1, 10000, NULL, "passes over the train split" },
 	{ "batch", KIND_INT, "256", 1, 65536, NULL, "events per minibatch" },
 	{ "lr", KIND_FLOAT, "0.002", 1e-7, 10, NULL, "Adam's learning rate" },
@@ -155,6 +157,8 @@ static int run(const struct kind_run *r, struct err *err)
 	memset(&cfg, 0, sizeof(cfg));
 	memset(&m, 0, sizeof(m));
 	memset(&val, 0, sizeof(val));
+	if (kind_check_run(r, err))
+		return -1;
 	cfg.binned = !strcmp(kind_string(r, "input"), "binned");
 	cfg.vector = (int)kind_int(r, "vector");
 	cfg.met = kind_bool(r, "met");
@@ -227,6 +231,13 @@ static int run(const struct kind_run *r, struct err *err)
 		ta = (double)right / (double)train.n;
 		rate = dt > 0 ? (double)train.n / dt : 0;
 		score(&m, &val, r->threads, &vl, &va);
+		if (!isfinite(tl) || !isfinite(vl)) {
+			err_set(err, "training diverged in epoch %lld: the %s loss "
+				     "is %g (a smaller lr)",
+				(long long)ep, isfinite(tl) ? "val" : "train",
+				isfinite(tl) ? vl : tl);
+			goto out;
+		}
 		/* (The speed goes to the log, not the curve: the curve is
 		 * reproducible, the clock is not.) */
 		buf_addf(&epochs, "%s{\"epoch\": %lld, \"train_loss\": %.6f, "

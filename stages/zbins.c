@@ -22,6 +22,8 @@
 
 static const char *const modes[] = { "local", "global", NULL };
 
+#define MAX_CASES 1000000	/* the 'cases' attribute's range: 1 to this */
+
 static const struct kind_setting settings[] = {
 	{ "z_range", KIND_RANGE, NULL, 0, 100000, NULL,
 	  "the slices to take, [lo, hi] inclusive" },
@@ -49,14 +51,17 @@ static int run(const struct kind_run *r, struct err *err)
 	struct h5_file *in = NULL, *out = NULL;
 	int16_t *slices = NULL;
 	int32_t *zs = NULL, *bins = NULL, *cs = NULL;
-	int64_t *count = xcalloc((size_t)nb, sizeof(int64_t));
+	int64_t *count = NULL;
 	uint64_t ny = 0, nx = 0, m = 0, cap = 0, *nzs = NULL;
 	struct buf rep = BUF_INIT;
 	int rc = -1;
 
+	if (kind_check_run(r, err))
+		return -1;
+	count = xcalloc((size_t)nb, sizeof(int64_t));
 	kind_range(r, "z_range", &lo, &hi);
 	if (h5_open(r->inputs[0], &in, err) ||
-	    h5_attr_get_int(in, "/", "cases", &ncases, err))
+	    h5_attr_int_in(in, "/", "cases", 1, MAX_CASES, &ncases, err))
 		goto out;
 	/* Every case's extent first: the range is checked and the cache
 	 * allocated once; then only the slices taken are read, straight

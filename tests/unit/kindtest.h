@@ -6,7 +6,11 @@
 #ifndef CAIRN_KINDTEST_H
 #define CAIRN_KINDTEST_H
 
+#include <hdf5.h>
+#include <unistd.h>
+
 #include "buf.h"
+#include "check.h"
 #include "err.h"
 #include "json.h"
 #include "kinds.h"
@@ -64,13 +68,117 @@ static int run_kind(const char *name, const char *with, const char *const *in,
 	return rc;
 }
 
-static char *slurp(const char *path)
+static inline char *slurp(const char *path)
 {
 	struct buf b = BUF_INIT;
 
 	if (buf_read_file(&b, path) < 0)
 		return NULL;
 	return buf_detach(&b, NULL);
+}
+
+/* ---- forged inputs: an HDF5 file changed as a broken or hostile one
+ * would be, with the library itself (cairn's writer only creates) ---- */
+
+static inline hid_t forge_open(const char *path)
+{
+	hid_t f;
+
+	H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+	f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+	CHECK(f >= 0);
+	return f;
+}
+
+/* Attribute name of obj, replaced by a scalar of type t holding *v. */
+static inline void forge_attr(const char *path, const char *obj, const char *name,
+		       hid_t t, const void *v)
+{
+	hid_t f = forge_open(path), o = H5Oopen(f, obj, H5P_DEFAULT);
+	hid_t s = H5Screate(H5S_SCALAR), a;
+
+	if (H5Aexists(o, name) > 0)
+		H5Adelete(o, name);
+	a = H5Acreate2(o, name, t, s, H5P_DEFAULT, H5P_DEFAULT);
+	CHECK(a >= 0 && H5Awrite(a, t, v) >= 0);
+	H5Aclose(a);
+	H5Sclose(s);
+	H5Oclose(o);
+	CHECK(H5Fclose(f) >= 0);
+}
+
+static inline void forge_attr_int(const char *path, const char *obj,
+			   const char *name, int64_t v)
+{
+	forge_attr(path, obj, name, H5T_NATIVE_INT64, &v);
+}
+
+static inline void forge_attr_double(const char *path, const char *obj,
+			      const char *name, double v)
+{
+	forge_attr(path, obj, name, H5T_NATIVE_DOUBLE, &v);
+}
+
+/* Dataset name replaced by a header of shape dims whose data was never
+ * written: any extent, and the file stays small. */
+static inline void forge_header(const char *path, const char *name, hid_t t,
+			 int rank, const hsize_t *dims)
+{
+	hid_t f = forge_open(path), s = H5Screate_simple(rank, dims, NULL), d;
+
+	CHECK(H5Ldelete(f, name, H5P_DEFAULT) >= 0);
+	d = H5Dcreate2(f, name, t, s, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+	CHECK(d >= 0);
+	H5Dclose(d);
+	H5Sclose(s);
+	CHECK(H5Fclose(f) >= 0);
+}
+
+/* Element i of a uint8 dataset set to v. */
+static inline void forge_u8(const char *path, const char *name, hsize_t i,
+		     uint8_t v)
+{
+	hid_t f = forge_open(path), d = H5Dopen2(f, name, H5P_DEFAULT);
+	hid_t s = H5Dget_space(d), m;
+	hsize_t one = 1;
+
+	H5Sselect_elements(s, H5S_SELECT_SET, 1, &i);
+	m = H5Screate_simple(1, &one, NULL);
+	CHECK(H5Dwrite(d, H5T_NATIVE_UINT8, m, s, H5P_DEFAULT, &v) >= 0);
+	H5Sclose(m);
+	H5Sclose(s);
+	H5Dclose(d);
+	CHECK(H5Fclose(f) >= 0);
+}
+
+/*
+ * Run kind name on bad input: it must fail with exactly want (the error
+ * text), leave every input as it was and make no output.
+ */
+static inline void refused(const char *name, const char *with, const char *const *in,
+		    const char *const *out, const char *want)
+{
+	struct buf before[4], after = BUF_INIT;
+	int i, n = 0;
+
+	for (i = 0; in && in[i] && i < 4; i++, n++) {
+		buf_init(&before[i]);
+		CHECK(buf_read_file(&before[i], in[i]) == 0);
+	}
+	for (i = 0; out && out[i]; i++)
+		unlink(out[i]);
+	CHECK_INT(run_kind(name, with, in, out, 1), -1);
+	CHECK_STR(msg, want);
+	for (i = 0; i < n; i++) {
+		buf_truncate(&after, 0);
+		CHECK(buf_read_file(&after, in[i]) == 0 &&
+		      after.len == before[i].len &&
+		      !memcmp(after.data, before[i].data, after.len));
+		buf_release(&before[i]);
+	}
+	for (i = 0; out && out[i]; i++)
+		CHECK(access(out[i], F_OK) != 0);
+	buf_release(&after);
 }
 
 #endif

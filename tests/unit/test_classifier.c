@@ -224,6 +224,47 @@ static void test_kinds(void)
 			  "train with met = false") != NULL);
 }
 
+/*
+ * Forged inputs (issue 13, item 12): sizes that made training and scoring
+ * allocate terabytes, a label that is neither class.  Each refused with
+ * the file, the attribute or dataset and the range named; the inputs
+ * untouched, no output made.
+ */
+static void test_forged(void)
+{
+	const char *ev[] = { at("fe.h5"), NULL }, *tk[] = { at("ft.h5"), at("ft.json"), NULL };
+	const char *in_t[] = { tk[0], NULL };
+	const char *m[] = { at("fm.h5"), at("fc.json"), NULL };
+	const char *ein[] = { m[0], tk[0], NULL }, *eout[] = { at("fe.json"), NULL };
+	const char *small = "epochs = 1\nembed = 4\nhidden = 4\n";
+	char want[512];
+
+	CHECK_INT(run_kind("synth.events", "n = 300\nmax_objects = 6\nseed = 1\n",
+			   NULL, ev, 1),
+		  0);
+	CHECK_INT(run_kind("binning", "bins = 3\n", ev, tk, 1), 0);
+	CHECK_INT(run_kind("train.classifier", small, in_t, m, 1), 0);
+	/* A model claiming embed = 10^9. */
+	forge_attr_int(m[0], "/", "embed", 1000000000);
+	snprintf(want, sizeof(want), "'%s': attribute 'embed' of '/': 1000000000 "
+				     "is out of range (2 to 512)",
+		 m[0]);
+	refused("eval.classifier", "", ein, eout, want);
+	/* Tokens claiming a vocabulary of 2^31 - 1. */
+	forge_attr_int(tk[0], "/", "vocabulary", 2147483647);
+	snprintf(want, sizeof(want), "'%s': attribute 'vocabulary' of '/': "
+				     "2147483647 is out of range (1 to 16777216)",
+		 tk[0]);
+	refused("train.classifier", small, in_t, m, want);
+	/* Labels are 0 or 1: 7 was trained on as signal. */
+	forge_u8(ev[0], "train/labels", 3, 7);
+	snprintf(want, sizeof(want), "'%s': dataset 'train/labels' event 3: 7 is "
+				     "out of range (0 or 1)",
+		 ev[0]);
+	refused("train.classifier", "input = \"direct\"\nepochs = 1\n", ev, m,
+		want);
+}
+
 /* --gpu: the CUDA paths against the CPU's, or skipped (77). */
 static int gpu_tests(void)
 {
@@ -323,6 +364,7 @@ int main(int argc, char **argv)
 	test_gradient();
 	test_auc();
 	test_kinds();
+	test_forged();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd))
 		return 1;

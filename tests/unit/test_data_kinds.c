@@ -279,13 +279,15 @@ static void test_groups(void)
 	CHECK_INT(run_kind("groups", "k = 5\n", in, out, 1), -1);
 	CHECK(strstr(msg, "k = 5 neighbours asked, but '") &&
 	      strstr(msg, "' has 5 positions (k must be below the count)"));
-	CHECK_INT(run_kind("groups", "k = 2\ngridsize = 2\n", in, out, 1), -1);
+	/* Settings that cannot work together: refused at load. */
+	CHECK_INT(run_kind("groups", "k = 2\ngridsize = 2\n", in, out, 1), -3);
 	CHECK_STR(msg, "gridsize 2 makes groups of 4: a point and 3 of its "
 		       "neighbours, but k = 2");
 	sq[3] = NAN;
 	write_positions(in[0], sq, 5);
-	CHECK_INT(run_kind("groups", "k = 2\n", in, out, 1), -1);
-	CHECK(strstr(msg, "positions[1][1] is nan: positions must be finite"));
+	CHECK_INT(run_kind("groups", "k = 2\ngridsize = 1\n", in, out, 1), -1);
+	CHECK(strstr(msg, "': dataset 'positions' row 1 column 1: nan is out "
+			  "of range (-1e+15 to 1e+15)"));
 	CHECK_INT(run_kind("groups", "sample = { n = -1 }\n", in, out, 1), -3);
 	CHECK_STR(msg, "setting 'sample.n' of kind 'groups' must be in [0, "
 		       "2147483647]");
@@ -401,6 +403,65 @@ static void test_eval_dose(void)
 			  "expected [24, 36, 40]") != NULL);
 }
 
+/*
+ * Forged and broken inputs (issue 13, item 12): refused with the file, the
+ * dataset or attribute and the accepted range named, before any output is
+ * made; the inputs untouched.
+ */
+static void test_forged(void)
+{
+	const char *vol[] = { at("fv.h5"), NULL }, *both[] = { vol[0], vol[0], NULL };
+	const char *dose[] = { at("fd.json"), at("fd.h5"), NULL };
+	const char *zout[] = { at("fz.h5"), at("fz.json"), NULL };
+	const char *ev[] = { at("fe.h5"), NULL };
+	const char *tok[] = { at("ft.h5"), at("ft.json"), NULL };
+	hsize_t rows[3] = { 1000000000, 2, 4 };
+	struct ev sp[3];
+	char want[512];
+
+	CHECK_INT(run_kind("synth.volumes", "n = 1\nnx = 16\nny = 16\nnz = 8\n",
+			   NULL, vol, 1),
+		  0);
+	/* NaN spacing made gamma read outside the volume (a segfault). */
+	forge_attr_double(vol[0], "/", "spacing_x_mm", NAN);
+	snprintf(want, sizeof(want), "'%s': attribute 'spacing_x_mm' of '/': nan "
+				     "is out of range (0.001 to 1000)",
+		 vol[0]);
+	refused("eval.dose", "", both, dose, want);
+	/* Spacing 0 wrote inf into the metrics (invalid JSON). */
+	forge_attr_double(vol[0], "/", "spacing_x_mm", 3.0);
+	forge_attr_double(vol[0], "/", "spacing_z_mm", 0);
+	snprintf(want, sizeof(want), "'%s': attribute 'spacing_z_mm' of '/': 0 is "
+				     "out of range (0.001 to 1000)",
+		 vol[0]);
+	refused("eval.dose", "", both, dose, want);
+	forge_attr_double(vol[0], "/", "spacing_z_mm", 3.0);
+	CHECK_INT(run_kind("eval.dose", "", both, dose, 1), 0);
+	/* cases = -1 made zbins allocate 2^64 - 72 bytes. */
+	forge_attr_int(vol[0], "/", "cases", -1);
+	snprintf(want, sizeof(want), "'%s': attribute 'cases' of '/': -1 is out "
+				     "of range (1 to 1000000)",
+		 vol[0]);
+	refused("zbins", "z_range = [1, 4]\n", vol, zout, want);
+	refused("eval.dose", "", both, dose, want);
+	/* A header of 10^9 rows whose data the file does not hold. */
+	make_events(sp);
+	write_events(ev[0], sp);
+	forge_header(ev[0], "train/objects", H5T_IEEE_F32LE, 3, rows);
+	snprintf(want, sizeof(want), "'%s': dataset 'train/objects' has shape "
+				     "[1000000000, 2, 4] (32000000000 bytes), "
+				     "but the file stores 0 bytes of it",
+		 ev[0]);
+	refused("binning", "", ev, tok, want);
+	/* A label that is neither signal nor background. */
+	write_events(ev[0], sp);
+	forge_u8(ev[0], "val/labels", 0, 7);
+	snprintf(want, sizeof(want), "'%s': dataset 'val/labels' event 0: 7 is out "
+				     "of range (0 or 1)",
+		 ev[0]);
+	refused("binning", "", ev, tok, want);
+}
+
 int main(void)
 {
 	char cmd[300];
@@ -411,6 +472,7 @@ int main(void)
 	test_groups();
 	test_compare();
 	test_eval_dose();
+	test_forged();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd))
 		return 1;

@@ -80,17 +80,17 @@ int main(void)
 
 	CHECK_INT(h5_read(f, "case0/dose", H5_FLOAT32, 2, want2, got, &data,
 			  &e), -1);
-	snprintf(msg, sizeof(msg), "%s: no dataset 'case0/dose'", a);
+	snprintf(msg, sizeof(msg), "'%s': no dataset 'case0/dose'", a);
 	CHECK_STR(e.msg, msg);
 	CHECK_INT(h5_read(f, "case0/volume", H5_FLOAT32, 2, want2, got, &data,
 			  &e), -1);
 	snprintf(msg, sizeof(msg),
-		 "%s: dataset 'case0/volume' is int16, expected float32", a);
+		 "'%s': dataset 'case0/volume' is int16, expected float32", a);
 	CHECK_STR(e.msg, msg);
 	CHECK_INT(h5_read(f, "case0/volume", H5_INT16, 2, bad, got, &data, &e),
 		  -1);
 	snprintf(msg, sizeof(msg),
-		 "%s: dataset 'case0/volume' has shape [2, 3], expected [2, 4]",
+		 "'%s': dataset 'case0/volume' has shape [2, 3], expected [2, 4]",
 		 a);
 	CHECK_STR(e.msg, msg);
 	CHECK_INT(h5_read(f, "weights", H5_FLOAT64, 2, want2, got, &data, &e),
