@@ -281,6 +281,27 @@ expect_eq tmp-clean "$(ls d)" "a.txt
 notes.cairn-tmp-mine"
 cd "$T" || exit 1
 
+# ---- 9. a restore whose stored data is damaged: a miss, the stage runs
+mkdir ws10 && cd ws10 || exit 1
+cat >cairn.toml <<'TOML'
+[stage.a]
+cmd = "{ head -c 300000 /dev/urandom; printf CAIRN-MARK-RESTORE-5e1; head -c 300000 /dev/urandom; } > ${outs.o}"
+outs = { o = "a.bin" }
+TOML
+run run
+expect_rc damaged-setup 0
+off=$(grep -obUa CAIRN-MARK-RESTORE-5e1 .cairn/store/data.mdb | head -1 | cut -d: -f1)
+printf 'X' | dd of=.cairn/store/data.mdb bs=1 seek="$off" conv=notrunc status=none
+rm a.bin
+run run
+expect_rc damaged-restore 0
+expect_match damaged-restore "$err" "^cairn: warning: cannot restore 'a' \(.*damaged.*\); running it$"
+expect_match damaged-ran "$out" "^done       a$"
+checks=$((checks + 1))
+grep -q CAIRN-MARK-RESTORE-5e1 a.bin || fail damaged-output "a.bin not made again"
+ls -a | grep -q cairn-tmp && fail damaged-tmp "temporary file left"
+cd "$T" || exit 1
+
 # ---- 19. run -n counts; names that match nothing are typos (exit 2)
 mkdir ws9 && cd ws9 || exit 1
 cat >cairn.toml <<'TOML'
