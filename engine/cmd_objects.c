@@ -405,6 +405,25 @@ const struct command cmd_show = {
 
 /* ---- fsck ---- */
 
+/* What a run record of cairn run names besides its outputs: its log. */
+static size_t run_log(const struct store_run *r, struct digest *ids,
+		      size_t max, void *ctx)
+{
+	struct json *j = NULL;
+	struct err ignore;
+	const char *hex;
+	size_t n = 0;
+
+	(void)ctx;
+	if (max && json_parse(r->payload, r->len, "run", &j, &ignore) == 0 &&
+	    (hex = json_str(j, "log")) && digest_parse(hex, &ids[0]) == 0)
+		n = 1;
+	json_free(j);
+	return n;
+}
+
+static const struct store_run_refs run_refs = { run_log, NULL, "log" };
+
 static const struct opt_spec fsck_opts[] = {
 	{ "repair", OPT_REPAIR, 0, NULL,
 	  "remove what is provably broken, and say what" },
@@ -478,7 +497,7 @@ static int fsck_run(struct cli *cli, const struct command *cmd, int argc,
 		return rc;
 	if (r.json)
 		buf_adds(&out, "{\"problems\": [");
-	src = store_fsck(s, repair, on_finding, &r, &res, &err);
+	src = store_fsck_refs(s, repair, &run_refs, on_finding, &r, &res, &err);
 	store_close(s);
 	if (src) {
 		buf_release(&out);
@@ -562,6 +581,20 @@ static const struct opt_spec gc_opts[] = {
 	{ 0 },
 };
 
+/* The live commands gc held back for, one line each. */
+static int on_live(const struct store_live *l, void *ctx)
+{
+	struct buf *b = ctx;
+	char t[32];
+
+	if (!l->alive)
+		return 0;
+	format_time(l->start_ns, t);
+	buf_addf(b, "\n  %.*s (pid %lu, since %s)", (int)l->whatlen, l->what,
+		 (unsigned long)l->pid, t);
+	return 0;
+}
+
 static int gc_run(struct cli *cli, const struct command *cmd, int argc,
 		  char **argv)
 {
@@ -570,6 +603,7 @@ static int gc_run(struct cli *cli, const struct command *cmd, int argc,
 	struct store_gc_result res;
 	struct buf out = BUF_INIT;
 	struct report r = { &out, 0, 0, NULL };
+	struct buf live = BUF_INIT;
 	struct err err;
 	uint64_t max = 0;
 	char a[32], b[32], c[32];
@@ -606,7 +640,7 @@ static int gc_run(struct cli *cli, const struct command *cmd, int argc,
 	{
 		/* Past runs kept: the last keep-runs of each instance. */
 		struct store_config cfg;
-		struct store_gc_keep keep = { 3, run_group, NULL };
+		struct store_gc_keep keep = { 3, run_group, NULL, &run_refs };
 
 		if (store_config_get(s, &cfg) == 0)
 			keep.last = cfg.keep_runs;
@@ -616,6 +650,8 @@ static int gc_run(struct cli *cli, const struct command *cmd, int argc,
 					    : NULL,
 				    &r, &res, &err);
 	}
+	if (!src && res.live)
+		store_live_walk(s, on_live, &live, &err);
 	store_close(s);
 	if (src) {
 		buf_release(&out);
@@ -625,14 +661,20 @@ static int gc_run(struct cli *cli, const struct command *cmd, int argc,
 		buf_addf(&out,
 			 "%s], \"dry_run\": %s, \"runs\": %llu, \"blobs\": "
 			 "%llu, \"trees\": %llu, \"chunks\": %llu, "
-			 "\"bytes\": %llu, \"kept_bytes\": %llu}\n",
+			 "\"bytes\": %llu, \"kept_bytes\": %llu, "
+			 "\"live\": %llu, \"stale_live\": %llu, \"held\": "
+			 "%llu, \"held_bytes\": %llu}\n",
 			 r.n ? "\n  " : "", dry ? "true" : "false",
 			 (unsigned long long)res.runs,
 			 (unsigned long long)res.blobs,
 			 (unsigned long long)res.trees,
 			 (unsigned long long)res.chunks,
 			 (unsigned long long)res.bytes,
-			 (unsigned long long)res.kept_bytes);
+			 (unsigned long long)res.kept_bytes,
+			 (unsigned long long)res.live,
+			 (unsigned long long)res.stale,
+			 (unsigned long long)res.held,
+			 (unsigned long long)res.held_bytes);
 	else
 		buf_addf(&out,
 			 "%s %llu runs, %llu blobs, %llu trees, %llu chunks "
@@ -646,12 +688,34 @@ static int gc_run(struct cli *cli, const struct command *cmd, int argc,
 			 format_size(res.kept_bytes, b));
 	fwrite(out.data, 1, out.len, stdout);
 	buf_release(&out);
-	if (max && res.kept_bytes > max)
+	if (res.live && res.held) {
+		term_warning(&cli->term,
+			     "%s %llu object%s no root or kept run needs (%s): "
+			     "%llu run%s in progress on this store may still "
+			     "need them%s",
+			     dry ? "would keep" : "kept",
+			     (unsigned long long)res.held,
+			     res.held == 1 ? "" : "s",
+			     format_size(res.held_bytes, a),
+			     (unsigned long long)res.live,
+			     res.live == 1 ? "" : "s", live.data);
+		term_hint(&cli->term, "'cairn gc' after %s removes them",
+			  res.live == 1 ? "it ends" : "they end");
+	}
+	if (max && res.kept_bytes > max && res.live && !res.held)
+		term_warning(&cli->term,
+			     "the store still holds %s, above --max-size %s: "
+			     "roots and the runs in progress on this store keep "
+			     "the rest%s",
+			     format_size(res.kept_bytes, a),
+			     format_size(max, c), live.data);
+	else if (max && res.kept_bytes > max && !res.live)
 		term_warning(&cli->term,
 			     "the store still holds %s, above --max-size %s: "
 			     "everything left is kept by a root",
 			     format_size(res.kept_bytes, a),
 			     format_size(max, c));
+	buf_release(&live);
 	return EXIT_OK;
 }
 

@@ -263,7 +263,8 @@ static int go(struct cli *cli, const struct command *cmd, int argc,
 	char *file = NULL, *store = NULL, *lock = NULL;
 	size_t nov = 0, i;
 	int k, rc = EXIT_OK, first = 0, wait = 0, lockfd = -1, json = 0;
-	int locked = 0;
+	int locked = 0, live = 0;
+	int64_t live_mark = 0;
 	const char *executor = NULL;
 	struct exec_slurm slurm;
 	struct exec_local local;
@@ -355,6 +356,21 @@ static int go(struct cli *cli, const struct command *cmd, int argc,
 					      "creates the store");
 		rc = status ? EXIT_USAGE : EXIT_INTERNAL;
 		goto out;
+	}
+	/* Until the lock file's root is set, only this mark keeps what the
+	 * run stores from a gc running meanwhile. */
+	if (!status && !o.dry_run) {
+		struct buf what = BUF_INIT;
+
+		buf_addf(&what, "run %s", g->workspace);
+		k = store_live_begin(s, what.data, &live_mark, &err);
+		buf_release(&what);
+		if (k) {
+			term_error(&cli->term, "%s", err.msg);
+			rc = EXIT_INTERNAL;
+			goto out;
+		}
+		live = 1;
 	}
 	lock = lock_path_for(file);
 	o.jobs = (int)jobs;
@@ -464,6 +480,8 @@ out:
 	free(file);
 	free(store);
 	free(lock);
+	if (live && store_live_end(s, live_mark, &err))
+		term_warning(&cli->term, "%s", err.msg);
 	store_close(s);
 #ifdef CAIRN_FREE_AT_EXIT
 	graph_free(g);

@@ -558,7 +558,8 @@ static int verify_run(struct cli *cli, const struct command *cmd, int argc,
 	struct graph_override *ov = xcalloc((size_t)argc + 1, sizeof(*ov));
 	size_t nov = 0;
 	char *file = NULL, *lockpath = NULL, *st = NULL, *end;
-	int rc = EXIT_OK, o, as_json = 0, k;
+	int rc = EXIT_OK, o, as_json = 0, k, live = 0;
+	int64_t live_mark = 0;
 
 	memset(&v, 0, sizeof(v));
 	opt_init(&it, argc, argv, 1, 0);
@@ -617,6 +618,21 @@ static int verify_run(struct cli *cli, const struct command *cmd, int argc,
 		term_error(&cli->term, "%s", err.msg);
 		rc = EXIT_INTERNAL;
 		goto out;
+	}
+	/* Rebuilds store trees and the verification record, and restore
+	 * inputs from the store: gc must leave all of it alone meanwhile. */
+	{
+		struct buf what = BUF_INIT;
+
+		buf_addf(&what, "verify %s", g->workspace);
+		k = store_live_begin(s, what.data, &live_mark, &err);
+		buf_release(&what);
+		if (k) {
+			term_error(&cli->term, "%s", err.msg);
+			rc = EXIT_INTERNAL;
+			goto out;
+		}
+		live = 1;
 	}
 	/* The instances the lock records (and the targets name), in order. */
 	cand = xcalloc(g->ninsts + 1, sizeof(size_t));
@@ -707,6 +723,8 @@ out:
 	buf_release(&text);
 	buf_release(&json);
 	buf_release(&out);
+	if (live && store_live_end(s, live_mark, &err))
+		term_warning(&cli->term, "%s", err.msg);
 	store_close(s);
 	graph_free(g);
 	opt_release(&it);

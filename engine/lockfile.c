@@ -184,6 +184,88 @@ static int same_content(const char *path, const struct buf *b)
 	return same && at == b->len;
 }
 
+/*
+ * The store root "lock:<absolute path>" naming ids[0..n), the outputs
+ * the lock file at path records: gc keeps them.  Ids the store does not
+ * hold are left out (a lock made with another store, or outputs up to date
+ * in the workspace that were never stored here): there is nothing of
+ * theirs to keep.  -1 with err when the root cannot be set.
+ */
+static int lock_root(const char *path, struct store *s,
+		     const struct digest *ids, size_t n, struct err *err)
+{
+	char real[PATH_MAX];
+	struct buf name = BUF_INIT, dir = BUF_INIT;
+	struct store_writer *w = NULL;
+	struct store_object o;
+	struct digest *keep = xcalloc(n + 1, sizeof(*keep));
+	const char *base = strrchr(path, '/');
+	struct err why;
+	size_t i, k = 0;
+	int rc = -1, src;
+
+	/* A first run's lock file does not exist yet: its folder's real
+	 * path, then its name. */
+	buf_adds(&name, "lock:");
+	if (realpath(path, real)) {
+		buf_adds(&name, real);
+	} else {
+		if (base)
+			buf_add(&dir, path, base == path ? 1 : (size_t)(base - path));
+		else
+			buf_adds(&dir, ".");
+		if (!realpath(dir.data, real)) {
+			err_errno(err, "cannot set the gc root of lock file "
+				       "'%s': cannot resolve '%s'",
+				  path, dir.data);
+			goto out;
+		}
+		buf_adds(&name, real);
+		if (strcmp(real, "/"))
+			buf_addc(&name, '/');
+		buf_adds(&name, base ? base + 1 : path);
+	}
+	if (name.len > 400) {
+		/* Root names are LMDB keys: a long path goes by its digest. */
+		struct digest d;
+		char hex[DIGEST_HEX + 1];
+		sha256(name.data + 5, name.len - 5, &d);
+		digest_hex(&d, hex);
+		buf_truncate(&name, 0);
+		buf_addf(&name, "lock-sha256:%s", hex);
+	}
+	for (i = 0; i < n; i++) {
+		src = store_lookup(s, &ids[i], &o);
+		if (src == 0)
+			keep[k++] = ids[i];
+		else if (src != STORE_NOTFOUND) {
+			err_set(err, "cannot set the gc root of lock file '%s': "
+				     "%s",
+				path, store_strerror(src));
+			goto out;
+		}
+	}
+	if (store_writer_new(s, &w, &why) ||
+	    store_set_root(w, name.data, keep, k, &why)) {
+		if (w)
+			store_writer_abort(w);
+		err_set(err, "cannot set the gc root of lock file '%s': %s", path,
+			why.msg);
+		goto out;
+	}
+	if (store_writer_commit(w, &why)) {
+		err_set(err, "cannot set the gc root of lock file '%s': %s", path,
+			why.msg);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(keep);
+	buf_release(&name);
+	buf_release(&dir);
+	return rc;
+}
+
 int lock_write(const char *path, const struct graph *g,
 	       const struct lock_entry *e, size_t n, struct store *s,
 	       struct err *err)
@@ -191,10 +273,10 @@ int lock_write(const char *path, const struct graph *g,
 	struct section *sec = xcalloc(n + g->ninsts + 1, sizeof(*sec));
 	struct toml_doc *old = NULL;
 	struct err ignore;
-	struct buf out = BUF_INIT, tmp = BUF_INIT, rootname = BUF_INIT;
+	struct buf out = BUF_INIT, tmp = BUF_INIT;
 	struct digest *ids;
 	size_t nsec = 0, nids = 0, i;
-	char real[PATH_MAX], *fresh;
+	char *fresh;
 	FILE *f;
 	int rc = -1;
 
@@ -250,6 +332,10 @@ int lock_write(const char *path, const struct graph *g,
 		rc = 0;
 		goto out;
 	}
+	/* The root first: when it cannot be set, the old file and its root
+	 * stay as they were, and the run fails. */
+	if (lock_root(path, s, ids, nids, err) < 0)
+		goto out;
 	buf_addf(&tmp, "%s.cairn-tmp-%ld", path, (long)getpid());
 	f = fopen(tmp.data, "we");
 	if (!f || fwrite(out.data, 1, out.len, f) != out.len || fclose(f)) {
@@ -262,17 +348,6 @@ int lock_write(const char *path, const struct graph *g,
 		unlink(tmp.data);
 		goto out;
 	}
-	/* What the lock names is a root: gc keeps it. */
-	if (realpath(path, real)) {
-		struct store_writer *w;
-		buf_addf(&rootname, "lock:%s", real);
-		if (rootname.len <= 400 && store_writer_new(s, &w, err) == 0) {
-			if (store_set_root(w, rootname.data, ids, nids, err))
-				store_writer_abort(w);
-			else if (store_writer_commit(w, err))
-				goto out;
-		}
-	}
 	rc = 0;
 out:
 	free(sec);
@@ -281,7 +356,6 @@ out:
 	toml_doc_free(old);
 	buf_release(&out);
 	buf_release(&tmp);
-	buf_release(&rootname);
 	return rc;
 }
 

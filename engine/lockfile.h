@@ -28,8 +28,10 @@ char *lock_path_for(const char *file);
 
 /*
  * Rewrite path with entries e[0..n); entries of the old file for other
- * instances still in g are kept.  The outputs it names become the store
- * root "lock:<absolute path>", so gc keeps them.
+ * instances still in g are kept.  The outputs it names (those the store
+ * holds) become the store root "lock:<absolute path>", so gc keeps them;
+ * the root is set first.  -1 with err when the file cannot be written or
+ * the root cannot be set (then the old file and root stay as they were).
  */
 int lock_write(const char *path, const struct graph *g,
 	       const struct lock_entry *e, size_t n, struct store *s,

@@ -240,6 +240,7 @@ static int open_dbs(struct store *s, struct err *err)
 		{ "lineage", offsetof(struct store, lineage), MDB_DUPSORT },
 		{ "aliases", offsetof(struct store, aliases), 0 },
 		{ "jobs", offsetof(struct store, jobs), 0 },
+		{ "live", offsetof(struct store, live), 0 },
 	};
 	int rdonly = s->flags & STORE_RDONLY;
 	unsigned char v[4];
@@ -261,6 +262,10 @@ static int open_dbs(struct store *s, struct err *err)
 		}
 		if (rc == MDB_NOTFOUND && rdonly && dbi == &s->jobs) {
 			s->no_jobs = 1;		/* made before jobs */
+			continue;
+		}
+		if (rc == MDB_NOTFOUND && rdonly && dbi == &s->live) {
+			s->no_live = 1;		/* made before live */
 			continue;
 		}
 		if (rc) {

@@ -24,6 +24,7 @@
 struct buf;
 struct err;
 struct store;
+struct store_run_refs;
 struct store_writer;
 
 enum {
@@ -186,6 +187,32 @@ int store_jobs_walk(struct store *s, const void *prefix, size_t plen,
 			      size_t n, void *ctx),
 		    void *ctx, struct err *err);
 
+/*
+ * The live table: the commands running on the store that store as they
+ * go (cairn run, cairn verify).  While one lives, gc evicts no run
+ * recorded since it began and removes no object (docs/store-format.md,
+ * "live").  store_live_begin commits an entry for this process in a
+ * transaction of its own and sets *mark; store_live_end(mark), called by
+ * the same process, removes it (an entry already gone is not an error).
+ * A process that dies leaves a stale entry, which gc ignores and removes.
+ * store_live_walk calls fn for each entry, oldest first, until fn returns
+ * non-zero (which it returns).
+ */
+struct store_live {
+	uint32_t pid;
+	int64_t start_ns;	/* when it began (Unix time, ns) */
+	const char *what;	/* who: what[0..whatlen), e.g. "run /ws" */
+	size_t whatlen;
+	int alive;		/* 0: its process is gone (stale) */
+};
+
+int store_live_begin(struct store *s, const char *what, int64_t *mark,
+		     struct err *err);
+int store_live_end(struct store *s, int64_t mark, struct err *err);
+int store_live_walk(struct store *s,
+		    int (*fn)(const struct store_live *l, void *ctx),
+		    void *ctx, struct err *err);
+
 /* ---- reading ---- */
 
 /* Write blob id's bytes to fd, verifying its digest as they go. */
@@ -335,33 +362,66 @@ struct store_fsck_result {
 int store_fsck(struct store *s, int repair,
 	       void (*fn)(const struct store_finding *f, void *ctx), void *ctx,
 	       struct store_fsck_result *out, struct err *err);
+/* The same, also checking what each run's payload names (refs, which may
+ * be NULL): a run whose one is missing or damaged is damaged. */
+int store_fsck_refs(struct store *s, int repair,
+		    const struct store_run_refs *refs,
+		    void (*fn)(const struct store_finding *f, void *ctx),
+		    void *ctx, struct store_fsck_result *out, struct err *err);
 
 struct store_gc_result {
 	uint64_t blobs, trees, chunks;	/* removed (or that would be) */
 	uint64_t runs;			/* run records evicted */
 	uint64_t bytes;
 	uint64_t kept_bytes;		/* stored bytes left */
+	uint64_t live;			/* commands running on the store */
+	uint64_t stale;			/* live entries of dead processes
+					   (removed unless dry_run) */
+	uint64_t held, held_bytes;	/* objects nothing keeps, left for
+					   the live commands */
+};
+
+/* The most objects a run's payload names (struct store_run_refs). */
+#define STORE_RUN_REFS_MAX 8
+
+/*
+ * The objects a run record names only in its payload, which the store
+ * does not read (the engine's: the stage's log): fn writes up to max of
+ * their ids into ids and returns how many.  what is their name in fsck's
+ * findings ("log").  gc keeps them as long as it keeps the run; fsck
+ * counts a run whose one is missing or damaged as damaged.
+ */
+struct store_run_refs {
+	size_t (*fn)(const struct store_run *r, struct digest *ids, size_t max,
+		     void *ctx);
+	void *ctx;
+	const char *what;
 };
 
 /*
  * Which past runs gc keeps besides those a root protects: the `last` most
  * recent of each group, the group of a run being what group() writes into
  * label (the engine says: graph and stage instance).  NULL: every run.
+ * refs (may be NULL): what each run names besides its outputs.
  */
 struct store_gc_keep {
 	size_t last;
 	void (*group)(const struct store_run *r, struct buf *label, void *ctx);
 	void *ctx;
+	const struct store_run_refs *refs;
 };
 
 /*
- * Keep what roots reach and the outputs of the recorded runs kept (all of
- * them, or with keep, the last few of each group and every run roots
- * protect: one all of whose outputs roots keep); evict the other runs and
- * remove what only they kept.  With max_size (0: none), while the store
- * would still hold more than max_size bytes, also evict run records least
- * recently used first (never a protected run), and then what only they
- * kept.  dry_run only reports.
+ * Keep what roots reach and the outputs (and refs) of the recorded runs
+ * kept (all of them, or with keep, the last few of each group and every
+ * run roots protect: one all of whose outputs roots keep); evict the other
+ * runs and remove what only they kept.  With max_size (0: none), while the
+ * store would still hold more than max_size bytes, also evict run records
+ * least recently used first (never a protected run), and then what only
+ * they kept.  While a command of the live table runs, no run recorded or
+ * used since the oldest began is evicted and no object is removed (they
+ * are counted as held); live entries of dead processes are removed.
+ * dry_run only reports.
  */
 int store_gc_keep(struct store *s, int dry_run, uint64_t max_size,
 		  const struct store_gc_keep *keep,

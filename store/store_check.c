@@ -11,6 +11,7 @@
 #include "idset.h"
 #include "store_internal.h"
 #include "store_writer.h"
+#include "utf8.h"
 #include "util.h"
 
 struct check {
@@ -22,8 +23,37 @@ struct check {
 	struct idset bad_chunks, bad_blobs, bad_trees, bad_runs, referenced;
 	struct idset bad_aliases;
 	struct buf scratch;
+	struct buf why;		/* a problem composed for one record */
+	const struct store_run_refs *refs;
 	int repair;
 };
+
+/*
+ * A key as text: a name (a root's) as it is when it is UTF-8 without
+ * control characters, anything else in hex after "0x", so a damaged key
+ * never sends raw bytes to a terminal.
+ */
+static void key_text(struct buf *out, const MDB_val *k, int name)
+{
+	static const char digits[] = "0123456789abcdef";
+	const unsigned char *p = k->mv_data;
+	size_t i;
+	int plain = name && k->mv_size > 0 &&
+		    utf8_validate(k->mv_data, k->mv_size) == k->mv_size;
+
+	for (i = 0; plain && i < k->mv_size; i++)
+		if (p[i] < 0x20 || p[i] == 0x7f)
+			plain = 0;
+	if (plain) {
+		buf_add(out, p, k->mv_size);
+		return;
+	}
+	buf_adds(out, "0x");
+	for (i = 0; i < k->mv_size; i++) {
+		buf_addc(out, digits[p[i] >> 4]);
+		buf_addc(out, digits[p[i] & 15]);
+	}
+}
 
 static void report(struct check *c, const char *db, const MDB_val *k,
 		   const char *problem)
@@ -38,7 +68,7 @@ static void report(struct check *c, const char *db, const MDB_val *k,
 		digest_hex(&id, hex);
 		f.key = hex;
 	} else {
-		buf_add(&name, k->mv_data, k->mv_size);
+		key_text(&name, k, !strcmp(db, "roots"));
 		f.key = name.data;
 	}
 	c->res->damaged++;
@@ -288,13 +318,32 @@ static int check_roots(struct check *c, struct err *err)
 	return 0;
 }
 
-/* Runs: whole records whose outputs exist and are whole. */
+/* Whether object id (through an alias) is stored: 1 whole, 0 missing,
+ * -1 damaged. */
+static int object_state(struct check *c, const struct digest *id)
+{
+	MDB_val k, v;
+	struct digest o = *id;
+
+	through_alias(c, &o);
+	k.mv_size = DIGEST_LEN;
+	k.mv_data = o.b;
+	if (mdb_get(c->txn, c->s->blobs, &k, &v) == 0)
+		return idset_has(&c->bad_blobs, &o) ? -1 : 1;
+	if (mdb_get(c->txn, c->s->trees, &k, &v) == 0)
+		return idset_has(&c->bad_trees, &o) ? -1 : 1;
+	return 0;
+}
+
+/* Runs: whole records whose outputs, and what their payloads name (a
+ * log), exist and are whole. */
 static const char *check_run(struct check *c, const MDB_val *k,
 			     const MDB_val *v, struct digest *id)
 {
 	struct store_run r;
-	struct digest got;
-	size_t i;
+	struct digest got, refs[STORE_RUN_REFS_MAX];
+	size_t i, n;
+	int st;
 
 	(void)k;
 	if (run_decode(v->mv_data, v->mv_size, &r))
@@ -303,21 +352,26 @@ static const char *check_run(struct check *c, const MDB_val *k,
 	if (!digest_eq(&got, id))
 		return "bytes do not hash to the id";
 	for (i = 0; i < r.noutputs; i++) {
-		MDB_val ok = { DIGEST_LEN, (void *)r.outputs[i].b }, ov;
 		struct digest o;
 
 		memcpy(o.b, r.outputs[i].b, DIGEST_LEN);
-		through_alias(c, &o);
-		ok.mv_data = o.b;
-		if (mdb_get(c->txn, c->s->blobs, &ok, &ov) == 0) {
-			if (idset_has(&c->bad_blobs, &o))
-				return "an output is damaged";
-		} else if (mdb_get(c->txn, c->s->trees, &ok, &ov) == 0) {
-			if (idset_has(&c->bad_trees, &o))
-				return "an output is damaged";
-		} else {
+		if ((st = object_state(c, &o)) < 0)
+			return "an output is damaged";
+		if (st == 0)
 			return "an output is missing";
-		}
+	}
+	n = c->refs ? c->refs->fn(&r, refs, STORE_RUN_REFS_MAX, c->refs->ctx)
+		    : 0;
+	for (i = 0; i < n; i++) {
+		char hex[DIGEST_HEX + 1];
+
+		if ((st = object_state(c, &refs[i])) > 0)
+			continue;
+		digest_hex(&refs[i], hex);
+		buf_truncate(&c->why, 0);
+		buf_addf(&c->why, "its %s %s is %s", c->refs->what, hex,
+			 st ? "damaged" : "missing");
+		return c->why.data;
 	}
 	return NULL;
 }
@@ -386,6 +440,14 @@ int store_fsck(struct store *s, int repair,
 	       void (*fn)(const struct store_finding *f, void *ctx), void *ctx,
 	       struct store_fsck_result *out, struct err *err)
 {
+	return store_fsck_refs(s, repair, NULL, fn, ctx, out, err);
+}
+
+int store_fsck_refs(struct store *s, int repair,
+		    const struct store_run_refs *refs,
+		    void (*fn)(const struct store_finding *f, void *ctx),
+		    void *ctx, struct store_fsck_result *out, struct err *err)
+{
 	struct check c;
 	int rc;
 
@@ -396,6 +458,7 @@ int store_fsck(struct store *s, int repair,
 	c.ctx = ctx;
 	c.res = out;
 	c.repair = repair;
+	c.refs = refs;
 	idset_init(&c.bad_chunks);
 	idset_init(&c.bad_blobs);
 	idset_init(&c.bad_trees);
@@ -403,6 +466,7 @@ int store_fsck(struct store *s, int repair,
 	idset_init(&c.bad_aliases);
 	idset_init(&c.referenced);
 	buf_init(&c.scratch);
+	buf_init(&c.why);
 	if (repair && (s->flags & STORE_RDONLY))
 		return store_fail(err, STORE_BADARG, "cannot repair a store "
 						     "opened read-only");
@@ -436,5 +500,6 @@ int store_fsck(struct store *s, int repair,
 	idset_release(&c.bad_aliases);
 	idset_release(&c.referenced);
 	buf_release(&c.scratch);
+	buf_release(&c.why);
 	return rc;
 }

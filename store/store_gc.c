@@ -1,10 +1,19 @@
 /*
  * gc: keep what roots reach (a tree keeps its blobs, a blob its chunks)
- * and the outputs of every recorded run (the cache of past runs), remove
- * the rest; with a size limit, evict the least recently used runs that no
- * root protects first.  And the store's statistics.  Marking and sweeping run
- * in one write transaction, so an ingest running at the same time (which
- * may reuse an unreferenced chunk) waits instead of losing that chunk.
+ * and the outputs of every recorded run (the cache of past runs), with
+ * what their payloads name (a run's log), remove the rest; with a size
+ * limit, evict the least recently used runs that no root protects first.
+ * And the store's statistics.  Marking and sweeping run in one write
+ * transaction, so an ingest running at the same time (which may reuse an
+ * unreferenced chunk) waits instead of losing that chunk.
+ *
+ * While a command of the live table runs (store_live.c), what it stored
+ * may not be recorded yet, a chunk of a file it is ingesting may wait for
+ * its blob, and an object it found present (and so did not store again)
+ * may be about to be named by its record or its lock file's root.
+ * Objects carry no time, so none of these can be told from an object
+ * nothing wants: gc removes no object then, and evicts no run recorded
+ * or used since the oldest live command began.
  */
 #include <sys/stat.h>
 
@@ -19,6 +28,11 @@ struct gc {
 	struct store *s;
 	MDB_txn *txn;
 	struct idset trees, blobs, chunks, aliases;
+	int dry_run;
+	int hold;		/* a live command: remove nothing */
+	void (*fn)(const struct store_finding *f, void *ctx);
+	void *ctx;
+	struct store_gc_result *out;
 };
 
 static int mark_blob(struct gc *g, const struct digest *id)
@@ -67,11 +81,10 @@ static void mark(struct gc *g, const struct digest *id)
 	mark_blob(g, id);
 }
 
+/* Remove the records of dbi not in live; count what goes (or, holding,
+ * what stays for the live commands). */
 static int sweep(struct gc *g, MDB_dbi dbi, const char *db,
-		 const struct idset *live, int dry_run,
-		 void (*fn)(const struct store_finding *f, void *ctx),
-		 void *ctx, uint64_t *count, uint64_t *bytes, uint64_t *kept,
-		 struct err *err)
+		 const struct idset *live, uint64_t *count, struct err *err)
 {
 	MDB_cursor *cur;
 	MDB_val k, v;
@@ -87,7 +100,7 @@ static int sweep(struct gc *g, MDB_dbi dbi, const char *db,
 		if (k.mv_size == DIGEST_LEN) {
 			memcpy(id.b, k.mv_data, DIGEST_LEN);
 			if (idset_has(live, &id)) {
-				*kept += k.mv_size + v.mv_size;
+				g->out->kept_bytes += k.mv_size + v.mv_size;
 				continue;
 			}
 			digest_hex(&id, hex);
@@ -96,11 +109,17 @@ static int sweep(struct gc *g, MDB_dbi dbi, const char *db,
 			f.key = "(malformed key)";
 		}
 		f.bytes = k.mv_size + v.mv_size;
+		if (g->hold) {
+			g->out->held++;
+			g->out->held_bytes += f.bytes;
+			g->out->kept_bytes += f.bytes;
+			continue;
+		}
 		(*count)++;
-		*bytes += f.bytes;
-		if (fn)
-			fn(&f, ctx);
-		if (!dry_run && (rc = mdb_cursor_del(cur, 0)))
+		g->out->bytes += f.bytes;
+		if (g->fn)
+			g->fn(&f, g->ctx);
+		if (!g->dry_run && (rc = mdb_cursor_del(cur, 0)))
 			break;
 	}
 	mdb_cursor_close(cur);
@@ -157,24 +176,33 @@ struct runinfo {
 	struct digest group;	/* keep: the digest of its group's label */
 	int64_t time_ns, used_ns;
 	int protected_;		/* roots keep all its outputs */
+	int live;		/* recorded or used since a live command
+				   began */
 	int evicted;
 	int kept_out;		/* beyond the last few of its group */
-	struct digest *ios;	/* inputs then outputs */
-	size_t nin, nout;
+	struct digest *ios;	/* inputs, outputs, then refs */
+	size_t nin, nout, nref;
 };
+
+/* Never evicted: by keep-runs or for --max-size. */
+static int always_kept(const struct runinfo *r)
+{
+	return r->protected_ || r->live;
+}
 
 static int by_use(const void *a, const void *b)
 {
 	const struct runinfo *x = a, *y = b;
 
-	if (x->protected_ != y->protected_)
-		return x->protected_ - y->protected_;
+	if (always_kept(x) != always_kept(y))
+		return always_kept(x) - always_kept(y);
 	return x->used_ns < y->used_ns ? -1 : x->used_ns > y->used_ns;
 }
 
 static int load_runs(struct gc *g, struct runinfo **out, size_t *n,
 		     const struct store_gc_keep *keep, struct err *err)
 {
+	const struct store_run_refs *refs = keep ? keep->refs : NULL;
 	struct buf label = BUF_INIT;
 	MDB_cursor *cur;
 	MDB_val k, v;
@@ -204,8 +232,12 @@ static int load_runs(struct gc *g, struct runinfo **out, size_t *n,
 		ri->used_ns = r.used_ns;
 		ri->nin = r.ninputs;
 		ri->nout = r.noutputs;
-		ri->ios = xmalloc((r.ninputs + r.noutputs + 1) * DIGEST_LEN);
+		ri->ios = xmalloc((r.ninputs + r.noutputs + STORE_RUN_REFS_MAX) *
+				  DIGEST_LEN);
 		memcpy(ri->ios, r.inputs, (r.ninputs + r.noutputs) * DIGEST_LEN);
+		if (refs)
+			ri->nref = refs->fn(&r, ri->ios + r.ninputs + r.noutputs,
+					    STORE_RUN_REFS_MAX, refs->ctx);
 		/* Protected when roots keep all it made (a lock file's runs,
 		 * a pinned run); sharing some bytes with a root is not
 		 * enough. */
@@ -247,7 +279,7 @@ static void keep_last(struct runinfo *runs, size_t n, size_t last)
 			in_group++;
 		else
 			in_group = 0;
-		if (in_group >= last && !runs[i].protected_)
+		if (in_group >= last && !always_kept(&runs[i]))
 			runs[i].evicted = runs[i].kept_out = 1;
 	}
 }
@@ -260,7 +292,7 @@ static void reset(struct gc *g)
 	idset_release(&g->aliases);
 }
 
-/* Mark roots and the outputs of every run not evicted. */
+/* Mark roots and the outputs and refs of every run not evicted. */
 static int mark_all(struct gc *g, const struct runinfo *runs, size_t n,
 		    struct err *err)
 {
@@ -271,7 +303,8 @@ static int mark_all(struct gc *g, const struct runinfo *runs, size_t n,
 	if ((rc = walk_roots(g, err)))
 		return rc;
 	for (i = 0; i < n; i++)
-		for (j = 0; !runs[i].evicted && j < runs[i].nout; j++)
+		for (j = 0; !runs[i].evicted && j < runs[i].nout + runs[i].nref;
+		     j++)
 			mark(g, &runs[i].ios[runs[i].nin + j]);
 	return 0;
 }
@@ -352,12 +385,31 @@ int store_gc(struct store *s, int dry_run, uint64_t max_size,
 	return store_gc_keep(s, dry_run, max_size, NULL, fn, ctx, out, err);
 }
 
+struct live_ctx {
+	uint64_t n, stale;
+	int64_t oldest;
+};
+
+static int on_live(const struct store_live *l, void *ctx)
+{
+	struct live_ctx *c = ctx;
+
+	if (!l->alive) {
+		c->stale++;
+	} else {
+		if (!c->n++ || l->start_ns < c->oldest)
+			c->oldest = l->start_ns;
+	}
+	return 0;
+}
+
 int store_gc_keep(struct store *s, int dry_run, uint64_t max_size,
 		  const struct store_gc_keep *keep,
 		  void (*fn)(const struct store_finding *f, void *ctx),
 		  void *ctx, struct store_gc_result *out, struct err *err)
 {
 	struct runinfo *runs = NULL;
+	struct live_ctx lv = { 0, 0, 0 };
 	size_t nruns = 0, ncand = 0, lo, hi, i;
 	struct gc g;
 	uint64_t bytes;
@@ -366,12 +418,26 @@ int store_gc_keep(struct store *s, int dry_run, uint64_t max_size,
 	memset(out, 0, sizeof(*out));
 	memset(&g, 0, sizeof(g));
 	g.s = s;
+	g.dry_run = dry_run;
+	g.fn = fn;
+	g.ctx = ctx;
+	g.out = out;
 	if ((!dry_run && (rc = store_reserve(s, 0, err))) ||
 	    (rc = store_txn_begin(s, !dry_run, &g.txn, err)))
 		return rc;
+	/* Read in this transaction: a command that begins later waits for
+	 * gc to commit before it can mark itself, let alone store. */
+	if ((rc = live_scan(s, g.txn, !dry_run, on_live, &lv, err)))
+		goto out;
+	out->live = lv.n;
+	out->stale = lv.stale;
+	g.hold = lv.n > 0;
 	if ((rc = walk_roots(&g, err)) ||
 	    (rc = load_runs(&g, &runs, &nruns, keep, err)))
 		goto out;
+	for (i = 0; lv.n && i < nruns; i++)
+		runs[i].live = runs[i].time_ns >= lv.oldest ||
+			       runs[i].used_ns >= lv.oldest;
 	if (keep)
 		keep_last(runs, nruns, keep->last);
 	/* Unprotected runs first, least recently used first; those evicted
@@ -379,7 +445,7 @@ int store_gc_keep(struct store *s, int dry_run, uint64_t max_size,
 	 * evicted). */
 	if (nruns)
 		qsort(runs, nruns, sizeof(*runs), by_use);
-	while (ncand < nruns && !runs[ncand].protected_)
+	while (ncand < nruns && !always_kept(&runs[ncand]))
 		ncand++;
 	if (max_size) {
 		/* The fewest evictions that bring the store under max_size. */
@@ -417,14 +483,11 @@ int store_gc_keep(struct store *s, int dry_run, uint64_t max_size,
 	}
 	if ((rc = mark_all(&g, runs, nruns, err)))
 		goto out;
-	if (!(rc = sweep(&g, s->trees, "trees", &g.trees, dry_run, fn, ctx,
-			 &out->trees, &out->bytes, &out->kept_bytes, err)) &&
-	    !(rc = sweep(&g, s->blobs, "blobs", &g.blobs, dry_run, fn, ctx,
-			 &out->blobs, &out->bytes, &out->kept_bytes, err)) &&
-	    !(rc = sweep(&g, s->aliases, "aliases", &g.aliases, dry_run, fn,
-			 ctx, &out->blobs, &out->bytes, &out->kept_bytes, err)))
-		rc = sweep(&g, s->chunks, "chunks", &g.chunks, dry_run, fn, ctx,
-			   &out->chunks, &out->bytes, &out->kept_bytes, err);
+	if (!(rc = sweep(&g, s->trees, "trees", &g.trees, &out->trees, err)) &&
+	    !(rc = sweep(&g, s->blobs, "blobs", &g.blobs, &out->blobs, err)) &&
+	    !(rc = sweep(&g, s->aliases, "aliases", &g.aliases, &out->blobs,
+			 err)))
+		rc = sweep(&g, s->chunks, "chunks", &g.chunks, &out->chunks, err);
 out:
 	if (rc || dry_run)
 		mdb_txn_abort(g.txn);

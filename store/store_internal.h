@@ -28,8 +28,11 @@ struct store {
 	MDB_dbi actions, runs, statcache, lineage;	/* later issues */
 	MDB_dbi aliases;	/* content id -> blob id (HDF5 digests) */
 	MDB_dbi jobs;		/* cluster jobs in flight (exec_slurm) */
+	MDB_dbi live;		/* commands running on the store (gc spares
+				   what they may need) */
 	int no_aliases;		/* an older store opened read-only */
 	int no_jobs;		/* likewise, made before the jobs table */
+	int no_live;		/* likewise, made before the live table */
 	struct store_config cfg;
 	uint64_t dir_dev, dir_ino;	/* the store's directory, so a tree
 					   walk never ingests the store */
@@ -44,6 +47,15 @@ struct store {
 /* The blob an alias id names: 0, or MDB_NOTFOUND. */
 int alias_get(struct store *s, MDB_txn *txn, const struct digest *id,
 	      struct digest *blob);
+
+/*
+ * Call fn (when not NULL) for each entry of the live table in txn, its
+ * alive flag set; with prune (txn writes), delete the stale ones.  Stops
+ * when fn returns non-zero, which it returns.
+ */
+int live_scan(struct store *s, MDB_txn *txn, int prune,
+	      int (*fn)(const struct store_live *l, void *ctx), void *ctx,
+	      struct err *err);
 
 /* Fill err from an LMDB or errno code rc; return the API code. */
 int store_fail(struct err *err, int rc, const char *fmt, ...)

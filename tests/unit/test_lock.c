@@ -4,14 +4,20 @@
  * prefix of a real lock file (a truncated write, a crash) and every
  * single-byte corruption must load without a crash, and what loads must
  * never be invented: each entry found is in the original, with its key and
- * with outputs that are the original's.
+ * with outputs that are the original's.  And lock_write's gc root: set
+ * before the file is written, a failure to set it fails the write.
  */
+#include <limits.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "buf.h"
 #include "check.h"
 #include "digest.h"
+#include "err.h"
+#include "graph.h"
 #include "lockfile.h"
+#include "store.h"
 
 static char dir[] = "/tmp/cairn-test-lock-XXXXXX";
 
@@ -64,6 +70,99 @@ static int consistent(const struct lock_index *whole,
 		}
 	}
 	return 1;
+}
+
+struct root_seen {
+	char name[PATH_MAX + 8];
+	size_t n;
+	struct digest first;
+};
+
+static int on_root(const struct store_root *r, void *ctx)
+{
+	struct root_seen *x = ctx;
+
+	snprintf(x->name, sizeof(x->name), "%s", r->name);
+	x->n = r->n;
+	if (r->n)
+		memcpy(x->first.b, r->ids[0].b, DIGEST_LEN);
+	return 0;
+}
+
+/*
+ * lock_write with a store that cannot take the root fails, names the lock
+ * file and why, and leaves no lock file; with one that can, the root
+ * "lock:<real path>" names the outputs the store holds (one it does not
+ * hold is left out).
+ */
+static void test_root(void)
+{
+	char toml[300], lock[300], sdir[300], real[PATH_MAX], want[PATH_MAX + 64];
+	struct graph *g = NULL;
+	struct store *s = NULL;
+	struct store_writer *w;
+	struct lock_entry le;
+	struct root_seen seen;
+	struct digest out;
+	struct err err;
+
+	snprintf(toml, sizeof(toml), "%s/g.toml", dir);
+	snprintf(lock, sizeof(lock), "%s/g.lock", dir);
+	snprintf(sdir, sizeof(sdir), "%s/store", dir);
+	{
+		static const char text[] = "[stage.a]\ncmd = \"true\"\n"
+					   "outs = { o = \"a.txt\" }\n";
+		write_file(toml, text, sizeof(text) - 1);
+	}
+	if (graph_load(toml, NULL, 0, &g, &err) < 0) {
+		fprintf(stderr, "%s\n", err.msg);
+		CHECK(0);
+		return;
+	}
+	CHECK_INT(store_open(sdir, STORE_CREATE, &s, &err), 0);
+	CHECK_INT(store_writer_new(s, &w, &err), 0);
+	CHECK_INT(store_put_bytes(w, "made\n", 5, &out, &err), 0);
+	CHECK_INT(store_writer_commit(w, &err), 0);
+	store_close(s);
+	memset(&le, 0, sizeof(le));
+	le.inst = &g->insts[0];
+	le.outs = &out;
+
+	/* A store open read-only: its writer fails. */
+	CHECK_INT(store_open(sdir, STORE_RDONLY, &s, &err), 0);
+	CHECK_INT(lock_write(lock, g, &le, 1, s, &err), -1);
+	snprintf(want, sizeof(want),
+		 "cannot set the gc root of lock file '%s': store '%s' is open "
+		 "read-only: Read-only file system",
+		 lock, sdir);
+	CHECK_STR(err.msg, want);
+	CHECK(access(lock, F_OK) < 0);
+	store_close(s);
+
+	CHECK_INT(store_open(sdir, 0, &s, &err), 0);
+	CHECK_INT(lock_write(lock, g, &le, 1, s, &err), 0);
+	CHECK(access(lock, F_OK) == 0);
+	memset(&seen, 0, sizeof(seen));
+	CHECK_INT(store_roots_walk(s, on_root, &seen, &err), 0);
+	CHECK(realpath(lock, real) != NULL);
+	snprintf(want, sizeof(want), "lock:%s", real);
+	CHECK_STR(seen.name, want);
+	CHECK_INT(seen.n, 1);
+	CHECK(digest_eq(&seen.first, &out));
+	/* An output this store never held. */
+	memset(out.b, 0x5a, DIGEST_LEN);
+	CHECK_INT(lock_write(lock, g, &le, 1, s, &err), 0);
+	CHECK_INT(store_roots_walk(s, on_root, &seen, &err), 0);
+	CHECK_INT(seen.n, 0);
+	store_close(s);
+	graph_free(g);
+	unlink(lock);
+	unlink(toml);
+	{
+		char cmd[400];
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", sdir);
+		CHECK_INT(system(cmd), 0);
+	}
 }
 
 int main(void)
@@ -139,6 +238,7 @@ int main(void)
 	unlink(path);
 	CHECK_INT(lock_index_load(path, &x), -1);
 	lock_index_free(&whole);
+	test_root();
 	rmdir(dir);
 	return check_done("test_lock");
 }

@@ -8,6 +8,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -783,6 +785,349 @@ static void test_runs(void)
 	store_close(s);
 }
 
+/* ---- issue 13: gc and runs in progress, run logs, fsck's keys ---- */
+
+struct live_seen {
+	int alive, stale;
+	char what[64];
+};
+
+static int on_live_entry(const struct store_live *l, void *ctx)
+{
+	struct live_seen *ls = ctx;
+
+	if (l->alive) {
+		ls->alive++;
+		snprintf(ls->what, sizeof(ls->what), "%.*s", (int)l->whatlen,
+			 l->what);
+	} else {
+		ls->stale++;
+	}
+	return 0;
+}
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Record a run of key k at time t making out (payload p). */
+static void put_run_at(struct store *s, const char *k, int64_t t,
+		       const struct digest *out, const char *p,
+		       struct digest *id)
+{
+	struct store_writer *w;
+	struct store_run r;
+
+	memset(&r, 0, sizeof(r));
+	sha256(k, strlen(k), &r.key);
+	r.time_ns = t;
+	r.outputs = out;
+	r.noutputs = out ? 1 : 0;
+	r.payload = p;
+	r.len = strlen(p);
+	CHECK_INT(store_writer_new(s, &w, &e), 0);
+	CHECK_INT(store_put_run(w, &r, id, &e), 0);
+	CHECK_INT(store_writer_commit(w, &e), 0);
+}
+
+/*
+ * While a run is in progress (its mark in the live table), gc --max-size
+ * evicts no run recorded since it began and removes no object; a dead
+ * process's mark (exited, or its pid taken by a later process) is stale
+ * and removed; after the mark ends, gc does what it always did.
+ */
+static void test_live(void)
+{
+	struct store *s = open_store("s9", STORE_CREATE);
+	struct store_gc_result gr;
+	struct store_object o;
+	struct live_seen ls;
+	struct digest loose, old_out, new_out, old_run, new_run;
+	int64_t mark, mark2;
+	pid_t pid;
+	int status = -1;
+
+	if (!s)
+		return;
+	blobs(s, &loose, 1, 100);
+	blobs(s, &old_out, 1, 3000);
+	blobs(s, &new_out, 1, 3000);
+	put_run_at(s, "old", 1000, &old_out, "{}", &old_run);
+	store_close(s);
+	/* A run that died without ending its mark. */
+	pid = fork();
+	if (pid == 0) {
+		struct store *cs;
+		struct err ce;
+		int64_t m;
+		_exit(store_open(path("s9"), 0, &cs, &ce) ||
+		      store_live_begin(cs, "run /dead", &m, &ce));
+	}
+	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	s = open_store("s9", 0);
+	if (!s)
+		return;
+	CHECK_INT(store_live_begin(s, "run /here", &mark, &e), 0);
+	/* Two begins in one process have two marks. */
+	CHECK_INT(store_live_begin(s, "verify /here", &mark2, &e), 0);
+	CHECK(mark2 != mark);
+	CHECK_INT(store_live_end(s, mark2, &e), 0);
+	CHECK_INT(store_live_end(s, mark2, &e), 0);	/* gone: fine */
+	/* A mark of this pid from an earlier process (another start time):
+	 * stale too.  Copied from ours with the start time changed. */
+	{
+		MDB_txn *txn;
+		MDB_cursor *cur;
+		MDB_val k, v, nk;
+		unsigned char key[12], val[512];
+
+		CHECK_INT(mdb_txn_begin(s->env, NULL, 0, &txn), 0);
+		CHECK_INT(mdb_cursor_open(txn, s->live, &cur), 0);
+		CHECK_INT(mdb_cursor_get(cur, &k, &v, MDB_LAST), 0);
+		CHECK(k.mv_size == 12 && v.mv_size <= sizeof(val));
+		memcpy(key, k.mv_data, 12);
+		memcpy(val, v.mv_data, v.mv_size);
+		key[7] ^= 1;
+		val[5] ^= 0xff;
+		nk.mv_size = 12;
+		nk.mv_data = key;
+		k.mv_data = val;
+		k.mv_size = v.mv_size;
+		mdb_cursor_close(cur);
+		CHECK_INT(mdb_put(txn, s->live, &nk, &k, 0), 0);
+		CHECK_INT(mdb_txn_commit(txn), 0);
+		store_read_refresh(s);
+	}
+	memset(&ls, 0, sizeof(ls));
+	CHECK_INT(store_live_walk(s, on_live_entry, &ls, &e), 0);
+	CHECK_INT(ls.alive, 1);
+	CHECK_INT(ls.stale, 2);
+	CHECK_STR(ls.what, "run /here");
+	put_run_at(s, "new", now_ns(), &new_out, "{}", &new_run);
+	/* A dry run removes nothing, the stale marks included. */
+	CHECK_INT(store_gc(s, 1, 1, NULL, NULL, &gr, &e), 0);
+	CHECK_INT(gr.live, 1);
+	CHECK_INT(gr.stale, 2);
+	CHECK_INT(store_gc(s, 0, 1, NULL, NULL, &gr, &e), 0);
+	CHECK_INT(gr.live, 1);
+	CHECK_INT(gr.stale, 2);
+	/* The old run may go (a record only); the new one stays, and no
+	 * object is removed: the loose blob and the old output are held. */
+	CHECK_INT(gr.runs, 1);
+	CHECK_INT(gr.blobs + gr.trees + gr.chunks, 0);
+	CHECK_INT(gr.held, 2);
+	CHECK_INT(store_lookup(s, &new_run, &o), 0);
+	CHECK_INT(store_lookup(s, &old_run, &o), STORE_NOTFOUND);
+	CHECK_INT(store_lookup(s, &loose, &o), 0);
+	CHECK_INT(store_lookup(s, &old_out, &o), 0);
+	CHECK_INT(store_lookup(s, &new_out, &o), 0);
+	memset(&ls, 0, sizeof(ls));
+	CHECK_INT(store_live_walk(s, on_live_entry, &ls, &e), 0);
+	CHECK_INT(ls.alive, 1);
+	CHECK_INT(ls.stale, 0);
+	/* Ended: everything unprotected goes. */
+	CHECK_INT(store_live_end(s, mark, &e), 0);
+	CHECK_INT(store_gc(s, 0, 1, NULL, NULL, &gr, &e), 0);
+	CHECK_INT(gr.live, 0);
+	CHECK_INT(gr.runs, 1);
+	CHECK_INT(gr.held, 0);
+	CHECK_INT(store_lookup(s, &new_run, &o), STORE_NOTFOUND);
+	CHECK_INT(store_lookup(s, &loose, &o), STORE_NOTFOUND);
+	CHECK_INT(store_lookup(s, &new_out, &o), STORE_NOTFOUND);
+	store_close(s);
+	/* Read-only, the table of an older store is simply empty. */
+	s = open_store("s9", STORE_RDONLY);
+	if (s) {
+		CHECK_INT(store_live_begin(s, "x", &mark, &e), STORE_BADARG);
+		store_close(s);
+	}
+}
+
+/* The engine's payload names the log: {"log": "HEX"}. */
+static size_t log_ref(const struct store_run *r, struct digest *ids,
+		      size_t max, void *ctx)
+{
+	const char *p = memchr(r->payload, ':', r->len);
+	char hex[DIGEST_HEX + 1];
+
+	(void)ctx;
+	if (!max || !p || r->len < (size_t)(p - (const char *)r->payload) + 3 +
+						 DIGEST_HEX)
+		return 0;
+	memcpy(hex, p + 3, DIGEST_HEX);
+	hex[DIGEST_HEX] = '\0';
+	return digest_parse(hex, &ids[0]) == 0;
+}
+
+static void one_group(const struct store_run *r, struct buf *label,
+		      void *ctx)
+{
+	(void)r, (void)ctx;
+	buf_adds(label, "g");
+}
+
+struct found {
+	int n;
+	char db[16], key[80], problem[160];
+};
+
+static void on_found(const struct store_finding *f, void *ctx)
+{
+	struct found *x = ctx;
+
+	x->n++;
+	snprintf(x->db, sizeof(x->db), "%s", f->db);
+	snprintf(x->key, sizeof(x->key), "%s", f->key);
+	snprintf(x->problem, sizeof(x->problem), "%s",
+		 f->problem ? f->problem : "");
+}
+
+/* gc keeps the log of every run it keeps (and drops an evicted run's);
+ * fsck reports a run whose log is missing, and --repair removes it. */
+static void test_run_logs(void)
+{
+	struct store *s = open_store("s10", STORE_CREATE);
+	const struct store_run_refs refs = { log_ref, NULL, "log" };
+	struct store_gc_keep keep = { 1, one_group, NULL, &refs };
+	struct store_gc_result gr;
+	struct store_fsck_result fr;
+	struct store_object o;
+	struct found f;
+	struct digest logs[3], out, runs[3];
+	char hex[DIGEST_HEX + 1], payload[128], want[200];
+	int i;
+
+	if (!s)
+		return;
+	blobs(s, logs, 3, 50);
+	blobs(s, &out, 1, 50);
+	/* Run 0 is old, run 1 and the failed run 2 are the last of their
+	 * groups ... all one group, keep 1: only run 2 (newest) and run 1
+	 * (rooted) stay. */
+	for (i = 0; i < 3; i++) {
+		digest_hex(&logs[i], hex);
+		snprintf(payload, sizeof(payload), "{\"log\": \"%s\"}", hex);
+		put_run_at(s, i == 2 ? "k2" : "k", 1000 + i, i < 2 ? &out : NULL,
+			   payload, &runs[i]);
+	}
+	{
+		struct store_writer *w;
+		CHECK_INT(store_writer_new(s, &w, &e), 0);
+		CHECK_INT(store_set_root(w, "lock", &out, 1, &e), 0);
+		CHECK_INT(store_writer_commit(w, &e), 0);
+	}
+	CHECK_INT(store_fsck_refs(s, 0, &refs, NULL, NULL, &fr, &e), 0);
+	CHECK_INT(fr.damaged, 0);
+	CHECK_INT(store_gc_keep(s, 0, 0, &keep, NULL, NULL, &gr, &e), 0);
+	CHECK_INT(gr.runs, 0);		/* runs 0 and 1 are protected */
+	CHECK_INT(gr.blobs, 0);
+	for (i = 0; i < 3; i++)
+		CHECK_INT(store_lookup(s, &logs[i], &o), 0);
+	/* Unrooted, run 0 and run 1 are beyond keep-runs: their logs go
+	 * with them, the kept run's stays. */
+	{
+		struct store_writer *w;
+		CHECK_INT(store_writer_new(s, &w, &e), 0);
+		CHECK_INT(store_remove_root(w, "lock", &e), 0);
+		CHECK_INT(store_writer_commit(w, &e), 0);
+	}
+	CHECK_INT(store_gc_keep(s, 0, 0, &keep, NULL, NULL, &gr, &e), 0);
+	CHECK_INT(gr.runs, 2);
+	CHECK_INT(store_lookup(s, &logs[0], &o), STORE_NOTFOUND);
+	CHECK_INT(store_lookup(s, &logs[1], &o), STORE_NOTFOUND);
+	CHECK_INT(store_lookup(s, &logs[2], &o), 0);
+	CHECK_INT(store_fsck_refs(s, 0, &refs, NULL, NULL, &fr, &e), 0);
+	CHECK_INT(fr.damaged, 0);
+	store_close(s);
+
+	/* The kept run's log removed behind the store's back. */
+	{
+		MDB_env *env;
+		MDB_txn *txn;
+		MDB_dbi dbi;
+		MDB_val k = { DIGEST_LEN, logs[2].b };
+
+		CHECK_INT(mdb_env_create(&env), 0);
+		mdb_env_set_maxdbs(env, 16);
+		CHECK_INT(mdb_env_open(env, path("s10"), 0, 0664), 0);
+		CHECK_INT(mdb_txn_begin(env, NULL, 0, &txn), 0);
+		CHECK_INT(mdb_dbi_open(txn, "blobs", 0, &dbi), 0);
+		CHECK_INT(mdb_del(txn, dbi, &k, NULL), 0);
+		CHECK_INT(mdb_txn_commit(txn), 0);
+		mdb_env_close(env);
+	}
+	s = open_store("s10", 0);
+	if (!s)
+		return;
+	/* Without refs the store cannot know; with them fsck says so. */
+	CHECK_INT(store_fsck(s, 0, NULL, NULL, &fr, &e), 0);
+	CHECK_INT(fr.damaged, 0);
+	memset(&f, 0, sizeof(f));
+	CHECK_INT(store_fsck_refs(s, 0, &refs, on_found, &f, &fr, &e), 0);
+	CHECK_INT(fr.damaged, 1);
+	CHECK_STR(f.db, "runs");
+	digest_hex(&runs[2], hex);
+	CHECK_STR(f.key, hex);
+	digest_hex(&logs[2], hex);
+	snprintf(want, sizeof(want), "its log %s is missing", hex);
+	CHECK_STR(f.problem, want);
+	/* Repair removes the run (it names bytes that are gone) and its
+	 * index entries; then the store is clean. */
+	CHECK_INT(store_fsck_refs(s, 1, &refs, NULL, NULL, &fr, &e), 0);
+	CHECK(fr.repaired >= 1);
+	CHECK_INT(store_lookup(s, &runs[2], &o), STORE_NOTFOUND);
+	CHECK_INT(store_fsck_refs(s, 0, &refs, NULL, NULL, &fr, &e), 0);
+	CHECK_INT(fr.damaged, 0);
+	store_close(s);
+}
+
+/* fsck prints a damaged key as hex, never as raw bytes; a root's name
+ * as it is when it is plain text. */
+static void test_fsck_keys(void)
+{
+	struct store *s = open_store("s11", STORE_CREATE);
+	struct store_fsck_result fr;
+	struct found f;
+	MDB_txn *txn;
+	MDB_val k, v = { 1, (void *)"x" };
+
+	if (!s)
+		return;
+	CHECK_INT(mdb_txn_begin(s->env, NULL, 0, &txn), 0);
+	k.mv_size = 5;
+	k.mv_data = (void *)"\x01" "b\x1b[\xff";
+	CHECK_INT(mdb_put(txn, s->roots, &k, &v, 0), 0);
+	CHECK_INT(mdb_txn_commit(txn), 0);
+	store_read_refresh(s);
+	memset(&f, 0, sizeof(f));
+	CHECK_INT(store_fsck(s, 0, on_found, &f, &fr, &e), 0);
+	CHECK_INT(f.n, 1);
+	CHECK_STR(f.key, "0x01621b5bff");
+	CHECK_INT(store_fsck(s, 1, NULL, NULL, &fr, &e), 0);
+	CHECK_INT(mdb_txn_begin(s->env, NULL, 0, &txn), 0);
+	k.mv_size = 9;
+	k.mv_data = (void *)"lock:/h\xc3\xa9";	/* "lock:/hé" */
+	CHECK_INT(mdb_put(txn, s->roots, &k, &v, 0), 0);
+	k.mv_size = 3;
+	k.mv_data = (void *)"abc";
+	CHECK_INT(mdb_put(txn, s->blobs, &k, &v, 0), 0);
+	CHECK_INT(mdb_txn_commit(txn), 0);
+	store_read_refresh(s);
+	memset(&f, 0, sizeof(f));
+	CHECK_INT(store_fsck(s, 0, on_found, &f, &fr, &e), 0);
+	CHECK_INT(f.n, 2);
+	CHECK_STR(f.key, "lock:/h\xc3\xa9");	/* roots come after blobs */
+	CHECK_INT(store_fsck(s, 1, NULL, NULL, &fr, &e), 0);
+	CHECK_INT(store_fsck(s, 0, on_found, &f, &fr, &e), 0);
+	CHECK_INT(fr.damaged, 0);
+	store_close(s);
+}
+
 int main(void)
 {
 	char cmd[600];
@@ -801,6 +1146,9 @@ int main(void)
 	test_open_checks();
 	test_fsck_gc();
 	test_runs();
+	test_live();
+	test_run_logs();
+	test_fsck_keys();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "cannot remove %s\n", dir);
