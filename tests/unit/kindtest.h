@@ -119,35 +119,101 @@ static inline void forge_attr_double(const char *path, const char *obj,
 	forge_attr(path, obj, name, H5T_NATIVE_DOUBLE, &v);
 }
 
-/* Dataset name replaced by a header of shape dims whose data was never
+/* Attribute name of obj, replaced by an array of n doubles v. */
+static inline void forge_attr_array(const char *path, const char *obj,
+				    const char *name, hsize_t n, double v)
+{
+	hid_t f = forge_open(path), o = H5Oopen(f, obj, H5P_DEFAULT);
+	hid_t s = H5Screate_simple(1, &n, NULL), a;
+	double vals[16];
+	hsize_t i;
+
+	for (i = 0; i < n && i < 16; i++)
+		vals[i] = v;
+	if (H5Aexists(o, name) > 0)
+		H5Adelete(o, name);
+	a = H5Acreate2(o, name, H5T_IEEE_F64LE, s, H5P_DEFAULT, H5P_DEFAULT);
+	CHECK(n <= 16 && a >= 0 && H5Awrite(a, H5T_NATIVE_DOUBLE, vals) >= 0);
+	H5Aclose(a);
+	H5Sclose(s);
+	H5Oclose(o);
+	CHECK(H5Fclose(f) >= 0);
+}
+
+/* Dataset name replaced by one of file type t and shape dims holding data
+ * (of memory type m), or, data NULL, a header whose data was never
  * written: any extent, and the file stays small. */
-static inline void forge_header(const char *path, const char *name, hid_t t,
-			 int rank, const hsize_t *dims)
+static inline void forge_dataset(const char *path, const char *name, hid_t t,
+				 int rank, const hsize_t *dims, hid_t m,
+				 const void *data)
 {
 	hid_t f = forge_open(path), s = H5Screate_simple(rank, dims, NULL), d;
 
 	CHECK(H5Ldelete(f, name, H5P_DEFAULT) >= 0);
 	d = H5Dcreate2(f, name, t, s, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
 	CHECK(d >= 0);
+	if (data)
+		CHECK(H5Dwrite(d, m, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) >= 0);
 	H5Dclose(d);
 	H5Sclose(s);
 	CHECK(H5Fclose(f) >= 0);
 }
 
-/* Element i of a uint8 dataset set to v. */
-static inline void forge_u8(const char *path, const char *name, hsize_t i,
-		     uint8_t v)
+static inline void forge_header(const char *path, const char *name, hid_t t,
+				int rank, const hsize_t *dims)
+{
+	forge_dataset(path, name, t, rank, dims, 0, NULL);
+}
+
+/* Element i (in row-major order) of dataset name set to *v, of memory
+ * type m. */
+static inline void forge_element(const char *path, const char *name,
+				 hsize_t i, hid_t m, const void *v)
 {
 	hid_t f = forge_open(path), d = H5Dopen2(f, name, H5P_DEFAULT);
-	hid_t s = H5Dget_space(d), m;
-	hsize_t one = 1;
+	hid_t s = H5Dget_space(d), mem;
+	hsize_t one = 1, dims[8], at[8];
+	int rank = H5Sget_simple_extent_ndims(s), k;
 
-	H5Sselect_elements(s, H5S_SELECT_SET, 1, &i);
-	m = H5Screate_simple(1, &one, NULL);
-	CHECK(H5Dwrite(d, H5T_NATIVE_UINT8, m, s, H5P_DEFAULT, &v) >= 0);
-	H5Sclose(m);
+	H5Sget_simple_extent_dims(s, dims, NULL);
+	for (k = rank - 1; k >= 0; k--) {
+		at[k] = i % dims[k];
+		i /= dims[k];
+	}
+	H5Sselect_elements(s, H5S_SELECT_SET, 1, at);
+	mem = H5Screate_simple(1, &one, NULL);
+	CHECK(H5Dwrite(d, m, mem, s, H5P_DEFAULT, v) >= 0);
+	H5Sclose(mem);
 	H5Sclose(s);
 	H5Dclose(d);
+	CHECK(H5Fclose(f) >= 0);
+}
+
+static inline void forge_u8(const char *path, const char *name, hsize_t i,
+			    uint8_t v)
+{
+	forge_element(path, name, i, H5T_NATIVE_UINT8, &v);
+}
+
+static inline void forge_f32(const char *path, const char *name, hsize_t i,
+			     float v)
+{
+	forge_element(path, name, i, H5T_NATIVE_FLOAT, &v);
+}
+
+static inline void forge_i32(const char *path, const char *name, hsize_t i,
+			     int32_t v)
+{
+	forge_element(path, name, i, H5T_NATIVE_INT32, &v);
+}
+
+/* Link from renamed to: an object of another name. */
+static inline void forge_rename(const char *path, const char *from,
+				const char *to)
+{
+	hid_t f = forge_open(path);
+
+	CHECK(H5Lmove(f, from, f, to, H5P_DEFAULT, H5P_DEFAULT) >= 0);
 	CHECK(H5Fclose(f) >= 0);
 }
 

@@ -16,6 +16,7 @@
 #include "device.h"
 #include "err.h"
 #include "gemm.h"
+#include "h5.h"
 #include "json.h"
 #include "kinds.h"
 #include "rng.h"
@@ -265,6 +266,88 @@ static void test_forged(void)
 		want);
 }
 
+/* More that a model or its data can claim. */
+static void test_forged_more(void)
+{
+	const char *ev[] = { at("ge.h5"), NULL }, *tk[] = { at("gt.h5"), at("gt.json"), NULL };
+	const char *in_t[] = { tk[0], NULL };
+	const char *m[] = { at("gm.h5"), at("gc.json"), NULL };
+	const char *md[] = { at("gd.h5"), at("gdc.json"), NULL };
+	const char *ein[] = { m[0], tk[0], NULL }, *edin[] = { md[0], ev[0], NULL };
+	const char *eout[] = { at("ge.json"), NULL };
+	const char *small = "epochs = 1\nembed = 4\nhidden = 4\n";
+	hsize_t one[2] = { 42, 1 }, w1[2] = { 4, 4 };
+	int32_t col[42] = { 0 };
+	float big[16], alt[4] = { 1, -1, 1, -1 };
+	char want[512];
+	int i;
+
+	CHECK_INT(run_kind("synth.events", "n = 300\nmax_objects = 6\nseed = 1\n",
+			   NULL, ev, 1),
+		  0);
+	CHECK_INT(run_kind("binning", "bins = 3\n", ev, tk, 1), 0);
+	CHECK_INT(run_kind("train.classifier", small, in_t, m, 1), 0);
+	CHECK_INT(run_kind("train.classifier", "input = \"direct\"\nepochs = 1\n",
+			   ev, md, 1),
+		  0);
+	/* A direct model's features per object must be what its vector
+	 * makes: more were read past the end of every event's. */
+	forge_attr_int(md[0], "/", "nfeat", 16);
+	snprintf(want, sizeof(want), "'%s': attribute 'nfeat' of '/': 16 is out "
+				     "of range (11 with vector 4)",
+		 md[0]);
+	refused("eval.classifier", "split = \"val\"\n", edin, eout, want);
+	/* MET tokens in a row of one token: the width underflowed. */
+	forge_dataset(tk[0], "test/tokens", H5T_STD_I32LE, 2, one,
+		      H5T_NATIVE_INT32, col);
+	snprintf(want, sizeof(want), "'%s': dataset 'test/tokens' has shape [42, "
+				     "1]: tokens per event must be 3 to 1024",
+		 tk[0]);
+	refused("eval.classifier", "", ein, eout, want);
+	/* Weights that overflow give P(signal) NaN: it was scored as a
+	 * log-loss of nan, which is not JSON. */
+	CHECK_INT(run_kind("binning", "bins = 3\n", ev, tk, 1), 0);
+	for (i = 0; i < 16; i++)
+		big[i] = 3e38f;
+	forge_dataset(m[0], "model/w1", H5T_IEEE_F32LE, 2, w1, H5T_NATIVE_FLOAT,
+		      big);
+	forge_dataset(m[0], "model/w2", H5T_IEEE_F32LE, 1, w1, H5T_NATIVE_FLOAT,
+		      alt);
+	for (i = 0; i < 4; i++)
+		forge_f32(m[0], "model/embedding_bias", (hsize_t)i, 1);
+	{
+		hsize_t d[2] = { 0, 4 };
+		struct h5_file *f;
+		struct err e;
+		uint64_t any[2] = { H5_ANY, 4 }, got[2];
+		float *emb;
+		void *p;
+		CHECK_INT(h5_open(m[0], &f, &e), 0);
+		CHECK_INT(h5_read(f, "model/embedding", H5_FLOAT32, 2, any, got, &p,
+				  &e),
+			  0);
+		h5_close(f, &e);
+		emb = p;
+		d[0] = got[0];
+		for (i = 0; i < (int)(got[0] * 4); i++)
+			emb[i] = 1;
+		forge_dataset(m[0], "model/embedding", H5T_IEEE_F32LE, 2, d,
+			      H5T_NATIVE_FLOAT, emb);
+		free(emb);
+	}
+	snprintf(want, sizeof(want), "'%s' gives event 0 of '%s' a P(signal) of "
+				     "nan: its weights overflow",
+		 m[0], tk[0]);
+	refused("eval.classifier", "", ein, eout, want);
+	/* MET not a number became NaN features, then a NaN loss. */
+	forge_f32(ev[0], "train/met", 0, NAN);
+	snprintf(want, sizeof(want), "'%s': dataset 'train/met' event 0: nan is "
+				     "out of range (-1e+15 to 1e+15)",
+		 ev[0]);
+	refused("train.classifier", "input = \"direct\"\nepochs = 1\n", ev, md,
+		want);
+}
+
 /* --gpu: the CUDA paths against the CPU's, or skipped (77). */
 static int gpu_tests(void)
 {
@@ -365,6 +448,7 @@ int main(int argc, char **argv)
 	test_auc();
 	test_kinds();
 	test_forged();
+	test_forged_more();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd))
 		return 1;

@@ -14,6 +14,7 @@
 #include "buf.h"
 #include "check.h"
 #include "err.h"
+#include "gamma.h"
 #include "h5.h"
 #include "json.h"
 #include "kinds.h"
@@ -462,6 +463,117 @@ static void test_forged(void)
 	refused("binning", "", ev, tok, want);
 }
 
+/* More of what a file can hold that the kinds took for granted. */
+static void test_forged_more(void)
+{
+	const char *vol[] = { at("mv.h5"), NULL }, *both[] = { vol[0], vol[0], NULL };
+	const char *dose[] = { at("md.json"), at("md.h5"), NULL };
+	const char *ev[] = { at("me.h5"), NULL };
+	const char *t1[] = { at("mt1.h5"), at("mt1.json"), NULL };
+	const char *t2[] = { at("mt2.h5"), at("mt2.json"), NULL };
+	const char *cin[] = { t1[0], t2[0], NULL }, *cout[] = { at("mc.json"), NULL };
+	const char *pos[] = { at("mp.h5"), NULL };
+	const char *gout[] = { at("mg.h5"), at("mg.json"), NULL };
+	double sq[] = { 0, 0, 1, 0, 0, 1, 1, 1, 10, 10 };
+	struct gamma_grid g = { 2, 2, 2, NAN, 1, 1 };
+	struct gamma_opts o = { 3, 3, 0, 10, 0.1, 2 };
+	struct gamma_result res;
+	float ref[8] = { 1, 1, 1, 1, 1, 1, 1, 1 }, map[8];
+	char want[600], why[200], *rep;
+	struct json *j;
+	struct err e;
+	struct ev sp[3];
+
+	/* The gamma kernel itself refuses a grid it cannot search. */
+	CHECK_INT(gamma_index(DEVICE_CPU, ref, ref, &g, &o, map, &res, why,
+			      sizeof(why)),
+		  -1);
+	CHECK_STR(why, "gamma: cannot search a grid of 2 x 2 x 2 voxels of nan x "
+		       "1 x 1 mm within 6 mm");
+	CHECK_INT(run_kind("synth.volumes", "n = 1\nnx = 16\nny = 16\nnz = 8\n",
+			   NULL, vol, 1),
+		  0);
+	/* An attribute of three values read into one overran the reader. */
+	forge_attr_array(vol[0], "/", "spacing_y_mm", 3, 2.0);
+	snprintf(want, sizeof(want), "'%s': attribute 'spacing_y_mm' of '/' has 3 "
+				     "values, expected one",
+		 vol[0]);
+	refused("eval.dose", "", both, dose, want);
+	forge_attr_double(vol[0], "/", "spacing_y_mm", 3.0);
+	/* A finite but absurd dose made 10^30 DVH bins. */
+	forge_f32(vol[0], "case0/dose_pred", 77, 1e30f);
+	snprintf(want, sizeof(want), "'%s': dataset 'case0/dose_pred' voxel 77: "
+				     "1e+30 is out of range (-10000 to 10000 Gy)",
+		 vol[0]);
+	refused("eval.dose", "", both, dose, want);
+	forge_f32(vol[0], "case0/dose_pred", 77, 0);
+	forge_f32(vol[0], "case0/dose_plan", 5, 9000);
+	refused("eval.dose", "dvh_step_gy = 0.001\n", both, dose,
+		"dvh_step_gy 0.001 and case 0's maximum reference dose of 9000 "
+		"Gy make over 1000000 DVH bins (a larger step)");
+	forge_f32(vol[0], "case0/dose_plan", 5, 0);
+	/* A structure's name is a JSON key: quoted, the report stays JSON. */
+	CHECK_INT(run_kind("synth.volumes", "n = 2\nnx = 16\nny = 16\nnz = 8\n",
+			   NULL, vol, 1),
+		  0);
+	forge_rename(vol[0], "case0/masks/rectum", "case0/masks/rec\"tum");
+	forge_rename(vol[0], "case1/masks/rectum", "case1/masks/rec\"tum");
+	CHECK_INT(run_kind("eval.dose", "criteria = \"3%/3mm\"\n", both, dose, 1),
+		  0);
+	rep = slurp(dose[0]);
+	j = NULL;
+	CHECK(rep && json_parse(rep, strlen(rep), "m", &j, &e) == 0);
+	CHECK(json_member(json_member(j, "mae_gy"), "rec\"tum") != NULL);
+	json_free(j);
+	free(rep);
+
+	/* Tokens as large as int32 goes made compare.tokens allocate a
+	 * table of 2^31 counts per side (16 GiB each). */
+	make_events(sp);
+	write_events(ev[0], sp);
+	CHECK_INT(run_kind("binning", "bins = 2\n", ev, t1, 1), 0);
+	CHECK_INT(run_kind("binning", "bins = 2\n", ev, t2, 1), 0);
+	forge_i32(t2[0], "train/tokens", 1, 2147483647);
+	CHECK_INT(run_kind("compare.tokens", "", cin, cout, 1), 0);
+	rep = slurp(cout[0]);
+	CHECK(rep && strstr(rep, "\"b\": [3, 2147483647, 57, 60]"));
+	free(rep);
+	forge_i32(t2[0], "train/tokens", 1, -5);
+	snprintf(want, sizeof(want), "'%s': dataset 'train/tokens' event 0 "
+				     "position 1: -5 is out of range (0 to "
+				     "2147483647)",
+		 t2[0]);
+	refused("compare.tokens", "", cin, cout, want);
+	/* A scheme's stride of 0 divided by zero. */
+	CHECK_INT(run_kind("binning", "bins = 2\n", ev, t2, 1), 0);
+	forge_attr_int(t2[0], "/", "stride_pt", 0);
+	snprintf(want, sizeof(want), "'%s': attribute 'stride_pt' of '/': 0 is out "
+				     "of range (1 to 56)",
+		 t2[0]);
+	refused("compare.tokens", "", cin, cout, want);
+	/* A type id past 7. */
+	forge_u8(ev[0], "val/types", 1, 9);
+	snprintf(want, sizeof(want), "'%s': dataset 'val/types' event 0 object 1: "
+				     "9 is out of range (0 to 7)",
+		 ev[0]);
+	refused("binning", "", ev, t1, want);
+	/* Bins making over 2^30 particle tokens: refused at load. */
+	CHECK_INT(run_kind("binning", "features = \"type,e,pt,eta,phi\"\n"
+				      "bins = 255\n",
+			   ev, t1, 1),
+		  -3);
+	CHECK_STR(msg, "kind 'binning': the features' bins make 29597754375 "
+		       "particle tokens, over 2^30: fewer bins or features");
+
+	/* Finite positions far apart broke the search grid. */
+	sq[9] = 1e300;
+	write_positions(pos[0], sq, 5);
+	snprintf(want, sizeof(want), "'%s': dataset 'positions' row 4 column 1: "
+				     "1e+300 is out of range (-1e+15 to 1e+15)",
+		 pos[0]);
+	refused("groups", "k = 2\ngridsize = 1\n", pos, gout, want);
+}
+
 int main(void)
 {
 	char cmd[300];
@@ -473,6 +585,7 @@ int main(void)
 	test_compare();
 	test_eval_dose();
 	test_forged();
+	test_forged_more();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd))
 		return 1;

@@ -17,7 +17,10 @@
 #include "kinds.h"
 
 static char dir[] = "/tmp/cairn-test-kinds-XXXXXX";
+static char msg[4200];
 
+/* Run kind name as kind-run does, with settings as JSON (not checked at
+ * load: a hand-edited file); its error into msg. */
 static int run_kind(const char *name, const char *settings, const char *out,
 		    int threads)
 {
@@ -36,8 +39,9 @@ static int run_kind(const char *name, const char *settings, const char *out,
 	r.outputs = outs;
 	r.threads = threads;
 	rc = k->run(&r, &e);
+	msg[0] = 0;
 	if (rc)
-		fprintf(stderr, "%s: %s\n", name, e.msg);
+		snprintf(msg, sizeof(msg), "%s", e.msg);
 	json_free(j);
 	return rc;
 }
@@ -243,6 +247,61 @@ static void test_registry(void)
 	CHECK(kind_find("nosuch") == NULL);
 }
 
+/*
+ * Settings read at run time are checked again (a settings file can be
+ * edited by hand: n = -1 allocated 2^64 bytes), with the checks across
+ * settings; and a report is written only when it is JSON.
+ */
+static void test_checks(void)
+{
+	const char *vol = "{\"n\": %s, \"nx\": %s, \"ny\": 16, \"nz\": 8, "
+			  "\"spacing_xy\": 3.0, \"spacing_z\": 3.0, "
+			  "\"pred_scale\": 1.0, \"pred_shift_mm\": 0.0, "
+			  "\"pred_blur_mm\": 0.0, \"pred_noise_gy\": 0.0, "
+			  "\"seed\": 0%s}";
+	char s[512], out[256];
+	struct buf b = BUF_INIT;
+	struct err e;
+
+	snprintf(out, sizeof(out), "%s/checked.h5", dir);
+	snprintf(s, sizeof(s), vol, "-1", "16", "");
+	CHECK_INT(run_kind("synth.volumes", s, out, 1), -1);
+	CHECK_STR(msg, "setting 'n' of kind 'synth.volumes' must be in [1, "
+		       "10000]");
+	snprintf(s, sizeof(s), vol, "2.5", "16", "");
+	CHECK_INT(run_kind("synth.volumes", s, out, 1), -1);
+	CHECK_STR(msg, "setting 'n' of kind 'synth.volumes' must be an integer");
+	snprintf(s, sizeof(s), vol, "1", "\"16\"", "");
+	CHECK_INT(run_kind("synth.volumes", s, out, 1), -1);
+	CHECK_STR(msg, "setting 'nx' of kind 'synth.volumes' must be an integer");
+	snprintf(s, sizeof(s), vol, "1", "16", ", \"cases\": 2");
+	CHECK_INT(run_kind("synth.volumes", s, out, 1), -1);
+	CHECK_STR(msg, "kind 'synth.volumes' has no setting 'cases'");
+	CHECK_INT(run_kind("synth.scan", "{\"n\": 10}", out, 1), -1);
+	CHECK_STR(msg, "kind 'synth.scan' needs setting 'pattern'");
+	CHECK_INT(run_kind("synth.scan", "{\"n\": 10, \"pattern\": \"grid\", "
+					 "\"step\": 1.0, \"jitter\": 0.0, "
+					 "\"seed\": 0}",
+			   out, 1),
+		  -1);
+	CHECK_STR(msg, "setting 'pattern' of kind 'synth.scan' is one of "
+		       "'raster', 'spiral', not 'grid'");
+	/* Each in range, together 10^13 voxels: refused, not allocated. */
+	snprintf(s, sizeof(s), vol, "10000", "1024", "");
+	CHECK_INT(run_kind("synth.volumes", s, out, 1), -1);
+	CHECK_STR(msg, "kind 'synth.volumes': n x nx x ny x nz = 1310720000 "
+		       "voxels, over 2^30: fewer or smaller cases");
+	CHECK(access(out, F_OK) != 0);
+	/* A NaN printed into a report would make it not JSON. */
+	buf_adds(&b, "{\"pass_rate\": inf}\n");
+	CHECK_INT(kind_write_text(out, &b, &e), -1);
+	snprintf(s, sizeof(s), "'%s': the report is not valid JSON (report:1:15: ",
+		 out);
+	CHECK(!strncmp(e.msg, s, strlen(s)));
+	CHECK(access(out, F_OK) != 0);
+	buf_release(&b);
+}
+
 int main(void)
 {
 	char cmd[300];
@@ -253,6 +312,7 @@ int main(void)
 	test_scan();
 	test_events();
 	test_volumes();
+	test_checks();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd))
 		return 1;
