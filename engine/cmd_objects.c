@@ -95,11 +95,12 @@ const struct command cmd_cat = {
 	.name = "cat",
 	.summary = "print a blob's bytes (or a tree's entries)",
 	.usage = "cat ID",
-	.description = "Write the bytes of blob ID to standard output, checking "
-		       "their digest as they go\n(a damaged blob ends with an "
-		       "error and exit 3). For a tree, list its\nentries: kind, "
-		       "blob id, size, path. ID may be a unique prefix of 6 or "
-		       "more\nhex digits.",
+	.description = "Write the bytes of blob ID to standard output, each "
+		       "chunk checked against its\ndigest before it is written "
+		       "(a damaged blob writes nothing from its first\nbad "
+		       "chunk on, and exits 3). For a tree, list its entries: "
+		       "kind, blob id,\nsize, path. ID may be a unique prefix "
+		       "of 6 or more hex digits.",
 	.run = cat_run,
 };
 
@@ -131,10 +132,12 @@ static int export_run(struct cli *cli, const struct command *cmd, int argc,
 		return cli_usage_error(cli, cmd, "give an id and a path");
 	}
 	if (!(rc = open_id(cli, it.operands[0], &s, &id))) {
-		src = store_materialize(s, &id, it.operands[1], exec, &err);
+		src = store_materialize(s, &id, it.operands[1],
+					exec ? STORE_MODE_EXEC : 0, &err);
 		rc = src ? cli_store_fail(cli, src, &err) : EXIT_OK;
-		if (src > 0)
-			rc = EXIT_USAGE;	/* the path: a user's error */
+		/* The path is a user's error; a full disk is not. */
+		if (src > 0 && src != ENOSPC && src != EDQUOT && src != EIO)
+			rc = EXIT_USAGE;
 	}
 	store_close(s);
 	opt_release(&it);
@@ -149,8 +152,8 @@ const struct command cmd_export = {
 		       "a temporary name\nbeside PATH, verified against its "
 		       "digest, and renamed into place, so PATH\nnever holds a "
 		       "partial file; an existing PATH is replaced only once "
-		       "the new\ncontent is whole. Trees keep their files' "
-		       "executable bits and their symlinks.",
+		       "the new\ncontent is whole. Trees keep their entries' "
+		       "executable and owner-only bits\nand their symlinks.",
 	.opts = export_opts,
 	.run = export_run,
 };

@@ -8,9 +8,10 @@
 #include <stdarg.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/statvfs.h>
 
 #include "err.h"
-#include "store_internal.h"
+#include "store_writer.h"
 #include "util.h"
 
 /* A new map is this large (the file grows only as it is used). */
@@ -44,9 +45,13 @@ int store_fail(struct err *err, int rc, const char *fmt, ...)
 	va_start(ap, fmt);
 	buf_vaddf(&b, fmt, ap);
 	va_end(ap);
-	if (rc <= MDB_KEYEXIST && rc >= MDB_LAST_ERRCODE) {
+	if (rc >= MDB_KEYEXIST && rc <= MDB_LAST_ERRCODE) {
 		buf_addf(&b, ": %s", mdb_strerror(rc));
 		code = STORE_LMDB;
+	} else if (rc == ENOSPC) {
+		buf_adds(&b, ": no space left on device");
+	} else if (rc == EDQUOT) {
+		buf_adds(&b, ": disk quota exceeded");
 	} else if (rc > 0) {
 		buf_addf(&b, ": %s", strerror(rc));
 	}
@@ -178,6 +183,33 @@ void store_idle(struct store *s)
 		read_reset(s);
 }
 
+int store_io_errno(struct store *s, int rc)
+{
+	struct statvfs fs;
+
+	if (rc == EIO && statvfs(s->path, &fs) == 0 &&
+	    (uint64_t)fs.f_bavail * fs.f_frsize < ((uint64_t)1 << 20))
+		return ENOSPC;
+	return rc;
+}
+
+/* Room for a transaction of need bytes: its pages' overhead and
+ * copy-on-write. */
+static size_t map_need(size_t need)
+{
+	return need * 2 + ((size_t)64 << 20);
+}
+
+int store_has_room(struct store *s, size_t need)
+{
+	MDB_envinfo info;
+
+	if (mdb_env_info(s->env, &info))
+		return 0;
+	return (info.me_last_pgno + 1) * s->psize + map_need(need) <=
+	       info.me_mapsize;
+}
+
 int store_reserve(struct store *s, size_t need, struct err *err)
 {
 	MDB_envinfo info;
@@ -188,8 +220,7 @@ int store_reserve(struct store *s, size_t need, struct err *err)
 		return store_fail(err, rc, "cannot read the map size");
 	store_idle(s);	/* no snapshot of the old map may stay live */
 	used = (info.me_last_pgno + 1) * s->psize;
-	/* Room for the data, its pages' overhead and copy-on-write. */
-	need = need * 2 + ((size_t)64 << 20);
+	need = map_need(need);
 	if (used + need <= info.me_mapsize)
 		return 0;
 	size = info.me_mapsize * 2;
@@ -221,6 +252,24 @@ static int check_fs(const char *path, struct err *err)
 	return 0;
 }
 
+/*
+ * Whether the main database holds nothing: LMDB wrote the data file's
+ * meta pages, but the process creating the store died before it
+ * committed the store's databases (docs/store-format.md).
+ */
+static int unfinished(MDB_txn *txn, int *fresh)
+{
+	MDB_dbi main;
+	MDB_stat ms;
+	int rc;
+
+	if ((rc = mdb_dbi_open(txn, NULL, 0, &main)) ||
+	    (rc = mdb_stat(txn, main, &ms)))
+		return rc;
+	*fresh = ms.ms_entries == 0;
+	return 0;
+}
+
 static int open_dbs(struct store *s, struct err *err)
 {
 	/* actions and lineage hold many small sorted values per key. */
@@ -247,14 +296,30 @@ static int open_dbs(struct store *s, struct err *err)
 	MDB_txn *txn;
 	MDB_val key = { 6, (void *)"schema" }, val;
 	size_t i;
-	int rc;
+	int rc, fresh;
 
 	if ((rc = store_txn_begin(s, !rdonly, &txn, err)))
 		return rc;
+	if ((rc = unfinished(txn, &fresh))) {
+		mdb_txn_abort(txn);
+		return store_fail(err, rc, "cannot read store '%s'", s->path);
+	}
+	if (fresh && !(s->flags & STORE_CREATE)) {
+		mdb_txn_abort(txn);
+		return store_fail(err, STORE_NOTFOUND,
+				  "store '%s' is unfinished: its creation was "
+				  "interrupted",
+				  s->path);
+	}
 	for (i = 0; i < ARRAY_LEN(dbs); i++) {
 		MDB_dbi *dbi = (MDB_dbi *)((char *)s + dbs[i].off);
-		rc = mdb_dbi_open(txn, dbs[i].name,
-				  dbs[i].flags | (rdonly ? 0 : MDB_CREATE), dbi);
+		/* A half-made store is finished here (STORE_CREATE); an
+		 * environment with other databases and no 'meta' is
+		 * someone else's. */
+		unsigned create = rdonly || (!fresh && dbi == &s->meta)
+					  ? 0
+					  : MDB_CREATE;
+		rc = mdb_dbi_open(txn, dbs[i].name, dbs[i].flags | create, dbi);
 		if (rc == MDB_NOTFOUND && rdonly &&
 		    dbi == &s->aliases) {
 			s->no_aliases = 1;	/* made before aliases */
@@ -282,7 +347,9 @@ static int open_dbs(struct store *s, struct err *err)
 	}
 	rc = mdb_get(txn, s->meta, &key, &val);
 	if (rc == MDB_NOTFOUND && !rdonly) {
-		put_u32(v, STORE_SCHEMA);
+		/* Schema 1 until a record needs more (writer_schema):
+		 * older cairns keep reading a store that has none. */
+		put_u32(v, 1);
 		val.mv_size = 4;
 		val.mv_data = v;
 		rc = mdb_put(txn, s->meta, &key, &val, 0);
@@ -295,8 +362,7 @@ static int open_dbs(struct store *s, struct err *err)
 			"store '%s' has schema %u, made by a newer cairn (this "
 			"one reads schema %d); upgrade cairn to use it",
 			s->path, get_u32(val.mv_data), STORE_SCHEMA);
-	} else if (rc == 0 && get_u32(val.mv_data) < STORE_SCHEMA) {
-		/* No older schema exists yet; a future one migrates here. */
+	} else if (rc == 0 && get_u32(val.mv_data) < 1) {
 		rc = STORE_VERSION;
 		err_set(err, "store '%s' has unknown schema %u", s->path,
 			get_u32(val.mv_data));
@@ -309,7 +375,8 @@ static int open_dbs(struct store *s, struct err *err)
 		return rc;
 	}
 	if ((rc = mdb_txn_commit(txn)))
-		return store_fail(err, rc, "cannot initialise '%s'", s->path);
+		return store_fail(err, store_io_errno(s, rc),
+				  "cannot initialise '%s'", s->path);
 	return 0;
 }
 
@@ -332,6 +399,37 @@ static int check_truncated(struct store *s, struct err *err)
 			     (unsigned long long)(info.me_last_pgno + 1) *
 				     s->psize);
 	}
+	buf_release(&p);
+	return rc;
+}
+
+/*
+ * Without STORE_CREATE, a directory holding no data file (or an empty
+ * one, left by a creation killed early) is no store: say so rather than
+ * make one.  (One whose main database is empty is caught in open_dbs.)
+ */
+static int check_made(const char *path, struct err *err)
+{
+	struct buf p = BUF_INIT;
+	struct stat st;
+	int data, lock, rc = 0;
+
+	buf_addf(&p, "%s/data.mdb", path);
+	data = stat(p.data, &st) == 0;
+	if (data && st.st_size > 0) {
+		buf_release(&p);
+		return 0;
+	}
+	buf_truncate(&p, 0);
+	buf_addf(&p, "%s/lock.mdb", path);
+	lock = stat(p.data, &st) == 0;
+	if (data || lock)
+		rc = store_fail(err, STORE_NOTFOUND,
+				"store '%s' is unfinished: its creation was "
+				"interrupted",
+				path);
+	else
+		rc = store_fail(err, STORE_NOTFOUND, "no store at '%s'", path);
 	buf_release(&p);
 	return rc;
 }
@@ -367,6 +465,8 @@ int store_open(const char *path, unsigned flags, struct store **out,
 					  path);
 	} else if (!S_ISDIR(st.st_mode)) {
 		return store_fail(err, ENOTDIR, "cannot open store '%s'", path);
+	} else if (!(flags & STORE_CREATE) && (rc = check_made(path, err))) {
+		return rc;
 	}
 	if ((rc = check_fs(path, err)))
 		return rc;

@@ -215,20 +215,43 @@ int store_live_walk(struct store *s,
 
 /* ---- reading ---- */
 
-/* Write blob id's bytes to fd, verifying its digest as they go. */
+/*
+ * Write blob id's bytes to fd.  Each chunk is checked against its digest
+ * before it is written, so a damaged blob (STORE_CORRUPT) writes nothing
+ * from its first bad chunk on; the whole blob's digest is checked last.
+ */
 int store_cat(struct store *s, const struct digest *id, int fd,
 	      struct err *err);
+
+/* What is kept of a file's or a directory's permissions. */
+enum store_mode {
+	STORE_MODE_EXEC = 1 << 0,	/* a file its owner may execute */
+	STORE_MODE_PRIVATE = 1 << 1,	/* group and others have no access */
+};
+
+/* The STORE_MODE_* bits of a stat st_mode (EXEC only for a file). */
+unsigned store_mode_of(unsigned st_mode);
 
 /*
  * Create path from blob or tree id: written to a temporary name beside it,
  * verified, then renamed over path, so path never holds a partial file.
- * exec makes a blob executable (trees carry their own modes).
+ * mode (STORE_MODE_* bits; 1 is EXEC) is the blob's, or the tree's top
+ * directory's (its entries carry their own): a file is created 0666, 0777
+ * with EXEC, a directory 0777; PRIVATE keeps the owner's bits only (0600,
+ * 0700); the umask applies after.
+ *
+ * STORE_CORRUPT: the stored object is damaged (its bytes, or a chunk or
+ * file it needs, do not hash to their id, are missing or malformed): path
+ * is untouched and nothing temporary is left; a caller may treat the
+ * object as absent.  STORE_NOTFOUND: no such object.  An errno value:
+ * path could not be written (ENOSPC: the disk is full).
  */
 int store_materialize(struct store *s, const struct digest *id,
-		      const char *path, int exec, struct err *err);
+		      const char *path, unsigned mode, struct err *err);
 
 struct store_tree_entry {
 	char kind;		/* 'f' file, 'x' executable, 'l' link, 'd' dir */
+	unsigned mode;		/* STORE_MODE_* bits */
 	const char *path;	/* relative, '/'-separated, NUL-terminated */
 	uint64_t size;		/* file size, or link target length */
 	struct digest id;	/* file blob (zero for links and dirs) */

@@ -12,7 +12,9 @@
 #include "chunker.h"
 #include "store.h"
 
-#define STORE_SCHEMA 1
+/* The newest schema this cairn reads (a store is made at 1; 2 once it
+ * holds a tree with owner-only entries). */
+#define STORE_SCHEMA 2
 #define RECORD_VERSION 1
 
 /* Commit a write transaction once it holds this many bytes (bounds the
@@ -56,6 +58,28 @@ int alias_get(struct store *s, MDB_txn *txn, const struct digest *id,
 int live_scan(struct store *s, MDB_txn *txn, int prune,
 	      int (*fn)(const struct store_live *l, void *ctx), void *ctx,
 	      struct err *err);
+
+/*
+ * The B-trees' pages (store_pages.c), read from the data file itself,
+ * never through LMDB, which trusts them.  pages_walk checks every tree of
+ * the snapshot txn reads (a write transaction's: the last commit): bad
+ * sees each damaged page (the tree, the page, what is wrong), whose
+ * subtree is skipped; tree sees each named database and the entries its
+ * record claims; rec (when not NULL) sees every record on a sound leaf,
+ * one call per value of a sorted-duplicates database, its bytes valid
+ * until it returns (a non-zero return stops the walk and is returned).
+ * *damaged: how many pages are damaged.
+ */
+struct page_visitor {
+	void (*bad)(const char *db, uint64_t pgno, const char *why, void *ctx);
+	void (*tree)(const char *db, uint64_t entries, void *ctx);
+	int (*rec)(const char *db, const MDB_val *k, const MDB_val *v,
+		   void *ctx);
+	void *ctx;
+};
+
+int pages_walk(struct store *s, MDB_txn *txn, const struct page_visitor *pv,
+	       uint64_t *damaged, struct err *err);
 
 /* Fill err from an LMDB or errno code rc; return the API code. */
 int store_fail(struct err *err, int rc, const char *fmt, ...)

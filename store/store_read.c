@@ -224,9 +224,43 @@ static void *hash_run(void *arg)
 	return NULL;
 }
 
-/* Write blob id to fd, hashing on a second thread while writing. */
+/*
+ * Before a byte goes out: every chunk the list names is there with its
+ * listed length, and the lengths add up to the blob's size.
+ */
+static int chunks_listed(struct store *s, MDB_txn *txn,
+			 const struct digest *id, const struct blob_rec *b,
+			 struct err *err)
+{
+	uint64_t total = 0;
+	uint32_t i, len;
+
+	for (i = 0; i < b->n; i++) {
+		struct digest cid;
+		MDB_val cv;
+
+		blob_chunk(b, i, &cid, &len);
+		if (get(txn, s->chunks, &cid, &cv))
+			return corrupt(err, "blob", id, "a chunk is missing");
+		if (cv.mv_size < CHUNK_HDR ||
+		    get_u32((unsigned char *)cv.mv_data + 2) != len)
+			return corrupt(err, "blob", id, "a chunk is malformed");
+		total += len;
+	}
+	if (total != b->size)
+		return corrupt(err, "blob", id,
+			       "its chunks do not add up to its size");
+	return 0;
+}
+
+/*
+ * Write blob id to fd, hashing the whole on a second thread.  With check,
+ * each chunk is hashed and compared with its id before it is written
+ * (fd is seen by others: nothing damaged may reach it); a temporary file,
+ * discarded unless the whole digest matches, needs no such check.
+ */
 static int cat_txn(struct store *s, MDB_txn *txn, const struct digest *id,
-		   int fd, const char *dest, struct err *err)
+		   int fd, const char *dest, int check, struct err *err)
 {
 	struct hasher h = { 0 };
 	struct buf scratch = BUF_INIT;
@@ -240,32 +274,33 @@ static int cat_txn(struct store *s, MDB_txn *txn, const struct digest *id,
 
 	if ((rc = get(txn, s->blobs, id, &v)) == MDB_NOTFOUND &&
 	    alias_get(s, txn, id, &blob) == 0)
-		return cat_txn(s, txn, &blob, fd, dest, err);
+		return cat_txn(s, txn, &blob, fd, dest, check, err);
 	if (rc == MDB_NOTFOUND)
 		return STORE_NOTFOUND;
 	if (rc)
 		return store_fail(err, rc, "cannot read store '%s'", s->path);
 	if (blob_decode(&v, &b))
 		return corrupt(err, "blob", id, "its record is malformed");
-	h.sha = sha256_new();
 	if (b.kind == BLOB_INLINE) {
-		sha256_update(h.sha, b.data, b.size);
+		sha256(b.data, b.size, &got);
+		if (!digest_eq(&got, id))
+			return corrupt(err, "blob", id,
+				       "its bytes do not hash to its id");
 		rc = write_all(fd, b.data, b.size);
-		total = b.size;
+		return rc ? store_fail(err, rc, "cannot write '%s'", dest) : 0;
 	}
+	if ((rc = chunks_listed(s, txn, id, &b, err)))
+		return rc;
+	h.sha = sha256_new();
 	for (i = 0; !rc && i < b.n; i++) {
 		const unsigned char *data;
-		struct digest cid;
+		struct digest cid, cgot;
 		uint32_t len;
 		MDB_val cv;
 		size_t n;
-		int wrc;
 
 		blob_chunk(&b, i, &cid, &len);
-		if (get(txn, s->chunks, &cid, &cv)) {
-			rc = corrupt(err, "blob", id, "a chunk is missing");
-			break;
-		}
+		get(txn, s->chunks, &cid, &cv);
 		/* scratch is reused: the hasher was joined last time. */
 		if (chunk_bytes(&cv, &scratch, &data, &n) || n != len) {
 			rc = corrupt(err, "blob", id, "a chunk is malformed");
@@ -276,17 +311,21 @@ static int cat_txn(struct store *s, MDB_txn *txn, const struct digest *id,
 		h.running = pthread_create(&h.thread, NULL, hash_run, &h) == 0;
 		if (!h.running)
 			hash_run(&h);
-		wrc = write_all(fd, data, n);
+		if (check) {
+			sha256(data, n, &cgot);
+			if (!digest_eq(&cgot, &cid))
+				rc = corrupt(err, "blob", id,
+					     "a chunk's bytes do not hash to "
+					     "its id");
+		}
+		if (!rc && (rc = write_all(fd, data, n)))
+			rc = store_fail(err, rc, "cannot write '%s'", dest);
 		if (h.running)
 			pthread_join(h.thread, NULL);
-		if (wrc)
-			rc = wrc;
 		total += n;
 	}
 	sha256_final(h.sha, &got);
 	buf_release(&scratch);
-	if (rc > 0)
-		return store_fail(err, rc, "cannot write '%s'", dest);
 	if (rc)
 		return rc;
 	if (total != b.size || !digest_eq(&got, id))
@@ -303,7 +342,7 @@ int store_cat(struct store *s, const struct digest *id, int fd,
 
 	if ((rc = store_read_begin(s, &txn, err)))
 		return rc;
-	rc = cat_txn(s, txn, id, fd, "standard output", err);
+	rc = cat_txn(s, txn, id, fd, "standard output", 1, err);
 	store_read_end(s);
 	if (rc == STORE_NOTFOUND) {
 		char hex[DIGEST_HEX + 1];
@@ -311,6 +350,25 @@ int store_cat(struct store *s, const struct digest *id, int fd,
 		store_fail(err, 0, "no blob %s in store '%s'", hex, s->path);
 	}
 	return rc;
+}
+
+unsigned store_mode_of(unsigned st_mode)
+{
+	unsigned m = 0;
+
+	if (S_ISREG(st_mode) && (st_mode & S_IXUSR))
+		m |= STORE_MODE_EXEC;
+	if (!(st_mode & (S_IRWXG | S_IRWXO)))
+		m |= STORE_MODE_PRIVATE;
+	return m;
+}
+
+/* The permissions a file (or directory) of mode bits is created with. */
+static mode_t perms(unsigned mode, int dir)
+{
+	mode_t p = dir || (mode & STORE_MODE_EXEC) ? 0777 : 0666;
+
+	return mode & STORE_MODE_PRIVATE ? p & 0700 : p;
 }
 
 /* A fresh name beside path: "path.cairn-tmp-PID-N". */
@@ -329,7 +387,7 @@ static void temp_name(struct buf *b, const char *path, unsigned n)
  * unless direct (path is inside a temporary tree being built).
  */
 static int blob_to(struct store *s, MDB_txn *txn, const struct digest *id,
-		   const char *path, int exec, int direct, struct err *err)
+		   const char *path, unsigned mode, int direct, struct err *err)
 {
 	struct buf tmp = BUF_INIT;
 	unsigned tries;
@@ -343,7 +401,7 @@ static int blob_to(struct store *s, MDB_txn *txn, const struct digest *id,
 			temp_name(&tmp, path, tries);
 		}
 		fd = open(tmp.data, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-			  exec ? 0777 : 0666);
+			  perms(mode, 0));
 		if (fd < 0 && (errno != EEXIST || direct))
 			break;
 	}
@@ -352,7 +410,7 @@ static int blob_to(struct store *s, MDB_txn *txn, const struct digest *id,
 		buf_release(&tmp);
 		return rc;
 	}
-	rc = cat_txn(s, txn, id, fd, path, err);
+	rc = cat_txn(s, txn, id, fd, path, 0, err);
 	if (close(fd) < 0 && !rc)
 		rc = store_fail(err, errno, "cannot write '%s'", path);
 	if (!rc && !direct && rename(tmp.data, path) < 0)
@@ -379,7 +437,7 @@ static void rm_rf(const char *path)
 }
 
 static int tree_to(struct store *s, MDB_txn *txn, const struct digest *id,
-		   MDB_val *v, const char *path, struct err *err)
+		   MDB_val *v, const char *path, unsigned mode, struct err *err)
 {
 	struct buf tmp = BUF_INIT, old = BUF_INIT, p = BUF_INIT;
 	struct tree_iter it;
@@ -394,7 +452,7 @@ static int tree_to(struct store *s, MDB_txn *txn, const struct digest *id,
 		return corrupt(err, "tree", id, "its record is malformed");
 	for (tries = 0; tries < 100; tries++) {
 		temp_name(&tmp, path, tries);
-		if (mkdir(tmp.data, 0777) == 0 || errno != EEXIST)
+		if (mkdir(tmp.data, perms(mode, 1)) == 0 || errno != EEXIST)
 			break;
 	}
 	if (tries == 100 || access(tmp.data, F_OK) < 0) {
@@ -406,7 +464,7 @@ static int tree_to(struct store *s, MDB_txn *txn, const struct digest *id,
 		buf_addf(&p, "%s/%s", tmp.data, e.path);
 		rc = 0;
 		if (e.kind == 'd') {
-			if (mkdir(p.data, 0777) < 0)
+			if (mkdir(p.data, perms(e.mode, 1)) < 0)
 				rc = store_fail(err, errno, "cannot create '%s'",
 						p.data);
 		} else if (e.kind == 'l') {
@@ -414,8 +472,7 @@ static int tree_to(struct store *s, MDB_txn *txn, const struct digest *id,
 				rc = store_fail(err, errno, "cannot create '%s'",
 						p.data);
 		} else {
-			rc = blob_to(s, txn, &e.id, p.data, e.kind == 'x', 1,
-				     err);
+			rc = blob_to(s, txn, &e.id, p.data, e.mode, 1, err);
 			if (rc == STORE_NOTFOUND)
 				rc = corrupt(err, "tree", id,
 					     "it names a missing blob");
@@ -456,7 +513,7 @@ out:
 }
 
 int store_materialize(struct store *s, const struct digest *id,
-		      const char *path, int exec, struct err *err)
+		      const char *path, unsigned mode, struct err *err)
 {
 	struct digest blob;
 	MDB_txn *txn;
@@ -468,9 +525,9 @@ int store_materialize(struct store *s, const struct digest *id,
 	if (alias_get(s, txn, id, &blob) == 0)
 		id = &blob;
 	if (get(txn, s->blobs, id, &v) == 0)
-		rc = blob_to(s, txn, id, path, exec, 0, err);
+		rc = blob_to(s, txn, id, path, mode, 0, err);
 	else if (get(txn, s->trees, id, &v) == 0)
-		rc = tree_to(s, txn, id, &v, path, err);
+		rc = tree_to(s, txn, id, &v, path, mode, err);
 	else {
 		char hex[DIGEST_HEX + 1];
 		digest_hex(id, hex);

@@ -5,7 +5,7 @@
  */
 #include <zstd.h>
 
-#include "store_internal.h"
+#include "store_writer.h"
 #include "util.h"
 
 #define CONFIG_LEN 15
@@ -118,7 +118,8 @@ int store_config_set(struct store *s, const struct store_config *c,
 	rc = mdb_txn_commit(txn);
 	store_read_refresh(s);
 	if (rc)
-		return store_fail(err, rc, "cannot save the settings");
+		return store_fail(err, store_io_errno(s, rc),
+				  "cannot save the settings");
 	s->cfg = *c;
 	return 0;
 }
@@ -256,7 +257,8 @@ int tree_iter_init(struct tree_iter *it, const unsigned char *enc, size_t len)
 
 /*
  * Entry: kind (1 byte), size (u64), id (32), path length (u32), path,
- * and for a link: target length (u32), target.
+ * and for a link: target length (u32), target.  The kinds 'F', 'X' and
+ * 'D' (schema 2) are 'f', 'x' and 'd' with STORE_MODE_PRIVATE.
  */
 int tree_iter_next(struct tree_iter *it, struct store_tree_entry *e)
 {
@@ -268,6 +270,13 @@ int tree_iter_next(struct tree_iter *it, struct store_tree_entry *e)
 	if ((size_t)(it->end - p) < 45)
 		return STORE_CORRUPT;
 	e->kind = (char)p[0];
+	e->mode = 0;
+	if (e->kind == 'F' || e->kind == 'X' || e->kind == 'D') {
+		e->kind = (char)(e->kind - 'A' + 'a');
+		e->mode = STORE_MODE_PRIVATE;
+	}
+	if (e->kind == 'x')
+		e->mode |= STORE_MODE_EXEC;
 	e->size = get_u64(p + 1);
 	memcpy(e->id.b, p + 9, DIGEST_LEN);
 	n = get_u32(p + 41);

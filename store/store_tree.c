@@ -2,6 +2,8 @@
  * Directories as trees: walk, ingest every file, and write the canonical
  * manifest (docs/store-format.md, "trees").  Entries are sorted by path
  * bytes, so the same directory always gives the same id wherever it lives.
+ * Of a mode, only what a restore keeps enters: executable or not, and
+ * owner-only (kinds 'F', 'X', 'D') or not; never the umask's doing.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -16,7 +18,7 @@
 #include "util.h"
 
 struct entry {
-	char kind;
+	char kind;		/* as encoded: 'F', 'X', 'D' owner-only */
 	char *path;
 	uint64_t size;
 	struct digest id;
@@ -50,6 +52,14 @@ static int add(struct walk *wk, char kind, const char *rel, uint64_t size,
 		e->id = *id;
 	e->target = target ? xstrdup(target) : NULL;
 	return 0;
+}
+
+/* The encoded kind: upper case when group and others have no access. */
+static char kind_of(char kind, mode_t mode)
+{
+	return store_mode_of(mode) & STORE_MODE_PRIVATE
+		       ? (char)(kind - 'a' + 'A')
+		       : kind;
 }
 
 static int walk_dir(struct walk *wk, const char *rel)
@@ -87,12 +97,15 @@ static int walk_dir(struct walk *wk, const char *rel)
 			   (uint64_t)st.st_ino == wk->w->s->dir_ino) {
 			;	/* the store itself: never part of a tree */
 		} else if (S_ISDIR(st.st_mode)) {
-			add(wk, 'd', sub.data, 0, NULL, NULL);
+			add(wk, kind_of('d', st.st_mode), sub.data, 0, NULL,
+			    NULL);
 			rc = walk_dir(wk, sub.data);
 		} else if (S_ISREG(st.st_mode)) {
 			/* Ingested after the walk, small files in parallel. */
-			add(wk, st.st_mode & S_IXUSR ? 'x' : 'f', sub.data,
-			    (uint64_t)st.st_size, NULL, NULL);
+			add(wk,
+			    kind_of(st.st_mode & S_IXUSR ? 'x' : 'f',
+				    st.st_mode),
+			    sub.data, (uint64_t)st.st_size, NULL, NULL);
 			wk->e[wk->n - 1].full = xstrdup(full.data);
 		} else if (S_ISLNK(st.st_mode)) {
 			char target[4096];
@@ -299,7 +312,7 @@ int store_put_tree(struct store_writer *w, const char *path,
 	struct buf enc = BUF_INIT;
 	struct stat st;
 	size_t i;
-	int rc;
+	int rc, private = 0;
 
 	if (stat(path, &st) < 0)
 		return store_fail(err, errno, "cannot stat '%s'", path);
@@ -315,7 +328,11 @@ int store_put_tree(struct store_writer *w, const char *path,
 		buf_addc(&enc, RECORD_VERSION);
 		encode(&enc, wk.e, wk.n);
 		sha256(enc.data + 1, enc.len - 1, id);
-		rc = writer_has(w, w->s->trees, id, err);
+		for (i = 0; i < wk.n; i++)
+			private |= wk.e[i].kind >= 'A' && wk.e[i].kind <= 'Z';
+		rc = private ? writer_schema(w, 2, err) : 0;
+		if (!rc)
+			rc = writer_has(w, w->s->trees, id, err);
 		if (rc == 0)
 			rc = writer_put(w, w->s->trees, id->b, DIGEST_LEN,
 					enc.data, enc.len, err);

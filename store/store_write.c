@@ -42,16 +42,25 @@ static int commit_txn(struct store_writer *w, struct err *err)
 	w->pending = 0;
 	store_read_refresh(w->s);
 	if (rc)
-		return writer_poison(w, store_fail(err, rc, "cannot commit to store "
-						     "'%s'",
-					    w->s->path));
+		return writer_poison(w, store_fail(err, store_io_errno(w->s, rc),
+						   "cannot commit to store '%s'",
+						   w->s->path));
 	return 0;
 }
+
+/*
+ * Writers of other processes queue on LMDB's write lock: the room
+ * store_reserve made before this one got the lock may be gone when it
+ * does.  So the room is checked again holding the lock, and made again
+ * (the lock let go: the map cannot grow under a transaction) until a
+ * transaction starts with it.  Each round at least doubles the map.
+ */
+#define ROOM_TRIES 32
 
 /* A write transaction with room for need more bytes. */
 int writer_txn(struct store_writer *w, size_t need, struct err *err)
 {
-	int rc;
+	int rc, tries;
 
 	if (w->poisoned)
 		return store_fail(err, STORE_POISONED, "store write abandoned after an "
@@ -61,11 +70,51 @@ int writer_txn(struct store_writer *w, size_t need, struct err *err)
 		return rc;
 	if (w->txn)
 		return 0;
-	if ((rc = store_reserve(w->s, STORE_BATCH + need, err)) ||
-	    (rc = store_txn_begin(w->s, 1, &w->txn, err)))
-		return writer_poison(w, rc);
+	for (tries = 0;; tries++) {
+		if ((rc = store_reserve(w->s, STORE_BATCH + need, err)) ||
+		    (rc = store_txn_begin(w->s, 1, &w->txn, err)))
+			return writer_poison(w, rc);
+		if (store_has_room(w->s, STORE_BATCH + need))
+			break;
+		mdb_txn_abort(w->txn);
+		w->txn = NULL;
+		if (tries == ROOM_TRIES)
+			return writer_poison(
+				w, store_fail(err, STORE_LMDB,
+					      "cannot write to store '%s': its "
+					      "map stayed full while other "
+					      "processes wrote to it (grown %d "
+					      "times)",
+					      w->s->path, ROOM_TRIES));
+	}
 	w->pending = 0;
 	return 0;
+}
+
+/* A put failed: the batch is poisoned, and the message names LMDB's
+ * cause (a full map would mean the room made above was too small). */
+static int put_failed(struct store_writer *w, int rc, struct err *err)
+{
+	return writer_poison(w, store_fail(err, store_io_errno(w->s, rc),
+					   "cannot write to store '%s'",
+					   w->s->path));
+}
+
+int writer_schema(struct store_writer *w, uint32_t schema, struct err *err)
+{
+	MDB_val k = { 6, (void *)"schema" }, v;
+	unsigned char u[4];
+	int rc;
+
+	if ((rc = writer_txn(w, sizeof(u), err)))
+		return rc;
+	rc = mdb_get(w->txn, w->s->meta, &k, &v);
+	if (rc == 0 && v.mv_size == 4 && get_u32(v.mv_data) >= schema)
+		return 0;
+	if (rc && rc != MDB_NOTFOUND)
+		return put_failed(w, rc, err);
+	put_u32(u, schema);
+	return writer_put(w, w->s->meta, "schema", 6, u, sizeof(u), err);
 }
 
 int writer_put(struct store_writer *w, MDB_dbi dbi, const void *key,
@@ -87,9 +136,7 @@ int writer_put_flags(struct store_writer *w, MDB_dbi dbi, const void *key,
 	if (rc == MDB_KEYEXIST && (flags & (MDB_NODUPDATA | MDB_NOOVERWRITE)))
 		return 0;
 	if (rc)
-		return writer_poison(w, store_fail(err, rc, "cannot write to store "
-						     "'%s'",
-					    w->s->path));
+		return put_failed(w, rc, err);
 	w->pending += klen + vlen;
 	return 0;
 }
@@ -173,9 +220,7 @@ static int put_reserved(struct store_writer *w, MDB_dbi dbi,
 	if ((rc = writer_txn(w, DIGEST_LEN + hlen + plen, err)))
 		return rc;
 	if ((rc = mdb_put(w->txn, dbi, &k, &v, MDB_RESERVE)))
-		return writer_poison(w, store_fail(err, rc, "cannot write to store "
-						     "'%s'",
-					    w->s->path));
+		return put_failed(w, rc, err);
 	memcpy(v.mv_data, hdr, hlen);
 	memcpy((unsigned char *)v.mv_data + hlen, payload, plen);
 	w->pending += DIGEST_LEN + hlen + plen;

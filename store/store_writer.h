@@ -41,6 +41,26 @@ int writer_has(struct store_writer *w, MDB_dbi dbi, const struct digest *id,
 int writer_put_inline(struct store_writer *w, const struct digest *id,
 		      const void *data, size_t n, struct err *err);
 
+/*
+ * Mark the store as schema at least schema (docs/store-format.md, "meta"),
+ * before writing the first record that needs it: a cairn that cannot
+ * read such records then refuses the store instead of calling them
+ * damaged.
+ */
+int writer_schema(struct store_writer *w, uint32_t schema, struct err *err);
+
+/*
+ * Room in the map for a write transaction of need bytes (1) or not (0).
+ * With this process's write transaction open, nothing can use it up.
+ */
+int store_has_room(struct store *s, size_t need);
+/*
+ * The errno to report for rc, an error of a write to the store's files:
+ * LMDB calls a short write (the disk filled up) EIO; it is ENOSPC when
+ * the store's filesystem has no room left.
+ */
+int store_io_errno(struct store *s, int rc);
+
 struct store_run;
 /* Decode a runs value; STORE_CORRUPT when inconsistent. */
 int run_decode(const void *val, size_t len, struct store_run *r);

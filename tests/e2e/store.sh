@@ -65,6 +65,24 @@ run export --exec "$small_id" tool
 expect_rc export-exec 0
 checks=$((checks + 1))
 [ -x tool ] || fail export-exec "not executable"
+# Modes: the executable and owner-only bits come back, and a umask of 0
+# widens only what was not owner-only.
+mkdir -p modes/secret
+printf 'k\n' >modes/key
+printf '#!/bin/sh\n' >modes/run
+printf 'p\n' >modes/pub
+printf 's\n' >modes/secret/s
+chmod 600 modes/key modes/secret/s
+chmod 700 modes/run modes/secret
+chmod 644 modes/pub
+run --store "$T/modes.store" store add modes
+modes_id=$(printf '%s' "$out" | cut -c1-64)
+(umask 0 && "$CAIRN" --store "$T/modes.store" export "$modes_id" modes2)
+expect_eq export-modes "$(cd modes2 && stat -c '%a %n' key run pub secret secret/s)" "600 key
+700 run
+666 pub
+700 secret
+600 secret/s"
 run export "$small_id" /nonexistent/dir/x
 expect_rc export-bad-path 2
 expect_match export-bad-path "$err" "^cairn: error: cannot create '/nonexistent/dir/x\.cairn-tmp-"

@@ -61,12 +61,39 @@ expect_match fsck-inline "$out" "^damaged: blobs $small_id: bytes do not hash to
 expect_match fsck-damaged-err "$err" "^cairn: error: store '.*' is damaged"
 run cat "$big_id"
 expect_rc cat-damaged 3
-expect_match cat-damaged "$err" "blob $big_id is damaged"
+expect_eq cat-damaged "$err" "cairn: error: blob $big_id is damaged: a chunk's bytes do not hash to its id (run 'cairn fsck')
+hint: run 'cairn fsck' to see what is damaged"
+# What cat wrote before it stopped: whole chunks before the damaged one,
+# never the damage itself.
+"$CAIRN" cat "$big_id" >cat.out 2>/dev/null
+n=$(stat -c %s cat.out)
+checks=$((checks + 1))
+[ "$n" -lt 600000 ] && cmp -s -n "$n" cat.out marked ||
+	fail cat-damaged-bytes "$n bytes written, not a prefix before the damage"
+run cat "$small_id"
+expect_rc cat-damaged-inline 3
+expect_eq cat-damaged-inline "$out" ""
 run export "$small_id" restored
 expect_rc export-damaged 3
 checks=$((checks + 1))
 [ ! -e restored ] || fail export-damaged "a damaged blob was written"
 ls -a | grep -q cairn-tmp && fail export-damaged "temporary file left"
+# Over what is there: left as it was, file or folder.
+printf 'old\n' >restored
+run export "$big_id" restored
+expect_rc export-damaged-over 3
+expect_eq export-damaged-over "$(cat restored)" "old"
+mkdir -p withbig
+cp marked withbig/marked
+"$CAIRN" store add withbig >tree.out 2>&1
+tree_id=$(cut -c1-64 tree.out)
+mkdir -p restored.d
+printf 'old\n' >restored.d/old
+run export "$tree_id" restored.d
+expect_rc export-damaged-tree 3
+expect_match export-damaged-tree "$err" "blob $big_id is damaged"
+expect_eq export-damaged-tree-left "$(ls -A restored.d)" "old"
+ls -a | grep -q cairn-tmp && fail export-damaged-tree "temporary left"
 run fsck --repair
 expect_rc fsck-repair 0
 expect_match fsck-repair "$out" "^removed: blobs $small_id: bytes do not hash to the id$"

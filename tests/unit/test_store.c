@@ -496,7 +496,7 @@ static void test_open_checks(void)
 		MDB_txn *txn;
 		MDB_dbi dbi;
 		MDB_val k = { 6, (void *)"schema" }, v;
-		unsigned char two[4] = { 2, 0, 0, 0 };
+		unsigned char newer[4] = { STORE_SCHEMA + 1, 0, 0, 0 };
 
 		s = open_store("s5", STORE_CREATE);
 		store_close(s);
@@ -506,12 +506,12 @@ static void test_open_checks(void)
 		CHECK_INT(mdb_txn_begin(env, NULL, 0, &txn), 0);
 		CHECK_INT(mdb_dbi_open(txn, "meta", 0, &dbi), 0);
 		v.mv_size = 4;
-		v.mv_data = two;
+		v.mv_data = newer;
 		CHECK_INT(mdb_put(txn, dbi, &k, &v, 0), 0);
 		CHECK_INT(mdb_txn_commit(txn), 0);
 		mdb_env_close(env);
 		CHECK_INT(store_open(path("s5"), 0, &s, &e), STORE_VERSION);
-		CHECK(strstr(e.msg, "has schema 2, made by a newer cairn") != NULL);
+		CHECK(strstr(e.msg, "has schema 3, made by a newer cairn") != NULL);
 	}
 	/* A truncated data file is reported, never read past its end. */
 	s = open_store("s6", STORE_CREATE);
@@ -783,6 +783,366 @@ static void test_runs(void)
 	CHECK_INT(store_fsck(s, 0, NULL, NULL, &fr, &e), 0);
 	CHECK_INT(fr.damaged, 0);
 	store_close(s);
+}
+
+/* ---- issue 13: damaged reads, half-made stores, modes, messages ---- */
+
+/* Flip a byte of the value under id in dbi (offset at, or the last). */
+static void damage(struct store *s, MDB_dbi dbi, const struct digest *id,
+		   size_t at)
+{
+	MDB_val k = { DIGEST_LEN, (void *)id->b }, v;
+	unsigned char *copy;
+	MDB_txn *txn;
+
+	store_idle(s);
+	CHECK_INT(mdb_txn_begin(s->env, NULL, 0, &txn), 0);
+	CHECK_INT(mdb_get(txn, dbi, &k, &v), 0);
+	copy = malloc(v.mv_size);
+	memcpy(copy, v.mv_data, v.mv_size);
+	copy[at < v.mv_size ? at : v.mv_size - 1] ^= 0x55;
+	v.mv_data = copy;
+	CHECK_INT(mdb_put(txn, dbi, &k, &v, 0), 0);
+	CHECK_INT(mdb_txn_commit(txn), 0);
+	free(copy);
+	store_read_refresh(s);
+}
+
+/* Chunk i of blob id (its id and length); 0, or -1 when it has none. */
+static int chunk_of(struct store *s, const struct digest *id, uint32_t i,
+		    struct digest *cid, uint32_t *len)
+{
+	MDB_val k = { DIGEST_LEN, (void *)id->b }, v;
+	struct blob_rec b;
+	MDB_txn *txn;
+	int rc = -1;
+
+	store_idle(s);
+	if (mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn))
+		return -1;
+	if (mdb_get(txn, s->blobs, &k, &v) == 0 && blob_decode(&v, &b) == 0 &&
+	    i < b.n) {
+		blob_chunk(&b, i, cid, len);
+		rc = 0;
+	}
+	mdb_txn_abort(txn);
+	return rc;
+}
+
+static off_t size_of(const char *p)
+{
+	struct stat st;
+
+	return stat(p, &st) == 0 ? st.st_size : -1;
+}
+
+static int no_temporaries(void)
+{
+	char cmd[600];
+
+	snprintf(cmd, sizeof(cmd), "find '%s' -name '*cairn-tmp*' | grep -q .",
+		 dir);
+	return system(cmd) != 0;
+}
+
+/*
+ * cat checks each chunk before writing it: a damaged blob writes nothing
+ * from its first bad chunk on (a missing chunk or a bad inline blob:
+ * nothing at all).  materialize fails with STORE_CORRUPT and leaves the
+ * path as it was.
+ */
+static void test_damaged_reads(void)
+{
+	struct store *s = open_store("d1", STORE_CREATE);
+	size_t n = (size_t)3 << 20;
+	unsigned char *data = malloc(n);
+	struct store_writer *w;
+	struct digest id, id2, tid, iid, c0, c1, c2;
+	uint32_t l0, l1, l2;
+	int fd;
+
+	if (!s)
+		return;
+	fill(data, n);
+	CHECK_INT(store_writer_new(s, &w, &e), 0);
+	CHECK_INT(store_put_bytes(w, data, n, &id, &e), 0);
+	CHECK_INT(store_put_bytes(w, data + 1, n - 1, &id2, &e), 0);
+	CHECK_INT(store_put_bytes(w, "tiny", 4, &iid, &e), 0);
+	CHECK_INT(store_writer_commit(w, &e), 0);
+	CHECK_INT(chunk_of(s, &id, 0, &c0, &l0), 0);
+	CHECK_INT(chunk_of(s, &id, 1, &c1, &l1), 0);
+	CHECK_INT(chunk_of(s, &id2, 2, &c2, &l2), 0);
+	damage(s, s->chunks, &c1, CHUNK_HDR + 10);
+
+	fd = open(path("cat1"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	CHECK_INT(store_cat(s, &id, fd, &e), STORE_CORRUPT);
+	close(fd);
+	CHECK(strstr(e.msg, "is damaged: a chunk's bytes do not hash to its "
+			    "id") != NULL);
+	CHECK_INT(size_of(path("cat1")), l0);
+	CHECK(same_file(path("cat1"), data, l0));
+
+	/* A missing chunk is found before the first byte goes out. */
+	store_idle(s);
+	{
+		MDB_val k = { DIGEST_LEN, c2.b };
+		MDB_txn *txn;
+		CHECK_INT(mdb_txn_begin(s->env, NULL, 0, &txn), 0);
+		CHECK_INT(mdb_del(txn, s->chunks, &k, NULL), 0);
+		CHECK_INT(mdb_txn_commit(txn), 0);
+		store_read_refresh(s);
+	}
+	fd = open(path("cat2"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	CHECK_INT(store_cat(s, &id2, fd, &e), STORE_CORRUPT);
+	close(fd);
+	CHECK(strstr(e.msg, "a chunk is missing") != NULL);
+	CHECK_INT(size_of(path("cat2")), 0);
+
+	damage(s, s->blobs, &iid, BLOB_HDR + 1);
+	fd = open(path("cat3"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	CHECK_INT(store_cat(s, &iid, fd, &e), STORE_CORRUPT);
+	close(fd);
+	CHECK_INT(size_of(path("cat3")), 0);
+
+	/* Restores: STORE_CORRUPT, the path as it was, nothing left. */
+	CHECK_INT(write_file(path("keep"), "old", 3), 0);
+	CHECK_INT(store_materialize(s, &id, path("keep"), 0, &e), STORE_CORRUPT);
+	CHECK(same_file(path("keep"), "old", 3));
+	CHECK_INT(store_materialize(s, &iid, path("keep"), 0, &e),
+		  STORE_CORRUPT);
+	CHECK(same_file(path("keep"), "old", 3));
+	mkdir(path("dt"), 0777);
+	CHECK_INT(write_file(path("dt/big"), data, n), 0);
+	CHECK_INT(write_file(path("dt/small"), "s", 1), 0);
+	CHECK_INT(store_writer_new(s, &w, &e), 0);
+	CHECK_INT(store_put_tree(w, path("dt"), &tid, &e), 0);
+	CHECK_INT(store_writer_commit(w, &e), 0);
+	mkdir(path("keepdir"), 0777);
+	CHECK_INT(write_file(path("keepdir/old"), "old", 3), 0);
+	CHECK_INT(store_materialize(s, &tid, path("keepdir"), 0, &e),
+		  STORE_CORRUPT);
+	CHECK(same_file(path("keepdir/old"), "old", 3));
+	CHECK(access(path("keepdir/big"), F_OK) < 0);
+	CHECK(no_temporaries());
+	store_close(s);
+	free(data);
+}
+
+/* A new store, a half-made one, an empty directory, someone else's. */
+static void test_half_made(void)
+{
+	struct store *s = NULL;
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+
+	/* Without STORE_CREATE an empty directory is no store, and stays
+	 * empty. */
+	mkdir(path("h1"), 0777);
+	CHECK_INT(store_open(path("h1"), 0, &s, &e), STORE_NOTFOUND);
+	CHECK(strstr(e.msg, "no store at") != NULL);
+	CHECK(access(path("h1/data.mdb"), F_OK) < 0);
+	s = open_store("h1", STORE_CREATE);
+	store_close(s);
+
+	/* LMDB's files with nothing committed: a creation killed before
+	 * its first commit.  Named, unless the opener may create a store:
+	 * then finished. */
+	mkdir(path("h2"), 0777);
+	CHECK_INT(mdb_env_create(&env), 0);
+	CHECK_INT(mdb_env_open(env, path("h2"), 0, 0664), 0);
+	mdb_env_close(env);
+	CHECK(size_of(path("h2/data.mdb")) > 0);
+	CHECK_INT(store_open(path("h2"), STORE_RDONLY, &s, &e), STORE_NOTFOUND);
+	CHECK(strstr(e.msg, "is unfinished: its creation was interrupted") !=
+	      NULL);
+	CHECK_INT(store_open(path("h2"), 0, &s, &e), STORE_NOTFOUND);
+	s = open_store("h2", STORE_CREATE);
+	store_close(s);
+	s = open_store("h2", STORE_RDONLY);
+	store_close(s);
+
+	/* An empty data file: killed before LMDB wrote a page. */
+	mkdir(path("h3"), 0777);
+	CHECK_INT(write_file(path("h3/data.mdb"), "", 0), 0);
+	CHECK_INT(store_open(path("h3"), STORE_RDONLY, &s, &e), STORE_NOTFOUND);
+	CHECK(strstr(e.msg, "is unfinished") != NULL);
+	s = open_store("h3", STORE_CREATE);
+	store_close(s);
+	s = open_store("h3", STORE_RDONLY);
+	store_close(s);
+
+	/* Someone else's environment is refused and left alone. */
+	mkdir(path("h4"), 0777);
+	CHECK_INT(mdb_env_create(&env), 0);
+	mdb_env_set_maxdbs(env, 4);
+	CHECK_INT(mdb_env_open(env, path("h4"), 0, 0664), 0);
+	CHECK_INT(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	CHECK_INT(mdb_dbi_open(txn, "other", MDB_CREATE, &dbi), 0);
+	CHECK_INT(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+	CHECK_INT(store_open(path("h4"), STORE_CREATE, &s, &e), STORE_CORRUPT);
+	CHECK(strstr(e.msg, "is not a cairn store (no 'meta' database)") !=
+	      NULL);
+	CHECK_INT(mdb_env_create(&env), 0);
+	mdb_env_set_maxdbs(env, 4);
+	CHECK_INT(mdb_env_open(env, path("h4"), MDB_RDONLY, 0664), 0);
+	CHECK_INT(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn), 0);
+	CHECK_INT(mdb_dbi_open(txn, "meta", 0, &dbi), MDB_NOTFOUND);
+	mdb_txn_abort(txn);
+	mdb_env_close(env);
+}
+
+static unsigned mode_at(const char *rel)
+{
+	struct stat st;
+
+	return lstat(path(rel), &st) == 0 ? (unsigned)(st.st_mode & 07777)
+					    : 01;
+}
+
+static unsigned schema_of(struct store *s)
+{
+	MDB_val k = { 6, (void *)"schema" }, v;
+	MDB_txn *txn;
+	unsigned n = 0;
+
+	store_idle(s);
+	if (mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn))
+		return 0;
+	if (mdb_get(txn, s->meta, &k, &v) == 0 && v.mv_size == 4)
+		n = get_u32(v.mv_data);
+	mdb_txn_abort(txn);
+	return n;
+}
+
+struct modes {
+	unsigned priv, exec;
+};
+
+static int on_mode(const struct store_tree_entry *en, void *ctx)
+{
+	struct modes *m = ctx;
+
+	m->priv += !!(en->mode & STORE_MODE_PRIVATE);
+	m->exec += !!(en->mode & STORE_MODE_EXEC);
+	return 0;
+}
+
+/*
+ * Trees keep each entry's executable and owner-only bits; a restore
+ * gives owner-only files 0600/0700 whatever the umask; a tree with none
+ * keeps the id it always had, and the store stays schema 1 until it
+ * holds one.
+ */
+static void test_modes(void)
+{
+	struct store *s = open_store("m0", STORE_CREATE);
+	struct store_writer *w;
+	struct digest id, plain, want, bid;
+	struct modes m = { 0, 0 };
+	struct buf enc = BUF_INIT;
+	unsigned char u[8];
+	mode_t old = umask(022);
+
+	if (!s)
+		return;
+	mkdir(path("m"), 0755);
+	mkdir(path("m/pdir"), 0700);
+	mkdir(path("m/sub"), 0755);
+	CHECK_INT(write_file(path("m/pub"), "p", 1), 0);
+	CHECK_INT(write_file(path("m/priv"), "q", 1), 0);
+	CHECK_INT(write_file(path("m/tool"), "t", 1), 0);
+	CHECK_INT(write_file(path("m/ptool"), "u", 1), 0);
+	CHECK_INT(write_file(path("m/pdir/f"), "f", 1), 0);
+	CHECK_INT(write_file(path("m/sub/x"), "x", 1), 0);
+	chmod(path("m/pub"), 0644);
+	chmod(path("m/priv"), 0600);
+	chmod(path("m/tool"), 0755);
+	chmod(path("m/ptool"), 0700);
+	chmod(path("m/pdir/f"), 0600);
+	chmod(path("m/sub/x"), 0640);	/* group may read: not owner-only */
+	mkdir(path("one"), 0755);
+	CHECK_INT(write_file(path("one/a"), "x", 1), 0);
+	chmod(path("one/a"), 0644);
+
+	CHECK_INT(store_writer_new(s, &w, &e), 0);
+	CHECK_INT(store_put_tree(w, path("one"), &plain, &e), 0);
+	CHECK_INT(store_writer_commit(w, &e), 0);
+	CHECK_INT(schema_of(s), 1);
+	/* The schema 1 encoding, by hand: the same id as ever. */
+	buf_add(&enc, "cairn tree 1\n", 13);
+	put_u32(u, 1);
+	buf_add(&enc, u, 4);
+	buf_addc(&enc, 'f');
+	put_u64(u, 1);
+	buf_add(&enc, u, 8);
+	sha256("x", 1, &want);
+	buf_add(&enc, want.b, DIGEST_LEN);
+	put_u32(u, 1);
+	buf_add(&enc, u, 4);
+	buf_addc(&enc, 'a');
+	sha256(enc.data, enc.len, &want);
+	CHECK(digest_eq(&plain, &want));
+	buf_release(&enc);
+
+	CHECK_INT(store_writer_new(s, &w, &e), 0);
+	CHECK_INT(store_put_tree(w, path("m"), &id, &e), 0);
+	CHECK_INT(store_put_bytes(w, "secret", 6, &bid, &e), 0);
+	CHECK_INT(store_writer_commit(w, &e), 0);
+	CHECK_INT(schema_of(s), 2);
+	CHECK_INT(store_tree_walk(s, &id, on_mode, &m, &e), 0);
+	CHECK_INT(m.priv, 4);	/* priv, ptool, pdir, pdir/f */
+	CHECK_INT(m.exec, 2);	/* tool, ptool */
+
+	CHECK_INT(store_materialize(s, &id, path("m2"), 0, &e), 0);
+	CHECK_INT(mode_at("m2/pub"), 0644);
+	CHECK_INT(mode_at("m2/priv"), 0600);
+	CHECK_INT(mode_at("m2/tool"), 0755);
+	CHECK_INT(mode_at("m2/ptool"), 0700);
+	CHECK_INT(mode_at("m2/pdir"), 0700);
+	CHECK_INT(mode_at("m2/pdir/f"), 0600);
+	CHECK_INT(mode_at("m2/sub"), 0755);
+	CHECK_INT(mode_at("m2/sub/x"), 0644);
+	CHECK_INT(mode_at("m2"), 0755);
+	/* A umask of 0 widens what it may, never an owner-only file. */
+	umask(0);
+	CHECK_INT(store_materialize(s, &id, path("m3"), STORE_MODE_PRIVATE,
+				    &e), 0);
+	CHECK_INT(mode_at("m3"), 0700);
+	CHECK_INT(mode_at("m3/pub"), 0666);
+	CHECK_INT(mode_at("m3/priv"), 0600);
+	CHECK_INT(mode_at("m3/tool"), 0777);
+	CHECK_INT(mode_at("m3/ptool"), 0700);
+	CHECK_INT(mode_at("m3/pdir/f"), 0600);
+	CHECK_INT(store_materialize(s, &bid, path("b1"), STORE_MODE_PRIVATE,
+				    &e), 0);
+	CHECK_INT(mode_at("b1"), 0600);
+	CHECK_INT(store_materialize(s, &bid, path("b2"),
+				    STORE_MODE_PRIVATE | STORE_MODE_EXEC, &e),
+		  0);
+	CHECK_INT(mode_at("b2"), 0700);
+	CHECK_INT(store_materialize(s, &bid, path("b3"), 0, &e), 0);
+	CHECK_INT(mode_at("b3"), 0666);
+	umask(old);
+	CHECK_INT(store_mode_of(S_IFREG | 0600), STORE_MODE_PRIVATE);
+	CHECK_INT(store_mode_of(S_IFREG | 0750), STORE_MODE_EXEC);
+	CHECK_INT(store_mode_of(S_IFDIR | 0700), STORE_MODE_PRIVATE);
+	CHECK_INT(store_mode_of(S_IFREG | 0644), 0);
+	store_close(s);
+}
+
+/* LMDB's errors are named; a full disk in lower case. */
+static void test_messages(void)
+{
+	CHECK_INT(store_fail(&e, MDB_MAP_FULL, "cannot write to store '%s'",
+			     "x"),
+		  STORE_LMDB);
+	CHECK_STR(e.msg, "cannot write to store 'x': MDB_MAP_FULL: "
+			 "Environment mapsize limit reached");
+	CHECK_INT(store_fail(&e, ENOSPC, "cannot commit to store '%s'", "x"),
+		  ENOSPC);
+	CHECK_STR(e.msg, "cannot commit to store 'x': no space left on device");
 }
 
 /* ---- issue 13: gc and runs in progress, run logs, fsck's keys ---- */
@@ -1146,6 +1506,10 @@ int main(void)
 	test_open_checks();
 	test_fsck_gc();
 	test_runs();
+	test_damaged_reads();
+	test_half_made();
+	test_modes();
+	test_messages();
 	test_live();
 	test_run_logs();
 	test_fsck_keys();
