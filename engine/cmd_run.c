@@ -173,13 +173,13 @@ static int lock_workspace(struct cli *cli, struct graph *g, int wait,
  */
 static int stop_orphans(struct cli *cli, const struct graph *g)
 {
-	struct buf dir = BUF_INIT;
+	struct buf path = BUF_INIT;
 	struct err err;
 	size_t n;
 	int rc = EXIT_OK;
 
-	orphans_dir(g->workspace, &dir);
-	if (orphans_stop(dir.data, &n, &err) < 0) {
+	orphans_path(g->workspace, &path);
+	if (orphans_stop(path.data, &n, &err) < 0) {
 		term_error(&cli->term, "%s", err.msg);
 		term_hint(&cli->term, "remove it if no stage of an earlier run "
 				      "still runs");
@@ -189,7 +189,7 @@ static int stop_orphans(struct cli *cli, const struct graph *g)
 		term_warning(&cli->term, "stopped %zu stage process group%s an "
 					 "earlier run left running",
 			     n, n == 1 ? "" : "s");
-	buf_release(&dir);
+	buf_release(&path);
 	return rc;
 }
 

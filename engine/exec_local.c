@@ -294,7 +294,7 @@ static int local_wait(void *ctx, int64_t timeout_ns, struct exec_end *end)
 		timeout_ns = 0;	/* a child ended: one more look */
 	}
 	if (l->running)
-		orphans_forget(l->running, pid);
+		orphans_ended(l->running, pid);
 	memset(end, 0, sizeof(*end));	/* no scheduler, no job id */
 	end->id = (long)pid;
 	end->status = status;
@@ -330,14 +330,21 @@ void exec_local_record(struct exec_local *l, const char *workspace)
 {
 	struct buf b = BUF_INIT;
 
-	orphans_dir(workspace, &b);
-	free(l->running);
-	l->running = buf_detach(&b, NULL);
+	orphans_path(workspace, &b);
+	if (!l->running)
+		l->running = xmalloc(sizeof(*l->running));
+	else
+		orphans_release(l->running);
+	orphans_init(l->running, b.data);
+	buf_release(&b);
 }
 
 void exec_local_close(struct exec_local *l)
 {
 	sigprocmask(SIG_SETMASK, &l->old, NULL);
-	free(l->running);
-	l->running = NULL;
+	if (l->running) {
+		orphans_release(l->running);
+		free(l->running);
+		l->running = NULL;
+	}
 }

@@ -16,6 +16,7 @@
 
 struct err;
 struct graph_inst;
+struct orphans;
 
 struct exec_job {
 	const struct graph_inst *inst;	/* its resources, name, outputs */
@@ -84,7 +85,7 @@ struct executor {
 /* The local executor: process groups on this machine. */
 struct exec_local {
 	sigset_t chld, old;
-	char *running;		/* where jobs are recorded, or NULL */
+	struct orphans *running;	/* where jobs are recorded, or NULL */
 };
 
 /*
@@ -94,10 +95,10 @@ struct exec_local {
  * /dev/null), 1 and 2 (its log) open.
  */
 void exec_local_open(struct exec_local *l, struct executor *e);
-/* Record each job's process group in workspace's .cairn/running/ while
- * its first process runs (orphans.h), so that the next run can stop what
- * a killed one left; a job whose record cannot be written does not
- * start. */
+/* Record each job's process group in workspace's .cairn/running while
+ * it runs (orphans.h), so that the next run can stop what a killed one
+ * left; a job whose record cannot be written does not start.  The file
+ * goes at exec_local_close when no job runs. */
 void exec_local_record(struct exec_local *l, const char *workspace);
 void exec_local_close(struct exec_local *l);
 

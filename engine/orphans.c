@@ -1,20 +1,23 @@
 /*
  * Records of running stage process groups, and stopping the ones a dead
- * run left (see orphans.h).  A record is one line:
+ * run left (see orphans.h).  WORKSPACE/.cairn/running holds one line per
+ * stage started:
  *
  *	1 PGID START BOOT
  *
  * the format's version, the group (its leader's pid), the leader's start
  * time (clock ticks after boot: /proc/PID/stat field 22) and the boot's id
  * (/proc/sys/kernel/random/boot_id).  A pid alone could name a stranger
- * by the next run; the start time and boot make it one process.
+ * by the next run; the start time and boot make it one process.  Lines
+ * are appended and never taken out while the run lasts (a file per stage
+ * would cost a file creation per stage start); the lines of stages that
+ * have ended fail the start-time check or find no process.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -25,18 +28,20 @@
 
 #define RECORD_VERSION 1
 #define STOP_WAIT_NS (10 * 1000000000LL)
-
-struct record {
-	long pgid;
-	unsigned long long start;
-	char boot[40];
-};
+#define EMPTY_PAST (1LL << 20)
 
 /* What /proc says of one process. */
 struct proc {
 	long pid, pgrp;
 	char state;			/* 'Z': a zombie, ended */
 	unsigned long long start;	/* ticks after boot */
+};
+
+struct record {
+	long pgid;
+	unsigned long long start;
+	size_t line;		/* in the file, from 1 */
+	int stopping;		/* was running: being killed */
 };
 
 /* Read up to n - 1 bytes of path, NUL-terminated; their count or -1. */
@@ -94,147 +99,192 @@ static int proc_read(long pid, struct proc *p)
 	return parse_stat(b, p);
 }
 
-/* The boot's id into b (37 bytes or more); 0, or -1. */
-static int boot_id(char *b, size_t n)
+/* The boot's id into b; "" without /proc. */
+static void boot_id(char *b, size_t n)
 {
 	if (read_small("/proc/sys/kernel/random/boot_id", b, n) <= 0)
-		return -1;
+		b[0] = '\0';
 	b[strcspn(b, "\n")] = '\0';
-	return 0;
 }
 
-void orphans_dir(const char *workspace, struct buf *b)
+void orphans_path(const char *workspace, struct buf *b)
 {
 	buf_addf(b, "%s/.cairn/running", workspace);
 }
 
-static int open_tmp(const char *path)
+void orphans_init(struct orphans *o, const char *path)
 {
-	return open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	memset(o, 0, sizeof(*o));
+	o->path = xstrdup(path);
+	o->fd = -1;
+	boot_id(o->boot, sizeof(o->boot));
 }
 
-int orphans_note(const char *dir, pid_t pgid, struct err *err)
+static int open_append(const char *path)
 {
-	struct buf tmp = BUF_INIT, path = BUF_INIT, line = BUF_INIT;
+	return open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
+}
+
+int orphans_note(struct orphans *o, pid_t pgid, struct err *err)
+{
 	struct proc p;
-	char boot[64];
-	int fd, ok = 0, e, rc = 0;
+	char line[128];
+	int n;
 
-	if (proc_read((long)pgid, &p) < 0 || boot_id(boot, sizeof(boot)) < 0)
+	if (!o->boot[0] || proc_read((long)pgid, &p) < 0)
 		return 0;	/* no /proc: nothing to check by later */
-	buf_addf(&path, "%s/%ld", dir, (long)pgid);
-	buf_addf(&tmp, "%s.tmp", path.data);
-	buf_addf(&line, "%d %ld %llu %s\n", RECORD_VERSION, (long)pgid,
-		 p.start, boot);
-	if ((fd = open_tmp(tmp.data)) < 0 && errno == ENOENT) {
-		if ((e = mkdir_p(dir, 0)) != 0)
-			errno = e;
-		else
-			fd = open_tmp(tmp.data);
+	if (o->fd < 0) {
+		o->fd = open_append(o->path);
+		if (o->fd < 0 && errno == ENOENT && mkdir_p(o->path, 1) == 0)
+			o->fd = open_append(o->path);
+		if (o->fd < 0)
+			return err_errno(err, "cannot record the running stage "
+					      "in '%s'",
+					 o->path);
 	}
-	e = errno;
-	if (fd >= 0) {
-		errno = ENOSPC;	/* a short write sets none */
-		ok = write(fd, line.data, line.len) == (ssize_t)line.len;
-		e = errno;
-		if (close(fd) < 0 && ok) {
-			ok = 0;
-			e = errno;
-		}
-		if (ok && rename(tmp.data, path.data) < 0) {
-			ok = 0;
-			e = errno;
-		}
-		if (!ok)
-			unlink(tmp.data);
-	}
-	if (!ok) {
-		errno = e;
-		rc = err_errno(err, "cannot record the running stage in '%s'",
-			       path.data);
-	}
-	buf_release(&tmp);
-	buf_release(&path);
-	buf_release(&line);
-	return rc;
-}
-
-void orphans_forget(const char *dir, pid_t pgid)
-{
-	struct buf path = BUF_INIT;
-
-	buf_addf(&path, "%s/%ld", dir, (long)pgid);
-	unlink(path.data);
-	buf_release(&path);
-}
-
-/* Parse a record's text; 0, or -1 when it is not one. */
-static int parse_record(const char *s, struct record *r)
-{
-	char *end;
-	size_t n;
-
-	if (strtol(s, &end, 10) != RECORD_VERSION || *end != ' ')
-		return -1;
-	s = end + 1;
-	r->pgid = strtol(s, &end, 10);
-	if (end == s || *end != ' ' || r->pgid < 2)
-		return -1;
-	s = end + 1;
-	r->start = strtoull(s, &end, 10);
-	if (end == s || *end != ' ')
-		return -1;
-	s = end + 1;
-	n = strcspn(s, "\n");
-	if (n == 0 || n >= sizeof(r->boot) || strcmp(s + n, "\n"))
-		return -1;
-	memcpy(r->boot, s, n);
-	r->boot[n] = '\0';
+	n = snprintf(line, sizeof(line), "%d %ld %llu %s\n", RECORD_VERSION,
+		     (long)pgid, p.start, o->boot);
+	errno = ENOSPC;	/* a short write sets none */
+	if (write(o->fd, line, (size_t)n) != n)
+		return err_errno(err, "cannot record the running stage in '%s'",
+				 o->path);
+	o->written += n;
+	xgrow((void **)&o->run, &o->cap, o->nrun + 1, sizeof(*o->run));
+	o->run[o->nrun++] = (long)pgid;
 	return 0;
 }
 
-/* Whether r's leader still runs: the same process (start time), no zombie. */
-static int leader_runs(const struct record *r)
+void orphans_ended(struct orphans *o, pid_t pgid)
 {
-	struct proc p;
+	size_t i;
 
-	return proc_read(r->pgid, &p) == 0 && p.start == r->start &&
-	       p.state != 'Z';
+	for (i = 0; i < o->nrun; i++)
+		if (o->run[i] == (long)pgid) {
+			o->run[i] = o->run[--o->nrun];
+			break;
+		}
+	if (!o->nrun && o->written > EMPTY_PAST && o->fd >= 0 &&
+	    ftruncate(o->fd, 0) == 0)
+		o->written = 0;
 }
 
-/*
- * Whether r's group still has a process running: 1, else 0.  The group's
- * number now another process's pid means the group has ended (a live
- * group keeps its number); otherwise any process in it that started no
- * earlier than the leader counts, and the leader itself (it may have left
- * the group).
- */
-static int group_runs(const struct record *r)
+void orphans_release(struct orphans *o)
 {
-	struct proc p;
-	DIR *d;
-	struct dirent *de;
-	int runs = 0;
-
-	if (proc_read(r->pgid, &p) == 0) {
-		if (p.start != r->start)
-			return 0;
-		if (p.state != 'Z')
-			return 1;
+	if (o->fd >= 0) {
+		close(o->fd);
+		if (!o->nrun)
+			unlink(o->path);
 	}
-	if (!(d = opendir("/proc")))
+	free(o->path);
+	free(o->run);
+	memset(o, 0, sizeof(*o));
+	o->fd = -1;
+}
+
+/* ---- stopping ---- */
+
+/* Every process /proc lists, into *ps (sorted by pid); their count. */
+static size_t proc_all(struct proc **ps, size_t *cap)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	size_t n = 0;
+
+	if (!d)
 		return 0;
-	while (!runs && (de = readdir(d))) {
+	while ((de = readdir(d))) {
 		char *end;
 		long pid = strtol(de->d_name, &end, 10);
 
-		if (*end || pid <= 0 || proc_read(pid, &p) < 0)
+		if (*end || pid <= 0)
 			continue;
-		runs = p.pgrp == r->pgid && p.state != 'Z' &&
-		       p.start >= r->start;
+		xgrow((void **)ps, cap, n + 1, sizeof(**ps));
+		if (proc_read(pid, &(*ps)[n]) == 0)
+			n++;
 	}
 	closedir(d);
-	return runs;
+	return n;
+}
+
+static int by_pid(const void *a, const void *b)
+{
+	const struct proc *x = a, *y = b;
+
+	return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+static int by_pgrp(const void *a, const void *b)
+{
+	const struct proc *x = a, *y = b;
+
+	return (x->pgrp > y->pgrp) - (x->pgrp < y->pgrp);
+}
+
+/* Records by group, then line: the last line of a group is its newest. */
+static int by_group(const void *a, const void *b)
+{
+	const struct record *x = a, *y = b;
+
+	if (x->pgid != y->pgid)
+		return (x->pgid > y->pgid) - (x->pgid < y->pgid);
+	return (x->line > y->line) - (x->line < y->line);
+}
+
+/* What runs now: by pid and by group. */
+struct procs {
+	struct proc *pid, *grp;
+	size_t n, cap, gcap;
+};
+
+static void procs_scan(struct procs *ps)
+{
+	ps->n = proc_all(&ps->pid, &ps->cap);
+	xgrow((void **)&ps->grp, &ps->gcap, ps->n + 1, sizeof(*ps->grp));
+	if (!ps->n)
+		return;
+	qsort(ps->pid, ps->n, sizeof(*ps->pid), by_pid);
+	memcpy(ps->grp, ps->pid, ps->n * sizeof(*ps->grp));
+	qsort(ps->grp, ps->n, sizeof(*ps->grp), by_pgrp);
+}
+
+/* The leader of r with its recorded start time, running: 1; with
+ * another start time (the number reused: r's group has ended): -1; none,
+ * or a zombie: 0. */
+static int leader(const struct procs *ps, const struct record *r)
+{
+	struct proc key, *p;
+
+	if (!ps->n)
+		return 0;
+	key.pid = r->pgid;
+	p = bsearch(&key, ps->pid, ps->n, sizeof(*ps->pid), by_pid);
+	if (!p)
+		return 0;
+	if (p->start != r->start)
+		return -1;
+	return p->state != 'Z';
+}
+
+/* Whether r's group still has a process running. */
+static int group_runs(const struct procs *ps, const struct record *r)
+{
+	struct proc key, *p;
+	int l = leader(ps, r);
+	size_t i;
+
+	if (l)
+		return l > 0;
+	key.pgrp = r->pgid;
+	p = bsearch(&key, ps->grp, ps->n, sizeof(*ps->grp), by_pgrp);
+	if (!p)
+		return 0;
+	while (p > ps->grp && p[-1].pgrp == r->pgid)
+		p--;
+	for (i = (size_t)(p - ps->grp); i < ps->n && ps->grp[i].pgrp == r->pgid;
+	     i++)
+		if (ps->grp[i].state != 'Z' && ps->grp[i].start >= r->start)
+			return 1;
+	return 0;
 }
 
 static int64_t mono_ns(void)
@@ -245,98 +295,124 @@ static int64_t mono_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-/* SIGKILL r's group (recorded in path) until none of it runs; 1 when it
- * was running, 0 when not, -1 with err set when it would not end. */
-static int stop_group(const struct record *r, const char *path,
-		      struct err *err)
+/*
+ * Parse text's lines into *rs (this boot's only); their count.  The first
+ * line that is not a record: *bad (from 1), else 0.  A last line without
+ * its newline was being written when cairn died: passed over.
+ */
+static size_t parse_records(char *text, const char *boot, struct record **rs,
+			    size_t *bad)
 {
-	int64_t until = mono_ns() + STOP_WAIT_NS;
-	struct timespec nap = { 0, 20 * 1000000L };
-	int was = 0;
+	size_t n = 0, cap = 0, line = 0;
+	char *s = text, *nl, *end;
 
-	while (group_runs(r)) {
-		was = 1;
-		if (kill(-(pid_t)r->pgid, SIGKILL) < 0 && errno != ESRCH)
-			return err_errno(err, "cannot stop process group %ld "
-					      "of an earlier run ('%s')",
-					 r->pgid, path);
-		if (leader_runs(r))
-			kill((pid_t)r->pgid, SIGKILL);
-		if (mono_ns() > until)
-			return err_set(err, "cannot stop process group %ld of "
-					    "an earlier run ('%s'): it did not "
-					    "end within 10 s of SIGKILL",
-				       r->pgid, path);
-		nanosleep(&nap, NULL);
+	*bad = 0;
+	*rs = NULL;
+	for (; (nl = strchr(s, '\n')); s = nl + 1) {
+		struct record r;
+		long v;
+
+		*nl = '\0';
+		line++;
+		memset(&r, 0, sizeof(r));
+		r.line = line;
+		v = strtol(s, &end, 10);
+		if (v == RECORD_VERSION && *end == ' ') {
+			s = end + 1;
+			r.pgid = strtol(s, &end, 10);
+			if (end != s && *end == ' ' && r.pgid > 1) {
+				s = end + 1;
+				r.start = strtoull(s, &end, 10);
+				if (end != s && *end == ' ' && end[1] &&
+				    !strchr(end + 1, ' ')) {
+					if (!strcmp(end + 1, boot)) {
+						xgrow((void **)rs, &cap, n + 1,
+						      sizeof(**rs));
+						(*rs)[n++] = r;
+					}
+					continue;
+				}
+			}
+		}
+		if (!*bad)
+			*bad = line;
 	}
-	return was;
+	return n;
 }
 
-/* One entry of dir: stop its group if it runs and drop the record.  1
- * when a group was stopped, 0 when not, -1 with err set. */
-static int stop_one(const char *dir, const char *name, const char *boot,
-		    struct err *err)
+int orphans_stop(const char *path, size_t *stopped, struct err *err)
 {
-	struct buf path = BUF_INIT;
-	struct record r;
-	char text[256], *end;
-	size_t n = strlen(name);
-	int tmp = n > 4 && !strcmp(name + n - 4, ".tmp"), rc = 0;
-	long num = strtol(name, &end, 10);
-
-	buf_addf(&path, "%s/%s", dir, name);
-	if (read_small(path.data, text, sizeof(text)) < 0) {
-		rc = errno == ENOENT ? 0
-				     : err_errno(err, "cannot read '%s'",
-						 path.data);
-		goto out;
-	}
-	if (parse_record(text, &r) < 0 || r.pgid != num ||
-	    (tmp ? strcmp(end, ".tmp") : *end != '\0')) {
-		/* A temporary record is torn only when its writer died
-		 * while writing it: its leader died with it. */
-		if (tmp)
-			unlink(path.data);
-		else
-			rc = err_set(err, "cannot read '%s': not a record of a "
-					  "running stage",
-				     path.data);
-		goto out;
-	}
-	if (!strcmp(r.boot, boot) && (rc = stop_group(&r, path.data, err)) < 0)
-		goto out;
-	unlink(path.data);
-out:
-	buf_release(&path);
-	return rc;
-}
-
-int orphans_stop(const char *dir, size_t *stopped, struct err *err)
-{
-	char boot[64] = "";
-	struct err e1;
-	DIR *d;
-	struct dirent *de;
-	int rc = 0, k;
+	struct buf text = BUF_INIT;
+	struct procs ps = { NULL, NULL, 0, 0, 0 };
+	struct record *rs = NULL;
+	char boot[40];
+	size_t n, i, k, bad, left;
+	int64_t until;
+	int rc = 0;
 
 	*stopped = 0;
-	if (!(d = opendir(dir))) {
+	if (buf_read_file(&text, path) < 0) {
 		if (errno == ENOENT)
 			return 0;
-		return err_errno(err, "cannot read '%s'", dir);
+		return err_errno(err, "cannot read '%s'", path);
 	}
 	boot_id(boot, sizeof(boot));
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		k = stop_one(dir, de->d_name, boot, &e1);
-		if (k > 0)
-			(*stopped)++;
-		if (k < 0 && rc == 0) {
-			*err = e1;
-			rc = -1;
+	n = parse_records(text.data, boot, &rs, &bad);
+	/* One record a group: its newest (an older one's group ended
+	 * before the number could be reused). */
+	if (n)
+		qsort(rs, n, sizeof(*rs), by_group);
+	for (i = k = 0; i < n; i++)
+		if (i + 1 == n || rs[i + 1].pgid != rs[i].pgid)
+			rs[k++] = rs[i];
+	n = k;
+	until = mono_ns() + STOP_WAIT_NS;
+	for (;;) {
+		procs_scan(&ps);
+		for (i = left = 0; i < n; i++) {
+			if (!group_runs(&ps, &rs[i]))
+				continue;
+			if (!rs[i].stopping) {
+				rs[i].stopping = 1;
+				(*stopped)++;
+			}
+			left++;
+			if (kill(-(pid_t)rs[i].pgid, SIGKILL) < 0 &&
+			    errno != ESRCH) {
+				rc = err_errno(err, "%s:%zu: cannot stop process "
+						    "group %ld of an earlier run",
+					       path, rs[i].line, rs[i].pgid);
+				goto out;
+			}
+			/* The leader too, should it have left the group. */
+			if (leader(&ps, &rs[i]) > 0)
+				kill((pid_t)rs[i].pgid, SIGKILL);
+		}
+		if (!left)
+			break;
+		if (mono_ns() > until) {
+			for (i = 0; !group_runs(&ps, &rs[i]); i++)
+				;
+			rc = err_set(err, "%s:%zu: cannot stop process group "
+					  "%ld of an earlier run: it did not "
+					  "end within 10 s of SIGKILL",
+				     path, rs[i].line, rs[i].pgid);
+			goto out;
+		}
+		{
+			struct timespec nap = { 0, 20 * 1000000L };
+			nanosleep(&nap, NULL);
 		}
 	}
-	closedir(d);
+	if (bad)
+		rc = err_set(err, "%s:%zu: not a record of a running stage",
+			     path, bad);
+	else if (unlink(path) < 0 && errno != ENOENT)
+		rc = err_errno(err, "cannot remove '%s'", path);
+out:
+	free(rs);
+	free(ps.pid);
+	free(ps.grp);
+	buf_release(&text);
 	return rc;
 }

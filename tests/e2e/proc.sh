@@ -34,8 +34,8 @@ gone_within() {
 	done
 	return 0
 }
-# The stage's records of running process groups.
-records() { ls .cairn/running 2>/dev/null | tr '\n' ' '; }
+# The groups recorded as running (a line each: 1 PGID START BOOT).
+records() { awk '{ print $2 }' .cairn/running 2>/dev/null | tr '\n' ' '; }
 # Each case in a workspace of its own.
 workspace() { mkdir "$T/$1" && cd "$T/$1" || exit 1; }
 
@@ -175,7 +175,8 @@ expect_rc orphan-status 0
 
 # A record whose process group number a process of someone else's now
 # has (another start time): that process is left alone, the record
-# dropped.  A malformed record is named, left in place, and stops nothing.
+# dropped.  A line that is not a record is named, the file left as it is,
+# and nothing runs.
 workspace records
 printf '[stage.x]\ncmd = "echo x > ${outs.o}"\nouts = { o = "x.txt" }\n' >x.toml
 run run x.toml
@@ -183,9 +184,8 @@ expect_rc records-first 0
 setsid sleep 30 &
 other=$!
 sleep 0.2
-mkdir -p .cairn/running
 printf '1 %s 1 %s\n' "$other" "$(cat /proc/sys/kernel/random/boot_id)" \
-	>".cairn/running/$other"
+	>.cairn/running
 run run x.toml
 expect_rc reused-pid 0
 expect_eq reused-pid "$err" ""
@@ -193,14 +193,16 @@ checks=$((checks + 1))
 alive "$other" || fail reused-pid "a process that was not a stage was killed"
 expect_eq reused-record "$(records)" ""
 kill "$other"
-printf 'garbage\n' >.cairn/running/123
-cp .cairn/running/123 bad.copy
+printf '1 77 5 another-boot\ngarbage\n' >.cairn/running
+cp .cairn/running bad.copy
 run run --force x x.toml
 expect_rc bad-record 3
-expect_eq bad-record "$err" "cairn: error: cannot read '$T/records/.cairn/running/123': not a record of a running stage
+expect_eq bad-record "$err" "cairn: error: $T/records/.cairn/running:2: not a record of a running stage
 hint: remove it if no stage of an earlier run still runs"
-expect_eq bad-record-kept "$(cat .cairn/running/123)" "$(cat bad.copy)"
+expect_eq bad-record-kept "$(cat .cairn/running)" "$(cat bad.copy)"
 expect_eq bad-record-x "$(cat x.txt)" "x"
-rm .cairn/running/123
+rm .cairn/running
+run run --force x x.toml
+expect_rc bad-record-removed 0
 
 finish

@@ -3,8 +3,8 @@
  * every descriptor the store opens is close-on-exec (LMDB leaves its data
  * file's open across exec), a job of the local executor has only 0, 1
  * and 2, and orphans_stop kills a recorded group that still runs, leaves
- * alone a process that only has its number, refuses a malformed record
- * and drops a torn temporary one.
+ * alone a process that only has its number, refuses a line that is not
+ * a record and passes over a torn last one.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -178,95 +178,98 @@ static pid_t sleeper(void)
 	return pid;
 }
 
-static void put(const char *name, const char *text)
+/* Append text to the record file at path. */
+static void append(const char *path, const char *text)
 {
-	struct buf p = BUF_INIT;
-	FILE *f;
+	FILE *f = fopen(path, "ae");
 
-	buf_addf(&p, "%s/running/%s", dir, name);
-	if ((f = fopen(p.data, "we"))) {
+	if (f) {
 		fputs(text, f);
 		fclose(f);
 	}
-	buf_release(&p);
 }
 
-static int exists(const char *name)
+static int exists(const char *path)
 {
-	struct buf p = BUF_INIT;
 	struct stat st;
-	int rc;
 
-	buf_addf(&p, "%s/running/%s", dir, name);
-	rc = stat(p.data, &st) == 0;
-	buf_release(&p);
-	return rc;
+	return stat(path, &st) == 0;
 }
 
 static void test_orphans(void)
 {
-	struct buf running = BUF_INIT, text = BUF_INIT, name = BUF_INIT;
+	struct buf path = BUF_INIT, text = BUF_INIT;
+	struct orphans o;
 	struct err err;
 	size_t n = 9;
 	pid_t a = sleeper(), b = sleeper();
 	char boot[64] = "";
 	FILE *f;
 
-	orphans_dir(dir, &running);
-	CHECK_STR(running.data + strlen(dir), "/.cairn/running");
-	buf_truncate(&running, 0);
-	buf_addf(&running, "%s/running", dir);
-	/* Nothing recorded yet: nothing to do. */
-	CHECK_INT(orphans_stop(running.data, &n, &err), 0);
-	CHECK_INT(n, 0);
-	CHECK_INT(orphans_note(running.data, a, &err), 0);
-	CHECK_INT(orphans_note(running.data, b, &err), 0);
-	buf_addf(&name, "%ld", (long)b);
-	CHECK(exists(name.data));
-	/* b's record as if its number had gone to another process: another
-	 * start time. */
+	orphans_path(dir, &path);
+	CHECK_STR(path.data + strlen(dir), "/.cairn/running");
+	buf_truncate(&path, 0);
+	buf_addf(&path, "%s/running", dir);
 	if ((f = fopen("/proc/sys/kernel/random/boot_id", "re"))) {
 		if (fgets(boot, sizeof(boot), f))
 			boot[strcspn(boot, "\n")] = '\0';
 		fclose(f);
 	}
-	buf_addf(&text, "1 %ld 1 %s\n", (long)b, boot);
-	put(name.data, text.data);
-	/* A torn temporary record: dropped without a word. */
-	put("77.tmp", "1 77 12");
-	CHECK_INT(orphans_stop(running.data, &n, &err), 0);
+	/* Nothing recorded yet: nothing to do. */
+	CHECK_INT(orphans_stop(path.data, &n, &err), 0);
+	CHECK_INT(n, 0);
+
+	/* A run that ends well leaves no file. */
+	orphans_init(&o, path.data);
+	CHECK_INT(orphans_note(&o, a, &err), 0);
+	CHECK(exists(path.data));
+	orphans_ended(&o, a);
+	orphans_release(&o);
+	CHECK(!exists(path.data));
+
+	/* A killed run: a's record; b's as if its number had gone to
+	 * another process (another start time); a torn last line. */
+	orphans_init(&o, path.data);
+	CHECK_INT(orphans_note(&o, a, &err), 0);
+	orphans_release(&o);	/* a still runs: the file stays */
+	CHECK(exists(path.data));
+	buf_addf(&text, "1 %ld 1 %s\n1 77 12", (long)b, boot);
+	append(path.data, text.data);
+	CHECK_INT(orphans_stop(path.data, &n, &err), 0);
 	CHECK_INT(n, 1);
 	CHECK_INT(waitpid(a, NULL, 0), a);
 	CHECK(alive(b));
-	CHECK(!exists(name.data));
-	CHECK(!exists("77.tmp"));
-	buf_truncate(&name, 0);
-	buf_addf(&name, "%ld", (long)a);
-	CHECK(!exists(name.data));
+	CHECK(!exists(path.data));
 
-	/* A malformed record: named, left, and the others still stopped. */
-	put("123", "garbage\n");
-	CHECK_INT(orphans_note(running.data, b, &err), 0);
-	CHECK_INT(orphans_stop(running.data, &n, &err), -1);
+	/* A line that is not a record: named, the file kept, the others
+	 * still stopped. */
+	orphans_init(&o, path.data);
+	CHECK_INT(orphans_note(&o, b, &err), 0);
+	orphans_release(&o);
+	append(path.data, "garbage\n");
+	CHECK_INT(orphans_stop(path.data, &n, &err), -1);
 	CHECK_INT(n, 1);
 	buf_truncate(&text, 0);
-	buf_addf(&text, "cannot read '%s/123': not a record of a running "
-			"stage",
-		 running.data);
+	buf_addf(&text, "%s:2: not a record of a running stage", path.data);
 	CHECK_STR(err.msg, text.data);
-	CHECK(exists("123"));
+	CHECK(exists(path.data));
 	CHECK_INT(waitpid(b, NULL, 0), b);
-	/* Another boot's record: dropped. */
-	put("124", "1 124 5 another-boot\n");
-	put("123", "1 123 5 another-boot\n");
-	CHECK_INT(orphans_stop(running.data, &n, &err), 0);
+	unlink(path.data);
+
+	/* Another boot's records, and a group whose every process has
+	 * ended: passed over. */
+	a = sleeper();
+	orphans_init(&o, path.data);
+	CHECK_INT(orphans_note(&o, a, &err), 0);
+	kill(a, SIGKILL);
+	CHECK_INT(waitpid(a, NULL, 0), a);
+	orphans_release(&o);
+	append(path.data, "1 123 5 another-boot\n");
+	CHECK_INT(orphans_stop(path.data, &n, &err), 0);
 	CHECK_INT(n, 0);
-	CHECK(!exists("123"));
-	CHECK(!exists("124"));
-	orphans_forget(running.data, 1);	/* absent: nothing */
-	buf_release(&running);
+	CHECK(!exists(path.data));
+	buf_release(&path);
 	buf_release(&text);
-	buf_release(&name);
 }
 
 int main(void)
