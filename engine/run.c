@@ -34,6 +34,7 @@
 #include "lockfile.h"
 #include "metrics.h"
 #include "run.h"
+#include "runrec.h"
 #include "scan.h"
 #include "stage_env.h"
 #include "store.h"
@@ -64,6 +65,8 @@ struct ist {
 	struct digest key;
 	struct buf enc;
 	struct digest *dep_d, *code_d, *out_d;	/* out_d in inst->outs order */
+	unsigned *out_m;	/* the outputs' st_mode when stored (0: not) */
+	struct digest from;	/* ST_RESTORED: the run it restores */
 	long job;		/* the executor's id while running */
 	int64_t start_ns;
 	char *log;
@@ -388,6 +391,7 @@ static int decide(const struct runner *r, const struct reader *rd, size_t i)
 			continue;
 		x->st = ST_RESTORED;
 		x->why = "restorable from the store";
+		x->from = runs[j];
 		rc = 0;
 		goto out;
 	}
@@ -505,17 +509,48 @@ static void report(struct runner *r, size_t i, const char *what);
  * committed); -2 with err when the store could not give them (damaged or
  * missing data: the caller runs the stage instead).
  */
+/*
+ * The STORE_MODE_* bits of i's outputs as the run it restores recorded
+ * them (outputs[].mode, docs/store-format.md); 0 where it says nothing
+ * (records made before modes were kept).
+ */
+static void out_modes(struct runner *r, size_t i, unsigned *modes)
+{
+	const struct graph_inst *in = &r->g->insts[i];
+	const struct json *outs;
+	struct runrec rr;
+	struct err ignore;
+	size_t j, k;
+
+	if (runrec_load(r->s, &r->is[i].from, &rr, &ignore))
+		return;
+	outs = runrec_get(&rr, "outputs");
+	for (j = 0; outs && outs->type == JSON_ARRAY && j < outs->u.array.n;
+	     j++) {
+		const char *name = json_str(outs->u.array.v[j], "name");
+		const char *mode = json_str(outs->u.array.v[j], "mode");
+		for (k = 0; name && mode && k < in->nouts; k++)
+			if (!strcmp(in->outs[k].name, name))
+				modes[k] = store_mode_of(
+					S_IFREG | (unsigned)strtoul(mode, NULL, 8));
+	}
+	runrec_release(&rr);
+}
+
 static int restore(struct runner *r, size_t i)
 {
 	struct graph *g = r->g;
 	struct graph_inst *in = &g->insts[i];
 	struct buf p = BUF_INIT;
+	unsigned *modes;
 	size_t k;
 	int rc = 0;
 
 	/* Materialising reads the store: it must see this run's records. */
 	if (r->nunsaved && commit_batch(r) < 0)
 		return -1;
+	modes = xcalloc(in->nouts + 1, sizeof(*modes));
+	out_modes(r, i, modes);
 	for (k = 0; k < in->nouts && !rc; k++) {
 		struct digest now;
 		int missing;
@@ -531,9 +566,10 @@ static int restore(struct runner *r, size_t i)
 			continue;
 		tmpclean_beside(&r->tmp, p.data);
 		mkdir_p(p.data, 1);
-		rc = store_materialize(r->s, &r->is[i].out_d[k], p.data, 0,
-				       r->err) ? -2 : 0;
+		rc = store_materialize(r->s, &r->is[i].out_d[k], p.data,
+				       modes[k], r->err) ? -2 : 0;
 	}
+	free(modes);
 	buf_release(&p);
 	return rc;
 }
@@ -1014,7 +1050,12 @@ static int record(struct runner *r, size_t i, const struct exec_end *end,
 		json_string(&payload, o->name, strlen(o->name));
 		buf_adds(&payload, ", \"path\": ");
 		json_string(&payload, o->path, strlen(o->path));
-		buf_addf(&payload, ", \"id\": \"%s\"}", hex);
+		buf_addf(&payload, ", \"id\": \"%s\"", hex);
+		/* Only when a restore must keep something of it. */
+		if (store_mode_of(x->out_m[ord[k]]))
+			buf_addf(&payload, ", \"mode\": \"%04o\"",
+				 x->out_m[ord[k]] & 07777);
+		buf_addc(&payload, '}');
 	}
 	buf_addc(&payload, ']');
 	digest_hex(&logid, hex);
@@ -1143,6 +1184,7 @@ static int finish(struct runner *r, size_t i, const struct exec_end *end)
 	for (k = 0; k < in->nouts; k++) {
 		struct stat st = sts[k];
 		abspath(g, in->outs[k].path, &p);
+		x->out_m[k] = (unsigned)st.st_mode;
 		if ((S_ISDIR(st.st_mode)
 			     ? store_put_tree(r->scan.w, p.data, &x->out_d[k],
 					      r->err)
@@ -1533,6 +1575,7 @@ int run_graph(struct graph *g, struct store *s, const struct run_opts *o,
 		r.is[i].dep_d = xcalloc(in->ndeps + 1, sizeof(struct digest));
 		r.is[i].code_d = xcalloc(in->ncode + 1, sizeof(struct digest));
 		r.is[i].out_d = xcalloc(in->nouts + 1, sizeof(struct digest));
+		r.is[i].out_m = xcalloc(in->nouts + 1, sizeof(unsigned));
 	}
 	buf_init(&r.envjson);	/* filled when the first stage is recorded */
 	{
@@ -1823,6 +1866,7 @@ out:
 		free(r.is[i].dep_d);
 		free(r.is[i].code_d);
 		free(r.is[i].out_d);
+		free(r.is[i].out_m);
 		free(r.is[i].log);
 	}
 	free(r.is);

@@ -589,6 +589,7 @@ out:
 	return rc;
 }
 
+/* A blob, a tree, or a content id (an alias) naming a blob. */
 static int exists_any(struct store_writer *w, const struct digest *id,
 		      struct err *err)
 {
@@ -596,6 +597,8 @@ static int exists_any(struct store_writer *w, const struct digest *id,
 
 	if (rc == 0)
 		rc = writer_has(w, w->s->trees, id, err);
+	if (rc == 0)
+		rc = writer_has(w, w->s->aliases, id, err);
 	return rc;
 }
 

@@ -1132,6 +1132,30 @@ static void test_modes(void)
 	store_close(s);
 }
 
+/* A root may name a content id (an alias), as a lock file's root does
+ * for an HDF5 output; gc keeps the blob behind it. */
+static void test_alias_root(void)
+{
+	struct store *s = open_store("a1", STORE_CREATE);
+	struct store_writer *w;
+	struct store_gc_result gr;
+	struct store_object o;
+	struct digest blob, alias;
+
+	if (!s)
+		return;
+	sha256("content", 7, &alias);
+	CHECK_INT(store_writer_new(s, &w, &e), 0);
+	CHECK_INT(store_put_bytes(w, "bytes", 5, &blob, &e), 0);
+	CHECK_INT(store_put_alias(w, &alias, &blob, &e), 0);
+	CHECK_INT(store_set_root(w, "lock:x", &alias, 1, &e), 0);
+	CHECK_INT(store_writer_commit(w, &e), 0);
+	CHECK_INT(store_gc(s, 0, 0, NULL, NULL, &gr, &e), 0);
+	CHECK_INT(store_lookup(s, &blob, &o), 0);
+	CHECK_INT(store_lookup(s, &alias, &o), 0);
+	store_close(s);
+}
+
 /* LMDB's errors are named; a full disk in lower case. */
 static void test_messages(void)
 {
@@ -1510,6 +1534,7 @@ int main(void)
 	test_half_made();
 	test_modes();
 	test_messages();
+	test_alias_root();
 	test_live();
 	test_run_logs();
 	test_fsck_keys();
