@@ -51,7 +51,7 @@ static int proc_stat(long pid, uint64_t *start, char *state)
 	int field;
 
 	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
-	if (!(f = fopen(path, "r")))
+	if (!(f = fopen(path, "re")))
 		return -1;
 	n = fread(buf, 1, sizeof(buf) - 1, f);
 	fclose(f);
@@ -82,7 +82,7 @@ static void proc_self(struct proc_id *me)
 		me->start = 0;
 	if (stat("/proc/self/ns/pid", &st) == 0)
 		me->pidns = (uint64_t)st.st_ino;
-	if ((f = fopen("/proc/sys/kernel/random/boot_id", "r"))) {
+	if ((f = fopen("/proc/sys/kernel/random/boot_id", "re"))) {
 		if (fread(me->boot, 1, LIVE_BOOT, f) != LIVE_BOOT)
 			memset(me->boot, 0, LIVE_BOOT);
 		fclose(f);
