@@ -506,8 +506,9 @@ static void report(struct runner *r, size_t i, const char *what);
 /*
  * Materialise i's recorded outputs.  0; -1 with err when it may not (an
  * output's folder leads out of the workspace, the batch cannot be
- * committed); -2 with err when the store could not give them (damaged or
- * missing data: the caller runs the stage instead).
+ * committed, the workspace cannot be written); -2 with err when the store
+ * could not give them (damaged or missing data: the caller runs the stage
+ * instead).
  */
 /*
  * The STORE_MODE_* bits of i's outputs as the run it restores recorded
@@ -567,7 +568,12 @@ static int restore(struct runner *r, size_t i)
 		tmpclean_beside(&r->tmp, p.data);
 		mkdir_p(p.data, 1);
 		rc = store_materialize(r->s, &r->is[i].out_d[k], p.data,
-				       modes[k], r->err) ? -2 : 0;
+				       modes[k], r->err);
+		/* Damaged or gone: a miss.  The workspace refusing the
+		 * write (a full disk) is not mended by running the stage. */
+		if (rc)
+			rc = rc == STORE_CORRUPT || rc == STORE_NOTFOUND ? -2
+									 : -1;
 	}
 	free(modes);
 	buf_release(&p);
