@@ -23,6 +23,7 @@
 static const char *const modes[] = { "local", "global", NULL };
 
 #define MAX_CASES 1000000	/* the 'cases' attribute's range: 1 to this */
+#define MAX_CACHE (1ull << 34)	/* bytes of slices */
 
 static const struct kind_setting settings[] = {
 	{ "z_range", KIND_RANGE, NULL, 0, 100000, NULL,
@@ -89,7 +90,17 @@ static int run(const struct kind_run *r, struct err *err)
 		nzs = xrealloc(nzs, (size_t)(c + 1) * sizeof(uint64_t));
 		nzs[c] = d[0];
 	}
+	/* Each case's slices are in the file, but cases may share them (one
+	 * dataset under many names): the cache has a bound of its own. */
 	cap = (uint64_t)ncases * (uint64_t)(hi - lo + 1);
+	if (ny * nx && cap > MAX_CACHE / sizeof(int16_t) / (ny * nx)) {
+		err_set(err, "z_range [%lld, %lld] of %lld cases of %llu x %llu "
+			     "makes a slice cache over 2^34 bytes (16 GiB): a "
+			     "narrower range or fewer cases",
+			(long long)lo, (long long)hi, (long long)ncases,
+			(unsigned long long)ny, (unsigned long long)nx);
+		goto out;
+	}
 	slices = xmalloc_huge(cap * ny * nx * sizeof(int16_t) + 1);
 	zs = xcalloc(cap + 1, sizeof(int32_t));
 	bins = xcalloc(cap + 1, sizeof(int32_t));

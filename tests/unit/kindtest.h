@@ -18,6 +18,15 @@
 
 static char msg[4200];
 
+/* Under ASan an allocation over 4 GiB fails (xmalloc then aborts) instead
+ * of being mapped lazily and never touched: a size believed from a
+ * forged file shows as the failure it would be on a real machine. */
+const char *__asan_default_options(void);
+const char *__asan_default_options(void)
+{
+	return "max_allocation_size_mb=4096";
+}
+
 static const char *at(const char *name)
 {
 	static char p[32][256];

@@ -273,12 +273,14 @@ static void test_forged_more(void)
 	const char *in_t[] = { tk[0], NULL };
 	const char *m[] = { at("gm.h5"), at("gc.json"), NULL };
 	const char *md[] = { at("gd.h5"), at("gdc.json"), NULL };
+	const char *mn[] = { at("gn.h5"), at("gnc.json"), NULL };
 	const char *ein[] = { m[0], tk[0], NULL }, *edin[] = { md[0], ev[0], NULL };
+	const char *enin[] = { mn[0], tk[0], NULL };
 	const char *eout[] = { at("ge.json"), NULL };
 	const char *small = "epochs = 1\nembed = 4\nhidden = 4\n";
-	hsize_t one[2] = { 42, 1 }, w1[2] = { 4, 4 };
-	int32_t col[42] = { 0 };
-	float big[16], alt[4] = { 1, -1, 1, -1 };
+	hsize_t one[2] = { 60, 1 }, w1[2] = { 4, 4 }, e16[2] = { 16, 32 };
+	int32_t col[60] = { 0 };
+	float big[16 * 32], alt[4] = { 1, -1, 1, -1 };
 	char want[512];
 	int i;
 
@@ -291,19 +293,29 @@ static void test_forged_more(void)
 			   ev, md, 1),
 		  0);
 	/* A direct model's features per object must be what its vector
-	 * makes: more were read past the end of every event's. */
+	 * makes: a model of 16 (its embedding too) read past the end of
+	 * every event's 11. */
+	for (i = 0; i < 16 * 32; i++)
+		big[i] = 0.01f;
 	forge_attr_int(md[0], "/", "nfeat", 16);
+	forge_dataset(md[0], "model/embedding", H5T_IEEE_F32LE, 2, e16,
+		      H5T_NATIVE_FLOAT, big);
 	snprintf(want, sizeof(want), "'%s': attribute 'nfeat' of '/': 16 is out "
 				     "of range (11 with vector 4)",
 		 md[0]);
 	refused("eval.classifier", "split = \"val\"\n", edin, eout, want);
-	/* MET tokens in a row of one token: the width underflowed. */
+	/* Tokens with MET, a row of one token, a model without MET: the
+	 * width less the two MET tokens underflowed. */
+	CHECK_INT(run_kind("train.classifier", "epochs = 1\nembed = 4\n"
+					       "hidden = 4\nmet = false\n",
+			   in_t, mn, 1),
+		  0);
 	forge_dataset(tk[0], "test/tokens", H5T_STD_I32LE, 2, one,
 		      H5T_NATIVE_INT32, col);
-	snprintf(want, sizeof(want), "'%s': dataset 'test/tokens' has shape [42, "
+	snprintf(want, sizeof(want), "'%s': dataset 'test/tokens' has shape [60, "
 				     "1]: tokens per event must be 3 to 1024",
 		 tk[0]);
-	refused("eval.classifier", "", ein, eout, want);
+	refused("eval.classifier", "", enin, eout, want);
 	/* Weights that overflow give P(signal) NaN: it was scored as a
 	 * log-loss of nan, which is not JSON. */
 	CHECK_INT(run_kind("binning", "bins = 3\n", ev, tk, 1), 0);

@@ -565,6 +565,39 @@ static void test_forged_more(void)
 	CHECK_STR(msg, "kind 'binning': the features' bins make 29597754375 "
 		       "particle tokens, over 2^30: fewer bins or features");
 
+	/* One CT under 1100 names: each case is in the file, but the cache
+	 * of them all would be 18 GB. */
+	{
+		const char *zout[] = { at("mz.h5"), at("mz.json"), NULL };
+		hsize_t d3[3] = { 8, 1024, 1024 };
+		int16_t *ct = calloc(8 * 1024 * 1024, sizeof(int16_t));
+		char name[32];
+		hid_t f;
+		int c;
+		CHECK_INT(run_kind("synth.volumes", "n = 1\nnx = 16\nny = 16\n"
+						    "nz = 8\n",
+				   NULL, vol, 1),
+			  0);
+		forge_dataset(vol[0], "case0/ct", H5T_STD_I16LE, 3, d3,
+			      H5T_NATIVE_INT16, ct);
+		free(ct);
+		f = forge_open(vol[0]);
+		for (c = 1; c < 1100; c++) {
+			snprintf(name, sizeof(name), "case%d", c);
+			H5Gclose(H5Gcreate2(f, name, H5P_DEFAULT, H5P_DEFAULT,
+					    H5P_DEFAULT));
+			snprintf(name, sizeof(name), "case%d/ct", c);
+			CHECK(H5Lcreate_hard(f, "case0/ct", f, name, H5P_DEFAULT,
+					     H5P_DEFAULT) >= 0);
+		}
+		CHECK(H5Fclose(f) >= 0);
+		forge_attr_int(vol[0], "/", "cases", 1100);
+		refused("zbins", "z_range = [0, 7]\n", vol, zout,
+			"z_range [0, 7] of 1100 cases of 1024 x 1024 makes a slice "
+			"cache over 2^34 bytes (16 GiB): a narrower range or fewer "
+			"cases");
+	}
+
 	/* Finite positions far apart broke the search grid. */
 	sq[9] = 1e300;
 	write_positions(pos[0], sq, 5);
