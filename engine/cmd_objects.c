@@ -471,6 +471,80 @@ static void on_finding(const struct store_finding *f, void *ctx)
 	}
 }
 
+/*
+ * fsck on a store whose B-tree is damaged (pages of them, r->out holds
+ * their findings so far): nothing else can be checked; --repair copies
+ * what is readable into a fresh data file (store_salvage).
+ */
+static int fsck_pages(struct cli *cli, int repair, struct report *r,
+		      uint64_t pages)
+{
+	const char *path = cli_store_path(cli);
+	struct store_salvage_result res;
+	struct err err;
+	int src;
+
+	if (!repair) {
+		if (r->json)
+			buf_addf(r->out,
+				 "%s], \"pages\": %llu, \"checked\": 0, "
+				 "\"damaged\": %llu, \"repaired\": 0, "
+				 "\"unreferenced_chunks\": 0}\n",
+				 r->n ? "\n  " : "", (unsigned long long)pages,
+				 (unsigned long long)pages);
+		else
+			buf_addf(r->out,
+				 "checked the B-tree: %llu damaged page%s; the "
+				 "records were not checked\n",
+				 (unsigned long long)pages, pages == 1 ? "" : "s");
+		fwrite(r->out->data, 1, r->out->len, stdout);
+		buf_release(r->out);
+		term_error(&cli->term, "store '%s' is damaged", path);
+		term_hint(&cli->term, "'cairn fsck --repair' copies what is "
+				      "readable into a fresh data file");
+		return EXIT_FAILED;
+	}
+	src = store_salvage(path, &run_refs, on_finding, r, &res, &err);
+	if (src) {
+		fwrite(r->out->data, 1, r->out->len, stdout);
+		buf_release(r->out);
+		return cli_store_fail(cli, src, &err);
+	}
+	if (r->json) {
+		buf_addf(r->out,
+			 "%s], \"pages\": %llu, \"copied\": %llu, \"lost\": "
+			 "%llu, \"lost_databases\": %llu, \"repaired\": %llu, "
+			 "\"kept\": ",
+			 r->n ? "\n  " : "", (unsigned long long)res.pages,
+			 (unsigned long long)res.copied,
+			 (unsigned long long)res.lost,
+			 (unsigned long long)res.lost_dbs,
+			 (unsigned long long)res.fsck.repaired);
+		json_string(r->out, res.kept, strlen(res.kept));
+		buf_adds(r->out, "}\n");
+	} else {
+		buf_addf(r->out,
+			 "copied %llu records from sound pages into a fresh "
+			 "data file; %llu damaged page%s, %llu records lost "
+			 "on them",
+			 (unsigned long long)res.copied,
+			 (unsigned long long)res.pages,
+			 res.pages == 1 ? "" : "s",
+			 (unsigned long long)res.lost);
+		if (res.lost_dbs)
+			buf_addf(r->out, " and %llu database%s lost whole",
+				 (unsigned long long)res.lost_dbs,
+				 res.lost_dbs == 1 ? "" : "s");
+		buf_addf(r->out,
+			 "; removed %llu records that needed lost or damaged "
+			 "ones\nthe damaged data file is kept as '%s'\n",
+			 (unsigned long long)res.fsck.repaired, res.kept);
+	}
+	fwrite(r->out->data, 1, r->out->len, stdout);
+	buf_release(r->out);
+	return EXIT_OK;
+}
+
 static int fsck_run(struct cli *cli, const struct command *cmd, int argc,
 		    char **argv)
 {
@@ -480,6 +554,7 @@ static int fsck_run(struct cli *cli, const struct command *cmd, int argc,
 	struct buf out = BUF_INIT;
 	struct report r = { &out, 0, 0, NULL };
 	struct err err;
+	uint64_t pages;
 	int k, repair = 0, rc, src;
 
 	opt_init(&it, argc, argv, 1, 0);
@@ -496,10 +571,22 @@ static int fsck_run(struct cli *cli, const struct command *cmd, int argc,
 	opt_release(&it);
 	if (k < 0)
 		return cli_opt_exit(k);
-	if ((rc = cli_store_open(cli, repair ? 0 : STORE_RDONLY, &s)))
-		return rc;
 	if (r.json)
 		buf_adds(&out, "{\"problems\": [");
+	/* The B-tree before the store is opened: opening it reads the main
+	 * database through LMDB, which a damaged page can make abort. */
+	src = store_check_pages(cli_store_path(cli), repair ? NULL : on_finding,
+				&r, &pages, &err);
+	if (src) {
+		buf_release(&out);
+		return cli_store_fail(cli, src, &err);
+	}
+	if (pages)
+		return fsck_pages(cli, repair, &r, pages);
+	if ((rc = cli_store_open(cli, repair ? 0 : STORE_RDONLY, &s))) {
+		buf_release(&out);
+		return rc;
+	}
 	src = store_fsck_refs(s, repair, &run_refs, on_finding, &r, &res, &err);
 	store_close(s);
 	if (src) {

@@ -375,6 +375,9 @@ struct store_finding {
 
 struct store_fsck_result {
 	uint64_t checked, damaged, repaired, unreferenced_chunks;
+	uint64_t pages;		/* damaged B-tree pages (counted in damaged
+				   too): the records were not checked, and
+				   nothing was repaired (store_salvage) */
 };
 
 /*
@@ -391,6 +394,45 @@ int store_fsck_refs(struct store *s, int repair,
 		    const struct store_run_refs *refs,
 		    void (*fn)(const struct store_finding *f, void *ctx),
 		    void *ctx, struct store_fsck_result *out, struct err *err);
+
+/*
+ * The B-tree alone, before the store is opened (opening it reads the
+ * main database through LMDB, which trusts its pages: a damaged one can
+ * make it abort): every page of every database read from the data file
+ * and checked; fn sees each damaged one (db: the database, key: "page
+ * N"), *damaged counts them.  0 also when there is no store to check:
+ * store_open says why.
+ */
+int store_check_pages(const char *path,
+		      void (*fn)(const struct store_finding *f, void *ctx),
+		      void *ctx, uint64_t *damaged, struct err *err);
+
+struct store_salvage_result {
+	uint64_t pages;			/* damaged pages */
+	uint64_t copied;		/* records copied from sound pages */
+	uint64_t lost;			/* records the databases claimed
+					   beyond those */
+	uint64_t lost_dbs;		/* databases lost whole (their
+					   records in the main database
+					   were on damaged pages) */
+	struct store_fsck_result fsck;	/* the repair of the copy */
+	char kept[4096];		/* where the damaged data file is
+					   kept ("" when not moved) */
+};
+
+/*
+ * Repair the store at path whose B-tree is damaged (store_check_pages),
+ * which cannot be done in place: copy every record on a sound page into a
+ * fresh data file, repair that as store_fsck_refs does, and put it in the
+ * damaged one's place, which is kept (out->kept).  fn sees the damaged
+ * pages, the records lost on them per database ("N of M records") and
+ * what the repair removed.  No handle on path may be open in this
+ * process; EBUSY (nothing changed) while another process has it open.
+ */
+int store_salvage(const char *path, const struct store_run_refs *refs,
+		  void (*fn)(const struct store_finding *f, void *ctx),
+		  void *ctx, struct store_salvage_result *out,
+		  struct err *err);
 
 struct store_gc_result {
 	uint64_t blobs, trees, chunks;	/* removed (or that would be) */

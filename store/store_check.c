@@ -1,9 +1,12 @@
 /*
- * fsck: re-hash every chunk, inline blob and tree; check every chunked
- * blob's list against its chunks and re-hash its bytes; check every tree
- * entry and root reference.  --repair deletes only what is provably broken:
- * a damaged record, or one that needs a record that is damaged or gone.
- * Then run records (whole, outputs present) and the indexes over them.
+ * fsck: first the B-tree's pages (store_pages.c: LMDB must never walk a
+ * damaged one); then re-hash every chunk, inline blob and tree; check
+ * every chunked blob's list against its chunks and re-hash its bytes;
+ * check every tree entry and root reference.  --repair deletes only what
+ * is provably broken: a damaged record, or one that needs a record that
+ * is damaged or gone.  Then run records (whole, outputs and log present)
+ * and the indexes over them.  A damaged page is repaired only by
+ * store_salvage.
  */
 #include <sys/stat.h>
 
@@ -75,6 +78,19 @@ static void report(struct check *c, const char *db, const MDB_val *k,
 	if (c->fn)
 		c->fn(&f, c->ctx);
 	buf_release(&name);
+}
+
+static void bad_page(const char *db, uint64_t pgno, const char *why,
+		     void *ctx)
+{
+	struct check *c = ctx;
+	char key[48];
+	struct store_finding f = { db, key, why, 0, 0 };
+
+	snprintf(key, sizeof(key), "page %llu", (unsigned long long)pgno);
+	c->res->damaged++;
+	if (c->fn)
+		c->fn(&f, c->ctx);
 }
 
 static void key_id(const MDB_val *k, struct digest *id)
@@ -449,6 +465,7 @@ int store_fsck_refs(struct store *s, int repair,
 		    void *ctx, struct store_fsck_result *out, struct err *err)
 {
 	struct check c;
+	struct page_visitor pv = { bad_page, NULL, NULL, &c };
 	int rc;
 
 	memset(out, 0, sizeof(*out));
@@ -473,8 +490,12 @@ int store_fsck_refs(struct store *s, int repair,
 	if ((repair && (rc = store_reserve(s, 0, err))) ||
 	    (rc = store_txn_begin(s, repair, &c.txn, err)))
 		return rc;
-	/* Chunks first: blobs are judged by their chunks, trees by blobs. */
-	if (!(rc = pass(&c, s->chunks, "chunks", check_chunk, &c.bad_chunks,
+	/* The B-tree first: LMDB must never walk a damaged page (and no
+	 * record is trusted or repaired in place then).  Chunks next: blobs
+	 * are judged by their chunks, trees by blobs. */
+	if (!(rc = pages_walk(s, c.txn, &pv, &out->pages, err)) &&
+	    !out->pages &&
+	    !(rc = pass(&c, s->chunks, "chunks", check_chunk, &c.bad_chunks,
 			err)) &&
 	    !(rc = pass(&c, s->blobs, "blobs", check_blob, &c.bad_blobs, err)) &&
 	    (s->no_aliases ||
@@ -488,7 +509,7 @@ int store_fsck_refs(struct store *s, int repair,
 	    !(rc = check_index(&c, s->lineage, "lineage", 1 + DIGEST_LEN, 1,
 			       err)))
 		rc = count_unreferenced(&c, err);
-	if (rc || !repair)
+	if (rc || !repair || out->pages)
 		mdb_txn_abort(c.txn);
 	else if ((rc = mdb_txn_commit(c.txn)))
 		rc = store_fail(err, rc, "cannot commit the repair");

@@ -80,6 +80,15 @@ struct page_visitor {
 
 int pages_walk(struct store *s, MDB_txn *txn, const struct page_visitor *pv,
 	       uint64_t *damaged, struct err *err);
+/*
+ * The same for the store at path, its environment not open (nor opened:
+ * LMDB reads a meta page's page size and roots on trust too): from the
+ * meta page LMDB would take, or the other one when that one is damaged
+ * (a damaged meta page is reported as page 0 or 1 of "file header").
+ * 0 with nothing done when there is no data file.
+ */
+int pages_walk_file(const char *path, const struct page_visitor *pv,
+		    uint64_t *damaged, struct err *err);
 
 /* Fill err from an LMDB or errno code rc; return the API code. */
 int store_fail(struct err *err, int rc, const char *fmt, ...)
