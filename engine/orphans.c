@@ -183,7 +183,7 @@ void orphans_release(struct orphans *o)
 
 /* ---- stopping ---- */
 
-/* Every process /proc lists, into *ps (sorted by pid); their count. */
+/* Every process /proc lists, into *ps; their count. */
 static size_t proc_all(struct proc **ps, size_t *cap)
 {
 	DIR *d = opendir("/proc");
