@@ -292,7 +292,7 @@ wait $pid
 # Ctrl-C: running stages are stopped, nothing is recorded, exit 130.
 cat >interrupt.toml <<'TOML'
 [stage.forever]
-cmd = "sleep 30; echo late > ${outs.o}"
+cmd = "sleep 30.417; echo late > ${outs.o}"
 outs = { o = "late.txt" }
 TOML
 "$CAIRN" run interrupt.toml >/dev/null 2>"$T/int.err" &
@@ -304,7 +304,7 @@ wait $pid
 expect_eq interrupted-rc "$?" 130
 expect_match interrupted "$(cat "$T/int.err")" '^cairn: error: interrupted: stopping 1 running stage$'
 checks=$((checks + 1))
-pgrep -f "sleep 30" >/dev/null && fail interrupted "the stage still runs"
+pgrep -f "sleep 30.417" >/dev/null && fail interrupted "the stage still runs"
 run status interrupt.toml
 expect_match interrupted-status "$out" '^to run      forever  \(no run with this key\)$'
 
