@@ -572,12 +572,10 @@ int pages_walk_file(const char *path, const struct page_visitor *pv,
 	buf_init(&w.big);
 	memset(m, 0, sizeof(m));
 	/* The page size: the first meta page's, as LMDB takes it. */
-	if (fstat(fd, &st) < 0 || readat(&w, m[0], sizeof(m[0]), 0) < 0) {
-		rc = store_fail(err, STORE_CORRUPT, "'%s' is too short to be "
-						    "a store",
-				data.data);
+	/* Too short to hold a meta page (a creation cut short): store_open
+	 * says what it is. */
+	if (fstat(fd, &st) < 0 || readat(&w, m[0], sizeof(m[0]), 0) < 0)
 		goto out;
-	}
 	/* The page size: the first meta page's, as LMDB takes it, unless
 	 * the second meta page is found (saying so) at another one. */
 	{
@@ -616,9 +614,11 @@ int pages_walk_file(const char *path, const struct page_visitor *pv,
 	else if (usable[!newer])
 		from = !newer;
 	if (from < 0) {
-		/* A file cut short: store_open says so (it never reads
-		 * past its end). */
-		if (get_u64(m[newer] + 136) >= (uint64_t)st.st_size / w.psize) {
+		/* No meta page LMDB would take, or a file cut short:
+		 * store_open says what it is (LMDB refuses the one, it
+		 * refuses the other). */
+		if ((!lmdb[0] && !lmdb[1]) ||
+		    get_u64(m[newer] + 136) >= (uint64_t)st.st_size / w.psize) {
 			w.damaged = 0;
 			goto out;
 		}
