@@ -115,9 +115,25 @@ run run train
 expect_eq target-noop "$(ran)" ""
 
 # Targets: only what they need.
+# lock_entry NAME FILE: the lock file's lines of instance NAME.
+lock_entry() {
+	awk -v n="[stage.\"$1\"" 'index($0, "[stage.") == 1 { on = index($0, n) == 1 } on' "$2"
+}
+cp cairn.lock before.lock
 printf 'again\n' >in.txt
 run run 'train[k=a]'
 expect_eq target-ran "$(ran)" "prep train-a "
+# The others' entries are kept byte for byte (their outputs stay rooted,
+# status --locked still knows them).
+for other in 'train[k=b]' report; do
+	checks=$((checks + 1))
+	[ -n "$(lock_entry "$other" cairn.lock)" ] &&
+		[ "$(lock_entry "$other" cairn.lock)" = "$(lock_entry "$other" before.lock)" ] ||
+		fail target-lock "the entry of $other changed or went"
+done
+checks=$((checks + 1))
+[ "$(lock_entry 'train[k=a]' cairn.lock)" != "$(lock_entry 'train[k=a]' before.lock)" ] ||
+	fail target-lock "the entry of train[k=a] was not rewritten"
 run run nosuch
 expect_rc bad-target 2
 expect_eq bad-target "$err" "cairn: error: no stage or instance matches 'nosuch'"
