@@ -42,6 +42,12 @@ cmd = "case $(pwd) in /tmp/cairn-verify-*) echo '{\"b\": 2, \"a\": 1}' > ${outs.
 outs = { j = "sem.json", t = "sem.txt" }
 determinism = "semantic"
 
+# Semantic, but a value differs at the same length: not reproducible.
+[stage.semdiff]
+cmd = "case $(pwd) in /tmp/cairn-verify-*) echo '{\"a\": 2}' > ${outs.j};; *) echo '{\"a\": 1}' > ${outs.j};; esac"
+outs = { j = "semdiff.json" }
+determinism = "semantic"
+
 [stage.bits]
 cmd = "case $(pwd) in /tmp/cairn-verify-*) echo '{\"b\": 2, \"a\": 1}' > ${outs.j};; *) echo '{\"a\": 1, \"b\": 2}' > ${outs.j};; esac"
 outs = { j = "bits.json" }
@@ -66,7 +72,9 @@ expect_match leaky-log "$out" '^  \| cat: secret\.txt: No such file or directory
 expect_match skipped "$out" '^skipped +noisy \(nondeterministic\)$'
 expect_match semantic "$out" '^reproducible +sem$'
 expect_match bitwise "$out" '^differs +bits$'
-expect_match summary "$out" '^verify: 7 instances: 3 reproducible, 2 differ, 1 failed in isolation, 1 skipped$'
+expect_match semantic-differs "$out" '^differs +semdiff$'
+expect_match semantic-differs-line "$out" '^    line 1: "\{\\"a\\": 1\}" -> "\{\\"a\\": 2\}"$'
+expect_match summary "$out" '^verify: 8 instances: 3 reproducible, 3 differ, 1 failed in isolation, 1 skipped$'
 expect_eq untouched "$(snapshot)" "$before"
 
 # Targets, and a reproducible sample.
