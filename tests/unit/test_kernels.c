@@ -308,6 +308,10 @@ static void test_gamma(void)
 	for (i = 0; i < n; i++)
 		bad += fabs(out[i] - 1.0) > 1e-6;
 	CHECK_INT(bad, 0);
+	/* ... and a voxel passes at gamma <= 1 (docs/stages.md): all pass. */
+	CHECK(res.evaluated > 0);
+	CHECK_INT(res.passed, res.evaluated);
+	CHECK(res.pass_rate == 100);
 	/* A linear gradient along x (slope Gy/mm), the evaluated one moved
 	 * s mm: gamma = s / sqrt(DTA^2 + dD^2 / slope^2) in the interior
 	 * (by hand: minimise u^2/DTA^2 + slope^2 (u - s)^2 / dD^2). */
