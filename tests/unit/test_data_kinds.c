@@ -409,6 +409,58 @@ static void test_eval_dose(void)
  * dataset or attribute and the accepted range named, before any output is
  * made; the inputs untouched.
  */
+/*
+ * DVH numbers by their definition (docs/stages.md): on a ramp of known
+ * doses, 0.125 i Gy for the structure's voxels i = 0..1000, numpy's linear
+ * quantiles give D95 (the 5th percentile, the dose 95% of the volume
+ * receives at least) 6.25, D50 62.5, D2 (98th) 122.5; Dmean 62.5; V50 (the
+ * share at 50 Gy or more) 601 of 1001.
+ */
+static void test_dvh_ramp(void)
+{
+	const char *vol[] = { at("ramp.h5"), NULL };
+	const char *same[] = { vol[0], vol[0], NULL };
+	const char *out[] = { at("ramp.json"), at("rampmaps.h5"), NULL };
+	hsize_t dims[3] = { 8, 16, 16 };
+	size_t n = 8 * 16 * 16, i;
+	float *dose = calloc(n, sizeof(float));
+	uint8_t *mask = calloc(n, 1);
+	char *rep;
+
+	CHECK_INT(run_kind("synth.volumes", "n = 1\nnx = 16\nny = 16\nnz = 8\n",
+			   NULL, vol, 0),
+		  0);
+	for (i = 0; i < 1001; i++) {
+		dose[i] = 0.125f * (float)i;
+		mask[i] = 1;
+	}
+	forge_dataset(vol[0], "case0/dose_plan", H5T_IEEE_F32LE, 3, dims,
+		      H5T_NATIVE_FLOAT, dose);
+	forge_dataset(vol[0], "case0/masks/PTV70", H5T_STD_U8LE, 3, dims,
+		      H5T_NATIVE_UINT8, mask);
+	CHECK_INT(run_kind("eval.dose",
+			   "predicted = \"dose_plan\"\nvx_gy = \"50\"\n", same,
+			   out, 0),
+		  0);
+	rep = slurp(out[0]);
+	CHECK(rep && strstr(rep, "\"PTV70\": {"
+				 "\"D95\": {\"reference\": 6.2500, "
+				 "\"predicted\": 6.2500, \"diff\": 0.0000}, "
+				 "\"D2\": {\"reference\": 122.5000, "
+				 "\"predicted\": 122.5000, \"diff\": 0.0000}, "
+				 "\"D50\": {\"reference\": 62.5000, "
+				 "\"predicted\": 62.5000, \"diff\": 0.0000}, "
+				 "\"Dmean\": {\"reference\": 62.5000, "
+				 "\"predicted\": 62.5000, \"diff\": 0.0000}, "
+				 "\"V50\": {\"reference\": 60.0400, "
+				 "\"predicted\": 60.0400, \"diff\": 0.0000}}"));
+	if (rep && !strstr(rep, "\"D95\": {\"reference\": 6.2500"))
+		fprintf(stderr, "%s\n", rep);
+	free(rep);
+	free(dose);
+	free(mask);
+}
+
 static void test_forged(void)
 {
 	const char *vol[] = { at("fv.h5"), NULL }, *both[] = { vol[0], vol[0], NULL };
@@ -617,6 +669,7 @@ int main(void)
 	test_groups();
 	test_compare();
 	test_eval_dose();
+	test_dvh_ramp();
 	test_forged();
 	test_forged_more();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
