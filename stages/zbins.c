@@ -93,7 +93,8 @@ static int run(const struct kind_run *r, struct err *err)
 	/* Each case's slices are in the file, but cases may share them (one
 	 * dataset under many names): the cache has a bound of its own. */
 	cap = (uint64_t)ncases * (uint64_t)(hi - lo + 1);
-	if (ny * nx && cap > MAX_CACHE / sizeof(int16_t) / (ny * nx)) {
+	if (ny != 0 && nx != 0 &&
+	    cap > MAX_CACHE / sizeof(int16_t) / (ny * nx)) {
 		err_set(err, "z_range [%lld, %lld] of %lld cases of %llu x %llu "
 			     "makes a slice cache over 2^34 bytes (16 GiB): a "
 			     "narrower range or fewer cases",
