@@ -190,6 +190,25 @@ static void test_components(void)
 		CHECK(0);
 	table(base_cmd, "t[k=a]", cmd_rows, sizeof(cmd_rows) / sizeof(cmd_rows[0]));
 	table(base_kind, "s", kind_rows, sizeof(kind_rows) / sizeof(kind_rows[0]));
+	/* An unset variable keys apart from one set to "" ('-' vs 'v'). */
+	{
+		static const struct knobs unset = { 0, 0, NULL, "v1" },
+					  empty = { 0, 0, "", "v1" };
+		char a[65], b[65];
+
+		key_with(base_cmd, "t[k=a]", &unset, a);
+		key_with(base_cmd, "t[k=a]", &empty, b);
+		CHECK(strcmp(a, b) != 0);
+	}
+	/* A kind stage's key pinned too (docs/hashing.md: 'K' the kind's
+	 * name, 'V' its version, 'S' its settings with defaults filled in):
+	 * a change of the encoding must change KEY_SCHEMA. */
+	{
+		char a[65];
+
+		key_of(base_kind, "s", a);
+		CHECK_STR(a, "9434ff2ef25b30dc138dfe5110d1dab02aac0bc1f76275e51b6c3c52fb1cf687");
+	}
 }
 
 int main(void)
