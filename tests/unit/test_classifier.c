@@ -157,6 +157,67 @@ static void test_auc(void)
 	CHECK(fabs(roc_auc(p, y, 2) - 0.5) < 1e-12);	/* one class */
 }
 
+/*
+ * eval.classifier's numbers by their definitions (docs/stages.md), from
+ * the model's own predictions: log-loss -mean(y log p + (1 - y) log(1 -
+ * p)) with p clamped to [1e-7, 1 - 1e-7]; an event is called signal at or
+ * above the threshold, here set to one event's exact prediction, so that
+ * event is the edge.
+ */
+static void eval_by_definition(const char *const *ein)
+{
+	const char *eout[] = { at("edef.json"), NULL };
+	struct clf m;
+	struct clf_data d;
+	struct clf_config cfg;
+	struct err e;
+	size_t *idx, i, k = 0, tp = 0, fp = 0;
+	float *p;
+	double loss = 0, thr;
+	char with[128], want[160], *a;
+
+	if (clf_read(&m, ein[0], &e)) {
+		CHECK(0);
+		return;
+	}
+	cfg = m.cfg;
+	CHECK(clf_load(ein[1], "test", &cfg, &d, &e) == 0);
+	clf_standardise(&m, &d);
+	idx = calloc(d.n + 1, sizeof(size_t));
+	p = calloc(d.n + 1, sizeof(float));
+	for (i = 0; i < d.n; i++)
+		idx[i] = i;
+	CHECK(clf_predict(&m, &d, idx, d.n, p, 2, DEVICE_CPU) >= 0);
+	/* The edge: an event whose prediction is not 0 or 1. */
+	for (i = 0; i < d.n; i++)
+		if (p[i] > 0.2 && p[i] < 0.8) {
+			k = i;
+			break;
+		}
+	thr = (double)p[k];
+	for (i = 0; i < d.n; i++) {
+		double q = p[i] < 1e-7 ? 1e-7 : p[i] > 1 - 1e-7 ? 1 - 1e-7 : p[i];
+		int y = d.labels[i] != 0;
+		loss -= y ? log(q) : log(1 - q);
+		tp += p[i] >= thr && y;
+		fp += p[i] >= thr && !y;
+	}
+	snprintf(with, sizeof(with), "threshold = %.17g\n", thr);
+	CHECK_INT(run_kind("eval.classifier", with, ein, eout, 2), 0);
+	a = slurp(eout[0]);
+	snprintf(want, sizeof(want), "\"log_loss\": %.6f, \"tp\": %zu, "
+				     "\"fp\": %zu, ",
+		 loss / (double)d.n, tp, fp);
+	if (!a || !strstr(a, want))
+		fprintf(stderr, "wanted %s in %s\n", want, a ? a : "(none)");
+	CHECK(a && strstr(a, want));
+	free(a);
+	free(idx);
+	free(p);
+	clf_data_free(&d);
+	clf_free(&m);
+}
+
 static void test_kinds(void)
 {
 	const char *ev[] = { at("ev.h5"), NULL }, *tk[] = { at("tok.h5"), at("tok.json"), NULL };
@@ -190,6 +251,7 @@ static void test_kinds(void)
 	CHECK(s && atof(s + 7) > 0.7);
 	CHECK(a && strstr(a, "\"events\": 1200}"));
 	free(a);
+	eval_by_definition(ein);
 	/* Without a GPU, auto takes the CPU and cuda is refused. */
 	{
 		char why[160];
