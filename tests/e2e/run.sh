@@ -65,6 +65,10 @@ expect_match locked-dirty "$out" "^lock: 'train\\[k=a\\]' outputs in the workspa
 cp a.bak models/a.txt
 run status
 expect_rc status-clean 0
+# A key other than the lock's (a param changed on the command line).
+run status --locked -p scale=3
+expect_rc locked-key 1
+expect_match locked-key "$out" "^lock: 'train\\[k=a\\]' has a different key than the lock file records$"
 
 # A param only the command's log sees: train reruns, its outputs are the
 # same bytes, so report does not (early cutoff).
@@ -323,6 +327,40 @@ checks=$((checks + 1))
 pgrep -f "sleep 30.417" >/dev/null && fail interrupted "the stage still runs"
 run status interrupt.toml
 expect_match interrupted-status "$out" '^to run      forever  \(no run with this key\)$'
+
+# Up to date only when every output is what the run made: the second of
+# two outputs changed (and no lock file to say so) is restored.
+cat >two.toml <<'TOML'
+[stage.pair]
+cmd = "echo first > ${outs.a}; echo second > ${outs.b}"
+outs = { a = "pair-a.txt", b = "pair-b.txt" }
+TOML
+run run two.toml
+rm two.lock
+echo changed >pair-b.txt
+run run two.toml
+expect_eq second-output "$out" "restored   pair
+done: 0 ran, 1 restored, 0 up to date, 0 failed"
+expect_eq second-output-bytes "$(cat pair-b.txt)" "second"
+
+# A failed run is history, never a cache hit: the same key runs again.
+cat >flaky.toml <<'TOML'
+[stage.check]
+cmd = "test -f ready"
+TOML
+run run flaky.toml
+expect_rc flaky-fails 1
+touch ready
+run run flaky.toml
+expect_rc flaky-reruns 0
+expect_eq flaky-reruns "$out" "running    check
+done       check
+done: 1 ran, 0 restored, 0 up to date, 0 failed"
+
+# A store that cannot be opened is exit 3 (not a usage error).
+mkdir -p badstore && head -c 8192 /dev/urandom >badstore/data.mdb
+CAIRN_STORE=badstore run run two.toml
+expect_rc store-unopenable 3
 
 # On a terminal: one updating progress line; in a pipe: one line a step.
 if command -v script >/dev/null; then
