@@ -373,7 +373,7 @@ static void test_eval_dose(void)
 	rep = slurp(out[0]);
 	CHECK(rep && !strstr(rep, "\"mae_body_gy\": 0.0000, "));
 	{
-		double p3 = 0, p2 = 0;
+		double p3 = 0, p2 = 0, pl = 0;
 		const char *a = rep ? strstr(rep, "\"3pct_3mm\": {\"pass_rate\": ")
 				    : NULL;
 		const char *b = rep ? strstr(rep, "\"2pct_2mm\": {\"pass_rate\": ")
@@ -383,6 +383,17 @@ static void test_eval_dose(void)
 			p2 = atof(b + 26);
 		}
 		CHECK(p3 > 50 && p3 < 100 && p2 < p3);
+		free(rep);
+		/* Local normalisation (each voxel's own dose) is stricter
+		 * than global (the maximum's) where the dose is low. */
+		CHECK_INT(run_kind("eval.dose", "normalisation = \"local\"\n",
+				   same, out, 2),
+			  0);
+		rep = slurp(out[0]);
+		a = rep ? strstr(rep, "\"3pct_3mm\": {\"pass_rate\": ") : NULL;
+		if (a)
+			pl = atof(a + 26);
+		CHECK(a && pl < p3);
 	}
 	free(rep);
 	m = read_ds(out[1], "case1/gamma/3pct_3mm", H5_FLOAT32, 3, d);
@@ -456,6 +467,16 @@ static void test_dvh_ramp(void)
 				 "\"predicted\": 60.0400, \"diff\": 0.0000}}"));
 	if (rep && !strstr(rep, "\"D95\": {\"reference\": 6.2500"))
 		fprintf(stderr, "%s\n", rep);
+	free(rep);
+	/* MAE, the mean absolute difference over the body: a prediction 1 Gy
+	 * above and below the plan in turn has an MAE of exactly 1. */
+	for (i = 0; i < n; i++)
+		dose[i] += i % 2 ? 1.0f : -1.0f;
+	forge_dataset(vol[0], "case0/dose_pred", H5T_IEEE_F32LE, 3, dims,
+		      H5T_NATIVE_FLOAT, dose);
+	CHECK_INT(run_kind("eval.dose", "vx_gy = \"50\"\n", same, out, 0), 0);
+	rep = slurp(out[0]);
+	CHECK(rep && strstr(rep, "{\"cases\": 1, \"mae_body_gy\": 1.0000, "));
 	free(rep);
 	free(dose);
 	free(mask);

@@ -312,6 +312,17 @@ static void test_gamma(void)
 	CHECK(res.evaluated > 0);
 	CHECK_INT(res.passed, res.evaluated);
 	CHECK(res.pass_rate == 100);
+	/* The cutoff: voxels at or above 10% of the maximum are evaluated,
+	 * so those at exactly 10% are, those at 5% are not. */
+	{
+		size_t above = 0;
+		for (i = 0; i < n; i++) {
+			ref[i] = i % 4 == 0 ? 5.0f : i % 4 == 1 ? 10.0f : 100.0f;
+			above += ref[i] >= 10;
+		}
+		gamma_cpu(ref, ref, &g, &o, out, &res, 0);
+		CHECK_INT(res.evaluated, above);
+	}
 	/* A linear gradient along x (slope Gy/mm), the evaluated one moved
 	 * s mm: gamma = s / sqrt(DTA^2 + dD^2 / slope^2) in the interior
 	 * (by hand: minimise u^2/DTA^2 + slope^2 (u - s)^2 / dD^2). */
