@@ -6,6 +6,8 @@
 #ifndef CAIRN_CLI_H
 #define CAIRN_CLI_H
 
+#include <stdint.h>
+
 #include "opt.h"
 #include "term.h"
 
@@ -71,6 +73,12 @@ int cli_store_open(struct cli *cli, unsigned flags, struct store **out);
 /* Print a store error and return its exit code (2 for a bad or unknown
  * id, 3 for everything else). */
 int cli_store_fail(struct cli *cli, int rc, const struct err *err);
+/*
+ * Mark this process live on s ("COMMAND WORKSPACE") so gc spares what it
+ * stores until store_live_end(s, *mark); 0, or print why and return 3.
+ */
+int cli_live_begin(struct cli *cli, struct store *s, const char *command,
+		   const char *workspace, int64_t *mark);
 
 struct graph_override;
 /* The graph file: given, else cairn.toml, else the only *.toml here;

@@ -360,16 +360,9 @@ static int go(struct cli *cli, const struct command *cmd, int argc,
 	/* Until the lock file's root is set, only this mark keeps what the
 	 * run stores from a gc running meanwhile. */
 	if (!status && !o.dry_run) {
-		struct buf what = BUF_INIT;
-
-		buf_addf(&what, "run %s", g->workspace);
-		k = store_live_begin(s, what.data, &live_mark, &err);
-		buf_release(&what);
-		if (k) {
-			term_error(&cli->term, "%s", err.msg);
-			rc = EXIT_INTERNAL;
+		if ((rc = cli_live_begin(cli, s, "run", g->workspace,
+					 &live_mark)))
 			goto out;
-		}
 		live = 1;
 	}
 	lock = lock_path_for(file);

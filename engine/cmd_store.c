@@ -36,6 +36,22 @@ int cli_store_fail(struct cli *cli, int rc, const struct err *err)
 		       : EXIT_INTERNAL;
 }
 
+int cli_live_begin(struct cli *cli, struct store *s, const char *command,
+		   const char *workspace, int64_t *mark)
+{
+	struct buf what = BUF_INIT;
+	struct err err;
+	int rc;
+
+	buf_addf(&what, "%s %s", command, workspace);
+	rc = store_live_begin(s, what.data, mark, &err);
+	buf_release(&what);
+	if (!rc)
+		return 0;
+	term_error(&cli->term, "%s", err.msg);
+	return EXIT_INTERNAL;
+}
+
 int cli_store_open(struct cli *cli, unsigned flags, struct store **out)
 {
 	struct err err;

@@ -621,19 +621,9 @@ static int verify_run(struct cli *cli, const struct command *cmd, int argc,
 	}
 	/* Rebuilds store trees and the verification record, and restore
 	 * inputs from the store: gc must leave all of it alone meanwhile. */
-	{
-		struct buf what = BUF_INIT;
-
-		buf_addf(&what, "verify %s", g->workspace);
-		k = store_live_begin(s, what.data, &live_mark, &err);
-		buf_release(&what);
-		if (k) {
-			term_error(&cli->term, "%s", err.msg);
-			rc = EXIT_INTERNAL;
-			goto out;
-		}
-		live = 1;
-	}
+	if ((rc = cli_live_begin(cli, s, "verify", g->workspace, &live_mark)))
+		goto out;
+	live = 1;
 	/* The instances the lock records (and the targets name), in order. */
 	cand = xcalloc(g->ninsts + 1, sizeof(size_t));
 	for (i = 0; i < g->ninsts; i++)
