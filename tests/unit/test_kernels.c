@@ -176,6 +176,14 @@ static void test_knn(void)
 	CHECK_INT(knn_diff(xy, N, 1, 0), 0);
 	CHECK_INT(knn_diff(xy, N, 8, 3), 0);
 	CHECK_INT(knn_diff(xy, N, KNN_MAX_K, 0), 0);
+	/* Within a unit square: cells narrower than 1, where a distance and
+	 * its square order differently (the stop rule compares squares). */
+	for (i = 0; i < N; i++) {
+		xy[2 * i] = rng_uniform(&r) * 0.01;
+		xy[2 * i + 1] = rng_uniform(&r) * 0.003;
+	}
+	CHECK_INT(knn_diff(xy, N, 8, 0), 0);
+	CHECK_INT(knn_diff(xy, N, KNN_MAX_K, 2), 0);
 	/* A raster: ties everywhere. */
 	for (i = 0; i < N; i++) {
 		xy[2 * i] = (double)(i % 50);
