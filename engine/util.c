@@ -1,7 +1,9 @@
+#define _XOPEN_SOURCE 700 /* nftw */
 #include <errno.h>
+#include <ftw.h>
+#include <stdio.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -143,23 +145,17 @@ void bug_at(const char *file, int line, const char *fmt, ...)
 	abort();
 }
 
+static int remove_one(const char *p, const struct stat *st, int type,
+		      struct FTW *f)
+{
+	(void)st;
+	(void)type;
+	(void)f;
+	return remove(p);
+}
+
 void remove_tree(const char *path)
 {
-	struct stat st;
-	pid_t pid;
-
-	if (lstat(path, &st) < 0)
-		return;
-	if (!S_ISDIR(st.st_mode)) {
-		unlink(path);
-		return;
-	}
-	/* Folders: a child process, so no walk code is needed here. */
-	pid = fork();
-	if (pid == 0) {
-		execl("/bin/rm", "rm", "-rf", "--", path, (char *)NULL);
-		_exit(127);
-	}
-	if (pid > 0)
-		waitpid(pid, NULL, 0);
+	/* Depth first, links removed, never followed (FTW_PHYS). */
+	nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS);
 }

@@ -3,10 +3,8 @@
  * materialising blobs and trees at a path through a temporary name, so the
  * final path never holds a partial file.
  */
-#define _XOPEN_SOURCE 700 /* nftw */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <pthread.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -422,20 +420,6 @@ static int blob_to(struct store *s, MDB_txn *txn, const struct digest *id,
 	return rc;
 }
 
-static int rm_one(const char *p, const struct stat *st, int type,
-		  struct FTW *f)
-{
-	(void)st;
-	(void)type;
-	(void)f;
-	return remove(p);
-}
-
-static void rm_rf(const char *path)
-{
-	nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
 static int tree_to(struct store *s, MDB_txn *txn, const struct digest *id,
 		   MDB_val *v, const char *path, unsigned mode, struct err *err)
 {
@@ -500,10 +484,10 @@ static int tree_to(struct store *s, MDB_txn *txn, const struct digest *id,
 		goto fail;
 	}
 	if (old.len)
-		rm_rf(old.data);
+		remove_tree(old.data);
 	goto out;
 fail:
-	rm_rf(tmp.data);
+	remove_tree(tmp.data);
 out:
 	tree_iter_release(&it);
 	buf_release(&tmp);
