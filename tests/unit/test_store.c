@@ -19,6 +19,7 @@
 #include "jobtab.h"
 #include "store.h"
 #include "store_internal.h"
+#include "store_writer.h"
 
 static char dir[] = "/tmp/cairn-test-store-XXXXXX";
 static struct err e;
@@ -1512,6 +1513,247 @@ static void test_fsck_keys(void)
 	store_close(s);
 }
 
+/* ---- issue 20: the promises no test stated ---- */
+
+/*
+ * The chunk format rebuilt from docs/store-format.md alone: the gear table
+ * from its splitmix64 recipe, the two masks from log2(chunk_avg) +- 2.  Cut
+ * points must agree exactly, so a reimplementation that follows the doc
+ * deduplicates against this store.
+ */
+static size_t doc_chunk(const struct chunk_params *p, const uint64_t *gear,
+			const unsigned char *d, size_t n)
+{
+	int bits = 0;
+	uint64_t h = 0, hard, easy;
+	size_t i, end = n < p->max ? n : p->max;
+
+	while (((size_t)1 << bits) < p->avg)
+		bits++;
+	hard = ~(uint64_t)0 << (64 - (bits + 2));
+	easy = ~(uint64_t)0 << (64 - (bits - 2));
+	if (n <= p->min)
+		return n;
+	for (i = p->min; i < end; i++) {
+		h = (h << 1) + gear[d[i]];
+		if (!(h & (i < p->avg ? hard : easy)))
+			return i + 1;
+	}
+	return end;
+}
+
+static void test_chunk_format(void)
+{
+	static const struct chunk_params ps[] = {
+		{ CHUNK_MIN_DEFAULT, CHUNK_AVG_DEFAULT, CHUNK_MAX_DEFAULT },
+		{ 256, 4096, 16384 },
+		{ 64, 256, 1024 },
+	};
+	const size_t n = (size_t)24 << 20;
+	unsigned char *d = malloc(n);
+	uint64_t gear[256], x = 0x6361697266eull;
+	size_t k, off, cuts;
+	int i;
+
+	for (i = 0; i < 256; i++) {
+		uint64_t z = (x += 0x9e3779b97f4a7c15ull);
+		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+		z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+		gear[i] = z ^ (z >> 31);
+		if (chunk_gear(i) != gear[i])
+			break;
+	}
+	CHECK_INT(i, 256);
+	fill(d, n);
+	for (k = 0; k < sizeof(ps) / sizeof(ps[0]); k++) {
+		size_t len = k ? n / 8 : n, bad = 0;
+
+		for (off = 0, cuts = 0; off < len; cuts++) {
+			size_t a = chunk_next(&ps[k], d + off, len - off);
+			size_t b = doc_chunk(&ps[k], gear, d + off, len - off);
+			bad += a != b;
+			off += a;
+		}
+		CHECK_INT(bad, 0);
+		CHECK(cuts > len / ps[k].max);
+	}
+	free(d);
+}
+
+static void on_finding_why(const struct store_finding *f, void *ctx)
+{
+	snprintf(ctx, 200, "%s %s", f->db, f->problem);
+}
+
+/*
+ * fsck hashes a chunked blob's chunks together: sound chunks listed
+ * under an id they do not hash to are damage (a record copied under the
+ * wrong key), and repair removes that record and nothing else.
+ */
+static void test_fsck_wrong_id(void)
+{
+	struct store *s = open_store("s20f", STORE_CREATE);
+	const size_t n = (size_t)3 << 20;
+	unsigned char *d = malloc(n);
+	struct store_fsck_result fr;
+	struct store_writer *w;
+	struct digest id, other;
+	struct store_object o;
+	MDB_val k, v;
+	MDB_txn *txn;
+	char why[200] = "";
+
+	if (!s)
+		return;
+	fill(d, n);
+	CHECK_INT(store_writer_new(s, &w, &e), 0);
+	CHECK_INT(store_put_bytes(w, d, n, &id, &e), 0);
+	CHECK_INT(store_writer_commit(w, &e), 0);
+	CHECK_INT(store_lookup(s, &id, &o), 0);
+	other = id;
+	other.b[0] ^= 1;
+	store_idle(s);
+	CHECK_INT(mdb_txn_begin(s->env, NULL, 0, &txn), 0);
+	k.mv_size = DIGEST_LEN;
+	k.mv_data = id.b;
+	CHECK_INT(mdb_get(txn, s->blobs, &k, &v), 0);
+	k.mv_data = other.b;
+	CHECK_INT(mdb_put(txn, s->blobs, &k, &v, 0), 0);
+	CHECK_INT(mdb_txn_commit(txn), 0);
+	store_read_refresh(s);
+	CHECK(chunk_of(s, &other, 1, &(struct digest){ 0 },
+		       &(uint32_t){ 0 }) == 0);	/* chunked, not inline */
+	CHECK_INT(store_fsck(s, 0, on_finding_why, why, &fr, &e), 0);
+	CHECK_INT(fr.damaged, 1);
+	CHECK_STR(why, "blobs bytes do not hash to the id");
+	CHECK_INT(store_fsck(s, 1, NULL, NULL, &fr, &e), 0);
+	CHECK_INT(fr.repaired, 1);
+	CHECK_INT(store_lookup(s, &other, &o), STORE_NOTFOUND);
+	CHECK_INT(store_materialize(s, &id, path("s20f-out"), 0, &e), 0);
+	CHECK(same_file(path("s20f-out"), d, n));
+	CHECK_INT(store_fsck(s, 0, NULL, NULL, &fr, &e), 0);
+	CHECK_INT(fr.damaged, 0);
+	store_close(s);
+	free(d);
+}
+
+/*
+ * The writer's hold (what store_put_run uses so that a run record, its
+ * action pair and its lineage commit together): inside it no put
+ * commits, however far past STORE_BATCH the transaction grows.
+ */
+static void test_writer_hold(void)
+{
+	struct store *s = open_store("s20h", STORE_CREATE);
+	const size_t vlen = (size_t)1 << 20, count = STORE_BATCH / vlen + 2;
+	unsigned char *val = calloc(1, vlen);
+	struct store_writer *w;
+	char key[32];
+	MDB_val k, v;
+	MDB_txn *txn;
+	size_t i;
+
+	if (!s)
+		return;
+	CHECK_INT(store_writer_new(s, &w, &e), 0);
+	CHECK_INT(writer_txn(w, count * vlen + (4 << 20), &e), 0);
+	w->hold++;
+	for (i = 0; i < count; i++) {
+		snprintf(key, sizeof(key), "hold-%zu", i);
+		CHECK_INT(writer_put(w, s->meta, key, strlen(key), val, vlen,
+				     &e), 0);
+	}
+	CHECK(w->pending >= count * vlen);
+	w->hold--;
+	store_writer_abort(w);
+	/* Nothing of the held section was committed. */
+	CHECK_INT(mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn), 0);
+	k.mv_size = 6;
+	k.mv_data = (void *)"hold-0";
+	CHECK_INT(mdb_get(txn, s->meta, &k, &v), MDB_NOTFOUND);
+	mdb_txn_abort(txn);
+	store_close(s);
+	free(val);
+}
+
+static int on_tree_order(const struct store_tree_entry *en, void *ctx)
+{
+	char *last = ctx;
+
+	if (last[0] && strcmp(last, en->path) >= 0)
+		last[255] = 1;	/* out of byte order */
+	snprintf(last, 255, "%s", en->path);
+	return 0;
+}
+
+/*
+ * A tree's entries are in byte order of their paths, however the folder
+ * lists them: two folders made in opposite orders have one id, and a walk
+ * sees the paths sorted.
+ */
+static void test_tree_order(void)
+{
+	struct store *s = open_store("s20t", STORE_CREATE);
+	struct store_writer *w;
+	struct digest a, b;
+	char name[64], last[256];
+	int i;
+
+	if (!s)
+		return;
+	mkdir(path("t20a"), 0777);
+	mkdir(path("t20b"), 0777);
+	for (i = 0; i < 24; i++) {
+		snprintf(name, sizeof(name), "t20a/f%02d-%x", i, i * 7919);
+		CHECK_INT(write_file(path(name), name + 5, strlen(name + 5)), 0);
+		snprintf(name, sizeof(name), "t20b/f%02d-%x", 23 - i,
+			 (23 - i) * 7919);
+		CHECK_INT(write_file(path(name), name + 5, strlen(name + 5)), 0);
+	}
+	CHECK_INT(store_writer_new(s, &w, &e), 0);
+	CHECK_INT(store_put_tree(w, path("t20a"), &a, &e), 0);
+	CHECK_INT(store_put_tree(w, path("t20b"), &b, &e), 0);
+	CHECK_INT(store_writer_commit(w, &e), 0);
+	CHECK(digest_eq(&a, &b));
+	memset(last, 0, sizeof(last));
+	CHECK_INT(store_tree_walk(s, &a, on_tree_order, last, &e), 0);
+	CHECK_INT(last[255], 0);
+	snprintf(name, sizeof(name), "f23-%x", 23 * 7919);
+	CHECK_STR(last, name);
+	store_close(s);
+}
+
+/* A run is recorded only when every output is stored, the last too. */
+static void test_run_outputs(void)
+{
+	struct store *s = open_store("s20r", STORE_CREATE);
+	struct store_writer *w;
+	struct store_run r;
+	struct digest out[3], key, run;
+	int i;
+
+	if (!s)
+		return;
+	memset(&r, 0, sizeof(r));
+	memset(&key, 0x42, sizeof(key));
+	CHECK_INT(store_writer_new(s, &w, &e), 0);
+	for (i = 0; i < 2; i++) {
+		char c = (char)('a' + i);
+		CHECK_INT(store_put_bytes(w, &c, 1, &out[i], &e), 0);
+	}
+	out[2] = out[1];
+	out[2].b[31] ^= 1;
+	r.key = key;
+	r.outputs = out;
+	r.noutputs = 3;
+	r.payload = "{\"exit\": 0}";
+	r.len = 11;
+	CHECK_INT(store_put_run(w, &r, &run, &e), STORE_NOTFOUND);
+	CHECK(strstr(e.msg, "is not in the store") != NULL);
+	store_writer_abort(w);
+	store_close(s);
+}
+
 int main(void)
 {
 	char cmd[600];
@@ -1538,6 +1780,11 @@ int main(void)
 	test_live();
 	test_run_logs();
 	test_fsck_keys();
+	test_chunk_format();
+	test_fsck_wrong_id();
+	test_writer_hold();
+	test_tree_order();
+	test_run_outputs();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "cannot remove %s\n", dir);
