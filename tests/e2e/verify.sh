@@ -99,4 +99,15 @@ expect_rc status-after 0
 run verify --json det
 expect_match json "$out" '"instance": "det", "outcome": "reproducible"'
 
+# A source input edited after the run: not in the store (sources are not
+# stored) and no longer what the lock says, so verify cannot rebuild
+# from it; it says so and leaves the edit alone.
+printf 'a\nc\n' >in.txt
+run verify det
+expect_rc edited-input 1
+expect_eq edited-input "$out" "cannot verify        det (input 'in.txt' is neither in the store nor, as locked, in the workspace)
+verify: 1 instance: 0 reproducible, 0 differ, 0 failed in isolation, 1 could not be verified"
+expect_eq edited-input-kept "$(cat in.txt)" "a
+c"
+
 finish
