@@ -13,9 +13,9 @@
 #include "buf.h"
 #include "err.h"
 #include "h5.h"
+#include "json.h"
 #include "kind_versions.h"
 #include "kinds.h"
-#include "toml_json.h"
 #include "util.h"
 
 static const char *const split_names[] = { "train", "val", "test" };

@@ -15,10 +15,10 @@
 #include "err.h"
 #include "gamma.h"
 #include "h5.h"
+#include "json.h"
 #include "kind_versions.h"
 #include "kinds.h"
 #include "quantile.h"
-#include "toml_json.h"
 #include "util.h"
 
 #define MAX_CRITERIA 8

@@ -353,7 +353,7 @@ void kind_value_json(const struct kind_setting *s, const struct toml_value *v,
 		}
 		buf_addc(out, '}');
 	} else if (v && s->type == KIND_FLOAT && v->type == TOML_INTEGER) {
-		toml_json_float(out, (double)v->u.integer);
+		json_float(out, (double)v->u.integer);
 	} else if (v) {
 		toml_json_plain(out, v);
 	} else {

@@ -131,6 +131,8 @@ static int open_gpu(const struct kind_run *r, const struct clf *m,
 		s.lr = kind_float(r, "lr"), s.wd = kind_float(r, "weight_decay");
 		if (cuda_clf_open(&s, m->w, batch, gpu, why, sizeof(why)) == 0)
 			return 0;
+#else
+		(void)m, (void)t, (void)batch;
 #endif
 	}
 	if (device_fallback(pref, why, msg, sizeof(msg)) < 0)

@@ -19,6 +19,7 @@
 #include "buf.h"
 #include "check.h"
 #include "err.h"
+#include "exec_local.h"
 #include "executor.h"
 #include "orphans.h"
 #include "store.h"

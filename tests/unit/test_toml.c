@@ -8,8 +8,8 @@
 #include "buf.h"
 #include "check.h"
 #include "err.h"
+#include "json.h"
 #include "toml.h"
-#include "toml_json.h"
 
 static struct err e;
 
@@ -380,7 +380,7 @@ static void test_float_text(void)
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct buf b = BUF_INIT;
-		toml_json_float(&b, cases[i].x);
+		json_float(&b, cases[i].x);
 		CHECK_STR(b.data, cases[i].text);
 		buf_release(&b);
 	}

@@ -7,6 +7,7 @@
 #include "buf.h"
 #include "cli.h"
 #include "err.h"
+#include "json.h"
 #include "toml.h"
 #include "toml_json.h"
 #include "util.h"

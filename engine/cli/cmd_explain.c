@@ -14,7 +14,6 @@
 #include "key.h"
 #include "run.h"
 #include "store.h"
-#include "toml_json.h"
 #include "units.h"
 #include "util.h"
 

@@ -10,9 +10,9 @@
 #include "cli.h"
 #include "err.h"
 #include "graph.h"
+#include "json.h"
 #include "store.h"
 #include "term.h"
-#include "toml_json.h"
 #include "util.h"
 
 /* cairn.toml, else the only *.toml here: into *out; else the count. */

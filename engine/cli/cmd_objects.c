@@ -10,7 +10,6 @@
 #include "err.h"
 #include "json.h"
 #include "store.h"
-#include "toml_json.h"
 #include "units.h"
 #include "util.h"
 

@@ -11,11 +11,11 @@
 #include "cli.h"
 #include "err.h"
 #include "graph.h"
+#include "json.h"
 #include "opt.h"
 #include "run.h"
 #include "store.h"
 #include "term.h"
-#include "toml_json.h"
 #include "util.h"
 
 enum { OPT_DOT = 256, OPT_MERMAID, OPT_EXPAND };

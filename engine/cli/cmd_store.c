@@ -8,9 +8,9 @@
 #include "buf.h"
 #include "cli.h"
 #include "err.h"
+#include "json.h"
 #include "store.h"
 #include "suggest.h"
-#include "toml_json.h"
 #include "units.h"
 #include "util.h"
 

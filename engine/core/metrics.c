@@ -7,7 +7,6 @@
 #include "json.h"
 #include "metrics.h"
 #include "toml.h"
-#include "toml_json.h"
 #include "util.h"
 
 static void member(struct buf *out, size_t *count, const struct buf *name,
@@ -17,7 +16,7 @@ static void member(struct buf *out, size_t *count, const struct buf *name,
 		buf_adds(out, ", ");
 	json_string(out, name->data, name->len);
 	buf_adds(out, ": ");
-	toml_json_float(out, v);
+	json_float(out, v);
 }
 
 static void from_json(const struct json *j, struct buf *name,

@@ -28,7 +28,8 @@ struct run_opts {
 	const char *const *targets;	/* stage, instance or glob; none: all */
 	size_t ntargets;
 	const char *lock_path;		/* the lock file to rewrite */
-	/* How commands run; NULL: as local processes (exec_local). */
+	/* How commands run (exec_local, exec_mux...); NULL only in a
+	 * dry run, which starts nothing. */
 	const struct executor *exec;
 	int remote;			/* exec runs them elsewhere (a cluster):
 					   this machine's cores, memory and

@@ -17,11 +17,10 @@
 #include "json.h"
 #include "lockfile.h"
 #include "opt.h"
-#include "suggest.h"
 #include "runrec.h"
 #include "store.h"
+#include "suggest.h"
 #include "term.h"
-#include "toml_json.h"
 #include "units.h"
 #include "util.h"
 
@@ -871,7 +870,7 @@ static int metrics_run(struct cli *cli, const struct command *cmd, int argc,
 				double x;
 				buf_truncate(&cell, 0);
 				if (metric(r, cols[j], &x) == 0)
-					toml_json_float(&cell, x);
+					json_float(&cell, x);
 				else if (!csv)
 					buf_adds(&cell, "-");
 				if (csv)

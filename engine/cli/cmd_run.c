@@ -10,17 +10,18 @@
 
 #include "buf.h"
 #include "cli.h"
+#include "err.h"
 #include "exec_mux.h"
 #include "exec_slurm.h"
+#include "exec_local.h"
 #include "executor.h"
-#include "err.h"
 #include "graph.h"
+#include "json.h"
 #include "lockfile.h"
 #include "orphans.h"
 #include "run.h"
 #include "store.h"
 #include "toml.h"
-#include "toml_json.h"
 #include "util.h"
 
 enum { OPT_FORCE = 256, OPT_WAIT, OPT_JSON, OPT_LOCKED, OPT_EXECUTOR,

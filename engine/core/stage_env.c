@@ -8,7 +8,7 @@
 #include "err.h"
 #include "graph.h"
 #include "interp.h"
-#include "kinds.h"
+#include "json.h"
 #include "stage_env.h"
 #include "toml_json.h"
 #include "util.h"

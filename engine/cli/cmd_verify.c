@@ -25,6 +25,7 @@
 #include "cli.h"
 #include "digest.h"
 #include "err.h"
+#include "exec_local.h"
 #include "executor.h"
 #include "graph.h"
 #include "json.h"
@@ -36,7 +37,6 @@
 #include "store.h"
 #include "term.h"
 #include "toml.h"
-#include "toml_json.h"
 #include "units.h"
 #include "util.h"
 

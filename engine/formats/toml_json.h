@@ -19,10 +19,4 @@ void toml_json(struct buf *out, const struct toml_value *v);
  */
 void toml_json_plain(struct buf *out, const struct toml_value *v);
 
-/* Append the shortest text that reads back as exactly x (Python repr). */
-void toml_json_float(struct buf *out, double x);
-
-/* Append s[0..n) as a JSON string literal, quotes included. */
-void json_string(struct buf *out, const char *s, size_t n);
-
 #endif

@@ -11,9 +11,9 @@
 #include "err.h"
 #include "graph_internal.h"
 #include "interp.h"
+#include "json.h"
 #include "kinds.h"
 #include "suggest.h"
-#include "toml_json.h"
 #include "utf8.h"
 #include "util.h"
 

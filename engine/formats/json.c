@@ -6,7 +6,6 @@
 #include "buf.h"
 #include "err.h"
 #include "json.h"
-#include "toml_json.h"
 #include "utf8.h"
 #include "util.h"
 
@@ -372,6 +371,100 @@ int json_num(const struct json *o, const char *key, double *out)
 	return 0;
 }
 
+void json_string(struct buf *out, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i, run = 0;
+
+	buf_reserve(out, n + 2);
+	buf_addc(out, '"');
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		const char *esc = NULL;
+		char u[7];
+
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		buf_add(out, s + run, i - run);
+		run = i + 1;
+		switch (c) {
+		case '"': esc = "\\\""; break;
+		case '\\': esc = "\\\\"; break;
+		case '\b': esc = "\\b"; break;
+		case '\f': esc = "\\f"; break;
+		case '\n': esc = "\\n"; break;
+		case '\r': esc = "\\r"; break;
+		case '\t': esc = "\\t"; break;
+		default:
+			memcpy(u, "\\u00", 4);
+			u[4] = hex[c >> 4];
+			u[5] = hex[c & 15];
+			u[6] = '\0';
+			esc = u;
+		}
+		buf_adds(out, esc);
+	}
+	buf_add(out, s + run, n - run);
+	buf_addc(out, '"');
+}
+
+void json_float(struct buf *out, double x)
+{
+	char tmp[40], digits[24];
+	int prec, exp, nd = 0, i;
+	const char *q;
+
+	if (isnan(x)) {
+		buf_adds(out, "nan");
+		return;
+	}
+	if (isinf(x)) {
+		buf_adds(out, x < 0 ? "-inf" : "inf");
+		return;
+	}
+	/* Shortest %e precision that reads back exactly. */
+	for (prec = 1; prec <= 17; prec++) {
+		snprintf(tmp, sizeof(tmp), "%.*e", prec - 1, x);
+		if (strtod(tmp, NULL) == x)
+			break;
+	}
+	q = tmp;
+	if (*q == '-') {
+		buf_addc(out, '-');
+		q++;
+	}
+	for (; *q && *q != 'e'; q++)
+		if (*q != '.')
+			digits[nd++] = *q;
+	exp = (int)strtol(q + 1, NULL, 10);
+	while (nd > 1 && digits[nd - 1] == '0')
+		nd--;
+	if (exp >= -4 && exp < 16) {
+		if (exp >= 0) {
+			for (i = 0; i <= exp; i++)
+				buf_addc(out, i < nd ? digits[i] : '0');
+			buf_addc(out, '.');
+			if (exp + 1 >= nd)
+				buf_addc(out, '0');
+			else
+				buf_add(out, digits + exp + 1,
+					(size_t)(nd - exp - 1));
+		} else {
+			buf_adds(out, "0.");
+			for (i = 0; i < -exp - 1; i++)
+				buf_addc(out, '0');
+			buf_add(out, digits, (size_t)nd);
+		}
+		return;
+	}
+	buf_addc(out, digits[0]);
+	if (nd > 1) {
+		buf_addc(out, '.');
+		buf_add(out, digits + 1, (size_t)(nd - 1));
+	}
+	buf_addf(out, "e%c%02d", exp < 0 ? '-' : '+', exp < 0 ? -exp : exp);
+}
+
 void json_write(struct buf *b, const struct json *j)
 {
 	size_t i;
@@ -384,7 +477,7 @@ void json_write(struct buf *b, const struct json *j)
 		    fabs(j->u.number) < 1e15)
 			buf_addf(b, "%.0f", j->u.number);
 		else
-			toml_json_float(b, j->u.number);
+			json_float(b, j->u.number);
 		break;
 	case JSON_STRING:
 		json_string(b, j->u.string, strlen(j->u.string));

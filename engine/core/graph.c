@@ -11,9 +11,9 @@
 
 #include "err.h"
 #include "graph_internal.h"
+#include "json.h"
 #include "kinds.h"
 #include "suggest.h"
-#include "toml_json.h"
 #include "units.h"
 #include "util.h"
 
@@ -56,7 +56,7 @@ int value_text(const struct toml_value *v, struct buf *out)
 		buf_addf(out, "%lld", (long long)v->u.integer);
 		return 0;
 	case TOML_FLOAT:
-		toml_json_float(out, v->u.real);
+		json_float(out, v->u.real);
 		return 0;
 	case TOML_BOOL:
 		buf_adds(out, v->u.boolean ? "true" : "false");

@@ -6,9 +6,9 @@
 #include "buf.h"
 #include "graph.h"
 #include "interp.h"
+#include "json.h"
 #include "key.h"
 #include "toml.h"
-#include "toml_json.h"
 #include "util.h"
 
 static void u32(struct buf *b, uint32_t v)
@@ -57,7 +57,7 @@ void key_value(struct buf *out, const struct toml_value *v)
 		field(out, 'i', t.data, t.len);
 		break;
 	case TOML_FLOAT:
-		toml_json_float(&t, v->u.real);
+		json_float(&t, v->u.real);
 		field(out, 'f', t.data, t.len);
 		break;
 	case TOML_BOOL:

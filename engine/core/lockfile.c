@@ -7,10 +7,10 @@
 #include "buf.h"
 #include "err.h"
 #include "graph.h"
+#include "json.h"
 #include "lockfile.h"
 #include "store.h"
 #include "toml.h"
-#include "toml_json.h"
 #include "util.h"
 
 char *lock_path_for(const char *file)

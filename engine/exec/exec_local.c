@@ -21,6 +21,7 @@
 
 #include "buf.h"
 #include "err.h"
+#include "exec_local.h"
 #include "executor.h"
 #include "orphans.h"
 #include "util.h"

@@ -23,9 +23,8 @@
 #include "executor.h"
 #include "graph.h"
 #include "interp.h"
-#include "json.h"
-#include "toml_json.h"
 #include "interrupt.h"
+#include "json.h"
 #include "util.h"
 
 extern char **environ;

@@ -19,7 +19,6 @@
 #include "runrec.h"
 #include "store.h"
 #include "term.h"
-#include "toml_json.h"
 #include "units.h"
 #include "util.h"
 

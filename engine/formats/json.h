@@ -58,4 +58,11 @@ int json_num(const struct json *o, const char *key, double *out);
 /* Write j compactly (numbers as %.17g, integral ones without a point). */
 void json_write(struct buf *b, const struct json *j);
 
+/* Append s[0..n) as a JSON string literal, quotes included. */
+void json_string(struct buf *out, const char *s, size_t n);
+
+/* Append the shortest text that reads back as exactly x (Python repr;
+ * nan, inf and -inf as those words). */
+void json_float(struct buf *out, double x);
+
 #endif
