@@ -102,29 +102,25 @@ static int check_table(const struct stage_kind *k,
 		       int *col)
 {
 	const struct kind_setting *s;
-	size_t i, n = 0;
-	const char **names;
+	size_t i;
 	struct buf full = BUF_INIT;
 	int rc = 0;
 
-	for (s = list; s && s->name; s++)
-		n++;
-	names = xcalloc(n + 1, sizeof(char *));
-	for (i = 0; i < n; i++)
-		names[i] = list[i].name;
 	for (i = 0; t && i < t->u.table.len && !rc; i++) {
 		const struct toml_kv *kv = &t->u.table.kv[i];
-		const char *pick;
+		struct suggest sg;
 
 		for (s = list; s && s->name && strcmp(s->name, kv->key); s++)
 			;
 		buf_truncate(&full, 0);
 		buf_addf(&full, "%s%s%s", prefix, *prefix ? "." : "", kv->key);
 		if (!s || !s->name) {
-			pick = suggest(kv->key, names);
-			buf_addf(why, "kind '%s' has no setting '%s'%s%s%s",
-				 k->name, full.data, pick ? "; did you mean '" : "",
-				 pick ? pick : "", pick ? "'?" : "");
+			suggest_init(&sg, kv->key);
+			for (s = list; s && s->name; s++)
+				suggest_add(&sg, s->name);
+			buf_addf(why, "kind '%s' has no setting '%s'%s",
+				 k->name, full.data, suggest_clause(&sg));
+			suggest_release(&sg);
 			*line = kv->line;
 			*col = kv->col;
 			rc = -1;
@@ -139,7 +135,6 @@ static int check_table(const struct stage_kind *k,
 			*at = t ? t : stage;
 			rc = -1;
 		}
-	free(names);
 	buf_release(&full);
 	return rc;
 }

@@ -1,3 +1,4 @@
+#include "buf.h"
 #include "suggest.h"
 #include "util.h"
 
@@ -37,28 +38,78 @@ size_t edit_distance(const char *a, const char *b)
 	return d;
 }
 
-const char *suggest(const char *word, const char *const *cands)
+void suggest_init(struct suggest *s, const char *word)
 {
-	size_t best = (size_t)-1, limit = strlen(word) / 3, d;
-	const char *pick = NULL;
-	int ties = 0;
+	s->word = word;
+	s->pick = NULL;
+	s->best = (size_t)-1;
+	s->ties = 0;
+	s->text = NULL;
+}
+
+void suggest_add(struct suggest *s, const char *cand)
+{
+	size_t d = edit_distance(s->word, cand);
+
+	if (d < s->best) {
+		s->best = d;
+		s->pick = cand;
+		s->ties = 0;
+	} else if (d == s->best && strcmp(cand, s->pick)) {
+		s->ties++;
+	}
+}
+
+const char *suggest_pick(const struct suggest *s)
+{
+	size_t limit = strlen(s->word) / 3;
 
 	if (limit < 1)
 		limit = 1;
 	if (limit > 3)
 		limit = 3;
-	for (; *cands; cands++) {
-		d = edit_distance(word, *cands);
-		if (d < best) {
-			best = d;
-			pick = *cands;
-			ties = 0;
-		} else if (d == best && strcmp(*cands, pick)) {
-			/* The same name twice is no tie. */
-			ties++;
-		}
-	}
-	if (!pick || best > limit || ties)
+	if (!s->pick || s->best > limit || s->ties)
 		return NULL;
-	return pick;
+	return s->pick;
+}
+
+static const char *text(struct suggest *s, const char *fmt, const char *a,
+			const char *b)
+{
+	struct buf t = BUF_INIT;
+
+	buf_addf(&t, fmt, a, b);
+	free(s->text);
+	s->text = buf_detach(&t, NULL);
+	return s->text;
+}
+
+const char *suggest_clause(struct suggest *s)
+{
+	const char *pick = suggest_pick(s);
+
+	return pick ? text(s, "; did you mean '%s%s'?", "", pick) : "";
+}
+
+const char *suggest_hint(struct suggest *s, const char *prefix)
+{
+	const char *pick = suggest_pick(s);
+
+	return pick ? text(s, "did you mean '%s%s'?", prefix, pick) : NULL;
+}
+
+void suggest_release(struct suggest *s)
+{
+	free(s->text);
+	s->text = NULL;
+}
+
+const char *suggest(const char *word, const char *const *cands)
+{
+	struct suggest s;
+
+	suggest_init(&s, word);
+	for (; *cands; cands++)
+		suggest_add(&s, *cands);
+	return suggest_pick(&s);
 }

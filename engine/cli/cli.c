@@ -121,8 +121,11 @@ int cli_opt(struct cli *cli, const struct command *cmd, struct opt_iter *it)
 	static const struct opt_spec none[] = { { 0 } };
 	struct err err;
 	struct buf b = BUF_INIT;
-	int k = opt_next(it, cmd->opts ? cmd->opts : none, &err);
+	int k;
 
+	while ((k = opt_next(it, cmd->opts ? cmd->opts : none, &err)) == 'p')
+		if (cli_param(cli, it->arg))
+			return -1;
 	if (k == OPT_HELP) {
 		command_help(&b, cmd);
 		print(&b);
@@ -147,11 +150,21 @@ int cli_opt_exit(int k)
 int cli_operands(struct cli *cli, const struct command *cmd, int argc,
 		 char **argv, int max, struct opt_iter *it, int *rc)
 {
+	int json;
+
+	return cli_json_operands(cli, cmd, argc, argv, max, it, &json, rc);
+}
+
+int cli_json_operands(struct cli *cli, const struct command *cmd, int argc,
+		      char **argv, int max, struct opt_iter *it, int *json,
+		      int *rc)
+{
 	int k;
 
+	*json = 0;
 	opt_init(it, argc, argv, 1, 0);
 	while ((k = cli_opt(cli, cmd, it)) > 0)
-		;
+		*json = 1;
 	if (k == 0 && it->noperands > max) {
 		cli_usage_error(cli, cmd, "too many arguments");
 		k = -1;
@@ -166,18 +179,18 @@ int cli_operands(struct cli *cli, const struct command *cmd, int argc,
 
 static int unknown_command(struct cli *cli, const char *name)
 {
-	const char *names[32], *pick;
+	struct suggest sg;
+	const char *hint;
 	size_t i;
 
-	for (i = 0; commands[i] && i + 1 < ARRAY_LEN(names); i++)
-		names[i] = commands[i]->name;
-	names[i] = NULL;
+	suggest_init(&sg, name);
+	for (i = 0; commands[i]; i++)
+		suggest_add(&sg, commands[i]->name);
+	hint = suggest_hint(&sg, "");
 	term_error(&cli->term, "unknown command '%s'", name);
-	pick = suggest(name, names);
-	if (pick)
-		term_hint(&cli->term, "did you mean '%s'?", pick);
-	else
-		term_hint(&cli->term, "see 'cairn --help' for the commands");
+	term_hint(&cli->term, "%s",
+		  hint ? hint : "see 'cairn --help' for the commands");
+	suggest_release(&sg);
 	return EXIT_USAGE;
 }
 
@@ -231,6 +244,8 @@ int cli_main(int argc, char **argv)
 
 	term_init(&cli.term, COLOR_AUTO);
 	cli.store = NULL;
+	cli.ov = NULL;
+	cli.nov = cli.capov = 0;
 	cli.argv0 = argc > 0 ? argv[0] : "cairn";
 	opt_init(&it, argc, argv, 1, 1);
 	while ((k = opt_next(&it, global_opts, &err)) > 0) {
@@ -300,5 +315,7 @@ int cli_main(int argc, char **argv)
 	cmd = find_command(argv[k]);
 	if (!cmd)
 		return unknown_command(&cli, argv[k]);
-	return cmd->run(&cli, cmd, argc - k, argv + k);
+	k = cmd->run(&cli, cmd, argc - k, argv + k);
+	cli_params_release(&cli);
+	return k;
 }

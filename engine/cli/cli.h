@@ -6,6 +6,7 @@
 #ifndef CAIRN_CLI_H
 #define CAIRN_CLI_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "opt.h"
@@ -23,6 +24,8 @@ struct cli {
 	struct term term;
 	const char *argv0;
 	const char *store;	/* --store DIR, or NULL */
+	struct graph_override *ov;	/* the command's -p overrides */
+	size_t nov, capov;
 };
 
 struct command {
@@ -42,6 +45,7 @@ int cli_main(int argc, char **argv);
  * Next option of cmd (see opt_next).  Return its key, 0 when done, and on
  * a bad option print the error and hint and return -1 (exit EXIT_USAGE);
  * on -h/--help print the command's help and return -2 (exit EXIT_OK).
+ * -p (CLI_OPT_PARAM) is parsed here, never returned.
  */
 int cli_opt(struct cli *cli, const struct command *cmd, struct opt_iter *it);
 /* Map cli_opt's negative results to an exit code. */
@@ -55,52 +59,112 @@ int cli_opt_exit(int k);
  */
 int cli_operands(struct cli *cli, const struct command *cmd, int argc,
 		 char **argv, int max, struct opt_iter *it, int *rc);
+/* cli_operands for a command whose one option is --json: *json is 1 when
+ * it is given. */
+int cli_json_operands(struct cli *cli, const struct command *cmd, int argc,
+		      char **argv, int max, struct opt_iter *it, int *json,
+		      int *rc);
 
 /* Print "cairn: error: <msg>" and the command's usage hint; EXIT_USAGE. */
 int cli_usage_error(struct cli *cli, const struct command *cmd,
 		    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+struct digest;
 struct err;
+struct graph;
+struct graph_override;
 struct store;
 
-/* The store's directory: --store, else $CAIRN_STORE, else .cairn/store. */
-const char *cli_store_path(const struct cli *cli);
 /*
- * Open the store (flags: enum store_open_flags).  Return 0, or print the
- * error and return the exit code.
+ * The -p option of the commands that load a graph.  cli_opt parses it
+ * (into cli->ov; the key 'p' is kept for it) and cli_session_graph
+ * applies it.
  */
+#define CLI_OPT_PARAM \
+	{ "param", 'p', 1, "NAME=VALUE", "override a param (a TOML value)" }
+
+/*
+ * session.c: what a command opens first and closes last.  The graph file
+ * (given, else cairn.toml, else the only *.toml here), the graph loaded
+ * with the -p overrides, the store (--store, $CAIRN_STORE, the graph's
+ * `store`, else .cairn/store) opened; cli_session_close releases it all,
+ * however far the opening went.  Each step returns 0, or the exit code
+ * after printing why.
+ */
+struct cli_session {
+	char *file;		/* the graph file, or NULL */
+	struct graph *g;	/* the graph loaded, or NULL */
+	char *store_path;	/* the store's directory (once the graph step ran) */
+	struct store *s;	/* the store opened, or NULL */
+	int64_t live_mark;	/* cli_session_live's mark on s */
+	int live;		/* 1 while that mark is set */
+};
+
+#define CLI_SESSION_INIT { NULL, NULL, NULL, NULL, 0, 0 }
+
+enum cli_session_flags {
+	/* The graph: */
+	CLI_GRAPH = 1 << 0,		/* required */
+	CLI_GRAPH_IF_HERE = 1 << 1,	/* when one is given or here */
+	CLI_GRAPH_FOR_STORE = 1 << 2,	/* as CLI_GRAPH_IF_HERE, only when
+					 * the store is the graph's (no
+					 * --store, no $CAIRN_STORE) */
+	/* The store; a missing one is an error (exit 2) that says 'cairn
+	 * run' creates it, unless: */
+	CLI_STORE = 1 << 3,		/* open it to write */
+	CLI_STORE_RDONLY = 1 << 4,	/* open it read-only */
+	CLI_STORE_CREATE = 1 << 5,	/* open it, created when missing */
+	CLI_STORE_IF_THERE = 1 << 6,	/* read-only when it opens; *s NULL
+					 * and nothing said otherwise */
+};
+
+/* The graph step of flags (given: a graph file named on the command
+ * line, or NULL); cs->store_path is set after it. */
+int cli_session_graph(struct cli *cli, const char *given, unsigned flags,
+		      struct cli_session *cs);
+/* The store step of flags, after the graph step. */
+int cli_session_store(struct cli *cli, unsigned flags,
+		      struct cli_session *cs);
+/* Both steps. */
+int cli_session_open(struct cli *cli, const char *given, unsigned flags,
+		     struct cli_session *cs);
+/*
+ * Mark this process live on the store ("COMMAND WORKSPACE") so gc spares
+ * what it stores until cli_session_close; needs the graph and the store.
+ */
+int cli_session_live(struct cli *cli, const char *command,
+		     struct cli_session *cs);
+/* End the live mark (a failure is a warning), close the store, free the
+ * rest (the graph only under CAIRN_FREE_AT_EXIT: the process exits
+ * next); cs is CLI_SESSION_INIT again. */
+void cli_session_close(struct cli *cli, struct cli_session *cs);
+
+/* 1 when s names a graph file (ends in .toml): a first operand to take
+ * as the graph rather than a target. */
+int cli_is_graph_file(const char *s);
+/* Parse "-p name=value" into cli->ov (cli_opt does); 0 or an exit code. */
+int cli_param(struct cli *cli, const char *arg);
+/* Free cli->ov. */
+void cli_params_release(struct cli *cli);
+
+/* For the commands on the store alone: its directory (--store, else
+ * $CAIRN_STORE, else .cairn/store), and the store opened (flags: enum
+ * store_open_flags; a missing one is an error that says 'cairn store
+ * add' creates it). */
+const char *cli_store_path(const struct cli *cli);
 int cli_store_open(struct cli *cli, unsigned flags, struct store **out);
 /* Print a store error and return its exit code (2 for a bad or unknown
  * id, 3 for everything else). */
 int cli_store_fail(struct cli *cli, int rc, const struct err *err);
-/*
- * Mark this process live on s ("COMMAND WORKSPACE") so gc spares what it
- * stores until store_live_end(s, *mark); 0, or print why and return 3.
- */
-int cli_live_begin(struct cli *cli, struct store *s, const char *command,
-		   const char *workspace, int64_t *mark);
+/* An id from the command line: 64 hex digits as they are (a source file
+ * the store never held still has lineage), else a prefix of one in s;
+ * 0 or an exit code. */
+int cli_parse_id(struct cli *cli, struct store *s, const char *arg,
+		 struct digest *id);
 
-struct graph_override;
-/* The graph file: given, else cairn.toml, else the only *.toml here;
- * 0, or an exit code after printing why. */
-int cli_find_graph(struct cli *cli, const char *given, char **out);
-struct graph;
-/* 1 when s names a graph file (ends in .toml): a first operand to take
- * as the graph rather than a target. */
-int cli_is_graph_file(const char *s);
-/* A graph's store: --store, $CAIRN_STORE, the graph's `store` (relative
- * to the workspace), else WORKSPACE/.cairn/store.  Caller frees. */
-char *cli_graph_store(const struct cli *cli, const struct graph *g);
-/*
- * For the queries: the graph given, else the one here (cairn.toml or the
- * only *.toml), loaded into *g, and its store opened (flags as for
- * store_open); with no graph here, *g is NULL and the store is
- * cli_store_path's.  0 or an exit code after printing why.
- */
-int cli_query_open(struct cli *cli, const char *given, unsigned flags,
-		   struct graph **g, struct store **s);
-/* Parse "-p name=value" (name allocated); 0 or an exit code. */
-int cli_override(struct cli *cli, const char *arg, struct graph_override *ov);
+/* `cairn store roots` and `cairn store unroot` (cmd_roots.c). */
+int run_store_roots(struct cli *cli, int argc, char **argv);
+int run_store_unroot(struct cli *cli, int argc, char **argv);
 
 /* Commands, in the order 'cairn --help' lists them. */
 extern const struct command cmd_run;

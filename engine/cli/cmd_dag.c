@@ -89,8 +89,9 @@ static int dag_run(struct cli *cli, const struct command *cmd, int argc,
 		   char **argv)
 {
 	struct opt_iter it;
-	struct graph *g = NULL;
-	struct store *s = NULL;
+	struct cli_session cs = CLI_SESSION_INIT;
+	struct graph *g;
+	struct store *s;
 	struct buf out = BUF_INIT;
 	struct edge *edges = NULL;
 	size_t nedges = 0, capedges = 0;
@@ -98,7 +99,6 @@ static int dag_run(struct cli *cli, const struct command *cmd, int argc,
 	size_t *node_of = NULL, nnodes = 0, i, j, k;
 	struct dag d = { NULL, NULL };
 	struct err err;
-	char *file = NULL, *st = NULL;
 	int rc = EXIT_OK, o, mode = 0, expand = 0;
 
 	opt_init(&it, argc, argv, 1, 0);
@@ -116,21 +116,17 @@ static int dag_run(struct cli *cli, const struct command *cmd, int argc,
 		rc = cli_usage_error(cli, cmd, "too many arguments");
 		goto out;
 	}
-	if ((rc = cli_find_graph(cli, it.noperands ? it.operands[0] : NULL,
-				 &file)))
+	/* What a run would do; nothing known before the first run. */
+	if ((rc = cli_session_open(cli, it.noperands ? it.operands[0] : NULL,
+				   CLI_GRAPH | CLI_STORE_IF_THERE, &cs)))
 		goto out;
-	if (graph_load(file, NULL, 0, &g, &err) < 0) {
-		term_error(&cli->term, "%s", err.msg);
-		rc = EXIT_USAGE;
-		goto out;
-	}
+	g = cs.g;
+	s = cs.s;
 	d.g = g;
 	d.state = xcalloc(g->ninsts + 1, sizeof(int));
 	for (i = 0; i < g->ninsts; i++)
 		d.state[i] = -1;
-	/* What a run would do; nothing known before the first run. */
-	st = cli_graph_store(cli, g);
-	if (store_open(st, STORE_RDONLY, &s, &err) == 0) {
+	if (s) {
 		struct run_opts ro;
 		struct run_result res;
 		struct term quiet = cli->term;
@@ -247,12 +243,9 @@ out:
 	free(nodes);
 	free(node_of);
 	free(d.state);
-	free(file);
-	free(st);
 	buf_release(&out);
 	free(edges);
-	store_close(s);
-	graph_free(g);
+	cli_session_close(cli, &cs);
 	opt_release(&it);
 	return rc;
 }

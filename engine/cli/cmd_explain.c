@@ -210,75 +210,40 @@ static void free_ctx(struct ctx *c)
 }
 
 static const struct opt_spec explain_opts[] = {
-	{ "param", 'p', 1, "NAME=VALUE", "override a param (a TOML value)" },
+	CLI_OPT_PARAM,
 	{ 0 },
 };
-
-/* Load the graph and open its store read-only; 0 or an exit code. */
-static int open_both(struct cli *cli, const char *given,
-		     const struct graph_override *ov, size_t nov,
-		     struct graph **g, struct store **s)
-{
-	struct err err;
-	char *st, *file = NULL;
-	int rc;
-
-	*g = NULL;
-	*s = NULL;
-	if ((rc = cli_find_graph(cli, given, &file)))
-		return rc;
-	if (graph_load(file, ov, nov, g, &err) < 0) {
-		free(file);
-		term_error(&cli->term, "%s", err.msg);
-		return EXIT_USAGE;
-	}
-	free(file);
-	st = cli_graph_store(cli, *g);
-	if (store_open(st, STORE_RDONLY, s, &err)) {
-		term_error(&cli->term, "%s", err.msg);
-		term_hint(&cli->term, "nothing has run yet: 'cairn run' "
-				      "creates the store");
-		free(st);
-		return EXIT_USAGE;
-	}
-	free(st);
-	return 0;
-}
 
 static int explain_run(struct cli *cli, const struct command *cmd, int argc,
 		       char **argv)
 {
 	struct opt_iter it;
-	struct graph_override *ov = xcalloc((size_t)argc + 1, sizeof(*ov));
-	struct graph *g = NULL;
-	struct store *s = NULL;
+	struct cli_session cs = CLI_SESSION_INIT;
+	struct graph *g;
+	struct store *s;
 	struct run_opts o;
 	struct run_result res;
 	struct term quiet = cli->term;
 	struct ctx c;
 	struct buf out = BUF_INIT;
 	struct err err;
-	size_t nov = 0, i, j;
-	int k, rc = EXIT_OK, first = 0;
+	size_t i, j;
+	int rc = EXIT_OK, first = 0;
 
 	memset(&c, 0, sizeof(c));
-	opt_init(&it, argc, argv, 1, 0);
-	while ((k = cli_opt(cli, cmd, &it)) > 0)
-		if ((rc = cli_override(cli, it.arg, &ov[nov++])))
-			goto out;
-	if (k < 0) {
-		rc = cli_opt_exit(k);
-		goto out;
-	}
+	if (cli_operands(cli, cmd, argc, argv, argc, &it, &rc) < 0)
+		return rc;
 	if (it.noperands && cli_is_graph_file(it.operands[0]))
 		first = 1;
 	if (it.noperands - first != 1) {
 		rc = cli_usage_error(cli, cmd, "name one stage or instance");
 		goto out;
 	}
-	if ((rc = open_both(cli, first ? it.operands[0] : NULL, ov, nov, &g,
-			    &s)))
+	if ((rc = cli_session_open(cli, first ? it.operands[0] : NULL,
+				   CLI_GRAPH | CLI_STORE_RDONLY, &cs)))
 		goto out;
+	g = cs.g;
+	s = cs.s;
 	memset(&o, 0, sizeof(o));
 	o.jobs = 1;
 	o.dry_run = 1;
@@ -351,13 +316,9 @@ static int explain_run(struct cli *cli, const struct command *cmd, int argc,
 	}
 	fwrite(out.data, 1, out.len, stdout);
 out:
-	for (i = 0; i < nov; i++)
-		free((char *)ov[i].name);
-	free(ov);
 	free_ctx(&c);
 	buf_release(&out);
-	store_close(s);
-	graph_free(g);
+	cli_session_close(cli, &cs);
 	opt_release(&it);
 	return rc;
 }
@@ -389,8 +350,9 @@ static int log_run(struct cli *cli, const struct command *cmd, int argc,
 		   char **argv)
 {
 	struct opt_iter it;
-	struct graph *g = NULL;
-	struct store *s = NULL;
+	struct cli_session cs = CLI_SESSION_INIT;
+	struct graph *g;
+	struct store *s;
 	struct ctx c;
 	struct buf out = BUF_INIT;
 	struct err err;
@@ -398,22 +360,19 @@ static int log_run(struct cli *cli, const struct command *cmd, int argc,
 	int k, rc = EXIT_OK, first = 0, json = 0;
 
 	memset(&c, 0, sizeof(c));
-	opt_init(&it, argc, argv, 1, 0);
-	while ((k = cli_opt(cli, cmd, &it)) > 0)
-		json = 1;
-	if (k < 0) {
-		rc = cli_opt_exit(k);
-		goto out;
-	}
+	if (cli_json_operands(cli, cmd, argc, argv, argc, &it, &json, &rc) < 0)
+		return rc;
 	if (it.noperands && cli_is_graph_file(it.operands[0]))
 		first = 1;
 	if (it.noperands - first > 1) {
 		rc = cli_usage_error(cli, cmd, "too many arguments");
 		goto out;
 	}
-	if ((rc = open_both(cli, first ? it.operands[0] : NULL, NULL, 0, &g,
-			    &s)))
+	if ((rc = cli_session_open(cli, first ? it.operands[0] : NULL,
+				   CLI_GRAPH | CLI_STORE_RDONLY, &cs)))
 		goto out;
+	g = cs.g;
+	s = cs.s;
 	c.graph = g->name;
 	c.filter = it.noperands > first ? it.operands[first] : NULL;
 	if ((k = store_runs_walk(s, on_run, &c, &err))) {
@@ -462,8 +421,7 @@ static int log_run(struct cli *cli, const struct command *cmd, int argc,
 out:
 	free_ctx(&c);
 	buf_release(&out);
-	store_close(s);
-	graph_free(g);
+	cli_session_close(cli, &cs);
 	opt_release(&it);
 	return rc;
 }

@@ -1,143 +1,18 @@
 /*
  * cairn graph: load and validate a graph file, and list its stage
  * instances in the order they run, with their commands, inputs and
- * outputs.  Also how every graph command finds its graph file.
+ * outputs.
  */
-#include <dirent.h>
-#include <sys/stat.h>
-
 #include "buf.h"
 #include "cli.h"
-#include "err.h"
 #include "graph.h"
 #include "json.h"
-#include "store.h"
-#include "term.h"
 #include "util.h"
-
-/* cairn.toml, else the only *.toml here: into *out; else the count. */
-static int graph_here(char **out)
-{
-	struct stat st;
-	DIR *d;
-	struct dirent *ent;
-	char *found = NULL;
-	int n = 0;
-
-	*out = NULL;
-	if (stat("cairn.toml", &st) == 0) {
-		*out = xstrdup("cairn.toml");
-		return 1;
-	}
-	if ((d = opendir("."))) {
-		while ((ent = readdir(d))) {
-			size_t len = strlen(ent->d_name);
-			if (len > 5 && !strcmp(ent->d_name + len - 5, ".toml")) {
-				n++;
-				free(found);
-				found = xstrdup(ent->d_name);
-			}
-		}
-		closedir(d);
-	}
-	if (n == 1)
-		*out = found;
-	else
-		free(found);
-	return n;
-}
-
-int cli_find_graph(struct cli *cli, const char *given, char **out)
-{
-	int n;
-
-	*out = NULL;
-	if (given) {
-		*out = xstrdup(given);
-		return 0;
-	}
-	if ((n = graph_here(out)) == 1)
-		return 0;
-	term_error(&cli->term, n ? "%d graph files here; name one"
-				 : "no graph file: cairn.toml or a *.toml here",
-		   n);
-	return EXIT_USAGE;
-}
-
-int cli_is_graph_file(const char *s)
-{
-	size_t n = strlen(s);
-
-	return n > 5 && !strcmp(s + n - 5, ".toml");
-}
-
-char *cli_graph_store(const struct cli *cli, const struct graph *g)
-{
-	struct buf b = BUF_INIT;
-
-	if (cli->store || getenv("CAIRN_STORE"))
-		return xstrdup(cli_store_path(cli));
-	if (g->store && g->store[0] == '/')
-		return xstrdup(g->store);
-	buf_addf(&b, "%s/%s", g->workspace, g->store ? g->store : ".cairn/store");
-	return buf_detach(&b, NULL);
-}
-
-int cli_query_open(struct cli *cli, const char *given, unsigned flags,
-		   struct graph **g, struct store **s)
-{
-	struct err err;
-	char *file = NULL, *path;
-	int rc;
-
-	*g = NULL;
-	*s = NULL;
-	/* A graph named, or one here: its store and its runs.  Else the
-	 * store alone. */
-	if (given)
-		file = xstrdup(given);
-	else if (graph_here(&file) != 1)
-		file = NULL;
-	if (file && graph_load(file, NULL, 0, g, &err) < 0) {
-		term_error(&cli->term, "%s", err.msg);
-		free(file);
-		return EXIT_USAGE;
-	}
-	free(file);
-	path = *g ? cli_graph_store(cli, *g) : xstrdup(cli_store_path(cli));
-	rc = store_open(path, flags, s, &err);
-	if (rc) {
-		term_error(&cli->term, "%s", err.msg);
-		if (rc == STORE_NOTFOUND)
-			term_hint(&cli->term, "nothing has run yet: 'cairn run' "
-					      "creates the store");
-		graph_free(*g);
-		*g = NULL;
-		free(path);
-		return rc == STORE_NOTFOUND ? EXIT_USAGE : EXIT_INTERNAL;
-	}
-	free(path);
-	return 0;
-}
-
-int cli_override(struct cli *cli, const char *arg, struct graph_override *ov)
-{
-	const char *eq = strchr(arg, '=');
-
-	if (!eq || eq == arg) {
-		term_error(&cli->term, "invalid '-p %s': write -p name=value",
-			   arg);
-		return EXIT_USAGE;
-	}
-	ov->name = xstrndup(arg, (size_t)(eq - arg));
-	ov->value = eq + 1;
-	return 0;
-}
 
 enum { OPT_JSON = 256 };
 
 static const struct opt_spec opts[] = {
-	{ "param", 'p', 1, "NAME=VALUE", "override a param (a TOML value)" },
+	CLI_OPT_PARAM,
 	{ "json", OPT_JSON, 0, NULL, "print as JSON" },
 	{ 0 },
 };
@@ -180,40 +55,18 @@ static int run(struct cli *cli, const struct command *cmd, int argc,
 	       char **argv)
 {
 	struct opt_iter it;
-	struct graph_override *ov = xcalloc((size_t)argc + 1, sizeof(*ov));
-	struct graph *g = NULL;
+	struct cli_session cs = CLI_SESSION_INIT;
+	struct graph *g;
 	struct buf b = BUF_INIT;
-	struct err err;
-	char *file = NULL;
-	size_t nov = 0, i, j;
-	int k, json = 0, rc = EXIT_OK;
+	size_t i, j;
+	int json, rc = EXIT_OK;
 
-	opt_init(&it, argc, argv, 1, 0);
-	while ((k = cli_opt(cli, cmd, &it)) > 0) {
-		if (k == 'p') {
-			if ((rc = cli_override(cli, it.arg, &ov[nov])))
-				goto out;
-			nov++;
-		} else {
-			json = 1;
-		}
-	}
-	if (k < 0) {
-		rc = cli_opt_exit(k);
+	if (cli_json_operands(cli, cmd, argc, argv, 1, &it, &json, &rc) < 0)
+		return rc;
+	if ((rc = cli_session_open(cli, it.noperands ? it.operands[0] : NULL,
+				   CLI_GRAPH, &cs)))
 		goto out;
-	}
-	if (it.noperands > 1) {
-		rc = cli_usage_error(cli, cmd, "too many arguments");
-		goto out;
-	}
-	if ((rc = cli_find_graph(cli, it.noperands ? it.operands[0] : NULL,
-				 &file)))
-		goto out;
-	if (graph_load(file, ov, nov, &g, &err) < 0) {
-		term_error(&cli->term, "%s", err.msg);
-		rc = EXIT_USAGE;
-		goto out;
-	}
+	g = cs.g;
 	if (json) {
 		buf_adds(&b, "{\"graph\": ");
 		json_string(&b, g->name, strlen(g->name));
@@ -264,11 +117,7 @@ static int run(struct cli *cli, const struct command *cmd, int argc,
 		buf_adds(&b, "\n]}\n");
 	fwrite(b.data, 1, b.len, stdout);
 out:
-	for (i = 0; i < nov; i++)
-		free((char *)ov[i].name);
-	free(ov);
-	free(file);
-	graph_free(g);
+	cli_session_close(cli, &cs);
 	buf_release(&b);
 	opt_release(&it);
 	return rc;

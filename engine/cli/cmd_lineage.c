@@ -24,21 +24,6 @@
 
 enum { OPT_JSON = 256, OPT_DOT };
 
-/* An id from the command line: 64 hex digits as they are (a source file
- * the store never held still has lineage), else a prefix to resolve. */
-static int parse_id(struct cli *cli, struct store *s, const char *arg,
-		    struct digest *id)
-{
-	struct err err;
-	int rc;
-
-	if (strlen(arg) == DIGEST_HEX && digest_parse(arg, id) == 0)
-		return 0;
-	if ((rc = store_resolve(s, arg, id, &err)))
-		return cli_store_fail(cli, rc, &err);
-	return 0;
-}
-
 struct roles {
 	struct digest *made, *used;	/* runs */
 	size_t nmade, nused;
@@ -259,8 +244,7 @@ static int lineage_run(struct cli *cli, const struct command *cmd, int argc,
 		       char **argv)
 {
 	struct opt_iter it;
-	struct graph *g = NULL;
-	struct store *s = NULL;
+	struct cli_session cs = CLI_SESSION_INIT;
 	struct buf out = BUF_INIT;
 	struct walk w;
 	struct digest id;
@@ -278,10 +262,11 @@ static int lineage_run(struct cli *cli, const struct command *cmd, int argc,
 		rc = cli_usage_error(cli, cmd, "give one id");
 		goto out;
 	}
-	if ((rc = cli_query_open(cli, NULL, STORE_RDONLY, &g, &s)) ||
-	    (rc = parse_id(cli, s, it.operands[0], &id)))
+	if ((rc = cli_session_open(cli, NULL,
+				   CLI_GRAPH_IF_HERE | CLI_STORE_RDONLY, &cs)) ||
+	    (rc = cli_parse_id(cli, cs.s, it.operands[0], &id)))
 		goto out;
-	w.s = s;
+	w.s = cs.s;
 	w.out = &out;
 	w.mode = mode;
 	idset_init(&w.seen);
@@ -289,7 +274,7 @@ static int lineage_run(struct cli *cli, const struct command *cmd, int argc,
 		/* A run id: start from its outputs' maker, itself. */
 		struct runrec r;
 		struct err err;
-		if (runrec_load(s, &id, &r, &err) == 0) {
+		if (runrec_load(cs.s, &id, &r, &err) == 0) {
 			if (r.noutputs)
 				id = r.outputs[0];
 			runrec_release(&r);
@@ -308,8 +293,7 @@ static int lineage_run(struct cli *cli, const struct command *cmd, int argc,
 	idset_release(&w.seen);
 out:
 	buf_release(&out);
-	store_close(s);
-	graph_free(g);
+	cli_session_close(cli, &cs);
 	opt_release(&it);
 	return rc;
 }
@@ -340,8 +324,7 @@ static int used_run(struct cli *cli, const struct command *cmd, int argc,
 		    char **argv)
 {
 	struct opt_iter it;
-	struct graph *g = NULL;
-	struct store *s = NULL;
+	struct cli_session cs = CLI_SESSION_INIT;
 	struct roles roles = { NULL, NULL, 0, 0 };
 	struct buf out = BUF_INIT;
 	struct err err;
@@ -360,10 +343,11 @@ static int used_run(struct cli *cli, const struct command *cmd, int argc,
 		rc = cli_usage_error(cli, cmd, "give one id");
 		goto out;
 	}
-	if ((rc = cli_query_open(cli, NULL, STORE_RDONLY, &g, &s)) ||
-	    (rc = parse_id(cli, s, it.operands[0], &id)))
+	if ((rc = cli_session_open(cli, NULL,
+				   CLI_GRAPH_IF_HERE | CLI_STORE_RDONLY, &cs)) ||
+	    (rc = cli_parse_id(cli, cs.s, it.operands[0], &id)))
 		goto out;
-	if ((rc = store_lineage(s, &id, on_role, &roles, &err))) {
+	if ((rc = store_lineage(cs.s, &id, on_role, &roles, &err))) {
 		rc = cli_store_fail(cli, rc, &err);
 		goto out;
 	}
@@ -374,7 +358,7 @@ static int used_run(struct cli *cli, const struct command *cmd, int argc,
 		char hex[DIGEST_HEX + 1], t[32];
 		const struct json *outs;
 
-		if (runrec_load(s, &roles.used[i], &r, &err))
+		if (runrec_load(cs.s, &roles.used[i], &r, &err))
 			continue;
 		digest_hex(&r.id, hex);
 		outs = runrec_get(&r, "outputs");
@@ -426,8 +410,7 @@ out:
 	free(roles.made);
 	free(roles.used);
 	buf_release(&out);
-	store_close(s);
-	graph_free(g);
+	cli_session_close(cli, &cs);
 	opt_release(&it);
 	return rc;
 }
@@ -443,130 +426,4 @@ const struct command cmd_used_by = {
 		"made.",
 	.opts = used_opts,
 	.run = used_run,
-};
-
-/* ---- pin, unpin ---- */
-
-static int pin_run(struct cli *cli, const struct command *cmd, int argc,
-		   char **argv)
-{
-	struct opt_iter it;
-	struct graph *g = NULL;
-	struct store *s = NULL;
-	struct store_writer *w;
-	struct store_object o;
-	struct buf name = BUF_INIT;
-	struct runrec r;
-	struct err err;
-	struct digest id;
-	int rc, src;
-
-	memset(&r, 0, sizeof(r));
-	if (cli_operands(cli, cmd, argc, argv, 2, &it, &rc) < 0)
-		return rc;
-	if (it.noperands != 2) {
-		rc = cli_usage_error(cli, cmd, "give a name and an id");
-		goto out;
-	}
-	if ((rc = cli_query_open(cli, NULL, 0, &g, &s)) ||
-	    (rc = parse_id(cli, s, it.operands[1], &id)))
-		goto out;
-	buf_addf(&name, "pin:%s", it.operands[0]);
-	if ((src = store_writer_new(s, &w, &err))) {
-		rc = cli_store_fail(cli, src, &err);
-		goto out;
-	}
-	/* A run is pinned by its outputs: a root keeps them, and gc keeps
-	 * a run whose outputs a root keeps. */
-	if (runrec_load(s, &id, &r, &err) == 0) {
-		src = STORE_BADARG;
-		if (r.noutputs)
-			src = store_set_root(w, name.data, r.outputs,
-					     r.noutputs, &err);
-		else
-			err_set(&err, "run %s made nothing to pin",
-				it.operands[1]);
-	} else if (store_lookup(s, &id, &o) == 0) {
-		src = store_set_root(w, name.data, &id, 1, &err);
-	} else {
-		src = STORE_NOTFOUND;
-		err_set(&err, "'%s' is not in the store", it.operands[1]);
-	}
-	if (src) {
-		store_writer_abort(w);
-		rc = cli_store_fail(cli, src, &err);
-		goto out;
-	}
-	if ((src = store_writer_commit(w, &err)))
-		rc = cli_store_fail(cli, src, &err);
-out:
-	runrec_release(&r);
-	buf_release(&name);
-	store_close(s);
-	graph_free(g);
-	opt_release(&it);
-	return rc;
-}
-
-const struct command cmd_pin = {
-	.name = "pin",
-	.summary = "keep an artifact or a run's outputs from gc, by name",
-	.usage = "pin NAME ID",
-	.description =
-		"Make the store root 'pin:NAME' keep ID: a blob or tree, or a "
-		"run's outputs\n(which also keeps the run's record). Pinning a "
-		"NAME again replaces what it\nkept. 'cairn store roots' lists "
-		"the pins; 'cairn unpin NAME' removes one.",
-	.run = pin_run,
-};
-
-static int unpin_run(struct cli *cli, const struct command *cmd, int argc,
-		     char **argv)
-{
-	struct opt_iter it;
-	struct graph *g = NULL;
-	struct store *s = NULL;
-	struct store_writer *w;
-	struct buf name = BUF_INIT;
-	struct err err;
-	int rc, src = 0, i;
-
-	if (cli_operands(cli, cmd, argc, argv, 1000, &it, &rc) < 0)
-		return rc;
-	if (!it.noperands) {
-		rc = cli_usage_error(cli, cmd, "give the pins to remove");
-		goto out;
-	}
-	if ((rc = cli_query_open(cli, NULL, 0, &g, &s)))
-		goto out;
-	if ((src = store_writer_new(s, &w, &err))) {
-		rc = cli_store_fail(cli, src, &err);
-		goto out;
-	}
-	for (i = 0; i < it.noperands && !src; i++) {
-		buf_truncate(&name, 0);
-		buf_addf(&name, "pin:%s", it.operands[i]);
-		src = store_remove_root(w, name.data, &err);
-	}
-	if (src) {
-		store_writer_abort(w);
-		rc = cli_store_fail(cli, src, &err);
-	} else if ((src = store_writer_commit(w, &err))) {
-		rc = cli_store_fail(cli, src, &err);
-	}
-out:
-	buf_release(&name);
-	store_close(s);
-	graph_free(g);
-	opt_release(&it);
-	return rc;
-}
-
-const struct command cmd_unpin = {
-	.name = "unpin",
-	.summary = "remove pins",
-	.usage = "unpin NAME...",
-	.description = "Remove the store roots 'pin:NAME'; gc may then remove "
-		       "what only they kept.",
-	.run = unpin_run,
 };

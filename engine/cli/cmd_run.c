@@ -198,7 +198,7 @@ static const struct opt_spec run_opts[] = {
 	{ "jobs", 'j', 1, "N", "run up to N stages at once (default: cores)" },
 	{ "keep-going", 'k', 0, NULL, "after a failure, finish independent stages" },
 	{ "dry-run", 'n', 0, NULL, "say what would run or be restored; run nothing" },
-	{ "param", 'p', 1, "NAME=VALUE", "override a param (a TOML value)" },
+	CLI_OPT_PARAM,
 	{ "force", OPT_FORCE, 1, "STAGE", "run STAGE (or instance, or glob) even if up to date" },
 	{ "wait", OPT_WAIT, 0, NULL, "wait for another run in this workspace to end" },
 	{ "executor", OPT_EXECUTOR, 1, "NAME", "run stages with local (default) or slurm" },
@@ -254,18 +254,17 @@ static int go(struct cli *cli, const struct command *cmd, int argc,
 	      char **argv, int status)
 {
 	struct opt_iter it;
-	struct graph_override *ov = xcalloc((size_t)argc + 1, sizeof(*ov));
 	const char **force = xcalloc((size_t)argc + 1, sizeof(char *));
 	struct run_opts o;
 	struct run_result res;
-	struct graph *g = NULL;
-	struct store *s = NULL;
+	struct cli_session cs = CLI_SESSION_INIT;
+	struct graph *g;
+	struct store *s;
 	struct err err;
-	char *file = NULL, *store = NULL, *lock = NULL;
-	size_t nov = 0, i;
+	char *lock = NULL;
+	size_t i;
 	int k, rc = EXIT_OK, first = 0, wait = 0, lockfd = -1, json = 0;
-	int locked = 0, live = 0;
-	int64_t live_mark = 0;
+	int locked = 0;
 	const char *executor = NULL;
 	struct exec_slurm slurm;
 	struct exec_local local;
@@ -295,11 +294,6 @@ static int go(struct cli *cli, const struct command *cmd, int argc,
 		}
 		case 'k': o.keep_going = 1; break;
 		case 'n': o.dry_run = 1; break;
-		case 'p':
-			if ((rc = cli_override(cli, it.arg, &ov[nov])))
-				goto out;
-			nov++;
-			break;
 		case OPT_FORCE: force[o.nforce++] = it.arg; break;
 		case OPT_WAIT: wait = 1; break;
 		case OPT_ADOPT: o.no_adopt = 0; break;
@@ -324,13 +318,10 @@ static int go(struct cli *cli, const struct command *cmd, int argc,
 	}
 	if (it.noperands && cli_is_graph_file(it.operands[0]))
 		first = 1;
-	if ((rc = cli_find_graph(cli, first ? it.operands[0] : NULL, &file)))
+	if ((rc = cli_session_graph(cli, first ? it.operands[0] : NULL,
+				    CLI_GRAPH, &cs)))
 		goto out;
-	if (graph_load(file, ov, nov, &g, &err) < 0) {
-		term_error(&cli->term, "%s", err.msg);
-		rc = EXIT_USAGE;
-		goto out;
-	}
+	g = cs.g;
 	/* A target or --force naming nothing is a typo, not an empty run. */
 	if (check_names(g, (const char *const *)it.operands + first,
 			(size_t)(it.noperands - first), &err) < 0 ||
@@ -344,29 +335,20 @@ static int go(struct cli *cli, const struct command *cmd, int argc,
 		goto out;
 	if (lockfd >= 0 && (rc = stop_orphans(cli, g)))
 		goto out;
-	store = cli_graph_store(cli, g);
-	if (protect_store(g, store, &err) < 0) {
+	if (protect_store(g, cs.store_path, &err) < 0) {
 		term_error(&cli->term, "%s", err.msg);
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	if (store_open(store, status ? 0 : STORE_CREATE, &s, &err)) {
-		term_error(&cli->term, "%s", err.msg);
-		if (status)
-			term_hint(&cli->term, "nothing has run yet: 'cairn run' "
-					      "creates the store");
-		rc = status ? EXIT_USAGE : EXIT_INTERNAL;
+	if ((rc = cli_session_store(cli, status ? CLI_STORE : CLI_STORE_CREATE,
+				    &cs)))
 		goto out;
-	}
+	s = cs.s;
 	/* Until the lock file's root is set, only this mark keeps what the
 	 * run stores from a gc running meanwhile. */
-	if (!status && !o.dry_run) {
-		if ((rc = cli_live_begin(cli, s, "run", g->workspace,
-					 &live_mark)))
-			goto out;
-		live = 1;
-	}
-	lock = lock_path_for(file);
+	if (!status && !o.dry_run && (rc = cli_session_live(cli, "run", &cs)))
+		goto out;
+	lock = lock_path_for(cs.file);
 	o.jobs = (int)jobs;
 	o.status_only = status;
 	if (status)
@@ -467,23 +449,9 @@ out:
 		free(vs.v[i].why);
 	}
 	free(vs.v);
-	for (i = 0; i < nov; i++)
-		free((char *)ov[i].name);
-	free(ov);
 	free(force);
-	free(file);
-	free(store);
 	free(lock);
-	if (live && store_live_end(s, live_mark, &err))
-		term_warning(&cli->term, "%s", err.msg);
-	store_close(s);
-#ifdef CAIRN_FREE_AT_EXIT
-	graph_free(g);
-#else
-	/* The process exits next: a graph of 100,000 instances is 1,000,000
-	 * small blocks, and the kernel takes them back at once. */
-	(void)g;
-#endif
+	cli_session_close(cli, &cs);
 	opt_release(&it);
 	if (lockfd >= 0)
 		close(lockfd);
@@ -497,7 +465,7 @@ static int run_run(struct cli *cli, const struct command *cmd, int argc,
 }
 
 static const struct opt_spec status_opts[] = {
-	{ "param", 'p', 1, "NAME=VALUE", "override a param (a TOML value)" },
+	CLI_OPT_PARAM,
 	{ "json", OPT_JSON, 0, NULL, "print as JSON" },
 	{ "locked", OPT_LOCKED, 0, NULL,
 	  "exit 1 unless the workspace matches the lock file exactly" },

@@ -57,9 +57,9 @@ static int of_stage(const struct runrec *r, const char *pat)
 static int known_stage(struct cli *cli, const struct graph *g,
 		       const struct runrec *v, size_t n, const char *pat)
 {
-	const char **names, *pick;
+	struct suggest sg;
 	struct err err;
-	size_t i, k = 0;
+	size_t i;
 
 	for (i = 0; i < n; i++)
 		if (of_stage(&v[i], pat))
@@ -70,17 +70,15 @@ static int known_stage(struct cli *cli, const struct graph *g,
 		term_error(&cli->term, "%s", err.msg);
 		return EXIT_USAGE;
 	}
-	names = xcalloc(2 * n + 1, sizeof(*names));
+	suggest_init(&sg, pat);
 	for (i = 0; i < n; i++) {
-		names[k++] = v[i].stage;
-		names[k++] = v[i].instance;
+		suggest_add(&sg, v[i].stage);
+		suggest_add(&sg, v[i].instance);
 	}
-	pick = suggest(pat, names);
 	term_error(&cli->term, "no recorded run of a stage or instance matches "
-			       "'%s'%s%s%s",
-		   pat, pick ? "; did you mean '" : "", pick ? pick : "",
-		   pick ? "'?" : "");
-	free(names);
+			       "'%s'%s",
+		   pat, suggest_clause(&sg));
+	suggest_release(&sg);
 	return EXIT_USAGE;
 }
 
@@ -141,31 +139,29 @@ static void text_of(const struct json *v, struct buf *b)
 static int known_field(struct cli *cli, const struct graph *g,
 		       const struct runrec *v, size_t n, const struct cond *c)
 {
-	const char **names = NULL, *pick;
-	size_t i, j, k = 0, cap = 0;
+	struct suggest sg;
+	size_t i, j;
+	int pass;
 
 	for (i = 0; g && i < g->nparams && !strcmp(c->section, "params"); i++)
 		if (!strcmp(g->params[i].name, c->name))
 			return 0;
-	for (i = 0; i < n; i++) {
-		const struct json *sec = runrec_get(&v[i], c->section);
-		for (j = 0; sec && sec->type == JSON_OBJECT &&
-			    j < sec->u.object.n;
-		     j++) {
-			if (!strcmp(sec->u.object.k[j], c->name)) {
-				free(names);
-				return 0;
-			}
-			xgrow((void **)&names, &cap, k + 2, sizeof(*names));
-			names[k++] = sec->u.object.k[j];
-			names[k] = NULL;
+	/* Found, or (the second pass) the names to suggest from. */
+	suggest_init(&sg, c->name);
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < n; i++) {
+			const struct json *sec = runrec_get(&v[i], c->section);
+			for (j = 0; sec && sec->type == JSON_OBJECT &&
+				    j < sec->u.object.n;
+			     j++)
+				if (pass)
+					suggest_add(&sg, sec->u.object.k[j]);
+				else if (!strcmp(sec->u.object.k[j], c->name))
+					return 0;
 		}
-	}
-	pick = names ? suggest(c->name, names) : NULL;
-	term_error(&cli->term, "no recorded run has %s.%s%s%s%s", c->section,
-		   c->name, pick ? "; did you mean '" : "", pick ? pick : "",
-		   pick ? "'?" : "");
-	free(names);
+	term_error(&cli->term, "no recorded run has %s.%s%s", c->section,
+		   c->name, suggest_clause(&sg));
+	suggest_release(&sg);
 	return EXIT_USAGE;
 }
 
@@ -266,8 +262,9 @@ static int runs_run(struct cli *cli, const struct command *cmd, int argc,
 {
 	struct opt_iter it;
 	struct cond *conds = xcalloc((size_t)argc + 1, sizeof(*conds));
-	struct graph *g = NULL;
-	struct store *s = NULL;
+	struct cli_session cs = CLI_SESSION_INIT;
+	struct graph *g;
+	struct store *s;
 	struct runrec *v = NULL;
 	struct buf out = BUF_INIT;
 	struct err err;
@@ -327,9 +324,11 @@ static int runs_run(struct cli *cli, const struct command *cmd, int argc,
 		rc = cli_usage_error(cli, cmd, "too many arguments");
 		goto out;
 	}
-	if ((rc = cli_query_open(cli, it.noperands ? it.operands[0] : NULL,
-				 STORE_RDONLY, &g, &s)))
+	if ((rc = cli_session_open(cli, it.noperands ? it.operands[0] : NULL,
+				   CLI_GRAPH_IF_HERE | CLI_STORE_RDONLY, &cs)))
 		goto out;
+	g = cs.g;
+	s = cs.s;
 	if ((rc = runrec_all(s, g ? g->name : NULL, &v, &n, &err))) {
 		rc = cli_store_fail(cli, rc, &err);
 		goto out;
@@ -380,8 +379,7 @@ out:
 	free(conds);
 	runrec_free_all(v, n);
 	buf_release(&out);
-	store_close(s);
-	graph_free(g);
+	cli_session_close(cli, &cs);
 	opt_release(&it);
 	return rc;
 }
@@ -521,8 +519,8 @@ static int diff_run(struct cli *cli, const struct command *cmd, int argc,
 		    char **argv)
 {
 	struct opt_iter it;
-	struct graph *g = NULL;
-	struct store *s = NULL;
+	struct cli_session cs = CLI_SESSION_INIT;
+	struct store *s;
 	struct runrec *v = NULL, a, b;
 	struct row *rows = NULL;
 	struct buf out = BUF_INIT, t1 = BUF_INIT, t2 = BUF_INIT;
@@ -547,9 +545,10 @@ static int diff_run(struct cli *cli, const struct command *cmd, int argc,
 					       "instances), or one instance");
 		goto out;
 	}
-	if ((rc = cli_query_open(cli, first ? it.operands[0] : NULL,
-				 STORE_RDONLY, &g, &s)))
+	if ((rc = cli_session_open(cli, first ? it.operands[0] : NULL,
+				   CLI_GRAPH_IF_HERE | CLI_STORE_RDONLY, &cs)))
 		goto out;
+	s = cs.s;
 	if ((rc = runrec_all(s, NULL, &v, &n, &err))) {
 		rc = cli_store_fail(cli, rc, &err);
 		goto out;
@@ -639,8 +638,7 @@ out:
 	buf_release(&out);
 	buf_release(&t1);
 	buf_release(&t2);
-	store_close(s);
-	graph_free(g);
+	cli_session_close(cli, &cs);
 	opt_release(&it);
 	return rc;
 }
@@ -711,8 +709,9 @@ static int metrics_run(struct cli *cli, const struct command *cmd, int argc,
 		       char **argv)
 {
 	struct opt_iter it;
-	struct graph *g = NULL;
-	struct store *s = NULL;
+	struct cli_session cs = CLI_SESSION_INIT;
+	struct graph *g;
+	struct store *s;
 	struct runrec *v = NULL;
 	struct mrow *rows = NULL;
 	char **cols = NULL;
@@ -748,9 +747,11 @@ static int metrics_run(struct cli *cli, const struct command *cmd, int argc,
 		goto out;
 	}
 	stage = (size_t)it.noperands > first ? it.operands[first] : NULL;
-	if ((rc = cli_query_open(cli, first ? it.operands[0] : NULL,
-				 STORE_RDONLY, &g, &s)))
+	if ((rc = cli_session_open(cli, first ? it.operands[0] : NULL,
+				   CLI_GRAPH_IF_HERE | CLI_STORE_RDONLY, &cs)))
 		goto out;
+	g = cs.g;
+	s = cs.s;
 	if ((rc = runrec_all(s, g ? g->name : NULL, &v, &n, &err))) {
 		rc = cli_store_fail(cli, rc, &err);
 		goto out;
@@ -891,8 +892,7 @@ out:
 	free(cols);
 	runrec_free_all(v, n);
 	buf_release(&out);
-	store_close(s);
-	graph_free(g);
+	cli_session_close(cli, &cs);
 	opt_release(&it);
 	return rc;
 }

@@ -1,6 +1,6 @@
 /*
- * cairn store add|stat|config|roots|unroot, and how every command finds
- * and opens the store.
+ * cairn store add|stat|config, and the dispatch of store roots|unroot
+ * (cmd_roots.c).
  */
 #include <errno.h>
 #include <sys/stat.h>
@@ -13,58 +13,6 @@
 #include "suggest.h"
 #include "units.h"
 #include "util.h"
-
-const char *cli_store_path(const struct cli *cli)
-{
-	const char *env = getenv("CAIRN_STORE");
-
-	if (cli->store)
-		return cli->store;
-	if (env && *env)
-		return env;
-	return ".cairn/store";
-}
-
-int cli_store_fail(struct cli *cli, int rc, const struct err *err)
-{
-	term_error(&cli->term, "%s", err->msg);
-	if (rc == STORE_CORRUPT)
-		term_hint(&cli->term, "run 'cairn fsck' to see what is damaged");
-	return rc == STORE_NOTFOUND || rc == STORE_AMBIGUOUS ||
-			       rc == STORE_BADARG
-		       ? EXIT_USAGE
-		       : EXIT_INTERNAL;
-}
-
-int cli_live_begin(struct cli *cli, struct store *s, const char *command,
-		   const char *workspace, int64_t *mark)
-{
-	struct buf what = BUF_INIT;
-	struct err err;
-	int rc;
-
-	buf_addf(&what, "%s %s", command, workspace);
-	rc = store_live_begin(s, what.data, mark, &err);
-	buf_release(&what);
-	if (!rc)
-		return 0;
-	term_error(&cli->term, "%s", err.msg);
-	return EXIT_INTERNAL;
-}
-
-int cli_store_open(struct cli *cli, unsigned flags, struct store **out)
-{
-	struct err err;
-	int rc = store_open(cli_store_path(cli), flags, out, &err);
-
-	if (!rc)
-		return 0;
-	term_error(&cli->term, "%s", err.msg);
-	if (rc == STORE_NOTFOUND)
-		term_hint(&cli->term, "'cairn store add' creates one; "
-				      "--store or CAIRN_STORE chooses another");
-	return rc == STORE_NOTFOUND ? EXIT_USAGE : EXIT_INTERNAL;
-}
 
 /* ---- store add ---- */
 
@@ -191,29 +139,6 @@ static const struct opt_spec json_opts[] = {
 	{ 0 },
 };
 
-/* Parse [--json] and no operands; -1 with *rc on exit. */
-static int json_only(struct cli *cli, const struct command *me, int argc,
-		     char **argv, int max, struct opt_iter *it, int *json,
-		     int *rc)
-{
-	int k;
-
-	*json = 0;
-	opt_init(it, argc, argv, 1, 0);
-	while ((k = cli_opt(cli, me, it)) > 0)
-		*json = 1;
-	if (k == 0 && it->noperands > max) {
-		cli_usage_error(cli, me, "too many arguments");
-		k = -1;
-	}
-	if (k < 0) {
-		opt_release(it);
-		*rc = cli_opt_exit(k);
-		return -1;
-	}
-	return 0;
-}
-
 static double ratio(uint64_t a, uint64_t b)
 {
 	return b ? (double)a / (double)b : 1.0;
@@ -232,7 +157,7 @@ static int stat_cmd(struct cli *cli, int argc, char **argv)
 	char a[32], b[32], c[32];
 	int json, rc, src;
 
-	if (json_only(cli, &me, argc, argv, 0, &it, &json, &rc) < 0)
+	if (cli_json_operands(cli, &me, argc, argv, 0, &it, &json, &rc) < 0)
 		return rc;
 	opt_release(&it);
 	if ((rc = cli_store_open(cli, 0, &s)))
@@ -335,8 +260,10 @@ static int config_cmd(struct cli *cli, int argc, char **argv)
 	struct store_config c;
 	struct buf out = BUF_INIT;
 	struct err err;
-	const char *key, *val, *pick;
+	const char *key, *val, *hint;
+	struct suggest sg;
 	uint64_t n;
+	size_t i;
 	int rc, src;
 
 	if (cli_operands(cli, &me, argc, argv, 2, &it, &rc) < 0)
@@ -346,12 +273,15 @@ static int config_cmd(struct cli *cli, int argc, char **argv)
 	if (key && !config_show(&out, &(struct store_config){ 0 }, key)) {
 		buf_release(&out);
 		term_error(&cli->term, "unknown store setting '%s'", key);
-		pick = suggest(key, config_keys);
-		term_hint(&cli->term,
-			  pick ? "did you mean '%s'?"
+		suggest_init(&sg, key);
+		for (i = 0; config_keys[i]; i++)
+			suggest_add(&sg, config_keys[i]);
+		hint = suggest_hint(&sg, "");
+		term_hint(&cli->term, "%s",
+			  hint ? hint
 			       : "settings: compression, zstd-level, chunk-min, "
-				 "chunk-avg, chunk-max, keep-runs%s",
-			  pick ? pick : "");
+				 "chunk-avg, chunk-max, keep-runs");
+		suggest_release(&sg);
 		opt_release(&it);
 		return EXIT_USAGE;
 	}
@@ -421,103 +351,6 @@ out:
 	return rc;
 }
 
-/* ---- store roots, store unroot ---- */
-
-struct roots_ctx {
-	struct buf *out;
-	int json, n;
-};
-
-static int print_root(const struct store_root *r, void *ctx)
-{
-	struct roots_ctx *c = ctx;
-	size_t i;
-
-	if (c->json) {
-		buf_adds(c->out, c->n++ ? ",\n  {\"name\": " : "\n  {\"name\": ");
-		json_string(c->out, r->name, strlen(r->name));
-		buf_adds(c->out, ", \"ids\": [");
-	} else {
-		buf_addf(c->out, "%s", r->name);
-	}
-	for (i = 0; i < r->n; i++) {
-		char hex[DIGEST_HEX + 1];
-		struct digest d;
-		memcpy(d.b, r->ids[i].b, DIGEST_LEN);
-		digest_hex(&d, hex);
-		buf_addf(c->out, c->json ? "%s\"%s\"" : "%s%s",
-			 c->json ? (i ? ", " : "") : " ", hex);
-	}
-	buf_adds(c->out, c->json ? "]}" : "\n");
-	return 0;
-}
-
-static int roots_cmd(struct cli *cli, int argc, char **argv)
-{
-	static const struct command me = { "store roots", "",
-					   "store roots [--json]", "",
-					   json_opts, NULL };
-	struct opt_iter it;
-	struct store *s;
-	struct buf out = BUF_INIT;
-	struct roots_ctx c = { &out, 0, 0 };
-	struct err err;
-	int rc, src;
-
-	if (json_only(cli, &me, argc, argv, 0, &it, &c.json, &rc) < 0)
-		return rc;
-	opt_release(&it);
-	if ((rc = cli_store_open(cli, 0, &s)))
-		return rc;
-	if (c.json)
-		buf_adds(&out, "[");
-	src = store_roots_walk(s, print_root, &c, &err);
-	store_close(s);
-	if (src) {
-		buf_release(&out);
-		return cli_store_fail(cli, src, &err);
-	}
-	if (c.json)
-		buf_adds(&out, c.n ? "\n]\n" : "]\n");
-	fwrite(out.data, 1, out.len, stdout);
-	buf_release(&out);
-	return EXIT_OK;
-}
-
-static int unroot_cmd(struct cli *cli, int argc, char **argv)
-{
-	static const struct command me = { "store unroot", "",
-					   "store unroot NAME...", "", NULL,
-					   NULL };
-	struct opt_iter it;
-	struct store *s;
-	struct store_writer *w;
-	struct err err;
-	int rc, src = 0, i;
-
-	if (cli_operands(cli, &me, argc, argv, 1000, &it, &rc) < 0)
-		return rc;
-	if (!it.noperands) {
-		opt_release(&it);
-		return cli_usage_error(cli, &me, "give the roots to remove");
-	}
-	if ((rc = cli_store_open(cli, 0, &s))) {
-		opt_release(&it);
-		return rc;
-	}
-	if (!(src = store_writer_new(s, &w, &err))) {
-		for (i = 0; i < it.noperands && !src; i++)
-			src = store_remove_root(w, it.operands[i], &err);
-		if (src)
-			store_writer_abort(w);
-		else
-			src = store_writer_commit(w, &err);
-	}
-	store_close(s);
-	opt_release(&it);
-	return src ? cli_store_fail(cli, src, &err) : EXIT_OK;
-}
-
 /* ---- dispatch ---- */
 
 static const struct {
@@ -527,15 +360,16 @@ static const struct {
 	{ "add", add },
 	{ "stat", stat_cmd },
 	{ "config", config_cmd },
-	{ "roots", roots_cmd },
-	{ "unroot", unroot_cmd },
+	{ "roots", run_store_roots },
+	{ "unroot", run_store_unroot },
 };
 
 static int run(struct cli *cli, const struct command *cmd, int argc,
 	       char **argv)
 {
-	const char *names[ARRAY_LEN(subs) + 1], *pick;
+	struct suggest sg;
 	struct opt_iter it;
+	const char *hint;
 	size_t i;
 	int rc;
 
@@ -545,18 +379,16 @@ static int run(struct cli *cli, const struct command *cmd, int argc,
 		opt_release(&it);
 		return cli_usage_error(cli, cmd, "missing subcommand");
 	}
-	for (i = 0; i < ARRAY_LEN(subs); i++) {
-		names[i] = subs[i].name;
+	for (i = 0; i < ARRAY_LEN(subs); i++)
 		if (!strcmp(argv[1], subs[i].name))
 			return subs[i].run(cli, argc - 1, argv + 1);
-	}
-	names[i] = NULL;
+	suggest_init(&sg, argv[1]);
+	for (i = 0; i < ARRAY_LEN(subs); i++)
+		suggest_add(&sg, subs[i].name);
+	hint = suggest_hint(&sg, "store ");
 	term_error(&cli->term, "unknown subcommand 'store %s'", argv[1]);
-	pick = suggest(argv[1], names);
-	if (pick)
-		term_hint(&cli->term, "did you mean 'store %s'?", pick);
-	else
-		term_hint(&cli->term, "see 'cairn help store'");
+	term_hint(&cli->term, "%s", hint ? hint : "see 'cairn help store'");
+	suggest_release(&sg);
 	return EXIT_USAGE;
 }
 

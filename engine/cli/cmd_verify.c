@@ -98,18 +98,6 @@ static int copy_file(const char *from, const char *to)
 	return rc;
 }
 
-static void rm_tree(const char *path)
-{
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		execl("/bin/rm", "rm", "-rf", "--", path, (char *)NULL);
-		_exit(127);
-	}
-	if (pid > 0)
-		waitpid(pid, NULL, 0);
-}
-
 /* The lock's digest for path in table t ("inputs" or "outputs"). */
 static int locked(const struct toml_value *entry, const char *table,
 		  const char *path, struct digest *out)
@@ -493,7 +481,7 @@ static void verify_one(struct vctx *v, const struct graph_inst *in,
 		buf_release(&b);
 	}
 done:
-	rm_tree(scratch);
+	remove_tree(scratch);
 report:
 	v->counts[oc]++;
 	buf_addf(v->text, "%-20s %s", outcome_name[oc], in->name);
@@ -538,7 +526,7 @@ static const struct opt_spec verify_opts[] = {
 	{ "sample", OPT_SAMPLE, 1, "N", "verify N instances chosen at random" },
 	{ "seed", OPT_SEED, 1, "S", "the seed of that choice (default 1)" },
 	{ "json", OPT_JSON, 0, NULL, "print as JSON" },
-	{ "param", 'p', 1, "NAME=VALUE", "override a param (a TOML value)" },
+	CLI_OPT_PARAM,
 	{ 0 },
 };
 
@@ -546,8 +534,9 @@ static int verify_run(struct cli *cli, const struct command *cmd, int argc,
 		      char **argv)
 {
 	struct opt_iter it;
-	struct graph *g = NULL;
-	struct store *s = NULL;
+	struct cli_session cs = CLI_SESSION_INIT;
+	struct graph *g;
+	struct store *s;
 	struct toml_doc *lock = NULL;
 	const struct toml_value *stages = NULL;
 	struct buf text = BUF_INIT, json = BUF_INIT, out = BUF_INIT;
@@ -555,22 +544,14 @@ static int verify_run(struct cli *cli, const struct command *cmd, int argc,
 	struct err err;
 	size_t *cand = NULL, ncand = 0, i, first = 0;
 	unsigned long long sample = 0, seed = 1;
-	struct graph_override *ov = xcalloc((size_t)argc + 1, sizeof(*ov));
-	size_t nov = 0;
-	char *file = NULL, *lockpath = NULL, *st = NULL, *end;
-	int rc = EXIT_OK, o, as_json = 0, k, live = 0;
-	int64_t live_mark = 0;
+	char *lockpath = NULL, *end;
+	int rc = EXIT_OK, o, as_json = 0, k;
 
 	memset(&v, 0, sizeof(v));
 	opt_init(&it, argc, argv, 1, 0);
 	while ((o = cli_opt(cli, cmd, &it)) > 0) {
 		if (o == OPT_JSON) {
 			as_json = 1;
-			continue;
-		}
-		if (o == 'p') {
-			if ((rc = cli_override(cli, it.arg, &ov[nov++])))
-				goto out;
 			continue;
 		}
 		errno = 0;
@@ -594,14 +575,11 @@ static int verify_run(struct cli *cli, const struct command *cmd, int argc,
 	}
 	if (it.noperands && cli_is_graph_file(it.operands[0]))
 		first = 1;
-	if ((rc = cli_find_graph(cli, first ? it.operands[0] : NULL, &file)))
+	if ((rc = cli_session_graph(cli, first ? it.operands[0] : NULL,
+				    CLI_GRAPH, &cs)))
 		goto out;
-	if (graph_load(file, ov, nov, &g, &err) < 0) {
-		term_error(&cli->term, "%s", err.msg);
-		rc = EXIT_USAGE;
-		goto out;
-	}
-	lockpath = lock_path_for(file);
+	g = cs.g;
+	lockpath = lock_path_for(cs.file);
 	if ((k = lock_read(lockpath, &lock, &stages, &err))) {
 		if (k == -2) {
 			term_error(&cli->term, "no lock file '%s'", lockpath);
@@ -613,17 +591,12 @@ static int verify_run(struct cli *cli, const struct command *cmd, int argc,
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	st = cli_graph_store(cli, g);
-	if (store_open(st, 0, &s, &err)) {
-		term_error(&cli->term, "%s", err.msg);
-		rc = EXIT_INTERNAL;
-		goto out;
-	}
 	/* Rebuilds store trees and the verification record, and restore
 	 * inputs from the store: gc must leave all of it alone meanwhile. */
-	if ((rc = cli_live_begin(cli, s, "verify", g->workspace, &live_mark)))
+	if ((rc = cli_session_store(cli, CLI_STORE, &cs)) ||
+	    (rc = cli_session_live(cli, "verify", &cs)))
 		goto out;
-	live = 1;
+	s = cs.s;
 	/* The instances the lock records (and the targets name), in order. */
 	cand = xcalloc(g->ninsts + 1, sizeof(size_t));
 	for (i = 0; i < g->ninsts; i++)
@@ -708,21 +681,13 @@ static int verify_run(struct cli *cli, const struct command *cmd, int argc,
 	if (v.counts[V_DIFFERS] || v.counts[V_FAILED] || v.counts[V_ERROR])
 		rc = EXIT_FAILED;
 out:
-	for (i = 0; i < nov; i++)
-		free((char *)ov[i].name);
-	free(ov);
 	free(cand);
-	free(file);
 	free(lockpath);
-	free(st);
 	toml_doc_free(lock);
 	buf_release(&text);
 	buf_release(&json);
 	buf_release(&out);
-	if (live && store_live_end(s, live_mark, &err))
-		term_warning(&cli->term, "%s", err.msg);
-	store_close(s);
-	graph_free(g);
+	cli_session_close(cli, &cs);
 	opt_release(&it);
 	return rc;
 }

@@ -49,19 +49,18 @@ static const struct opt_spec *by_short(const struct opt_spec *specs, char c)
 static void hint_long(struct opt_iter *it, const struct opt_spec *specs,
 		      const char *name, size_t n)
 {
-	const char *cands[64], *pick;
+	struct suggest sg;
 	char *word = xstrndup(name, n);
-	size_t k = 0;
+	const char *hint;
 
-	for (; specs->key && k + 2 < ARRAY_LEN(cands); specs++)
+	suggest_init(&sg, word);
+	for (; specs->key; specs++)
 		if (specs->name)
-			cands[k++] = specs->name;
-	cands[k++] = "help";
-	cands[k] = NULL;
-	pick = suggest(word, cands);
-	if (pick)
-		snprintf(it->hint, sizeof(it->hint), "did you mean '--%s'?",
-			 pick);
+			suggest_add(&sg, specs->name);
+	suggest_add(&sg, "help");
+	if ((hint = suggest_hint(&sg, "--")))
+		snprintf(it->hint, sizeof(it->hint), "%s", hint);
+	suggest_release(&sg);
 	free(word);
 }
 

@@ -93,21 +93,20 @@ static int check_keys(struct loader *l, const struct toml_value *t,
 
 	for (i = 0; i < t->u.table.len; i++) {
 		const struct toml_kv *kv = &t->u.table.kv[i];
-		const char *pick;
+		struct suggest sg;
 		int ok = 0;
 
 		for (j = 0; allowed[j] && !ok; j++)
 			ok = !strcmp(kv->key, allowed[j]);
 		if (ok)
 			continue;
-		pick = suggest(kv->key, allowed);
-		if (pick)
-			return gerr_at(l, kv->line, kv->col,
-				       "unknown key '%s' in %s; did you mean "
-				       "'%s'?",
-				       kv->key, where, pick);
-		return gerr_at(l, kv->line, kv->col, "unknown key '%s' in %s",
-			       kv->key, where);
+		suggest_init(&sg, kv->key);
+		for (j = 0; allowed[j]; j++)
+			suggest_add(&sg, allowed[j]);
+		gerr_at(l, kv->line, kv->col, "unknown key '%s' in %s%s",
+			kv->key, where, suggest_clause(&sg));
+		suggest_release(&sg);
+		return -1;
 	}
 	return 0;
 }
@@ -241,18 +240,15 @@ static int params_table(struct loader *l, const struct graph_override *ov,
 	const struct toml_value *t = toml_get(toml_root(l->g->doc), "params");
 	struct buf text = BUF_INIT;
 	struct err perr;
-	const char **names;
 	size_t i, j;
 
 	if (t && expect(l, t, TOML_TABLE, "'params'") < 0)
 		return -1;
 	l->g->nparams = t ? t->u.table.len : 0;
 	l->g->params = xcalloc(l->g->nparams + 1, sizeof(*l->g->params));
-	names = xcalloc(l->g->nparams + 1, sizeof(char *));
 	for (i = 0; i < l->g->nparams; i++) {
 		l->g->params[i].name = xstrdup(t->u.table.kv[i].key);
 		l->g->params[i].value = t->u.table.kv[i].value;
-		names[i] = l->g->params[i].name;
 	}
 	/* Each override is TOML when it parses as a value, else a string. */
 	for (i = 0; i < nov; i++) {
@@ -277,18 +273,19 @@ static int params_table(struct loader *l, const struct graph_override *ov,
 	}
 	for (i = 0; i < nov; i++) {
 		char key[32];
-		const char *pick;
+		struct suggest sg;
 
 		for (j = 0; j < l->g->nparams; j++)
 			if (!strcmp(l->g->params[j].name, ov[i].name))
 				break;
 		if (j == l->g->nparams) {
-			pick = suggest(ov[i].name, names);
-			err_set(l->err,
-				"unknown param '%s' in '-p %s=%s'%s%s%s",
+			suggest_init(&sg, ov[i].name);
+			for (j = 0; j < l->g->nparams; j++)
+				suggest_add(&sg, l->g->params[j].name);
+			err_set(l->err, "unknown param '%s' in '-p %s=%s'%s",
 				ov[i].name, ov[i].name, ov[i].value,
-				pick ? "; did you mean '" : "",
-				pick ? pick : "", pick ? "'?" : "");
+				suggest_clause(&sg));
+			suggest_release(&sg);
 			goto fail;
 		}
 		snprintf(key, sizeof(key), "p%zu", i);
@@ -296,11 +293,9 @@ static int params_table(struct loader *l, const struct graph_override *ov,
 						 key);
 		l->g->params[j].overridden = 1;
 	}
-	free(names);
 	buf_release(&text);
 	return 0;
 fail:
-	free(names);
 	buf_release(&text);
 	return -1;
 }
@@ -518,16 +513,14 @@ static int stage_table(struct loader *l, const struct toml_kv *kv,
 			goto out;
 		if (!(st->kdesc = kind_find(kind->u.string.ptr))) {
 			const struct stage_kind *const *all = kinds_list(&nk);
-			const char **names = xcalloc(nk + 1, sizeof(char *));
-			const char *pick;
+			struct suggest sg;
 			size_t ki;
+			suggest_init(&sg, kind->u.string.ptr);
 			for (ki = 0; ki < nk; ki++)
-				names[ki] = all[ki]->name;
-			pick = suggest(kind->u.string.ptr, names);
-			gerr(l, kind, "unknown kind '%s' (see 'cairn kinds')%s%s%s",
-			     kind->u.string.ptr, pick ? "; did you mean '" : "",
-			     pick ? pick : "", pick ? "'?" : "");
-			free(names);
+				suggest_add(&sg, all[ki]->name);
+			gerr(l, kind, "unknown kind '%s' (see 'cairn kinds')%s",
+			     kind->u.string.ptr, suggest_clause(&sg));
+			suggest_release(&sg);
 			goto out;
 		}
 		st->kind = kind->u.string.ptr;
@@ -591,16 +584,13 @@ static int stage_table(struct loader *l, const struct toml_kv *kv,
 					break;
 			if (j == l->g->nparams) {
 				const struct toml_value *e = v->u.array.items[i];
-				const char **pn = xcalloc(l->g->nparams + 1,
-							  sizeof(char *));
-				const char *pick;
+				struct suggest sg;
+				suggest_init(&sg, names[i]);
 				for (j = 0; j < l->g->nparams; j++)
-					pn[j] = l->g->params[j].name;
-				pick = suggest(names[i], pn);
-				gerr(l, e, "unknown param '%s'%s%s%s", names[i],
-				     pick ? "; did you mean '" : "",
-				     pick ? pick : "", pick ? "'?" : "");
-				free(pn);
+					suggest_add(&sg, l->g->params[j].name);
+				gerr(l, e, "unknown param '%s'%s", names[i],
+				     suggest_clause(&sg));
+				suggest_release(&sg);
 				for (j = 0; j < n; j++)
 					free(names[j]);
 				free(names);
@@ -901,22 +891,21 @@ int graph_inst_matches(const struct graph_inst *in, const char *pat)
 int graph_check_target(const struct graph *g, const char *pat,
 		       struct err *err)
 {
-	const char **names, *pick;
-	size_t i, n = 0;
+	struct suggest sg;
+	size_t i;
 
 	for (i = 0; i < g->ninsts; i++)
 		if (graph_inst_matches(&g->insts[i], pat))
 			return 0;
-	names = xcalloc(g->nstages + g->ninsts + 1, sizeof(*names));
+	suggest_init(&sg, pat);
 	for (i = 0; i < g->nstages; i++)
-		names[n++] = g->stages[i].name;
+		suggest_add(&sg, g->stages[i].name);
 	for (i = 0; i < g->ninsts; i++)
 		if (g->insts[i].nbinds)
-			names[n++] = g->insts[i].name;
-	pick = suggest(pat, names);
-	err_set(err, "no stage or instance matches '%s'%s%s%s", pat, pick ? "; did you mean '" : "",
-		pick ? pick : "", pick ? "'?" : "");
-	free(names);
+			suggest_add(&sg, g->insts[i].name);
+	err_set(err, "no stage or instance matches '%s'%s", pat,
+		suggest_clause(&sg));
+	suggest_release(&sg);
 	return -1;
 }
 

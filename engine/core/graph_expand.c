@@ -105,29 +105,28 @@ static int check_entry(struct loader *l, const struct toml_value *e,
 		       const struct axis *axes, size_t n, const char *what,
 		       int need_all)
 {
-	const char *names[64];
 	size_t i, k;
 
 	if (e->type != TOML_TABLE)
 		return gerr(l, e, "each '%s' entry must be a table such as "
 				  "{ %s = ... }",
 			    what, n ? axes[0].name : "key");
-	for (k = 0; k < n && k < 63; k++)
-		names[k] = axes[k].name;
-	names[k] = NULL;
 	for (i = 0; i < e->u.table.len; i++) {
 		const struct toml_kv *kv = &e->u.table.kv[i];
-		const char *pick;
+		struct suggest sg;
 
 		for (k = 0; k < n; k++)
 			if (!strcmp(kv->key, axes[k].name))
 				break;
 		if (k == n) {
-			pick = suggest(kv->key, names);
-			return gerr_at(l, kv->line, kv->col,
-				       "'%s' is not a matrix key%s%s%s",
-				       kv->key, pick ? "; did you mean '" : "",
-				       pick ? pick : "", pick ? "'?" : "");
+			suggest_init(&sg, kv->key);
+			for (k = 0; k < n; k++)
+				suggest_add(&sg, axes[k].name);
+			gerr_at(l, kv->line, kv->col,
+				"'%s' is not a matrix key%s", kv->key,
+				suggest_clause(&sg));
+			suggest_release(&sg);
+			return -1;
 		}
 		if (!scalar(kv->value))
 			return gerr(l, kv->value, "matrix values must be "
@@ -335,7 +334,7 @@ static int param_ref(struct ictx *c, const char *name, struct strv *vals,
 		     struct buf *why)
 {
 	struct graph *g = c->l->g;
-	const char *names[256], *pick;
+	struct suggest sg;
 	size_t i;
 
 	for (i = 0; i < g->nparams; i++) {
@@ -377,13 +376,11 @@ static int param_ref(struct ictx *c, const char *name, struct strv *vals,
 		buf_release(&t);
 		return 0;
 	}
-	for (i = 0; i < g->nparams && i < 255; i++)
-		names[i] = g->params[i].name;
-	names[i] = NULL;
-	pick = suggest(name, names);
-	buf_addf(why, "unknown param '%s'%s%s%s", name,
-		 pick ? "; did you mean '" : "", pick ? pick : "",
-		 pick ? "'?" : "");
+	suggest_init(&sg, name);
+	for (i = 0; i < g->nparams; i++)
+		suggest_add(&sg, g->params[i].name);
+	buf_addf(why, "unknown param '%s'%s", name, suggest_clause(&sg));
+	suggest_release(&sg);
 	return -1;
 }
 
@@ -407,7 +404,8 @@ static int stage_ref(struct ictx *c, const char *ref, struct strv *vals,
 		     struct buf *why)
 {
 	struct graph *g = c->l->g;
-	const char *dot = strchr(ref, '.'), *names[256], *pick;
+	const char *dot = strchr(ref, '.');
+	struct suggest sg;
 	char *sname;
 	struct graph_stage *st = NULL;
 	size_t i, k;
@@ -421,13 +419,12 @@ static int stage_ref(struct ictx *c, const char *ref, struct strv *vals,
 	sname = xstrndup(ref, (size_t)(dot - ref));
 	st = graph_stage_find(g, sname);
 	if (!st) {
-		for (i = 0; i < g->nstages && i < 255; i++)
-			names[i] = g->stages[i].name;
-		names[i] = NULL;
-		pick = suggest(sname, names);
-		buf_addf(why, "unknown stage '%s'%s%s%s", sname,
-			 pick ? "; did you mean '" : "", pick ? pick : "",
-			 pick ? "'?" : "");
+		suggest_init(&sg, sname);
+		for (i = 0; i < g->nstages; i++)
+			suggest_add(&sg, g->stages[i].name);
+		buf_addf(why, "unknown stage '%s'%s", sname,
+			 suggest_clause(&sg));
+		suggest_release(&sg);
 		free(sname);
 		return -1;
 	}

@@ -1,0 +1,233 @@
+/*
+ * The store's named roots, what keeps objects from gc: cairn pin and
+ * unpin (the roots 'pin:NAME'), cairn store roots and store unroot.
+ */
+#include "buf.h"
+#include "cli.h"
+#include "digest.h"
+#include "err.h"
+#include "json.h"
+#include "runrec.h"
+#include "store.h"
+#include "term.h"
+#include "util.h"
+
+enum { OPT_JSON = 256 };
+
+/* Remove the roots PREFIX+NAME, all or none; 0 or an exit code. */
+static int remove_roots(struct cli *cli, struct store *s, const char *prefix,
+			char **names, int n)
+{
+	struct store_writer *w;
+	struct buf name = BUF_INIT;
+	struct err err;
+	int src, i;
+
+	if ((src = store_writer_new(s, &w, &err)))
+		return cli_store_fail(cli, src, &err);
+	for (i = 0; i < n && !src; i++) {
+		buf_truncate(&name, 0);
+		buf_addf(&name, "%s%s", prefix, names[i]);
+		src = store_remove_root(w, name.data, &err);
+	}
+	buf_release(&name);
+	if (src)
+		store_writer_abort(w);
+	else
+		src = store_writer_commit(w, &err);
+	return src ? cli_store_fail(cli, src, &err) : EXIT_OK;
+}
+
+/* `unpin NAME...` (prefix "pin:", the graph's store) and `store unroot
+ * NAME...` (prefix "", the store alone). */
+static int unroot(struct cli *cli, const struct command *cmd, int argc,
+		  char **argv, const char *prefix)
+{
+	struct opt_iter it;
+	struct cli_session cs = CLI_SESSION_INIT;
+	int rc;
+
+	if (cli_operands(cli, cmd, argc, argv, 1000, &it, &rc) < 0)
+		return rc;
+	if (!it.noperands)
+		rc = cli_usage_error(cli, cmd, "give the %s to remove",
+				     *prefix ? "pins" : "roots");
+	else if (*prefix)
+		rc = cli_session_open(cli, NULL,
+				      CLI_GRAPH_FOR_STORE | CLI_STORE, &cs);
+	else
+		rc = cli_store_open(cli, 0, &cs.s);
+	if (!rc)
+		rc = remove_roots(cli, cs.s, prefix, it.operands,
+				  it.noperands);
+	cli_session_close(cli, &cs);
+	opt_release(&it);
+	return rc;
+}
+
+/* ---- pin, unpin ---- */
+
+static int pin_run(struct cli *cli, const struct command *cmd, int argc,
+		   char **argv)
+{
+	struct opt_iter it;
+	struct cli_session cs = CLI_SESSION_INIT;
+	struct store_writer *w;
+	struct store_object o;
+	struct buf name = BUF_INIT;
+	struct runrec r;
+	struct err err;
+	struct digest id;
+	int rc, src;
+
+	memset(&r, 0, sizeof(r));
+	if (cli_operands(cli, cmd, argc, argv, 2, &it, &rc) < 0)
+		return rc;
+	if (it.noperands != 2) {
+		rc = cli_usage_error(cli, cmd, "give a name and an id");
+		goto out;
+	}
+	/* The graph only names the store, when nothing else does. */
+	if ((rc = cli_session_open(cli, NULL, CLI_GRAPH_FOR_STORE | CLI_STORE,
+				   &cs)) ||
+	    (rc = cli_parse_id(cli, cs.s, it.operands[1], &id)))
+		goto out;
+	buf_addf(&name, "pin:%s", it.operands[0]);
+	if ((src = store_writer_new(cs.s, &w, &err))) {
+		rc = cli_store_fail(cli, src, &err);
+		goto out;
+	}
+	/* A run is pinned by its outputs: a root keeps them, and gc keeps
+	 * a run whose outputs a root keeps. */
+	if (runrec_load(cs.s, &id, &r, &err) == 0) {
+		src = STORE_BADARG;
+		if (r.noutputs)
+			src = store_set_root(w, name.data, r.outputs,
+					     r.noutputs, &err);
+		else
+			err_set(&err, "run %s made nothing to pin",
+				it.operands[1]);
+	} else if (store_lookup(cs.s, &id, &o) == 0) {
+		src = store_set_root(w, name.data, &id, 1, &err);
+	} else {
+		src = STORE_NOTFOUND;
+		err_set(&err, "'%s' is not in the store", it.operands[1]);
+	}
+	if (src) {
+		store_writer_abort(w);
+		rc = cli_store_fail(cli, src, &err);
+		goto out;
+	}
+	if ((src = store_writer_commit(w, &err)))
+		rc = cli_store_fail(cli, src, &err);
+out:
+	runrec_release(&r);
+	buf_release(&name);
+	cli_session_close(cli, &cs);
+	opt_release(&it);
+	return rc;
+}
+
+const struct command cmd_pin = {
+	.name = "pin",
+	.summary = "keep an artifact or a run's outputs from gc, by name",
+	.usage = "pin NAME ID",
+	.description =
+		"Make the store root 'pin:NAME' keep ID: a blob or tree, or a "
+		"run's outputs\n(which also keeps the run's record). Pinning a "
+		"NAME again replaces what it\nkept. 'cairn store roots' lists "
+		"the pins; 'cairn unpin NAME' removes one.",
+	.run = pin_run,
+};
+
+static int unpin_run(struct cli *cli, const struct command *cmd, int argc,
+		     char **argv)
+{
+	return unroot(cli, cmd, argc, argv, "pin:");
+}
+
+const struct command cmd_unpin = {
+	.name = "unpin",
+	.summary = "remove pins",
+	.usage = "unpin NAME...",
+	.description = "Remove the store roots 'pin:NAME'; gc may then remove "
+		       "what only they kept.",
+	.run = unpin_run,
+};
+
+/* ---- store roots, store unroot ---- */
+
+static const struct opt_spec opts[] = {
+	{ "json", OPT_JSON, 0, NULL, "print as JSON" },
+	{ 0 },
+};
+
+struct roots_ctx {
+	struct buf *out;
+	int json, n;
+};
+
+static int print_root(const struct store_root *r, void *ctx)
+{
+	struct roots_ctx *c = ctx;
+	size_t i;
+
+	if (c->json) {
+		buf_adds(c->out, c->n++ ? ",\n  {\"name\": " : "\n  {\"name\": ");
+		json_string(c->out, r->name, strlen(r->name));
+		buf_adds(c->out, ", \"ids\": [");
+	} else {
+		buf_addf(c->out, "%s", r->name);
+	}
+	for (i = 0; i < r->n; i++) {
+		char hex[DIGEST_HEX + 1];
+		struct digest d;
+		memcpy(d.b, r->ids[i].b, DIGEST_LEN);
+		digest_hex(&d, hex);
+		buf_addf(c->out, c->json ? "%s\"%s\"" : "%s%s",
+			 c->json ? (i ? ", " : "") : " ", hex);
+	}
+	buf_adds(c->out, c->json ? "]}" : "\n");
+	return 0;
+}
+
+int run_store_roots(struct cli *cli, int argc, char **argv)
+{
+	static const struct command me = { "store roots", "",
+					   "store roots [--json]", "",
+					   opts, NULL };
+	struct opt_iter it;
+	struct store *s;
+	struct buf out = BUF_INIT;
+	struct roots_ctx c = { &out, 0, 0 };
+	struct err err;
+	int rc, src;
+
+	if (cli_json_operands(cli, &me, argc, argv, 0, &it, &c.json, &rc) < 0)
+		return rc;
+	opt_release(&it);
+	if ((rc = cli_store_open(cli, 0, &s)))
+		return rc;
+	if (c.json)
+		buf_adds(&out, "[");
+	src = store_roots_walk(s, print_root, &c, &err);
+	store_close(s);
+	if (src) {
+		buf_release(&out);
+		return cli_store_fail(cli, src, &err);
+	}
+	if (c.json)
+		buf_adds(&out, c.n ? "\n]\n" : "]\n");
+	fwrite(out.data, 1, out.len, stdout);
+	buf_release(&out);
+	return EXIT_OK;
+}
+
+int run_store_unroot(struct cli *cli, int argc, char **argv)
+{
+	static const struct command me = { "store unroot", "",
+					   "store unroot NAME...", "", NULL,
+					   NULL };
+
+	return unroot(cli, &me, argc, argv, "");
+}
