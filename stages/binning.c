@@ -652,5 +652,6 @@ const struct stage_kind kind_binning = {
 	.outputs = outputs,
 	.run = run,
 	.version = KIND_VERSION_binning,
+	.sources = KIND_SOURCES_binning,
 	.check = check,
 };

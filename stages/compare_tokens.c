@@ -352,4 +352,5 @@ const struct stage_kind kind_compare_tokens = {
 	.outputs = outputs,
 	.run = run,
 	.version = KIND_VERSION_compare_tokens,
+	.sources = KIND_SOURCES_compare_tokens,
 };

@@ -165,4 +165,5 @@ const struct stage_kind kind_eval_classifier = {
 	.outputs = outputs,
 	.run = run,
 	.version = KIND_VERSION_eval_classifier,
+	.sources = KIND_SOURCES_eval_classifier,
 };

@@ -581,4 +581,5 @@ const struct stage_kind kind_eval_dose = {
 	.outputs = outputs,
 	.run = run,
 	.version = KIND_VERSION_eval_dose,
+	.sources = KIND_SOURCES_eval_dose,
 };

@@ -350,5 +350,6 @@ const struct stage_kind kind_groups = {
 	.outputs = outputs,
 	.run = run,
 	.version = KIND_VERSION_groups,
+	.sources = KIND_SOURCES_groups,
 	.check = check,
 };

@@ -2,10 +2,11 @@
  * kinds.h: the built-in stage kinds.  Each kind is one file in stages/
  * with its descriptor: name, documentation, settings schema (types,
  * defaults, ranges, choices), named inputs and outputs, run function, and
- * a code version (a digest of its source and its kernels' sources, made
- * at build time, part of every key of a stage that uses it).  The graph
- * loader checks a stage's `with`, `deps` and `outs` against the
- * descriptor; `cairn kinds` and `cairn help KIND` print it.
+ * a code version (a digest of the sources it runs, found from its own
+ * file at build time by cmake/kind_sources.c, docs/hashing.md; part of
+ * every key of a stage that uses it).  The graph loader checks a stage's
+ * `with`, `deps` and `outs` against the descriptor; `cairn kinds` and
+ * `cairn help KIND` print it.
  */
 #ifndef CAIRN_KINDS_H
 #define CAIRN_KINDS_H
@@ -64,6 +65,8 @@ struct stage_kind {
 	const struct kind_port *inputs, *outputs;	/* ended by NULL */
 	int (*run)(const struct kind_run *r, struct err *err);
 	const char *version;			/* hex digest, from the build */
+	const char *sources;	/* the files hashed into version, sorted,
+				   each ended by '\n' (from the build) */
 	/* A check across settings (NULL: none), given them all (defaults
 	 * filled in; r's ports NULL): 0, or -1 with why. */
 	int (*check)(const struct kind_run *r, struct buf *why);

@@ -221,4 +221,5 @@ const struct stage_kind kind_synth_events = {
 	.outputs = outputs,
 	.run = run,
 	.version = KIND_VERSION_synth_events,
+	.sources = KIND_SOURCES_synth_events,
 };

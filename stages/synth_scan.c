@@ -101,4 +101,5 @@ const struct stage_kind kind_synth_scan = {
 	.outputs = outputs,
 	.run = run,
 	.version = KIND_VERSION_synth_scan,
+	.sources = KIND_SOURCES_synth_scan,
 };

@@ -348,5 +348,6 @@ const struct stage_kind kind_synth_volumes = {
 	.outputs = outputs,
 	.run = run,
 	.version = KIND_VERSION_synth_volumes,
+	.sources = KIND_SOURCES_synth_volumes,
 	.check = check,
 };

@@ -295,4 +295,5 @@ const struct stage_kind kind_train_classifier = {
 	.outputs = outputs,
 	.run = run,
 	.version = KIND_VERSION_train_classifier,
+	.sources = KIND_SOURCES_train_classifier,
 };

@@ -190,4 +190,5 @@ const struct stage_kind kind_zbins = {
 	.outputs = outputs,
 	.run = run,
 	.version = KIND_VERSION_zbins,
+	.sources = KIND_SOURCES_zbins,
 };

@@ -17,20 +17,40 @@
 #include "term.h"
 #include "util.h"
 
+static const struct opt_spec kinds_opts[] = {
+	{ "verbose", 'v', 0, NULL,
+	  "also each kind's code version and its source files" },
+	{ 0 },
+};
+
 static int kinds_run(struct cli *cli, const struct command *cmd, int argc,
 		     char **argv)
 {
 	struct opt_iter it;
 	struct buf b = BUF_INIT;
 	const struct stage_kind *const *k;
+	const char *p, *nl;
 	size_t n, i;
-	int rc;
+	int o, verbose = cli->term.verbose;
 
-	if (cli_operands(cli, cmd, argc, argv, 0, &it, &rc) < 0)
-		return rc;
+	opt_init(&it, argc, argv, 1, 0);
+	while ((o = cli_opt(cli, cmd, &it)) > 0)
+		verbose = 1;
+	if (o < 0 || it.noperands > 0) {
+		opt_release(&it);
+		return o < 0 ? cli_opt_exit(o)
+			     : cli_usage_error(cli, cmd, "too many arguments");
+	}
 	k = kinds_list(&n);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		buf_addf(&b, "%-14s %s\n", k[i]->name, k[i]->summary);
+		if (!verbose)
+			continue;
+		buf_addf(&b, "  version  %s\n", k[i]->version);
+		for (p = k[i]->sources; p && (nl = strchr(p, '\n'));
+		     p = nl + 1)
+			buf_addf(&b, "  source   %.*s\n", (int)(nl - p), p);
+	}
 	buf_adds(&b, "\n'cairn help KIND' shows a kind's settings, inputs and "
 		     "outputs.\n");
 	fwrite(b.data, 1, b.len, stdout);
@@ -42,9 +62,13 @@ static int kinds_run(struct cli *cli, const struct command *cmd, int argc,
 const struct command cmd_kinds = {
 	.name = "kinds",
 	.summary = "the built-in stage kinds",
-	.usage = "kinds",
+	.usage = "kinds [-v]",
 	.description = "List the built-in stage kinds (a stage's `kind`, its "
-		       "settings in `with`).\n'cairn help KIND' documents one.",
+		       "settings in `with`).\n'cairn help KIND' documents one. "
+		       "With -v, also each kind's code version\nand the files "
+		       "it is made from (docs/hashing.md): a change to any of "
+		       "them\nreruns the stages of that kind.",
+	.opts = kinds_opts,
 	.run = kinds_run,
 };
 
