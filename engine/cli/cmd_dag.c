@@ -14,6 +14,7 @@
 #include "json.h"
 #include "opt.h"
 #include "run.h"
+#include "status_term.h"
 #include "store.h"
 #include "term.h"
 #include "util.h"
@@ -130,6 +131,7 @@ static int dag_run(struct cli *cli, const struct command *cmd, int argc,
 		struct run_opts ro;
 		struct run_result res;
 		struct term quiet = cli->term;
+		struct status_term st;
 
 		memset(&ro, 0, sizeof(ro));
 		ro.jobs = 1;
@@ -138,7 +140,8 @@ static int dag_run(struct cli *cli, const struct command *cmd, int argc,
 		ro.on_decide = on_decide;
 		ro.ctx = &d;
 		quiet.quiet = 1;
-		if (run_graph(g, s, &ro, &quiet, &res, &err) < 0) {
+		status_term_init(&st, &quiet, 1, 1);
+		if (run_graph(g, s, &ro, &st.status, &res, &err) < 0) {
 			term_error(&cli->term, "%s", err.msg);
 			rc = EXIT_INTERNAL;
 			goto out;

@@ -13,6 +13,7 @@
 #include "json.h"
 #include "key.h"
 #include "run.h"
+#include "status_term.h"
 #include "store.h"
 #include "units.h"
 #include "util.h"
@@ -224,6 +225,7 @@ static int explain_run(struct cli *cli, const struct command *cmd, int argc,
 	struct run_opts o;
 	struct run_result res;
 	struct term quiet = cli->term;
+	struct status_term st;
 	struct ctx c;
 	struct buf out = BUF_INIT;
 	struct err err;
@@ -253,7 +255,8 @@ static int explain_run(struct cli *cli, const struct command *cmd, int argc,
 	o.on_decide = on_decide;
 	o.ctx = &c;
 	quiet.quiet = 1;
-	if (run_graph(g, s, &o, &quiet, &res, &err) < 0) {
+	status_term_init(&st, &quiet, 1, 1);
+	if (run_graph(g, s, &o, &st.status, &res, &err) < 0) {
 		term_error(&cli->term, "%s", err.msg);
 		rc = EXIT_USAGE;
 		goto out;

@@ -20,6 +20,7 @@
 #include "lockfile.h"
 #include "orphans.h"
 #include "run.h"
+#include "status_term.h"
 #include "store.h"
 #include "toml.h"
 #include "util.h"
@@ -273,6 +274,7 @@ static int go(struct cli *cli, const struct command *cmd, int argc,
 	int slurm_open = 0, local_open = 0;
 	struct verdicts vs = { NULL, 0, 0 };
 	struct term term = cli->term;
+	struct status_term st;
 	long jobs = sysconf(_SC_NPROCESSORS_ONLN);
 	int jobs_given = 0;
 
@@ -386,7 +388,8 @@ static int go(struct cli *cli, const struct command *cmd, int argc,
 		else if (!g->slurm.max_jobs && !jobs_given)
 			o.jobs = 1000;	/* the queue decides, not our cores */
 	}
-	k = run_graph(g, s, &o, &term, &res, &err);
+	status_term_init(&st, &term, o.dry_run, status);
+	k = run_graph(g, s, &o, &st.status, &res, &err);
 	if (k < 0) {
 		term_error(&cli->term, "%s", err.msg);
 		rc = EXIT_INTERNAL;

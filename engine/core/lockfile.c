@@ -185,15 +185,15 @@ static int same_content(const char *path, const struct buf *b)
 }
 
 /*
- * The store root "lock:<absolute path>" naming ids[0..n), the outputs
- * the lock file at path records: gc keeps them.  Ids the store does not
- * hold are left out (a lock made with another store, or outputs up to date
- * in the workspace that were never stored here): there is nothing of
- * theirs to keep.  -1 with err when the root cannot be set.
+ * Outputs the store does not hold are left out (a lock made with another
+ * store, or outputs up to date in the workspace that were never stored
+ * here): there is nothing of theirs to keep.
  */
-static int lock_root(const char *path, struct store *s,
-		     const struct digest *ids, size_t n, struct err *err)
+int lock_set_root(const char *path, struct store *s,
+		  const struct lock_text *lt, struct err *err)
 {
+	const struct digest *ids = lt->outs;
+	size_t n = lt->nouts;
 	char real[PATH_MAX];
 	struct buf name = BUF_INIT, dir = BUF_INIT;
 	struct store_writer *w = NULL;
@@ -266,20 +266,17 @@ out:
 	return rc;
 }
 
-int lock_write(const char *path, const struct graph *g,
-	       const struct lock_entry *e, size_t n, struct store *s,
-	       struct err *err)
+void lock_render(const char *path, const struct graph *g,
+		 const struct lock_entry *e, size_t n, struct lock_text *lt)
 {
 	struct section *sec = xcalloc(n + g->ninsts + 1, sizeof(*sec));
 	struct toml_doc *old = NULL;
 	struct err ignore;
-	struct buf out = BUF_INIT, tmp = BUF_INIT;
-	struct digest *ids;
+	struct buf *out = &lt->text;
 	size_t nsec = 0, nids = 0, i;
 	char *fresh;
-	FILE *f;
-	int rc = -1;
 
+	buf_init(out);
 	fresh = xcalloc(g->ninsts + 1, 1);
 	for (i = 0; i < n; i++) {
 		sec[nsec].name = e[i].inst->name;
@@ -313,32 +310,41 @@ int lock_write(const char *path, const struct graph *g,
 	}
 	if (nsec > 1)
 		qsort(sec, nsec, sizeof(*sec), by_name);
-	ids = xcalloc(nids + 1, sizeof(*ids));
-	nids = 0;
-	buf_reserve(&out, 256 + nsec * 320);
-	buf_adds(&out, "# cairn lock file, written by 'cairn run': what each "
-		       "stage instance was\n# made from (inputs) and made "
-		       "(outputs), by content digest. Do not edit.\n");
-	buf_adds(&out, "version = 1\ngraph = ");
-	quoted(&out, g->name);
-	buf_addc(&out, '\n');
+	lt->outs = xcalloc(nids + 1, sizeof(*lt->outs));
+	lt->nouts = 0;
+	buf_reserve(out, 256 + nsec * 320);
+	buf_adds(out, "# cairn lock file, written by 'cairn run': what each "
+		      "stage instance was\n# made from (inputs) and made "
+		      "(outputs), by content digest. Do not edit.\n");
+	buf_adds(out, "version = 1\ngraph = ");
+	quoted(out, g->name);
+	buf_addc(out, '\n');
 	for (i = 0; i < nsec; i++)
 		if (sec[i].e)
-			render_new(&out, sec[i].e, ids, &nids);
+			render_new(out, sec[i].e, lt->outs, &lt->nouts);
 		else
-			render_old(&out, sec[i].name, sec[i].old, ids, &nids);
-	/* Unchanged: leave the file (and its root) alone. */
-	if (same_content(path, &out)) {
-		rc = 0;
-		goto out;
-	}
-	/* The root first: when it cannot be set, the old file and its root
-	 * stay as they were, and the run fails. */
-	if (lock_root(path, s, ids, nids, err) < 0)
-		goto out;
+			render_old(out, sec[i].name, sec[i].old, lt->outs,
+				   &lt->nouts);
+	free(sec);
+	free(fresh);
+	toml_doc_free(old);
+}
+
+int lock_unchanged(const char *path, const struct lock_text *lt)
+{
+	return same_content(path, &lt->text);
+}
+
+int lock_write(const char *path, const struct lock_text *lt, struct err *err)
+{
+	struct buf tmp = BUF_INIT;
+	FILE *f;
+	int rc = -1;
+
 	buf_addf(&tmp, "%s.cairn-tmp-%ld", path, (long)getpid());
 	f = fopen(tmp.data, "we");
-	if (!f || fwrite(out.data, 1, out.len, f) != out.len || fclose(f)) {
+	if (!f || fwrite(lt->text.data, 1, lt->text.len, f) != lt->text.len ||
+	    fclose(f)) {
 		err_errno(err, "cannot write '%s'", tmp.data);
 		unlink(tmp.data);
 		goto out;
@@ -350,13 +356,16 @@ int lock_write(const char *path, const struct graph *g,
 	}
 	rc = 0;
 out:
-	free(sec);
-	free(ids);
-	free(fresh);
-	toml_doc_free(old);
-	buf_release(&out);
 	buf_release(&tmp);
 	return rc;
+}
+
+void lock_text_release(struct lock_text *lt)
+{
+	buf_release(&lt->text);
+	free(lt->outs);
+	lt->outs = NULL;
+	lt->nouts = 0;
 }
 
 int lock_read(const char *path, struct toml_doc **doc,

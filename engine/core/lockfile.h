@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 
+#include "buf.h"
 #include "digest.h"
 
 struct err;
@@ -26,16 +27,35 @@ struct lock_entry {
 /* The lock file path for graph file file ("x.toml" -> "x.lock"). */
 char *lock_path_for(const char *file);
 
+/* A lock file as lock_render makes it. */
+struct lock_text {
+	struct buf text;
+	struct digest *outs;	/* every output it names */
+	size_t nouts;
+};
+
 /*
- * Rewrite path with entries e[0..n); entries of the old file for other
- * instances still in g are kept.  The outputs it names (those the store
- * holds) become the store root "lock:<absolute path>", so gc keeps them;
- * the root is set first.  -1 with err when the file cannot be written or
- * the root cannot be set (then the old file and root stay as they were).
+ * The lock file for entries e[0..n), in lt: entries of the file now at
+ * path for other instances still in g are kept.  lock_text_release(lt)
+ * when done.
  */
-int lock_write(const char *path, const struct graph *g,
-	       const struct lock_entry *e, size_t n, struct store *s,
+void lock_render(const char *path, const struct graph *g,
+		 const struct lock_entry *e, size_t n, struct lock_text *lt);
+/* Whether the file at path holds exactly lt already: then it is left
+ * alone, and so is its root. */
+int lock_unchanged(const char *path, const struct lock_text *lt);
+/*
+ * The outputs lt names (those the store holds) become the store root
+ * "lock:<absolute path>", so gc keeps them.  Set before lock_write: when
+ * it cannot be set, the run fails and the old file and root stay as they
+ * were.  -1 with err ("cannot set the gc root of lock file 'path': ...").
+ */
+int lock_set_root(const char *path, struct store *s,
+		  const struct lock_text *lt, struct err *err);
+/* Write lt to path: to a temporary file, renamed.  -1 with err. */
+int lock_write(const char *path, const struct lock_text *lt,
 	       struct err *err);
+void lock_text_release(struct lock_text *lt);
 
 /*
  * Read lock file path: *stages is its [stage] table (instance name ->

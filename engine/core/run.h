@@ -15,8 +15,8 @@ struct err;
 struct executor;
 struct graph;
 struct graph_inst;
+struct run_status;
 struct store;
-struct term;
 
 struct run_opts {
 	int jobs;			/* parallel processes (>= 1) */
@@ -52,13 +52,15 @@ struct run_result {
 };
 
 /*
- * Run (or with dry_run, plan) g against store s.  Messages go through t.
+ * Run (or with dry_run, plan) g against store s.  Progress, warnings and
+ * errors go through st (run_status.h); run_graph prints nothing.
  * Return 0 when everything asked for succeeded (or is up to date), 1 when
  * a stage failed, 130 when interrupted (SIGINT, SIGTERM, SIGHUP: running
  * stages are terminated and nothing partial is recorded), -1 with err for
  * an error that stopped the run.
  */
 int run_graph(struct graph *g, struct store *s, const struct run_opts *o,
-	      struct term *t, struct run_result *res, struct err *err);
+	      const struct run_status *st, struct run_result *res,
+	      struct err *err);
 
 #endif

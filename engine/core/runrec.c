@@ -1,10 +1,105 @@
 #include <string.h>
 
+#include "buf.h"
 #include "err.h"
 #include "json.h"
 #include "runrec.h"
 #include "store.h"
 #include "util.h"
+
+static void member(struct buf *out, const char *name, const char *s)
+{
+	buf_addf(out, ", \"%s\": ", name);
+	json_string(out, s, strlen(s));
+}
+
+static void hex_member(struct buf *out, const char *name,
+		       const struct digest *d)
+{
+	char hex[DIGEST_HEX + 1];
+
+	digest_hex(d, hex);
+	buf_addf(out, ", \"%s\": \"%s\"", name, hex);
+}
+
+/* Inputs and outputs: what the ids of the record are, for lineage. */
+static void files(struct buf *out, const struct runrec_new *r)
+{
+	size_t k;
+
+	buf_adds(out, ", \"inputs\": [");
+	for (k = 0; k < r->ninputs; k++) {
+		const struct runrec_input *d = &r->inputs[k];
+		buf_adds(out, k ? ", {\"path\": " : "{\"path\": ");
+		json_string(out, d->path, strlen(d->path));
+		hex_member(out, "id", &d->id);
+		if (d->code)
+			buf_adds(out, ", \"code\": true");
+		else if (d->from)
+			member(out, "from", d->from);
+		buf_addc(out, '}');
+	}
+	buf_adds(out, "], \"outputs\": [");
+	for (k = 0; k < r->noutputs; k++) {
+		const struct runrec_output *o = &r->outputs[k];
+		buf_adds(out, k ? ", {\"name\": " : "{\"name\": ");
+		json_string(out, o->name, strlen(o->name));
+		member(out, "path", o->path);
+		hex_member(out, "id", &o->id);
+		/* Only when a restore must keep something of it. */
+		if (store_mode_of(o->mode))
+			buf_addf(out, ", \"mode\": \"%04o\"", o->mode & 07777);
+		buf_addc(out, '}');
+	}
+	buf_addc(out, ']');
+}
+
+void runrec_encode(struct buf *out, const struct runrec_new *r)
+{
+	static const char hexd[] = "0123456789abcdef";
+	size_t k;
+
+	buf_adds(out, "{\"graph\": ");
+	json_string(out, r->graph, strlen(r->graph));
+	member(out, "instance", r->instance);
+	if (r->cmd) {
+		member(out, "cmd", r->cmd);
+	} else {
+		member(out, "kind", r->kind);
+		member(out, "kind_version", r->kind_version);
+	}
+	buf_addf(out, ", \"exit\": %d", r->exit);
+	if (r->signal)
+		buf_addf(out, ", \"signal\": %d", r->signal);
+	if (r->error)
+		member(out, "error", r->error);
+	buf_addf(out, ", \"params\": %s, \"matrix\": %s", r->params,
+		 r->matrix);
+	if (r->metrics)
+		buf_addf(out, ", \"metrics\": {%s}", r->metrics);
+	files(out, r);
+	if (r->scheduler && r->scheduler[0]) {
+		buf_adds(out, ", \"scheduler\": {\"name\": ");
+		json_string(out, r->scheduler, strlen(r->scheduler));
+		member(out, "job", r->job);
+		member(out, "node", r->node);
+		member(out, "state", r->state);
+		buf_addc(out, '}');
+	}
+	buf_addf(out, ", \"start_ns\": %lld, \"duration_ns\": %lld, "
+		      "\"peak_rss_kib\": %ld, \"cpu_s\": %.3f",
+		 (long long)r->start_ns, (long long)r->duration_ns,
+		 r->peak_rss_kib, r->cpu_s);
+	hex_member(out, "log", &r->log);
+	buf_addf(out, ", \"env\": %s, \"key_encoding\": \"", r->env);
+	buf_reserve(out, 2 * r->key_enc_len + 2);
+	for (k = 0; k < r->key_enc_len; k++) {
+		unsigned char c = (unsigned char)r->key_enc[k];
+		buf_addc(out, hexd[c >> 4]);
+		buf_addc(out, hexd[c & 15]);
+	}
+	buf_adds(out, "\"}");
+}
 
 int runrec_from(const struct digest *id, const struct store_run *sr,
 		struct runrec *r)

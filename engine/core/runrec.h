@@ -1,7 +1,8 @@
 /*
- * runrec.h: a run record as the queries see it (runs, diff, metrics,
- * lineage): the store's fields and the engine's payload, parsed
- * (docs/store-format.md).
+ * runrec.h: a run record's payload (docs/store-format.md): written by
+ * runrec_encode when the run records a stage, and read back as the queries
+ * see it (runs, diff, metrics, lineage): the store's fields and the
+ * payload, parsed.
  */
 #ifndef CAIRN_RUNREC_H
 #define CAIRN_RUNREC_H
@@ -11,10 +12,56 @@
 
 #include "digest.h"
 
+struct buf;
 struct err;
 struct json;
 struct store;
 struct store_run;
+
+/* An input of a run as its record names it, for lineage. */
+struct runrec_input {
+	const char *path;
+	struct digest id;
+	int code;		/* a code file (else a dependency) */
+	const char *from;	/* the instance that made it, or NULL */
+};
+
+struct runrec_output {
+	const char *name, *path;
+	struct digest id;
+	unsigned mode;		/* its st_mode when stored: written only
+				   where a restore must keep something of
+				   it (store_mode_of) */
+};
+
+/* What runrec_encode writes: the payload of one stage's run. */
+struct runrec_new {
+	const char *graph, *instance;
+	const char *cmd;	/* or, for a kind stage, NULL and: */
+	const char *kind, *kind_version;
+	int exit;		/* 128 + signal when killed */
+	int signal;		/* 0: not killed */
+	const char *error;	/* why it failed, or NULL */
+	const char *params, *matrix;	/* JSON objects */
+	const char *metrics;	/* JSON members ("loss": 0.5, ...), or
+				   NULL: no "metrics" */
+	const struct runrec_input *inputs;	/* deps, then code */
+	size_t ninputs;
+	const struct runrec_output *outputs;	/* in name order */
+	size_t noutputs;
+	/* The cluster's view of it; scheduler "" or NULL: none. */
+	const char *scheduler, *job, *node, *state;
+	int64_t start_ns, duration_ns;
+	long peak_rss_kib;
+	double cpu_s;
+	struct digest log;	/* the stored log */
+	const char *env;	/* the environment fingerprint, JSON */
+	const char *key_enc;	/* the key's encoding, written in hex */
+	size_t key_enc_len;
+};
+
+/* Append r's payload, a JSON object, to out. */
+void runrec_encode(struct buf *out, const struct runrec_new *r);
 
 struct runrec {
 	struct digest id, key;

@@ -27,25 +27,33 @@ const char *cairn_build(void)
 	return CAIRN_BUILD;
 }
 
+void version_devices(struct version_devices *d)
+{
+	d->why[0] = '\0';
+	d->cuda_built = device_cuda_built();
+	d->n = device_count(d->why, sizeof(d->why));
+}
+
 void version_describe(struct buf *out)
 {
 	const struct kernel_info *k;
+	struct version_devices dev;
 	struct device_info d;
 	size_t nk, i;
-	char why[128] = "";
 	int n;
 
+	version_devices(&dev);
+	n = dev.n;
 	buf_addf(out, "cairn %s (commit %s)\n", cairn_version(),
 		 cairn_commit());
 	buf_addf(out, "build: %s\n", cairn_build());
-	if (device_cuda_built())
+	if (dev.cuda_built)
 		buf_addf(out, "cuda: built in (CUDA %s, architectures %s)\n",
 			 device_cuda_version(), device_cuda_archs());
 	else
 		buf_adds(out, "cuda: not built in\n");
-	n = device_count(why, sizeof(why));
 	if (n == 0) {
-		buf_addf(out, "devices: cpu only (%s)\n", why);
+		buf_addf(out, "devices: cpu only (%s)\n", dev.why);
 	} else {
 		buf_addf(out, "devices: %d cuda device%s\n", n,
 			 n == 1 ? "" : "s");

@@ -4,8 +4,8 @@
  * prefix of a real lock file (a truncated write, a crash) and every
  * single-byte corruption must load without a crash, and what loads must
  * never be invented: each entry found is in the original, with its key and
- * with outputs that are the original's.  And lock_write's gc root: set
- * before the file is written, a failure to set it fails the write.
+ * with outputs that are the original's.  And the lock file's gc root, set
+ * apart from the file (lock_set_root, lock_write).
  */
 #include <limits.h>
 #include <stdlib.h>
@@ -90,10 +90,11 @@ static int on_root(const struct store_root *r, void *ctx)
 }
 
 /*
- * lock_write with a store that cannot take the root fails, names the lock
- * file and why, and leaves no lock file; with one that can, the root
- * "lock:<real path>" names the outputs the store holds (one it does not
- * hold is left out).
+ * The lock file and its gc root are written apart.  lock_set_root with a
+ * store that cannot take the root fails, naming the lock file and why,
+ * and writes no lock file; with one that can, the root "lock:<real path>"
+ * names the outputs the store holds (one it does not hold is left out).
+ * lock_write writes the file and sets no root.
  */
 static void test_root(void)
 {
@@ -102,6 +103,7 @@ static void test_root(void)
 	struct store *s = NULL;
 	struct store_writer *w;
 	struct lock_entry le;
+	struct lock_text lt;
 	struct root_seen seen;
 	struct digest out;
 	struct err err;
@@ -127,10 +129,14 @@ static void test_root(void)
 	memset(&le, 0, sizeof(le));
 	le.inst = &g->insts[0];
 	le.outs = &out;
+	lock_render(lock, g, &le, 1, &lt);
+	CHECK_INT(lt.nouts, 1);
+	CHECK(lt.nouts == 1 && digest_eq(&lt.outs[0], &out));
+	CHECK(!lock_unchanged(lock, &lt));
 
 	/* A store open read-only: its writer fails. */
 	CHECK_INT(store_open(sdir, STORE_RDONLY, &s, &err), 0);
-	CHECK_INT(lock_write(lock, g, &le, 1, s, &err), -1);
+	CHECK_INT(lock_set_root(lock, s, &lt, &err), -1);
 	snprintf(want, sizeof(want),
 		 "cannot set the gc root of lock file '%s': store '%s' is open "
 		 "read-only: Read-only file system",
@@ -139,21 +145,31 @@ static void test_root(void)
 	CHECK(access(lock, F_OK) < 0);
 	store_close(s);
 
+	/* The file alone: no root yet. */
 	CHECK_INT(store_open(sdir, 0, &s, &err), 0);
-	CHECK_INT(lock_write(lock, g, &le, 1, s, &err), 0);
+	CHECK_INT(lock_write(lock, &lt, &err), 0);
 	CHECK(access(lock, F_OK) == 0);
+	CHECK(lock_unchanged(lock, &lt));
 	memset(&seen, 0, sizeof(seen));
+	CHECK_INT(store_roots_walk(s, on_root, &seen, &err), 0);
+	CHECK_STR(seen.name, "");
+	/* Then the root. */
+	CHECK_INT(lock_set_root(lock, s, &lt, &err), 0);
 	CHECK_INT(store_roots_walk(s, on_root, &seen, &err), 0);
 	CHECK(realpath(lock, real) != NULL);
 	snprintf(want, sizeof(want), "lock:%s", real);
 	CHECK_STR(seen.name, want);
 	CHECK_INT(seen.n, 1);
 	CHECK(digest_eq(&seen.first, &out));
+	lock_text_release(&lt);
 	/* An output this store never held. */
 	memset(out.b, 0x5a, DIGEST_LEN);
-	CHECK_INT(lock_write(lock, g, &le, 1, s, &err), 0);
+	lock_render(lock, g, &le, 1, &lt);
+	CHECK(!lock_unchanged(lock, &lt));
+	CHECK_INT(lock_set_root(lock, s, &lt, &err), 0);
 	CHECK_INT(store_roots_walk(s, on_root, &seen, &err), 0);
 	CHECK_INT(seen.n, 0);
+	lock_text_release(&lt);
 	store_close(s);
 	graph_free(g);
 	unlink(lock);

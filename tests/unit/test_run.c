@@ -17,9 +17,10 @@
 #include "err.h"
 #include "executor.h"
 #include "graph.h"
+#include "jobtab.h"
 #include "run.h"
+#include "run_status.h"
 #include "store.h"
-#include "term.h"
 #include "util.h"
 
 static char dir[] = "/tmp/cairn-test-run-XXXXXX";
@@ -135,6 +136,96 @@ static struct fake fk;
 static struct executor ex = { &fk, fake_start, fake_wait, fake_kill,
 			      fake_now };
 
+/*
+ * What the run says through its status, one line an event: "running a
+ * 0/4" (what, the instance, then settled/total), "failed bad: WHY (log
+ * LOG)", "warning: MSG", "error: MSG", "ended".  No terminal involved.
+ */
+struct seen {
+	struct run_status status;
+	struct buf said;
+};
+
+static struct seen seen;
+
+static void said(const char *what, const struct graph_inst *in,
+		 const struct run_progress *p)
+{
+	buf_addf(&seen.said, "%s %s %zu/%zu\n", what, in->name, p->settled,
+		 p->total);
+}
+
+static void seen_decided(void *ctx, const struct graph_inst *in,
+			 enum run_verdict v, const char *why,
+			 const struct run_progress *p)
+{
+	static const char *const word[] = { "ok", "restore", "run",
+					    "pending" };
+	(void)ctx;
+	(void)why;
+	said(word[v], in, p);
+}
+
+static void seen_restored(void *ctx, const struct graph_inst *in,
+			  const struct run_progress *p)
+{
+	(void)ctx;
+	said("restored", in, p);
+}
+
+static void seen_started(void *ctx, const struct graph_inst *in, int adopted,
+			 const struct run_progress *p)
+{
+	(void)ctx;
+	said(adopted ? "adopted" : "running", in, p);
+}
+
+static void seen_finished(void *ctx, const struct graph_inst *in,
+			  const struct run_progress *p)
+{
+	(void)ctx;
+	said("done", in, p);
+}
+
+static void seen_failed(void *ctx, const struct graph_inst *in,
+			const char *why, const char *log)
+{
+	const char *base = strrchr(log, '/');
+
+	(void)ctx;
+	buf_addf(&seen.said, "failed %s: %s (log %s)\n", in->name, why,
+		 base ? base + 1 : log);
+}
+
+static void seen_warning(void *ctx, const char *msg)
+{
+	(void)ctx;
+	buf_addf(&seen.said, "warning: %s\n", msg);
+}
+
+static void seen_error(void *ctx, const char *msg)
+{
+	(void)ctx;
+	buf_addf(&seen.said, "error: %s\n", msg);
+}
+
+static void seen_ended(void *ctx)
+{
+	(void)ctx;
+	buf_adds(&seen.said, "ended\n");
+}
+
+static struct seen seen = {
+	{ seen_decided, seen_restored, seen_started, seen_finished,
+	  seen_failed, seen_warning, seen_error, seen_ended, 0, NULL },
+	BUF_INIT
+};
+
+static void seen_reset(void)
+{
+	buf_truncate(&seen.said, 0);
+}
+
 /* Run graph file name in dir; return run_graph's code. */
 static int run(const char *name, int jobs, int keep_going, int dry_run,
 	       struct run_result *res)
@@ -143,7 +234,6 @@ static int run(const char *name, int jobs, int keep_going, int dry_run,
 	struct graph *g = NULL;
 	struct store *s = NULL;
 	struct run_opts o;
-	struct term t = { 0, 0, 1, 0 };
 	struct err e;
 	int rc;
 
@@ -169,7 +259,8 @@ static int run(const char *name, int jobs, int keep_going, int dry_run,
 	o.dry_run = dry_run;
 	o.lock_path = lock;
 	o.exec = &ex;
-	rc = run_graph(g, s, &o, &t, res, &e);
+	seen_reset();
+	rc = run_graph(g, s, &o, &seen.status, res, &e);
 	if (rc < 0)
 		fprintf(stderr, "run_graph: %s\n", e.msg);
 	store_close(s);
@@ -231,11 +322,19 @@ static void test_small(void)
 	CHECK_INT(fk.max_running, 2);
 	CHECK_INT(res.ran, 4);
 	CHECK_STR(get("out/d.txt"), "d:const:constantb:B1\n");
+	/* What the status heard, and in what order: a and b start; a's end
+	 * readies const; d starts when const is done. */
+	CHECK_STR(seen.said.data,
+		  "running a 0/4\nrunning b 0/4\ndone a 1/4\n"
+		  "running const 1/4\ndone b 2/4\ndone const 3/4\n"
+		  "running d 3/4\ndone d 4/4\nended\n");
 
 	/* Nothing changed: nothing runs. */
 	CHECK_INT(run("g.toml", 2, 0, 0, &res), 0);
 	CHECK_STR(started(), "");
 	CHECK_INT(res.uptodate, 4);
+	CHECK_STR(seen.said.data, "ok a 1/4\nok b 2/4\nok const 3/4\n"
+				  "ok d 4/4\nended\n");
 
 	/* a's input changed: a and const rerun; const made the same bytes,
 	 * so d is cut off. */
@@ -255,6 +354,8 @@ static void test_small(void)
 	CHECK_STR(started(), "");
 	CHECK_INT(res.restored, 1);
 	CHECK_STR(get("out/d.txt"), "d:const:constantb:B1\n");
+	CHECK_STR(seen.said.data, "ok a 1/4\nok b 2/4\nok const 3/4\n"
+				  "restored d 4/4\nended\n");
 
 	/* Flipping a's input back restores a, without running it. */
 	put("src/a.txt", "A1\n");
@@ -292,6 +393,8 @@ static void test_small(void)
 	CHECK_INT(run("g.toml", 2, 0, 1, &res), 0);
 	CHECK_STR(started(), "");
 	CHECK_INT(res.planned, 2);	/* b to run, d pending */
+	CHECK_STR(seen.said.data, "ok a 1/4\nrun b 1/4\nok const 2/4\n"
+				  "pending d 2/4\nended\n");
 
 }
 
@@ -316,7 +419,6 @@ static void test_failure(void)
 		struct graph *g = NULL;
 		struct store *s = NULL;
 		struct run_opts o;
-		struct term t = { 0, 0, 1, 0 };
 		struct err e;
 		int k;
 
@@ -333,7 +435,8 @@ static void test_failure(void)
 			o.keep_going = k;
 			o.lock_path = lock;
 			o.exec = &ex;
-			CHECK_INT(run_graph(g, s, &o, &t, &res, &e), 1);
+			seen_reset();
+			CHECK_INT(run_graph(g, s, &o, &seen.status, &res, &e), 1);
 			store_close(s);
 			graph_free(g);
 			CHECK_INT(fk.max_running, 1);
@@ -342,6 +445,10 @@ static void test_failure(void)
 				CHECK_STR(started(), "bad");
 				CHECK_INT(res.failed, 1);
 				CHECK_INT(res.ran, 0);
+				CHECK_STR(seen.said.data,
+					  "running bad 0/4\nfailed bad: failed "
+					  "with exit status 1 (log bad.log)\n"
+					  "ended\n");
 			} else {
 				/* -k: independent stages run, after is
 				 * blocked. */
@@ -349,9 +456,69 @@ static void test_failure(void)
 				CHECK_INT(res.failed, 1);
 				CHECK_INT(res.blocked, 1);
 				CHECK_INT(res.ran, 2);
+				CHECK_STR(seen.said.data,
+					  "running bad 0/4\nfailed bad: failed "
+					  "with exit status 1 (log bad.log)\n"
+					  "running other 2/4\ndone other 3/4\n"
+					  "running zlast 3/4\ndone zlast 4/4\n"
+					  "ended\n");
 			}
 		}
 	}
+}
+
+/*
+ * Warnings and errors reach the status as messages, with no terminal: a
+ * cluster job an earlier run kept for the workspace (and an executor that
+ * cannot adopt it), and an instance whose input went missing after the
+ * graph was loaded.
+ */
+static void test_said(void)
+{
+	char path[1024], lock[1024], store[1024], want[2048];
+	struct graph *g = NULL;
+	struct store *s = NULL;
+	struct store_writer *w;
+	struct run_result res;
+	struct run_opts o;
+	struct err e;
+
+	put("w/in.txt", "w\n");
+	put("w/gone.txt", "gone\n");
+	put("w.toml", "[stage.w]\ncmd = 'w'\ndeps = { i = 'w/in.txt' }\n"
+		      "outs = { o = 'w/out.txt' }\n"
+		      "[stage.x]\ncmd = 'x'\ndeps = { i = 'w/gone.txt' }\n"
+		      "outs = { o = 'w/x.txt' }\n");
+	snprintf(path, sizeof(path), "%s/w.toml", dir);
+	snprintf(lock, sizeof(lock), "%s/w.lock", dir);
+	snprintf(store, sizeof(store), "%s/.cairn/store", dir);
+	memset(&fk, 0, sizeof(fk));
+	CHECK_INT(graph_load(path, NULL, 0, &g, &e), 0);
+	if (!g)
+		return;
+	CHECK_INT(store_open(store, STORE_CREATE, &s, &e), 0);
+	CHECK_INT(store_writer_new(s, &w, &e), 0);
+	CHECK_INT(jobtab_keep(w, g->workspace, "w", "job 1", 5, &e), 0);
+	CHECK_INT(store_writer_commit(w, &e), 0);
+	snprintf(path, sizeof(path), "%s/w/gone.txt", dir);
+	CHECK_INT(unlink(path), 0);
+	memset(&o, 0, sizeof(o));
+	o.jobs = 1;
+	o.keep_going = 1;
+	o.lock_path = lock;
+	o.exec = &ex;
+	seen_reset();
+	CHECK_INT(run_graph(g, s, &o, &seen.status, &res, &e), 1);
+	/* Both are decided before w starts: x fails (counted as settled). */
+	snprintf(want, sizeof(want),
+		 "warning: 1 cluster job of an earlier run is kept for this "
+		 "workspace; run with --executor slurm to take it over\n"
+		 "error: cannot read '%s': No such file or directory\n"
+		 "running w 1/2\ndone w 2/2\nended\n",
+		 path);
+	CHECK_STR(seen.said.data, want);
+	store_close(s);
+	graph_free(g);
 }
 
 /* Enough independent stages for the threaded pre-pass. */
@@ -394,6 +561,7 @@ int main(void)
 		return 1;
 	test_small();
 	test_failure();
+	test_said();
 	test_many();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd))

@@ -1,0 +1,160 @@
+/*
+ * What the run reports (run_internal.h): each instance's decision to
+ * o->on_decide (explain), and progress, warnings and errors to the run's
+ * status (run_status.h); and, for a status that shows an ETA, the
+ * recorded durations of the instances.
+ */
+#include <stdarg.h>
+
+#include "err.h"
+#include "graph.h"
+#include "json.h"
+#include "run_internal.h"
+#include "runrec.h"
+#include "store.h"
+#include "util.h"
+
+static void progress(const struct runner *r, struct run_progress *p)
+{
+	const struct run_result *s = r->res;
+	int jobs = r->o->jobs > 0 ? r->o->jobs : 1;
+
+	p->settled = s->ran + s->restored + s->uptodate + s->failed +
+		     s->blocked;
+	p->total = r->total;
+	p->restored = s->restored;
+	p->running = r->running;
+	/* ETA: the recorded durations of what is still to run. */
+	p->eta_s = r->left >= 1 ? r->left / jobs : -1;
+}
+
+void run_report(struct runner *r, size_t i, enum report what)
+{
+	static const char *const state[] = {
+		[REP_UPTODATE] = "up to date", [REP_WOULD_RESTORE] = "restorable",
+		[REP_WOULD_RUN] = "to run",    [REP_PENDING] = "pending",
+		[REP_RESTORED] = "restorable", [REP_STARTED] = "to run",
+		[REP_ADOPTED] = "to run",      [REP_DONE] = "to run",
+	};
+	static const enum run_verdict verdict[] = {
+		[REP_UPTODATE] = RUN_UPTODATE,
+		[REP_WOULD_RESTORE] = RUN_WOULD_RESTORE,
+		[REP_WOULD_RUN] = RUN_WOULD_RUN,
+		[REP_PENDING] = RUN_PENDING,
+	};
+	const struct run_status *st = r->st;
+	const struct graph_inst *in = &r->g->insts[i];
+	const struct ist *x = &r->is[i];
+	struct run_progress p;
+
+	if (r->o->on_decide) {
+		int known = what != REP_PENDING;
+		r->o->on_decide(in, state[what], x->why,
+				known ? x->enc.data : NULL,
+				known ? x->enc.len : 0, r->o->ctx);
+	}
+	if (!st)
+		return;
+	progress(r, &p);
+	switch (what) {
+	case REP_UPTODATE:
+	case REP_WOULD_RESTORE:
+	case REP_WOULD_RUN:
+	case REP_PENDING:
+		if (st->decided)
+			st->decided(st->ctx, in, verdict[what], x->why, &p);
+		break;
+	case REP_RESTORED:
+		if (st->restored)
+			st->restored(st->ctx, in, &p);
+		break;
+	case REP_STARTED:
+	case REP_ADOPTED:
+		if (st->started)
+			st->started(st->ctx, in, what == REP_ADOPTED, &p);
+		break;
+	case REP_DONE:
+		if (st->finished)
+			st->finished(st->ctx, in, &p);
+		break;
+	}
+}
+
+void run_report_failed(struct runner *r, size_t i, const char *why)
+{
+	if (r->st && r->st->failed)
+		r->st->failed(r->st->ctx, &r->g->insts[i], why, r->is[i].log);
+}
+
+void run_report_ended(struct runner *r)
+{
+	if (r->st && r->st->ended)
+		r->st->ended(r->st->ctx);
+}
+
+static void say(struct runner *r, int error, const char *fmt, va_list ap)
+{
+	void (*fn)(void *, const char *);
+	struct buf msg = BUF_INIT;
+
+	if (!r->st || !(fn = error ? r->st->error : r->st->warning))
+		return;
+	buf_vaddf(&msg, fmt, ap);
+	fn(r->st->ctx, msg.data);
+	buf_release(&msg);
+}
+
+void run_error(struct runner *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	say(r, 1, fmt, ap);
+	va_end(ap);
+}
+
+void run_warning(struct runner *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	say(r, 0, fmt, ap);
+	va_end(ap);
+}
+
+struct durations {
+	struct runner *r;
+	int64_t *when;
+};
+
+/* The newest record of each instance of this graph gives its duration. */
+static int note_duration(const struct digest *id, const struct store_run *run,
+			 void *ctx)
+{
+	struct durations *d = ctx;
+	struct graph_inst *in;
+	struct runrec rr;
+	double ns;
+
+	if (runrec_from(id, run, &rr) < 0)
+		return 0;
+	if (!strcmp(rr.graph, d->r->g->name) &&
+	    (in = graph_find(d->r->g, rr.instance)) &&
+	    run->time_ns > d->when[in->index] &&
+	    json_num(rr.payload, "duration_ns", &ns) == 0) {
+		d->when[in->index] = run->time_ns;
+		d->r->dur[in->index] = rr.duration_s;
+	}
+	runrec_release(&rr);
+	return 0;
+}
+
+void run_durations(struct runner *r)
+{
+	struct durations d = { r, xcalloc(r->g->ninsts + 1, sizeof(int64_t)) };
+	struct err ignore;
+
+	r->dur = xcalloc(r->g->ninsts + 1, sizeof(double));
+	store_runs_walk(r->s, note_duration, &d, &ignore);
+	free(d.when);
+}
