@@ -192,6 +192,28 @@ run store roots
 expect_eq unpinned "$(printf '%s\n' "$out" | grep -c '^pin:')" 0
 run pin bad 123456
 expect_rc pin-unknown 2
+# pin and unpin read the graph only for its store: given by --store or
+# CAIRN_STORE, they work where the graph file is broken; with neither,
+# the graph's error stands (its store cannot be known).  With no graph
+# here, the store is .cairn/store.
+store=$PWD/.cairn/store
+mkdir broken nograph
+printf '[stage.x\n' >broken/cairn.toml
+run -C broken --store "$store" pin kept "$pinned"
+expect_rc pin-broken-graph 0
+run store roots
+expect_match pin-broken-graph-root "$out" "^pin:kept "
+CAIRN_STORE=$store run -C broken unpin kept
+expect_rc unpin-broken-graph 0
+run store roots
+expect_eq unpin-broken-graph-root "$(printf '%s\n' "$out" | grep -c '^pin:kept')" 0
+run -C broken pin kept "$pinned"
+expect_rc pin-broken-graph-no-store 2
+expect_match pin-broken-graph-no-store "$err" "^cairn: error: cairn\.toml:1:"
+run -C nograph pin kept "$pinned"
+expect_rc pin-no-graph 2
+expect_eq pin-no-graph "$err" "cairn: error: no store at '.cairn/store'
+hint: nothing has run yet: 'cairn run' creates the store"
 run store config keep-runs 0
 expect_rc keep-runs-bad 2
 

@@ -145,6 +145,21 @@ run run trian
 expect_rc bad-target-typo 2
 expect_eq bad-target-typo "$err" "cairn: error: no stage or instance matches 'trian'; did you mean 'train'?"
 
+# -p is one option wherever it is taken: a malformed one and an unknown
+# param are exit 2, said the same way by every command.
+for c in run status graph explain verify; do
+	t=train
+	[ "$c" = graph ] && t=
+	run $c -p scale $t
+	expect_rc "p-malformed-$c" 2
+	expect_eq "p-malformed-$c" "$err" "cairn: error: invalid '-p scale': write -p name=value"
+	run $c -p scal=3 $t
+	expect_rc "p-unknown-$c" 2
+	expect_eq "p-unknown-$c" "$err" "cairn: error: unknown param 'scal' in '-p scal=3'; did you mean 'scale'?"
+done
+run graph -p scale=7 --json
+expect_match p-graph "$out" '"name": "train\[k=a\]", .*echo k=a scale=7 >> models/a.txt'
+
 # A failing stage: exit 1, its log's tail, dependents blocked; -k goes on.
 cat >fail.toml <<'TOML'
 [stage.bad]
@@ -357,10 +372,24 @@ expect_eq flaky-reruns "$out" "running    check
 done       check
 done: 1 ran, 0 restored, 0 up to date, 0 failed"
 
-# A store that cannot be opened is exit 3 (not a usage error).
+# A store that cannot be opened is exit 3 (not a usage error), for every
+# command that opens the graph's store; a missing one is exit 2 with a
+# hint (status, explain and log said 2 for both, verify 3).
 mkdir -p badstore && head -c 8192 /dev/urandom >badstore/data.mdb
 CAIRN_STORE=badstore run run two.toml
 expect_rc store-unopenable 3
+for args in "status two.toml" "explain two.toml pair" "log two.toml" \
+	"runs two.toml" "verify two.toml"; do
+	c=${args%% *}
+	CAIRN_STORE=badstore run $args
+	expect_rc "store-unopenable-$c" 3
+	expect_match "store-unopenable-$c" "$err" "^cairn: error: .*badstore"
+	expect_eq "store-unopenable-$c-hint" "$(printf '%s\n' "$err" | grep -c '^hint:')" 0
+	CAIRN_STORE=nostore run $args
+	expect_rc "store-missing-$c" 2
+	expect_eq "store-missing-$c" "$err" "cairn: error: no store at 'nostore'
+hint: nothing has run yet: 'cairn run' creates the store"
+done
 
 # On a terminal: one updating progress line; in a pipe: one line a step.
 if command -v script >/dev/null; then

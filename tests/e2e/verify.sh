@@ -110,4 +110,24 @@ verify: 1 instance: 0 reproducible, 0 differ, 0 failed in isolation, 1 could not
 expect_eq edited-input-kept "$(cat in.txt)" "a
 c"
 
+# Each instance's scratch folder goes when it is verified, all it holds
+# included; a link in it is removed, never followed.
+mkdir -p scratch/keep && cd scratch || exit 1
+echo kept >keep/f
+cat >cairn.toml <<TOML
+[stage.mess]
+cmd = "mkdir -p deep/er && echo x > deep/er/f && ln -s $PWD/keep link && pwd >> $PWD/where.txt && echo ok > \${outs.o}"
+outs = { o = "ok.txt" }
+TOML
+run -q run
+expect_rc scratch-run 0
+run verify
+expect_rc scratch-verify 0
+where=$(tail -n 1 where.txt)
+expect_match scratch-where "$where" '^/tmp/cairn-verify-'
+checks=$((checks + 1))
+[ ! -e "$where" ] || fail scratch-removed "'$where' is left"
+expect_eq scratch-link-kept "$(cat keep/f)" kept
+cd ..
+
 finish

@@ -119,6 +119,41 @@ static void test_suggest(void)
 	CHECK(suggest("versio", cmds) != NULL);
 }
 
+/* The two spellings, and candidates offered one at a time. */
+static void test_suggest_texts(void)
+{
+	struct suggest s;
+
+	suggest_init(&s, "lrr");
+	suggest_add(&s, "lr");
+	suggest_add(&s, "epochs");
+	CHECK_STR(suggest_pick(&s), "lr");
+	CHECK_STR(suggest_clause(&s), "; did you mean 'lr'?");
+	CHECK_STR(suggest_hint(&s, "--"), "did you mean '--lr'?");
+	CHECK_STR(suggest_clause(&s), "; did you mean 'lr'?");
+	suggest_release(&s);
+
+	/* Nothing close, nothing offered, or a tie: no suggestion. */
+	suggest_init(&s, "xyzzy");
+	suggest_add(&s, "lr");
+	CHECK(suggest_pick(&s) == NULL);
+	CHECK_STR(suggest_clause(&s), "");
+	CHECK(suggest_hint(&s, "") == NULL);
+	suggest_release(&s);
+	suggest_init(&s, "ab");
+	CHECK_STR(suggest_clause(&s), "");
+	suggest_add(&s, "ac");
+	suggest_add(&s, "ad");
+	CHECK(suggest_pick(&s) == NULL);
+	suggest_release(&s);
+	/* The same name twice is no tie. */
+	suggest_init(&s, "trian");
+	suggest_add(&s, "train");
+	suggest_add(&s, "train");
+	CHECK_STR(suggest_hint(&s, "store "), "did you mean 'store train'?");
+	suggest_release(&s);
+}
+
 enum { O_COLOR = 256 };
 
 static void test_opt(void)
@@ -184,6 +219,7 @@ int main(void)
 	test_arena();
 	test_err();
 	test_suggest();
+	test_suggest_texts();
 	test_opt();
 	return check_done("test_util");
 }
