@@ -171,7 +171,8 @@ static int tok_is(const struct tok *t, const char *s)
 	       (t->type == T_IDENT || t->type == T_PUNCT || t->type == T_OP);
 }
 
-/* A directive's tokens from dir->n0: record #include "NAME". */
+/* The directive whose tokens start at f->dir.v[n0] is complete: record
+ * it when it is #include "NAME". */
 static void directive_done(struct file *f, size_t n0)
 {
 	struct tok *t = f->dir.v + n0;
@@ -247,7 +248,7 @@ static void lex(struct file *f)
 		} else if ((*s >= '0' && *s <= '9') ||
 			   (*s == '.' && s + 1 < end && s[1] >= '0' &&
 			    s[1] <= '9')) {
-			/* a pp-number: 1e-5f, 0x1p+3, 1'000 is not C */
+			/* a pp-number (1e-5f, 0x1p+3): no identifier in it */
 			for (s++; s < end; s++) {
 				if ((*s == '+' || *s == '-') && s[-1] &&
 				    strchr("eEpP", s[-1]))
