@@ -290,6 +290,7 @@ static int open_dbs(struct store *s, struct err *err)
 		{ "aliases", offsetof(struct store, aliases), 0 },
 		{ "jobs", offsetof(struct store, jobs), 0 },
 		{ "live", offsetof(struct store, live), 0 },
+		{ "remotes", offsetof(struct store, remotes), 0 },
 	};
 	int rdonly = s->flags & STORE_RDONLY;
 	unsigned char v[4];
@@ -331,6 +332,10 @@ static int open_dbs(struct store *s, struct err *err)
 		}
 		if (rc == MDB_NOTFOUND && rdonly && dbi == &s->live) {
 			s->no_live = 1;		/* made before live */
+			continue;
+		}
+		if (rc == MDB_NOTFOUND && rdonly && dbi == &s->remotes) {
+			s->no_remotes = 1;	/* made before remotes */
 			continue;
 		}
 		if (rc) {

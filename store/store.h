@@ -335,6 +335,166 @@ int store_lineage(struct store *s, const struct digest *id,
 			    void *ctx),
 		  void *ctx, struct err *err);
 
+/* ---- raw records: the store as a remote cache holds it ---- */
+
+/*
+ * An object as it travels to and from a remote cache (docs/store-format.md,
+ * "Raw records"): the bytes whose SHA-256 is its id wherever there are
+ * such bytes.  The values are in push order: a kind names only kinds
+ * before it.
+ */
+enum store_raw_kind {
+	STORE_RAW_CHUNK = 1,	/* a chunk's bytes, decompressed */
+	STORE_RAW_LIST = 2,	/* a chunked blob: its record as in the blobs
+				   table (its chunks hashed together give
+				   the id) */
+	STORE_RAW_INLINE = 3,	/* an inline blob's bytes */
+	STORE_RAW_ALIAS = 4,	/* a content id: the 32-byte blob id it
+				   names */
+	STORE_RAW_TREE = 5,	/* a tree's encoding ("cairn tree 1\n"...) */
+	STORE_RAW_RUN = 6,	/* a run's encoding ("cairn run 1\n"...) */
+	STORE_RAW_ACTION = 7,	/* the remotes table only: a run's action
+				   record (the remote layer's; id: the
+				   run's) */
+	STORE_RAW_BLOB = 8,	/* store_raw_names only: a blob, inline or
+				   chunked (the record naming it does not
+				   say) */
+	STORE_RAW_OBJECT = 9,	/* store_raw_names only: a blob, a tree or
+				   a content id */
+};
+
+/* "chunk", "list", "inline", "alias", "tree", "run", "action", "blob",
+ * "object". */
+const char *store_raw_kind_name(enum store_raw_kind kind);
+
+struct store_raw_item {
+	enum store_raw_kind kind;
+	struct digest id;	/* the object's id (an alias: the content
+				   id) */
+	struct digest blob;	/* an alias: the blob it names */
+	uint64_t size;		/* bytes of its raw record (store_raw_get);
+				   store_raw_names: a chunk's length, a
+				   tree entry's file size, else 0 */
+	int failed;		/* a run: recorded as failed (no actions
+				   entry), never a cache hit */
+};
+
+/*
+ * Everything ids[0..n) need (each a blob, tree, content id or run), as
+ * *items[0..*nitems) in a caller-freed array, each object once, in push
+ * order: every chunk, then every chunk list, inline blob, alias, tree,
+ * then every run, so each comes after all it names (within one kind
+ * nothing names another: a kind's items may go in parallel, once the
+ * kinds before it are sent).  A run brings its outputs and, through refs
+ * (may be NULL), what its payload names (its log); its inputs are not
+ * its to carry.  skip (may be NULL) is asked about each object before
+ * what it names is visited: 1 leaves it and all it names out (unless
+ * something else needs them; e.g. store_remote_known: present on the
+ * remote), 0 keeps it, < 0 ends the walk with that code.  It runs inside
+ * a read snapshot: keep it quick.
+ *
+ * STORE_NOTFOUND (message names the id): an id names nothing stored.
+ * STORE_CORRUPT: an object misses something it names (a chunk, an
+ * output, a log) or its record is malformed (run 'cairn fsck').
+ */
+int store_raw_walk(struct store *s, const struct digest *ids, size_t n,
+		   const struct store_run_refs *refs,
+		   int (*skip)(const struct store_raw_item *it, void *ctx),
+		   void *ctx, struct store_raw_item **items, size_t *nitems,
+		   struct err *err);
+
+/*
+ * The raw record of object id of kind (CHUNK, LIST, INLINE, ALIAS, TREE
+ * or RUN) into out (replacing its contents).  What hashes to an id is
+ * checked before it is handed out: a damaged object never leaves the
+ * store (STORE_CORRUPT, naming it); a chunk list's chunks must be there
+ * with their listed lengths, adding up to its size.  STORE_NOTFOUND: no
+ * such object in that form (a blob stored chunked is no INLINE record).
+ */
+int store_raw_get(struct store *s, enum store_raw_kind kind,
+		  const struct digest *id, struct buf *out, struct err *err);
+
+/*
+ * What raw record data[0..n) of kind names, which must be stored before
+ * it, as *items[0..*nitems) in a caller-freed array, each once: a LIST's
+ * chunks (CHUNK, size: the chunk's length), in list order; a TREE's files
+ * (BLOB, size: the file's); a RUN's outputs (OBJECT) then what refs (may
+ * be NULL) finds in its payload (OBJECT); an ALIAS's blob (BLOB).  A
+ * CHUNK or INLINE names nothing.  STORE_CORRUPT (message names the id)
+ * when the record is malformed; nothing is checked against a hash here.
+ */
+int store_raw_names(enum store_raw_kind kind, const struct digest *id,
+		    const void *data, size_t n,
+		    const struct store_run_refs *refs,
+		    struct store_raw_item **items, size_t *nitems,
+		    struct err *err);
+
+/*
+ * Whether object id is stored as kind: CHUNK (chunks), LIST, INLINE or
+ * BLOB (a blob in either form), ALIAS (a content id), TREE, RUN, OBJECT
+ * (a blob, tree or content id).  1 yes, 0 no, < 0 an error.
+ */
+int store_raw_has(struct store *s, enum store_raw_kind kind,
+		  const struct digest *id);
+
+/*
+ * Store raw record data[0..n), which should be object id of kind (CHUNK,
+ * LIST, INLINE, ALIAS, TREE or RUN), through w: checked first, refused
+ * with nothing stored (and w still usable) when wrong, the message naming
+ * the id:
+ *   STORE_MISMATCH  the bytes (a LIST: its chunks' bytes, in order) do
+ *                   not hash to id (a flipped byte, a truncated record);
+ *   STORE_CORRUPT   malformed (a LIST whose lengths do not add up, a
+ *                   chunk's length differs from the list's, a TREE entry
+ *                   not in order or whose size differs from its blob's);
+ *   STORE_NOTFOUND  something it names is not stored (a LIST's chunk, a
+ *                   TREE's blob, a RUN's output, an ALIAS's blob): store
+ *                   those first, in push order;
+ *   STORE_UNSAFE    a TREE path or link that escapes the tree.
+ * An object already stored is not written again (0).  A RUN is recorded
+ * as store_put_run records it (runs, actions, lineage) as a run that
+ * succeeded, its last use its time; see store_raw_put_run.
+ */
+int store_raw_put(struct store_writer *w, enum store_raw_kind kind,
+		  const struct digest *id, const void *data, size_t n,
+		  struct err *err);
+/*
+ * A RUN with what store_raw_put cannot know: failed (recorded without an
+ * actions entry: never a cache hit), and refs (may be NULL): what the
+ * run's payload names (its log) must be stored too (STORE_NOTFOUND).
+ */
+int store_raw_put_run(struct store_writer *w, const struct digest *id,
+		      const void *data, size_t n, int failed,
+		      const struct store_run_refs *refs, struct err *err);
+
+/* ---- the remotes table: what each remote cache is known to hold ---- */
+
+/*
+ * A hint, so that a second push sends nothing (docs/store-format.md,
+ * "remotes"): entries say that remote was seen holding object id as kind
+ * (a STORE_RAW_* of the walk, or STORE_RAW_ACTION).  remote is the
+ * caller's name for the remote cache (the engine's: its URL, so that a
+ * name pointed elsewhere starts afresh); only an 8-byte hash of it is
+ * kept.  Servers evict: a caller that must be sure asks the server
+ * (--verify), and may forget what the table says.  gc drops the entries
+ * of objects no longer stored; fsck does not check the table.
+ *
+ * store_remote_mark records items[0..n) as seen now (now_ns, ns since
+ * the epoch), batched in w's transactions.  store_remote_known: 1 when
+ * known (*seen_ns, when not NULL, the last time seen), 0 when not (and
+ * in a store opened read-only that has no table yet), < 0 an error.
+ * store_remote_forget removes every entry of remote (*n, when not NULL,
+ * how many).
+ */
+int store_remote_mark(struct store_writer *w, const char *remote,
+		      const struct store_raw_item *items, size_t n,
+		      int64_t now_ns, struct err *err);
+int store_remote_known(struct store *s, const char *remote,
+		       enum store_raw_kind kind, const struct digest *id,
+		       int64_t *seen_ns);
+int store_remote_forget(struct store_writer *w, const char *remote,
+			uint64_t *n, struct err *err);
+
 /* ---- the stat cache (for the engine's input fingerprints) ---- */
 
 struct store_stat_entry {

@@ -488,6 +488,9 @@ int store_gc_keep(struct store *s, int dry_run, uint64_t max_size,
 	    !(rc = sweep(&g, s->aliases, "aliases", &g.aliases, &out->blobs,
 			 err)))
 		rc = sweep(&g, s->chunks, "chunks", &g.chunks, &out->chunks, err);
+	/* The remotes table is a hint about objects: those gone, it goes. */
+	if (!rc && !dry_run && !g.hold)
+		rc = remotes_prune(s, g.txn, err);
 out:
 	if (rc || dry_run)
 		mdb_txn_abort(g.txn);

@@ -32,9 +32,13 @@ struct store {
 	MDB_dbi jobs;		/* cluster jobs in flight (exec_slurm) */
 	MDB_dbi live;		/* commands running on the store (gc spares
 				   what they may need) */
+	MDB_dbi remotes;	/* what each remote is known to hold (a
+				   hint, store_remote.c) */
 	int no_aliases;		/* an older store opened read-only */
 	int no_jobs;		/* likewise, made before the jobs table */
 	int no_live;		/* likewise, made before the live table */
+	int no_remotes;		/* likewise, made before the remotes
+				   table */
 	struct store_config cfg;
 	uint64_t dir_dev, dir_ino;	/* the store's directory, so a tree
 					   walk never ingests the store */
@@ -49,6 +53,10 @@ struct store {
 /* The blob an alias id names: 0, or MDB_NOTFOUND. */
 int alias_get(struct store *s, MDB_txn *txn, const struct digest *id,
 	      struct digest *blob);
+
+/* Delete the remotes table's entries of objects txn no longer holds
+ * (gc, after its sweep). */
+int remotes_prune(struct store *s, MDB_txn *txn, struct err *err);
 
 /*
  * Call fn (when not NULL) for each entry of the live table in txn, its

@@ -37,19 +37,12 @@ static void encode_run(struct buf *b, const struct store_run *r)
 	buf_add(b, r->payload, r->len);
 }
 
-/* Decode a runs value (version, used time, encoding); STORE_CORRUPT. */
-int run_decode(const void *val, size_t len, struct store_run *r)
+int run_decode_enc(const void *enc_, size_t n, struct store_run *r)
 {
-	const unsigned char *p = val, *enc;
-	size_t n;
+	const unsigned char *enc = enc_;
 	uint64_t plen;
 
-	if (len < 9 + RUN_FIXED + 8 || p[0] != RECORD_VERSION)
-		return STORE_CORRUPT;
-	r->used_ns = (int64_t)get_u64(p + 1);
-	enc = p + 9;
-	n = len - 9;
-	if (memcmp(enc, RUN_MAGIC, RUN_MAGIC_LEN))
+	if (n < RUN_FIXED + 8 || memcmp(enc, RUN_MAGIC, RUN_MAGIC_LEN))
 		return STORE_CORRUPT;
 	memcpy(r->key.b, enc + RUN_MAGIC_LEN, DIGEST_LEN);
 	r->time_ns = (int64_t)get_u64(enc + RUN_MAGIC_LEN + DIGEST_LEN);
@@ -64,6 +57,20 @@ int run_decode(const void *val, size_t len, struct store_run *r)
 		return STORE_CORRUPT;
 	r->len = (size_t)plen;
 	r->payload = enc + RUN_FIXED + DIGEST_LEN * (r->ninputs + r->noutputs) + 8;
+	r->used_ns = r->time_ns;
+	r->failed = 0;
+	return 0;
+}
+
+/* Decode a runs value (version, used time, encoding); STORE_CORRUPT. */
+int run_decode(const void *val, size_t len, struct store_run *r)
+{
+	const unsigned char *p = val;
+
+	if (len < 9 + RUN_FIXED + 8 || p[0] != RECORD_VERSION ||
+	    run_decode_enc(p + 9, len - 9, r))
+		return STORE_CORRUPT;
+	r->used_ns = (int64_t)get_u64(p + 1);
 	return 0;
 }
 
@@ -85,9 +92,8 @@ static void action_val(unsigned char v[ACTION_LEN], int64_t time_ns,
 int store_put_run(struct store_writer *w, const struct store_run *r,
 		  struct digest *id, struct err *err)
 {
-	struct buf enc = BUF_INIT, val = BUF_INIT;
-	unsigned char u[8];
-	size_t i, need;
+	struct buf enc = BUF_INIT;
+	size_t i;
 	int rc;
 
 	for (i = 0; i < r->noutputs; i++) {
@@ -109,8 +115,22 @@ int store_put_run(struct store_writer *w, const struct store_run *r,
 	}
 	encode_run(&enc, r);
 	sha256(enc.data, enc.len, id);
+	rc = run_store(w, r, id, enc.data, enc.len, err);
+	buf_release(&enc);
+	return rc;
+}
+
+int run_store(struct store_writer *w, const struct store_run *r,
+	      const struct digest *id, const void *enc, size_t n,
+	      struct err *err)
+{
+	struct buf val = BUF_INIT;
+	unsigned char u[8];
+	size_t i, need;
+	int rc;
+
 	/* One transaction for all of it: no half-recorded run. */
-	need = 2 * enc.len + (r->ninputs + r->noutputs + 2) * 256;
+	need = 2 * n + (r->ninputs + r->noutputs + 2) * 256;
 	if ((rc = writer_txn(w, need, err)))
 		goto out;
 	w->hold++;
@@ -123,7 +143,7 @@ int store_put_run(struct store_writer *w, const struct store_run *r,
 	buf_addc(&val, RECORD_VERSION);
 	put_u64(u, (uint64_t)r->time_ns);
 	buf_add(&val, u, 8);
-	buf_add(&val, enc.data, enc.len);
+	buf_add(&val, enc, n);
 	if ((rc = writer_put(w, w->s->runs, id->b, DIGEST_LEN, val.data,
 			     val.len, err)))
 		goto out;
@@ -149,7 +169,6 @@ int store_put_run(struct store_writer *w, const struct store_run *r,
 	}
 	w->hold--;
 out:
-	buf_release(&enc);
 	buf_release(&val);
 	return rc;
 }

@@ -42,6 +42,7 @@ static const struct {
 	{ "aliases", offsetof(struct store, aliases) },
 	{ "jobs", offsetof(struct store, jobs) },
 	{ "live", offsetof(struct store, live) },
+	{ "remotes", offsetof(struct store, remotes) },
 };
 
 #define NDBS (sizeof(dbs) / sizeof(dbs[0]))

@@ -258,6 +258,12 @@ static int put_chunk(struct store_writer *w, const unsigned char *data,
 	return put_reserved(w, w->s->chunks, id, hdr, CHUNK_HDR, data, n, err);
 }
 
+int writer_put_chunk(struct store_writer *w, const unsigned char *data,
+		     size_t n, const struct digest *id, struct err *err)
+{
+	return put_chunk(w, data, n, id, err);
+}
+
 int writer_put_inline(struct store_writer *w, const struct digest *id,
 		      const void *data, size_t n, struct err *err)
 {

@@ -37,6 +37,10 @@ int writer_put_flags(struct store_writer *w, MDB_dbi dbi, const void *key,
 /* 1 present, 0 absent, < 0 error. */
 int writer_has(struct store_writer *w, MDB_dbi dbi, const struct digest *id,
 	       struct err *err);
+/* Store chunk data[0..n), whose digest is id, unless present
+ * (compressed when the store says so and that makes it smaller). */
+int writer_put_chunk(struct store_writer *w, const unsigned char *data,
+		     size_t n, const struct digest *id, struct err *err);
 /* Store data[0..n) as an inline blob whose id is id, unless present. */
 int writer_put_inline(struct store_writer *w, const struct digest *id,
 		      const void *data, size_t n, struct err *err);
@@ -64,6 +68,17 @@ int store_io_errno(struct store *s, int rc);
 struct store_run;
 /* Decode a runs value; STORE_CORRUPT when inconsistent. */
 int run_decode(const void *val, size_t len, struct store_run *r);
+/* Decode a run's encoding (the value less its version byte and used
+ * time: the bytes whose SHA-256 is the run id); STORE_CORRUPT. */
+int run_decode_enc(const void *enc, size_t n, struct store_run *r);
+/*
+ * Record run r whose encoding is enc[0..n) and id its SHA-256 (the
+ * caller has checked its outputs): runs, actions (unless r->failed) and
+ * lineage, in one transaction.  Nothing when the run is stored already.
+ */
+int run_store(struct store_writer *w, const struct store_run *r,
+	      const struct digest *id, const void *enc, size_t n,
+	      struct err *err);
 
 struct stat;
 /* 1 when two fstat results show the same, unchanged file. */
