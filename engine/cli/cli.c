@@ -150,21 +150,21 @@ int cli_opt_exit(int k)
 int cli_operands(struct cli *cli, const struct command *cmd, int argc,
 		 char **argv, int max, struct opt_iter *it, int *rc)
 {
-	int json;
+	int flag;
 
-	return cli_json_operands(cli, cmd, argc, argv, max, it, &json, rc);
+	return cli_flag_operands(cli, cmd, argc, argv, max, it, &flag, rc);
 }
 
-int cli_json_operands(struct cli *cli, const struct command *cmd, int argc,
-		      char **argv, int max, struct opt_iter *it, int *json,
+int cli_flag_operands(struct cli *cli, const struct command *cmd, int argc,
+		      char **argv, int max, struct opt_iter *it, int *flag,
 		      int *rc)
 {
 	int k;
 
-	*json = 0;
+	*flag = 0;
 	opt_init(it, argc, argv, 1, 0);
 	while ((k = cli_opt(cli, cmd, it)) > 0)
-		*json = 1;
+		*flag = 1;
 	if (k == 0 && it->noperands > max) {
 		cli_usage_error(cli, cmd, "too many arguments");
 		k = -1;

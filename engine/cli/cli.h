@@ -59,10 +59,10 @@ int cli_opt_exit(int k);
  */
 int cli_operands(struct cli *cli, const struct command *cmd, int argc,
 		 char **argv, int max, struct opt_iter *it, int *rc);
-/* cli_operands for a command whose one option is --json: *json is 1 when
- * it is given. */
-int cli_json_operands(struct cli *cli, const struct command *cmd, int argc,
-		      char **argv, int max, struct opt_iter *it, int *json,
+/* cli_operands for a command whose one option is a flag (such as
+ * --json): *flag is 1 when it is given. */
+int cli_flag_operands(struct cli *cli, const struct command *cmd, int argc,
+		      char **argv, int max, struct opt_iter *it, int *flag,
 		      int *rc);
 
 /* Print "cairn: error: <msg>" and the command's usage hint; EXIT_USAGE. */
@@ -139,9 +139,9 @@ int cli_session_live(struct cli *cli, const char *command,
  * next); cs is CLI_SESSION_INIT again. */
 void cli_session_close(struct cli *cli, struct cli_session *cs);
 
-/* 1 when s names a graph file (ends in .toml): a first operand to take
- * as the graph rather than a target. */
-int cli_is_graph_file(const char *s);
+/* 1 when the first operand names a graph file (ends in .toml): the graph,
+ * and the targets after it; else 0. */
+int cli_graph_operand(const struct opt_iter *it);
 /* Parse "-p name=value" into cli->ov (cli_opt does); 0 or an exit code. */
 int cli_param(struct cli *cli, const char *arg);
 /* Free cli->ov. */

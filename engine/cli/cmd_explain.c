@@ -235,8 +235,7 @@ static int explain_run(struct cli *cli, const struct command *cmd, int argc,
 	memset(&c, 0, sizeof(c));
 	if (cli_operands(cli, cmd, argc, argv, argc, &it, &rc) < 0)
 		return rc;
-	if (it.noperands && cli_is_graph_file(it.operands[0]))
-		first = 1;
+	first = cli_graph_operand(&it);
 	if (it.noperands - first != 1) {
 		rc = cli_usage_error(cli, cmd, "name one stage or instance");
 		goto out;
@@ -363,10 +362,9 @@ static int log_run(struct cli *cli, const struct command *cmd, int argc,
 	int k, rc = EXIT_OK, first = 0, json = 0;
 
 	memset(&c, 0, sizeof(c));
-	if (cli_json_operands(cli, cmd, argc, argv, argc, &it, &json, &rc) < 0)
+	if (cli_flag_operands(cli, cmd, argc, argv, argc, &it, &json, &rc) < 0)
 		return rc;
-	if (it.noperands && cli_is_graph_file(it.operands[0]))
-		first = 1;
+	first = cli_graph_operand(&it);
 	if (it.noperands - first > 1) {
 		rc = cli_usage_error(cli, cmd, "too many arguments");
 		goto out;

@@ -61,7 +61,7 @@ static int run(struct cli *cli, const struct command *cmd, int argc,
 	size_t i, j;
 	int json, rc = EXIT_OK;
 
-	if (cli_json_operands(cli, cmd, argc, argv, 1, &it, &json, &rc) < 0)
+	if (cli_flag_operands(cli, cmd, argc, argv, 1, &it, &json, &rc) < 0)
 		return rc;
 	if ((rc = cli_session_open(cli, it.noperands ? it.operands[0] : NULL,
 				   CLI_GRAPH, &cs)))

@@ -330,15 +330,10 @@ static int used_run(struct cli *cli, const struct command *cmd, int argc,
 	struct err err;
 	struct digest id;
 	size_t i, k, shown = 0;
-	int rc, o, json = 0;
+	int rc, json;
 
-	opt_init(&it, argc, argv, 1, 0);
-	while ((o = cli_opt(cli, cmd, &it)) > 0)
-		json = 1;
-	if (o < 0) {
-		rc = cli_opt_exit(o);
-		goto out;
-	}
+	if (cli_flag_operands(cli, cmd, argc, argv, argc, &it, &json, &rc) < 0)
+		return rc;
 	if (it.noperands != 1) {
 		rc = cli_usage_error(cli, cmd, "give one id");
 		goto out;

@@ -117,15 +117,10 @@ static int export_run(struct cli *cli, const struct command *cmd, int argc,
 	struct store *s = NULL;
 	struct digest id;
 	struct err err;
-	int k, exec = 0, rc, src;
+	int exec, rc, src;
 
-	opt_init(&it, argc, argv, 1, 0);
-	while ((k = cli_opt(cli, cmd, &it)) > 0)
-		exec = 1;
-	if (k < 0) {
-		opt_release(&it);
-		return cli_opt_exit(k);
-	}
+	if (cli_flag_operands(cli, cmd, argc, argv, argc, &it, &exec, &rc) < 0)
+		return rc;
 	if (it.noperands != 2) {
 		opt_release(&it);
 		return cli_usage_error(cli, cmd, "give an id and a path");
@@ -275,15 +270,10 @@ static int show_run(struct cli *cli, const struct command *cmd, int argc,
 	struct digest id;
 	struct err err;
 	char hex[DIGEST_HEX + 1], a[32], b[32];
-	int k, json = 0, rc, src;
+	int json, rc, src;
 
-	opt_init(&it, argc, argv, 1, 0);
-	while ((k = cli_opt(cli, cmd, &it)) > 0)
-		json = 1;
-	if (k < 0) {
-		opt_release(&it);
-		return cli_opt_exit(k);
-	}
+	if (cli_flag_operands(cli, cmd, argc, argv, argc, &it, &json, &rc) < 0)
+		return rc;
 	if (it.noperands != 1) {
 		opt_release(&it);
 		return cli_usage_error(cli, cmd, "give one id");

@@ -203,7 +203,7 @@ int run_store_roots(struct cli *cli, int argc, char **argv)
 	struct err err;
 	int rc, src;
 
-	if (cli_json_operands(cli, &me, argc, argv, 0, &it, &c.json, &rc) < 0)
+	if (cli_flag_operands(cli, &me, argc, argv, 0, &it, &c.json, &rc) < 0)
 		return rc;
 	opt_release(&it);
 	if ((rc = cli_store_open(cli, 0, &s)))

@@ -318,8 +318,7 @@ static int go(struct cli *cli, const struct command *cmd, int argc,
 		rc = cli_opt_exit(k);
 		goto out;
 	}
-	if (it.noperands && cli_is_graph_file(it.operands[0]))
-		first = 1;
+	first = cli_graph_operand(&it);
 	if ((rc = cli_session_graph(cli, first ? it.operands[0] : NULL,
 				    CLI_GRAPH, &cs)))
 		goto out;

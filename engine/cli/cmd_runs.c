@@ -526,20 +526,14 @@ static int diff_run(struct cli *cli, const struct command *cmd, int argc,
 	struct buf out = BUF_INIT, t1 = BUF_INIT, t2 = BUF_INIT;
 	struct err err;
 	size_t n = 0, nrows = 0, cap = 0, i, first = 0, wname = 8, wa = 1;
-	int rc = EXIT_OK, json = 0, o, same;
+	int rc = EXIT_OK, json, same;
 	char ha[DIGEST_HEX + 1], hb[DIGEST_HEX + 1];
 
 	memset(&a, 0, sizeof(a));
 	memset(&b, 0, sizeof(b));
-	opt_init(&it, argc, argv, 1, 0);
-	while ((o = cli_opt(cli, cmd, &it)) > 0)
-		json = 1;
-	if (o < 0) {
-		rc = cli_opt_exit(o);
-		goto out;
-	}
-	if (it.noperands && cli_is_graph_file(it.operands[0]))
-		first = 1;
+	if (cli_flag_operands(cli, cmd, argc, argv, argc, &it, &json, &rc) < 0)
+		return rc;
+	first = cli_graph_operand(&it);
 	if (it.noperands - first != 2 && it.noperands - first != 1) {
 		rc = cli_usage_error(cli, cmd, "give two runs (ids or "
 					       "instances), or one instance");
@@ -740,8 +734,7 @@ static int metrics_run(struct cli *cli, const struct command *cmd, int argc,
 		rc = cli_opt_exit(o);
 		goto out;
 	}
-	if (it.noperands && cli_is_graph_file(it.operands[0]))
-		first = 1;
+	first = cli_graph_operand(&it);
 	if (it.noperands - first > 1) {
 		rc = cli_usage_error(cli, cmd, "too many arguments");
 		goto out;

@@ -157,7 +157,7 @@ static int stat_cmd(struct cli *cli, int argc, char **argv)
 	char a[32], b[32], c[32];
 	int json, rc, src;
 
-	if (cli_json_operands(cli, &me, argc, argv, 0, &it, &json, &rc) < 0)
+	if (cli_flag_operands(cli, &me, argc, argv, 0, &it, &json, &rc) < 0)
 		return rc;
 	opt_release(&it);
 	if ((rc = cli_store_open(cli, 0, &s)))

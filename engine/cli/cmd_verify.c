@@ -573,8 +573,7 @@ static int verify_run(struct cli *cli, const struct command *cmd, int argc,
 		rc = cli_opt_exit(o);
 		goto out;
 	}
-	if (it.noperands && cli_is_graph_file(it.operands[0]))
-		first = 1;
+	first = (size_t)cli_graph_operand(&it);
 	if ((rc = cli_session_graph(cli, first ? it.operands[0] : NULL,
 				    CLI_GRAPH, &cs)))
 		goto out;

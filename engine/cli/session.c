@@ -15,6 +15,13 @@
 #include "term.h"
 #include "util.h"
 
+static int is_graph_file(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 5 && !strcmp(s + n - 5, ".toml");
+}
+
 /* cairn.toml, else the only *.toml here: into *out; else the count. */
 static int graph_here(char **out)
 {
@@ -31,7 +38,7 @@ static int graph_here(char **out)
 	}
 	if ((d = opendir("."))) {
 		while ((ent = readdir(d))) {
-			if (cli_is_graph_file(ent->d_name)) {
+			if (is_graph_file(ent->d_name)) {
 				n++;
 				free(found);
 				found = xstrdup(ent->d_name);
@@ -46,11 +53,9 @@ static int graph_here(char **out)
 	return n;
 }
 
-int cli_is_graph_file(const char *s)
+int cli_graph_operand(const struct opt_iter *it)
 {
-	size_t n = strlen(s);
-
-	return n > 5 && !strcmp(s + n - 5, ".toml");
+	return it->noperands && is_graph_file(it->operands[0]);
 }
 
 int cli_param(struct cli *cli, const char *arg)
