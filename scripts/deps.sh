@@ -8,6 +8,8 @@ pkgs=(
 	clang libclang-rt-14-dev	# sanitizer build and libFuzzer
 	liblmdb-dev libhdf5-dev libssl-dev libzstd-dev
 	bsdutils			# script(1), for the terminal tests
+	libcurl4-openssl-dev		# the remote cache's HTTP transport
+	nginx curl			# the remote-cache tests' WebDAV server
 )
 
 missing=()
@@ -25,5 +27,18 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "cairn: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# Keep the packages' scripts from starting daemons (the system's nginx on
+# port 80): the tests start their own, on free ports.
+made_policy=
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+	printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+	chmod +x /usr/sbin/policy-rc.d
+	made_policy=1
+fi
+rc=0
+apt-get update -qq || rc=$?
+[ $rc -ne 0 ] ||
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null ||
+	rc=$?
+[ -z "$made_policy" ] || rm -f /usr/sbin/policy-rc.d
+exit $rc

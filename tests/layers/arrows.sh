@@ -15,7 +15,8 @@ trap 'rm -rf "$T"' EXIT
 # One header of each layer.
 declare -A header=(
 	[base]=util.h [formats]=toml.h [store]=store.h [kernels]=gamma.h
-	[stages]=kinds.h [core]=run.h [exec]=exec_local.h [cli]=cli.h)
+	[stages]=kinds.h [remote]=http.h [core]=run.h [exec]=exec_local.h
+	[cli]=cli.h)
 # What each layer may include besides itself (the arrows, transitively).
 declare -A allowed=(
 	[base]=""
@@ -23,10 +24,11 @@ declare -A allowed=(
 	[store]="base"
 	[kernels]="base"
 	[stages]="kernels formats base"
-	[core]="stages kernels store formats base"
-	[exec]="core stages kernels store formats base"
-	[cli]="exec core stages kernels store formats base")
-layers="base formats store kernels stages core exec cli"
+	[remote]="store formats base"
+	[core]="remote stages kernels store formats base"
+	[exec]="core remote stages kernels store formats base"
+	[cli]="exec core remote stages kernels store formats base")
+layers="base formats store kernels stages remote core exec cli"
 
 fail=0 checks=0
 while read -r layer incs; do
@@ -56,6 +58,6 @@ while read -r layer incs; do
 		fi
 	done
 done <"$FLAGS"
-[ "$checks" -eq 64 ] || { echo "FAIL: $checks probes, expected 64 (8 layers)"; fail=1; }
+[ "$checks" -eq 81 ] || { echo "FAIL: $checks probes, expected 81 (9 layers)"; fail=1; }
 [ $fail -eq 0 ] && echo "layers: $checks probes, every arrow as drawn"
 exit $fail
