@@ -7,7 +7,6 @@
 #include "fingerprint.h"
 #include "interp.h"
 #include "json.h"
-#include "util.h"
 #include "version.h"
 
 /* The workspace's git commit and whether it has changes. */

@@ -166,24 +166,6 @@ static int render_old(struct buf *t, const char *name,
 	return rc;
 }
 
-/* Whether the file at path holds exactly b. */
-static int same_content(const char *path, const struct buf *b)
-{
-	char chunk[65536];
-	size_t got, at = 0;
-	int same = 1;
-	FILE *f = fopen(path, "rbe");
-
-	if (!f)
-		return 0;
-	while (same && (got = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		same = at + got <= b->len && !memcmp(chunk, b->data + at, got);
-		at += got;
-	}
-	fclose(f);
-	return same && at == b->len;
-}
-
 /*
  * Outputs the store does not hold are left out (a lock made with another
  * store, or outputs up to date in the workspace that were never stored
@@ -332,7 +314,20 @@ void lock_render(const char *path, const struct graph *g,
 
 int lock_unchanged(const char *path, const struct lock_text *lt)
 {
-	return same_content(path, &lt->text);
+	const struct buf *b = &lt->text;
+	char chunk[65536];
+	size_t got, at = 0;
+	int same = 1;
+	FILE *f = fopen(path, "rbe");
+
+	if (!f)
+		return 0;
+	while (same && (got = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		same = at + got <= b->len && !memcmp(chunk, b->data + at, got);
+		at += got;
+	}
+	fclose(f);
+	return same && at == b->len;
 }
 
 int lock_write(const char *path, const struct lock_text *lt, struct err *err)

@@ -5,12 +5,10 @@
  * rewrite the lock file.  This file sets the run up and concludes it; the
  * files named in run_internal.h carry it out.
  */
-#include "err.h"
 #include "executor.h"
 #include "graph.h"
 #include "interrupt.h"
 #include "run_internal.h"
-#include "store.h"
 #include "util.h"
 
 static int finished(enum state s)

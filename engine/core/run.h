@@ -53,7 +53,8 @@ struct run_result {
 
 /*
  * Run (or with dry_run, plan) g against store s.  Progress, warnings and
- * errors go through st (run_status.h); run_graph prints nothing.
+ * errors go through st (run_status.h; NULL: nothing is said); run_graph
+ * prints nothing.
  * Return 0 when everything asked for succeeded (or is up to date), 1 when
  * a stage failed, 130 when interrupted (SIGINT, SIGTERM, SIGHUP: running
  * stages are terminated and nothing partial is recorded), -1 with err for

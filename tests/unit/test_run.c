@@ -517,9 +517,67 @@ static void test_said(void)
 		 "running w 1/2\ndone w 2/2\nended\n",
 		 path);
 	CHECK_STR(seen.said.data, want);
+	/* The job is not the next tests'. */
+	CHECK_INT(store_writer_new(s, &w, &e), 0);
+	CHECK_INT(jobtab_forget(w, g->workspace, "w", &e), 0);
+	CHECK_INT(store_writer_commit(w, &e), 0);
 	store_close(s);
 	graph_free(g);
 }
+
+/*
+ * The lock file's gc root is set before the file is written: a run whose
+ * root cannot be set (its store is open read-only) fails with that error
+ * (cairn run exits 3) and writes no lock file; the same run with a
+ * writable store writes it.
+ */
+static void test_lock_root(void)
+{
+	char path[1024], lock[1024], store[1024], want[2048];
+	struct graph *g = NULL;
+	struct store *s = NULL;
+	struct run_result res;
+	struct run_opts o;
+	struct err e;
+	int k;
+
+	put("r/in.txt", "r\n");
+	put("r.toml", "[stage.r]\ncmd = 'r'\ndeps = { i = 'r/in.txt' }\n"
+		      "outs = { o = 'r/out.txt' }\n");
+	CHECK_INT(run("r.toml", 1, 0, 0, &res), 0);
+	CHECK_INT(res.ran, 1);
+	snprintf(path, sizeof(path), "%s/r.toml", dir);
+	snprintf(lock, sizeof(lock), "%s/r.lock", dir);
+	snprintf(store, sizeof(store), "%s/.cairn/store", dir);
+	CHECK_INT(unlink(lock), 0);
+	for (k = 0; k < 2; k++) {
+		memset(&fk, 0, sizeof(fk));
+		CHECK_INT(graph_load(path, NULL, 0, &g, &e), 0);
+		if (!g)
+			return;
+		CHECK_INT(store_open(store, k ? 0 : STORE_RDONLY, &s, &e), 0);
+		memset(&o, 0, sizeof(o));
+		o.jobs = 1;
+		o.lock_path = lock;
+		o.exec = &ex;
+		seen_reset();
+		CHECK_INT(run_graph(g, s, &o, &seen.status, &res, &e), k ? 0 : -1);
+		CHECK_INT(res.uptodate, 1);
+		CHECK_STR(seen.said.data, "ok r 1/1\nended\n");
+		if (!k) {
+			snprintf(want, sizeof(want),
+				 "cannot set the gc root of lock file '%s': "
+				 "store '%s' is open read-only: Read-only file "
+				 "system",
+				 lock, store);
+			CHECK_STR(e.msg, want);
+		}
+		CHECK(access(lock, F_OK) == (k ? 0 : -1));
+		store_close(s);
+		graph_free(g);
+	}
+}
+
 
 /* Enough independent stages for the threaded pre-pass. */
 static void test_many(void)
@@ -562,6 +620,7 @@ int main(void)
 	test_small();
 	test_failure();
 	test_said();
+	test_lock_root();
 	test_many();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd))
