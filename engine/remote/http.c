@@ -679,7 +679,8 @@ static int finish(struct http_batch *b, struct slot *s, CURLcode cc)
 static void not_tried(struct http_batch *b, struct req *r)
 {
 	r->r.rc = HTTP_NETWORK;
-	say(b, r, "not tried: the remote is taken for down (%s)", b->down);
+	say(b, r, "not tried%s: the remote is taken for down (%s)",
+	    r->r.tries ? " again" : "", b->down);
 	r->state = S_DONE;
 }
 

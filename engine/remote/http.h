@@ -175,7 +175,8 @@ struct http_result {
 };
 
 /* The number of requests queued, and the result of request i (< count;
- * all zero, with tries 0, until it ran).  Valid until http_batch_free. */
+ * rc 0, tries 0, length -1 and msg NULL until it ran).  Valid until
+ * http_batch_free. */
 size_t http_batch_count(const struct http_batch *b);
 const struct http_result *http_batch_result(const struct http_batch *b,
 					    size_t i);
@@ -195,8 +196,10 @@ struct http_progress {
 /*
  * Called after each request ends (last = its index) and, while transfers
  * go on, about every 100 ms (last = SIZE_MAX).  A non-zero return stops
- * the batch: nothing more starts, transfers in flight are abandoned, and
- * every request that had not ended gets HTTP_STOPPED.
+ * the batch: fn is not called again, nothing more starts, transfers in
+ * flight are abandoned (what a GET wrote is dropped, as for a failure),
+ * and every request that had not ended gets HTTP_STOPPED; those libcurl
+ * finished in the same step keep their results.
  */
 typedef int (*http_progress_fn)(const struct http_progress *p, void *ctx);
 
@@ -204,11 +207,15 @@ typedef int (*http_progress_fn)(const struct http_progress *p, void *ctx);
  * Run the requests queued since the last run (or since http_batch_new),
  * up to `connections` at a time, in queue order, each transient failure
  * (cannot connect, reset, cut short, timeout, 408, 429, 5xx) retried
- * after the backoff while the other requests go on.  Once a request has
- * failed with HTTP_NETWORK after all its retries the remote is taken for
- * down: the requests not yet ended end at once with HTTP_NETWORK (tries
- * 0, "not tried" in the message), so a dead server costs seconds, not
- * seconds per object.  fn may be NULL.
+ * after the backoff while the other requests go on; other failures end
+ * their request at once.  Once a request has ended with HTTP_NETWORK
+ * (after its retries, or at once: not HTTP, a host that does not
+ * resolve) the remote is taken for down: the transfers in flight go on,
+ * and every request not started or waiting to be retried ends at once
+ * with HTTP_NETWORK ("not tried: the remote is taken for down (WHY)" in
+ * the message, or "not tried again: ..." for one waiting for a retry), so
+ * a dead server costs seconds, not seconds per object.  Returns when
+ * every request has ended.  fn may be NULL.
  *
  * Returns 0 when every request ended with 0 or HTTP_NOTFOUND (look at
  * each result for which); HTTP_STOPPED when fn stopped it; else the code
