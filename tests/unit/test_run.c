@@ -533,7 +533,7 @@ static void test_said(void)
  */
 static void test_lock_root(void)
 {
-	char path[1024], lock[1024], store[1024], want[2048];
+	char path[1024], lock[1024], store[1024], want[4096];
 	struct graph *g = NULL;
 	struct store *s = NULL;
 	struct run_result res;
