@@ -1025,6 +1025,21 @@ static uint64_t forget(struct store *s, const char *remote)
 	return n;
 }
 
+struct known_ctx {
+	struct store *s;
+	const char *remote;
+	int asked;
+};
+
+/* The walk's skip: what the remote is known to hold. */
+static int skip_known(const struct store_raw_item *it, void *ctx)
+{
+	struct known_ctx *k = ctx;
+
+	k->asked++;
+	return store_remote_known(k->s, k->remote, it->kind, &it->id, NULL);
+}
+
 /*
  * Mark, ask, forget; one remote's entries are not another's, nor one
  * kind's another's; the table survives a reopen, gc drops the entries of
@@ -1059,6 +1074,28 @@ static void test_remotes(const struct source *src)
 	gone.id = loose;
 	mark(s, "http://cache.example/a", &gone, 1, 2000);
 	mark(s, "http://cache.example/b", items, 1, 3000);
+	/* A second push: the walk, skipping what the remote holds, asks
+	 * about the top object only and finds nothing to send; for the
+	 * other remote, everything but the one item it holds. */
+	{
+		struct known_ctx k = { s, "http://cache.example/a", 0 };
+		struct store_raw_item *again;
+		size_t m;
+
+		CHECK_INT(store_raw_walk(s, &kept, 1, NULL, skip_known, &k,
+					 &again, &m, &e),
+			  0);
+		CHECK_INT(m, 0);
+		CHECK_INT(k.asked, 1);
+		free(again);
+		k.remote = "http://cache.example/b";
+		CHECK_INT(store_raw_walk(s, &kept, 1, NULL, skip_known, &k,
+					 &again, &m, &e),
+			  0);
+		CHECK_INT(m, n - 1);
+		CHECK(find_item(again, m, items[0].kind, &items[0].id) < 0);
+		free(again);
+	}
 	for (i = 0; i < n; i++)
 		CHECK_INT(store_remote_known(s, "http://cache.example/a",
 					     items[i].kind, &items[i].id, NULL),
