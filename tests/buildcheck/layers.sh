@@ -6,7 +6,7 @@
 # a forbidden one fails with the header not found.  So a change to
 # CMakeLists.txt that opens a forbidden arrow (or closes an allowed one)
 # fails here, not in review.
-# usage: arrows.sh CC FLAGS_FILE   (FLAGS_FILE: "layer -Idir -Idir..." lines)
+# usage: layers.sh CC FLAGS_FILE   (FLAGS_FILE: "layer -Idir -Idir..." lines)
 CC=$1
 FLAGS=$2
 T=$(mktemp -d /tmp/cairn-layers-XXXXXX) || exit 1
