@@ -338,8 +338,14 @@ int lock_write(const char *path, const struct lock_text *lt, struct err *err)
 
 	buf_addf(&tmp, "%s.cairn-tmp-%ld", path, (long)getpid());
 	f = fopen(tmp.data, "we");
-	if (!f || fwrite(lt->text.data, 1, lt->text.len, f) != lt->text.len ||
-	    fclose(f)) {
+	if (f) {
+		int bad = fwrite(lt->text.data, 1, lt->text.len, f) !=
+			  lt->text.len;
+		bad |= fflush(f) != 0 || fsync(fileno(f)) != 0;
+		if (fclose(f) || bad)
+			f = NULL;
+	}
+	if (!f) {
 		err_errno(err, "cannot write '%s'", tmp.data);
 		unlink(tmp.data);
 		goto out;

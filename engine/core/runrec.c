@@ -135,8 +135,12 @@ int runrec_from(const struct digest *id, const struct store_run *sr,
 	r->noutputs = sr->noutputs;
 	r->inputs = xcalloc(sr->ninputs + 1, sizeof(struct digest));
 	r->outputs = xcalloc(sr->noutputs + 1, sizeof(struct digest));
-	memcpy(r->inputs, sr->inputs, sr->ninputs * sizeof(struct digest));
-	memcpy(r->outputs, sr->outputs, sr->noutputs * sizeof(struct digest));
+	if (sr->ninputs)
+		memcpy(r->inputs, sr->inputs,
+		       sr->ninputs * sizeof(struct digest));
+	if (sr->noutputs)
+		memcpy(r->outputs, sr->outputs,
+		       sr->noutputs * sizeof(struct digest));
 	return 0;
 }
 
@@ -245,3 +249,21 @@ const struct json *runrec_get(const struct runrec *r, const char *field)
 {
 	return json_member(r->payload, field);
 }
+
+static size_t run_log(const struct store_run *r, struct digest *ids,
+		      size_t max, void *ctx)
+{
+	struct json *j = NULL;
+	struct err ignore;
+	const char *hex;
+	size_t n = 0;
+
+	(void)ctx;
+	if (max && json_parse(r->payload, r->len, "run", &j, &ignore) == 0 &&
+	    (hex = json_str(j, "log")) && digest_parse(hex, &ids[0]) == 0)
+		n = 1;
+	json_free(j);
+	return n;
+}
+
+const struct store_run_refs runrec_refs = { run_log, NULL, "log" };

@@ -7,7 +7,10 @@
  * with outputs that are the original's.  And the lock file's gc root, set
  * apart from the file (lock_set_root, lock_write).
  */
+#include <dirent.h>
 #include <limits.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -181,6 +184,66 @@ static void test_root(void)
 	}
 }
 
+static int open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((de = readdir(d)))
+		n += de->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+/*
+ * A short write (here a file-size limit; a full disk alike) fails
+ * lock_write with its reason, leaves the old lock file as it was and no
+ * temporary, and leaks no descriptor.
+ */
+static void test_short_write(void)
+{
+	char lock[300], cmd[400];
+	struct lock_text lt;
+	struct rlimit old, small;
+	struct err err;
+	int before;
+
+	snprintf(lock, sizeof(lock), "%s/short.lock", dir);
+	write_file(lock, "old\n", 4);
+	memset(&lt, 0, sizeof(lt));
+	buf_init(&lt.text);
+	/* Past stdio's buffer, so that fwrite itself comes back short. */
+	while (lt.text.len < 65536)
+		buf_adds(&lt.text, "a lock file longer than sixteen bytes\n");
+	CHECK_INT(getrlimit(RLIMIT_FSIZE, &old), 0);
+	small = old;
+	small.rlim_cur = 16;
+	signal(SIGXFSZ, SIG_IGN);
+	before = open_fds();
+	CHECK_INT(setrlimit(RLIMIT_FSIZE, &small), 0);
+	CHECK_INT(lock_write(lock, &lt, &err), -1);
+	CHECK_INT(setrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, SIG_DFL);
+	CHECK(strstr(err.msg, "cannot write '") != NULL);
+	CHECK(strstr(err.msg, "File too large") != NULL);
+	CHECK_INT(open_fds(), before);
+	{
+		char got[16] = "";
+		FILE *f = fopen(lock, "r");
+		CHECK(f && fgets(got, sizeof(got), f));
+		if (f)
+			fclose(f);
+		CHECK_STR(got, "old\n");
+	}
+	snprintf(cmd, sizeof(cmd), "ls '%s' | grep -q cairn-tmp", dir);
+	CHECK(system(cmd) != 0);
+	buf_release(&lt.text);
+	unlink(lock);
+}
+
 int main(void)
 {
 	char path[256];
@@ -255,6 +318,7 @@ int main(void)
 	CHECK_INT(lock_index_load(path, &x), -1);
 	lock_index_free(&whole);
 	test_root();
+	test_short_write();
 	rmdir(dir);
 	return check_done("test_lock");
 }

@@ -199,9 +199,29 @@ static void test_kind_killed(void)
 	buf_release(&b);
 }
 
+/* A record of no inputs and no outputs (a failed run reads nothing back
+ * from the store: NULL arrays) is read without touching them. */
+static void test_empty_lists(void)
+{
+	struct store_run sr;
+	struct digest id = filled(0xee);
+	struct runrec r;
+
+	memset(&sr, 0, sizeof(sr));
+	sr.payload = "{\"exit\": 2}";
+	sr.len = strlen(sr.payload);
+	CHECK_INT(runrec_from(&id, &sr, &r), 0);
+	CHECK_INT(r.ninputs, 0);
+	CHECK_INT(r.noutputs, 0);
+	CHECK_INT(r.exit, 2);
+	CHECK_INT(r.ok, 0);
+	runrec_release(&r);
+}
+
 int main(void)
 {
 	test_command();
 	test_kind_killed();
+	test_empty_lists();
 	return check_done("test_runrec");
 }
