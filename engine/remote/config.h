@@ -37,7 +37,7 @@ struct err;
 #define REMOTE_CONFIG_FILE "cairn.config.toml"
 
 struct remote_conf {
-	char *name;		/* [A-Za-z0-9_.-], not starting with '-' or '.' */
+	char *name;		/* [A-Za-z0-9_-], not starting with '-' */
 	char *url;		/* as written, a trailing '/' dropped */
 	int read_only;
 	unsigned char (*trusted)[SIGN_PUBLIC_LEN];	/* trusted_keys */
