@@ -1,6 +1,6 @@
 /*
  * idset.h: a set of digests (open addressing), for gc's marks and fsck's
- * reference counts.  Internal to store/.
+ * reference counts, and what a push or pull has seen (engine/remote).
  */
 #ifndef CAIRN_IDSET_H
 #define CAIRN_IDSET_H

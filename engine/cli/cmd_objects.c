@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "err.h"
 #include "json.h"
+#include "runrec.h"
 #include "store.h"
 #include "units.h"
 #include "util.h"
@@ -397,25 +398,6 @@ const struct command cmd_show = {
 
 /* ---- fsck ---- */
 
-/* What a run record of cairn run names besides its outputs: its log. */
-static size_t run_log(const struct store_run *r, struct digest *ids,
-		      size_t max, void *ctx)
-{
-	struct json *j = NULL;
-	struct err ignore;
-	const char *hex;
-	size_t n = 0;
-
-	(void)ctx;
-	if (max && json_parse(r->payload, r->len, "run", &j, &ignore) == 0 &&
-	    (hex = json_str(j, "log")) && digest_parse(hex, &ids[0]) == 0)
-		n = 1;
-	json_free(j);
-	return n;
-}
-
-static const struct store_run_refs run_refs = { run_log, NULL, "log" };
-
 static const struct opt_spec fsck_opts[] = {
 	{ "repair", OPT_REPAIR, 0, NULL,
 	  "remove what is provably broken, and say what" },
@@ -493,7 +475,7 @@ static int fsck_pages(struct cli *cli, int repair, struct report *r,
 				      "readable into a fresh data file");
 		return EXIT_FAILED;
 	}
-	src = store_salvage(path, &run_refs, on_finding, r, &res, &err);
+	src = store_salvage(path, &runrec_refs, on_finding, r, &res, &err);
 	if (src) {
 		fwrite(r->out->data, 1, r->out->len, stdout);
 		buf_release(r->out);
@@ -576,7 +558,7 @@ static int fsck_run(struct cli *cli, const struct command *cmd, int argc,
 		buf_release(&out);
 		return rc;
 	}
-	src = store_fsck_refs(s, repair, &run_refs, on_finding, &r, &res, &err);
+	src = store_fsck_refs(s, repair, &runrec_refs, on_finding, &r, &res, &err);
 	store_close(s);
 	if (src) {
 		buf_release(&out);
@@ -719,7 +701,7 @@ static int gc_run(struct cli *cli, const struct command *cmd, int argc,
 	{
 		/* Past runs kept: the last keep-runs of each instance. */
 		struct store_config cfg;
-		struct store_gc_keep keep = { 3, run_group, NULL, &run_refs };
+		struct store_gc_keep keep = { 3, run_group, NULL, &runrec_refs };
 
 		if (store_config_get(s, &cfg) == 0)
 			keep.last = cfg.keep_runs;

@@ -17,6 +17,7 @@ struct err;
 struct json;
 struct store;
 struct store_run;
+struct store_run_refs;
 
 /* An input of a run as its record names it, for lineage. */
 struct runrec_input {
@@ -91,5 +92,9 @@ void runrec_free_all(struct runrec *v, size_t n);
 
 /* A member of the payload ("params", "metrics"...), or NULL. */
 const struct json *runrec_get(const struct runrec *r, const char *field);
+
+/* What a run's payload names besides its outputs: its log ("log"), for
+ * fsck, gc and the remote cache (store_run_refs). */
+extern const struct store_run_refs runrec_refs;
 
 #endif
