@@ -32,6 +32,8 @@ static const struct command *const commands[] = {
 	&cmd_show,
 	&cmd_fsck,
 	&cmd_gc,
+	&cmd_remote,
+	&cmd_key,
 	&cmd_toml_json,
 	&cmd_version,
 	&cmd_help,
@@ -175,6 +177,41 @@ int cli_flag_operands(struct cli *cli, const struct command *cmd, int argc,
 		return -1;
 	}
 	return 0;
+}
+
+int cli_subcommand(struct cli *cli, const struct command *cmd,
+		   const struct cli_sub *subs, size_t n, int argc, char **argv)
+{
+	struct suggest sg;
+	struct opt_iter it;
+	struct buf prefix = BUF_INIT;
+	const char *hint;
+	size_t i;
+	int rc;
+
+	if (argc < 2 || argv[1][0] == '-') {
+		if (cli_operands(cli, cmd, argc, argv, 0, &it, &rc) < 0)
+			return rc;
+		opt_release(&it);
+		return cli_usage_error(cli, cmd, "missing subcommand");
+	}
+	for (i = 0; i < n; i++)
+		if (!strcmp(argv[1], subs[i].name))
+			return subs[i].run(cli, argc - 1, argv + 1);
+	suggest_init(&sg, argv[1]);
+	for (i = 0; i < n; i++)
+		suggest_add(&sg, subs[i].name);
+	buf_addf(&prefix, "%s ", cmd->name);
+	hint = suggest_hint(&sg, prefix.data);
+	term_error(&cli->term, "unknown subcommand '%s %s'", cmd->name,
+		   argv[1]);
+	if (hint)
+		term_hint(&cli->term, "%s", hint);
+	else
+		term_hint(&cli->term, "see 'cairn help %s'", cmd->name);
+	suggest_release(&sg);
+	buf_release(&prefix);
+	return EXIT_USAGE;
 }
 
 static int unknown_command(struct cli *cli, const char *name)

@@ -65,6 +65,18 @@ int cli_flag_operands(struct cli *cli, const struct command *cmd, int argc,
 		      char **argv, int max, struct opt_iter *it, int *flag,
 		      int *rc);
 
+/*
+ * A command made of subcommands (cairn store add, cairn remote list...):
+ * run the one argv[1] names among subs[0..n) with argv + 1; a missing or
+ * unknown one is a usage error (with a did-you-mean).
+ */
+struct cli_sub {
+	const char *name;
+	int (*run)(struct cli *cli, int argc, char **argv);
+};
+int cli_subcommand(struct cli *cli, const struct command *cmd,
+		   const struct cli_sub *subs, size_t n, int argc, char **argv);
+
 /* Print "cairn: error: <msg>" and the command's usage hint; EXIT_USAGE. */
 int cli_usage_error(struct cli *cli, const struct command *cmd,
 		    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -189,6 +201,8 @@ extern const struct command cmd_export;
 extern const struct command cmd_show;
 extern const struct command cmd_fsck;
 extern const struct command cmd_gc;
+extern const struct command cmd_remote;
+extern const struct command cmd_key;
 extern const struct command cmd_toml_json;
 extern const struct command cmd_version;
 extern const struct command cmd_help;

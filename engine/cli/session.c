@@ -8,6 +8,7 @@
 
 #include "buf.h"
 #include "cli.h"
+#include "config.h"
 #include "digest.h"
 #include "err.h"
 #include "graph.h"
@@ -38,7 +39,9 @@ static int graph_here(char **out)
 	}
 	if ((d = opendir("."))) {
 		while ((ent = readdir(d))) {
-			if (is_graph_file(ent->d_name)) {
+			/* The remotes' config file is no graph. */
+			if (is_graph_file(ent->d_name) &&
+			    strcmp(ent->d_name, REMOTE_CONFIG_FILE)) {
 				n++;
 				free(found);
 				found = xstrdup(ent->d_name);

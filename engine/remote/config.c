@@ -695,7 +695,7 @@ int remote_config_remove(const char *path, const char *name,
 	struct buf text = BUF_INIT;
 	struct suggest sg;
 	struct file f;
-	int there, rc = -1, start, end, e, nlines, d = 0;
+	int there, rc = -1, start, end, e, nlines, d = 0, d2 = 0;
 	size_t i;
 
 	if (read_config(path, &f, &there, err) < 0)
@@ -736,14 +736,20 @@ int remote_config_remove(const char *path, const char *name,
 		start--;
 	if (e == nlines + 1 && start > 1 && line_empty(&f.src, start - 1, 0))
 		start--;
+	/* A default_remote naming it goes, and the blank line after it
+	 * when nothing is above it but blank lines. */
 	def = toml_get_kv(root, "default_remote", 14);
 	if (def && def->value->type == TOML_STRING &&
 	    !strcmp(def->value->u.string.ptr, name))
 		d = def->line;
+	if (d && d < nlines && line_empty(&f.src, d + 1, 0) &&
+	    (d == 1 || line_empty(&f.src, d - 1, 0)))
+		d2 = d + 1;
 	for (i = 1; (int)i <= nlines; i++) {
 		size_t a = line_off(&f.src, (int)i);
 
-		if (((int)i >= start && (int)i < e) || (int)i == d)
+		if (((int)i >= start && (int)i < e) || (int)i == d ||
+		    (int)i == d2)
 			continue;
 		buf_add(&text, f.src.data + a,
 			line_off(&f.src, (int)i + 1) - a);

@@ -373,6 +373,15 @@ static void test_edit(void)
 	CHECK_STR(text, "[remote.a]\nurl = \"http://a\"\n\n# c is the lab's\n"
 			"[remote.c]\nurl = \"http://c\"\n");
 	free(text);
+	/* The default's blank line goes with it when it opened the file. */
+	put(wsfile, "default_remote = \"b\"\n\n[remote.a]\nurl = \"http://a\"\n\n"
+		    "[remote.b]\nurl = \"http://b\"\n");
+	CHECK_INT(remote_config_remove(wsfile, "b", &err), 0);
+	text = slurp(wsfile);
+	CHECK_STR(text, "[remote.a]\nurl = \"http://a\"\n");
+	free(text);
+	put(wsfile, "[remote.a]\nurl = \"http://a\"\n\n# c is the lab's\n"
+		    "[remote.c]\nurl = \"http://c\"\n");
 	/* The comment just above a table goes with it. */
 	CHECK_INT(remote_config_remove(wsfile, "c", &err), 0);
 	text = slurp(wsfile);
