@@ -32,6 +32,8 @@ static const struct command *const commands[] = {
 	&cmd_show,
 	&cmd_fsck,
 	&cmd_gc,
+	&cmd_push,
+	&cmd_pull,
 	&cmd_remote,
 	&cmd_key,
 	&cmd_toml_json,

@@ -201,6 +201,8 @@ extern const struct command cmd_export;
 extern const struct command cmd_show;
 extern const struct command cmd_fsck;
 extern const struct command cmd_gc;
+extern const struct command cmd_push;
+extern const struct command cmd_pull;
 extern const struct command cmd_remote;
 extern const struct command cmd_key;
 extern const struct command cmd_toml_json;
