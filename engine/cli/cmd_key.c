@@ -50,9 +50,9 @@ static int generate(struct cli *cli, int argc, char **argv)
 		return rc;
 	if ((rc = key_path(cli, &it, &path)))
 		goto out;
-	if (!it.noperands && mkdir_p(path.data, 1)) {
-		term_error(&cli->term, "cannot create the folder of '%s'",
-			   path.data);
+	if (!it.noperands && (rc = mkdir_p(path.data, 1))) {
+		term_error(&cli->term, "cannot create the folder of '%s': %s",
+			   path.data, strerror(rc));
 		rc = EXIT_INTERNAL;
 		goto out;
 	}
