@@ -10,6 +10,7 @@
 
 #include "buf.h"
 #include "cli.h"
+#include "config.h"
 #include "err.h"
 #include "exec_mux.h"
 #include "exec_slurm.h"
@@ -20,13 +21,14 @@
 #include "lockfile.h"
 #include "orphans.h"
 #include "run.h"
+#include "run_remote.h"
 #include "status_term.h"
 #include "store.h"
 #include "toml.h"
 #include "util.h"
 
 enum { OPT_FORCE = 256, OPT_WAIT, OPT_JSON, OPT_LOCKED, OPT_EXECUTOR,
-       OPT_ADOPT, OPT_NO_ADOPT };
+       OPT_ADOPT, OPT_NO_ADOPT, OPT_REMOTE, OPT_NO_REMOTE };
 
 struct verdict {
 	char *name, *state, *why;
@@ -58,13 +60,22 @@ static void on_decide(const struct graph_inst *in, const char *state,
 	}
 }
 
+/* With --remote: outputs here, or to be had without running. */
+static int obtainable(const char *state)
+{
+	return !strcmp(state, "up to date") || !strcmp(state, "restorable") ||
+	       !strcmp(state, "remote");
+}
+
 /*
  * --locked: every instance must be up to date with the key the lock file
- * records for it, and the lock must name no instance the graph lacks.
- * Print each disagreement; return how many.
+ * records for it (with --remote: up to date, restorable or on the
+ * remote), and the lock must name no instance the graph lacks.  Print
+ * each disagreement; return how many.
  */
 static int check_locked(struct cli *cli, const char *lock,
-			const struct graph *g, const struct verdicts *vs)
+			const struct graph *g, const struct verdicts *vs,
+			int remote)
 {
 	struct toml_doc *doc;
 	const struct toml_value *st;
@@ -91,7 +102,12 @@ static int check_locked(struct cli *cli, const char *lock,
 			       "file records\n",
 			       vs->v[i].name);
 			bad++;
-		} else if (strcmp(vs->v[i].state, "up to date")) {
+		} else if (remote && !obtainable(vs->v[i].state)) {
+			printf("lock: '%s' is neither here nor on the remote: it "
+			       "would run\n",
+			       vs->v[i].name);
+			bad++;
+		} else if (!remote && strcmp(vs->v[i].state, "up to date")) {
 			printf("lock: '%s' outputs in the workspace differ from "
 			       "the lock file\n",
 			       vs->v[i].name);
@@ -205,6 +221,8 @@ static const struct opt_spec run_opts[] = {
 	{ "executor", OPT_EXECUTOR, 1, "NAME", "run stages with local (default) or slurm" },
 	{ "adopt", OPT_ADOPT, 0, NULL, "wait for the jobs a dead run left in the queue (default)" },
 	{ "no-adopt", OPT_NO_ADOPT, 0, NULL, "cancel those jobs and run them anew" },
+	{ "remote", OPT_REMOTE, 2, "NAME", "pull from remote cache NAME (default: the default remote) what it holds instead of running it; push after" },
+	{ "no-remote", OPT_NO_REMOTE, 0, NULL, "use no remote cache (wins over --remote)" },
 	{ 0 },
 };
 
@@ -238,6 +256,52 @@ static int check_names(const struct graph *g, const char *const *names,
 		if (graph_check_target(g, names[i], err) < 0)
 			return -1;
 	return 0;
+}
+
+/*
+ * A bare --remote takes the first target as the remote's name when it
+ * names a configured remote and no stage or instance: `--remote ci`.
+ */
+static const char *remote_operand(const struct graph *g, const char *op)
+{
+	struct remote_config conf;
+	struct err err;
+	const char *name = NULL;
+	size_t i;
+
+	if (graph_check_target(g, op, &err) == 0 ||
+	    remote_config_load(g->workspace, &conf, &err) < 0) {
+		remote_config_release(&conf);
+		return NULL;
+	}
+	for (i = 0; i < conf.n && !name; i++)
+		if (!strcmp(conf.v[i].name, op))
+			name = op;
+	remote_config_release(&conf);
+	return name;
+}
+
+/* status --remote: the one line of counts, and each verdict's place. */
+static const char *where(const char *state)
+{
+	return !strcmp(state, "remote") ? "remote"
+	       : obtainable(state)	? "local"
+					: "missing";
+}
+
+static void remote_summary(const struct verdicts *vs, const char *remote,
+			   struct buf *b)
+{
+	size_t i, local = 0, only = 0, missing = 0;
+
+	for (i = 0; i < vs->n; i++) {
+		const char *w = where(vs->v[i].state);
+		local += !strcmp(w, "local");
+		only += !strcmp(w, "remote");
+		missing += !strcmp(w, "missing");
+	}
+	buf_addf(b, "remote '%s': %zu local, %zu remote-only, %zu missing\n",
+		 remote, local, only, missing);
 }
 
 static int uses_slurm(const struct graph *g, const char *dflt)
@@ -277,6 +341,10 @@ static int go(struct cli *cli, const struct command *cmd, int argc,
 	struct status_term st;
 	long jobs = sysconf(_SC_NPROCESSORS_ONLN);
 	int jobs_given = 0;
+	int use_remote = 0, no_remote = 0;
+	const char *remote_name = NULL;
+	struct run_remote *rr = NULL;
+	struct buf from;
 
 	memset(&o, 0, sizeof(o));
 	opt_init(&it, argc, argv, 1, 0);
@@ -302,6 +370,11 @@ static int go(struct cli *cli, const struct command *cmd, int argc,
 		case OPT_NO_ADOPT: o.no_adopt = 1; break;
 		case OPT_JSON: json = 1; break;
 		case OPT_LOCKED: locked = 1; break;
+		case OPT_REMOTE:
+			use_remote = 1;
+			remote_name = it.arg && *it.arg ? it.arg : NULL;
+			break;
+		case OPT_NO_REMOTE: no_remote = 1; break;
 		case OPT_EXECUTOR:
 			if (!graph_executor_known(it.arg)) {
 				rc = cli_usage_error(cli, cmd, "unknown executor "
@@ -323,6 +396,10 @@ static int go(struct cli *cli, const struct command *cmd, int argc,
 				    CLI_GRAPH, &cs)))
 		goto out;
 	g = cs.g;
+	use_remote &= !no_remote;
+	if (use_remote && !remote_name && it.noperands > first &&
+	    (remote_name = remote_operand(g, it.operands[first])))
+		first++;
 	/* A target or --force naming nothing is a typo, not an empty run. */
 	if (check_names(g, (const char *const *)it.operands + first,
 			(size_t)(it.noperands - first), &err) < 0 ||
@@ -341,10 +418,16 @@ static int go(struct cli *cli, const struct command *cmd, int argc,
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	if ((rc = cli_session_store(cli, status ? CLI_STORE : CLI_STORE_CREATE,
+	/* status --remote on a fresh clone: an empty store, as pull makes. */
+	if ((rc = cli_session_store(cli, status && !use_remote
+						 ? CLI_STORE
+						 : CLI_STORE_CREATE,
 				    &cs)))
 		goto out;
 	s = cs.s;
+	if (use_remote && (rc = run_remote_open(cli, g->workspace, remote_name,
+						s, &rr)))
+		goto out;
 	/* Until the lock file's root is set, only this mark keeps what the
 	 * run stores from a gc running meanwhile. */
 	if (!status && !o.dry_run && (rc = cli_session_live(cli, "run", &cs)))
@@ -358,6 +441,7 @@ static int go(struct cli *cli, const struct command *cmd, int argc,
 	o.targets = (const char *const *)it.operands + first;
 	o.ntargets = (size_t)(it.noperands - first);
 	o.lock_path = lock;
+	o.cache = rr ? run_remote_cache(rr) : NULL;
 	if (status) {
 		o.on_decide = on_decide;
 		o.ctx = &vs;
@@ -394,16 +478,30 @@ static int go(struct cli *cli, const struct command *cmd, int argc,
 		rc = EXIT_INTERNAL;
 		goto out;
 	}
+	if (rr) {
+		buf_init(&from);
+		buf_addf(&from, " (%zu from remote '%s')", res.cached,
+			 run_remote_name(rr));
+	}
 	if (!cli->term.quiet && !status && o.dry_run)
-		printf("would run %zu (and %zu waiting on them), restore %zu; "
+		printf("would run %zu (and %zu waiting on them), restore %zu%s; "
 		       "%zu up to date\n",
 		       res.would_run, res.pending, res.would_restore,
-		       res.uptodate);
+		       rr ? from.data : "", res.uptodate);
 	else if (!cli->term.quiet && !status)
-		printf("done: %zu ran, %zu restored, %zu up to date, %zu failed"
-		       "%s\n",
-		       res.ran, res.restored, res.uptodate, res.failed,
+		printf("done: %zu ran, %zu restored%s, %zu up to date, %zu "
+		       "failed%s\n",
+		       res.ran, res.restored, rr ? from.data : "", res.uptodate,
+		       res.failed,
 		       res.blocked ? " (and stages after them)" : "");
+	if (rr) {
+		buf_release(&from);
+		/* A remote that fails never changes the exit status. */
+		if (o.dry_run)
+			run_remote_warn(rr);
+		else if (k != 130)
+			run_remote_push(rr, lock);
+	}
 	rc = k == 130 ? 130 : k ? EXIT_FAILED : EXIT_OK;
 	if (status) {
 		struct buf b = BUF_INIT;
@@ -419,10 +517,14 @@ static int go(struct cli *cli, const struct command *cmd, int argc,
 				buf_addf(&b, ", \"state\": \"%s\", \"why\": ",
 					 v->state);
 				json_string(&b, v->why, strlen(v->why));
-				buf_addf(&b, ", \"key\": %s%s%s}",
+				buf_addf(&b, ", \"key\": %s%s%s",
 					 v->key[0] ? "\"" : "",
 					 v->key[0] ? v->key : "null",
 					 v->key[0] ? "\"" : "");
+				if (rr)
+					buf_addf(&b, ", \"where\": \"%s\"",
+						 where(v->state));
+				buf_adds(&b, "}");
 				continue;
 			}
 			buf_addf(&b, "%-11s %s", v->state, v->name);
@@ -432,15 +534,19 @@ static int go(struct cli *cli, const struct command *cmd, int argc,
 		}
 		if (json)
 			buf_adds(&b, vs.n ? "\n]\n" : "]\n");
+		else if (rr)
+			remote_summary(&vs, run_remote_name(rr), &b);
 		if (!cli->term.quiet)
 			fwrite(b.data, 1, b.len, stdout);
 		buf_release(&b);
-		if (res.planned)
+		/* With a remote: only what would have to run counts. */
+		if (rr ? res.planned > res.would_restore : res.planned > 0)
 			rc = EXIT_FAILED;
-		if (locked && check_locked(cli, lock, g, &vs))
+		if (locked && check_locked(cli, lock, g, &vs, rr != NULL))
 			rc = EXIT_FAILED;
 	}
 out:
+	run_remote_close(rr);
 	if (slurm_open)
 		exec_slurm_close(&slurm);
 	if (local_open)
@@ -471,6 +577,9 @@ static const struct opt_spec status_opts[] = {
 	{ "json", OPT_JSON, 0, NULL, "print as JSON" },
 	{ "locked", OPT_LOCKED, 0, NULL,
 	  "exit 1 unless the workspace matches the lock file exactly" },
+	{ "remote", OPT_REMOTE, 2, "NAME",
+	  "also ask remote cache NAME (default: the default remote): local, remote-only or missing" },
+	{ "no-remote", OPT_NO_REMOTE, 0, NULL, "use no remote cache (wins over --remote)" },
 	{ 0 },
 };
 

@@ -121,6 +121,10 @@ int opt_next(struct opt_iter *it, const struct opt_spec *specs,
 				return err_set(err, "unknown option '--%.*s'",
 					       (int)n, name);
 			}
+			if (s->has_arg == 2) {
+				it->arg = eq ? eq + 1 : NULL;
+				return s->key;
+			}
 			if (!s->has_arg && eq)
 				return err_set(err,
 					       "option '--%s' takes no value",
@@ -160,7 +164,9 @@ void opt_help(struct buf *out, const struct opt_spec *specs)
 			buf_adds(&col, "    ");
 		if (o->name)
 			buf_addf(&col, "--%s", o->name);
-		if (o->has_arg)
+		if (o->has_arg == 2)
+			buf_addf(&col, "[=%s]", o->argname ? o->argname : "VALUE");
+		else if (o->has_arg)
 			buf_addf(&col, o->name ? "=%s" : " %s",
 				 o->argname ? o->argname : "VALUE");
 		buf_addf(out, "  %-22s %s\n", col.data, o->help);

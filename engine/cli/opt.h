@@ -14,7 +14,9 @@ struct err;
 struct opt_spec {
 	const char *name;	/* long name without "--", or NULL */
 	int key;		/* short letter, or >= 256 for long-only */
-	int has_arg;		/* 1 when the option takes a value */
+	int has_arg;		/* 1 when the option takes a value; 2 when
+				   it may (long only: --name=VALUE; a bare
+				   --name gives arg NULL) */
 	const char *argname;	/* value placeholder in help, e.g. "DIR" */
 	const char *help;	/* one line for the help text */
 };

@@ -11,12 +11,51 @@
 
 #include <stddef.h>
 
+struct digest;
 struct err;
 struct executor;
 struct graph;
 struct graph_inst;
 struct run_status;
 struct store;
+
+/*
+ * A remote cache (cairn run --remote, status --remote), asked for what
+ * the store lacks without the run knowing how it travels.  The run asks
+ * about the instances it would otherwise run (not those forced or
+ * always_run), a batch at a time: every instance that is ready and found
+ * to run, before any of them starts (the first batch: every instance that
+ * reads only source files; then those each wave of results made ready).
+ */
+struct run_cache_ask {
+	const struct digest *key;	/* in: the instance's key */
+	size_t nouts;		/* in: its outputs */
+	struct digest *outs;	/* in: room for nouts; probe fills it: the
+				   remote run's outputs, in name order (as
+				   run records list them) */
+	int found;		/* out: the remote holds a run of the key
+				   under a trusted signature (fetch: the
+				   store now holds it all) */
+};
+
+struct run_cache {
+	const char *name;	/* the remote's, for messages */
+	/*
+	 * A run: fill the store with the runs the remote holds for
+	 * a[0..n) and all they need; the run then restores them like any
+	 * recorded run.  A dry run (-n, status): probe, storing nothing.
+	 * Each returns 0; 1 with a warning in err (some downloads refused:
+	 * those keys are not found, the others are); -1 with err when the
+	 * remote fails (down, denied): the run says so and goes on without
+	 * it, never asking again.  An untrusted record is not found, not an
+	 * error.  Either may be NULL: not asked.
+	 */
+	int (*fetch)(void *ctx, struct run_cache_ask *a, size_t n,
+		     struct err *err);
+	int (*probe)(void *ctx, struct run_cache_ask *a, size_t n,
+		     struct err *err);
+	void *ctx;
+};
 
 struct run_opts {
 	int jobs;			/* parallel processes (>= 1) */
@@ -43,12 +82,16 @@ struct run_opts {
 			  const char *why, const char *enc, size_t enclen,
 			  void *ctx);
 	void *ctx;
+	const struct run_cache *cache;	/* a remote cache, or NULL */
 };
 
 struct run_result {
 	size_t ran, restored, uptodate, failed, blocked;
 	/* A dry run: planned = would_run + would_restore + pending. */
 	size_t planned, would_run, would_restore, pending;
+	/* Of restored (a dry run: would_restore), those the remote cache
+	 * gave: fetched into the store for this run (found by a probe). */
+	size_t cached;
 };
 
 /*

@@ -205,6 +205,20 @@ out:
 	return rc;
 }
 
+int run_decide_stored(struct runner *r, size_t i)
+{
+	struct ist *x = &r->is[i];
+	struct buf p = BUF_INIT;
+	int rc;
+
+	rc = from_store(r, &r->rd, &r->g->insts[i], x, &p);
+	buf_release(&p);
+	if (!rc && !r->o->on_decide &&
+	    (x->st == ST_UPTODATE || x->st == ST_RESTORED))
+		buf_release(&x->enc);	/* as run_decide does */
+	return rc < 0 ? -1 : 0;
+}
+
 /*
  * Fingerprint inputs and compute the key; then decide.  0, -1 with
  * rd->err set, or SCAN_DEFER when a worker thread must leave it to the
@@ -271,6 +285,7 @@ int run_decide(const struct runner *r, const struct reader *rd, size_t i)
 	if (in->stage->always_run || forced(r, in)) {
 		x->why = in->stage->always_run ? "always_run" : "forced";
 		x->st = ST_QUEUED;
+		x->asked = 1;	/* it runs: no remote cache either */
 		rc = 0;
 		goto out;
 	}

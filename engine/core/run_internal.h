@@ -66,6 +66,9 @@ struct ist {
 	int kept_job;		/* its cluster job is in the store's jobs */
 	size_t spawned_before;	/* stages started when it settled */
 	int ran_beside;		/* and some were running then */
+	int asked;		/* the remote cache was asked about it (or
+				   must not be: forced, always_run) */
+	int cached;		/* restorable thanks to the remote cache */
 };
 
 /*
@@ -112,6 +115,12 @@ struct runner {
 	uint64_t mem, mem_used;
 	int ngpus;
 	unsigned char gpu_busy[64];
+	/* Instances found to run, waiting for the remote cache's answer
+	 * (o->cache), asked about together; cache_off: it failed, and is
+	 * not asked again; cache_why: "on remote 'NAME'". */
+	size_t *asking, nasking;
+	int cache_off;
+	char *cache_why;
 	struct jobtab jobs;	/* cluster jobs an earlier run left */
 	struct tmpclean tmp;	/* temporary files a killed cairn left */
 };
@@ -129,6 +138,10 @@ void run_sched_release(struct runner *r);
 /* Decide, restore, start and finish instances until nothing more can
  * happen (or an interrupt: running stages are stopped). */
 void run_loop(struct runner *r);
+/* The remote cache: whether it is to be asked about i (found to run),
+ * and asking it about those waiting (r->asking), each then taken again. */
+int run_cache_wants(const struct runner *r, size_t i);
+void run_cache_ask(struct runner *r);
 
 /* ---- run_decide.c ---- */
 
@@ -144,6 +157,9 @@ size_t run_out_index(const struct graph_inst *in, const char *name);
 void run_out_order(const struct graph_inst *in, size_t *ord);
 /* Decide instance i into r->is[i]: 0, -1 with rd->err, or SCAN_DEFER. */
 int run_decide(const struct runner *r, const struct reader *rd, size_t i);
+/* Decide i again from the store alone, its key known (the remote cache
+ * has just filled the store): 0, or -1 with r->err. */
+int run_decide_stored(struct runner *r, size_t i);
 /* Decide the instances that read only source files, on threads. */
 int run_prepass(struct runner *r);
 
@@ -186,6 +202,8 @@ enum report {
 	REP_STARTED,		/* "running" */
 	REP_ADOPTED,		/* "adopted" */
 	REP_DONE,		/* "done" */
+	REP_REMOTE,		/* "remote" (dry run: restorable from the
+				   remote cache) */
 };
 
 /* Tell o->on_decide and the status of i. */

@@ -35,12 +35,14 @@ void run_report(struct runner *r, size_t i, enum report what)
 		[REP_WOULD_RUN] = "to run",    [REP_PENDING] = "pending",
 		[REP_RESTORED] = "restorable", [REP_STARTED] = "to run",
 		[REP_ADOPTED] = "to run",      [REP_DONE] = "to run",
+		[REP_REMOTE] = "remote",
 	};
 	static const enum run_verdict verdict[] = {
 		[REP_UPTODATE] = RUN_UPTODATE,
 		[REP_WOULD_RESTORE] = RUN_WOULD_RESTORE,
 		[REP_WOULD_RUN] = RUN_WOULD_RUN,
 		[REP_PENDING] = RUN_PENDING,
+		[REP_REMOTE] = RUN_WOULD_RESTORE,
 	};
 	const struct run_status *st = r->st;
 	const struct graph_inst *in = &r->g->insts[i];
@@ -61,6 +63,7 @@ void run_report(struct runner *r, size_t i, enum report what)
 	case REP_WOULD_RESTORE:
 	case REP_WOULD_RUN:
 	case REP_PENDING:
+	case REP_REMOTE:
 		if (st->decided)
 			st->decided(st->ctx, in, verdict[what], x->why, &p);
 		break;

@@ -270,6 +270,8 @@ void run_sched_init(struct runner *r)
 	r->waiting = xcalloc(g->ninsts + 1, sizeof(size_t));
 	r->run_idx = xcalloc((size_t)(r->o->jobs > 0 ? r->o->jobs : 1) + 1,
 			     sizeof(size_t));
+	if (r->o->cache)
+		r->asking = xcalloc(g->ninsts + 1, sizeof(size_t));
 	for (i = 0; i < g->ninsts; i++)
 		for (j = 0; j < g->insts[i].ndeps; j++)
 			if (g->insts[i].deps[j].from) {
@@ -303,6 +305,8 @@ void run_sched_release(struct runner *r)
 	free(r->down_at);
 	free(r->waiting);
 	free(r->run_idx);
+	free(r->asking);
+	free(r->cache_why);
 	idxheap_release(&r->ready);
 	idxheap_release(&r->queued);
 }
@@ -377,11 +381,18 @@ static void take(struct runner *r, size_t i)
 			return;
 		}
 		res->restored++;
+		res->cached += x->cached;
 		run_report(r, i, REP_RESTORED);
 	} else if (x->st == ST_RESTORED) {
 		res->planned++;
 		res->would_restore++;
-		run_report(r, i, REP_WOULD_RESTORE);
+		res->cached += x->cached;
+		run_report(r, i, x->cached ? REP_REMOTE : REP_WOULD_RESTORE);
+	} else if (run_cache_wants(r, i)) {
+		/* Asked with the others found to run at once: taken again
+		 * with the answer (run_cache_ask). */
+		r->asking[r->nasking++] = i;
+		return;
 	} else if (o->dry_run) {
 		x->st = ST_PLANNED;
 		res->planned++;
@@ -440,6 +451,10 @@ void run_loop(struct runner *r)
 		while (r->ready.n && !r->stop && !interrupt_caught())
 			take(r, idxheap_pop(&r->ready));
 		launch(r);
+		if (r->nasking) {
+			run_cache_ask(r);	/* then take them again */
+			continue;
+		}
 		if (interrupt_caught()) {
 			stop_all(r);
 			break;

@@ -20,6 +20,7 @@
 #include "jobtab.h"
 #include "run.h"
 #include "run_status.h"
+#include "runrec.h"
 #include "store.h"
 #include "util.h"
 
@@ -226,6 +227,12 @@ static void seen_reset(void)
 	buf_truncate(&seen.said, 0);
 }
 
+/* What run() hands run_graph besides: a remote cache, a store of its
+ * own (relative to dir; NULL: .cairn/store), and the store opened. */
+static const struct run_cache *use_cache;
+static const char *use_store;
+static struct store *cur_store;
+
 /* Run graph file name in dir; return run_graph's code. */
 static int run(const char *name, int jobs, int keep_going, int dry_run,
 	       struct run_result *res)
@@ -242,7 +249,8 @@ static int run(const char *name, int jobs, int keep_going, int dry_run,
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	snprintf(lock, sizeof(lock), "%s/%.*s.lock", dir,
 		 (int)(strlen(name) - 5), name);
-	snprintf(store, sizeof(store), "%s/.cairn/store", dir);
+	snprintf(store, sizeof(store), "%s/%s", dir,
+		 use_store ? use_store : ".cairn/store");
 	if (graph_load(path, NULL, 0, &g, &e) < 0) {
 		fprintf(stderr, "graph_load: %s\n", e.msg);
 		return -2;
@@ -259,13 +267,26 @@ static int run(const char *name, int jobs, int keep_going, int dry_run,
 	o.dry_run = dry_run;
 	o.lock_path = lock;
 	o.exec = &ex;
+	o.cache = use_cache;
+	cur_store = s;
 	seen_reset();
 	rc = run_graph(g, s, &o, &seen.status, res, &e);
+	cur_store = NULL;
 	if (rc < 0)
 		fprintf(stderr, "run_graph: %s\n", e.msg);
 	store_close(s);
 	graph_free(g);
 	return rc;
+}
+
+/* rm -rf each of the space-separated paths, relative to dir. */
+static void system_rm(const char *rels)
+{
+	char cmd[2048];
+
+	snprintf(cmd, sizeof(cmd), "cd '%s' && rm -rf %s", dir, rels);
+	if (system(cmd))
+		fprintf(stderr, "failed: %s\n", cmd);
 }
 
 static const char *started(void)
@@ -611,6 +632,213 @@ static void test_many(void)
 	CHECK_INT(res.uptodate, (size_t)n - 1);
 }
 
+/*
+ * A remote cache with no network: another store.  fetch copies the runs
+ * of the keys asked about (and all they need) from it into the run's
+ * store as raw records, like a pull; probe answers with their outputs.
+ * Each batch's size is noted.
+ */
+struct fake_cache {
+	struct store *from;	/* NULL: holds nothing */
+	int down;		/* every call fails */
+	int calls;
+	char batches[256];
+};
+
+static int first_run(struct fake_cache *fc, const struct digest *key,
+		     struct digest *run)
+{
+	struct digest *runs = NULL;
+	size_t n = 0;
+	struct err e;
+	int found;
+
+	if (!fc->from || store_action_runs(fc->from, key, &runs, &n, &e))
+		return 0;
+	found = n > 0;
+	if (found)
+		*run = runs[0];
+	free(runs);
+	return found;
+}
+
+static int copy_run(struct store *from, struct store *to,
+		    const struct digest *run)
+{
+	struct store_raw_item *items = NULL;
+	struct store_writer *w;
+	struct buf b = BUF_INIT;
+	size_t n = 0, i;
+	struct err e;
+	int rc;
+
+	if ((rc = store_raw_walk(from, run, 1, &runrec_refs, NULL, NULL,
+				 &items, &n, &e)) ||
+	    (rc = store_writer_new(to, &w, &e)))
+		return rc;
+	for (i = 0; i < n && !rc; i++) {
+		rc = store_raw_get(from, items[i].kind, &items[i].id, &b, &e);
+		if (!rc && items[i].kind == STORE_RAW_RUN)
+			rc = store_raw_put_run(w, &items[i].id, b.data, b.len,
+					       0, &runrec_refs, &e);
+		else if (!rc)
+			rc = store_raw_put(w, items[i].kind, &items[i].id,
+					   b.data, b.len, &e);
+	}
+	rc = rc ? (store_writer_abort(w), rc) : store_writer_commit(w, &e);
+	buf_release(&b);
+	free(items);
+	return rc;
+}
+
+static int fake_asked(struct fake_cache *fc, size_t n, struct err *err)
+{
+	size_t len = strlen(fc->batches);
+
+	snprintf(fc->batches + len, sizeof(fc->batches) - len, "%s%zu",
+		 fc->calls++ ? " " : "", n);
+	if (fc->down)
+		return err_set(err, "remote 'fake': down");
+	return 0;
+}
+
+static int fake_fetch(void *ctx, struct run_cache_ask *a, size_t n,
+		      struct err *err)
+{
+	struct fake_cache *fc = ctx;
+	struct digest run;
+	size_t k;
+
+	if (fake_asked(fc, n, err) < 0)
+		return -1;
+	for (k = 0; k < n; k++)
+		a[k].found = first_run(fc, a[k].key, &run) &&
+			     copy_run(fc->from, cur_store, &run) == 0;
+	return 0;
+}
+
+static int take_outs(const struct store_run *r, void *ctx)
+{
+	struct run_cache_ask *a = ctx;
+	size_t k;
+
+	if (r->noutputs != a->nouts)
+		return 0;
+	for (k = 0; k < r->noutputs; k++)
+		a->outs[k] = r->outputs[k];
+	a->found = 1;
+	return 0;
+}
+
+static int fake_probe(void *ctx, struct run_cache_ask *a, size_t n,
+		      struct err *err)
+{
+	struct fake_cache *fc = ctx;
+	struct digest run;
+	struct err e;
+	size_t k;
+
+	if (fake_asked(fc, n, err) < 0)
+		return -1;
+	for (k = 0; k < n; k++)
+		if (first_run(fc, a[k].key, &run))
+			store_get_run(fc->from, &run, take_outs, &a[k], &e);
+	return 0;
+}
+
+/*
+ * run --remote: the instances found to run are asked about together, a
+ * wave at a time, before any starts; what the remote holds is restored
+ * and runs not; forced and always_run ones are never asked; a remote that
+ * fails is said once and the run goes on; a dry run probes, and the keys
+ * downstream of what the remote holds are known.
+ */
+static void test_cache(void)
+{
+	struct fake_cache fc;
+	struct run_cache cache = { "fake", fake_fetch, fake_probe, &fc };
+	struct run_result res;
+	char path[1024];
+	struct err e;
+
+	put("cs/1.txt", "one\n");
+	put("cs/2.txt", "two\n");
+	put("cache.toml",
+	    "[stage.ca]\ncmd = 'a'\ndeps = { i = 'cs/1.txt' }\n"
+	    "outs = { o = 'co/a.txt' }\n"
+	    "[stage.cb]\ncmd = 'b'\ndeps = { i = '${stage.ca.outs.o}' }\n"
+	    "outs = { o = 'co/b.txt' }\n"
+	    "[stage.cd]\ncmd = 'd'\ndeps = { i = 'cs/2.txt' }\n"
+	    "outs = { o = 'co/d.txt', e = 'co/e.txt' }\n"
+	    "[stage.ck]\ncmd = 'k'\ndeps = { i = 'cs/2.txt' }\n"
+	    "always_run = true\nouts = { o = 'co/k.txt' }\n");
+	/* The "remote": a store that ran it all. */
+	use_store = ".cairn/remote";
+	CHECK_INT(run("cache.toml", 1, 0, 0, &res), 0);
+	CHECK_INT(res.ran, 4);
+	memset(&fc, 0, sizeof(fc));
+	snprintf(path, sizeof(path), "%s/.cairn/remote", dir);
+	CHECK_INT(store_open(path, STORE_RDONLY, &fc.from, &e), 0);
+
+	/* A fresh store and workspace: restored from it, nothing run but
+	 * the always_run one; ca and cd asked about together, then cb. */
+	use_store = ".cairn/fresh";
+	use_cache = &cache;
+	system_rm("co cache.lock .cairn/fresh");
+	CHECK_INT(run("cache.toml", 1, 0, 0, &res), 0);
+	CHECK_STR(started(), "ck");
+	CHECK_STR(fc.batches, "2 1");
+	CHECK_INT(res.restored, 3);
+	CHECK_INT(res.cached, 3);
+	CHECK_STR(get("co/b.txt"), "cb:ca:one\n");
+	CHECK_STR(get("co/e.txt"), "cd:two\n");
+	/* Now the store has them: the remote is not asked. */
+	system_rm("co");
+	memset(fc.batches, 0, sizeof(fc.batches));
+	fc.calls = 0;
+	CHECK_INT(run("cache.toml", 1, 0, 0, &res), 0);
+	CHECK_INT(fc.calls, 0);
+	CHECK_INT(res.restored, 3);
+	CHECK_INT(res.cached, 0);
+
+	/* A dry run probes: downstream of what the remote holds, cb's key
+	 * is known (restorable, not pending); nothing is stored. */
+	system_rm("co cache.lock .cairn/fresh");
+	memset(fc.batches, 0, sizeof(fc.batches));
+	fc.calls = 0;
+	CHECK_INT(run("cache.toml", 1, 0, 1, &res), 0);
+	CHECK_STR(fc.batches, "2 1");
+	CHECK_INT(res.would_restore, 3);
+	CHECK_INT(res.cached, 3);
+	CHECK_INT(res.pending, 0);
+	CHECK_INT(res.would_run, 1);
+	CHECK_STR(seen.said.data, "run ck 0/4\nrestore ca 0/4\n"
+				  "restore cd 0/4\nrestore cb 0/4\nended\n");
+
+	/* A remote that holds nothing: all run, cb asked once ca ran (ck,
+	 * never asked, started while the others were). */
+	store_close(fc.from);
+	memset(&fc, 0, sizeof(fc));
+	system_rm("co cache.lock .cairn/fresh");
+	CHECK_INT(run("cache.toml", 1, 0, 0, &res), 0);
+	CHECK_STR(started(), "ck ca cd cb");
+	CHECK_STR(fc.batches, "2 1");
+	CHECK_INT(res.cached, 0);
+
+	/* A remote that fails: said once, never asked again, all run. */
+	fc.down = 1;
+	fc.batches[0] = 0;
+	fc.calls = 0;
+	system_rm("co cache.lock .cairn/fresh");
+	CHECK_INT(run("cache.toml", 1, 0, 0, &res), 0);
+	CHECK_INT(fc.calls, 1);
+	CHECK_INT(res.ran, 4);
+	CHECK(strstr(seen.said.data, "warning: remote 'fake': down; running "
+				     "without remote 'fake'\n") != NULL);
+	use_cache = NULL;
+	use_store = NULL;
+}
+
 int main(void)
 {
 	char cmd[600];
@@ -622,6 +850,7 @@ int main(void)
 	test_said();
 	test_lock_root();
 	test_many();
+	test_cache();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd))
 		return 1;

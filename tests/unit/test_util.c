@@ -212,6 +212,38 @@ static void test_opt(void)
 	buf_release(&h);
 }
 
+/* An option that may take a value: only as --name=VALUE; a bare --name
+ * leaves the next argument an operand. */
+static void test_opt_optional(void)
+{
+	static const struct opt_spec specs[] = {
+		{ "remote", O_COLOR, 2, "NAME", "remote" },
+		{ 0 },
+	};
+	char a0[] = "x", a1[] = "--remote", a2[] = "op", a3[] = "--remote=ci",
+	     a4[] = "--remote=";
+	char *argv[] = { a0, a1, a2, a3, a4, NULL };
+	struct opt_iter it;
+	struct err e;
+	struct buf h = BUF_INIT;
+
+	opt_init(&it, 5, argv, 1, 0);
+	CHECK_INT(opt_next(&it, specs, &e), O_COLOR);
+	CHECK(it.arg == NULL);
+	CHECK_INT(opt_next(&it, specs, &e), O_COLOR);
+	CHECK_STR(it.arg, "ci");
+	CHECK_INT(opt_next(&it, specs, &e), O_COLOR);
+	CHECK_STR(it.arg, "");
+	CHECK_INT(opt_next(&it, specs, &e), 0);
+	CHECK_INT(it.noperands, 1);
+	CHECK_STR(it.operands[0], "op");
+	opt_release(&it);
+	opt_help(&h, specs);
+	CHECK_STR(h.data, "      --remote[=NAME]    remote\n"
+			  "  -h, --help             show this help\n");
+	buf_release(&h);
+}
+
 int main(void)
 {
 	test_buf();
@@ -221,5 +253,6 @@ int main(void)
 	test_suggest();
 	test_suggest_texts();
 	test_opt();
+	test_opt_optional();
 	return check_done("test_util");
 }
