@@ -221,7 +221,7 @@ static const struct opt_spec run_opts[] = {
 	{ "executor", OPT_EXECUTOR, 1, "NAME", "run stages with local (default) or slurm" },
 	{ "adopt", OPT_ADOPT, 0, NULL, "wait for the jobs a dead run left in the queue (default)" },
 	{ "no-adopt", OPT_NO_ADOPT, 0, NULL, "cancel those jobs and run them anew" },
-	{ "remote", OPT_REMOTE, 2, "NAME", "pull from remote cache NAME (default: the default remote) what it holds instead of running it; push after" },
+	{ "remote", OPT_REMOTE, 2, "NAME", "restore what remote cache NAME (or the default) holds; push after" },
 	{ "no-remote", OPT_NO_REMOTE, 0, NULL, "use no remote cache (wins over --remote)" },
 	{ 0 },
 };
@@ -578,7 +578,7 @@ static const struct opt_spec status_opts[] = {
 	{ "locked", OPT_LOCKED, 0, NULL,
 	  "exit 1 unless the workspace matches the lock file exactly" },
 	{ "remote", OPT_REMOTE, 2, "NAME",
-	  "also ask remote cache NAME (default: the default remote): local, remote-only or missing" },
+	  "also ask remote cache NAME (or the default) what it holds" },
 	{ "no-remote", OPT_NO_REMOTE, 0, NULL, "use no remote cache (wins over --remote)" },
 	{ 0 },
 };
@@ -592,13 +592,16 @@ static int run_status(struct cli *cli, const struct command *cmd, int argc,
 const struct command cmd_status = {
 	.name = "status",
 	.summary = "what 'cairn run' would do, instance by instance",
-	.usage = "status [-p NAME=VALUE]... [--json] [--locked] [GRAPH] "
-		 "[TARGET...]",
+	.usage = "status [-p NAME=VALUE]... [--json] [--locked] "
+		 "[--remote[=NAME]] [GRAPH] [TARGET...]",
 	.description =
 		"For every stage instance (or the TARGETs and what they need): "
 		"up to date,\nrestorable from the store, to run (and why), or "
 		"waiting for an upstream stage\nthat would run. Nothing is run "
-		"or written. Exit 1 when anything would run.",
+		"or written. Exit 1 when anything would run.\nWith --remote, "
+		"also whether a remote cache holds a trusted run of what\n"
+		"would run: each instance local, remote-only or missing, and "
+		"the counts; exit 1\nwhen anything is missing.",
 	.opts = status_opts,
 	.run = run_status,
 };
@@ -607,7 +610,7 @@ const struct command cmd_run = {
 	.name = "run",
 	.summary = "run what is out of date; restore what the store has",
 	.usage = "run [-j N] [-k] [-n] [-p NAME=VALUE]... [--force STAGE]... "
-		 "[--wait] [GRAPH] [TARGET...]",
+		 "[--wait] [--remote[=NAME]] [GRAPH] [TARGET...]",
 	.description =
 		"Load GRAPH (default: cairn.toml, else the only *.toml here). "
 		"For each stage\ninstance in order (only TARGETs and what "
@@ -618,7 +621,11 @@ const struct command cmd_run = {
 		"CAIRN_STAGE, CAIRN_PARAMS_FILE,\nCAIRN_IN_NAME and "
 		"CAIRN_OUT_NAME set, output to .cairn/logs/. Outputs are\n"
 		"stored and the run recorded; then GRAPH.lock is rewritten. "
-		"Exit 1 when a\nstage failed.",
+		"Exit 1 when a\nstage failed. With --remote, what a remote "
+		"cache holds (signed by a trusted\nkey) is pulled and "
+		"restored instead of run, and the results are pushed after\n"
+		"when it takes writes; a remote that fails is a warning, "
+		"never a failure.",
 	.opts = run_opts,
 	.run = run_run,
 };
