@@ -269,8 +269,9 @@ static const char *remote_operand(const struct graph *g, const char *op)
 	const char *name = NULL;
 	size_t i;
 
-	if (graph_check_target(g, op, &err) == 0 ||
-	    remote_config_load(g->workspace, &conf, &err) < 0) {
+	if (graph_check_target(g, op, &err) == 0)
+		return NULL;
+	if (remote_config_load(g->workspace, &conf, &err) < 0) {
 		remote_config_release(&conf);
 		return NULL;
 	}

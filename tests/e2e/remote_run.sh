@@ -160,10 +160,13 @@ expect_match b-status-after "$out" "^up to date  prep
 # --no-remote wins.
 clone b2
 conf ci "$URL/cache/$DIR" "trusted_keys = [\"$pub\"]"
+run run --remote prep
+expect_rc b2-target 0
+expect_match b2-target "$out" "done: 0 ran, 1 restored \(1 from remote 'ci'\), 0 up to date"
 run run --remote ci train
 expect_rc b2-named 0
 expect_eq b2-named-ran "$(ran)" ""
-expect_match b2-named "$out" "done: 0 ran, 4 restored \(4 from remote 'ci'\)"
+expect_match b2-named "$out" "done: 0 ran, 3 restored \(3 from remote 'ci'\), 1 up to date"
 run run --remote --no-remote
 expect_rc b2-no-remote 0
 expect_eq b2-no-remote-ran "$(ran)" "report "
