@@ -499,7 +499,7 @@ static int go(struct cli *cli, const struct command *cmd, int argc,
 		buf_release(&from);
 		/* A remote that fails never changes the exit status. */
 		if (o.dry_run)
-			run_remote_warn(rr);
+			run_remote_warn(rr, status);
 		else if (k != 130)
 			run_remote_push(rr, lock);
 	}

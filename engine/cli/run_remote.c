@@ -245,11 +245,11 @@ static int locked_run(struct store *s, const struct lock_known *lk,
 	return found;
 }
 
-void run_remote_warn(struct run_remote *rr)
+void run_remote_warn(struct run_remote *rr, int down_too)
 {
 	const struct term *t = &rr->cli->term;
 
-	if (rr->down)
+	if (rr->down && down_too)
 		term_warning(t, "%s; remote '%s' not used", rr->down_msg,
 			     rr->rc->name);
 	if (rr->untrusted)

@@ -42,9 +42,10 @@ const char *run_remote_name(const struct run_remote *rr);
 void run_remote_push(struct run_remote *rr, const char *lock_path);
 
 /*
- * After a dry run or status: the warnings a run would have said (the
- * remote failing, action records not signed by a trusted key).
+ * After a dry run or status: action records not signed by a trusted key,
+ * and with down_too, the remote failing (a status, whose run says
+ * nothing, and so did not).
  */
-void run_remote_warn(struct run_remote *rr);
+void run_remote_warn(struct run_remote *rr, int down_too);
 
 #endif

@@ -201,6 +201,9 @@ run status --remote
 expect_rc d-status 1
 expect_match d-status "$out" "remote 'ci': 0 local, 0 remote-only, 5 missing$"
 expect_match d-status-warning "$err" "^cairn: warning: remote 'ci': GET 'ac/[0-9a-f]{64}': .*; remote 'ci' not used$"
+run run -n --remote
+expect_rc d-dry 0
+expect_eq d-dry-warnings "$(printf '%s\n' "$err" | grep -c warning)" 1
 run run --remote -j1
 expect_rc d-run 0
 expect_eq d-ran "$(ran)" "prep report train-a train-b train-c "
