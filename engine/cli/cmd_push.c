@@ -401,8 +401,9 @@ static int open_job(struct job *j, int argc, char **argv)
 	opt_release(&it);
 	if ((rc = cli_session_graph(j->cli, graph, CLI_GRAPH_IF_HERE, &j->cs)))
 		return rc;
-	if (remote_config_load(j->cs.g ? j->cs.g->workspace : ".", &j->conf,
-			       &err)) {
+	/* The workspace's config is the current folder's, as for 'cairn
+	 * remote'. */
+	if (remote_config_load(".", &j->conf, &err)) {
 		term_error(&j->cli->term, "%s", err.msg);
 		return EXIT_USAGE;
 	}

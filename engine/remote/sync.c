@@ -104,6 +104,8 @@ struct tick {
 	struct sync *y;
 	size_t done;		/* the phase's before this batch */
 	uint64_t bytes;
+	int (*on_end)(size_t i, void *ctx);
+	void *ctx;
 };
 
 static int on_tick(const struct http_progress *hp, void *ctx)
@@ -111,6 +113,10 @@ static int on_tick(const struct http_progress *hp, void *ctx)
 	struct tick *t = ctx;
 	struct sync *y = t->y;
 
+	if (hp->last != SIZE_MAX && t->on_end && t->on_end(hp->last, t->ctx))
+		return 1;
+	if (!y->fn)
+		return 0;
 	y->p.done = t->done + hp->done;
 	y->p.bytes = t->bytes + hp->sent + hp->received;
 	if (y->p.done > y->p.total)
@@ -119,13 +125,15 @@ static int on_tick(const struct http_progress *hp, void *ctx)
 	return 0;
 }
 
-int sync_run(struct sync *y, struct http_batch *b, struct err *err)
+int sync_run_each(struct sync *y, struct http_batch *b,
+		  int (*on_end)(size_t i, void *ctx), void *ctx,
+		  struct err *err)
 {
-	struct tick t = { y, y->p.done, y->p.bytes };
+	struct tick t = { y, y->p.done, y->p.bytes, on_end, ctx };
 	size_t i, n = http_batch_count(b);
 	int rc;
 
-	rc = http_batch_run(b, y->fn ? on_tick : NULL, &t, err);
+	rc = http_batch_run(b, y->fn || on_end ? on_tick : NULL, &t, err);
 	/* Every request has ended; the bytes are those of the answers
 	 * kept (a retry's lost bytes are not counted twice). */
 	y->p.done = t.done + n;
@@ -137,6 +145,11 @@ int sync_run(struct sync *y, struct http_batch *b, struct err *err)
 	if (y->fn)
 		y->fn(&y->p, y->ctx);
 	return rc;
+}
+
+int sync_run(struct sync *y, struct http_batch *b, struct err *err)
+{
+	return sync_run_each(y, b, NULL, NULL, err);
 }
 
 int sync_store_fail(struct err *err, int rc, struct store *s)

@@ -42,6 +42,11 @@ void sync_phase(struct sync *y, const char *phase, size_t total,
 		uint64_t total_bytes);
 /* Run batch b (http_batch_run) with its progress added to the phase's. */
 int sync_run(struct sync *y, struct http_batch *b, struct err *err);
+/* The same, on_end(i) called as soon as request i has ended (its result
+ * set): a non-zero return stops the batch (HTTP_STOPPED). */
+int sync_run_each(struct sync *y, struct http_batch *b,
+		  int (*on_end)(size_t i, void *ctx), void *ctx,
+		  struct err *err);
 
 /* "cannot read store 'PATH': WHY" for a code of a call that leaves no
  * message (store_raw_has, store_remote_known); returns rc. */

@@ -49,6 +49,8 @@ struct rec {
 	enum store_raw_kind kind;	/* LIST, ALIAS, TREE, RUN */
 	struct digest id;
 	struct buf data;
+	int failed;			/* a RUN no action record vouches for:
+					   stored as failed, never a cache hit */
 };
 
 struct pull {
@@ -143,8 +145,8 @@ static int want(struct pull *p, enum store_raw_kind kind,
 	return 0;
 }
 
-static void keep(struct pull *p, enum store_raw_kind kind,
-		 const struct digest *id, struct buf *data)
+static struct rec *keep(struct pull *p, enum store_raw_kind kind,
+			const struct digest *id, struct buf *data)
 {
 	struct rec *r;
 
@@ -153,7 +155,9 @@ static void keep(struct pull *p, enum store_raw_kind kind,
 	r->kind = kind;
 	r->id = *id;
 	r->data = *data;
+	r->failed = 0;
 	*data = (struct buf)BUF_INIT;
+	return r;
 }
 
 static void stored(struct pull *p, enum store_raw_kind kind,
@@ -177,14 +181,15 @@ static void stored(struct pull *p, enum store_raw_kind kind,
  * failures returned. */
 static int put(struct pull *p, struct store_writer *w,
 	       enum store_raw_kind kind, const struct digest *id,
-	       const void *data, size_t n)
+	       const void *data, size_t n, int failed)
 {
 	char path[REMOTE_PATH_MAX];
 	struct err e;
 	int rc;
 
 	rc = kind == STORE_RAW_RUN
-		     ? store_raw_put_run(w, id, data, n, 0, p->y->refs, &e)
+		     ? store_raw_put_run(w, id, data, n, failed, p->y->refs,
+					 &e)
 		     : store_raw_put(w, kind, id, data, n, &e);
 	if (!rc) {
 		stored(p, kind, id, n);
@@ -229,16 +234,96 @@ static int starts(const struct buf *d, const char *magic)
 	return d->len >= n && !memcmp(d->data, magic, n);
 }
 
+/* The first request of b that failed for a reason other than the
+ * object's absence or its size (said by err), or 0. */
+static int transport(const struct http_batch *b, struct err *err)
+{
+	size_t i;
+
+	for (i = 0; i < http_batch_count(b); i++) {
+		const struct http_result *r = http_batch_result(b, i);
+
+		if (r->rc && r->rc != HTTP_NOTFOUND && r->rc != HTTP_TOOBIG) {
+			err_set(err, "%s", r->msg);
+			return r->rc;
+		}
+	}
+	return 0;
+}
+
+/* Whether data[0..n) is an action record for key that a trusted key
+ * signed: then decoded into *a (released by the caller either way). */
+static int trusted(struct pull *p, const struct digest *key, const void *data,
+		   size_t n, struct action_rec *a)
+{
+	struct err ignore;
+
+	return action_decode(data, n, a, &ignore) == 0 &&
+	       digest_eq(&a->key, key) &&
+	       action_trusted(a, (const unsigned char (*)[SIGN_PUBLIC_LEN])
+					 p->y->trusted,
+			      p->y->ntrusted);
+}
+
+static long take_record(struct pull *p, struct action_rec *a)
+{
+	xgrow((void **)&p->acts, &p->capacts, p->nacts + 1, sizeof(*p->acts));
+	p->acts[p->nacts] = *a;
+	*a = (struct action_rec)ACTION_REC_INIT;
+	return (long)p->nacts++;
+}
+
+/*
+ * A run asked for by its id: the action record of its key, when a trusted
+ * key signed one that names this run, vouches for it (it succeeded) and
+ * says what its outputs are.  *at: its index in acts, or -1.  0, or the
+ * remote's failure.
+ */
+static int vouched(struct pull *p, const struct need *nd, const struct buf *d,
+		   long *at)
+{
+	struct http_batch *b = http_batch_new(p->y->h);
+	struct action_rec a = ACTION_REC_INIT;
+	struct buf got = BUF_INIT;
+	char path[REMOTE_PATH_MAX];
+	struct digest key;
+	struct err ignore;
+	int rc;
+
+	*at = -1;
+	memcpy(key.b, d->data + strlen("cairn run 1\n"), DIGEST_LEN);
+	action_path(&key, path);
+	http_batch_get(b, path, &got, ACTION_LIMIT, NULL);
+	p->c->gets++;
+	p->y->p.total++;
+	sync_run(p->y, b, &ignore);
+	if (!(rc = transport(b, p->err)) && !http_batch_result(b, 0)->rc &&
+	    trusted(p, &key, got.data, got.len, &a) &&
+	    digest_eq(&a.run, &nd->id)) {
+		p->c->actions++;
+		*at = take_record(p, &a);
+	}
+	action_rec_release(&a);
+	buf_release(&got);
+	http_batch_free(b);
+	return rc;
+}
+
 /* A run came: want its outputs (of the kinds its action record gives)
  * and what its payload names. */
 static int got_run(struct pull *p, const struct need *nd, struct buf *d)
 {
-	const struct action_rec *a = nd->act >= 0 ? &p->acts[nd->act] : NULL;
+	const struct action_rec *a = NULL;
 	struct store_raw_item *items = NULL;
 	size_t n = 0, i, k;
+	long at = nd->act;
 	struct err e;
 	int rc = 0;
 
+	if (at < 0 && (rc = vouched(p, nd, d, &at)))
+		return rc;
+	if (at >= 0)
+		a = &p->acts[at];
 	if (store_raw_names(STORE_RAW_RUN, &nd->id, d->data, d->len,
 			    p->y->refs, &items, &n, &e)) {
 		failure(p, SYNC_REFUSED, "remote '%s': refused %s", p->y->name,
@@ -274,8 +359,10 @@ static int got_run(struct pull *p, const struct need *nd, struct buf *d)
 		}
 	}
 	free(items);
+	/* Whether a run no record vouches for succeeded, nothing says: it
+	 * is kept, but never taken for a cache hit. */
 	if (!rc)
-		keep(p, STORE_RAW_RUN, &nd->id, d);
+		keep(p, STORE_RAW_RUN, &nd->id, d)->failed = !a;
 	return rc;
 }
 
@@ -311,7 +398,7 @@ static int got_leaf(struct pull *p, enum store_raw_kind kind,
 
 	if (!p->w && (rc = store_writer_new(p->y->s, &p->w, p->err)))
 		return rc;
-	return put(p, p->w, kind, &nd->id, d->data, d->len);
+	return put(p, p->w, kind, &nd->id, d->data, d->len, 0);
 }
 
 static int got(struct pull *p, const struct need *nd, struct buf *d)
@@ -377,21 +464,33 @@ static void absent(struct pull *p, const struct need *nd)
 		noun(nd->by_kind), by);
 }
 
-/* The first request of b that failed for a reason other than the
- * object's absence or its size (said by err), or 0. */
-static int transport(const struct http_batch *b, struct err *err)
+/* A round's requests. */
+struct fetch {
+	struct pull *p;
+	struct http_batch *b;
+	struct need *take;
+	struct buf *data;
+	unsigned char *taken;	/* its answer is taken already */
+	int rc;			/* a failure while taking one */
+};
+
+/*
+ * A chunk or a whole blob is stored the moment it comes: hashing and
+ * writing it overlaps with the transfers still under way (the kernel
+ * goes on receiving them), and its buffer is let go of at once.
+ */
+static int on_end(size_t i, void *ctx)
 {
-	size_t i;
+	struct fetch *f = ctx;
+	const struct need *nd = &f->take[i];
 
-	for (i = 0; i < http_batch_count(b); i++) {
-		const struct http_result *r = http_batch_result(b, i);
-
-		if (r->rc && r->rc != HTTP_NOTFOUND && r->rc != HTTP_TOOBIG) {
-			err_set(err, "%s", r->msg);
-			return r->rc;
-		}
-	}
-	return 0;
+	if (http_batch_result(f->b, i)->rc ||
+	    (nd->kind != STORE_RAW_CHUNK && nd->kind != STORE_RAW_BLOB))
+		return 0;
+	f->taken[i] = 1;
+	f->rc = got(f->p, nd, &f->data[i]);
+	buf_release(&f->data[i]);
+	return f->rc;
 }
 
 /* One round: fetch the needs at the end of the queue, a bounded number of
@@ -402,6 +501,7 @@ static int round_(struct pull *p)
 	struct http_batch *b = http_batch_new(y->h);
 	struct need *take;
 	struct buf *data;
+	struct fetch f;
 	char path[REMOTE_PATH_MAX];
 	uint64_t bytes = 0;
 	struct err ignore;	/* each result says its own */
@@ -428,6 +528,9 @@ static int round_(struct pull *p)
 		sync_path(nd->kind == STORE_RAW_LIST ? STORE_RAW_LIST
 						     : STORE_RAW_CHUNK,
 			  &nd->id, path);
+		/* Room for what is expected, grown once, not as it comes. */
+		if (nd->kind == STORE_RAW_CHUNK || nd->kind == STORE_RAW_BLOB)
+			buf_reserve(&data[i], nd->size);
 		http_batch_get(b, path, &data[i],
 			       nd->kind == STORE_RAW_CHUNK ||
 					       nd->kind == STORE_RAW_BLOB
@@ -437,11 +540,20 @@ static int round_(struct pull *p)
 		p->c->gets++;
 	}
 	y->p.total += n;
-	sync_run(y, b, &ignore);
-	rc = transport(b, p->err);
+	f.p = p;
+	f.b = b;
+	f.take = take;
+	f.data = data;
+	f.taken = xcalloc(n, 1);
+	f.rc = 0;
+	sync_run_each(y, b, on_end, &f, &ignore);
+	if (!(rc = f.rc))
+		rc = transport(b, p->err);
 	for (i = 0; i < n && !rc; i++) {
 		const struct http_result *r = http_batch_result(b, i);
 
+		if (f.taken[i])
+			continue;
 		if (r->rc == HTTP_NOTFOUND)
 			absent(p, &take[i]);
 		else if (r->rc)	/* too big */
@@ -460,6 +572,7 @@ static int round_(struct pull *p)
 		buf_release(&data[i]);
 	free(data);
 	free(take);
+	free(f.taken);
 	http_batch_free(b);
 	return rc;
 }
@@ -493,6 +606,7 @@ static int ask_actions(struct pull *p, struct sync_want *w, size_t n,
 		struct sync_want *x = r->ctx;
 		struct action_rec a = ACTION_REC_INIT;
 		struct need nd;
+		long at;
 
 		i = (size_t)(x - w);
 		if (r->rc == HTTP_NOTFOUND) {
@@ -501,26 +615,18 @@ static int ask_actions(struct pull *p, struct sync_want *w, size_t n,
 			continue;
 		}
 		is_key[i] = 1;
-		if (r->rc || action_decode(data[i].data, data[i].len, &a,
-					   &ignore) ||
-		    !digest_eq(&a.key, &x->id) ||
-		    !action_trusted(&a, (const unsigned char (*)[
-						SIGN_PUBLIC_LEN])y->trusted,
-				    y->ntrusted)) {
+		if (r->rc || !trusted(p, &x->id, data[i].data, data[i].len,
+				      &a)) {
 			x->outcome = SYNC_UNTRUSTED;
 			action_rec_release(&a);
 			continue;
 		}
 		x->run = a.run;
 		p->c->actions++;
-		xgrow((void **)&p->acts, &p->capacts, p->nacts + 1,
-		      sizeof(*p->acts));
-		p->acts[p->nacts] = a;
-		if (!idset_add(&p->queued, &a.run)) {
-			p->nacts++;	/* asked for by another key */
-			continue;
-		}
-		if ((rc = store_raw_has(y->s, STORE_RAW_RUN, &a.run)) != 0) {
+		at = take_record(p, &a);
+		if (!idset_add(&p->queued, &x->run))
+			continue;	/* asked for by another key */
+		if ((rc = store_raw_has(y->s, STORE_RAW_RUN, &x->run)) != 0) {
 			if (rc < 0) {
 				rc = sync_store_fail(p->err, rc, y->s);
 			} else {
@@ -528,13 +634,12 @@ static int ask_actions(struct pull *p, struct sync_want *w, size_t n,
 				p->c->present++;
 				rc = 0;
 			}
-			p->nacts++;
 			continue;
 		}
 		memset(&nd, 0, sizeof(nd));
 		nd.kind = STORE_RAW_RUN;
-		nd.id = a.run;
-		nd.act = (long)p->nacts++;
+		nd.id = x->run;
+		nd.act = at;
 		nd.by_kind = STORE_RAW_ACTION;
 		nd.by = x->id;
 		push_need(p, &nd);
@@ -598,7 +703,7 @@ static int store_records(struct pull *p)
 			if (p->recs[i].kind == order[k])
 				rc = put(p, w, order[k], &p->recs[i].id,
 					 p->recs[i].data.data,
-					 p->recs[i].data.len);
+					 p->recs[i].data.len, p->recs[i].failed);
 	if (rc) {
 		store_writer_abort(w);
 		return rc;

@@ -13,6 +13,8 @@
  * one round asks about every object.  Then the rest is sent, a kind only
  * once those it names are there, and recorded in the table.
  */
+#include <pthread.h>
+
 #include "buf.h"
 #include "err.h"
 #include "http.h"
@@ -283,46 +285,119 @@ out:
 	return rc;
 }
 
+/*
+ * A batch's raw records, read from the store: on a thread of its own
+ * (through a reader handle) while the batch before it is sent, so that
+ * hashing and copying the next chunks overlaps with the transfers.
+ */
+struct batch {
+	struct store *r;		/* the reader handle */
+	const struct store_raw_item *items;
+	size_t n, from, to;		/* items[from..to) read */
+	struct buf *data;		/* their records (kept for the next
+					   batch: their memory is reused) */
+	size_t ndata;
+	uint64_t bytes;
+	int rc;
+	struct err err;
+};
+
+static void read_batch(struct batch *x)
+{
+	size_t j, k;
+
+	x->bytes = 0;
+	x->rc = 0;
+	for (j = x->from; j < x->n && (j == x->from ||
+				       x->bytes < SYNC_BATCH_BYTES);
+	     j++) {
+		if (j - x->from == x->ndata) {
+			xgrow((void **)&x->data, &x->ndata, x->ndata + 1,
+			      sizeof(*x->data));
+			for (k = j - x->from; k < x->ndata; k++)
+				buf_init(&x->data[k]);
+		}
+		if ((x->rc = store_raw_get(x->r, x->items[j].kind,
+					   &x->items[j].id,
+					   &x->data[j - x->from], &x->err)))
+			break;
+		x->bytes += x->data[j - x->from].len;
+	}
+	x->to = j;
+	store_idle(x->r);	/* no snapshot held while the writer marks */
+}
+
+static void *read_thread(void *arg)
+{
+	read_batch(arg);
+	return NULL;
+}
+
 /* Send items[0..n), in batches that hold a bounded number of bytes, and
  * record each batch as held once it is all there. */
 static int send(struct push *p, const struct store_raw_item *items, size_t n)
 {
 	struct sync *y = p->y;
+	struct batch x[2];
 	char path[REMOTE_PATH_MAX];
-	size_t i = 0, j, k;
-	int rc = 0;
+	size_t k;
+	int cur = 0, rc = 0;
 
-	while (i < n && !rc) {
-		struct http_batch *b = http_batch_new(y->h);
-		struct buf *data = sync_bufs(n - i);
-		uint64_t bytes = 0;
+	if (!n)
+		return 0;
+	memset(x, 0, sizeof(x));
+	x[0].r = x[1].r = store_reader(y->s);
+	x[0].items = x[1].items = items;
+	x[0].n = x[1].n = n;
+	read_batch(&x[0]);
+	for (;;) {
+		struct batch *b = &x[cur], *next = &x[!cur];
+		struct http_batch *hb;
+		pthread_t t;
+		int threaded = 0;
 
-		for (j = i; j < n && (j == i || bytes < SYNC_BATCH_BYTES);
-		     j++) {
-			struct buf *d = &data[j - i];
+		if (b->rc) {
+			memcpy(p->err, &b->err, sizeof(b->err));
+			rc = b->rc;
+			break;
+		}
+		if (b->to < n) {
+			next->from = b->to;
+			threaded = !pthread_create(&t, NULL, read_thread, next);
+		}
+		hb = http_batch_new(y->h);
+		for (k = b->from; k < b->to; k++) {
+			const struct buf *d = &b->data[k - b->from];
 
-			if ((rc = store_raw_get(y->s, items[j].kind,
-						&items[j].id, d, p->err)))
-				break;
-			sync_path(items[j].kind, &items[j].id, path);
-			http_batch_put(b, path, d->data, d->len, NULL);
-			bytes += d->len;
+			sync_path(items[k].kind, &items[k].id, path);
+			http_batch_put(hb, path, d->data, d->len, NULL);
 			p->c->puts++;
 		}
-		if (!rc && !(rc = sync_run(y, b, p->err))) {
-			p->c->objects += j - i;
-			p->c->bytes += bytes;
-			rc = sync_mark(y, items + i, j - i, p->err);
-			for (k = i; k < j; k++)
+		rc = sync_run(y, hb, p->err);
+		http_batch_free(hb);
+		if (threaded)
+			pthread_join(t, NULL);
+		if (!rc) {
+			p->c->objects += b->to - b->from;
+			p->c->bytes += b->bytes;
+			rc = sync_mark(y, items + b->from, b->to - b->from,
+				       p->err);
+			for (k = b->from; k < b->to; k++)
 				idset_add(where(p, items[k].kind),
 					  &items[k].id);
 		}
-		for (k = 0; k < j - i; k++)
-			buf_release(&data[k]);
-		free(data);
-		http_batch_free(b);
-		i = j;
+		if (rc || b->to == n)
+			break;
+		if (!threaded)
+			read_batch(next);
+		cur = !cur;
 	}
+	for (cur = 0; cur < 2; cur++) {
+		for (k = 0; k < x[cur].ndata; k++)
+			buf_release(&x[cur].data[k]);
+		free(x[cur].data);
+	}
+	store_close(x[0].r);
 	return rc;
 }
 

@@ -246,13 +246,13 @@ all=$(grep -c "/$DIR" "$ACCESS")
 conf ci "$URL/cache/$DIR-2" "read_only = true" "sign_key = \"$T/signer.pem\""
 run push
 expect_rc read-only 2
-expect_eq read-only "$err" "cairn: error: remote 'ci' is read-only (read_only = true in '$T/a/cairn.config.toml'): nothing pushed"
+expect_eq read-only "$err" "cairn: error: remote 'ci' is read-only (read_only = true in 'cairn.config.toml'): nothing pushed"
 expect_eq read-only-requests "$(grep -c "/$DIR" "$ACCESS")" "$all"
 conf ci "$URL/cache/$DIR-2"
 puts=$(requests PUT)
 run push
 expect_rc no-key 2
-expect_match no-key "$err" "^cairn: error: remote 'ci' has no sign_key to sign the action records of 3 runs with \('$T/a/cairn.config.toml'\)"
+expect_match no-key "$err" "^cairn: error: remote 'ci' has no sign_key to sign the action records of 3 runs with \('cairn.config.toml'\)"
 expect_eq no-key-puts "$(requests PUT)" "$puts"
 conf down "http://127.0.0.1:1/x" "sign_key = \"$T/signer.pem\""
 run push
@@ -285,6 +285,29 @@ expect_rc pull-id-prefix 2
 expect_eq pull-id-prefix "$err" "cairn: error: invalid id '${big:0:12}': an id to pull is 64 hex digits
 hint: usage: cairn pull [--json] [-p NAME=VALUE]... [REMOTE] [GRAPH] [TARGET|ID...] (see 'cairn help pull')"
 cd "$T/a" && cp "$T/ci.toml" cairn.config.toml
+
+# ---- runs by id: vouched for by their key's action record (then a
+# cache hit, its content id known), or kept as failed (never a hit) ----
+run_of() { "$CAIRN" log --json "$1" | sed -n 's/.*"run": "\([0-9a-f]*\)".*/\1/p' | head -1; }
+h5_run=$(run_of h5)
+prep_run=$(run_of prep)
+fresh i
+run pull --json "$h5_run"
+expect_rc run-id 0
+expect_match run-id "$out" '"pulled": 1, "here": 0, "absent": 0, "untrusted": 0, "failed": 0, "objects": 4, '
+run run h5
+expect_match run-id-restored "$out" '^done: 0 ran, 1 restored, 0 up to date, 0 failed$'
+mv "$(rec prep)" "$T/prep.rec"
+fresh j
+run pull --json "$prep_run"
+expect_rc run-id-unvouched 0
+expect_match run-id-unvouched "$out" '"pulled": 1, "here": 0, "absent": 0, "untrusted": 0, "failed": 0, '
+run status prep
+expect_match run-id-unvouched-status "$out" '^to run +prep'
+expect_eq run-id-unvouched-bytes \
+	"$("$CAIRN" cat "$(lock_out out/big.bin)" | sha256sum)" \
+	"$(sha256sum <"$T/a/out/big.bin")"
+mv "$T/prep.rec" "$(rec prep)"
 
 # ---- kill -9 at random instants, then push again ----
 mkdir -p "$T/k" && cd "$T/k" || exit 1
