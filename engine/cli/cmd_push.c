@@ -66,6 +66,7 @@ struct job {
 	struct item *items;
 	size_t n, cap;
 	size_t unlocked;	/* targeted instances with no lock entry */
+	int named;		/* an operand named the remote */
 	/* The progress line. */
 	int tty, line;
 	const char *phase;
@@ -356,6 +357,10 @@ static int resolve(struct job *j)
 					     "no graph here to find it in",
 					     op);
 		}
+		if (rc == EXIT_USAGE && i == 0 && !j->named && !is_hex(op))
+			term_hint(&j->cli->term, "nor is it a remote of the "
+						 "config ('cairn remote list' "
+						 "shows them)");
 	}
 	if (!rc)
 		rc = add_targets(j, pats, npats);
@@ -391,6 +396,7 @@ static int open_job(struct job *j, int argc, char **argv)
 		first = 1;
 	} else if (it.noperands > 1 && ends_toml(it.operands[1])) {
 		name = it.operands[0];
+		j->named = 1;
 		graph = it.operands[1];
 		first = 2;
 	}
@@ -413,6 +419,7 @@ static int open_job(struct job *j, int argc, char **argv)
 			name = j->ops[0];
 			j->ops++;
 			j->nops--;
+			j->named = 1;
 		}
 	if (!(j->remote = remote_config_find(&j->conf, name, &err))) {
 		term_error(&j->cli->term, "%s", err.msg);
