@@ -153,50 +153,6 @@ static void progress_end(struct job *j)
 
 /* ---- what to push or pull ---- */
 
-struct same {
-	const struct lock_known *lk;
-	int same;
-};
-
-static int same_outputs(const struct store_run *r, void *ctx)
-{
-	struct same *x = ctx;
-	size_t k, m;
-
-	x->same = r->noutputs == x->lk->nouts;
-	for (k = 0; k < x->lk->nouts && x->same; k++) {
-		for (m = 0; m < r->noutputs; m++)
-			if (digest_eq(&r->outputs[m], &x->lk->out_id[k]))
-				break;
-		x->same = m < r->noutputs;
-	}
-	return 0;
-}
-
-/* The run of lk's key that made its locked outputs: 1 (in *run), 0
- * none, or a store code with err set. */
-static int locked_run(struct store *s, const struct lock_known *lk,
-		      struct digest *run, struct err *err)
-{
-	struct digest *runs = NULL;
-	size_t n = 0, i;
-	int rc;
-
-	if ((rc = store_action_runs(s, &lk->key, &runs, &n, err)))
-		return rc;
-	for (i = 0, rc = 0; i < n && !rc; i++) {
-		struct same x = { lk, 0 };
-
-		if (store_get_run(s, &runs[i], same_outputs, &x, err) == 0 &&
-		    x.same) {
-			*run = runs[i];
-			rc = 1;
-		}
-	}
-	free(runs);
-	return rc;
-}
-
 /* Lock entry lk as an item: push its run (else its outputs alone); pull
  * its key unless the store has its run. */
 static int add_locked(struct job *j, const struct lock_known *lk)
@@ -207,7 +163,7 @@ static int add_locked(struct job *j, const struct lock_known *lk)
 	size_t k;
 	int rc;
 
-	if ((rc = locked_run(s, lk, &run, &err)) < 0)
+	if ((rc = lock_entry_run(s, lk, &run, &err)) < 0)
 		return cli_store_fail(j->cli, rc, &err);
 	if (j->pull) {
 		struct item *it = add(j);

@@ -201,50 +201,6 @@ const char *run_remote_name(const struct run_remote *rr)
 
 /* ---- after the run ---- */
 
-struct same {
-	const struct lock_known *lk;
-	int same;
-};
-
-static int same_outputs(const struct store_run *r, void *ctx)
-{
-	struct same *x = ctx;
-	size_t k, m;
-
-	x->same = r->noutputs == x->lk->nouts;
-	for (k = 0; k < x->lk->nouts && x->same; k++) {
-		for (m = 0; m < r->noutputs; m++)
-			if (digest_eq(&r->outputs[m], &x->lk->out_id[k]))
-				break;
-		x->same = m < r->noutputs;
-	}
-	return 0;
-}
-
-/* The run of lk's key that made its locked outputs: 1 (in *run), or 0. */
-static int locked_run(struct store *s, const struct lock_known *lk,
-		      struct digest *run)
-{
-	struct digest *runs = NULL;
-	size_t n = 0, i;
-	struct err ignore;
-	int found = 0;
-
-	if (store_action_runs(s, &lk->key, &runs, &n, &ignore))
-		return 0;
-	for (i = 0; i < n && !found; i++) {
-		struct same x = { lk, 0 };
-
-		if (store_get_run(s, &runs[i], same_outputs, &x, &ignore) == 0 &&
-		    x.same) {
-			*run = runs[i];
-			found = 1;
-		}
-	}
-	free(runs);
-	return found;
-}
-
 void run_remote_warn(struct run_remote *rr, int down_too)
 {
 	const struct term *t = &rr->cli->term;
@@ -290,7 +246,7 @@ void run_remote_push(struct run_remote *rr, const char *lock_path)
 	} else if (lock_index_load(lock_path, &li) == 0) {
 		ids = xcalloc(li.n + 1, sizeof(*ids));
 		for (i = 0; i < li.n; i++)
-			n += (size_t)locked_run(rr->s, &li.e[i], &ids[n]);
+			n += lock_entry_run(rr->s, &li.e[i], &ids[n], &err) == 1;
 		lock_index_free(&li);
 		if (!rr->y &&
 		    (rc = sync_open(rr->rc, rr->s, &runrec_refs, &rr->y, &err)))

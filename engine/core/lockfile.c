@@ -361,6 +361,48 @@ out:
 	return rc;
 }
 
+struct same {
+	const struct lock_known *lk;
+	int same;
+};
+
+static int same_outputs(const struct store_run *r, void *ctx)
+{
+	struct same *x = ctx;
+	size_t k, m;
+
+	x->same = r->noutputs == x->lk->nouts;
+	for (k = 0; k < x->lk->nouts && x->same; k++) {
+		for (m = 0; m < r->noutputs; m++)
+			if (digest_eq(&r->outputs[m], &x->lk->out_id[k]))
+				break;
+		x->same = m < r->noutputs;
+	}
+	return 0;
+}
+
+int lock_entry_run(struct store *s, const struct lock_known *lk,
+		      struct digest *run, struct err *err)
+{
+	struct digest *runs = NULL;
+	size_t n = 0, i;
+	int rc;
+
+	if ((rc = store_action_runs(s, &lk->key, &runs, &n, err)))
+		return rc;
+	for (i = 0, rc = 0; i < n && !rc; i++) {
+		struct same x = { lk, 0 };
+
+		if (store_get_run(s, &runs[i], same_outputs, &x, err) == 0 &&
+		    x.same) {
+			*run = runs[i];
+			rc = 1;
+		}
+	}
+	free(runs);
+	return rc;
+}
+
 void lock_text_release(struct lock_text *lt)
 {
 	buf_release(&lt->text);

@@ -76,6 +76,13 @@ struct lock_known {
 	size_t nouts;
 };
 
+/*
+ * The run of lk's key that made its locked outputs (every one, no other):
+ * 1 and *run set, 0 when the store has none, or a store code with err set.
+ */
+int lock_entry_run(struct store *s, const struct lock_known *lk,
+		   struct digest *run, struct err *err);
+
 struct lock_index {
 	struct lock_known *e;		/* sorted by name */
 	size_t n;
