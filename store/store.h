@@ -415,6 +415,18 @@ int store_raw_get(struct store *s, enum store_raw_kind kind,
 		  const struct digest *id, struct buf *out, struct err *err);
 
 /*
+ * store_raw_get without the copy where it can: a chunk's *data[0..*n)
+ * points into the store's map (into scratch when it is stored
+ * compressed), checked as store_raw_get checks it, and stays valid until
+ * store_idle(s); another kind's record is read into scratch.  While a
+ * view is held nothing may grow the store's map (store_reserve): a
+ * writer on the same store waits until the views are let go.
+ */
+int store_raw_view(struct store *s, enum store_raw_kind kind,
+		   const struct digest *id, struct buf *scratch,
+		   const void **data, size_t *n, struct err *err);
+
+/*
  * What raw record data[0..n) of kind names, which must be stored before
  * it, as *items[0..*nitems) in a caller-freed array, each once: a LIST's
  * chunks (CHUNK, size: the chunk's length), in list order; a TREE's files
@@ -458,6 +470,15 @@ int store_raw_has(struct store *s, enum store_raw_kind kind,
 int store_raw_put(struct store_writer *w, enum store_raw_kind kind,
 		  const struct digest *id, const void *data, size_t n,
 		  struct err *err);
+/*
+ * The same for a CHUNK or an INLINE record whose bytes the caller has
+ * hashed already (a pull hashes each chunk on the thread that fetched it,
+ * while another stores): hash is SHA-256 of data[0..n) as the caller
+ * computed it, compared with id instead of hashing again.
+ */
+int store_raw_put_hashed(struct store_writer *w, enum store_raw_kind kind,
+			 const struct digest *id, const void *data, size_t n,
+			 const struct digest *hash, struct err *err);
 /*
  * A RUN with what store_raw_put cannot know: failed (recorded without an
  * actions entry: never a cache hit), and refs (may be NULL): what the

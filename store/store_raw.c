@@ -362,6 +362,23 @@ static int not_stored(struct store *s, struct err *err,
 			  hex, s->path);
 }
 
+/* A chunk record's bytes (in the map, or in scratch when compressed),
+ * checked against id. */
+static int chunk_checked(const MDB_val *v, const struct digest *id,
+			 struct buf *scratch, const unsigned char **data,
+			 size_t *n, struct err *err)
+{
+	struct digest got;
+
+	if (chunk_bytes(v, scratch, data, n))
+		return damaged(err, "chunk", id, "its record is malformed");
+	sha256(*data, *n, &got);
+	if (!digest_eq(&got, id))
+		return damaged(err, "chunk", id,
+			       "its bytes do not hash to its id");
+	return 0;
+}
+
 static int raw_txn(struct store *s, MDB_txn *txn, enum store_raw_kind kind,
 		   const struct digest *id, struct buf *out, struct err *err)
 {
@@ -396,17 +413,9 @@ static int raw_txn(struct store *s, MDB_txn *txn, enum store_raw_kind kind,
 		return store_fail(err, rc, "cannot read store '%s'", s->path);
 	switch (kind) {
 	case STORE_RAW_CHUNK:
-		rc = chunk_bytes(&v, &scratch, &data, &n);
-		if (!rc) {
-			sha256(data, n, &got);
-			if (digest_eq(&got, id))
-				buf_add(out, data, n);
-			else
-				rc = damaged(err, "chunk", id,
-					     "its bytes do not hash to its id");
-		} else {
-			rc = damaged(err, "chunk", id, "its record is malformed");
-		}
+		rc = chunk_checked(&v, id, &scratch, &data, &n, err);
+		if (!rc)
+			buf_add(out, data, n);
 		break;
 	case STORE_RAW_LIST:
 	case STORE_RAW_INLINE:
@@ -657,5 +666,33 @@ int store_raw_names(enum store_raw_kind kind, const struct digest *id,
 out:
 	free(nm.items);
 	idset_release(&nm.seen);
+	return rc;
+}
+
+int store_raw_view(struct store *s, enum store_raw_kind kind,
+		   const struct digest *id, struct buf *scratch,
+		   const void **data, size_t *n, struct err *err)
+{
+	const unsigned char *p;
+	MDB_txn *txn;
+	MDB_val v;
+	int rc;
+
+	if (kind != STORE_RAW_CHUNK) {
+		rc = store_raw_get(s, kind, id, scratch, err);
+		*data = scratch->data;
+		*n = scratch->len;
+		return rc;
+	}
+	if ((rc = store_read_begin(s, &txn, err)))
+		return rc;
+	if ((rc = get(txn, s->chunks, id, &v)) == MDB_NOTFOUND)
+		rc = not_stored(s, err, kind, id);
+	else if (rc)
+		rc = store_fail(err, rc, "cannot read store '%s'", s->path);
+	else if (!(rc = chunk_checked(&v, id, scratch, &p, n, err)))
+		*data = p;
+	/* The snapshot stays live (store_read_begin): so does *data. */
+	store_read_end(s);
 	return rc;
 }

@@ -89,32 +89,38 @@ static int has_object(struct store_writer *w, const struct digest *id,
 	return rc;
 }
 
-static int hashes_to(const void *data, size_t n, const struct digest *id)
+/* Whether data[0..n) hashes to id (hash: its hash, computed already). */
+static int hashes_to(const void *data, size_t n, const struct digest *id,
+		     const struct digest *hash)
 {
 	struct digest got;
 
+	if (hash)
+		return digest_eq(hash, id);
 	sha256(data, n, &got);
 	return digest_eq(&got, id);
 }
 
 static int put_chunk_raw(struct store_writer *w, const struct digest *id,
-			 const void *data, size_t n, struct err *err)
+			 const void *data, size_t n, const struct digest *hash,
+			 struct err *err)
 {
 	if (n > RAW_CHUNK_MAX)
 		return refuse(err, STORE_CORRUPT, STORE_RAW_CHUNK, id,
 			      "%zu bytes, more than a chunk can hold", n);
-	if (!hashes_to(data, n, id))
+	if (!hashes_to(data, n, id, hash))
 		return refuse(err, STORE_MISMATCH, STORE_RAW_CHUNK, id,
 			      "its bytes do not hash to its id");
 	return writer_put_chunk(w, data, n, id, err);
 }
 
 static int put_inline_raw(struct store_writer *w, const struct digest *id,
-			  const void *data, size_t n, struct err *err)
+			  const void *data, size_t n, const struct digest *hash,
+			  struct err *err)
 {
 	struct digest got;
 
-	if (!hashes_to(data, n, id))
+	if (!hashes_to(data, n, id, hash))
 		return refuse(err, STORE_MISMATCH, STORE_RAW_INLINE, id,
 			      "its bytes do not hash to its id");
 	/* Larger than this store keeps inline: chunked here, same id. */
@@ -289,7 +295,7 @@ static int put_tree_raw(struct store_writer *w, const struct digest *id,
 	size_t ndirs = 0, cap = 0, i;
 	int rc = 0, next = 0, private = 0, first = 1;
 
-	if (!hashes_to(data, n, id))
+	if (!hashes_to(data, n, id, NULL))
 		return refuse(err, STORE_MISMATCH, STORE_RAW_TREE, id,
 			      "its bytes do not hash to its id");
 	if (tree_iter_init(&it, data, n))
@@ -382,7 +388,7 @@ int store_raw_put_run(struct store_writer *w, const struct digest *id,
 
 	if ((rc = writer_has(w, w->s->runs, id, err)))
 		return rc < 0 ? rc : 0;
-	if (!hashes_to(data, n, id))
+	if (!hashes_to(data, n, id, NULL))
 		return refuse(err, STORE_MISMATCH, STORE_RAW_RUN, id,
 			      "its bytes do not hash to its id");
 	if (run_decode_enc(data, n, &r))
@@ -410,9 +416,9 @@ int store_raw_put_run(struct store_writer *w, const struct digest *id,
 	return run_store(w, &r, id, data, n, err);
 }
 
-int store_raw_put(struct store_writer *w, enum store_raw_kind kind,
-		  const struct digest *id, const void *data, size_t n,
-		  struct err *err)
+int store_raw_put_hashed(struct store_writer *w, enum store_raw_kind kind,
+			 const struct digest *id, const void *data, size_t n,
+			 const struct digest *hash, struct err *err)
 {
 	MDB_dbi dbi;
 	int rc;
@@ -434,10 +440,18 @@ int store_raw_put(struct store_writer *w, enum store_raw_kind kind,
 	if ((rc = writer_has(w, dbi, id, err)))
 		return rc < 0 ? rc : 0;
 	switch (kind) {
-	case STORE_RAW_CHUNK: return put_chunk_raw(w, id, data, n, err);
+	case STORE_RAW_CHUNK: return put_chunk_raw(w, id, data, n, hash, err);
 	case STORE_RAW_LIST: return put_list_raw(w, id, data, n, err);
-	case STORE_RAW_INLINE: return put_inline_raw(w, id, data, n, err);
+	case STORE_RAW_INLINE:
+		return put_inline_raw(w, id, data, n, hash, err);
 	case STORE_RAW_ALIAS: return put_alias_raw(w, id, data, n, err);
 	default: return put_tree_raw(w, id, data, n, err);
 	}
+}
+
+int store_raw_put(struct store_writer *w, enum store_raw_kind kind,
+		  const struct digest *id, const void *data, size_t n,
+		  struct err *err)
+{
+	return store_raw_put_hashed(w, kind, id, data, n, NULL, err);
 }

@@ -19,6 +19,7 @@
 #include "err.h"
 #include "http.h"
 #include "idset.h"
+#include "queue.h"
 #include "sync_internal.h"
 #include "util.h"
 
@@ -69,6 +70,8 @@ struct pull {
 					   remotes table */
 	size_t ngot, capgot;
 	struct store_writer *w;		/* this round's, or NULL */
+	struct queue *leaves;		/* where chunks go to be stored (NULL:
+					   stored by the fetching thread) */
 	size_t failures;		/* refused and missing */
 	int first_rc;
 };
@@ -177,11 +180,12 @@ static void stored(struct pull *p, enum store_raw_kind kind,
 	it->size = n;
 }
 
-/* Store raw record data[0..n) through w: refused ones are counted, other
- * failures returned. */
-static int put(struct pull *p, struct store_writer *w,
-	       enum store_raw_kind kind, const struct digest *id,
-	       const void *data, size_t n, int failed)
+/* Store raw record data[0..n) through w (hash: its SHA-256, computed
+ * already, or NULL): refused ones are counted, other failures returned. */
+static int put_hashed(struct pull *p, struct store_writer *w,
+		      enum store_raw_kind kind, const struct digest *id,
+		      const void *data, size_t n, int failed,
+		      const struct digest *hash)
 {
 	char path[REMOTE_PATH_MAX];
 	struct err e;
@@ -190,7 +194,7 @@ static int put(struct pull *p, struct store_writer *w,
 	rc = kind == STORE_RAW_RUN
 		     ? store_raw_put_run(w, id, data, n, failed, p->y->refs,
 					 &e)
-		     : store_raw_put(w, kind, id, data, n, &e);
+		     : store_raw_put_hashed(w, kind, id, data, n, hash, &e);
 	if (!rc) {
 		stored(p, kind, id, n);
 		return 0;
@@ -207,6 +211,14 @@ static int put(struct pull *p, struct store_writer *w,
 	}
 	memcpy(p->err->msg, e.msg, sizeof(e.msg));
 	return rc;
+}
+
+/* The same, hashed by the store. */
+static int put(struct pull *p, struct store_writer *w,
+	       enum store_raw_kind kind, const struct digest *id,
+	       const void *data, size_t n, int failed)
+{
+	return put_hashed(p, w, kind, id, data, n, failed, NULL);
 }
 
 /* Whether data[0..n) hashes to id; else refused. */
@@ -390,15 +402,17 @@ static int got_record(struct pull *p, enum store_raw_kind kind,
 	return rc;
 }
 
-/* A leaf came: store it now. */
+/* A leaf came: store it now (hash: its bytes', computed already, or
+ * NULL). */
 static int got_leaf(struct pull *p, enum store_raw_kind kind,
-		    const struct need *nd, const struct buf *d)
+		    const struct need *nd, const struct buf *d,
+		    const struct digest *hash)
 {
 	int rc;
 
 	if (!p->w && (rc = store_writer_new(p->y->s, &p->w, p->err)))
 		return rc;
-	return put(p, p->w, kind, &nd->id, d->data, d->len, 0);
+	return put_hashed(p, p->w, kind, &nd->id, d->data, d->len, 0, hash);
 }
 
 static int got(struct pull *p, const struct need *nd, struct buf *d)
@@ -408,8 +422,8 @@ static int got(struct pull *p, const struct need *nd, struct buf *d)
 	struct err e;
 
 	switch (nd->kind) {
-	case STORE_RAW_CHUNK: return got_leaf(p, STORE_RAW_CHUNK, nd, d);
-	case STORE_RAW_BLOB: return got_leaf(p, STORE_RAW_INLINE, nd, d);
+	case STORE_RAW_CHUNK: return got_leaf(p, STORE_RAW_CHUNK, nd, d, NULL);
+	case STORE_RAW_BLOB: return got_leaf(p, STORE_RAW_INLINE, nd, d, NULL);
 	case STORE_RAW_LIST: return got_record(p, STORE_RAW_LIST, nd, d);
 	case STORE_RAW_TREE:
 		return checked(p, nd, d) ? got_record(p, STORE_RAW_TREE, nd, d)
@@ -432,7 +446,7 @@ static int got(struct pull *p, const struct need *nd, struct buf *d)
 		free(items);
 		return got_record(p, STORE_RAW_TREE, nd, d);
 	}
-	return got_leaf(p, STORE_RAW_INLINE, nd, d);
+	return got_leaf(p, STORE_RAW_INLINE, nd, d, NULL);
 }
 
 /* Not on the remote. */
@@ -474,22 +488,90 @@ struct fetch {
 	int rc;			/* a failure while taking one */
 };
 
+/* What the leaves' thread does: store a leaf, or end the round's writer. */
+struct job {
+	enum { JOB_LEAF, JOB_COMMIT, JOB_ABORT } what;
+	struct need nd;		/* a CHUNK or a BLOB */
+	struct buf data;
+	struct digest hash;	/* data's, hashed as it came */
+};
+
 /*
- * A chunk or a whole blob is stored the moment it comes: hashing and
- * writing it overlaps with the transfers still under way (the kernel
- * goes on receiving them), and its buffer is let go of at once.
+ * On the leaves' thread, which alone uses the pull's writer while a round
+ * is fetched (an LMDB write transaction ends on the thread that began it),
+ * and alone touches the pull's counts and failures until queue_wait: the
+ * fetching thread only fetches meanwhile.
+ */
+static int do_job(void *ctx, void *item, int failed)
+{
+	struct pull *p = ctx;
+	struct job *j = item;
+	int rc = 0;
+
+	switch (j->what) {
+	case JOB_LEAF:
+		if (!failed)
+			rc = got_leaf(p, j->nd.kind == STORE_RAW_CHUNK
+						 ? STORE_RAW_CHUNK
+						 : STORE_RAW_INLINE,
+				      &j->nd, &j->data, &j->hash);
+		buf_release(&j->data);
+		break;
+	case JOB_COMMIT:
+	case JOB_ABORT:
+		if (!p->w)
+			break;
+		if (failed || j->what == JOB_ABORT)
+			store_writer_abort(p->w);
+		else
+			rc = store_writer_commit(p->w, p->err);
+		p->w = NULL;
+		break;
+	}
+	return rc;
+}
+
+/* End the leaves' writer: committed (abort: dropped), waited for when
+ * wait; 0 or the leaves' first failure. */
+static int end_leaves(struct pull *p, int abort, int wait)
+{
+	struct job j;
+	int rc;
+
+	if (!p->leaves)
+		return 0;
+	memset(&j, 0, sizeof(j));
+	j.what = abort ? JOB_ABORT : JOB_COMMIT;
+	rc = queue_put(p->leaves, &j, 0);
+	return wait ? queue_wait(p->leaves) : rc;
+}
+
+/*
+ * A chunk or a whole blob is hashed the moment it comes and stored on the
+ * leaves' thread: both overlap with the transfers still under way (and
+ * with each other), and its buffer is let go of once stored.
  */
 static int on_end(size_t i, void *ctx)
 {
 	struct fetch *f = ctx;
 	const struct need *nd = &f->take[i];
+	struct job j;
 
 	if (http_batch_result(f->b, i)->rc ||
 	    (nd->kind != STORE_RAW_CHUNK && nd->kind != STORE_RAW_BLOB))
 		return 0;
 	f->taken[i] = 1;
-	f->rc = got(f->p, nd, &f->data[i]);
-	buf_release(&f->data[i]);
+	if (!f->p->leaves) {
+		f->rc = got(f->p, nd, &f->data[i]);
+		buf_release(&f->data[i]);
+		return f->rc;
+	}
+	j.what = JOB_LEAF;
+	j.nd = *nd;
+	j.data = f->data[i];
+	sha256(j.data.data, j.data.len, &j.hash);
+	buf_init(&f->data[i]);
+	f->rc = queue_put(f->p->leaves, &j, j.data.len);
 	return f->rc;
 }
 
@@ -505,8 +587,9 @@ static int round_(struct pull *p)
 	char path[REMOTE_PATH_MAX];
 	uint64_t bytes = 0;
 	struct err ignore;	/* each result says its own */
+	struct err cut;		/* a transport failure's */
 	size_t n = 0, i;
-	int rc;
+	int rc, lrc, cut_rc = 0;
 
 	while (p->nq && (n == 0 || bytes < SYNC_BATCH_BYTES)) {
 		struct need *nd = &p->q[p->nq - 1];
@@ -548,7 +631,20 @@ static int round_(struct pull *p)
 	f.rc = 0;
 	sync_run_each(y, b, on_end, &f, &ignore);
 	if (!(rc = f.rc))
-		rc = transport(b, p->err);
+		rc = cut_rc = transport(b, &cut);
+	for (i = 0; i < n && f.taken[i]; i++)
+		;
+	if (!rc && i == n && p->leaves) {
+		/* Only leaves: the next round is fetched while these are
+		 * stored. */
+		rc = end_leaves(p, 0, 0);
+		goto out;
+	}
+	/* What is left is taken here, once the leaves are stored. */
+	if ((lrc = end_leaves(p, rc != 0, 1)))
+		rc = lrc;	/* the message is the leaves' */
+	else if (cut_rc)
+		*p->err = cut;
 	for (i = 0; i < n && !rc; i++) {
 		const struct http_result *r = http_batch_result(b, i);
 
@@ -568,6 +664,7 @@ static int round_(struct pull *p)
 			rc = store_writer_commit(p->w, p->err);
 		p->w = NULL;
 	}
+out:
 	for (i = 0; i < n; i++)
 		buf_release(&data[i]);
 	free(data);
@@ -772,8 +869,18 @@ int sync_pull(struct sync *y, struct sync_want *w, size_t n,
 		rc = want_objects(&p, w, n, is_key);
 	if (!rc)
 		sync_phase(y, "fetching", 0, y->p.total_bytes);
+	/* Two rounds of leaves in memory: one fetched, one stored. */
+	p.leaves = queue_new(do_job, &p, sizeof(struct job),
+			     2 * SYNC_BATCH_BYTES);
 	while (!rc && p.nq)
 		rc = round_(&p);
+	if (p.leaves) {
+		int lrc = end_leaves(&p, rc != 0, 1);
+
+		rc = rc ? rc : lrc;
+		queue_free(p.leaves);
+		p.leaves = NULL;
+	}
 	if (!rc)
 		rc = store_records(&p);
 	if (!rc)

@@ -287,15 +287,19 @@ out:
 
 /*
  * A batch's raw records, read from the store: on a thread of its own
- * (through a reader handle) while the batch before it is sent, so that
- * hashing and copying the next chunks overlaps with the transfers.
+ * while the batch before it is sent, so that checking the next chunks
+ * overlaps with the transfers.  A chunk is sent from the store's map
+ * where it lies (store_raw_view), not copied: the reader's snapshot stays
+ * live until the last batch is sent.
  */
 struct batch {
 	struct store *r;		/* the reader handle */
 	const struct store_raw_item *items;
 	size_t n, from, to;		/* items[from..to) read */
-	struct buf *data;		/* their records (kept for the next
+	struct buf *data;		/* scratch for each (kept for the next
 					   batch: their memory is reused) */
+	const void **at;		/* each record's bytes */
+	size_t *len;
 	size_t ndata;
 	uint64_t bytes;
 	int rc;
@@ -304,27 +308,30 @@ struct batch {
 
 static void read_batch(struct batch *x)
 {
-	size_t j, k;
+	size_t j, k, cap;
 
 	x->bytes = 0;
 	x->rc = 0;
 	for (j = x->from; j < x->n && (j == x->from ||
 				       x->bytes < SYNC_BATCH_BYTES);
 	     j++) {
-		if (j - x->from == x->ndata) {
-			xgrow((void **)&x->data, &x->ndata, x->ndata + 1,
+		k = j - x->from;
+		if (k == x->ndata) {
+			cap = x->ndata;
+			xgrow((void **)&x->data, &cap, k + 1,
 			      sizeof(*x->data));
-			for (k = j - x->from; k < x->ndata; k++)
-				buf_init(&x->data[k]);
+			x->at = xrealloc(x->at, cap * sizeof(*x->at));
+			x->len = xrealloc(x->len, cap * sizeof(*x->len));
+			for (; x->ndata < cap; x->ndata++)
+				buf_init(&x->data[x->ndata]);
 		}
-		if ((x->rc = store_raw_get(x->r, x->items[j].kind,
-					   &x->items[j].id,
-					   &x->data[j - x->from], &x->err)))
+		if ((x->rc = store_raw_view(x->r, x->items[j].kind,
+					    &x->items[j].id, &x->data[k],
+					    &x->at[k], &x->len[k], &x->err)))
 			break;
-		x->bytes += x->data[j - x->from].len;
+		x->bytes += x->len[k];
 	}
 	x->to = j;
-	store_idle(x->r);	/* no snapshot held while the writer marks */
 }
 
 static void *read_thread(void *arg)
@@ -334,13 +341,14 @@ static void *read_thread(void *arg)
 }
 
 /* Send items[0..n), in batches that hold a bounded number of bytes, and
- * record each batch as held once it is all there. */
+ * record what was sent as held once it is all there (and the views of
+ * the store are let go: a mark may grow the map). */
 static int send(struct push *p, const struct store_raw_item *items, size_t n)
 {
 	struct sync *y = p->y;
 	struct batch x[2];
 	char path[REMOTE_PATH_MAX];
-	size_t k;
+	size_t k, sent = 0;
 	int cur = 0, rc = 0;
 
 	if (!n)
@@ -367,10 +375,9 @@ static int send(struct push *p, const struct store_raw_item *items, size_t n)
 		}
 		hb = http_batch_new(y->h);
 		for (k = b->from; k < b->to; k++) {
-			const struct buf *d = &b->data[k - b->from];
-
 			sync_path(items[k].kind, &items[k].id, path);
-			http_batch_put(hb, path, d->data, d->len, NULL);
+			http_batch_put(hb, path, b->at[k - b->from],
+				       b->len[k - b->from], NULL);
 			p->c->puts++;
 		}
 		rc = sync_run(y, hb, p->err);
@@ -380,8 +387,7 @@ static int send(struct push *p, const struct store_raw_item *items, size_t n)
 		if (!rc) {
 			p->c->objects += b->to - b->from;
 			p->c->bytes += b->bytes;
-			rc = sync_mark(y, items + b->from, b->to - b->from,
-				       p->err);
+			sent = b->to;
 			for (k = b->from; k < b->to; k++)
 				idset_add(where(p, items[k].kind),
 					  &items[k].id);
@@ -396,8 +402,16 @@ static int send(struct push *p, const struct store_raw_item *items, size_t n)
 		for (k = 0; k < x[cur].ndata; k++)
 			buf_release(&x[cur].data[k]);
 		free(x[cur].data);
+		free(x[cur].at);
+		free(x[cur].len);
 	}
 	store_close(x[0].r);
+	if (sent) {
+		struct err e;
+		int mrc = sync_mark(y, items, sent, rc ? &e : p->err);
+
+		rc = rc ? rc : mrc;
+	}
 	return rc;
 }
 

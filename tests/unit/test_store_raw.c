@@ -366,6 +366,84 @@ static int cat_equals(struct store *s, const struct digest *id,
 }
 
 /*
+ * store_raw_view hands out what store_raw_get does: a compressed chunk in
+ * scratch; an uncompressed one where it lies in the map, unchanged while
+ * other records are viewed, until store_idle.
+ */
+static void view_items(struct store *a, const struct store_raw_item *items,
+		       size_t n, size_t *packed, size_t *in_map)
+{
+	struct buf got = BUF_INIT, scratch = BUF_INIT, copy = BUF_INIT;
+	const void *first = NULL, *at;
+	size_t at_n, i;
+
+	*packed = *in_map = 0;
+	for (i = 0; i < n; i++) {
+		if (items[i].kind == STORE_RAW_ALIAS)
+			continue;
+		CHECK_INT(store_raw_get(a, items[i].kind, &items[i].id, &got,
+					&e),
+			  0);
+		CHECK_INT(store_raw_view(a, items[i].kind, &items[i].id,
+					 &scratch, &at, &at_n, &e),
+			  0);
+		CHECK(at_n == got.len && memcmp(at, got.data, at_n) == 0);
+		if (items[i].kind != STORE_RAW_CHUNK)
+			continue;
+		if (at == scratch.data) {
+			++*packed;
+			continue;
+		}
+		if (!(*in_map)++) {
+			first = at;
+			buf_add(&copy, at, at_n);
+		}
+	}
+	if (first)
+		CHECK(memcmp(first, copy.data, copy.len) == 0);
+	store_idle(a);
+	buf_release(&got);
+	buf_release(&scratch);
+	buf_release(&copy);
+}
+
+static void test_view(struct store *a, const struct store_raw_item *items,
+		      size_t n)
+{
+	struct store *v = open_store("v", STORE_CREATE);
+	struct store_raw_item *vitems = NULL;
+	struct store_writer *w;
+	unsigned char *noise = malloc(BIG);
+	size_t vn = 0, packed, in_map;
+	struct digest id;
+	FILE *f = fopen("/dev/urandom", "rb");
+
+	/* The source's chunks compress. */
+	view_items(a, items, n, &packed, &in_map);
+	CHECK(packed > 1);
+	/* Random bytes do not. */
+	if (!v || !noise || !f || fread(noise, 1, BIG, f) != BIG) {
+		CHECK(0);
+		goto out;
+	}
+	CHECK_INT(store_writer_new(v, &w, &e), 0);
+	CHECK_INT(store_put_bytes(w, noise, BIG, &id, &e), 0);
+	CHECK_INT(store_writer_commit(w, &e), 0);
+	CHECK_INT(store_raw_walk(v, &id, 1, NULL, NULL, NULL, &vitems, &vn,
+				 &e),
+		  0);
+	view_items(v, vitems, vn, &packed, &in_map);
+	CHECK_INT(packed, 0);
+	CHECK(in_map > 1);
+out:
+	free(vitems);
+	free(noise);
+	if (f)
+		fclose(f);
+	store_close(v);
+}
+
+/*
  * A -> raw records -> a fresh B: the run (with its outputs and log) and
  * each kind of object arrive with equal ids and bytes; B's fsck is clean;
  * the walk put everything after what it names, each object once.
@@ -405,6 +483,7 @@ static void test_roundtrip(struct store *a, const struct source *src)
 	CHECK(find_item(items, n, STORE_RAW_INLINE, &src->log_id) >= 0);
 	CHECK(find_item(items, n, STORE_RAW_LIST, &src->deep_id) >= 0);
 	CHECK_INT(check_order(a, items, n), 0);
+	test_view(a, items, n);
 
 	CHECK_INT(copy_items(a, b, items, n), 0);
 	/* Equal ids, equal bytes. */
@@ -577,6 +656,24 @@ static void test_refusals(struct store *a, const struct source *src)
 		CHECK_STR(e.msg, want);
 	}
 	CHECK_INT(store_raw_has(c, STORE_RAW_CHUNK, &cid), 0);
+	/* Hashed by the caller: a hash that is not the id is refused the
+	 * same way, nothing stored; the right one stores it. */
+	{
+		struct digest h;
+
+		sha256(bad.data, bad.len, &h);
+		rc = store_raw_put_hashed(w, STORE_RAW_CHUNK, &cid,
+					  r.chunk0.data, r.chunk0.len, &h, &e);
+		refused(c, w, rc, STORE_MISMATCH, STORE_RAW_CHUNK, &cid,
+			"its bytes do not hash to its id");
+		rc = store_raw_put_hashed(w, STORE_RAW_INLINE, &src->small_id,
+					  r.inline_.data, r.inline_.len, &h,
+					  &e);
+		refused(c, w, rc, STORE_MISMATCH, STORE_RAW_INLINE,
+			&src->small_id, "its bytes do not hash to its id");
+		CHECK_INT(store_raw_has(c, STORE_RAW_CHUNK, &cid), 0);
+		CHECK_INT(store_raw_has(c, STORE_RAW_BLOB, &src->small_id), 0);
+	}
 	/* An inline blob. */
 	flipped(&bad, &r.inline_, 0);
 	rc = store_raw_put(w, STORE_RAW_INLINE, &src->small_id, bad.data,
@@ -929,6 +1026,17 @@ static void test_walk(struct store *a, const struct source *src)
 		CHECK_INT(raw.len, 0);
 		digest_hex(&cid, hex);
 		CHECK(strstr(e.msg, hex) != NULL);
+		{	/* Nor shown where it lies. */
+			const void *at = NULL;
+			size_t at_n = 0;
+
+			e.msg[0] = 0;
+			CHECK_INT(store_raw_view(a, STORE_RAW_CHUNK, &cid, &raw,
+						 &at, &at_n, &e),
+				  STORE_CORRUPT);
+			CHECK(strstr(e.msg, hex) != NULL);
+			CHECK(strstr(e.msg, "do not hash to its id") != NULL);
+		}
 		/* Put back; then remove it. */
 		store_idle(a);
 		CHECK_INT(mdb_txn_begin(a->env, NULL, 0, &txn), 0);
