@@ -24,6 +24,10 @@
 
 /* The largest action record a probe takes (ACTION_MAX_OUTPUTS outputs). */
 #define ACTION_LIMIT ((uint64_t)8 << 20)
+/* A run's transport: a request tried 3 times (after 200 and 400 ms),
+ * 3 s to connect. */
+#define RUN_RETRIES 2
+#define RUN_CONNECT_MS 3000L
 
 struct run_remote {
 	struct cli *cli;
@@ -47,6 +51,16 @@ static int failed(struct run_remote *rr, const struct err *err)
 	return -1;
 }
 
+/* A run goes on without the remote: it waits less for one that is down
+ * than a pull does. */
+static void run_http_options(const struct run_remote *rr,
+			     struct http_options *o)
+{
+	sync_http_options(rr->rc, o);
+	o->retries = RUN_RETRIES;
+	o->connect_timeout_ms = RUN_CONNECT_MS;
+}
+
 static int fetch(void *ctx, struct run_cache_ask *a, size_t n,
 		 struct err *err)
 {
@@ -56,8 +70,14 @@ static int fetch(void *ctx, struct run_cache_ask *a, size_t n,
 	size_t k;
 	int rc;
 
-	if (!rr->y && sync_open(rr->rc, rr->s, &runrec_refs, &rr->y, err))
-		return failed(rr, err);
+	if (!rr->y) {
+		struct http_options o;
+
+		run_http_options(rr, &o);
+		if (sync_open_with(rr->rc, &o, rr->s, &runrec_refs, &rr->y,
+				   err))
+			return failed(rr, err);
+	}
 	w = xcalloc(n + 1, sizeof(*w));
 	for (k = 0; k < n; k++) {
 		w[k].id = *a[k].key;
@@ -118,11 +138,7 @@ static int probe(void *ctx, struct run_cache_ask *a, size_t n,
 	if (!rr->h) {
 		struct http_options o;
 
-		http_options_init(&o);
-		o.name = rr->rc->name;
-		o.url = rr->rc->url;
-		o.cred_env = rr->rc->auth_env;
-		o.netrc = 1;
+		run_http_options(rr, &o);
 		if (http_open(&o, &rr->h, err))
 			return failed(rr, err);
 	}

@@ -24,22 +24,36 @@ const char *sync_strerror(int rc)
 	return store_strerror(rc);
 }
 
+void sync_http_options(const struct remote_conf *c, struct http_options *o)
+{
+	http_options_init(o);
+	o->name = c->name;
+	o->url = c->url;
+	o->cred_env = c->auth_env;
+	o->netrc = 1;
+}
+
 int sync_open(const struct remote_conf *c, struct store *s,
 	      const struct store_run_refs *refs, struct sync **out,
 	      struct err *err)
 {
 	struct http_options o;
+
+	sync_http_options(c, &o);
+	return sync_open_with(c, &o, s, refs, out, err);
+}
+
+int sync_open_with(const struct remote_conf *c,
+		   const struct http_options *o, struct store *s,
+		   const struct store_run_refs *refs, struct sync **out,
+		   struct err *err)
+{
 	struct sync *y;
 	int rc;
 
 	*out = NULL;
 	y = xcalloc(1, sizeof(*y));
-	http_options_init(&o);
-	o.name = c->name;
-	o.url = c->url;
-	o.cred_env = c->auth_env;
-	o.netrc = 1;
-	if ((rc = http_open(&o, &y->h, err))) {
+	if ((rc = http_open(o, &y->h, err))) {
 		free(y);
 		return rc;
 	}

@@ -54,15 +54,27 @@ enum {
 /* A name for any code these calls return. */
 const char *sync_strerror(int rc);
 
+struct http_options;
+
+/* The transport's options for remote c (http_options_init's defaults,
+ * its url and credentials; o points at c's strings). */
+void sync_http_options(const struct remote_conf *c, struct http_options *o);
+
 /*
  * A client for remote c (its url, credentials, keys; c is copied) on
  * store s, whose runs' payloads name what refs finds (may be NULL; the
  * engine's: runrec_refs).  Opens no connection yet.  HTTP_BADARG with a
  * message for a url the transport refuses.  Close with sync_close.
+ * sync_open_with: the transport's options o (from sync_http_options,
+ * changed: a run waits less for a remote that is down).
  */
 int sync_open(const struct remote_conf *c, struct store *s,
 	      const struct store_run_refs *refs, struct sync **out,
 	      struct err *err);
+int sync_open_with(const struct remote_conf *c,
+		   const struct http_options *o, struct store *s,
+		   const struct store_run_refs *refs, struct sync **out,
+		   struct err *err);
 void sync_close(struct sync *y);
 
 /* Where a push or pull stands, for progress lines. */

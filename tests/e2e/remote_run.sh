@@ -200,14 +200,18 @@ conf ci "http://127.0.0.1:$port/cache" "trusted_keys = [\"$pub\"]" "sign_key = \
 run status --remote
 expect_rc d-status 1
 expect_match d-status "$out" "remote 'ci': 0 local, 0 remote-only, 5 missing$"
-expect_match d-status-warning "$err" "^cairn: warning: remote 'ci': GET 'ac/[0-9a-f]{64}': .*; remote 'ci' not used$"
+expect_match d-status-warning "$err" "^cairn: warning: remote 'ci': GET 'ac/[0-9a-f]{64}': cannot connect: .* \\(3 tries\\); remote 'ci' not used$"
+# A pull waits longer for it than a run does (5 tries, not 3).
+run pull
+expect_rc d-pull 3
+expect_match d-pull "$err" "^cairn: error: remote 'ci': GET 'ac/[0-9a-f]{64}': cannot connect: .* \\(5 tries\\)"
 run run -n --remote
 expect_rc d-dry 0
 expect_eq d-dry-warnings "$(printf '%s\n' "$err" | grep -c warning)" 1
 run run --remote -j1
 expect_rc d-run 0
 expect_eq d-ran "$(ran)" "prep report train-a train-b train-c "
-expect_match d-run-warning "$err" "^cairn: warning: remote 'ci': GET 'ac/[0-9a-f]{64}': .*; running without remote 'ci'$"
+expect_match d-run-warning "$err" "^cairn: warning: remote 'ci': GET 'ac/[0-9a-f]{64}': cannot connect: .* \\(3 tries\\); running without remote 'ci'$"
 expect_eq d-run-warnings "$(printf '%s\n' "$err" | grep -c warning)" 1
 expect_match d-run "$out" "done: 5 ran, 0 restored \(0 from remote 'ci'\), 0 up to date, 0 failed$"
 rm -f "$RANLOG"
