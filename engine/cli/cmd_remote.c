@@ -17,7 +17,7 @@
 #include "util.h"
 
 enum { OPT_READ_ONLY = 256, OPT_TRUST, OPT_SIGN_KEY, OPT_AUTH_ENV, OPT_USER,
-       OPT_JSON };
+       OPT_JSON, OPT_DEFAULT };
 
 /* The config of this workspace and the user; 0 or an exit code. */
 static int load(struct cli *cli, struct remote_config *c)
@@ -58,6 +58,8 @@ static const struct opt_spec add_opts[] = {
 	  "take user:password from this variable (else ~/.netrc)" },
 	{ "user", OPT_USER, 0, NULL,
 	  "write the user's config, not the workspace's" },
+	{ "default", OPT_DEFAULT, 0, NULL,
+	  "make it the default remote (default_remote) of that config" },
 	{ 0 },
 };
 
@@ -79,7 +81,7 @@ static int add(struct cli *cli, int argc, char **argv)
 	static const struct command me = {
 		"remote add", "",
 		"remote add NAME URL [--read-only] [--trust HEX]... "
-		"[--sign-key PATH] [--auth-env VAR] [--user]",
+		"[--sign-key PATH] [--auth-env VAR] [--user] [--default]",
 		"", add_opts, NULL
 	};
 	struct remote_conf r;
@@ -89,7 +91,7 @@ static int add(struct cli *cli, int argc, char **argv)
 	unsigned char pub[SIGN_PUBLIC_LEN];
 	struct err err;
 	size_t cap = 0;
-	int key, user = 0, rc = EXIT_OK;
+	int key, user = 0, make_default = 0, rc = EXIT_OK;
 
 	memset(&r, 0, sizeof(r));
 	opt_init(&it, argc, argv, 1, 0);
@@ -119,6 +121,9 @@ static int add(struct cli *cli, int argc, char **argv)
 			break;
 		case OPT_USER:
 			user = 1;
+			break;
+		case OPT_DEFAULT:
+			make_default = 1;
 			break;
 		}
 	}
@@ -161,13 +166,14 @@ static int add(struct cli *cli, int argc, char **argv)
 	}
 	if ((rc = target(cli, user, &path)))
 		goto out;
-	if (remote_config_add(path.data, &r, &err) < 0) {
+	if (remote_config_add(path.data, &r, make_default, &err) < 0) {
 		term_error(&cli->term, "%s", err.msg);
 		rc = EXIT_USAGE;
 		goto out;
 	}
 	if (!cli->term.quiet)
-		printf("added remote '%s' to '%s'\n", r.name, path.data);
+		printf("added remote '%s' to '%s'%s\n", r.name, path.data,
+		       make_default ? ", the default" : "");
 out:
 	sign_key_free(k);
 	free(r.trusted);

@@ -560,8 +560,53 @@ static int check_text(const char *path, const struct buf *text,
 	return rc;
 }
 
+/* Line helpers, defined below. */
+static int next_header(const struct toml_value *t, int line);
+static size_t line_off(const struct buf *src, int line);
+static int line_empty(const struct buf *src, int line, int comments);
+
+/*
+ * src's text into text with default_remote naming name: its line
+ * replaced, or (none yet) a line added above the first table and its
+ * comments (a top-level key must come before any table), else at the
+ * end.
+ */
+static void with_default(const struct buf *src, const struct toml_value *root,
+			 const char *name, struct buf *text)
+{
+	const struct toml_kv *def =
+		root ? toml_get_kv(root, "default_remote", 14) : NULL;
+	struct buf line = BUF_INIT;
+	size_t at, past;
+	int h;
+
+	buf_adds(&line, "default_remote = ");
+	json_string(&line, name, strlen(name));
+	buf_addc(&line, '\n');
+	if (def) {
+		at = line_off(src, def->line);
+		past = line_off(src, def->line + 1);
+	} else {
+		/* Above the first table and the comments just above it
+		 * (they are its own). */
+		h = root ? next_header(root, 0) : 0;
+		while (h > 1 && line_empty(src, h - 1, 1) &&
+		       !line_empty(src, h - 1, 0))
+			h--;
+		at = past = h ? line_off(src, h) : src->len;
+		if (h)	/* a blank line before the table */
+			buf_addc(&line, '\n');
+	}
+	buf_add(text, src->data, at);
+	if (at && text->data[text->len - 1] != '\n')
+		buf_addc(text, '\n');
+	buf_add(text, line.data, line.len);
+	buf_add(text, src->data + past, src->len - past);
+	buf_release(&line);
+}
+
 int remote_config_add(const char *path, const struct remote_conf *r,
-		      struct err *err)
+		      int make_default, struct err *err)
 {
 	const struct toml_value *t;
 	struct buf text = BUF_INIT;
@@ -586,7 +631,11 @@ int remote_config_add(const char *path, const struct remote_conf *r,
 			r->name, path, r->name);
 		goto out;
 	}
-	buf_add(&text, f.src.data, f.src.len);
+	if (make_default)
+		with_default(&f.src, f.doc ? toml_root(f.doc) : NULL, r->name,
+			     &text);
+	else
+		buf_add(&text, f.src.data, f.src.len);
 	if (text.len && text.data[text.len - 1] != '\n')
 		buf_addc(&text, '\n');
 	if (text.len)

@@ -98,7 +98,9 @@ int remote_config_user_path(struct buf *out);
  * remote_config_add appends a [remote.NAME] table for r (name, url,
  * read_only, trusted, sign_key as given, auth_env; file, line, user are
  * not used), creating the file (and its folder) when missing; refused
- * when the file already has that remote, or is not valid.
+ * when the file already has that remote, or is not valid; make_default:
+ * and sets default_remote to it (that line replaced, or one added above
+ * the first table).
  * remote_config_remove deletes the [remote.NAME] table (from its header
  * to the next header or the end) and a default_remote naming it; an error
  * when the file has no such remote, or defines it otherwise (a dotted key
@@ -106,7 +108,7 @@ int remote_config_user_path(struct buf *out);
  * rename it into place.
  */
 int remote_config_add(const char *path, const struct remote_conf *r,
-		      struct err *err);
+		      int make_default, struct err *err);
 int remote_config_remove(const char *path, const char *name,
 			 struct err *err);
 

@@ -81,8 +81,13 @@ url = \"http://127.0.0.1:8080/cache\"
 trusted_keys = [\"$pub\"]
 sign_key = \"k.pem\""
 run remote add team https://cache.example/team --read-only --trust "$pub" \
-	--trust "$(tr a-f A-F <<<"$pub")" --auth-env TEAM_AUTH
+	--trust "$(tr a-f A-F <<<"$pub")" --auth-env TEAM_AUTH --default
 expect_rc "remote add: read-only" 0
+expect_eq "remote add --default: stdout" "$out" "added remote 'team' to 'cairn.config.toml', the default"
+# The default above the first table (a top-level key), a blank line after.
+expect_eq "remote add --default: top" "$(head -n 3 cairn.config.toml)" "default_remote = \"team\"
+
+[remote.ci]"
 expect_eq "remote add: second table" "$(tail -n 6 cairn.config.toml)" "
 [remote.team]
 url = \"https://cache.example/team\"
@@ -98,9 +103,6 @@ expect_eq "remote add --user: absolute key" "$(grep sign_key "$U")" \
 run remote add ci http://user.example/ci --user
 expect_rc "remote add --user: shadowed" 0
 
-# The default, written by hand at the top (docs/remote.md).
-{ echo 'default_remote = "team"'; echo; cat cairn.config.toml; } >c.tmp &&
-	mv c.tmp cairn.config.toml
 run remote list
 expect_rc "remote list" 0
 expect_eq "remote list: text" "$out" "ci    http://127.0.0.1:8080/cache  (trusts 1 key, signs with k.pem)
@@ -136,7 +138,7 @@ run remote add x http://host/c --trust abc
 expect_rc "remote add: bad key" 2
 expect_eq "remote add: bad key: message" "$err" \
 	"cairn: error: invalid key 'abc': a public key is 64 hex digits, as 'cairn key generate' prints
-hint: usage: cairn remote add NAME URL [--read-only] [--trust HEX]... [--sign-key PATH] [--auth-env VAR] [--user] (see 'cairn help remote add')"
+hint: usage: cairn remote add NAME URL [--read-only] [--trust HEX]... [--sign-key PATH] [--auth-env VAR] [--user] [--default] (see 'cairn help remote add')"
 run remote add x http://host/c --sign-key junk.pem
 expect_rc "remote add: bad sign key" 2
 expect_eq "remote add: bad sign key: message" "$err" \

@@ -289,6 +289,56 @@ static void test_user_path(void)
 	CHECK(!remote_name_valid(""));
 }
 
+/* remote add --default: default_remote set where a top-level key must
+ * go; the file still loads with that default. */
+static void test_add_default(void)
+{
+	static const struct {
+		const char *before, *after;
+	} cases[] = {
+		/* No file yet. */
+		{ NULL, "default_remote = \"d\"\n\n[remote.d]\nurl = \"http://d\"\n" },
+		/* Above the first table and the comment that is its own. */
+		{ "# ours\n\n# the team's\n[remote.a]\nurl = \"http://a\"\n",
+		  "# ours\n\ndefault_remote = \"d\"\n\n# the team's\n[remote.a]\n"
+		  "url = \"http://a\"\n\n[remote.d]\nurl = \"http://d\"\n" },
+		{ "[remote.a]\nurl = \"http://a\"\n",
+		  "default_remote = \"d\"\n\n[remote.a]\n"
+		  "url = \"http://a\"\n\n[remote.d]\nurl = \"http://d\"\n" },
+		/* The one there replaced, in its place. */
+		{ "default_remote = \"a\" # was\n\n[remote.a]\nurl = \"http://a\"\n",
+		  "default_remote = \"d\"\n\n[remote.a]\nurl = \"http://a\"\n\n"
+		  "[remote.d]\nurl = \"http://d\"\n" },
+		/* No table: at the end, no final newline before it. */
+		{ "# only a comment",
+		  "# only a comment\ndefault_remote = \"d\"\n\n[remote.d]\n"
+		  "url = \"http://d\"\n" },
+	};
+	struct remote_config c;
+	struct remote_conf r;
+	struct err err;
+	size_t i;
+	char *text;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		unlink(wsfile);
+		if (cases[i].before)
+			put(wsfile, cases[i].before);
+		memset(&r, 0, sizeof(r));
+		r.name = S("d");
+		r.url = S("http://d");
+		CHECK_INT(remote_config_add(wsfile, &r, 1, &err), 0);
+		text = slurp(wsfile);
+		CHECK_STR(text, cases[i].after);
+		free(text);
+		unlink(userfile);
+		CHECK_STR(load(&c, &err), "");
+		CHECK(c.default_name && !strcmp(c.default_name, "d"));
+		remote_config_release(&c);
+	}
+	unlink(wsfile);
+}
+
 static void test_edit(void)
 {
 	unsigned char keys[1][SIGN_PUBLIC_LEN];
@@ -303,7 +353,7 @@ static void test_edit(void)
 	memset(&r, 0, sizeof(r));
 	r.name = S("home");
 	r.url = S("https://cache.home/x//");
-	CHECK_INT(remote_config_add(userfile, &r, &err), 0);
+	CHECK_INT(remote_config_add(userfile, &r, 0, &err), 0);
 	text = slurp(userfile);
 	CHECK_STR(text, "[remote.home]\nurl = \"https://cache.home/x\"\n");
 	free(text);
@@ -320,7 +370,7 @@ static void test_edit(void)
 	r.ntrusted = 1;
 	r.sign_key = S("keys/\"ci\".pem");
 	r.auth_env = S("CI_AUTH");
-	CHECK_INT(remote_config_add(wsfile, &r, &err), 0);
+	CHECK_INT(remote_config_add(wsfile, &r, 0, &err), 0);
 	text = slurp(wsfile);
 	CHECK_STR(text, "# our caches\ndefault_remote = \"team\"\n\n"
 			"[remote.team]\nurl = \"http://team/c\"\n\n"
@@ -333,18 +383,18 @@ static void test_edit(void)
 	CHECK(stat(wsfile, &st) == 0 && (st.st_mode & 07777) == 0640);
 
 	/* Refused, the file untouched: a name it has, a bad url or name. */
-	CHECK_INT(remote_config_add(wsfile, &r, &err), -1);
+	CHECK_INT(remote_config_add(wsfile, &r, 0, &err), -1);
 	snprintf(want, sizeof(want), "remote 'ci' already exists in '%s' "
 				     "('cairn remote remove ci' first)",
 		 wsfile);
 	CHECK_STR(err.msg, want);
 	r.name = S("x");
 	r.url = S("http://u:pw@h");
-	CHECK_INT(remote_config_add(wsfile, &r, &err), -1);
+	CHECK_INT(remote_config_add(wsfile, &r, 0, &err), -1);
 	CHECK(!strstr(err.msg, "pw"));
 	r.url = S("http://h");
 	r.name = S("a.b");
-	CHECK_INT(remote_config_add(wsfile, &r, &err), -1);
+	CHECK_INT(remote_config_add(wsfile, &r, 0, &err), -1);
 	CHECK_STR(err.msg, "invalid remote name 'a.b': use letters, digits, "
 			   "'_' and '-'");
 
@@ -400,14 +450,14 @@ static void test_edit(void)
 				     "the file", wsfile);
 	CHECK_STR(err.msg, want);
 	r.name = S("x");
-	CHECK_INT(remote_config_add(wsfile, &r, &err), -1);
+	CHECK_INT(remote_config_add(wsfile, &r, 0, &err), -1);
 	CHECK(strstr(err.msg, wsfile) == err.msg);
 	text = slurp(wsfile);
 	CHECK_STR(text, "remote = { ci = { url = \"http://h\" } }\n");
 	free(text);
 	/* A file that is not valid is not edited. */
 	put(wsfile, "[remote.ci]\nurl = \"ftp://h\"\n");
-	CHECK_INT(remote_config_add(wsfile, &r, &err), -1);
+	CHECK_INT(remote_config_add(wsfile, &r, 0, &err), -1);
 	CHECK(strstr(err.msg, "must start with http://") != NULL);
 	unlink(wsfile);
 	unlink(userfile);
@@ -431,6 +481,7 @@ int main(void)
 	test_errors();
 	test_user_path();
 	test_edit();
+	test_add_default();
 	remove_tree(dir);
 	return check_done("unit.config");
 }
