@@ -504,12 +504,16 @@ int store_raw_put_run(struct store_writer *w, const struct digest *id,
  * the epoch), batched in w's transactions.  store_remote_known: 1 when
  * known (*seen_ns, when not NULL, the last time seen), 0 when not (and
  * in a store opened read-only that has no table yet), < 0 an error.
+ * store_remote_unmark removes the entries of items[0..n) (those there).
  * store_remote_forget removes every entry of remote (*n, when not NULL,
  * how many).
  */
 int store_remote_mark(struct store_writer *w, const char *remote,
 		      const struct store_raw_item *items, size_t n,
 		      int64_t now_ns, struct err *err);
+int store_remote_unmark(struct store_writer *w, const char *remote,
+			const struct store_raw_item *items, size_t n,
+			struct err *err);
 int store_remote_known(struct store *s, const char *remote,
 		       enum store_raw_kind kind, const struct digest *id,
 		       int64_t *seen_ns);

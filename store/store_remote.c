@@ -55,6 +55,32 @@ int store_remote_mark(struct store_writer *w, const char *remote,
 	return rc;
 }
 
+int store_remote_unmark(struct store_writer *w, const char *remote,
+			const struct store_raw_item *items, size_t n,
+			struct err *err)
+{
+	unsigned char key[REMOTE_KEY];
+	size_t i;
+	int rc;
+
+	for (i = 0; i < n; i++) {
+		MDB_val k = { sizeof(key), key };
+
+		if ((rc = writer_txn(w, 0, err)))
+			return rc;
+		remote_key(key, remote, items[i].kind, &items[i].id);
+		rc = mdb_del(w->txn, w->s->remotes, &k, NULL);
+		if (rc == 0)
+			w->pending += sizeof(key);
+		else if (rc != MDB_NOTFOUND)
+			return writer_poison(w, store_fail(err, rc, "cannot "
+								   "write store "
+								   "'%s'",
+							   w->s->path));
+	}
+	return 0;
+}
+
 int store_remote_known(struct store *s, const char *remote,
 		       enum store_raw_kind kind, const struct digest *id,
 		       int64_t *seen_ns)

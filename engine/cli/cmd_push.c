@@ -15,6 +15,7 @@
 #include "err.h"
 #include "graph.h"
 #include "http.h"
+#include "interrupt.h"
 #include "json.h"
 #include "lockfile.h"
 #include "runrec.h"
@@ -398,6 +399,21 @@ static void close_job(struct job *j)
 	free(j->ops_mem);
 }
 
+/* Interrupted (Ctrl-C): what was done is kept; 130, as a run's. */
+static int interrupted(struct job *j, const struct sync_counts *c)
+{
+	char sz[32];
+
+	progress_end(j);
+	term_error(&j->cli->term, "interrupted: %s %zu object%s (%s) %s "
+				  "remote '%s'; 'cairn %s' again %s the rest",
+		   j->pull ? "stored" : "sent", c->objects,
+		   c->objects == 1 ? "" : "s", format_size(c->bytes, sz),
+		   j->pull ? "from" : "to", j->remote->name,
+		   j->pull ? "pull" : "push", j->pull ? "fetches" : "sends");
+	return 130;
+}
+
 /* A failure of sync_*: the message, a hint, the exit code. */
 static int sync_fail(struct job *j, int rc, const struct err *err)
 {
@@ -510,9 +526,13 @@ static int push_run(struct cli *cli, const struct command *cmd, int argc,
 		ids = xcalloc(j.n + 1, sizeof(*ids));
 		for (i = 0; i < j.n; i++)
 			ids[i] = j.items[i].id;
+		interrupt_catch();
 		rc = sync_push(y, ids, j.n, j.verify, &c, &err);
+		interrupt_release();
 		progress_end(&j);
-		if (rc)
+		if (rc == SYNC_INTERRUPTED)
+			rc = interrupted(&j, &c);
+		else if (rc)
 			rc = sync_fail(&j, rc, &err);
 		else
 			push_report(&j, &c, now_s() - t0);
@@ -668,11 +688,15 @@ static int pull_run(struct cli *cli, const struct command *cmd, int argc,
 			w[n++].as = j.items[i].name ? SYNC_AS_KEY
 						    : SYNC_AS_EITHER;
 		}
+		interrupt_catch();
 		rc = sync_pull(y, w, n, &c, &err);
+		interrupt_release();
 		progress_end(&j);
 		if (rc == SYNC_REFUSED || rc == SYNC_MISSING)
 			pull_report(&j, w, &c, now_s() - t0);
-		if (rc)
+		if (rc == SYNC_INTERRUPTED)
+			rc = interrupted(&j, &c);
+		else if (rc)
 			rc = sync_fail(&j, rc, &err);
 		else
 			pull_report(&j, w, &c, now_s() - t0);

@@ -8,6 +8,7 @@
 #include "config.h"
 #include "err.h"
 #include "http.h"
+#include "interrupt.h"
 #include "sync_internal.h"
 #include "util.h"
 
@@ -18,6 +19,7 @@ const char *sync_strerror(int rc)
 	case SYNC_NOKEY: return "no key to sign action records with";
 	case SYNC_REFUSED: return "downloads refused by their checks";
 	case SYNC_MISSING: return "objects missing on the remote";
+	case SYNC_INTERRUPTED: return "interrupted";
 	}
 	if (rc >= HTTP_NOTFOUND && rc <= HTTP_BADARG)
 		return http_strerror(rc);
@@ -127,6 +129,8 @@ static int on_tick(const struct http_progress *hp, void *ctx)
 	struct tick *t = ctx;
 	struct sync *y = t->y;
 
+	if (interrupt_caught())
+		return 1;
 	if (hp->last != SIZE_MAX && t->on_end && t->on_end(hp->last, t->ctx))
 		return 1;
 	if (!y->fn)
@@ -147,7 +151,7 @@ int sync_run_each(struct sync *y, struct http_batch *b,
 	size_t i, n = http_batch_count(b);
 	int rc;
 
-	rc = http_batch_run(b, y->fn || on_end ? on_tick : NULL, &t, err);
+	rc = http_batch_run(b, on_tick, &t, err);
 	/* Every request has ended; the bytes are those of the answers
 	 * kept (a retry's lost bytes are not counted twice). */
 	y->p.done = t.done + n;
@@ -158,7 +162,13 @@ int sync_run_each(struct sync *y, struct http_batch *b,
 		y->p.total = y->p.done;
 	if (y->fn)
 		y->fn(&y->p, y->ctx);
-	return rc;
+	return interrupt_caught() ? sync_interrupted(err) : rc;
+}
+
+int sync_interrupted(struct err *err)
+{
+	err_set(err, "interrupted");
+	return SYNC_INTERRUPTED;
 }
 
 int sync_run(struct sync *y, struct http_batch *b, struct err *err)
@@ -189,6 +199,23 @@ int sync_mark(struct sync *y, const struct store_raw_item *items, size_t n,
 			       (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec,
 			       err);
 	if (rc) {
+		store_writer_abort(w);
+		return rc;
+	}
+	return store_writer_commit(w, err);
+}
+
+int sync_unmark(struct sync *y, const struct store_raw_item *items,
+		size_t n, struct err *err)
+{
+	struct store_writer *w;
+	int rc;
+
+	if (!n)
+		return 0;
+	if ((rc = store_writer_new(y->s, &w, err)))
+		return rc;
+	if ((rc = store_remote_unmark(w, y->url, items, n, err))) {
 		store_writer_abort(w);
 		return rc;
 	}

@@ -49,6 +49,9 @@ enum {
 				   (refused, nothing of them stored) */
 	SYNC_MISSING = -30597,	/* pull: the remote lacks an object that a
 				   record it holds names */
+	SYNC_INTERRUPTED = -30596,	/* a signal came (interrupt_catch):
+					   stopped between requests, what was
+					   whole kept */
 };
 
 /* A name for any code these calls return. */

@@ -48,6 +48,10 @@ int sync_run_each(struct sync *y, struct http_batch *b,
 		  int (*on_end)(size_t i, void *ctx), void *ctx,
 		  struct err *err);
 
+/* "interrupted": SYNC_INTERRUPTED.  A batch run stops when a signal
+ * comes (interrupt_caught) and says so. */
+int sync_interrupted(struct err *err);
+
 /* "cannot read store 'PATH': WHY" for a code of a call that leaves no
  * message (store_raw_has, store_remote_known); returns rc. */
 int sync_store_fail(struct err *err, int rc, struct store *s);
@@ -55,6 +59,11 @@ int sync_store_fail(struct err *err, int rc, struct store *s);
 /* Record items[0..n) as held by the remote, in a write of their own. */
 int sync_mark(struct sync *y, const struct store_raw_item *items, size_t n,
 	      struct err *err);
+
+/* Forget that the remote holds items[0..n) (a --verify found them gone),
+ * in a write of their own. */
+int sync_unmark(struct sync *y, const struct store_raw_item *items,
+		size_t n, struct err *err);
 
 /* Where the raw record of kind (a walk's, or STORE_RAW_ACTION: key) lives
  * on the remote; "" for an alias (it travels in the action record). */

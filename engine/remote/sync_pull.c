@@ -19,6 +19,7 @@
 #include "err.h"
 #include "http.h"
 #include "idset.h"
+#include "interrupt.h"
 #include "queue.h"
 #include "sync_internal.h"
 #include "util.h"
@@ -252,6 +253,8 @@ static int transport(const struct http_batch *b, struct err *err)
 {
 	size_t i;
 
+	if (interrupt_caught())
+		return sync_interrupted(err);
 	for (i = 0; i < http_batch_count(b); i++) {
 		const struct http_result *r = http_batch_result(b, i);
 
@@ -490,7 +493,7 @@ struct fetch {
 
 /* What the leaves' thread does: store a leaf, or end the round's writer. */
 struct job {
-	enum { JOB_LEAF, JOB_COMMIT, JOB_ABORT } what;
+	enum { JOB_LEAF, JOB_COMMIT } what;
 	struct need nd;		/* a CHUNK or a BLOB */
 	struct buf data;
 	struct digest hash;	/* data's, hashed as it came */
@@ -518,10 +521,9 @@ static int do_job(void *ctx, void *item, int failed)
 		buf_release(&j->data);
 		break;
 	case JOB_COMMIT:
-	case JOB_ABORT:
 		if (!p->w)
 			break;
-		if (failed || j->what == JOB_ABORT)
+		if (failed)
 			store_writer_abort(p->w);
 		else
 			rc = store_writer_commit(p->w, p->err);
@@ -531,9 +533,10 @@ static int do_job(void *ctx, void *item, int failed)
 	return rc;
 }
 
-/* End the leaves' writer: committed (abort: dropped), waited for when
- * wait; 0 or the leaves' first failure. */
-static int end_leaves(struct pull *p, int abort, int wait)
+/* End the leaves' writer: committed (dropped when they failed: the
+ * queue hands the end to do_job as failed), waited for when wait; 0 or
+ * the leaves' first failure. */
+static int end_leaves(struct pull *p, int wait)
 {
 	struct job j;
 	int rc;
@@ -541,7 +544,7 @@ static int end_leaves(struct pull *p, int abort, int wait)
 	if (!p->leaves)
 		return 0;
 	memset(&j, 0, sizeof(j));
-	j.what = abort ? JOB_ABORT : JOB_COMMIT;
+	j.what = JOB_COMMIT;
 	rc = queue_put(p->leaves, &j, 0);
 	return wait ? queue_wait(p->leaves) : rc;
 }
@@ -637,11 +640,13 @@ static int round_(struct pull *p)
 	if (!rc && i == n && p->leaves) {
 		/* Only leaves: the next round is fetched while these are
 		 * stored. */
-		rc = end_leaves(p, 0, 0);
+		rc = end_leaves(p, 0);
 		goto out;
 	}
-	/* What is left is taken here, once the leaves are stored. */
-	if ((lrc = end_leaves(p, rc != 0, 1)))
+	/* What is left is taken here, once the leaves are stored (kept
+	 * also when the transfers failed or were interrupted: each is
+	 * whole and checked). */
+	if ((lrc = end_leaves(p, 1)))
 		rc = lrc;	/* the message is the leaves' */
 	else if (cut_rc)
 		*p->err = cut;
@@ -875,7 +880,7 @@ int sync_pull(struct sync *y, struct sync_want *w, size_t n,
 	while (!rc && p.nq)
 		rc = round_(&p);
 	if (p.leaves) {
-		int lrc = end_leaves(&p, rc != 0, 1);
+		int lrc = end_leaves(&p, 1);
 
 		rc = rc ? rc : lrc;
 		queue_free(p.leaves);

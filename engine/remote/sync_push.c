@@ -44,6 +44,9 @@ struct push {
 	size_t nruns, capruns;
 	struct store_raw_item *found;	/* found there: to record */
 	size_t nfound, capfound;
+	struct store_raw_item *gone;	/* verify: not there, whatever the
+					   table says: to forget */
+	size_t ngone, capgone;
 	struct sign_key *key;	/* NULL: none (why in keyerr) */
 	struct err keyerr;
 	struct sync_counts *c;
@@ -273,6 +276,11 @@ static int ask(struct push *p, unsigned kinds)
 		const struct http_result *res = http_batch_result(b, i);
 		const struct store_raw_item *it = res->ctx;
 
+		if (res->rc == HTTP_NOTFOUND && p->verify) {
+			xgrow((void **)&p->gone, &p->capgone, p->ngone + 1,
+			      sizeof(*p->gone));
+			p->gone[p->ngone++] = *it;
+		}
 		if (res->rc)
 			continue;
 		idset_add(where(p, it->kind), &it->id);
@@ -558,6 +566,10 @@ int sync_push(struct sync *y, const struct digest *ids, size_t n, int verify,
 	for (i = 0; !rc && i < (verify ? 1 : sizeof(rounds) / sizeof(*rounds));
 	     i++)
 		rc = ask(&p, verify ? ~0u : rounds[i]);
+	/* What the table says and the remote lacks (evicted, deleted) is
+	 * forgotten now: an interrupted push must not leave it believed. */
+	if (!rc)
+		rc = sync_unmark(y, p.gone, p.ngone, err);
 	if (!rc)
 		rc = sync_mark(y, p.found, p.nfound, err);
 	if (!rc)
@@ -568,6 +580,7 @@ int sync_push(struct sync *y, const struct digest *ids, size_t n, int verify,
 		free(p.runs[i].a.outs);
 	free(p.runs);
 	free(p.found);
+	free(p.gone);
 	sign_key_free(p.key);
 	idset_release(&p.cas);
 	idset_release(&p.list);
