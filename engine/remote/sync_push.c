@@ -60,6 +60,16 @@ static void found(struct push *p, const struct store_raw_item *it)
 	p->found[p->nfound++] = *it;
 }
 
+/* verify: not on the remote, whatever the table says. */
+static void gone(struct push *p, enum store_raw_kind kind,
+		 const struct digest *id)
+{
+	xgrow((void **)&p->gone, &p->capgone, p->ngone + 1, sizeof(*p->gone));
+	memset(&p->gone[p->ngone], 0, sizeof(*p->gone));
+	p->gone[p->ngone].kind = kind;
+	p->gone[p->ngone++].id = *id;
+}
+
 static struct idset *where(struct push *p, enum store_raw_kind kind)
 {
 	return kind == STORE_RAW_LIST ? &p->list : &p->cas;
@@ -223,8 +233,11 @@ static int ask_actions(struct push *p)
 		struct prun *r = res->ctx;
 		struct store_raw_item it;
 
-		if (res->rc || !same_record(p, &r->a, &got[r - p->runs]))
+		if (res->rc || !same_record(p, &r->a, &got[r - p->runs])) {
+			if (p->verify)	/* the table may say otherwise */
+				gone(p, STORE_RAW_ACTION, &r->a.run);
 			continue;
+		}
 		r->send = 0;
 		p->c->present++;
 		memset(&it, 0, sizeof(it));
@@ -276,11 +289,8 @@ static int ask(struct push *p, unsigned kinds)
 		const struct http_result *res = http_batch_result(b, i);
 		const struct store_raw_item *it = res->ctx;
 
-		if (res->rc == HTTP_NOTFOUND && p->verify) {
-			xgrow((void **)&p->gone, &p->capgone, p->ngone + 1,
-			      sizeof(*p->gone));
-			p->gone[p->ngone++] = *it;
-		}
+		if (res->rc == HTTP_NOTFOUND && p->verify)
+			gone(p, it->kind, &it->id);
 		if (res->rc)
 			continue;
 		idset_add(where(p, it->kind), &it->id);
