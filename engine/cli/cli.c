@@ -80,6 +80,9 @@ static void main_help(struct buf *out)
 			 commands[i]->summary);
 	buf_adds(out, "\nGlobal options:\n");
 	opt_help(out, global_opts);
+	buf_adds(out, "They may also follow the command (cairn run -q), but "
+		      "for --version;\nan option of the command's own by "
+		      "the same name is the command's.\n");
 	buf_adds(out, "\nRun 'cairn help <command>' for the options of a "
 		      "command.\nExit status: 0 success, 1 a stage or a check "
 		      "failed, 2 usage or graph-file\nerror, 3 store or "
@@ -120,6 +123,83 @@ int cli_usage_error(struct cli *cli, const struct command *cmd,
 	return EXIT_USAGE;
 }
 
+static int bad_color(struct cli *cli, const char *arg)
+{
+	term_error(&cli->term, "invalid value '%s' for '--color'", arg);
+	term_hint(&cli->term, "use auto, always or never");
+	return EXIT_USAGE;
+}
+
+static int change_dir(struct cli *cli, const char *dir)
+{
+	if (chdir(dir) == 0)
+		return 0;
+	term_error(&cli->term, "cannot change to directory '%s': %s", dir,
+		   strerror(errno));
+	return EXIT_USAGE;
+}
+
+/*
+ * A global option given after the command (cairn run -q), applied at
+ * once: as before the command, -C after -C changes from the first.  0, or
+ * the exit code after saying why.
+ */
+static int after_global(struct cli *cli, int key, const char *arg)
+{
+	int quiet = cli->term.quiet, verbose = cli->term.verbose, mode;
+
+	switch (key) {
+	case 'C':
+		return change_dir(cli, arg);
+	case OPT_COLOR:
+		if ((mode = color_mode_parse(arg)) < 0)
+			return bad_color(cli, arg);
+		term_init(&cli->term, (enum color_mode)mode);
+		cli->term.quiet = quiet;
+		cli->term.verbose = verbose;
+		break;
+	case OPT_STORE:
+		cli->store = arg;
+		break;
+	case 'q':
+		cli->term.quiet = 1;
+		break;
+	case 'v':
+		cli->term.verbose = 1;
+		break;
+	case OPT_VERSION:
+		term_error(&cli->term,
+			   "option '--version' goes before the command");
+		term_hint(&cli->term, "'cairn --version' shows the version");
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/*
+ * For a command with options of its own: its global options after the
+ * command applied before it starts (it may copy cli first thing), and
+ * passed over by cli_opt then.  What is wrong is left for the command to
+ * say, at its own parse.
+ */
+static int globals_after(struct cli *cli, const struct command *cmd,
+			 int argc, char **argv)
+{
+	struct opt_iter it;
+	struct err err;
+	int k, rc = 0;
+
+	opt_init(&it, argc, argv, 1, 0);
+	it.also = global_opts;
+	while (!rc && (k = opt_next(&it, cmd->opts, &err)) > 0 &&
+	       k != OPT_HELP)
+		if (it.from_also)
+			rc = after_global(cli, k, it.arg);
+	opt_release(&it);
+	cli->globals_done = 1;
+	return rc;
+}
+
 int cli_opt(struct cli *cli, const struct command *cmd, struct opt_iter *it)
 {
 	static const struct opt_spec none[] = { { 0 } };
@@ -127,9 +207,19 @@ int cli_opt(struct cli *cli, const struct command *cmd, struct opt_iter *it)
 	struct buf b = BUF_INIT;
 	int k;
 
-	while ((k = opt_next(it, cmd->opts ? cmd->opts : none, &err)) == 'p')
-		if (cli_param(cli, it->arg))
-			return -1;
+	it->also = global_opts;
+	while ((k = opt_next(it, cmd->opts ? cmd->opts : none, &err)) > 0) {
+		if (it->from_also) {
+			if (!cli->globals_done &&
+			    after_global(cli, k, it->arg))
+				return -1;
+		} else if (k == 'p') {
+			if (cli_param(cli, it->arg))
+				return -1;
+		} else {
+			break;
+		}
+	}
 	if (k == OPT_HELP) {
 		command_help(&b, cmd);
 		print(&b);
@@ -189,14 +279,19 @@ int cli_subcommand(struct cli *cli, const struct command *cmd,
 	struct buf prefix = BUF_INIT;
 	const char *hint;
 	size_t i;
-	int rc;
+	int k, first;
 
-	if (argc < 2 || argv[1][0] == '-') {
-		if (cli_operands(cli, cmd, argc, argv, 0, &it, &rc) < 0)
-			return rc;
-		opt_release(&it);
+	/* Global options may come before the subcommand too. */
+	opt_init(&it, argc, argv, 1, 1);
+	k = cli_opt(cli, cmd, &it);
+	first = it.i;
+	opt_release(&it);
+	if (k < 0)
+		return cli_opt_exit(k);
+	if (k > 0 || first >= argc)
 		return cli_usage_error(cli, cmd, "missing subcommand");
-	}
+	argc -= first - 1;
+	argv += first - 1;
 	for (i = 0; i < n; i++)
 		if (!strcmp(argv[1], subs[i].name))
 			return subs[i].run(cli, argc - 1, argv + 1);
@@ -279,10 +374,11 @@ int cli_main(int argc, char **argv)
 	struct buf b = BUF_INIT;
 	const struct command *cmd;
 	const char *dir = NULL;
-	int k, mode = COLOR_AUTO, quiet = 0, verbose = 0, version = 0;
+	int k, rc, mode = COLOR_AUTO, quiet = 0, verbose = 0, version = 0;
 
 	term_init(&cli.term, COLOR_AUTO);
 	cli.store = NULL;
+	cli.globals_done = 0;
 	cli.ov = NULL;
 	cli.nov = cli.capov = 0;
 	cli.argv0 = argc > 0 ? argv[0] : "cairn";
@@ -296,12 +392,7 @@ int cli_main(int argc, char **argv)
 			mode = color_mode_parse(it.arg);
 			if (mode < 0) {
 				opt_release(&it);
-				term_error(&cli.term,
-					   "invalid value '%s' for '--color'",
-					   it.arg);
-				term_hint(&cli.term,
-					  "use auto, always or never");
-				return EXIT_USAGE;
+				return bad_color(&cli, it.arg);
 			}
 			break;
 		case 'q':
@@ -336,11 +427,8 @@ int cli_main(int argc, char **argv)
 	cli.term.verbose = verbose;
 	k = it.i;
 	opt_release(&it);
-	if (dir && chdir(dir) < 0) {
-		term_error(&cli.term, "cannot change to directory '%s': %s",
-			   dir, strerror(errno));
+	if (dir && change_dir(&cli, dir))
 		return EXIT_USAGE;
-	}
 	if (version) {
 		char name[] = "version", *args[] = { name, NULL };
 		return cmd_version.run(&cli, &cmd_version, 1, args);
@@ -354,6 +442,8 @@ int cli_main(int argc, char **argv)
 	cmd = find_command(argv[k]);
 	if (!cmd)
 		return unknown_command(&cli, argv[k]);
+	if (cmd->opts && (rc = globals_after(&cli, cmd, argc - k, argv + k)))
+		return rc;
 	k = cmd->run(&cli, cmd, argc - k, argv + k);
 	cli_params_release(&cli);
 	return k;

@@ -24,6 +24,8 @@ struct cli {
 	struct term term;
 	const char *argv0;
 	const char *store;	/* --store DIR, or NULL */
+	int globals_done;	/* the global options after the command
+				   were applied before it started */
 	struct graph_override *ov;	/* the command's -p overrides */
 	size_t nov, capov;
 };

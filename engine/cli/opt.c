@@ -24,26 +24,53 @@ void opt_release(struct opt_iter *it)
 	it->operands = NULL;
 }
 
-static const struct opt_spec *by_long(const struct opt_spec *specs,
+static const struct opt_spec *long_in(const struct opt_spec *specs,
 				      const char *name, size_t n)
 {
-	for (; specs->key; specs++)
+	for (; specs && specs->key; specs++)
 		if (specs->name && strlen(specs->name) == n &&
 		    !memcmp(specs->name, name, n))
 			return specs;
-	if (n == 4 && !memcmp(name, "help", 4))
-		return &help_spec;
 	return NULL;
 }
 
-static const struct opt_spec *by_short(const struct opt_spec *specs, char c)
+static const struct opt_spec *short_in(const struct opt_spec *specs, char c)
 {
-	for (; specs->key; specs++)
+	for (; specs && specs->key; specs++)
 		if (specs->key == (unsigned char)c && specs->key < 256)
 			return specs;
+	return NULL;
+}
+
+/* The option named name[0..n) of specs, else -h/--help, else of it->also
+ * (it->from_also set). */
+static const struct opt_spec *by_long(struct opt_iter *it,
+				      const struct opt_spec *specs,
+				      const char *name, size_t n)
+{
+	const struct opt_spec *s = long_in(specs, name, n);
+
+	if (s)
+		return s;
+	if (n == 4 && !memcmp(name, "help", 4))
+		return &help_spec;
+	if ((s = long_in(it->also, name, n)))
+		it->from_also = 1;
+	return s;
+}
+
+static const struct opt_spec *by_short(struct opt_iter *it,
+				       const struct opt_spec *specs, char c)
+{
+	const struct opt_spec *s = short_in(specs, c);
+
+	if (s)
+		return s;
 	if (c == 'h')
 		return &help_spec;
-	return NULL;
+	if ((s = short_in(it->also, c)))
+		it->from_also = 1;
+	return s;
 }
 
 static void hint_long(struct opt_iter *it, const struct opt_spec *specs,
@@ -55,6 +82,9 @@ static void hint_long(struct opt_iter *it, const struct opt_spec *specs,
 
 	suggest_init(&sg, word);
 	for (; specs->key; specs++)
+		if (specs->name)
+			suggest_add(&sg, specs->name);
+	for (specs = it->also; specs && specs->key; specs++)
 		if (specs->name)
 			suggest_add(&sg, specs->name);
 	suggest_add(&sg, "help");
@@ -71,11 +101,12 @@ int opt_next(struct opt_iter *it, const struct opt_spec *specs,
 	const char *a;
 
 	it->arg = NULL;
+	it->from_also = 0;
 	it->hint[0] = '\0';
 	if (it->cluster && *it->cluster) {
 		char c = *it->cluster++;
 
-		s = by_short(specs, c);
+		s = by_short(it, specs, c);
 		if (!s)
 			return err_set(err, "unknown option '-%c'", c);
 		if (s->has_arg) {
@@ -115,7 +146,7 @@ int opt_next(struct opt_iter *it, const struct opt_spec *specs,
 			const char *name = a + 2, *eq = strchr(name, '=');
 			size_t n = eq ? (size_t)(eq - name) : strlen(name);
 
-			s = by_long(specs, name, n);
+			s = by_long(it, specs, name, n);
 			if (!s) {
 				hint_long(it, specs, name, n);
 				return err_set(err, "unknown option '--%.*s'",

@@ -32,6 +32,9 @@ struct opt_iter {
 	const char *arg;	/* value of the option just returned */
 	char **operands;	/* operands seen so far (into argv) */
 	int noperands;
+	const struct opt_spec *also;	/* known besides specs, or NULL */
+	int from_also;		/* 1 when the option just returned is
+				   one of also's */
 	char hint[160];		/* "did you mean ..." after an error, or "" */
 };
 
