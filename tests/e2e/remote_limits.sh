@@ -43,6 +43,12 @@ wait_log() {
 	done
 	return 1
 }
+# bytes TEXT: the SIZE of "N objects (SIZE)" in TEXT, in bytes.
+bytes() {
+	printf '%s' "$1" | sed -n 's/.* objects* (\([0-9.]*\) \([KMG]*i*B\)).*/\1 \2/p' |
+		awk '{ m = 1; if ($2 == "KiB") m = 1024; if ($2 == "MiB") m = 1048576;
+		       printf "%d\n", $1 * m }'
+}
 # stop NAME RE: SIGINT once RE is logged; $rc, $err as run sets them.
 stop() {
 	if ! wait_log "$2"; then
@@ -72,6 +78,10 @@ bg --store "$T/a/.cairn/store" push slow
 stop push-stopped "PUT /slow/$DIR/cas/"
 expect_rc push-int 130
 expect_match push-int "$err" "^cairn: error: interrupted: sent [0-9]+ objects? \([0-9.]+ [KM]?i?B\) to remote 'slow'; 'cairn push' again sends the rest$"
+# At once: the transfers under way are dropped, not finished (the file is
+# 16 MB; a few of its chunks at most had gone).
+checks=$((checks + 1))
+[ "$(bytes "$err")" -lt 8000000 ] || fail push-at-once "$err"
 # The action record goes last: none is there.
 expect_eq push-no-record "$(ls "$ROOT/$DIR/ac" 2>/dev/null | wc -l)" 0
 run push slow
@@ -96,6 +106,8 @@ bg --store "$T/b/st" pull slow
 stop pull-stopped "GET /slow/$DIR/cas/"
 expect_rc pull-int 130
 expect_match pull-int "$err" "^cairn: error: interrupted: stored [0-9]+ objects? \(.*\) from remote 'slow'; 'cairn pull' again fetches the rest$"
+checks=$((checks + 1))
+[ "$(bytes "$err")" -lt 8000000 ] || fail pull-at-once "$err"
 run --store "$T/b/st" fsck
 expect_rc pull-int-fsck 0
 expect_match pull-int-fsck "$out" " 0 damaged; "
