@@ -10,6 +10,7 @@ pkgs=(
 	bsdutils			# script(1), for the terminal tests
 	libcurl4-openssl-dev		# the remote cache's HTTP transport
 	nginx curl			# the remote-cache tests' WebDAV server
+	chromium libpng-dev		# the report's browser test and its PNG check
 )
 
 missing=()

@@ -18,6 +18,7 @@ static const struct command *const commands[] = {
 	&cmd_runs,
 	&cmd_diff,
 	&cmd_metrics,
+	&cmd_report,
 	&cmd_lineage,
 	&cmd_used_by,
 	&cmd_dag,

@@ -188,6 +188,7 @@ extern const struct command cmd_log;
 extern const struct command cmd_runs;
 extern const struct command cmd_diff;
 extern const struct command cmd_metrics;
+extern const struct command cmd_report;
 extern const struct command cmd_lineage;
 extern const struct command cmd_used_by;
 extern const struct command cmd_dag;

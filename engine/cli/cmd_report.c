@@ -1,0 +1,247 @@
+/*
+ * `cairn report`: one self-contained HTML file about the graph and its
+ * runs (report.h, docs/report.md): what a run would do to each stage, the
+ * last run's timeline, the experiment table, the curves, and per stage
+ * its instances' outputs and lineage.  Written to a temporary file beside
+ * the target and renamed, so the target is never half written.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "cli.h"
+#include "err.h"
+#include "graph.h"
+#include "lockfile.h"
+#include "opt.h"
+#include "report.h"
+#include "run.h"
+#include "status_term.h"
+#include "store.h"
+#include "term.h"
+#include "util.h"
+
+enum { OPT_OUTPUT = 'o', OPT_NOW = 256 };
+
+static const struct opt_spec report_opts[] = {
+	{ "output", 'o', 1, "FILE", "write to FILE (default: report.html in "
+				    "the workspace)" },
+	{ "now", OPT_NOW, 0, NULL, "say when the report was made (the "
+				   "report then differs from one made "
+				   "another time)" },
+	CLI_OPT_PARAM,
+	{ 0 },
+};
+
+static void on_decide(const struct graph_inst *in, const char *state,
+		      const char *why, const char *enc, size_t enclen,
+		      void *ctx)
+{
+	int *st = ctx;
+
+	(void)why;
+	(void)enc;
+	(void)enclen;
+	st[in->index] = !strcmp(state, "up to date")   ? REPORT_UPTODATE
+			: !strcmp(state, "restorable") ? REPORT_RESTORABLE
+						       : REPORT_WOULD_RUN;
+}
+
+/* What a run would do to each instance (a dry run, as `cairn status`). */
+static int decide(struct cli *cli, struct graph *g, struct store *s,
+		  int *state)
+{
+	struct run_opts ro;
+	struct run_result res;
+	struct term quiet = cli->term;
+	struct status_term st;
+	struct err err;
+
+	memset(&ro, 0, sizeof(ro));
+	ro.jobs = 1;
+	ro.dry_run = 1;
+	ro.status_only = 1;
+	ro.on_decide = on_decide;
+	ro.ctx = state;
+	quiet.quiet = 1;
+	status_term_init(&st, &quiet, 1, 1);
+	if (run_graph(g, s, &ro, &st.status, &res, &err) < 0) {
+		term_error(&cli->term, "%s", err.msg);
+		return EXIT_INTERNAL;
+	}
+	return 0;
+}
+
+static int write_file(const char *path, const struct buf *text,
+		      struct err *err)
+{
+	struct buf tmp = BUF_INIT;
+	FILE *f;
+	int rc = -1;
+
+	buf_addf(&tmp, "%s.cairn-tmp-%ld", path, (long)getpid());
+	f = fopen(tmp.data, "we");
+	if (f) {
+		int bad = fwrite(text->data, 1, text->len, f) != text->len;
+		bad |= fflush(f) != 0;
+		if (fclose(f) || bad)
+			f = NULL;
+	}
+	if (!f) {
+		err_errno(err, "cannot write '%s'", path);
+		unlink(tmp.data);
+	} else if (rename(tmp.data, path) < 0) {
+		err_errno(err, "cannot rename '%s' to '%s'", tmp.data, path);
+		unlink(tmp.data);
+	} else {
+		rc = 0;
+	}
+	buf_release(&tmp);
+	return rc;
+}
+
+/* Whether the current folder is g's workspace. */
+static int in_workspace(const struct graph *g)
+{
+	char *cwd = getcwd(NULL, 0);
+	int same = cwd && !strcmp(cwd, g->workspace);
+
+	free(cwd);
+	return same;
+}
+
+/* The same file, both there (a report over the graph or its lock). */
+static int same_file(const char *a, const char *b)
+{
+	struct stat x, y;
+
+	return stat(a, &x) == 0 && stat(b, &y) == 0 && x.st_dev == y.st_dev &&
+	       x.st_ino == y.st_ino;
+}
+
+/* A report never goes over the graph's own files: an output (or a
+ * folder holding one), the graph file, its lock file.  0 or EXIT_USAGE. */
+static int check_target(struct cli *cli, const struct cli_session *cs,
+			const char *path)
+{
+	struct buf abs = BUF_INIT;
+	struct err err;
+	char *cwd = NULL, *lock = lock_path_for(cs->file);
+	int rc = 0;
+
+	if (path[0] != '/' && (cwd = getcwd(NULL, 0)))
+		buf_addf(&abs, "%s/", cwd);
+	buf_adds(&abs, path);
+	if (graph_protect_path(cs->g, abs.data, "the report", &err) < 0) {
+		term_error(&cli->term, "%s", err.msg);
+		rc = EXIT_USAGE;
+	} else if (same_file(path, cs->file) || same_file(path, lock)) {
+		term_error(&cli->term, "the report may not replace '%s'",
+			   same_file(path, lock) ? lock : cs->file);
+		rc = EXIT_USAGE;
+	}
+	free(lock);
+	free(cwd);
+	buf_release(&abs);
+	return rc;
+}
+
+static int report_run(struct cli *cli, const struct command *cmd, int argc,
+		      char **argv)
+{
+	struct opt_iter it;
+	struct cli_session cs = CLI_SESSION_INIT;
+	struct report rep;
+	struct buf html = BUF_INIT, path = BUF_INIT;
+	struct err err;
+	const char *output = NULL;
+	int *state = NULL, now = 0, rc = EXIT_OK, o;
+	size_t i;
+
+	memset(&rep, 0, sizeof(rep));
+	opt_init(&it, argc, argv, 1, 0);
+	while ((o = cli_opt(cli, cmd, &it)) > 0) {
+		if (o == 'o')
+			output = it.arg;
+		else if (o == OPT_NOW)
+			now = 1;
+	}
+	if (o < 0) {
+		rc = cli_opt_exit(o);
+		goto out;
+	}
+	if (it.noperands > 1) {
+		rc = cli_usage_error(cli, cmd, "too many arguments");
+		goto out;
+	}
+	if (output && !*output) {
+		rc = cli_usage_error(cli, cmd, "empty file name for '-o'");
+		goto out;
+	}
+	if ((rc = cli_session_open(cli, it.noperands ? it.operands[0] : NULL,
+				   CLI_GRAPH | CLI_STORE_IF_THERE, &cs)))
+		goto out;
+	if (output)
+		buf_adds(&path, output);
+	else if (in_workspace(cs.g))
+		buf_adds(&path, "report.html");
+	else
+		buf_addf(&path, "%s/report.html", cs.g->workspace);
+	if ((rc = check_target(cli, &cs, path.data)))
+		goto out;
+	state = xcalloc(cs.g->ninsts + 1, sizeof(int));
+	for (i = 0; i < cs.g->ninsts; i++)
+		state[i] = -1;
+	if (cs.s && (rc = decide(cli, cs.g, cs.s, state)))
+		goto out;
+	if ((rc = report_gather(&rep, cs.g, cs.s, state, &err))) {
+		rc = cli_store_fail(cli, rc, &err);
+		goto out;
+	}
+	if (now) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		rep.now_ns = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+	}
+	report_html(&html, &rep);
+	if (write_file(path.data, &html, &err) < 0) {
+		term_error(&cli->term, "%s", err.msg);
+		rc = EXIT_FAILED;
+		goto out;
+	}
+	if (!cli->term.quiet)
+		printf("wrote '%s': %zu stage%s, %zu instance%s, %zu run%s\n",
+		       path.data, cs.g->nstages, cs.g->nstages == 1 ? "" : "s",
+		       cs.g->ninsts, cs.g->ninsts == 1 ? "" : "s", rep.nruns,
+		       rep.nruns == 1 ? "" : "s");
+out:
+	report_release(&rep);
+	free(state);
+	buf_release(&html);
+	buf_release(&path);
+	cli_session_close(cli, &cs);
+	opt_release(&it);
+	return rc;
+}
+
+const struct command cmd_report = {
+	.name = "report",
+	.summary = "one self-contained HTML page: the graph, runs, metrics, curves",
+	.usage = "report [-o FILE] [--now] [-p NAME=VALUE]... [GRAPH]",
+	.description =
+		"Write one HTML file (no network needed: styles, pictures and "
+		"script inline)\nabout the graph and its recorded runs: the "
+		"graph with each stage coloured by\nwhat a run would do, the "
+		"last run's timeline, the experiment table (one\nrow per "
+		"instance: matrix values, params, metrics; sortable, the best "
+		"value\nof each metric marked), training curves, and per stage "
+		"its instances'\noutputs (id, size) and lineage. The same "
+		"graph, workspace and store give\nthe same bytes; --now adds "
+		"when it was made. See docs/report.md.",
+	.opts = report_opts,
+	.run = report_run,
+};
