@@ -15,6 +15,7 @@ static const struct command *const commands[] = {
 	&cmd_explain,
 	&cmd_verify,
 	&cmd_log,
+	&cmd_logs,
 	&cmd_runs,
 	&cmd_diff,
 	&cmd_metrics,

@@ -26,6 +26,8 @@ struct cli {
 	const char *store;	/* --store DIR, or NULL */
 	int globals_done;	/* the global options after the command
 				   were applied before it started */
+	int globals_done;	/* the global options after the command
+				   were applied before it started */
 	struct graph_override *ov;	/* the command's -p overrides */
 	size_t nov, capov;
 };
@@ -176,6 +178,14 @@ int cli_store_fail(struct cli *cli, int rc, const struct err *err);
 int cli_parse_id(struct cli *cli, struct store *s, const char *arg,
 		 struct digest *id);
 
+/* cmd_runs.c: does run r belong to stage, instance or glob pat; and is a
+ * pattern that names nothing the graph has and no run in v[0..n) had a
+ * typo (0, or EXIT_USAGE after saying so, with a did-you-mean)? */
+struct runrec;
+int cli_of_stage(const struct runrec *r, const char *pat);
+int cli_known_stage(struct cli *cli, const struct graph *g,
+		    const struct runrec *v, size_t n, const char *pat);
+
 /* `cairn store roots` and `cairn store unroot` (cmd_roots.c). */
 int run_store_roots(struct cli *cli, int argc, char **argv);
 int run_store_unroot(struct cli *cli, int argc, char **argv);
@@ -185,6 +195,7 @@ extern const struct command cmd_run;
 extern const struct command cmd_status;
 extern const struct command cmd_explain;
 extern const struct command cmd_log;
+extern const struct command cmd_logs;
 extern const struct command cmd_runs;
 extern const struct command cmd_diff;
 extern const struct command cmd_metrics;

@@ -43,26 +43,21 @@ static int64_t wall_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-/* Does run r belong to stage or instance pattern pat? */
-static int of_stage(const struct runrec *r, const char *pat)
+int cli_of_stage(const struct runrec *r, const char *pat)
 {
 	return !strcmp(r->stage, pat) || !strcmp(r->instance, pat) ||
 	       !fnmatch(pat, r->instance, 0);
 }
 
-/*
- * A stage filter that names nothing the graph has and no recorded run had
- * is a typo, not an empty answer: 0, or EXIT_USAGE with did-you-mean.
- */
-static int known_stage(struct cli *cli, const struct graph *g,
-		       const struct runrec *v, size_t n, const char *pat)
+int cli_known_stage(struct cli *cli, const struct graph *g,
+		    const struct runrec *v, size_t n, const char *pat)
 {
 	struct suggest sg;
 	struct err err;
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (of_stage(&v[i], pat))
+		if (cli_of_stage(&v[i], pat))
 			return 0;
 	if (g) {
 		if (graph_check_target(g, pat, &err) == 0)
@@ -333,7 +328,7 @@ static int runs_run(struct cli *cli, const struct command *cmd, int argc,
 		rc = cli_store_fail(cli, rc, &err);
 		goto out;
 	}
-	if (stage && (rc = known_stage(cli, g, v, n, stage)))
+	if (stage && (rc = cli_known_stage(cli, g, v, n, stage)))
 		goto out;
 	for (k = 0; k < nconds; k++)
 		if ((rc = known_field(cli, g, v, n, &conds[k])))
@@ -342,7 +337,7 @@ static int runs_run(struct cli *cli, const struct command *cmd, int argc,
 		buf_adds(&out, "[");
 	for (i = 0; i < n; i++) {
 		const struct runrec *r = &v[i];
-		int keep = (!stage || of_stage(r, stage)) &&
+		int keep = (!stage || cli_of_stage(r, stage)) &&
 			   r->start_ns >= since &&
 			   (!status || (!strcmp(status, "ok")) == r->ok);
 		char t[32], hex[DIGEST_HEX + 1];
@@ -749,7 +744,7 @@ static int metrics_run(struct cli *cli, const struct command *cmd, int argc,
 		rc = cli_store_fail(cli, rc, &err);
 		goto out;
 	}
-	if (stage && (rc = known_stage(cli, g, v, n, stage)))
+	if (stage && (rc = cli_known_stage(cli, g, v, n, stage)))
 		goto out;
 	rows = xcalloc(n + 1, sizeof(*rows));
 	/* The run behind each instance's current outputs: the one with the
@@ -765,7 +760,7 @@ static int metrics_run(struct cli *cli, const struct command *cmd, int argc,
 		const struct graph_inst *in = g ? graph_find(g, r->instance) : NULL;
 		const struct lock_known *lk;
 
-		if (!r->ok || !m || (stage && !of_stage(r, stage)))
+		if (!r->ok || !m || (stage && !cli_of_stage(r, stage)))
 			continue;
 		if (g && !in)
 			continue;	/* an instance no longer in the graph */
