@@ -26,8 +26,6 @@ struct cli {
 	const char *store;	/* --store DIR, or NULL */
 	int globals_done;	/* the global options after the command
 				   were applied before it started */
-	int globals_done;	/* the global options after the command
-				   were applied before it started */
 	struct graph_override *ov;	/* the command's -p overrides */
 	size_t nov, capov;
 };
