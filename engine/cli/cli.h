@@ -43,6 +43,11 @@ struct command {
 /* The whole program: parse global options, dispatch, return exit code. */
 int cli_main(int argc, char **argv);
 
+/* The commands in 'cairn --help' order, NULL-terminated, and the global
+ * options (ending with a zero entry): for completion and man pages. */
+const struct command *const *cli_commands(void);
+const struct opt_spec *cli_global_opts(void);
+
 /*
  * Next option of cmd (see opt_next).  Return its key, 0 when done, and on
  * a bad option print the error and hint and return -1 (exit EXIT_USAGE);
@@ -139,6 +144,13 @@ int cli_session_graph(struct cli *cli, const char *given, unsigned flags,
 /* The store step of flags, after the graph step. */
 int cli_session_store(struct cli *cli, unsigned flags,
 		      struct cli_session *cs);
+/*
+ * Folder path (a workspace's .cairn) made when missing, with a .gitignore
+ * of "*" in it, so that `git add -A` never takes the store, logs or locks
+ * kept there; one already there is left as it is.  0, or the exit code
+ * after saying why.
+ */
+int cli_cairn_dir(struct cli *cli, const char *path);
 /* Both steps. */
 int cli_session_open(struct cli *cli, const char *given, unsigned flags,
 		     struct cli_session *cs);
@@ -218,6 +230,7 @@ extern const struct command cmd_pull;
 extern const struct command cmd_remote;
 extern const struct command cmd_key;
 extern const struct command cmd_toml_json;
+extern const struct command cmd_completion;
 extern const struct command cmd_version;
 extern const struct command cmd_help;
 

@@ -17,6 +17,7 @@
 #include "store.h"
 #include "units.h"
 #include "util.h"
+#include "why.h"
 
 struct decided {
 	char *name, *stage, *state, *why;
@@ -139,6 +140,75 @@ static const char *shorten(const char *v, char buf[16])
 	return v;
 }
 
+/* One difference as JSON (old or new NULL: added or removed). */
+static void change_json(struct buf *out, int n, const char *what,
+			const char *old, const char *new)
+{
+	buf_adds(out, n ? ", {\"component\": " : "{\"component\": ");
+	json_string(out, what, strlen(what));
+	buf_adds(out, ", \"old\": ");
+	if (old)
+		json_string(out, old, strlen(old));
+	else
+		buf_adds(out, "null");
+	buf_adds(out, ", \"new\": ");
+	if (new)
+		json_string(out, new, strlen(new));
+	else
+		buf_adds(out, "null");
+	buf_addc(out, '}');
+}
+
+/* The differences as a JSON array of {"component", "old", "new"}. */
+static void diff_json(struct buf *out, const struct buf *now,
+		      const struct buf *then)
+{
+	struct strv la = { 0 }, va = { 0 }, lb = { 0 }, vb = { 0 };
+	size_t i, j;
+	int n = 0;
+
+	buf_addc(out, '[');
+	if (key_components(now->data, now->len, &la, &va) == 0 &&
+	    key_components(then->data, then->len, &lb, &vb) == 0) {
+		for (i = 0; i < la.n; i++) {
+			for (j = 0; j < lb.n && strcmp(la.v[i], lb.v[j]); j++)
+				;
+			if (j == lb.n || strcmp(va.v[i], vb.v[j]))
+				change_json(out, n++, la.v[i],
+					    j < lb.n ? vb.v[j] : NULL, va.v[i]);
+		}
+		for (j = 0; j < lb.n; j++) {
+			for (i = 0; i < la.n && strcmp(la.v[i], lb.v[j]); i++)
+				;
+			if (i == la.n)
+				change_json(out, n++, lb.v[j], vb.v[j], NULL);
+		}
+	}
+	buf_addc(out, ']');
+	strv_release(&la);
+	strv_release(&va);
+	strv_release(&lb);
+	strv_release(&vb);
+}
+
+/* A past run as JSON: its id, start, outcome and the changes since. */
+static void run_json(struct buf *out, const struct why_run *w,
+		     const struct buf *now)
+{
+	char hex[DIGEST_HEX + 1];
+
+	if (!w) {
+		buf_adds(out, "null");
+		return;
+	}
+	digest_hex(&w->id, hex);
+	buf_addf(out, "{\"run\": \"%s\", \"start_ns\": %lld, \"exit\": %d, "
+		      "\"ok\": %s, \"changes\": ",
+		 hex, (long long)w->start_ns, w->exit, w->ok ? "true" : "false");
+	diff_json(out, now, &w->enc);
+	buf_addc(out, '}');
+}
+
 /* Differences between the current components and a past run's. */
 static int diff(struct buf *out, const struct buf *now, const struct buf *then)
 {
@@ -210,8 +280,11 @@ static void free_ctx(struct ctx *c)
 	free(c->p);
 }
 
+enum { OPT_JSON = 256 };
+
 static const struct opt_spec explain_opts[] = {
 	CLI_OPT_PARAM,
+	{ "json", OPT_JSON, 0, NULL, "print as JSON" },
 	{ 0 },
 };
 
@@ -227,13 +300,14 @@ static int explain_run(struct cli *cli, const struct command *cmd, int argc,
 	struct term quiet = cli->term;
 	struct status_term st;
 	struct ctx c;
-	struct buf out = BUF_INIT;
+	struct why_history h = { NULL, 0 };
+	struct buf out = BUF_INIT, why = BUF_INIT;
 	struct err err;
-	size_t i, j;
-	int rc = EXIT_OK, first = 0;
+	size_t i, j, shown = 0;
+	int rc = EXIT_OK, first = 0, json = 0;
 
 	memset(&c, 0, sizeof(c));
-	if (cli_operands(cli, cmd, argc, argv, argc, &it, &rc) < 0)
+	if (cli_flag_operands(cli, cmd, argc, argv, argc, &it, &json, &rc) < 0)
 		return rc;
 	first = cli_graph_operand(&it);
 	if (it.noperands - first != 1) {
@@ -260,66 +334,92 @@ static int explain_run(struct cli *cli, const struct command *cmd, int argc,
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	c.graph = g->name;
-	store_runs_walk(s, on_run, &c, &err);
-	if (c.np)
-		qsort(c.p, c.np, sizeof(*c.p), newest_first);
+	why_history_load(s, g->name, &h, &err);
+	if (json)
+		buf_adds(&out, "[");
 	for (i = 0; i < c.nd; i++) {
 		struct decided *d = &c.d[i];
-		struct past *last = NULL, *near = NULL;
+		const struct why_run *last = NULL, *near = NULL;
 		struct buf scratch = BUF_INIT;
-		int best = 1 << 30;
+		int best = 1 << 30, to_run;
 		char t[32], hex[DIGEST_HEX + 1];
 
 		/* Only what was asked for; upstream was decided too. */
 		if (strcmp(d->name, it.operands[first]) &&
 		    strcmp(d->stage, it.operands[first]))
 			continue;
-		buf_addf(&out, "%s: %s", d->name, d->state);
-		if (strcmp(d->state, "up to date") && d->why[0])
-			buf_addf(&out, " (%s)", d->why);
-		buf_addc(&out, '\n');
-		if (!d->known || strcmp(d->state, "to run"))
-			continue;
-		for (j = 0; j < c.np; j++) {
+		to_run = d->known && !strcmp(d->state, "to run");
+		if (to_run)
+			why_reason(&why, &h, d->name, d->enc.data, d->enc.len,
+				   d->why);
+		else {
+			buf_truncate(&why, 0);
+			buf_adds(&why, d->why);
+		}
+		for (j = 0; to_run && j < h.n; j++) {
 			int n;
-			if (strcmp(c.p[j].instance, d->name))
+			if (strcmp(h.v[j].instance, d->name))
 				continue;
 			if (!last)
-				last = &c.p[j];
+				last = &h.v[j];
 			buf_truncate(&scratch, 0);
-			n = diff(&scratch, &d->enc, &c.p[j].enc);
+			n = diff(&scratch, &d->enc, &h.v[j].enc);
 			if (n < best) {
 				best = n;
-				near = &c.p[j];
+				near = &h.v[j];
 			}
 		}
-		if (!last) {
-			buf_adds(&out, "  it has never run\n");
-			buf_release(&scratch);
+		buf_release(&scratch);
+		if (json) {
+			buf_adds(&out, shown++ ? ",\n  {\"instance\": "
+					       : "\n  {\"instance\": ");
+			json_string(&out, d->name, strlen(d->name));
+			buf_addf(&out, ", \"state\": \"%s\", \"why\": ", d->state);
+			json_string(&out, why.data, why.len);
+			buf_adds(&out, ", \"last_run\": ");
+			run_json(&out, last, &d->enc);
+			buf_adds(&out, ", \"nearest_run\": ");
+			run_json(&out, near != last ? near : NULL, &d->enc);
+			buf_adds(&out, "}");
 			continue;
 		}
-		format_time(last->start, t);
+		buf_addf(&out, "%s: %s", d->name, d->state);
+		if (strcmp(d->state, "up to date") && why.len)
+			buf_addf(&out, " (%s)", why.data);
+		buf_addc(&out, '\n');
+		if (!to_run)
+			continue;
+		if (!last) {
+			buf_adds(&out, "  it has never run\n");
+			continue;
+		}
+		format_time(last->start_ns, t);
 		digest_hex(&last->id, hex);
 		buf_addf(&out, "  against its last run (%s UTC, run %.12s):\n",
 			 t, hex);
 		if (!diff(&out, &d->enc, &last->enc))
-			buf_adds(&out, "    no difference in the key: its "
-				       "outputs are gone from the store\n");
+			buf_adds(&out, last->ok ? "    no difference in the key: "
+						  "its outputs are gone from "
+						  "the store\n"
+						: "    no difference in the key: "
+						  "that run failed\n");
 		if (near && near != last) {
-			format_time(near->start, t);
+			format_time(near->start_ns, t);
 			digest_hex(&near->id, hex);
 			buf_addf(&out, "  against the nearest recorded run (%s "
 				       "UTC, run %.12s):\n",
 				 t, hex);
 			diff(&out, &d->enc, &near->enc);
 		}
-		buf_release(&scratch);
 	}
+	if (json)
+		buf_adds(&out, shown ? "\n]\n" : "]\n");
 	fwrite(out.data, 1, out.len, stdout);
 out:
 	free_ctx(&c);
+	why_history_release(&h);
 	buf_release(&out);
+	buf_release(&why);
 	cli_session_close(cli, &cs);
 	opt_release(&it);
 	return rc;
@@ -328,7 +428,7 @@ out:
 const struct command cmd_explain = {
 	.name = "explain",
 	.summary = "why a stage would run: what changed in its key",
-	.usage = "explain [-p NAME=VALUE]... [GRAPH] STAGE",
+	.usage = "explain [-p NAME=VALUE]... [--json] [GRAPH] STAGE",
 	.description =
 		"For each instance of STAGE (or the instance named): up to date, "
 		"restorable,\npending on an upstream stage, or to run; and for "
@@ -340,8 +440,6 @@ const struct command cmd_explain = {
 	.opts = explain_opts,
 	.run = explain_run,
 };
-
-enum { OPT_JSON = 256 };
 
 static const struct opt_spec log_opts[] = {
 	{ "json", OPT_JSON, 0, NULL, "print as JSON" },

@@ -21,11 +21,13 @@
 #include "lockfile.h"
 #include "orphans.h"
 #include "run.h"
+#include "run_json.h"
 #include "run_remote.h"
 #include "status_term.h"
 #include "store.h"
 #include "toml.h"
 #include "util.h"
+#include "why.h"
 
 enum { OPT_FORCE = 256, OPT_WAIT, OPT_JSON, OPT_LOCKED, OPT_EXECUTOR,
        OPT_ADOPT, OPT_NO_ADOPT, OPT_REMOTE, OPT_NO_REMOTE };
@@ -33,6 +35,7 @@ enum { OPT_FORCE = 256, OPT_WAIT, OPT_JSON, OPT_LOCKED, OPT_EXECUTOR,
 struct verdict {
 	char *name, *state, *why;
 	char key[DIGEST_HEX + 1];	/* "" when not known (pending) */
+	struct buf enc;			/* the key's encoding, when known */
 };
 
 struct verdicts {
@@ -53,11 +56,72 @@ static void on_decide(const struct graph_inst *in, const char *state,
 	v->state = xstrdup(state);
 	v->why = xstrdup(why ? why : "");
 	v->key[0] = '\0';
+	buf_init(&v->enc);
 	if (enc) {
+		buf_add(&v->enc, enc, enclen);
 		struct digest k;
 		sha256(enc, enclen, &k);
 		digest_hex(&k, v->key);
 	}
+}
+
+/*
+ * What would run for want of a run with its key: why, in words, against
+ * the instance's last recorded run (why.h).  The store's runs are read
+ * only when something needs it.
+ */
+static void reasons(struct verdicts *vs, struct store *s, const char *graph)
+{
+	struct why_history h = { NULL, 0 };
+	struct buf b = BUF_INIT;
+	struct err ignore;
+	size_t i;
+	int loaded = 0;
+
+	for (i = 0; i < vs->n; i++) {
+		struct verdict *v = &vs->v[i];
+
+		if (strcmp(v->state, "to run") || !v->enc.len)
+			continue;
+		if (!loaded++)
+			why_history_load(s, graph, &h, &ignore);
+		why_reason(&b, &h, v->name, v->enc.data, v->enc.len, v->why);
+		free(v->why);
+		v->why = buf_detach(&b, NULL);
+	}
+	why_history_release(&h);
+	buf_release(&b);
+}
+
+/*
+ * status before anything ran: no store to ask, and none is made; an empty
+ * one in a temporary folder stands in (the scan keeps its stat cache and
+ * folder trees there), removed with it after.  0, or the exit code.
+ */
+static int scratch_store(struct cli *cli, struct cli_session *cs,
+			 char **dir)
+{
+	const char *tmp = getenv("TMPDIR");
+	struct buf b = BUF_INIT;
+	struct err err;
+	int rc;
+
+	buf_addf(&b, "%s/cairn-status.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(b.data)) {
+		term_error(&cli->term, "cannot create '%s': %s", b.data,
+			   strerror(errno));
+		buf_release(&b);
+		return EXIT_INTERNAL;
+	}
+	*dir = buf_detach(&b, NULL);
+	buf_addf(&b, "%s/store", *dir);
+	rc = store_open(b.data, STORE_CREATE, &cs->s, &err);
+	buf_release(&b);
+	if (rc) {
+		term_error(&cli->term, "%s", err.msg);
+		return EXIT_INTERNAL;
+	}
+	return 0;
 }
 
 /* With --remote: outputs here, or to be had without running. */
@@ -97,10 +161,26 @@ static int check_locked(struct cli *cli, const char *lock,
 			printf("lock: '%s' is not in the lock file\n",
 			       vs->v[i].name);
 			bad++;
-		} else if (strcmp(k->u.string.ptr, vs->v[i].key)) {
-			printf("lock: '%s' has a different key than the lock "
-			       "file records\n",
+		} else if (!vs->v[i].key[0]) {
+			printf("lock: '%s' waits for an upstream stage that "
+			       "would run\n",
 			       vs->v[i].name);
+			bad++;
+		} else if (strcmp(k->u.string.ptr, vs->v[i].key)) {
+			struct buf why = BUF_INIT;
+			const struct toml_value *ver =
+				toml_get(toml_root(doc), "version");
+
+			lock_entry_changes(e, ver && ver->type == TOML_INTEGER
+						      ? (int)ver->u.integer
+						      : 1,
+					   g, graph_find(g, vs->v[i].name),
+					   vs->v[i].enc.data, vs->v[i].enc.len,
+					   &why);
+			printf("lock: '%s' has a different key than the lock "
+			       "file records%s%s\n",
+			       vs->v[i].name, why.len ? ": " : "", why.data);
+			buf_release(&why);
 			bad++;
 		} else if (remote && !obtainable(vs->v[i].state)) {
 			printf("lock: '%s' is neither here nor on the remote: it "
@@ -138,8 +218,12 @@ static int lock_workspace(struct cli *cli, struct graph *g, int wait,
 	char holder[128] = "";
 	int fd;
 
-	buf_addf(&p, "%s/.cairn/lock", g->workspace);
-	mkdir_p(p.data, 1);
+	buf_addf(&p, "%s/.cairn", g->workspace);
+	if ((*rc = cli_cairn_dir(cli, p.data))) {
+		buf_release(&p);
+		return -1;
+	}
+	buf_adds(&p, "/lock");
 	fd = open(p.data, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
 	if (fd < 0) {
 		term_error(&cli->term, "cannot open '%s': %s", p.data,
@@ -189,7 +273,7 @@ static int lock_workspace(struct cli *cli, struct graph *g, int wait,
  * anything touches an output (orphans.h); the workspace lock is held, so
  * no live run owns them.  0, or the exit code after saying why.
  */
-static int stop_orphans(struct cli *cli, const struct graph *g)
+static int stop_orphans(struct cli *cli, const struct graph *g, int *left)
 {
 	struct buf path = BUF_INIT;
 	struct err err;
@@ -197,6 +281,9 @@ static int stop_orphans(struct cli *cli, const struct graph *g)
 	int rc = EXIT_OK;
 
 	orphans_path(g->workspace, &path);
+	/* Left by a run killed while stages ran: what they wrote differs
+	 * from the lock file without being an edit (run.h). */
+	*left = access(path.data, F_OK) == 0;
 	if (orphans_stop(path.data, &n, &err) < 0) {
 		term_error(&cli->term, "%s", err.msg);
 		term_hint(&cli->term, "remove it if no stage of an earlier run "
@@ -223,6 +310,7 @@ static const struct opt_spec run_opts[] = {
 	{ "no-adopt", OPT_NO_ADOPT, 0, NULL, "cancel those jobs and run them anew" },
 	{ "remote", OPT_REMOTE, 2, "NAME", "restore what remote cache NAME (or the default) holds; push after" },
 	{ "no-remote", OPT_NO_REMOTE, 0, NULL, "use no remote cache (wins over --remote)" },
+	{ "json", OPT_JSON, 0, NULL, "print the run's summary as JSON (no progress)" },
 	{ 0 },
 };
 
@@ -346,8 +434,12 @@ static int go(struct cli *cli, const struct command *cmd, int argc,
 	const char *remote_name = NULL;
 	struct run_remote *rr = NULL;
 	struct buf from;
+	struct run_json rj;
+	char *scratch = NULL;
 
 	memset(&o, 0, sizeof(o));
+	memset(&st, 0, sizeof(st));
+	run_json_init(&rj);
 	opt_init(&it, argc, argv, 1, 0);
 	while ((k = cli_opt(cli, cmd, &it)) > 0) {
 		switch (k) {
@@ -412,18 +504,24 @@ static int go(struct cli *cli, const struct command *cmd, int argc,
 	if (!status && !o.dry_run &&
 	    (lockfd = lock_workspace(cli, g, wait, &rc)) < 0)
 		goto out;
-	if (lockfd >= 0 && (rc = stop_orphans(cli, g)))
+	if (lockfd >= 0 && (rc = stop_orphans(cli, g, &o.killed_before)))
 		goto out;
 	if (protect_store(g, cs.store_path, &err) < 0) {
 		term_error(&cli->term, "%s", err.msg);
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	/* status --remote on a fresh clone: an empty store, as pull makes. */
-	if ((rc = cli_session_store(cli, status && !use_remote
-						 ? CLI_STORE
-						 : CLI_STORE_CREATE,
-				    &cs)))
+	/* status --remote on a fresh clone: an empty store, as pull makes;
+	 * status alone there: one that leaves nothing behind. */
+	if (status && !use_remote && access(cs.store_path, F_OK) < 0 &&
+	    errno == ENOENT)
+		rc = scratch_store(cli, &cs, &scratch);
+	else
+		rc = cli_session_store(cli, status && !use_remote
+						    ? CLI_STORE
+						    : CLI_STORE_CREATE,
+				       &cs);
+	if (rc)
 		goto out;
 	s = cs.s;
 	if (use_remote && (rc = run_remote_open(cli, g->workspace, remote_name,
@@ -473,6 +571,8 @@ static int go(struct cli *cli, const struct command *cmd, int argc,
 			o.jobs = 1000;	/* the queue decides, not our cores */
 	}
 	status_term_init(&st, &term, o.dry_run, status);
+	if (json && !status)
+		status_term_json(&st, &rj);
 	k = run_graph(g, s, &o, &st.status, &res, &err);
 	if (k < 0) {
 		term_error(&cli->term, "%s", err.msg);
@@ -484,7 +584,11 @@ static int go(struct cli *cli, const struct command *cmd, int argc,
 		buf_addf(&from, " (%zu from remote '%s')", res.cached,
 			 run_remote_name(rr));
 	}
-	if (!cli->term.quiet && !status && o.dry_run)
+	if (json && !status) {
+		/* The summary is the document. */
+	} else if (res.edited > res.kept) {
+		/* Refused: nothing happened to count. */
+	} else if (!cli->term.quiet && !status && o.dry_run)
 		printf("would run %zu (and %zu waiting on them), restore %zu%s; "
 		       "%zu up to date\n",
 		       res.would_run, res.pending, res.would_restore,
@@ -504,8 +608,16 @@ static int go(struct cli *cli, const struct command *cmd, int argc,
 			run_remote_push(rr, lock);
 	}
 	rc = k == 130 ? 130 : k ? EXIT_FAILED : EXIT_OK;
+	if (json && !status) {
+		struct buf b = BUF_INIT;
+		run_json_write(&rj, g, &res, o.dry_run, rc, &b);
+		fwrite(b.data, 1, b.len, stdout);
+		buf_release(&b);
+	}
 	if (status) {
 		struct buf b = BUF_INIT;
+
+		reasons(&vs, s, g->name);
 
 		if (json)
 			buf_adds(&b, "[");
@@ -547,6 +659,8 @@ static int go(struct cli *cli, const struct command *cmd, int argc,
 			rc = EXIT_FAILED;
 	}
 out:
+	status_term_release(&st);
+	run_json_release(&rj);
 	run_remote_close(rr);
 	if (slurm_open)
 		exec_slurm_close(&slurm);
@@ -556,11 +670,16 @@ out:
 		free(vs.v[i].name);
 		free(vs.v[i].state);
 		free(vs.v[i].why);
+		buf_release(&vs.v[i].enc);
 	}
 	free(vs.v);
 	free(force);
 	free(lock);
 	cli_session_close(cli, &cs);
+	if (scratch) {
+		remove_tree(scratch);
+		free(scratch);
+	}
 	opt_release(&it);
 	if (lockfd >= 0)
 		close(lockfd);
@@ -611,7 +730,7 @@ const struct command cmd_run = {
 	.name = "run",
 	.summary = "run what is out of date; restore what the store has",
 	.usage = "run [-j N] [-k] [-n] [-p NAME=VALUE]... [--force STAGE]... "
-		 "[--wait] [--remote[=NAME]] [GRAPH] [TARGET...]",
+		 "[--wait] [--remote[=NAME]] [--json] [GRAPH] [TARGET...]",
 	.description =
 		"Load GRAPH (default: cairn.toml, else the only *.toml here). "
 		"For each stage\ninstance in order (only TARGETs and what "

@@ -4,7 +4,10 @@
  * alone, the store.
  */
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "cli.h"
@@ -192,12 +195,62 @@ int cli_session_graph(struct cli *cli, const char *given, unsigned flags,
 	return 0;
 }
 
+int cli_cairn_dir(struct cli *cli, const char *path)
+{
+	struct buf gi = BUF_INIT;
+	int fd, e, rc = 0;
+
+	if ((e = mkdir_p(path, 1)) == 0 && mkdir(path, 0777) < 0)
+		e = errno;
+	if (e == EEXIST)
+		return 0;
+	buf_addf(&gi, "%s/.gitignore", path);
+	if (e || (fd = open(gi.data, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+			    0666)) < 0) {
+		term_error(&cli->term, "cannot create '%s': %s",
+			   e ? path : gi.data, strerror(e ? e : errno));
+		rc = EXIT_INTERNAL;
+	} else {
+		if (write(fd, "*\n", 2) != 2)
+			rc = -1;
+		if (close(fd) < 0 || rc < 0) {
+			term_error(&cli->term, "cannot write '%s': %s", gi.data,
+				   strerror(errno));
+			rc = EXIT_INTERNAL;
+		}
+	}
+	buf_release(&gi);
+	return rc;
+}
+
+/* A store made in a folder named .cairn: that folder as cli_cairn_dir
+ * makes it. */
+static int store_dir(struct cli *cli, const char *store)
+{
+	const char *slash = strrchr(store, '/');
+	struct buf dir = BUF_INIT;
+	struct stat st;
+	int rc = 0;
+
+	if (stat(store, &st) == 0)
+		return 0;
+	buf_add(&dir, store, slash ? (size_t)(slash - store) : 0);
+	slash = strrchr(dir.data, '/');
+	if (!strcmp(slash ? slash + 1 : dir.data, ".cairn"))
+		rc = cli_cairn_dir(cli, dir.data);
+	buf_release(&dir);
+	return rc;
+}
+
 int cli_session_store(struct cli *cli, unsigned flags,
 		      struct cli_session *cs)
 {
 	struct err err;
 	unsigned how = 0;
+	int rc;
 
+	if (flags & CLI_STORE_CREATE && (rc = store_dir(cli, cs->store_path)))
+		return rc;
 	if (flags & CLI_STORE_CREATE)
 		how = STORE_CREATE;
 	if (flags & (CLI_STORE_RDONLY | CLI_STORE_IF_THERE))

@@ -169,6 +169,28 @@ static int valid_name(const char *s)
 	return 1;
 }
 
+/*
+ * cairn.toml says nothing of what it is: its graph is named after its
+ * workspace's folder, so that workspaces sharing a store keep their runs
+ * apart.  Characters a name may not use become '-'; the root folder
+ * keeps "cairn".
+ */
+static void name_after_workspace(struct graph *g)
+{
+	const char *base = strrchr(g->workspace, '/');
+	char *s;
+
+	base = base ? base + 1 : g->workspace;
+	if (!*base)
+		return;
+	free(g->name);
+	g->name = xstrdup(base);
+	for (s = g->name; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '_' || *s == '-'))
+			*s = '-';
+}
+
 static int graph_table(struct loader *l, const char *dir)
 {
 	static const char *const keys[] = { "name", "workspace", "store",
@@ -228,6 +250,8 @@ static int graph_table(struct loader *l, const char *dir)
 		}
 	}
 	l->g->workspace = buf_detach(&ws, NULL);
+	if (!strcmp(l->g->name, "cairn") && !(t && toml_get(t, "name")))
+		name_after_workspace(l->g);
 	return 0;
 fail:
 	buf_release(&ws);

@@ -7,7 +7,9 @@
 #include "buf.h"
 #include "err.h"
 #include "graph.h"
+#include "interp.h"
 #include "json.h"
+#include "key.h"
 #include "lockfile.h"
 #include "store.h"
 #include "toml.h"
@@ -77,6 +79,87 @@ static void table(struct buf *t, const char *inst, const char *sub,
 	}
 }
 
+/* A string as a TOML basic string: JSON's escapes, and DEL's. */
+static void toml_str(struct buf *t, const char *s, size_t n)
+{
+	struct buf j = BUF_INIT;
+	size_t i;
+
+	json_string(&j, s, n);
+	for (i = 0; i < j.len; i++)
+		if (j.data[i] == 0x7f)
+			buf_adds(t, "\\u007f");
+		else
+			buf_addc(t, j.data[i]);
+	buf_release(&j);
+}
+
+/* A key: bare when it may be, else quoted. */
+static void toml_key(struct buf *t, const char *k, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!((k[i] >= 'a' && k[i] <= 'z') || (k[i] >= 'A' && k[i] <= 'Z') ||
+		      (k[i] >= '0' && k[i] <= '9') || k[i] == '_' || k[i] == '-'))
+			break;
+	if (n && i == n)
+		buf_add(t, k, n);
+	else
+		toml_str(t, k, n);
+}
+
+/* A value on one line, as TOML reads it back to the same value. */
+static void toml_text(struct buf *t, const struct toml_value *v)
+{
+	size_t i, mark;
+
+	switch (v->type) {
+	case TOML_STRING:
+		toml_str(t, v->u.string.ptr, v->u.string.len);
+		break;
+	case TOML_INTEGER:
+		buf_addf(t, "%lld", (long long)v->u.integer);
+		break;
+	case TOML_FLOAT:
+		mark = t->len;
+		json_float(t, v->u.real);
+		if (!memchr(t->data + mark, '.', t->len - mark) &&
+		    !memchr(t->data + mark, 'e', t->len - mark) &&
+		    !memchr(t->data + mark, 'n', t->len - mark))
+			buf_adds(t, ".0");
+		break;
+	case TOML_BOOL:
+		buf_adds(t, v->u.boolean ? "true" : "false");
+		break;
+	case TOML_DATETIME:
+	case TOML_DATETIME_LOCAL:
+	case TOML_DATE_LOCAL:
+	case TOML_TIME_LOCAL:
+		buf_adds(t, v->u.datetime->text);
+		break;
+	case TOML_ARRAY:
+		buf_addc(t, '[');
+		for (i = 0; i < v->u.array.len; i++) {
+			if (i)
+				buf_adds(t, ", ");
+			toml_text(t, v->u.array.items[i]);
+		}
+		buf_addc(t, ']');
+		break;
+	case TOML_TABLE:
+		buf_addc(t, '{');
+		for (i = 0; i < v->u.table.len; i++) {
+			buf_adds(t, i ? ", " : " ");
+			toml_key(t, v->u.table.kv[i].key, v->u.table.kv[i].keylen);
+			buf_adds(t, " = ");
+			toml_text(t, v->u.table.kv[i].value);
+		}
+		buf_adds(t, v->u.table.len ? " }" : "}");
+		break;
+	}
+}
+
 static void head(struct buf *t, const char *inst, const char *key)
 {
 	buf_adds(t, "\n[stage.");
@@ -86,17 +169,72 @@ static void head(struct buf *t, const char *inst, const char *key)
 	buf_adds(t, "\"\n");
 }
 
+/* "\n[stage."INST".params]\n" and 'name = value' lines, by name. */
+static void params(struct buf *t, const char *inst, const char *const *name,
+		   const struct toml_value *const *value, size_t n)
+{
+	size_t i;
+
+	if (!n)
+		return;
+	buf_adds(t, "\n[stage.");
+	quoted(t, inst);
+	buf_adds(t, ".params]\n");
+	for (i = 0; i < n; i++) {
+		toml_key(t, name[i], strlen(name[i]));
+		buf_adds(t, " = ");
+		toml_text(t, value[i]);
+		buf_addc(t, '\n');
+	}
+}
+
+/* The params in uses (sorted in the instance already), with g's values. */
+static void render_params(struct buf *t, const struct graph *g,
+			  const struct graph_inst *in)
+{
+	const char **name = xcalloc(in->nparams + 1, sizeof(*name));
+	const struct toml_value **value = xcalloc(in->nparams + 1,
+						  sizeof(*value));
+	size_t i, j, n = 0;
+
+	for (i = 0; i < in->nparams; i++) {
+		for (j = 0; j < g->nparams; j++)
+			if (!strcmp(g->params[j].name, in->params[i]))
+				break;
+		if (j == g->nparams)
+			continue;
+		name[n] = in->params[i];
+		value[n++] = g->params[j].value;
+	}
+	params(t, in->name, name, value, n);
+	free(name);
+	free(value);
+}
+
 /* A fresh entry; its outputs' digests are added to ids. */
-static void render_new(struct buf *t, const struct lock_entry *e,
-		       struct digest *ids, size_t *nids)
+static void render_new(struct buf *t, const struct graph *g,
+		       const struct lock_entry *e, struct digest *ids,
+		       size_t *nids)
 {
 	const struct graph_inst *in = e->inst;
 	size_t n = in->ndeps > in->nouts ? in->ndeps : in->nouts, i;
-	struct pair *p = xcalloc(n + 1, sizeof(*p));
-	char *hex = xmalloc((n + 1) * (DIGEST_HEX + 1));
+	struct pair *p;
+	char *hex;
 
+	if (in->ncode > n)
+		n = in->ncode;
+	p = xcalloc(n + 1, sizeof(*p));
+	hex = xmalloc((n + 1) * (DIGEST_HEX + 1));
 	digest_hex(&e->key, hex);
 	head(t, in->name, hex);
+	render_params(t, g, in);
+	for (i = 0; i < in->ncode && e->code; i++) {
+		p[i].path = in->code[i].path;
+		p[i].hex = hex + i * (DIGEST_HEX + 1);
+		digest_hex(&e->code[i], hex + i * (DIGEST_HEX + 1));
+	}
+	if (in->ncode && e->code)
+		table(t, in->name, "code", p, in->ncode);
 	for (i = 0; i < in->ndeps; i++) {
 		p[i].path = in->deps[i].path;
 		p[i].hex = hex + i * (DIGEST_HEX + 1);
@@ -123,6 +261,62 @@ static int old_digest(const struct toml_value *v, struct digest *d)
 		       : -1;
 }
 
+/* An old entry's params and code tables, as render_new writes them; -1
+ * when they are damaged. */
+static int render_old_extra(struct buf *t, const char *name,
+			    const struct toml_value *v)
+{
+	const struct toml_value *pt = toml_get(v, "params");
+	const struct toml_value *ct = toml_get(v, "code");
+	struct digest d;
+	struct pair *p;
+	size_t i, n;
+
+	if ((pt && pt->type != TOML_TABLE) || (ct && ct->type != TOML_TABLE))
+		return -1;
+	if (pt) {
+		const char **k = xcalloc(pt->u.table.len + 1, sizeof(*k));
+		const struct toml_value **x = xcalloc(pt->u.table.len + 1,
+						      sizeof(*x));
+		size_t *ord = xcalloc(pt->u.table.len + 1, sizeof(*ord));
+
+		/* By name, as render_params writes them. */
+		for (i = 0; i < pt->u.table.len; i++) {
+			size_t j = i;
+			while (j && strcmp(pt->u.table.kv[ord[j - 1]].key,
+					   pt->u.table.kv[i].key) > 0) {
+				ord[j] = ord[j - 1];
+				j--;
+			}
+			ord[j] = i;
+		}
+		for (i = 0; i < pt->u.table.len; i++) {
+			k[i] = pt->u.table.kv[ord[i]].key;
+			x[i] = pt->u.table.kv[ord[i]].value;
+		}
+		params(t, name, k, x, pt->u.table.len);
+		free(k);
+		free(x);
+		free(ord);
+	}
+	n = ct ? ct->u.table.len : 0;
+	if (!n)
+		return 0;
+	p = xcalloc(n + 1, sizeof(*p));
+	for (i = 0; i < n; i++) {
+		const struct toml_value *x = ct->u.table.kv[i].value;
+		if (old_digest(x, &d) < 0) {
+			free(p);
+			return -1;
+		}
+		p[i].path = ct->u.table.kv[i].key;
+		p[i].hex = x->u.string.ptr;
+	}
+	table(t, name, "code", p, n);
+	free(p);
+	return 0;
+}
+
 /* An entry of the old file, re-serialised; -1 (nothing added) when it is
  * damaged.  Its outputs' digests are added to ids (sized for them). */
 static int render_old(struct buf *t, const char *name,
@@ -131,6 +325,7 @@ static int render_old(struct buf *t, const char *name,
 {
 	const struct toml_value *tab[2];
 	struct pair *p[2];
+	struct buf extra = BUF_INIT;
 	struct digest d;
 	size_t n[2], i, mark = t->len;
 	int k, rc = 0;
@@ -151,8 +346,11 @@ static int render_old(struct buf *t, const char *name,
 							     : NULL;
 		}
 	}
+	if (rc == 0)
+		rc = render_old_extra(&extra, name, v);
 	if (rc == 0) {
 		head(t, name, toml_get(v, "key")->u.string.ptr);
+		buf_add(t, extra.data, extra.len);
 		table(t, name, "inputs", p[0], n[0]);
 		table(t, name, "outputs", p[1], n[1]);
 		for (i = 0; i < n[1]; i++)
@@ -163,6 +361,7 @@ static int render_old(struct buf *t, const char *name,
 	}
 	free(p[0]);
 	free(p[1]);
+	buf_release(&extra);
 	return rc;
 }
 
@@ -296,14 +495,15 @@ void lock_render(const char *path, const struct graph *g,
 	lt->nouts = 0;
 	buf_reserve(out, 256 + nsec * 320);
 	buf_adds(out, "# cairn lock file, written by 'cairn run': what each "
-		      "stage instance was\n# made from (inputs) and made "
-		      "(outputs), by content digest. Do not edit.\n");
-	buf_adds(out, "version = 1\ngraph = ");
+		      "stage instance was\n# made from (params, code, inputs) "
+		      "and made (outputs), by content digest.\n# Do not "
+		      "edit.\n");
+	buf_adds(out, "version = 2\ngraph = ");
 	quoted(out, g->name);
 	buf_addc(out, '\n');
 	for (i = 0; i < nsec; i++)
 		if (sec[i].e)
-			render_new(out, sec[i].e, lt->outs, &lt->nouts);
+			render_new(out, g, sec[i].e, lt->outs, &lt->nouts);
 		else
 			render_old(out, sec[i].name, sec[i].old, lt->outs,
 				   &lt->nouts);
@@ -403,6 +603,103 @@ int lock_entry_run(struct store *s, const struct lock_known *lk,
 	return rc;
 }
 
+static void said(struct buf *out, int *n, const char *what,
+		 const char *name, const char *how)
+{
+	buf_adds(out, out->len ? ", " : "");
+	buf_addf(out, "%s '%s' %s", what, name, how);
+	(*n)++;
+}
+
+/* The "code P" or "input P" components of enc against lock table t. */
+static void digests(struct buf *out, int *n, const char *what,
+		    const struct strv *l, const struct strv *v,
+		    const struct toml_value *t)
+{
+	size_t w = strlen(what), i;
+
+	for (i = 0; i < l->n; i++) {
+		const struct toml_value *x;
+		if (strncmp(l->v[i], what, w) || l->v[i][w] != ' ')
+			continue;
+		x = toml_get(t, l->v[i] + w + 1);
+		if (!x)
+			said(out, n, what, l->v[i] + w + 1, "added");
+		else if (x->type != TOML_STRING || strcmp(x->u.string.ptr, v->v[i]))
+			said(out, n, what, l->v[i] + w + 1, "changed");
+	}
+	for (i = 0; t && t->type == TOML_TABLE && i < t->u.table.len; i++) {
+		struct buf lab = BUF_INIT;
+		size_t k;
+
+		buf_addf(&lab, "%s %s", what, t->u.table.kv[i].key);
+		for (k = 0; k < l->n && strcmp(l->v[k], lab.data); k++)
+			;
+		if (k == l->n)
+			said(out, n, what, t->u.table.kv[i].key, "removed");
+		buf_release(&lab);
+	}
+}
+
+int lock_entry_changes(const struct toml_value *entry, int version,
+		       const struct graph *g, const struct graph_inst *in,
+		       const char *enc, size_t len, struct buf *out)
+{
+	const struct toml_value *pt = toml_get(entry, "params");
+	struct strv l = { 0 }, v = { 0 };
+	struct buf words = BUF_INIT, a = BUF_INIT, b = BUF_INIT;
+	size_t i, j;
+	int n = 0;
+
+	if (!in)
+		return 0;
+	for (i = 0; version >= 2 && i < in->nparams; i++) {
+		const struct toml_value *was = toml_get(pt, in->params[i]);
+		for (j = 0; j < g->nparams; j++)
+			if (!strcmp(g->params[j].name, in->params[i]))
+				break;
+		if (j == g->nparams)
+			continue;
+		buf_truncate(&b, 0);
+		toml_text(&b, g->params[j].value);
+		if (!was) {
+			said(&words, &n, "param", in->params[i], "added");
+			continue;
+		}
+		buf_truncate(&a, 0);
+		toml_text(&a, was);
+		if (strcmp(a.data, b.data)) {
+			buf_adds(&words, words.len ? ", " : "");
+			buf_addf(&words, "param '%s' %s -> %s", in->params[i],
+				 a.data, b.data);
+			n++;
+		}
+	}
+	for (i = 0; version >= 2 && pt && pt->type == TOML_TABLE &&
+		    i < pt->u.table.len;
+	     i++) {
+		for (j = 0; j < in->nparams; j++)
+			if (!strcmp(in->params[j], pt->u.table.kv[i].key))
+				break;
+		if (j == in->nparams)
+			said(&words, &n, "param", pt->u.table.kv[i].key,
+			     "removed");
+	}
+	if (key_components(enc, len, &l, &v) == 0) {
+		if (version >= 2)
+			digests(&words, &n, "code", &l, &v,
+				toml_get(entry, "code"));
+		digests(&words, &n, "input", &l, &v, toml_get(entry, "inputs"));
+	}
+	buf_add(out, words.data, words.len);
+	strv_release(&l);
+	strv_release(&v);
+	buf_release(&words);
+	buf_release(&a);
+	buf_release(&b);
+	return n;
+}
+
 void lock_text_release(struct lock_text *lt)
 {
 	buf_release(&lt->text);
@@ -457,7 +754,7 @@ static int scan_lock(struct lock_index *x)
 	char *p = x->text, *line;
 	struct lock_known *cur = NULL;
 	size_t cap = 0, ocap = 0;
-	int in_outs = 0, has_key = 0;
+	int in_outs = 0, in_params = 0, has_key = 0;
 
 	while (*p) {
 		line = p;
@@ -483,11 +780,14 @@ static int scan_lock(struct lock_index *x)
 				memset(cur, 0, sizeof(*cur));
 				cur->name = name;
 				ocap = 0;
-				in_outs = 0;
+				in_outs = in_params = 0;
 			} else if (cur && !strcmp(name, cur->name) &&
 				   (!strcmp(q, ".inputs]") ||
-				    !strcmp(q, ".outputs]"))) {
+				    !strcmp(q, ".outputs]") ||
+				    !strcmp(q, ".code]") ||
+				    !strcmp(q, ".params]"))) {
 				in_outs = q[1] == 'o';
+				in_params = q[1] == 'p';
 			} else {
 				return -1;
 			}
@@ -495,6 +795,8 @@ static int scan_lock(struct lock_index *x)
 		}
 		if (!cur)
 			return -1;
+		if (in_params)
+			continue;	/* values of any type: not needed here */
 		if (!strncmp(line, "key = ", 6)) {
 			char *q = line + 6, *hex = plain_string(&q);
 			if (!hex || *q || digest_parse(hex, &cur->key) < 0)

@@ -1,6 +1,7 @@
 /*
  * lockfile.h: <graph>.lock, what a run established: per stage instance its
- * key and the digests of its inputs and outputs.  TOML, sorted, stable
+ * key, the params it used, and the digests of its code files, inputs and
+ * outputs, by name, so that a diff says what changed.  TOML, sorted, stable
  * across runs and machines, written to a temporary file and renamed.
  * docs/lock-file.md describes it.
  */
@@ -21,6 +22,7 @@ struct lock_entry {
 	const struct graph_inst *inst;
 	struct digest key;
 	const struct digest *deps;	/* one per inst->deps[i] */
+	const struct digest *code;	/* one per inst->code[i] */
 	const struct digest *outs;	/* one per inst->outs[i] */
 };
 
@@ -66,6 +68,18 @@ struct toml_doc;
 struct toml_value;
 int lock_read(const char *path, struct toml_doc **doc,
 	      const struct toml_value **stages, struct err *err);
+
+/*
+ * What differs between instance in of g, whose key has encoding enc, and
+ * its entry in a lock file of version (entry: its [stage] table, as
+ * lock_read gives it), in words separated by ", ", appended to out:
+ * "param 'lr' 0.01 -> 0.1", "code 'src/fit.py' changed", "input
+ * 'data/x.csv' changed", "... added", "... removed".  A version 1 lock
+ * recorded no params or code: only inputs are compared.  How many differ.
+ */
+int lock_entry_changes(const struct toml_value *entry, int version,
+		       const struct graph *g, const struct graph_inst *in,
+		       const char *enc, size_t len, struct buf *out);
 
 /* What the run needs of a lock file entry. */
 struct lock_known {

@@ -66,6 +66,7 @@ static void runner_release(struct runner *r)
 		free(r->is[i].out_d);
 		free(r->is[i].out_m);
 		free(r->is[i].log);
+		free(r->is[i].failure);
 	}
 	free(r->is);
 	free(r->dur);
@@ -199,6 +200,7 @@ static int write_lock(struct runner *r)
 		le[n].inst = &g->insts[i];
 		le[n].key = r->is[i].key;
 		le[n].deps = r->is[i].dep_d;
+		le[n].code = r->is[i].code_d;
 		le[n].outs = r->is[i].out_d;
 		n++;
 	}
@@ -249,10 +251,12 @@ int run_graph(struct graph *g, struct store *s, const struct run_opts *o,
 
 	runner_init(&r, g, s, o, st, res, err);
 	interrupt_catch();
-	if (prepare(&r) == 0) {
+	if (prepare(&r) == 0 && (rc = run_edited(&r)) == 0) {
 		run_loop(&r);
-		run_report_ended(&r);
 		rc = conclude(&r);
+		run_report_ended(&r);	/* after conclude's checks */
+	} else if (rc == 1) {
+		run_report_ended(&r);	/* refused: each outcome "not run" */
 	}
 	interrupt_release();
 	runner_release(&r);
