@@ -129,6 +129,7 @@ static int check_target(struct cli *cli, const struct cli_session *cs,
 			const char *path)
 {
 	struct buf abs = BUF_INIT;
+	struct stat st;
 	struct err err;
 	char *cwd = NULL, *lock = lock_path_for(cs->file);
 	int rc = 0;
@@ -136,7 +137,13 @@ static int check_target(struct cli *cli, const struct cli_session *cs,
 	if (path[0] != '/' && (cwd = getcwd(NULL, 0)))
 		buf_addf(&abs, "%s/", cwd);
 	buf_adds(&abs, path);
-	if (graph_protect_path(cs->g, abs.data, "the report", &err) < 0) {
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		term_error(&cli->term, "'%s' is a folder: give the report a "
+				       "file name",
+			   path);
+		rc = EXIT_USAGE;
+	} else if (graph_protect_path(cs->g, abs.data, "the report",
+				      &err) < 0) {
 		term_error(&cli->term, "%s", err.msg);
 		rc = EXIT_USAGE;
 	} else if (same_file(path, cs->file) || same_file(path, lock)) {

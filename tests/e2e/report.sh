@@ -95,8 +95,12 @@ expect_rc over-output 2
 expect_match over-output "$err" "^cairn: error: .*data.txt"
 run report -o cairn.toml
 expect_rc over-graph 2
+expect_eq over-graph "$err" "cairn: error: the report may not replace 'cairn.toml'"
 run report -o cairn.lock
 expect_rc over-lock 2
+run report -o .
+expect_rc folder 2
+expect_eq folder "$err" "cairn: error: '.' is a folder: give the report a file name"
 run report -o nodir/r.html
 expect_rc no-dir 1
 expect_eq no-dir "$err" "cairn: error: cannot write 'nodir/r.html': No such file or directory"
