@@ -11,6 +11,7 @@ pkgs=(
 	libcurl4-openssl-dev		# the remote cache's HTTP transport
 	nginx curl			# the remote-cache tests' WebDAV server
 	chromium libpng-dev		# the report's browser test and its PNG check
+	zsh groff-base man-db		# the completion and man page tests
 )
 
 missing=()

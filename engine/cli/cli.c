@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "kinds.h"
 #include "err.h"
+#include "manpage.h"
 #include "suggest.h"
 #include "util.h"
 
@@ -39,12 +40,13 @@ static const struct command *const commands[] = {
 	&cmd_remote,
 	&cmd_key,
 	&cmd_toml_json,
+	&cmd_completion,
 	&cmd_version,
 	&cmd_help,
 	NULL,
 };
 
-enum { OPT_COLOR = 256, OPT_VERSION, OPT_STORE };
+enum { OPT_COLOR = 256, OPT_VERSION, OPT_STORE, OPT_MAN };
 
 static const struct opt_spec global_opts[] = {
 	{ NULL, 'C', 1, "DIR", "run as if cairn was started in DIR" },
@@ -69,14 +71,30 @@ static const struct command *find_command(const char *name)
 	return NULL;
 }
 
+/* The help's paragraphs that the man page cairn(1) has too. */
+static const char about[] =
+	"cairn runs experiments described as a graph of stages, skips what "
+	"is up to date,\nand remembers who made every artifact.\n";
+static const char exit_status[] =
+	"Exit status: 0 success, 1 a stage or a check failed, 2 usage or "
+	"graph-file\nerror, 3 store or internal error.\n";
+
+const struct command *const *cli_commands(void)
+{
+	return commands;
+}
+
+const struct opt_spec *cli_global_opts(void)
+{
+	return global_opts;
+}
+
 static void main_help(struct buf *out)
 {
 	size_t i;
 
-	buf_adds(out, "usage: cairn [global options] <command> [<args>]\n\n"
-		      "cairn runs experiments described as a graph of stages, "
-		      "skips what is up to date,\nand remembers who made "
-		      "every artifact.\n\nCommands:\n");
+	buf_addf(out, "usage: cairn [global options] <command> [<args>]\n\n"
+		      "%s\nCommands:\n", about);
 	for (i = 0; commands[i]; i++)
 		buf_addf(out, "  %-12s %s\n", commands[i]->name,
 			 commands[i]->summary);
@@ -85,10 +103,8 @@ static void main_help(struct buf *out)
 	buf_adds(out, "They may also follow the command (cairn run -q), but "
 		      "for --version;\nan option of the command's own by "
 		      "the same name is the command's.\n");
-	buf_adds(out, "\nRun 'cairn help <command>' for the options of a "
-		      "command.\nExit status: 0 success, 1 a stage or a check "
-		      "failed, 2 usage or graph-file\nerror, 3 store or "
-		      "internal error.\n");
+	buf_addf(out, "\nRun 'cairn help <command>' for the options of a "
+		      "command.\n%s", exit_status);
 }
 
 static void command_help(struct buf *out, const struct command *cmd)
@@ -330,22 +346,38 @@ static int unknown_command(struct cli *cli, const char *name)
 	return EXIT_USAGE;
 }
 
+static const struct opt_spec help_opts[] = {
+	{ "man", OPT_MAN, 0, NULL, "print it as a man page (roff)" },
+	{ 0 },
+};
+
 static int help_run(struct cli *cli, const struct command *cmd, int argc,
 		    char **argv)
 {
 	struct opt_iter it;
 	struct buf b = BUF_INIT;
 	const struct command *c;
-	int rc = EXIT_OK;
+	int rc = EXIT_OK, man;
 
-	if (cli_operands(cli, cmd, argc, argv, 1, &it, &rc) < 0)
+	if (cli_flag_operands(cli, cmd, argc, argv, 1, &it, &man, &rc) < 0)
 		return rc;
 	if (it.noperands == 0) {
-		main_help(&b);
+		if (man)
+			manpage_main(&b, about, commands, global_opts,
+				     exit_status);
+		else
+			main_help(&b);
 		print(&b);
 	} else if ((c = find_command(it.operands[0]))) {
-		command_help(&b, c);
+		if (man)
+			manpage_command(&b, c);
+		else
+			command_help(&b, c);
 		print(&b);
+	} else if (man && kind_find(it.operands[0])) {
+		rc = cli_usage_error(cli, cmd, "'%s' is a stage kind: "
+				     "the man pages are of the commands",
+				     it.operands[0]);
 	} else if (kind_find(it.operands[0])) {
 		kind_describe(kind_find(it.operands[0]), &b);
 		print(&b);
@@ -359,12 +391,14 @@ static int help_run(struct cli *cli, const struct command *cmd, int argc,
 const struct command cmd_help = {
 	.name = "help",
 	.summary = "show help for cairn or for one command",
-	.usage = "help [<command>|<kind>]",
+	.usage = "help [--man] [<command>|<kind>]",
 	.description = "Without a command, list the commands and the global "
 		       "options; with one, show its\nusage, what it does and "
 		       "its options; with a built-in stage kind (see 'cairn "
 		       "kinds'),\nits settings, inputs, outputs and code "
-		       "version.",
+		       "version. --man prints the same help as a man page "
+		       "(roff):\ncairn(1), or cairn-COMMAND(1).",
+	.opts = help_opts,
 	.run = help_run,
 };
 

@@ -2,7 +2,7 @@
  * `cairn dag`: the graph's stages and their edges, as text, Graphviz DOT
  * or Mermaid; matrix instances collapsed into their stage (with a count)
  * unless --expand; each node with what a run would do to it (the states
- * `cairn status` gives), coloured in DOT.
+ * `cairn status` gives), coloured in DOT; or all of that as JSON.
  */
 #include <stdio.h>
 #include <string.h>
@@ -19,7 +19,7 @@
 #include "term.h"
 #include "util.h"
 
-enum { OPT_DOT = 256, OPT_MERMAID, OPT_EXPAND };
+enum { OPT_DOT = 256, OPT_MERMAID, OPT_EXPAND, OPT_JSON };
 
 /* Per instance: 0 up to date, 1 restorable, 2 to run, 3 pending; -1 not
  * known (nothing has run). */
@@ -66,6 +66,31 @@ static int node_state(const struct node *n)
 	return 0;
 }
 
+/*
+ * A node as JSON: its name, instances, state (null before the first run)
+ * and the count in each state.
+ */
+static void json_node(struct buf *out, const struct node *n, size_t j)
+{
+	int k, first = 1;
+
+	buf_adds(out, j ? ",\n  {\"name\": " : "\n  {\"name\": ");
+	json_string(out, n->name, strlen(n->name));
+	buf_addf(out, ", \"instances\": %zu, \"state\": ", n->count);
+	if (!n->known) {
+		buf_adds(out, "null, \"states\": {}}");
+		return;
+	}
+	buf_addf(out, "\"%s\", \"states\": {", state_name[node_state(n)]);
+	for (k = 0; k < 4; k++)
+		if (n->n[k]) {
+			buf_addf(out, "%s\"%s\": %zu", first ? "" : ", ",
+				 state_name[k], n->n[k]);
+			first = 0;
+		}
+	buf_adds(out, "}}");
+}
+
 struct edge {
 	size_t a, b;
 };
@@ -83,6 +108,7 @@ static const struct opt_spec dag_opts[] = {
 	{ "dot", OPT_DOT, 0, NULL, "print Graphviz DOT (states coloured)" },
 	{ "mermaid", OPT_MERMAID, 0, NULL, "print a Mermaid flowchart" },
 	{ "expand", OPT_EXPAND, 0, NULL, "one node per instance, not per stage" },
+	{ "json", OPT_JSON, 0, NULL, "print nodes and edges as JSON" },
 	{ 0 },
 };
 
@@ -107,7 +133,7 @@ static int dag_run(struct cli *cli, const struct command *cmd, int argc,
 		if (o == OPT_EXPAND)
 			expand = 1;
 		else
-			mode = o == OPT_DOT ? 1 : 2;
+			mode = o == OPT_DOT ? 1 : o == OPT_MERMAID ? 2 : 3;
 	}
 	if (o < 0) {
 		rc = cli_opt_exit(o);
@@ -185,11 +211,20 @@ static int dag_run(struct cli *cli, const struct command *cmd, int argc,
 			 g->name);
 	if (mode == 2)
 		buf_adds(&out, "flowchart LR\n");
+	if (mode == 3) {
+		buf_adds(&out, "{\"graph\": ");
+		json_string(&out, g->name, strlen(g->name));
+		buf_adds(&out, ", \"nodes\": [");
+	}
 	for (j = 0; j < nnodes; j++) {
 		const struct node *n = &nodes[j];
 		struct buf label = BUF_INIT;
 		int sidx = node_state(n);
 
+		if (mode == 3) {
+			json_node(&out, n, j);
+			continue;
+		}
 		buf_adds(&label, n->name);
 		if (n->count > 1)
 			buf_addf(&label, " x%zu", n->count);
@@ -228,11 +263,19 @@ static int dag_run(struct cli *cli, const struct command *cmd, int argc,
 		}
 		buf_release(&label);
 	}
-	for (k = 0; k < nedges; k++) {
+	if (mode == 3)
+		buf_adds(&out, nnodes ? "\n], \"edges\": [" : "], \"edges\": [");
+	for (k = 0, i = 0; k < nedges; k++) {
 		size_t a = edges[k].a, b = edges[k].b;
 		if (k && a == edges[k - 1].a && b == edges[k - 1].b)
 			continue;
-		if (mode == 1)
+		if (mode == 3) {
+			buf_adds(&out, i++ ? ",\n  {\"from\": " : "\n  {\"from\": ");
+			json_string(&out, nodes[a].name, strlen(nodes[a].name));
+			buf_adds(&out, ", \"to\": ");
+			json_string(&out, nodes[b].name, strlen(nodes[b].name));
+			buf_addc(&out, '}');
+		} else if (mode == 1)
 			buf_addf(&out, "  n%zu -> n%zu;\n", a, b);
 		else if (mode == 2)
 			buf_addf(&out, "  n%zu --> n%zu\n", a, b);
@@ -241,6 +284,8 @@ static int dag_run(struct cli *cli, const struct command *cmd, int argc,
 	}
 	if (mode == 1)
 		buf_adds(&out, "}\n");
+	if (mode == 3)
+		buf_adds(&out, i ? "\n]}\n" : "]}\n");
 	fwrite(out.data, 1, out.len, stdout);
 out:
 	free(nodes);
@@ -256,14 +301,15 @@ out:
 const struct command cmd_dag = {
 	.name = "dag",
 	.summary = "the graph's stages and edges (text, DOT or Mermaid)",
-	.usage = "dag [--dot|--mermaid] [--expand] [GRAPH]",
+	.usage = "dag [--dot|--mermaid|--json] [--expand] [GRAPH]",
 	.description =
 		"Print the graph: one node per stage (matrix instances collapsed, "
 		"with a\ncount) or per instance (--expand), edges from producer "
 		"to consumer, and\nwhat a run would do to each node (up to date, "
 		"restorable, to run,\npending; a stage shows the most any of its "
 		"instances needs). --dot colours\nthe states for Graphviz; "
-		"--mermaid prints a flowchart.",
+		"--mermaid prints a flowchart; --json the nodes (name,\n"
+		"instances, state, count per state) and the edges (from, to).",
 	.opts = dag_opts,
 	.run = dag_run,
 };

@@ -17,11 +17,42 @@
 #include "term.h"
 #include "util.h"
 
+enum { OPT_JSON = 256 };
+
 static const struct opt_spec kinds_opts[] = {
 	{ "verbose", 'v', 0, NULL,
 	  "also each kind's code version and its source files" },
+	{ "json", OPT_JSON, 0, NULL,
+	  "print every kind with its version and files as JSON" },
 	{ 0 },
 };
+
+/* The kinds as JSON: name, summary, code version, source files. */
+static void kinds_json(struct buf *b, const struct stage_kind *const *k,
+		       size_t n)
+{
+	const char *p, *nl;
+	size_t i;
+
+	buf_adds(b, "[");
+	for (i = 0; i < n; i++) {
+		buf_adds(b, i ? ",\n  {\"name\": " : "\n  {\"name\": ");
+		json_string(b, k[i]->name, strlen(k[i]->name));
+		buf_adds(b, ", \"summary\": ");
+		json_string(b, k[i]->summary, strlen(k[i]->summary));
+		buf_adds(b, ", \"version\": ");
+		json_string(b, k[i]->version, strlen(k[i]->version));
+		buf_adds(b, ", \"sources\": [");
+		for (p = k[i]->sources; p && (nl = strchr(p, '\n'));
+		     p = nl + 1) {
+			if (p != k[i]->sources)
+				buf_adds(b, ", ");
+			json_string(b, p, (size_t)(nl - p));
+		}
+		buf_adds(b, "]}");
+	}
+	buf_adds(b, n ? "\n]\n" : "]\n");
+}
 
 static int kinds_run(struct cli *cli, const struct command *cmd, int argc,
 		     char **argv)
@@ -31,18 +62,21 @@ static int kinds_run(struct cli *cli, const struct command *cmd, int argc,
 	const struct stage_kind *const *k;
 	const char *p, *nl;
 	size_t n, i;
-	int o, verbose = cli->term.verbose;
+	int o, json = 0, verbose = cli->term.verbose;
 
 	opt_init(&it, argc, argv, 1, 0);
 	while ((o = cli_opt(cli, cmd, &it)) > 0)
-		verbose = 1;
+		if (o == OPT_JSON)
+			json = 1;
+		else
+			verbose = 1;
 	if (o < 0 || it.noperands > 0) {
 		opt_release(&it);
 		return o < 0 ? cli_opt_exit(o)
 			     : cli_usage_error(cli, cmd, "too many arguments");
 	}
 	k = kinds_list(&n);
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && !json; i++) {
 		buf_addf(&b, "%-14s %s\n", k[i]->name, k[i]->summary);
 		if (!verbose)
 			continue;
@@ -51,8 +85,11 @@ static int kinds_run(struct cli *cli, const struct command *cmd, int argc,
 		     p = nl + 1)
 			buf_addf(&b, "  source   %.*s\n", (int)(nl - p), p);
 	}
-	buf_adds(&b, "\n'cairn help KIND' shows a kind's settings, inputs and "
-		     "outputs.\n");
+	if (json)
+		kinds_json(&b, k, n);
+	else
+		buf_adds(&b, "\n'cairn help KIND' shows a kind's settings, "
+			     "inputs and outputs.\n");
 	fwrite(b.data, 1, b.len, stdout);
 	buf_release(&b);
 	opt_release(&it);
@@ -62,12 +99,13 @@ static int kinds_run(struct cli *cli, const struct command *cmd, int argc,
 const struct command cmd_kinds = {
 	.name = "kinds",
 	.summary = "the built-in stage kinds",
-	.usage = "kinds [-v]",
+	.usage = "kinds [-v] [--json]",
 	.description = "List the built-in stage kinds (a stage's `kind`, its "
 		       "settings in `with`).\n'cairn help KIND' documents one. "
 		       "With -v, also each kind's code version\nand the files "
 		       "it is made from (docs/hashing.md): a change to any of "
-		       "them\nreruns the stages of that kind.",
+		       "them\nreruns the stages of that kind. --json prints "
+		       "all of it, for every kind.",
 	.opts = kinds_opts,
 	.run = kinds_run,
 };

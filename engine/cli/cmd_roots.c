@@ -14,9 +14,32 @@
 
 enum { OPT_JSON = 256 };
 
-/* Remove the roots PREFIX+NAME, all or none; 0 or an exit code. */
+static const struct opt_spec opts[] = {
+	{ "json", OPT_JSON, 0, NULL, "print as JSON" },
+	{ 0 },
+};
+
+/* {"name": NAME, "ids": [...]}: a root as JSON. */
+static void root_json(struct buf *out, const char *name,
+		      const struct digest *ids, size_t n)
+{
+	char hex[DIGEST_HEX + 1];
+	size_t i;
+
+	buf_adds(out, "{\"name\": ");
+	json_string(out, name, strlen(name));
+	buf_adds(out, ", \"ids\": [");
+	for (i = 0; i < n; i++) {
+		digest_hex(&ids[i], hex);
+		buf_addf(out, "%s\"%s\"", i ? ", " : "", hex);
+	}
+	buf_adds(out, "]}\n");
+}
+
+/* Remove the roots PREFIX+NAME, all or none, and with json say which;
+ * 0 or an exit code. */
 static int remove_roots(struct cli *cli, struct store *s, const char *prefix,
-			char **names, int n)
+			char **names, int n, int json)
 {
 	struct store_writer *w;
 	struct buf name = BUF_INIT;
@@ -30,11 +53,25 @@ static int remove_roots(struct cli *cli, struct store *s, const char *prefix,
 		buf_addf(&name, "%s%s", prefix, names[i]);
 		src = store_remove_root(w, name.data, &err);
 	}
-	buf_release(&name);
 	if (src)
 		store_writer_abort(w);
 	else
 		src = store_writer_commit(w, &err);
+	if (!src && json) {
+		buf_truncate(&name, 0);
+		buf_adds(&name, "{\"removed\": [");
+		for (i = 0; i < n; i++) {
+			struct buf one = BUF_INIT;
+			buf_addf(&one, "%s%s", prefix, names[i]);
+			if (i)
+				buf_adds(&name, ", ");
+			json_string(&name, one.data, one.len);
+			buf_release(&one);
+		}
+		buf_adds(&name, "]}\n");
+		fwrite(name.data, 1, name.len, stdout);
+	}
+	buf_release(&name);
 	return src ? cli_store_fail(cli, src, &err) : EXIT_OK;
 }
 
@@ -45,9 +82,9 @@ static int unroot(struct cli *cli, const struct command *cmd, int argc,
 {
 	struct opt_iter it;
 	struct cli_session cs = CLI_SESSION_INIT;
-	int rc;
+	int rc, json;
 
-	if (cli_operands(cli, cmd, argc, argv, 1000, &it, &rc) < 0)
+	if (cli_flag_operands(cli, cmd, argc, argv, argc, &it, &json, &rc) < 0)
 		return rc;
 	if (!it.noperands)
 		rc = cli_usage_error(cli, cmd, "give the %s to remove",
@@ -59,7 +96,7 @@ static int unroot(struct cli *cli, const struct command *cmd, int argc,
 		rc = cli_store_open(cli, 0, &cs.s);
 	if (!rc)
 		rc = remove_roots(cli, cs.s, prefix, it.operands,
-				  it.noperands);
+				  it.noperands, json);
 	cli_session_close(cli, &cs);
 	opt_release(&it);
 	return rc;
@@ -78,10 +115,10 @@ static int pin_run(struct cli *cli, const struct command *cmd, int argc,
 	struct runrec r;
 	struct err err;
 	struct digest id;
-	int rc, src;
+	int rc, src, json;
 
 	memset(&r, 0, sizeof(r));
-	if (cli_operands(cli, cmd, argc, argv, 2, &it, &rc) < 0)
+	if (cli_flag_operands(cli, cmd, argc, argv, 2, &it, &json, &rc) < 0)
 		return rc;
 	if (it.noperands != 2) {
 		rc = cli_usage_error(cli, cmd, "give a name and an id");
@@ -120,6 +157,15 @@ static int pin_run(struct cli *cli, const struct command *cmd, int argc,
 	}
 	if ((src = store_writer_commit(w, &err)))
 		rc = cli_store_fail(cli, src, &err);
+	else if (json) {
+		struct buf b = BUF_INIT;
+		if (r.noutputs)
+			root_json(&b, name.data, r.outputs, r.noutputs);
+		else
+			root_json(&b, name.data, &id, 1);
+		fwrite(b.data, 1, b.len, stdout);
+		buf_release(&b);
+	}
 out:
 	runrec_release(&r);
 	buf_release(&name);
@@ -131,12 +177,14 @@ out:
 const struct command cmd_pin = {
 	.name = "pin",
 	.summary = "keep an artifact or a run's outputs from gc, by name",
-	.usage = "pin NAME ID",
+	.usage = "pin [--json] NAME ID",
 	.description =
 		"Make the store root 'pin:NAME' keep ID: a blob or tree, or a "
 		"run's outputs\n(which also keeps the run's record). Pinning a "
 		"NAME again replaces what it\nkept. 'cairn store roots' lists "
-		"the pins; 'cairn unpin NAME' removes one.",
+		"the pins; 'cairn unpin NAME' removes one. --json prints\n"
+		"the root made: {\"name\": \"pin:NAME\", \"ids\": [...]}.",
+	.opts = opts,
 	.run = pin_run,
 };
 
@@ -149,18 +197,15 @@ static int unpin_run(struct cli *cli, const struct command *cmd, int argc,
 const struct command cmd_unpin = {
 	.name = "unpin",
 	.summary = "remove pins",
-	.usage = "unpin NAME...",
+	.usage = "unpin [--json] NAME...",
 	.description = "Remove the store roots 'pin:NAME'; gc may then remove "
-		       "what only they kept.",
+		       "what only they kept.\n--json prints the roots removed: "
+		       "{\"removed\": [\"pin:NAME\", ...]}.",
+	.opts = opts,
 	.run = unpin_run,
 };
 
 /* ---- store roots, store unroot ---- */
-
-static const struct opt_spec opts[] = {
-	{ "json", OPT_JSON, 0, NULL, "print as JSON" },
-	{ 0 },
-};
 
 struct roots_ctx {
 	struct buf *out;
@@ -226,8 +271,8 @@ int run_store_roots(struct cli *cli, int argc, char **argv)
 int run_store_unroot(struct cli *cli, int argc, char **argv)
 {
 	static const struct command me = { "store unroot", "",
-					   "store unroot NAME...", "", NULL,
-					   NULL };
+					   "store unroot [--json] NAME...", "",
+					   opts, NULL };
 
 	return unroot(cli, &me, argc, argv, "");
 }
