@@ -83,6 +83,11 @@ struct run_opts {
 			  void *ctx);
 	void *ctx;
 	const struct run_cache *cache;	/* a remote cache, or NULL */
+	/* An earlier run was killed while its stages ran (it left
+	 * .cairn/running): outputs that differ from the lock file may be
+	 * its stages' work, so they are kept in the store and replaced,
+	 * not refused as edited. */
+	int killed_before;
 };
 
 struct run_result {
@@ -92,6 +97,9 @@ struct run_result {
 	/* Of restored (a dry run: would_restore), those the remote cache
 	 * gave: fetched into the store for this run (found by a probe). */
 	size_t cached;
+	/* Outputs found edited since the last run made them: kept in the
+	 * store (kept), or refused: then nothing ran (edited > kept). */
+	size_t edited, kept;
 };
 
 /*
@@ -99,7 +107,8 @@ struct run_result {
  * errors go through st (run_status.h; NULL: nothing is said); run_graph
  * prints nothing.
  * Return 0 when everything asked for succeeded (or is up to date), 1 when
- * a stage failed, 130 when interrupted (SIGINT, SIGTERM, SIGHUP: running
+ * a stage failed or an output edited by hand would be replaced (nothing
+ * is run or changed: res->edited > res->kept), 130 when interrupted (SIGINT, SIGTERM, SIGHUP: running
  * stages are terminated and nothing partial is recorded), -1 with err for
  * an error that stopped the run.
  */

@@ -78,7 +78,7 @@ void run_out_order(const struct graph_inst *in, size_t *ord)
 	qsort_r(ord, in->nouts, sizeof(*ord), by_out_name, (void *)in);
 }
 
-static int forced(const struct runner *r, const struct graph_inst *in)
+int run_forced(const struct runner *r, const struct graph_inst *in)
 {
 	size_t k;
 
@@ -271,7 +271,7 @@ int run_decide(const struct runner *r, const struct reader *rd, size_t i)
 	rc = -1;
 	/* The lock file says what this key made: when the workspace holds
 	 * exactly that, it is up to date, with no store lookup. */
-	if (x->locked && !in->stage->always_run && !forced(r, in) &&
+	if (x->locked && !in->stage->always_run && !run_forced(r, in) &&
 	    (ls = lock_says(r, rd, in, x, &p)) != 0) {
 		rc = ls == 1 ? 0 : ls;
 		if (rc == 0) {
@@ -282,7 +282,7 @@ int run_decide(const struct runner *r, const struct reader *rd, size_t i)
 		goto out;
 	}
 
-	if (in->stage->always_run || forced(r, in)) {
+	if (in->stage->always_run || run_forced(r, in)) {
 		x->why = in->stage->always_run ? "always_run" : "forced";
 		x->st = ST_QUEUED;
 		x->asked = 1;	/* it runs: no remote cache either */

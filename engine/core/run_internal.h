@@ -11,6 +11,8 @@
  *                  ingested
  *   run_store.c    the run's store: restores, records, batched commits
  *   run_progress.c what the run reports through its run_status
+ *   run_edited.c   outputs edited since the last run: refused, or kept
+ *                  in the store before they are replaced
  * Not part of cairn's interface: only these files include it.
  */
 #ifndef CAIRN_RUN_INTERNAL_H
@@ -69,6 +71,10 @@ struct ist {
 	int asked;		/* the remote cache was asked about it (or
 				   must not be: forced, always_run) */
 	int cached;		/* restorable thanks to the remote cache */
+	double secs;		/* its command's time, or its restore's */
+	struct digest run;	/* the run recorded, or restored */
+	int has_run;		/* run is set */
+	char *failure;		/* why its command failed (owned) */
 };
 
 /*
@@ -153,6 +159,8 @@ int run_scan_path(const struct runner *r, const struct reader *rd,
 		  struct digest *out, int *missing);
 /* Index of the output named name in in->outs (in->nouts: none). */
 size_t run_out_index(const struct graph_inst *in, const char *name);
+/* Whether --force names in. */
+int run_forced(const struct runner *r, const struct graph_inst *in);
 /* ord[0..in->nouts): in's outputs in name order, as records list them. */
 void run_out_order(const struct graph_inst *in, size_t *ord);
 /* Decide instance i into r->is[i]: 0, -1 with rd->err, or SCAN_DEFER. */
@@ -191,6 +199,15 @@ int run_restore(struct runner *r, size_t i);
 int run_record(struct runner *r, size_t i, const struct exec_end *end,
 	       const char *error, const struct buf *metrics);
 
+/* ---- run_edited.c ---- */
+
+/* Before the loop (a real run): the outputs of the instances asked for
+ * that differ from what the lock file says the last run made, and whose
+ * bytes the store lacks.  Forced instances' (and after a killed run,
+ * all) are stored and rooted first; the others refused, each said.  0
+ * (go on), 1 (refused: nothing was changed), -1 with r->err. */
+int run_edited(struct runner *r);
+
 /* ---- run_progress.c ---- */
 
 enum report {
@@ -210,8 +227,10 @@ enum report {
 void run_report(struct runner *r, size_t i, enum report what);
 /* i's command failed: why, and its log. */
 void run_report_failed(struct runner *r, size_t i, const char *why);
-/* The run is over. */
+/* The run is over: each instance's outcome, then ended. */
 void run_report_ended(struct runner *r);
+void run_hint(struct runner *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 void run_error(struct runner *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void run_warning(struct runner *r, const char *fmt, ...)

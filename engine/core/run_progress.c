@@ -26,6 +26,7 @@ static void progress(const struct runner *r, struct run_progress *p)
 	p->running = r->running;
 	/* ETA: the recorded durations of what is still to run. */
 	p->eta_s = r->left >= 1 ? r->left / jobs : -1;
+	p->secs = 0;
 }
 
 void run_report(struct runner *r, size_t i, enum report what)
@@ -58,6 +59,8 @@ void run_report(struct runner *r, size_t i, enum report what)
 	if (!st)
 		return;
 	progress(r, &p);
+	if (what == REP_RESTORED || what == REP_DONE)
+		p.secs = x->secs;
 	switch (what) {
 	case REP_UPTODATE:
 	case REP_WOULD_RESTORE:
@@ -89,8 +92,84 @@ void run_report_failed(struct runner *r, size_t i, const char *why)
 		r->st->failed(r->st->ctx, &r->g->insts[i], why, r->is[i].log);
 }
 
+const char *run_end_word(enum run_end e)
+{
+	static const char *const word[] = {
+		[RUN_END_UPTODATE] = "up to date",
+		[RUN_END_RESTORED] = "restored",
+		[RUN_END_RAN] = "ran",
+		[RUN_END_FAILED] = "failed",
+		[RUN_END_BLOCKED] = "blocked",
+		[RUN_END_NOT_RUN] = "not run",
+		[RUN_END_WOULD_RESTORE] = "would restore",
+		[RUN_END_WOULD_RUN] = "would run",
+		[RUN_END_PENDING] = "pending",
+	};
+
+	return word[e];
+}
+
+static enum run_end end_of(const struct ist *x)
+{
+	switch (x->st) {
+	case ST_UPTODATE: return RUN_END_UPTODATE;
+	case ST_RESTORED: return RUN_END_RESTORED;
+	case ST_DONE: return RUN_END_RAN;
+	case ST_FAILED: return RUN_END_FAILED;
+	case ST_BLOCKED: return RUN_END_BLOCKED;
+	case ST_PLANNED: return RUN_END_WOULD_RUN;
+	case ST_PENDING: return RUN_END_PENDING;
+	default: return RUN_END_NOT_RUN;
+	}
+}
+
+/* Each instance asked for, as it ended (run --json). */
+static void outcomes(struct runner *r)
+{
+	const struct run_status *st = r->st;
+	size_t i;
+
+	for (i = 0; i < r->g->ninsts; i++) {
+		const struct ist *x = &r->is[i];
+		struct run_outcome o;
+
+		if (!x->want)
+			continue;
+		memset(&o, 0, sizeof(o));
+		o.in = &r->g->insts[i];
+		o.end = end_of(x);
+		/* A dry run's restorable instance is still ST_RESTORED. */
+		if (o.end == RUN_END_RESTORED && r->o->dry_run)
+			o.end = RUN_END_WOULD_RESTORE;
+		if (o.end != RUN_END_PENDING && o.end != RUN_END_BLOCKED &&
+		    o.end != RUN_END_NOT_RUN)
+			o.key = &x->key;
+		if (o.end == RUN_END_UPTODATE || o.end == RUN_END_RESTORED ||
+		    o.end == RUN_END_RAN || o.end == RUN_END_WOULD_RESTORE)
+			o.outs = x->out_d;
+		if ((o.end == RUN_END_RESTORED ||
+		     o.end == RUN_END_WOULD_RESTORE) &&
+		    memcmp(x->from.b, (struct digest){ 0 }.b, DIGEST_LEN))
+			o.run = &x->from;
+		else if (x->has_run)
+			o.run = &x->run;
+		if (o.end == RUN_END_RAN || o.end == RUN_END_FAILED ||
+		    o.end == RUN_END_RESTORED)
+			o.secs = x->secs;
+		if (o.end == RUN_END_FAILED) {
+			o.why = x->failure;
+			o.log = x->log;
+		} else if (o.end == RUN_END_RAN) {
+			o.log = x->log;
+		}
+		st->outcome(st->ctx, &o);
+	}
+}
+
 void run_report_ended(struct runner *r)
 {
+	if (r->st && r->st->outcome)
+		outcomes(r);
 	if (r->st && r->st->ended)
 		r->st->ended(r->st->ctx);
 }
@@ -114,6 +193,20 @@ void run_error(struct runner *r, const char *fmt, ...)
 	va_start(ap, fmt);
 	say(r, 1, fmt, ap);
 	va_end(ap);
+}
+
+void run_hint(struct runner *r, const char *fmt, ...)
+{
+	struct buf msg = BUF_INIT;
+	va_list ap;
+
+	if (!r->st || !r->st->hint)
+		return;
+	va_start(ap, fmt);
+	buf_vaddf(&msg, fmt, ap);
+	va_end(ap);
+	r->st->hint(r->st->ctx, msg.data);
+	buf_release(&msg);
 }
 
 void run_warning(struct runner *r, const char *fmt, ...)

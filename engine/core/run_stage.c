@@ -360,6 +360,7 @@ void run_finish(struct runner *r, size_t i, const struct exec_end *end)
 					  r->err) < 0))
 		run_error(r, "%s", r->err->msg);
 	x->kept_job = 0;
+	x->secs = (double)(end->end_ns - x->start_ns) / 1e9;
 	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
 		if (WIFSIGNALED(status))
 			buf_addf(&why, "killed by signal %d", WTERMSIG(status));
@@ -398,6 +399,8 @@ failed:
 		run_commit(r);
 	}
 unrecorded:
+	free(x->failure);
+	x->failure = xstrdup(why.len ? why.data : r->err->msg);
 	x->st = ST_FAILED;
 	r->res->failed++;
 	if (!r->o->keep_going)

@@ -100,6 +100,7 @@ int run_restore(struct runner *r, size_t i)
 	struct buf p = BUF_INIT;
 	unsigned *modes;
 	size_t k;
+	int64_t t0 = r->exec ? r->exec->now(r->exec->ctx) : 0;
 	int rc = 0;
 
 	/* Materialising reads the store: it must see this run's records. */
@@ -130,6 +131,8 @@ int run_restore(struct runner *r, size_t i)
 			rc = rc == STORE_CORRUPT || rc == STORE_NOTFOUND ? -2
 									 : -1;
 	}
+	if (r->exec)
+		r->is[i].secs = (double)(r->exec->now(r->exec->ctx) - t0) / 1e9;
 	free(modes);
 	buf_release(&p);
 	return rc;
@@ -247,6 +250,8 @@ int run_record(struct runner *r, size_t i, const struct exec_end *end,
 	run.failed = !ok;
 	if (store_put_run(w, &run, &runid, r->err))
 		goto out;
+	x->run = runid;
+	x->has_run = 1;
 	r->unsaved[r->nunsaved++] = i;
 	rc = 0;
 out:
