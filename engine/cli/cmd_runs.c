@@ -33,6 +33,9 @@ enum {
 	OPT_STATUS,
 	OPT_SORT,
 	OPT_HISTORY,
+	OPT_PARAMS,
+	OPT_NO_PARAMS,
+	OPT_METRICS,
 };
 
 static int64_t wall_ns(void)
@@ -248,9 +251,24 @@ static const struct opt_spec runs_opts[] = {
 	{ "where", OPT_WHERE, 1, "COND", "params.x=V, matrix.k!=a, metrics.acc>0.9 (repeatable)" },
 	{ "since", OPT_SINCE, 1, "WHEN", "2026-11-22, 2026-11-22T07:30, or an age: 30m, 2h, 3d" },
 	{ "status", OPT_STATUS, 1, "ok|failed", "only runs that succeeded, or failed" },
+	{ "metrics", OPT_METRICS, 0, NULL, "each run's metrics too" },
 	{ "json", OPT_JSON, 0, NULL, "print as JSON" },
 	{ 0 },
 };
+
+static void human_value(struct buf *b, const struct json *v);
+
+/* "acc=0.91 loss.val=0.2": the metrics, as the table prints numbers. */
+static void metrics_line(const struct runrec *r, struct buf *b)
+{
+	const struct json *o = runrec_get(r, "metrics");
+	size_t i;
+
+	for (i = 0; o && o->type == JSON_OBJECT && i < o->u.object.n; i++) {
+		buf_addf(b, "%s%s=", i ? " " : "", o->u.object.k[i]);
+		human_value(b, o->u.object.v[i]);
+	}
+}
 
 static int runs_run(struct cli *cli, const struct command *cmd, int argc,
 		    char **argv)
@@ -266,12 +284,13 @@ static int runs_run(struct cli *cli, const struct command *cmd, int argc,
 	const char *stage = NULL, *status = NULL;
 	int64_t since = 0;
 	size_t nconds = 0, n = 0, i, k, shown = 0;
-	int rc = EXIT_OK, json = 0, o;
+	int rc = EXIT_OK, json = 0, metrics = 0, o;
 
 	opt_init(&it, argc, argv, 1, 0);
 	while ((o = cli_opt(cli, cmd, &it)) > 0) {
 		switch (o) {
 		case OPT_STAGE: stage = it.arg; break;
+		case OPT_METRICS: metrics = 1; break;
 		case OPT_JSON: json = 1; break;
 		case OPT_WHERE:
 			if (parse_cond(it.arg, &conds[nconds]) < 0) {
@@ -361,6 +380,11 @@ static int runs_run(struct cli *cli, const struct command *cmd, int argc,
 			values_line(r, &vals);
 			if (vals.len)
 				buf_addf(&out, "  %s", vals.data);
+			buf_truncate(&vals, 0);
+			if (metrics)
+				metrics_line(r, &vals);
+			if (vals.len)
+				buf_addf(&out, "  %s", vals.data);
 			buf_release(&vals);
 		}
 		buf_addc(&out, '\n');
@@ -383,14 +407,15 @@ const struct command cmd_runs = {
 	.name = "runs",
 	.summary = "recorded runs, filtered by stage, values, time and outcome",
 	.usage = "runs [--stage S] [--where COND]... [--since WHEN] "
-		 "[--status ok|failed] [--json] [GRAPH]",
+		 "[--status ok|failed] [--metrics] [--json] [GRAPH]",
 	.description =
 		"List the runs recorded for the graph (the one here, or GRAPH; "
 		"with no graph,\nevery run in the store), newest first: start "
 		"(UTC), duration, run id,\nok or failed, instance, and its "
 		"matrix and param values. --where keeps runs\nwhose "
 		"params.NAME, matrix.NAME or metrics.NAME compares so with "
-		"VALUE\n(numbers as numbers); all conditions must hold.",
+		"VALUE\n(numbers as numbers); all conditions must hold. --metrics "
+		"adds each run's\nmetrics to its line.",
 	.opts = runs_opts,
 	.run = runs_run,
 };
@@ -651,32 +676,101 @@ const struct command cmd_diff = {
 static const struct opt_spec metrics_opts[] = {
 	{ "json", OPT_JSON, 0, NULL, "print as JSON" },
 	{ "csv", OPT_CSV, 0, NULL, "print as CSV" },
-	{ "sort", OPT_SORT, 1, "NAME", "order rows by metric NAME (-NAME: largest first)" },
+	{ "sort", OPT_SORT, 1, "NAME", "order rows by column NAME (-NAME: largest first)" },
 	{ "history", OPT_HISTORY, 0, NULL, "every run, not only each instance's latest" },
+	{ "params", OPT_PARAMS, 0, NULL, "matrix values and params as columns (default: for matrix stages, in the table)" },
+	{ "no-params", OPT_NO_PARAMS, 0, NULL, "no such columns" },
 	{ 0 },
+};
+
+/* A column: a metric, a matrix value or a param of the runs. */
+struct mcol {
+	const char *name;
+	const char *sec;	/* "metrics", "matrix" or "params" */
 };
 
 struct mrow {
 	const struct runrec *r;
 	size_t order;	/* the instance's place in the graph */
-	int has, desc;	/* the sort metric: present; largest first */
-	double key;
+	int desc;	/* largest first */
+	const struct json *key;	/* the sort column's value, or NULL */
 };
 
-static int metric(const struct runrec *r, const char *name, double *out)
+static const struct json *cell_of(const struct runrec *r,
+				  const struct mcol *c)
 {
-	return json_num(runrec_get(r, "metrics"), name, out);
+	return json_member(runrec_get(r, c->sec), c->name);
 }
 
-static int by_metric(const void *x, const void *y)
+/* Numbers before text; numbers by value, text by bytes. */
+static int cmp_value(const struct json *a, const struct json *b)
+{
+	struct buf x = BUF_INIT, y = BUF_INIT;
+	int na = a->type == JSON_NUMBER, nb = b->type == JSON_NUMBER, c;
+
+	if (na && nb)
+		return a->u.number < b->u.number ? -1
+		       : a->u.number > b->u.number;
+	if (na != nb)
+		return na ? -1 : 1;
+	text_of(a, &x);
+	text_of(b, &y);
+	c = strcmp(x.data, y.data);
+	buf_release(&x);
+	buf_release(&y);
+	return c;
+}
+
+static int by_column(const void *x, const void *y)
 {
 	const struct mrow *a = x, *b = y;
+	int c;
 
-	if (a->has != b->has)
-		return a->has ? -1 : 1;	/* rows without it last */
-	if (a->has && a->key != b->key)
-		return (a->key < b->key ? -1 : 1) * (a->desc ? -1 : 1);
+	if (!a->key != !b->key)
+		return a->key ? -1 : 1;	/* rows without it last */
+	if (a->key && (c = cmp_value(a->key, b->key)))
+		return a->desc ? -c : c;
 	return a->order < b->order ? -1 : a->order > b->order;
+}
+
+/*
+ * A value for a person: an integer as one (3, not 3.0); another number
+ * with six significant digits and no trailing zeros (0.912346, 12.5,
+ * 1234568), in exponent form only when tiny or huge; text as it is.
+ */
+static void human_value(struct buf *b, const struct json *v)
+{
+	double x, ax;
+	size_t at;
+	int dec;
+
+	if (!v) {
+		buf_adds(b, "-");
+		return;
+	}
+	if (v->type != JSON_NUMBER) {
+		text_of(v, b);
+		return;
+	}
+	x = v->u.number;
+	ax = fabs(x);
+	if (x == floor(x) && ax < 1e15) {
+		buf_addf(b, "%.0f", x == 0 ? 0.0 : x);
+		return;
+	}
+	if (ax < 1e-4 || ax >= 1e15) {
+		buf_addf(b, "%.6g", x);
+		return;
+	}
+	dec = 5 - (int)floor(log10(ax));
+	at = b->len;
+	buf_addf(b, "%.*f", dec < 0 ? 0 : dec, x);
+	if (strchr(b->data + at, '.')) {
+		while (b->data[b->len - 1] == '0')
+			buf_truncate(b, b->len - 1);
+		if (b->data[b->len - 1] == '.')
+			buf_truncate(b, b->len - 1);
+	}
 }
 
 static void csv_cell(struct buf *b, const char *s)
@@ -694,6 +788,156 @@ static void csv_cell(struct buf *b, const char *s)
 	buf_addc(b, '"');
 }
 
+/* Add the members of r's section sec not yet among cols. */
+static void add_cols(struct mcol **cols, size_t *n, const struct runrec *r,
+		     const char *sec)
+{
+	const struct json *o = runrec_get(r, sec);
+	size_t k, j;
+
+	for (k = 0; o && o->type == JSON_OBJECT && k < o->u.object.n; k++) {
+		for (j = 0; j < *n; j++)
+			if (!strcmp((*cols)[j].sec, sec) &&
+			    !strcmp((*cols)[j].name, o->u.object.k[k]))
+				break;
+		if (j < *n)
+			continue;
+		*cols = xrealloc(*cols, (*n + 1) * sizeof(**cols));
+		(*cols)[*n].name = o->u.object.k[k];
+		(*cols)[(*n)++].sec = sec;
+	}
+}
+
+/* The column --sort names: a metric first, then a matrix value, then a
+ * param; NULL after saying what the columns are. */
+static const struct mcol *sort_col(struct cli *cli, const struct mcol *cols,
+				   size_t n, const char *name)
+{
+	static const char *const secs[] = { "metrics", "matrix", "params" };
+	struct suggest sg;
+	struct buf all = BUF_INIT;
+	size_t i, k;
+
+	for (k = 0; k < 3; k++)
+		for (i = 0; i < n; i++)
+			if (!strcmp(cols[i].sec, secs[k]) &&
+			    !strcmp(cols[i].name, name))
+				return &cols[i];
+	suggest_init(&sg, name);
+	for (i = 0; i < n; i++) {
+		suggest_add(&sg, cols[i].name);
+		buf_addf(&all, "%s%s", i ? ", " : "", cols[i].name);
+	}
+	term_error(&cli->term, "no column '%s' in these runs%s", name,
+		   suggest_clause(&sg));
+	if (n)
+		term_hint(&cli->term, "--sort takes one of: %s", all.data);
+	suggest_release(&sg);
+	buf_release(&all);
+	return NULL;
+}
+
+static void metrics_table(struct buf *out, const struct mrow *rows,
+			  size_t nrows, const struct mcol *cols, size_t ncols,
+			  int history, int csv)
+{
+	size_t *w = xcalloc(ncols + 2, sizeof(size_t));
+	struct buf cell = BUF_INIT;
+	size_t i, j;
+	char t[32];
+
+	w[0] = strlen("instance");
+	for (i = 0; i < nrows; i++)
+		if (strlen(rows[i].r->instance) > w[0])
+			w[0] = strlen(rows[i].r->instance);
+	for (j = 0; j < ncols; j++) {
+		w[j + 1] = strlen(cols[j].name);
+		for (i = 0; !csv && i < nrows; i++) {
+			buf_truncate(&cell, 0);
+			human_value(&cell, cell_of(rows[i].r, &cols[j]));
+			if (cell.len > w[j + 1])
+				w[j + 1] = cell.len;
+		}
+	}
+	if (csv) {
+		buf_adds(out, "instance");
+		if (history)
+			buf_adds(out, ",start");
+		for (j = 0; j < ncols; j++) {
+			buf_addc(out, ',');
+			csv_cell(out, cols[j].name);
+		}
+	} else {
+		buf_addf(out, "%-*s", (int)w[0], "instance");
+		if (history)
+			buf_addf(out, "  %-19s", "start");
+		for (j = 0; j < ncols; j++)
+			buf_addf(out, "  %*s", (int)w[j + 1], cols[j].name);
+	}
+	buf_addc(out, '\n');
+	for (i = 0; i < nrows; i++) {
+		const struct runrec *r = rows[i].r;
+
+		if (csv)
+			csv_cell(out, r->instance);
+		else
+			buf_addf(out, "%-*s", (int)w[0], r->instance);
+		if (history)
+			buf_addf(out, csv ? ",%s" : "  %s",
+				 format_time(r->start_ns, t));
+		for (j = 0; j < ncols; j++) {
+			const struct json *v = cell_of(r, &cols[j]);
+
+			buf_truncate(&cell, 0);
+			if (!csv) {
+				human_value(&cell, v);
+				buf_addf(out, "  %*s", (int)w[j + 1], cell.data);
+				continue;
+			}
+			/* CSV: numbers exactly (they read back the same) */
+			if (v && v->type == JSON_NUMBER)
+				json_float(&cell, v->u.number);
+			else if (v)
+				text_of(v, &cell);
+			buf_addc(out, ',');
+			csv_cell(out, cell.data);
+		}
+		buf_addc(out, '\n');
+	}
+	buf_release(&cell);
+	free(w);
+}
+
+static void metrics_json(struct buf *out, const struct mrow *rows,
+			 size_t nrows)
+{
+	static const char *const more[] = { "metrics", "matrix", "params" };
+	size_t i, k;
+
+	buf_adds(out, "[");
+	for (i = 0; i < nrows; i++) {
+		char hex[DIGEST_HEX + 1];
+
+		digest_hex(&rows[i].r->id, hex);
+		buf_adds(out, i ? ",\n  {\"instance\": " : "\n  {\"instance\": ");
+		json_string(out, rows[i].r->instance,
+			    strlen(rows[i].r->instance));
+		buf_addf(out, ", \"run\": \"%s\", \"start_ns\": %lld", hex,
+			 (long long)rows[i].r->start_ns);
+		for (k = 0; k < 3; k++) {
+			const struct json *v = runrec_get(rows[i].r, more[k]);
+
+			buf_addf(out, ", \"%s\": ", more[k]);
+			if (v)
+				json_write(out, v);
+			else
+				buf_adds(out, "{}");
+		}
+		buf_addc(out, '}');
+	}
+	buf_adds(out, nrows ? "\n]\n" : "]\n");
+}
+
 static int metrics_run(struct cli *cli, const struct command *cmd, int argc,
 		       char **argv)
 {
@@ -703,13 +947,14 @@ static int metrics_run(struct cli *cli, const struct command *cmd, int argc,
 	struct store *s;
 	struct runrec *v = NULL;
 	struct mrow *rows = NULL;
-	char **cols = NULL;
+	struct mcol *cols = NULL, *vals = NULL, *shown = NULL;
+	const struct mcol *sc = NULL;
 	struct buf out = BUF_INIT;
 	struct err err;
 	const char *stage = NULL, *sort = NULL;
 	struct lock_index lock;
-	int desc = 0;
-	size_t n = 0, nrows = 0, ncols = 0, i, j, k, first = 0;
+	int desc = 0, params = -1, matrix = 0;
+	size_t n = 0, nrows = 0, ncols = 0, nvals = 0, i, j, first = 0;
 	int rc = EXIT_OK, json = 0, csv = 0, history = 0, o;
 
 	memset(&lock, 0, sizeof(lock));
@@ -719,6 +964,8 @@ static int metrics_run(struct cli *cli, const struct command *cmd, int argc,
 		case OPT_JSON: json = 1; break;
 		case OPT_CSV: csv = 1; break;
 		case OPT_HISTORY: history = 1; break;
+		case OPT_PARAMS: params = 1; break;
+		case OPT_NO_PARAMS: params = 0; break;
 		case OPT_SORT:
 			desc = it.arg[0] == '-';
 			sort = it.arg + desc;
@@ -756,7 +1003,7 @@ static int metrics_run(struct cli *cli, const struct command *cmd, int argc,
 	}
 	for (i = 0; i < 2 * n; i++) {
 		const struct runrec *r = &v[i % n];
-		const struct json *m = runrec_get(r, "metrics");
+		const struct json *m = runrec_get(r, "metrics"), *mx;
 		const struct graph_inst *in = g ? graph_find(g, r->instance) : NULL;
 		const struct lock_known *lk;
 
@@ -778,106 +1025,56 @@ static int metrics_run(struct cli *cli, const struct command *cmd, int argc,
 			continue;
 		rows[nrows].r = r;
 		rows[nrows++].order = in ? in->index : i % n;
-		for (k = 0; m->type == JSON_OBJECT && k < m->u.object.n; k++) {
-			for (j = 0; j < ncols; j++)
-				if (!strcmp(cols[j], m->u.object.k[k]))
-					break;
-			if (j == ncols) {
-				cols = xrealloc(cols, (ncols + 1) * sizeof(*cols));
-				cols[ncols++] = m->u.object.k[k];
+		add_cols(&cols, &ncols, r, "metrics");
+		mx = runrec_get(r, "matrix");
+		if (mx && mx->type == JSON_OBJECT && mx->u.object.n)
+			matrix = 1;
+	}
+	/* The values: the matrix's first (they tell instances apart). */
+	for (i = 0; i < nrows; i++)
+		add_cols(&vals, &nvals, rows[i].r, "matrix");
+	for (i = 0; i < nrows; i++)
+		add_cols(&vals, &nvals, rows[i].r, "params");
+	if (params < 0)
+		params = matrix && !csv;
+	/* The columns shown: the values (when asked), then the metrics. */
+	shown = xcalloc(nvals + ncols + 1, sizeof(*shown));
+	for (i = 0; params && i < nvals; i++)
+		shown[i] = vals[i];
+	memcpy(shown + (params ? nvals : 0), cols, ncols * sizeof(*cols));
+	if (sort && nrows) {
+		struct mcol *all = xcalloc(nvals + ncols + 1, sizeof(*all));
+
+		memcpy(all, cols, ncols * sizeof(*cols));
+		memcpy(all + ncols, vals, nvals * sizeof(*vals));
+		sc = sort_col(cli, all, ncols + nvals, sort);
+		if (sc) {
+			struct mcol c = *sc;
+			for (i = 0; i < nrows; i++) {
+				rows[i].key = cell_of(rows[i].r, &c);
+				rows[i].desc = desc;
 			}
 		}
-	}
-	if (sort) {
-		for (j = 0; j < ncols && strcmp(cols[j], sort); j++)
-			;
-		if (j == ncols && nrows) {
-			term_error(&cli->term, "no metric '%s' in these runs",
-				   sort);
+		free(all);
+		if (!sc) {
 			rc = EXIT_USAGE;
 			goto out;
 		}
-		for (i = 0; i < nrows; i++) {
-			rows[i].has = metric(rows[i].r, sort, &rows[i].key) == 0;
-			rows[i].desc = desc;
-		}
 	}
 	if (sort || !history)
-		qsort(rows, nrows, sizeof(*rows), by_metric);
-	if (json) {
-		buf_adds(&out, "[");
-		for (i = 0; i < nrows; i++) {
-			char hex[DIGEST_HEX + 1];
-			digest_hex(&rows[i].r->id, hex);
-			buf_adds(&out, i ? ",\n  {\"instance\": " : "\n  {\"instance\": ");
-			json_string(&out, rows[i].r->instance,
-				    strlen(rows[i].r->instance));
-			buf_addf(&out, ", \"run\": \"%s\", \"start_ns\": %lld, "
-				       "\"metrics\": ",
-				 hex, (long long)rows[i].r->start_ns);
-			json_write(&out, runrec_get(rows[i].r, "metrics"));
-			buf_addc(&out, '}');
-		}
-		buf_adds(&out, nrows ? "\n]\n" : "]\n");
-	} else {
-		size_t *w = xcalloc(ncols + 2, sizeof(size_t));
-		struct buf cell = BUF_INIT;
-		char t[32];
-
-		w[0] = strlen("instance");
-		for (i = 0; i < nrows; i++)
-			if (strlen(rows[i].r->instance) > w[0])
-				w[0] = strlen(rows[i].r->instance);
-		for (j = 0; j < ncols; j++)
-			w[j + 1] = strlen(cols[j]) > 10 ? strlen(cols[j]) : 10;
-		if (csv) {
-			buf_adds(&out, "instance");
-			if (history)
-				buf_adds(&out, ",start");
-			for (j = 0; j < ncols; j++) {
-				buf_addc(&out, ',');
-				csv_cell(&out, cols[j]);
-			}
-		} else {
-			buf_addf(&out, "%-*s", (int)w[0], "instance");
-			if (history)
-				buf_addf(&out, "  %-19s", "start");
-			for (j = 0; j < ncols; j++)
-				buf_addf(&out, "  %*s", (int)w[j + 1], cols[j]);
-		}
-		buf_addc(&out, '\n');
-		for (i = 0; i < nrows; i++) {
-			const struct runrec *r = rows[i].r;
-			if (csv)
-				csv_cell(&out, r->instance);
-			else
-				buf_addf(&out, "%-*s", (int)w[0], r->instance);
-			if (history)
-				buf_addf(&out, csv ? ",%s" : "  %s",
-					 format_time(r->start_ns, t));
-			for (j = 0; j < ncols; j++) {
-				double x;
-				buf_truncate(&cell, 0);
-				if (metric(r, cols[j], &x) == 0)
-					json_float(&cell, x);
-				else if (!csv)
-					buf_adds(&cell, "-");
-				if (csv)
-					buf_addf(&out, ",%s", cell.data);
-				else
-					buf_addf(&out, "  %*s", (int)w[j + 1],
-						 cell.data);
-			}
-			buf_addc(&out, '\n');
-		}
-		buf_release(&cell);
-		free(w);
-	}
+		qsort(rows, nrows, sizeof(*rows), by_column);
+	if (json)
+		metrics_json(&out, rows, nrows);
+	else
+		metrics_table(&out, rows, nrows, shown,
+			      ncols + (params ? nvals : 0), history, csv);
 	fwrite(out.data, 1, out.len, stdout);
 out:
 	lock_index_free(&lock);
 	free(rows);
 	free(cols);
+	free(vals);
+	free(shown);
 	runrec_free_all(v, n);
 	buf_release(&out);
 	cli_session_close(cli, &cs);
@@ -888,16 +1085,20 @@ out:
 const struct command cmd_metrics = {
 	.name = "metrics",
 	.summary = "a table of the metrics of the latest runs, one row per instance",
-	.usage = "metrics [--json|--csv] [--sort [-]NAME] [--history] [GRAPH] "
-		 "[STAGE]",
+	.usage = "metrics [--json|--csv] [--sort [-]NAME] [--history] "
+		 "[--params|--no-params] [GRAPH] [STAGE]",
 	.description =
 		"The metrics recorded by the run behind each instance's current "
 		"outputs (the\nlock file's key; else its latest successful run) "
 		"(of STAGE, a name,\ninstance or glob, or of every stage): one "
 		"row per instance in the\ngraph's order, one column per metric "
-		"('-' where an instance has none).\n--sort orders the rows by a "
-		"metric (smallest first; -NAME largest first),\n--history lists "
-		"every successful run, newest first.",
+		"('-' where an instance has none),\nafter the matrix values and "
+		"params when --params is given (the default\nin the table when "
+		"a row has matrix values). Numbers are right-aligned,\nintegers "
+		"as integers, others with 6 significant digits (CSV and JSON: "
+		"exact).\n--sort orders the rows by a column (a metric, a matrix "
+		"value or a param;\nsmallest first, -NAME largest first), "
+		"--history lists every successful\nrun, newest first.",
 	.opts = metrics_opts,
 	.run = metrics_run,
 };

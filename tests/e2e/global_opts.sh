@@ -58,8 +58,8 @@ run --store ../other run -q
 expect_rc other-store 0
 run metrics --store ../other
 expect_rc metrics-store 0
-expect_eq metrics-store "$out" "instance         acc
-a                0.5"
+expect_eq metrics-store "$out" "instance  acc
+a         0.5"
 run metrics --store ../none
 expect_rc metrics-no-store 2
 expect_eq metrics-no-store "$err" "cairn: error: no store at '../none'

@@ -62,10 +62,10 @@ expect_rc bad-status 2
 # metrics: the latest run of each instance, in the graph's order.
 run metrics
 expect_rc metrics 0
-expect_eq metrics "$out" "instance           acc    loss.val
-train[k=1]         1.0         0.2
-train[k=3]         3.0         0.2
-train[k=2]         2.0         0.2"
+expect_eq metrics "$out" "instance    k   lr  acc  loss.val
+train[k=1]  1  0.2    1       0.2
+train[k=3]  3  0.2    3       0.2
+train[k=2]  2  0.2    2       0.2"
 run metrics --sort -acc --csv train
 expect_eq metrics-csv "$out" "instance,acc,loss.val
 train[k=3],3.0,0.2
@@ -78,7 +78,8 @@ run metrics --json
 expect_match metrics-json "$out" '"instance": "train\[k=1\]", "run": "[0-9a-f]{64}", "start_ns": [0-9]+, "metrics": \{"acc":1,"loss.val":0.2\}'
 run metrics --sort nosuch
 expect_rc metrics-bad-sort 2
-expect_eq metrics-bad-sort "$err" "cairn: error: no metric 'nosuch' in these runs"
+expect_eq metrics-bad-sort "$err" "cairn: error: no column 'nosuch' in these runs
+hint: --sort takes one of: acc, loss.val, k, lr"
 
 # diff: an instance's last two runs; two instances.
 run diff 'train[k=1]'
