@@ -220,7 +220,17 @@ void report_gantt_svg(struct buf *out, const struct report *r)
 				 (double)(b->end_ns - b->start_ns) / 1e9,
 				 (double)(b->start_ns - t0) / 1e9);
 		svg_escape(out, lab.data);
-		buf_adds(out, "</title></rect></a>\n");
+		buf_adds(out, "</title></rect>");
+		/* The name inside a bar wide enough for it. */
+		if (!b->restored && w > 7.0 * (double)strlen(in->name) + 8) {
+			buf_adds(out, "<text x=\"");
+			svg_num(out, x + 4);
+			buf_addf(out, "\" y=\"%d\" fill=\"#fff\">",
+				 10 + b->lane * LANE_H + 15);
+			svg_escape(out, in->name);
+			buf_adds(out, "</text>");
+		}
+		buf_adds(out, "</a>\n");
 	}
 	{
 		static const char *const keys[] = { "ran", "restored", "failed" };

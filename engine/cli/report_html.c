@@ -211,10 +211,17 @@ static int smaller_better(const char *name)
 	static const char *const words[] = { "loss", "err", "mae", "mse",
 					     "time", "duration", "seconds",
 					     "fail" };
+	/* False positives and negatives: counts whose name is the word. */
+	static const char *const counts[] = { "fp", "fn" };
+	const char *last = strrchr(name, '.');
 	size_t k;
 
 	for (k = 0; k < ARRAY_LEN(words); k++)
 		if (strstr(name, words[k]))
+			return 1;
+	last = last ? last + 1 : name;
+	for (k = 0; k < ARRAY_LEN(counts); k++)
+		if (!strcmp(last, counts[k]))
 			return 1;
 	return 0;
 }
@@ -250,18 +257,25 @@ static void experiments_section(struct buf *out, const struct report *r)
 		buf_adds(out, "<p>No stage declares metrics.</p></section>\n");
 		return;
 	}
+	/* The best of each column; none where every row has the same. */
 	best = xcalloc(me.n + 1, sizeof(double));
 	for (k = 0; k < me.n; k++) {
 		int lo = smaller_better(me.v[k]);
+		double worst = lo ? -INFINITY : INFINITY;
 		best[k] = lo ? INFINITY : -INFINITY;
 		for (i = 0; i < r->ninsts; i++) {
 			double x;
-			if (in_table(&r->insts[i]) && r->insts[i].run &&
+			if (!in_table(&r->insts[i]) || !r->insts[i].run ||
 			    json_num(runrec_get(r->insts[i].run, "metrics"),
-				     me.v[k], &x) == 0 &&
-			    (lo ? x < best[k] : x > best[k]))
+				     me.v[k], &x) < 0)
+				continue;
+			if (lo ? x < best[k] : x > best[k])
 				best[k] = x;
+			if (lo ? x > worst : x < worst)
+				worst = x;
 		}
+		if (worst == best[k])
+			best[k] = NAN;
 	}
 	buf_adds(out, "<p>One row per instance: its matrix values, the params "
 		      "it uses, then the metrics of the run behind its "

@@ -48,13 +48,14 @@ has lock '<span id="lock">out of date: a run would change it, 4 entries</span>'
 
 # The experiment table: a row per instance of train, in the graph's
 # order; integers as integers, full values for sorting, the best marked
-# (acc: larger; loss.val: smaller).
-has table-head '<th>instance</th><th>state</th><th class="matrix">k</th><th class="param">lr</th><th class="metric" data-best="max" title="larger is better">acc</th><th class="metric" data-best="min" title="smaller is better">loss.val</th></tr>'
+# (acc: larger; fp and loss.val: smaller; n, the same in every row,
+# nowhere).
+has table-head '<th>instance</th><th>state</th><th class="matrix">k</th><th class="param">lr</th><th class="metric" data-best="max" title="larger is better">acc</th><th class="metric" data-best="min" title="smaller is better">fp</th><th class="metric" data-best="max" title="larger is better">n</th><th class="metric" data-best="min" title="smaller is better">loss.val</th></tr>'
 expect_eq table-rows "$(grep -o '<tr data-inst="[^"]*"' report.html)" '<tr data-inst="train[k=1]"
 <tr data-inst="train[k=3]"
 <tr data-inst="train[k=2]"'
-has row-k1 '<td>1</td><td class="num" data-v="0.1">0.1</td><td class="num" data-v="1.0">1</td><td class="num best" data-v="0.1">0.1</td></tr>'
-has row-k3 '<td>3</td><td class="num" data-v="0.1">0.1</td><td class="num best" data-v="3.0">3</td><td class="num" data-v="0.3">0.3</td></tr>'
+has row-k1 '<td>1</td><td class="num" data-v="0.1">0.1</td><td class="num" data-v="1.0">1</td><td class="num best" data-v="1.0">1</td><td class="num" data-v="100.0">100</td><td class="num best" data-v="0.1">0.1</td></tr>'
+has row-k3 '<td>3</td><td class="num" data-v="0.1">0.1</td><td class="num best" data-v="3.0">3</td><td class="num" data-v="3.0">3</td><td class="num" data-v="100.0">100</td><td class="num" data-v="0.3">0.3</td></tr>'
 
 # Curves: train and val of each member on one chart, val dashed.
 count curves '<polyline class="curve"' 6
