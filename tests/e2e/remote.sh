@@ -61,7 +61,11 @@ ms() { echo $(($(date +%s%N) / 1000000)); }
 # ---- a workspace: a folder, a chunked file, an HDF5 file (a content id,
 # an alias), and a stage that reads the folder and logs ----
 cd "$T/a" || exit 1
+# Named, so that its clones (b, c...) share its runs' history.
 cat >cairn.toml <<TOML
+[graph]
+name = "shared"
+
 [stage.prep]
 cmd = "mkdir -p \${outs.d}; for i in 1 2 3; do echo file \$i > \${outs.d}/f\$i.txt; done; head -c 3000000 /dev/urandom > \${outs.big}"
 outs = { d = "out/dir", big = "out/big.bin" }
