@@ -436,7 +436,7 @@ const struct command cmd_explain = {
 		"run and against the nearest recorded run\n(the one with the "
 		"fewest differences): params (old -> new), inputs and code\n"
 		"files (digests), the command, environment variables, "
-		"outputs, settings.",
+		"outputs, settings.\n--json: the same as JSON.",
 	.opts = explain_opts,
 	.run = explain_run,
 };
