@@ -33,6 +33,7 @@ static const struct command *const commands[] = {
 	&cmd_cat,
 	&cmd_export,
 	&cmd_show,
+	&cmd_id,
 	&cmd_fsck,
 	&cmd_gc,
 	&cmd_push,

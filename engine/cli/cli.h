@@ -223,6 +223,7 @@ extern const struct command cmd_store;
 extern const struct command cmd_cat;
 extern const struct command cmd_export;
 extern const struct command cmd_show;
+extern const struct command cmd_id;
 extern const struct command cmd_fsck;
 extern const struct command cmd_gc;
 extern const struct command cmd_push;

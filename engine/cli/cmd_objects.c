@@ -3,6 +3,7 @@
  * maintenance: fsck, gc.
  */
 #include <errno.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -158,7 +159,65 @@ const struct command cmd_export = {
 struct show_ctx {
 	struct buf *out;
 	int json, n;
+	struct digest *runs;	/* the lineage's runs, for their names */
+	enum store_role *roles;
+	size_t nruns;
 };
+
+/* ns since the epoch as ISO 8601 in UTC, with its offset:
+ * "2026-12-04T20:12:14+00:00". */
+static void iso_time(struct buf *b, int64_t ns)
+{
+	time_t t = (time_t)(ns / 1000000000);
+	struct tm tm;
+	char s[40];
+
+	gmtime_r(&t, &tm);
+	strftime(s, sizeof(s), "%Y-%m-%dT%H:%M:%S+00:00", &tm);
+	buf_adds(b, s);
+}
+
+/* "0.012 s", "3.40 s", "2 min 03 s", "1 h 02 min". */
+static void duration_text(struct buf *b, double s)
+{
+	long m;
+
+	if (s < 1)
+		buf_addf(b, "%.3f s", s);
+	else if (s < 60)
+		buf_addf(b, "%.2f s", s);
+	else if ((m = (long)(s / 60)) < 60)
+		buf_addf(b, "%ld min %02ld s", m, (long)s % 60);
+	else
+		buf_addf(b, "%ld h %02ld min", m / 60, m % 60);
+}
+
+/* A payload's inputs or outputs, one a line: id, then what names it. */
+static void files_text(struct buf *out, const char *title,
+		       const struct json *arr, int outputs)
+{
+	size_t i, n = arr && arr->type == JSON_ARRAY ? arr->u.array.n : 0;
+
+	buf_addf(out, "%s:%s", title, n ? "\n" : " none\n");
+	for (i = 0; i < n; i++) {
+		const struct json *e = arr->u.array.v[i];
+		const char *id = json_str(e, "id"), *path = json_str(e, "path");
+		const char *name = json_str(e, "name"), *from;
+		const struct json *code = json_member(e, "code");
+
+		buf_addf(out, "  %s  ", id ? id : "?");
+		if (outputs)
+			buf_addf(out, "%s  %s", name ? name : "?",
+				 path ? path : "?");
+		else
+			buf_adds(out, path ? path : "?");
+		if (code && code->type == JSON_BOOL && code->u.boolean)
+			buf_adds(out, "  (code)");
+		else if ((from = json_str(e, "from")))
+			buf_addf(out, "  (from %s)", from);
+		buf_addc(out, '\n');
+	}
+}
 
 static void add_ids(struct buf *out, const char *name,
 		    const struct digest *ids, size_t n, int json)
@@ -186,15 +245,22 @@ static void show_payload(struct show_ctx *c, const struct store_run *r)
 					      "kind", "kind_version",
 					      "exit", "signal", "error",
 					      "params", "matrix", "metrics",
-					      "duration_ns", "peak_rss_kib",
-					      "cpu_s", "log", "scheduler", "env" };
+					      "start_ns", "duration_ns",
+					      "peak_rss_kib", "cpu_s", "log",
+					      "scheduler", "env" };
 	struct json *j = NULL;
 	struct err ignore;
 	size_t i;
+	double x;
 
 	if (json_parse(r->payload, r->len, "run", &j, &ignore) < 0 ||
 	    j->type != JSON_OBJECT) {
 		json_free(j);
+		/* Not the engine's: the store's ids at least. */
+		if (!c->json) {
+			add_ids(c->out, "inputs", r->inputs, r->ninputs, 0);
+			add_ids(c->out, "outputs", r->outputs, r->noutputs, 0);
+		}
 		return;
 	}
 	if (c->json) {
@@ -203,10 +269,26 @@ static void show_payload(struct show_ctx *c, const struct store_run *r)
 		json_free(j);
 		return;
 	}
+	files_text(c->out, "inputs", json_member(j, "inputs"), 0);
+	files_text(c->out, "outputs", json_member(j, "outputs"), 1);
 	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
 		const struct json *v = json_member(j, fields[i]);
 		if (!v)
 			continue;
+		if (!strcmp(fields[i], "start_ns") &&
+		    json_num(j, "start_ns", &x) == 0) {
+			buf_adds(c->out, "start: ");
+			iso_time(c->out, (int64_t)x);
+			buf_addc(c->out, '\n');
+			continue;
+		}
+		if (!strcmp(fields[i], "duration_ns") &&
+		    json_num(j, "duration_ns", &x) == 0) {
+			buf_adds(c->out, "duration: ");
+			duration_text(c->out, x / 1e9);
+			buf_addc(c->out, '\n');
+			continue;
+		}
 		buf_addf(c->out, "%s: ", fields[i]);
 		if (v->type == JSON_STRING)
 			buf_adds(c->out, v->u.string);
@@ -223,37 +305,85 @@ static int show_run_record(const struct store_run *r, void *ctx)
 	char hex[DIGEST_HEX + 1];
 
 	digest_hex(&r->key, hex);
-	if (c->json)
+	if (c->json) {
 		buf_addf(c->out, ", \"key\": \"%s\", \"time_ns\": %lld, "
 				 "\"used_ns\": %lld, \"payload_bytes\": %zu",
 			 hex, (long long)r->time_ns, (long long)r->used_ns,
 			 r->len);
-	else
-		buf_addf(c->out, "key: %s\ntime: %lld ns\nlast used: %lld ns\n"
-				 "record: %zu bytes\n",
-			 hex, (long long)r->time_ns, (long long)r->used_ns,
-			 r->len);
-	add_ids(c->out, "inputs", r->inputs, r->ninputs, c->json);
-	add_ids(c->out, "outputs", r->outputs, r->noutputs, c->json);
+		add_ids(c->out, "inputs", r->inputs, r->ninputs, 1);
+		add_ids(c->out, "outputs", r->outputs, r->noutputs, 1);
+	} else {
+		buf_addf(c->out, "key: %s\nrecorded: ", hex);
+		iso_time(c->out, r->time_ns);
+		buf_adds(c->out, "\nlast used: ");
+		iso_time(c->out, r->used_ns);
+		buf_addf(c->out, "\nrecord: %zu bytes\n", r->len);
+	}
 	show_payload(c, r);
 	return 0;
 }
 
-static int show_lineage(enum store_role role, const struct digest *run,
-			void *ctx)
+static int on_lineage(enum store_role role, const struct digest *run,
+		      void *ctx)
 {
 	struct show_ctx *c = ctx;
-	char hex[DIGEST_HEX + 1];
 
-	digest_hex(run, hex);
-	if (c->json)
-		buf_addf(c->out, "%s{\"role\": \"%s\", \"run\": \"%s\"}",
-			 c->n++ ? ", " : "",
-			 role == STORE_PRODUCED ? "produced" : "used", hex);
-	else
-		buf_addf(c->out, "%s by run %s\n",
-			 role == STORE_PRODUCED ? "produced" : "used", hex);
+	c->runs = xrealloc(c->runs, (c->nruns + 1) * sizeof(*c->runs));
+	c->roles = xrealloc(c->roles, (c->nruns + 1) * sizeof(*c->roles));
+	c->runs[c->nruns] = *run;
+	c->roles[c->nruns++] = role;
 	return 0;
+}
+
+/*
+ * The runs that produced or used id, each with the instance it ran and
+ * when: "produced by run HEX  train[k=1]  2026-12-04T20:12:14+00:00".  A
+ * run whose record cannot be read is named by its id alone.
+ */
+static int show_lineage(struct store *s, const struct digest *id,
+			struct show_ctx *c, struct err *err)
+{
+	char hex[DIGEST_HEX + 1];
+	size_t i;
+	int rc;
+
+	rc = store_lineage(s, id, on_lineage, c, err);
+	for (i = 0; !rc && i < c->nruns; i++) {
+		const char *role = c->roles[i] == STORE_PRODUCED ? "produced"
+								  : "used";
+		struct runrec r;
+		struct err ignore;
+		int have = runrec_load(s, &c->runs[i], &r, &ignore) == 0;
+
+		digest_hex(&c->runs[i], hex);
+		if (c->json) {
+			buf_addf(c->out, "%s{\"role\": \"%s\", \"run\": \"%s\"",
+				 i ? ", " : "", role, hex);
+			if (have) {
+				buf_adds(c->out, ", \"instance\": ");
+				json_string(c->out, r.instance,
+					    strlen(r.instance));
+				buf_addf(c->out, ", \"start_ns\": %lld",
+					 (long long)r.start_ns);
+			}
+			buf_addc(c->out, '}');
+		} else {
+			buf_addf(c->out, "%s by run %s", role, hex);
+			if (have) {
+				buf_addf(c->out, "  %s  ", r.instance);
+				iso_time(c->out, r.start_ns);
+			}
+			buf_addc(c->out, '\n');
+		}
+		if (have)
+			runrec_release(&r);
+	}
+	free(c->runs);
+	free(c->roles);
+	c->runs = NULL;
+	c->roles = NULL;
+	c->nruns = 0;
+	return rc;
 }
 
 static const struct opt_spec show_opts[] = {
@@ -322,7 +452,7 @@ static int show_run(struct cli *cli, const struct command *cmd, int argc,
 	}
 	digest_hex(&id, hex);
 	if (o.kind == STORE_RUN) {
-		struct show_ctx c = { &out, json, 0 };
+		struct show_ctx c = { &out, json, 0, NULL, NULL, 0 };
 
 		buf_addf(&out, json ? "{\"id\": \"%s\", \"kind\": \"run\""
 				    : "run %s\n",
@@ -331,7 +461,7 @@ static int show_run(struct cli *cli, const struct command *cmd, int argc,
 		if (json)
 			buf_adds(&out, "}\n");
 	} else if (json) {
-		struct show_ctx c = { &out, 1, 0 };
+		struct show_ctx c = { &out, 1, 0, NULL, NULL, 0 };
 
 		buf_addf(&out,
 			 "{\"id\": \"%s\", \"kind\": \"%s\", \"size\": %llu, "
@@ -345,7 +475,7 @@ static int show_run(struct cli *cli, const struct command *cmd, int argc,
 		else
 			buf_addf(&out, ", \"entries\": %u", o.entries);
 		buf_adds(&out, ", \"runs\": [");
-		src = store_lineage(s, &id, show_lineage, &c, &err);
+		src = show_lineage(s, &id, &c, &err);
 		buf_adds(&out, "]}\n");
 	} else if (o.kind == STORE_BLOB) {
 		buf_addf(&out, "blob %s\nsize: %llu bytes (%s)\n", hex,
@@ -357,8 +487,8 @@ static int show_run(struct cli *cli, const struct command *cmd, int argc,
 			buf_addf(&out, "stored: inline, %s\n",
 				 format_size(o.stored, b));
 		{
-			struct show_ctx c = { &out, 0, 0 };
-			src = store_lineage(s, &id, show_lineage, &c, &err);
+			struct show_ctx c = { &out, 0, 0, NULL, NULL, 0 };
+			src = show_lineage(s, &id, &c, &err);
 		}
 	} else {
 		buf_addf(&out, "tree %s\nentries: %u\nsize: %llu bytes (%s) "
@@ -366,8 +496,8 @@ static int show_run(struct cli *cli, const struct command *cmd, int argc,
 			 hex, o.entries, (unsigned long long)o.size,
 			 format_size(o.size, a));
 		{
-			struct show_ctx c = { &out, 0, 0 };
-			src = store_lineage(s, &id, show_lineage, &c, &err);
+			struct show_ctx c = { &out, 0, 0, NULL, NULL, 0 };
+			src = show_lineage(s, &id, &c, &err);
 		}
 		if (!src)
 			src = store_tree_walk(s, &id, print_entry, &out, &err);
@@ -387,11 +517,12 @@ const struct command cmd_show = {
 	.summary = "what an id is: kind, size, storage, the runs behind it",
 	.usage = "show [--json] ID",
 	.description = "Describe ID. A blob: its size, how it is stored (inline "
-		       "or in chunks), and\nthe runs that produced or used it. "
-		       "A tree: the same and its entries. A run:\nits key, "
-		       "time, inputs and outputs. ID may be a unique prefix of "
-		       "6 or more\nhex digits; an ambiguous prefix lists the "
-		       "candidates.",
+		       "or in chunks), and\nthe runs that produced or used it, "
+		       "with their instances and start times.\nA tree: the same "
+		       "and its entries. A run: its key, times (ISO 8601, UTC),\n"
+		       "inputs and outputs with their paths, and its record. ID "
+		       "may be a unique\nprefix of 6 or more hex digits; an "
+		       "ambiguous prefix lists the candidates.",
 	.opts = show_opts,
 	.run = show_run,
 };
