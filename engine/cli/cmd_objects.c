@@ -536,15 +536,33 @@ static const struct opt_spec fsck_opts[] = {
 	{ 0 },
 };
 
+/* What gc removes, kept to be named once it is done (gc_item). */
+struct gc_item {
+	char *db, *key;
+	uint64_t bytes;
+};
+
 struct report {
 	struct buf *out;
 	int json, n;
 	const char *verb;
+	struct gc_item *items;	/* gc: the findings, to name after */
+	size_t nitems, cap;
+	int collect;		/* gc: keep them in items, print nothing */
 };
 
 static void on_finding(const struct store_finding *f, void *ctx)
 {
 	struct report *r = ctx;
+
+	if (r->collect && !f->problem) {
+		xgrow((void **)&r->items, &r->cap, r->nitems + 1,
+		      sizeof(*r->items));
+		r->items[r->nitems].db = xstrdup(f->db);
+		r->items[r->nitems].key = xstrdup(f->key);
+		r->items[r->nitems++].bytes = f->bytes;
+		return;
+	}
 
 	if (r->json) {
 		buf_adds(r->out, r->n++ ? ",\n    " : "\n    ");
@@ -773,6 +791,99 @@ static const struct opt_spec gc_opts[] = {
 	{ 0 },
 };
 
+/*
+ * Who an object gc removes was: a run's instance and start; a blob's or
+ * tree's, the run that produced it (the newest such).  0 when the store
+ * no longer tells (a real gc has removed it by now).
+ */
+struct made_by {
+	struct store *s;
+	struct runrec r;
+	int have;
+};
+
+static int on_producer(enum store_role role, const struct digest *run,
+		       void *ctx)
+{
+	struct made_by *m = ctx;
+	struct runrec r;
+	struct err ignore;
+
+	if (role != STORE_PRODUCED ||
+	    runrec_load(m->s, run, &r, &ignore) != 0)
+		return 0;
+	if (m->have && m->r.start_ns >= r.start_ns) {
+		runrec_release(&r);
+		return 0;
+	}
+	if (m->have)
+		runrec_release(&m->r);
+	m->r = r;
+	m->have = 1;
+	return 0;
+}
+
+static int who_made(struct store *s, const struct gc_item *it,
+		    struct made_by *m)
+{
+	struct digest id;
+	struct err ignore;
+
+	memset(m, 0, sizeof(*m));
+	m->s = s;
+	if (digest_parse(it->key, &id) < 0)
+		return 0;
+	if (!strcmp(it->db, "runs"))
+		m->have = runrec_load(s, &id, &m->r, &ignore) == 0;
+	else if (!strcmp(it->db, "blobs") || !strcmp(it->db, "trees"))
+		store_lineage(s, &id, on_producer, m, &ignore);
+	return m->have;
+}
+
+/* Print the findings gc kept, each with who it was when the store still
+ * says, and free them. */
+static void gc_items(struct store *s, struct report *r)
+{
+	struct store_finding f;
+	struct made_by m;
+	size_t i;
+
+	r->collect = 0;
+	for (i = 0; i < r->nitems; i++) {
+		const struct gc_item *it = &r->items[i];
+		int named = who_made(s, it, &m);
+
+		memset(&f, 0, sizeof(f));
+		f.db = it->db;
+		f.key = it->key;
+		f.bytes = it->bytes;
+		on_finding(&f, r);
+		if (named) {
+			/* on_finding's line or object is open at its end */
+			buf_truncate(r->out, r->out->len - 1);
+			if (r->json) {
+				buf_adds(r->out, ", \"instance\": ");
+				json_string(r->out, m.r.instance,
+					    strlen(m.r.instance));
+				buf_addf(r->out, ", \"start_ns\": %lld}",
+					 (long long)m.r.start_ns);
+			} else {
+				buf_addf(r->out, "  %s%s  ",
+					 strcmp(it->db, "runs") ? "from " : "",
+					 m.r.instance);
+				iso_time(r->out, m.r.start_ns);
+				buf_addc(r->out, '\n');
+			}
+			runrec_release(&m.r);
+		}
+		free(it->db);
+		free(it->key);
+	}
+	free(r->items);
+	r->items = NULL;
+	r->nitems = r->cap = 0;
+}
+
 /* The live commands gc held back for, one line each. */
 static int on_live(const struct store_live *l, void *ctx)
 {
@@ -794,7 +905,7 @@ static int gc_run(struct cli *cli, const struct command *cmd, int argc,
 	struct store *s;
 	struct store_gc_result res;
 	struct buf out = BUF_INIT;
-	struct report r = { &out, 0, 0, NULL };
+	struct report r = { &out, 0, 0, NULL, NULL, 0, 0, 1 };
 	struct buf live = BUF_INIT;
 	struct err err;
 	uint64_t max = 0;
@@ -842,6 +953,7 @@ static int gc_run(struct cli *cli, const struct command *cmd, int argc,
 					    : NULL,
 				    &r, &res, &err);
 	}
+	gc_items(s, &r);
 	if (!src && res.live)
 		store_live_walk(s, on_live, &live, &err);
 	store_close(s);
@@ -925,8 +1037,9 @@ const struct command cmd_gc = {
 		"interrupted ingests.\n--max-size SIZE also evicts kept runs, "
 		"least recently used first (never one\nwhose outputs roots "
 		"keep), until the store fits in SIZE. --dry-run lists\neach "
-		"object that would go and its bytes; -v lists them on a real "
-		"run.",
+		"object that would go and its bytes, a run with its instance "
+		"and start,\na blob or tree with the instance that produced it; "
+		"-v lists them on a real\nrun.",
 	.opts = gc_opts,
 	.run = gc_run,
 };
