@@ -166,6 +166,16 @@ static double stopped(struct status_term *s, const struct graph_inst *in)
 	return secs;
 }
 
+/* A failure the run's progress did not come with: the line counts it. */
+static void settled(struct status_term *s, const char *what,
+		    const struct graph_inst *in)
+{
+	s->last.settled++;
+	s->last.running = s->nrunning;
+	s->last_what = what;
+	s->last_in = in;
+}
+
 /* A line that stays in the scrollback: "done       a  (1.2s)". */
 static void record(struct status_term *s, const char *what,
 		   const struct graph_inst *in, double secs)
@@ -291,10 +301,23 @@ static void on_failed(void *ctx, const struct graph_inst *in,
 		double secs = stopped(s, in);
 		if (!s->t.quiet && !s->json)
 			record(s, "failed", in, secs);
+		settled(s, "failed", in);
 	}
 	term_error(&s->t, "'%s' %s (log: %s)", in->name, why, log);
 	show_tail(log);
 	draw(s);
+}
+
+static void on_dropped(void *ctx, const struct graph_inst *in, double secs)
+{
+	struct status_term *s = ctx;
+
+	if (!s->live)
+		return;
+	stopped(s, in);
+	if (!s->t.quiet && !s->json)
+		record(s, "failed", in, secs);
+	settled(s, "failed", in);
 }
 
 static void on_warning(void *ctx, const char *msg)
@@ -370,6 +393,7 @@ void status_term_init(struct status_term *s, const struct term *t,
 	s->status.hint = on_hint;
 	s->status.outcome = on_outcome;
 	s->status.edited = on_edited;
+	s->status.dropped = on_dropped;
 	s->status.ended = on_ended;
 	s->status.eta = s->live;
 	s->status.ctx = s;

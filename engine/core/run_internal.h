@@ -227,6 +227,8 @@ enum report {
 void run_report(struct runner *r, size_t i, enum report what);
 /* i's command failed: why, and its log. */
 void run_report_failed(struct runner *r, size_t i, const char *why);
+/* i's command exited well, but i failed after (said through errors). */
+void run_report_dropped(struct runner *r, size_t i);
 /* The run is over: each instance's outcome, then ended. */
 void run_report_ended(struct runner *r);
 void run_hint(struct runner *r, const char *fmt, ...)

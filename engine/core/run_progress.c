@@ -86,6 +86,12 @@ void run_report(struct runner *r, size_t i, enum report what)
 	}
 }
 
+void run_report_dropped(struct runner *r, size_t i)
+{
+	if (r->st && r->st->dropped)
+		r->st->dropped(r->st->ctx, &r->g->insts[i], r->is[i].secs);
+}
+
 void run_report_failed(struct runner *r, size_t i, const char *why)
 {
 	if (r->st && r->st->failed)

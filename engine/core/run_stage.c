@@ -6,6 +6,7 @@
  * its outputs ingested into the store and its run recorded.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -252,7 +253,7 @@ out:
 /*
  * Did i make each of its outputs, as what it may be (no link out of the
  * workspace, FIFO or device: refused without being opened)?  0 with sts
- * filled, or -1 with why set (and said).
+ * filled, or -1 with why set.
  */
 static int outputs_made(struct runner *r, size_t i, struct stat *sts,
 			struct buf *why)
@@ -276,14 +277,12 @@ static int outputs_made(struct runner *r, size_t i, struct stat *sts,
 			rc = -1;
 		}
 	}
-	if (rc)
-		run_error(r, "'%s' succeeded but %s", in->name, why->data);
 	buf_release(&p);
 	return rc;
 }
 
 /* The numbers of i's metrics files, for its record: 0, or -1 with why
- * set (and said). */
+ * set. */
 static int read_metrics(struct runner *r, size_t i, struct buf *metrics,
 			struct buf *why)
 {
@@ -297,7 +296,6 @@ static int read_metrics(struct runner *r, size_t i, struct buf *metrics,
 		if (metrics_read(p.data, in->metrics[k], metrics, &nmetrics,
 				 r->err) < 0) {
 			buf_addf(why, "has a bad metrics file: %s", r->err->msg);
-			run_error(r, "'%s' %s", in->name, why->data);
 			rc = -1;
 		}
 	}
@@ -345,6 +343,23 @@ out:
 	return rc;
 }
 
+/*
+ * i's command exited well, but i fails: the status learns first that it
+ * runs no more (its line), then why.
+ */
+static void failed_after(struct runner *r, size_t i, const char *fmt, ...)
+{
+	struct buf msg = BUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	buf_vaddf(&msg, fmt, ap);
+	va_end(ap);
+	run_report_dropped(r, i);
+	run_error(r, "%s", msg.data);
+	buf_release(&msg);
+}
+
 void run_finish(struct runner *r, size_t i, const struct exec_end *end)
 {
 	struct graph *g = r->g;
@@ -371,13 +386,18 @@ void run_finish(struct runner *r, size_t i, const struct exec_end *end)
 		goto failed;
 	}
 	sts = xcalloc(in->nouts + 1, sizeof(*sts));
-	if (outputs_made(r, i, sts, &why) < 0 ||
-	    read_metrics(r, i, &metrics, &why) < 0)
+	if (outputs_made(r, i, sts, &why) < 0) {
+		failed_after(r, i, "'%s' succeeded but %s", in->name, why.data);
 		goto failed;
+	}
+	if (read_metrics(r, i, &metrics, &why) < 0) {
+		failed_after(r, i, "'%s' %s", in->name, why.data);
+		goto failed;
+	}
 	/* An input edited while the stage ran (by hand, or by a stage
 	 * running beside it) makes its record a lie: nothing is recorded. */
 	if (inputs_changed(r, i, "while it ran", r->err)) {
-		run_error(r, "%s", r->err->msg);
+		failed_after(r, i, "%s", r->err->msg);
 		goto unrecorded;
 	}
 	if (ingest(r, i, sts) < 0 || run_record(r, i, end, NULL, &metrics) < 0)
@@ -386,7 +406,7 @@ void run_finish(struct runner *r, size_t i, const struct exec_end *end)
 	r->res->ran++;
 	goto out;
 error:
-	run_error(r, "cannot record '%s': %s", in->name, r->err->msg);
+	failed_after(r, i, "cannot record '%s': %s", in->name, r->err->msg);
 	/* What this stage wrote stays unreferenced (gc removes it); a
 	 * writer the error left unusable loses the batch. */
 	run_commit(r);

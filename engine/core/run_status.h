@@ -112,6 +112,11 @@ struct run_status {
 	/* Before the run starts: an output changed since the last run
 	 * made it (refused, or kept in the store first). */
 	void (*edited)(void *ctx, const struct run_edit *e);
+	/* in's command exited well but in failed after, for a reason said
+	 * through error (an output missing, a bad metrics file, an input
+	 * changed while it ran, a record not written): it runs no more.
+	 * secs: how long its command ran. */
+	void (*dropped)(void *ctx, const struct graph_inst *in, double secs);
 };
 
 #endif
