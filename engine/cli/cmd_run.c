@@ -741,11 +741,14 @@ const struct command cmd_run = {
 		"CAIRN_STAGE, CAIRN_PARAMS_FILE,\nCAIRN_IN_NAME and "
 		"CAIRN_OUT_NAME set, output to .cairn/logs/. Outputs are\n"
 		"stored and the run recorded; then GRAPH.lock is rewritten. "
-		"Exit 1 when a\nstage failed. With --remote, what a remote "
-		"cache holds (signed by a trusted\nkey) is pulled and "
-		"restored instead of run, and the results are pushed after\n"
-		"when it takes writes; a remote that fails is a warning, "
-		"never a failure.",
+		"Exit 1 when a\nstage failed, or when an output edited since "
+		"the last run would be replaced\n(nothing runs; --force its "
+		"stage to replace it, its bytes kept in the store).\n"
+		"With --remote, what a remote cache holds (signed by a trusted "
+		"key) is pulled\nand restored instead of run, and the results "
+		"are pushed after when it takes\nwrites; a remote that fails is "
+		"a warning, never a failure. --json: the run's\nsummary as "
+		"JSON instead of progress.",
 	.opts = run_opts,
 	.run = run_run,
 };

@@ -165,6 +165,10 @@ static void outcomes(struct runner *r)
 		if (o.end == RUN_END_FAILED) {
 			o.why = x->failure;
 			o.log = x->log;
+		} else if (o.end == RUN_END_WOULD_RUN ||
+			   o.end == RUN_END_WOULD_RESTORE ||
+			   o.end == RUN_END_PENDING) {
+			o.why = x->why;
 		} else if (o.end == RUN_END_RAN) {
 			o.log = x->log;
 		}

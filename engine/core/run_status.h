@@ -56,7 +56,8 @@ const char *run_end_word(enum run_end e);
 struct run_outcome {
 	const struct graph_inst *in;
 	enum run_end end;
-	const char *why;		/* failed: why (else NULL) */
+	const char *why;		/* failed: why; a dry run's: the
+					   reason (else NULL) */
 	const struct digest *key;	/* NULL when not computed */
 	const struct digest *run;	/* the run recorded (ran, failed) or
 					   restored; NULL: none */
