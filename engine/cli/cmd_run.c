@@ -393,6 +393,26 @@ static void remote_summary(const struct verdicts *vs, const char *remote,
 		 remote, local, only, missing);
 }
 
+/* run --json --remote: the push's line goes to stderr, so that stdout
+ * holds the JSON document alone. */
+static void push_aside(struct run_remote *rr, const char *lock)
+{
+	int saved;
+
+	fflush(stdout);
+	if ((saved = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3)) < 0 ||
+	    dup2(STDERR_FILENO, STDOUT_FILENO) < 0) {
+		if (saved >= 0)
+			close(saved);
+		run_remote_push(rr, lock);
+		return;
+	}
+	run_remote_push(rr, lock);
+	fflush(stdout);
+	dup2(saved, STDOUT_FILENO);
+	close(saved);
+}
+
 static int uses_slurm(const struct graph *g, const char *dflt)
 {
 	size_t i;
@@ -604,6 +624,8 @@ static int go(struct cli *cli, const struct command *cmd, int argc,
 		/* A remote that fails never changes the exit status. */
 		if (o.dry_run)
 			run_remote_warn(rr, status);
+		else if (k != 130 && json && !status)
+			push_aside(rr, lock);
 		else if (k != 130)
 			run_remote_push(rr, lock);
 	}

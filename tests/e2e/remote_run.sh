@@ -108,6 +108,13 @@ expect_eq a-again-out "$(printf '%s\n' "$out" | tail -2)" "done: 0 ran, 0 restor
 remote 'ci': pulled 0 runs (0 objects, 0 B), sent 0 objects (0 B)"
 expect_eq a-again-puts "$(requests PUT)" "$puts"
 expect_eq a-again-gets "$(requests GET)" "$gets"
+# --json: stdout is the document alone; the remote's line goes to stderr.
+run run --remote --json
+expect_rc a-json 0
+expect_eq a-json-first "$(printf '%s\n' "$out" | sed -n '1p;$p')" "{
+}"
+expect_match a-json-counts "$out" '"counts": \{"ran": 0, "restored": 0, "up_to_date": 5, "failed": 0, "blocked": 0, "from_remote": 0\}'
+expect_eq a-json-err "$err" "remote 'ci': pulled 0 runs (0 objects, 0 B), sent 0 objects (0 B)"
 run status --remote=ci
 expect_rc a-status-after 0
 expect_match a-status-after "$out" "remote 'ci': 5 local, 0 remote-only, 0 missing$"
