@@ -335,49 +335,84 @@ static int on_lineage(enum store_role role, const struct digest *run,
 	return 0;
 }
 
+/* A run of an object's lineage, named. */
+struct lin {
+	enum store_role role;
+	struct digest run;
+	struct runrec r;
+	int have;		/* r loaded */
+};
+
+/* Producers first, then by start, then by instance (unnamed last). */
+static int by_role_time(const void *x, const void *y)
+{
+	const struct lin *a = x, *b = y;
+
+	if (a->role != b->role)
+		return a->role == STORE_PRODUCED ? -1 : 1;
+	if (a->have != b->have)
+		return a->have ? -1 : 1;
+	if (a->have && a->r.start_ns != b->r.start_ns)
+		return a->r.start_ns < b->r.start_ns ? -1 : 1;
+	if (a->have && strcmp(a->r.instance, b->r.instance))
+		return strcmp(a->r.instance, b->r.instance);
+	return memcmp(a->run.b, b->run.b, DIGEST_LEN);
+}
+
 /*
  * The runs that produced or used id, each with the instance it ran and
- * when: "produced by run HEX  train[k=1]  2026-12-04T20:12:14+00:00".  A
- * run whose record cannot be read is named by its id alone.
+ * when: "produced by run HEX  train[k=1]  2026-12-04T20:12:14+00:00";
+ * producers first, then in the order they started.  A run whose record
+ * cannot be read is named by its id alone.
  */
 static int show_lineage(struct store *s, const struct digest *id,
 			struct show_ctx *c, struct err *err)
 {
 	char hex[DIGEST_HEX + 1];
+	struct lin *v;
 	size_t i;
 	int rc;
 
 	rc = store_lineage(s, id, on_lineage, c, err);
+	v = xcalloc(c->nruns + 1, sizeof(*v));
 	for (i = 0; !rc && i < c->nruns; i++) {
-		const char *role = c->roles[i] == STORE_PRODUCED ? "produced"
-								  : "used";
-		struct runrec r;
 		struct err ignore;
-		int have = runrec_load(s, &c->runs[i], &r, &ignore) == 0;
 
-		digest_hex(&c->runs[i], hex);
+		v[i].role = c->roles[i];
+		v[i].run = c->runs[i];
+		v[i].have = runrec_load(s, &c->runs[i], &v[i].r, &ignore) == 0;
+	}
+	if (!rc)
+		qsort(v, c->nruns, sizeof(*v), by_role_time);
+	for (i = 0; !rc && i < c->nruns; i++) {
+		const char *role = v[i].role == STORE_PRODUCED ? "produced"
+							       : "used";
+
+		digest_hex(&v[i].run, hex);
 		if (c->json) {
 			buf_addf(c->out, "%s{\"role\": \"%s\", \"run\": \"%s\"",
 				 i ? ", " : "", role, hex);
-			if (have) {
+			if (v[i].have) {
 				buf_adds(c->out, ", \"instance\": ");
-				json_string(c->out, r.instance,
-					    strlen(r.instance));
+				json_string(c->out, v[i].r.instance,
+					    strlen(v[i].r.instance));
 				buf_addf(c->out, ", \"start_ns\": %lld",
-					 (long long)r.start_ns);
+					 (long long)v[i].r.start_ns);
 			}
 			buf_addc(c->out, '}');
 		} else {
 			buf_addf(c->out, "%s by run %s", role, hex);
-			if (have) {
-				buf_addf(c->out, "  %s  ", r.instance);
-				iso_time(c->out, r.start_ns);
+			if (v[i].have) {
+				buf_addf(c->out, "  %s  ", v[i].r.instance);
+				iso_time(c->out, v[i].r.start_ns);
 			}
 			buf_addc(c->out, '\n');
 		}
-		if (have)
-			runrec_release(&r);
 	}
+	for (i = 0; i < c->nruns; i++)
+		if (v[i].have)
+			runrec_release(&v[i].r);
+	free(v);
 	free(c->runs);
 	free(c->roles);
 	c->runs = NULL;
