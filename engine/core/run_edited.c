@@ -218,8 +218,9 @@ int run_edited(struct runner *r)
 
 	if (r->o->dry_run || !r->lock.n)
 		return 0;
+	/* Those the pre-pass found as the lock file says hold no edit. */
 	for (i = 0; i < r->g->ninsts; i++)
-		if (r->is[i].want && r->is[i].locked)
+		if (r->is[i].want && r->is[i].locked && !r->is[i].by_lock)
 			find(r, i, &v, &n, &cap);
 	for (i = 0; i < n; i++)
 		nref += !v[i].keep;
