@@ -86,6 +86,17 @@ static void out_modes(struct runner *r, size_t i, unsigned *modes)
 	runrec_release(&rr);
 }
 
+/* Record that the run i restores was used now; 0 or -1 with err. */
+static int touch(struct runner *r, size_t i)
+{
+	struct store_writer *w = run_writer(r);
+
+	if (!w || store_touch_run(w, &r->is[i].from,
+				  r->exec->now(r->exec->ctx), r->err))
+		return -1;
+	return 0;
+}
+
 /*
  * Materialise i's recorded outputs.  0; -1 with err when it may not (an
  * output's folder leads out of the workspace, the batch cannot be
@@ -133,6 +144,10 @@ int run_restore(struct runner *r, size_t i)
 	}
 	if (r->exec)
 		r->is[i].secs = (double)(r->exec->now(r->exec->ctx) - t0) / 1e9;
+	/* Used now: gc --max-size evicts the least recently used runs
+	 * first (committed with the run's next batch). */
+	if (!rc && r->exec)
+		rc = touch(r, i);
 	free(modes);
 	buf_release(&p);
 	return rc;

@@ -2,7 +2,8 @@
 # gc and the runs it must not harm: a gc --max-size while a run is in
 # progress keeps everything the run stored (its records, outputs and logs),
 # a dead run's mark is stale and removed, and plain gc keeps the log of
-# every run it keeps (the only diagnostics of a failed run).
+# every run it keeps (the only diagnostics of a failed run); --max-size
+# evicts the least recently used runs first, a restore counting as a use.
 # usage: gc.sh CAIRN
 CAIRN=$1
 . "$(dirname "$0")/lib.sh"
@@ -153,5 +154,37 @@ run cat "$new_bad"
 expect_eq kept-log "$out" "bad-says-more"
 run fsck
 expect_rc evict-fsck 0
+
+# ---- gc --max-size evicts the least recently used run first: a restore
+# is a use.  Runs for x = 1, 2, 3; x = 1 restored, then x = 3 (the lock
+# file's root): of the two unrooted runs, x = 2's was used last longest
+# ago, so room for one fewer run evicts it, not x = 1's.
+mkdir "$T/lru" && cd "$T/lru" || exit 1
+export CAIRN_STORE="$T/lru/store"
+cat >cairn.toml <<'TOML'
+[params]
+x = 1
+
+[stage.s]
+cmd = "head -c 100000 /dev/urandom > ${outs.o}; echo ${params.x}"
+outs = { o = "o.bin" }
+TOML
+for x in 1 2 3; do
+	run -q run -p x=$x
+	expect_rc "lru-run-$x" 0
+	eval "id$x=\$(sha256sum o.bin | cut -c1-64)"
+done
+run -q run -p x=1
+expect_eq lru-restored "$(sha256sum o.bin | cut -c1-64)" "$id1"
+run -q run -p x=3
+run gc --max-size 250000
+expect_rc lru-gc 0
+expect_match lru-gc "$out" "^removed 1 runs, 2 blobs, "
+run cat "$id1"
+expect_rc lru-restored-kept 0
+run cat "$id2"
+expect_rc lru-oldest-evicted 2
+run cat "$id3"
+expect_rc lru-root-kept 0
 
 finish
