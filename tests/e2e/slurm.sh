@@ -32,6 +32,9 @@ await() {
 cd "$T" || exit 1
 mkdir local cluster
 cat >local/cairn.toml <<'TOML'
+[graph]
+name = "e2e-slurm"   # one name in both folders: equal lock files
+
 [stage.a]
 cmd = "echo a > ${outs.o}"
 outs = { o = "a.txt" }
