@@ -15,6 +15,8 @@ struct jp {
 	const char *s, *end, *name, *line_start;
 	int line;
 	struct err *err;
+	const char *col_at;	/* where col was last counted (its line's) */
+	int col;
 };
 
 static int fail(struct jp *p, const char *at, const char *what)
@@ -47,9 +49,17 @@ static struct json *node(struct jp *p, enum json_type t)
 
 	j->type = t;
 	j->line = p->line;
-	j->col = 1;
-	for (c = p->line_start; c < p->s; c++)
-		j->col += ((unsigned char)*c & 0xc0) != 0x80;
+	/* Counted on from the last node's column, not from the line's
+	 * start: a record on one long line has as many nodes as bytes (the
+	 * parser never goes back). */
+	if (!p->col_at || p->col_at < p->line_start) {
+		p->col_at = p->line_start;
+		p->col = 1;
+	}
+	for (c = p->col_at; c < p->s; c++)
+		p->col += ((unsigned char)*c & 0xc0) != 0x80;
+	p->col_at = p->s;
+	j->col = p->col;
 	return j;
 }
 
@@ -300,7 +310,7 @@ bad:
 int json_parse(const char *text, size_t n, const char *name,
 	       struct json **out, struct err *err)
 {
-	struct jp p = { text, text + n, name, text, 1, err };
+	struct jp p = { text, text + n, name, text, 1, err, NULL, 1 };
 
 	if (n >= 3 && !memcmp(text, "\xef\xbb\xbf", 3))
 		p.s = p.line_start = text + 3;
