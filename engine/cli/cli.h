@@ -187,6 +187,11 @@ int cli_store_fail(struct cli *cli, int rc, const struct err *err);
  * 0 or an exit code. */
 int cli_parse_id(struct cli *cli, struct store *s, const char *arg,
 		 struct digest *id);
+/* cmd_id.c: the id the store gives path (a file's bytes, an HDF5 file's
+ * content unless by_bytes, a folder's tree), *kind "blob", "hdf5" or
+ * "tree"; 0 or -1 with err set.  Reads no store. */
+int cli_path_id(const char *path, int by_bytes, struct digest *out,
+		const char **kind, struct err *err);
 
 /* cmd_runs.c: does run r belong to stage, instance or glob pat; and is a
  * pattern that names nothing the graph has and no run in v[0..n) had a

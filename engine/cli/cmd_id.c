@@ -69,6 +69,27 @@ out:
 	return rc;
 }
 
+int cli_path_id(const char *path, int by_bytes, struct digest *out,
+		const char **kind, struct err *err)
+{
+	int hdf5 = !by_bytes && hdf5_name(path);
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return err_errno(err, "cannot read '%s'", path);
+	if (S_ISDIR(st.st_mode)) {
+		*kind = "tree";
+		return tree_id(path, out, err);
+	}
+	if (!S_ISREG(st.st_mode))
+		return err_set(err, "'%s' is not a file or folder", path);
+	*kind = hdf5 ? "hdf5" : "blob";
+	return scan_content_digest(path, (uint64_t)st.st_size, hdf5, out, err) <
+			       0
+		       ? -1
+		       : 0;
+}
+
 static int id_run(struct cli *cli, const struct command *cmd, int argc,
 		  char **argv)
 {
@@ -99,7 +120,6 @@ static int id_run(struct cli *cli, const struct command *cmd, int argc,
 		char hex[DIGEST_HEX + 1];
 		struct digest d;
 		struct stat st;
-		int hdf5 = !bytes && hdf5_name(p);
 
 		if (stat(p, &st) < 0) {
 			term_error(&cli->term, "cannot read '%s': %s", p,
@@ -107,24 +127,14 @@ static int id_run(struct cli *cli, const struct command *cmd, int argc,
 			rc = EXIT_USAGE;
 			goto out;
 		}
-		if (S_ISDIR(st.st_mode)) {
-			kind = "tree";
-			if (tree_id(p, &d, &err) < 0) {
-				term_error(&cli->term, "%s", err.msg);
-				rc = EXIT_FAILED;
-				goto out;
-			}
-		} else if (S_ISREG(st.st_mode)) {
-			kind = hdf5 ? "hdf5" : "blob";
-			if (scan_content_digest(p, (uint64_t)st.st_size, hdf5,
-						&d, &err) < 0) {
-				term_error(&cli->term, "%s", err.msg);
-				rc = EXIT_FAILED;
-				goto out;
-			}
-		} else {
+		if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)) {
 			term_error(&cli->term, "'%s' is not a file or folder", p);
 			rc = EXIT_USAGE;
+			goto out;
+		}
+		if (cli_path_id(p, bytes, &d, &kind, &err) < 0) {
+			term_error(&cli->term, "%s", err.msg);
+			rc = EXIT_FAILED;
 			goto out;
 		}
 		digest_hex(&d, hex);

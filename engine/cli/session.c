@@ -120,16 +120,45 @@ int cli_store_fail(struct cli *cli, int rc, const struct err *err)
 		       : EXIT_INTERNAL;
 }
 
+/* arg's id as a path in the workspace: 0, or an exit code after saying
+ * why. */
+static int path_id(struct cli *cli, const char *arg, struct digest *id)
+{
+	const char *kind;
+	struct err err;
+
+	if (cli_path_id(arg, 0, id, &kind, &err) == 0)
+		return 0;
+	term_error(&cli->term, "%s", err.msg);
+	return EXIT_USAGE;
+}
+
+static int all_hex(const char *s)
+{
+	for (; *s; s++)
+		if (hex_value(*s) < 0)
+			return 0;
+	return 1;
+}
+
 int cli_parse_id(struct cli *cli, struct store *s, const char *arg,
 		 struct digest *id)
 {
+	struct stat st;
 	struct err err;
 	int rc;
 
 	if (strlen(arg) == DIGEST_HEX && digest_parse(arg, id) == 0)
 		return 0;
-	if ((rc = store_resolve(s, arg, id, &err)))
+	/* A file or folder: its id (a path all in hex digits is taken
+	 * as a prefix first: './cafe' names the file). */
+	if (!all_hex(arg) && stat(arg, &st) == 0)
+		return path_id(cli, arg, id);
+	if ((rc = store_resolve(s, arg, id, &err))) {
+		if (rc == STORE_NOTFOUND && stat(arg, &st) == 0)
+			return path_id(cli, arg, id);
 		return cli_store_fail(cli, rc, &err);
+	}
 	return 0;
 }
 

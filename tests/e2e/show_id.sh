@@ -2,7 +2,8 @@
 # cairn show RUN: times in ISO 8601 (UTC, with the offset), a duration,
 # inputs and outputs with their paths; cairn show BLOB: the instances whose
 # runs made and used it; cairn id PATH: the id the store gives a file
-# (HDF5 by content) or a folder, with the store untouched.
+# (HDF5 by content) or a folder, with the store untouched; and a path
+# where lineage, used-by and pin take an id.
 # usage: show_id.sh CAIRN H5WRITE
 CAIRN=$1
 H5W=$2
@@ -85,4 +86,23 @@ run id
 expect_rc id-none 2
 expect_eq id-none "$err" "cairn: error: give a file or a folder
 hint: usage: cairn id [--bytes] [--json] PATH... (see 'cairn help id')"
+
+# A path where an id goes: lineage, used-by and pin take a file or folder
+# of the workspace (its id as 'cairn id' gives it; an HDF5 file's by
+# content), the same as its id.
+run lineage "$a"
+by_id=$out
+run lineage a.txt
+expect_rc lineage-path 0
+expect_eq lineage-path "$out" "$by_id"
+run used-by "$h5"
+by_id=$out
+run used-by data.h5
+expect_eq used-by-path "$out" "$by_id"
+run pin keep-dir dir
+expect_rc pin-path 0
+run store roots
+expect_match pin-path-root "$out" "keep-dir $dir"
+run lineage nowhere.txt
+expect_rc lineage-no-path 2
 finish
