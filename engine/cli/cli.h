@@ -187,6 +187,12 @@ int cli_store_fail(struct cli *cli, int rc, const struct err *err);
  * 0 or an exit code. */
 int cli_parse_id(struct cli *cli, struct store *s, const char *arg,
 		 struct digest *id);
+/* cmd_objects.c: the run that made id (is_run: the run id is), the newest
+ * when several did: 1 with *out filled (runrec_release it), 0 when the
+ * store knows none. */
+struct runrec;
+int cli_made_by(struct store *s, const struct digest *id, int is_run,
+		struct runrec *out);
 /* cmd_id.c: the id the store gives path (a file's bytes, an HDF5 file's
  * content unless by_bytes, a folder's tree), *kind "blob", "hdf5" or
  * "tree"; 0 or -1 with err set.  Reads no store. */

@@ -858,20 +858,34 @@ static int on_producer(enum store_role role, const struct digest *run,
 	return 0;
 }
 
+int cli_made_by(struct store *s, const struct digest *id, int is_run,
+		struct runrec *out)
+{
+	struct made_by m;
+	struct err ignore;
+
+	memset(&m, 0, sizeof(m));
+	m.s = s;
+	if (is_run)
+		m.have = runrec_load(s, id, &m.r, &ignore) == 0;
+	else
+		store_lineage(s, id, on_producer, &m, &ignore);
+	if (m.have)
+		*out = m.r;
+	return m.have;
+}
+
 static int who_made(struct store *s, const struct gc_item *it,
 		    struct made_by *m)
 {
 	struct digest id;
-	struct err ignore;
 
 	memset(m, 0, sizeof(*m));
-	m->s = s;
 	if (digest_parse(it->key, &id) < 0)
 		return 0;
-	if (!strcmp(it->db, "runs"))
-		m->have = runrec_load(s, &id, &m->r, &ignore) == 0;
-	else if (!strcmp(it->db, "blobs") || !strcmp(it->db, "trees"))
-		store_lineage(s, &id, on_producer, m, &ignore);
+	if (!strcmp(it->db, "runs") || !strcmp(it->db, "blobs") ||
+	    !strcmp(it->db, "trees"))
+		m->have = cli_made_by(s, &id, !strcmp(it->db, "runs"), &m->r);
 	return m->have;
 }
 

@@ -10,6 +10,7 @@
 #include "runrec.h"
 #include "store.h"
 #include "term.h"
+#include "units.h"
 #include "util.h"
 
 enum { OPT_JSON = 256 };
@@ -210,7 +211,53 @@ const struct command cmd_unpin = {
 struct roots_ctx {
 	struct buf *out;
 	int json, n;
+	struct store *s;
 };
+
+/* Who made what r keeps: each distinct producing instance and its run's
+ * start (json: objects); nothing for what no recorded run made (a lock
+ * file's set, a file stored by hand). */
+static void made_by(struct roots_ctx *c, const struct store_root *r)
+{
+	struct digest *runs = xcalloc(r->n + 1, sizeof(*runs));
+	size_t i, j, k = 0;
+
+	if (c->json)
+		buf_adds(c->out, ", \"made_by\": [");
+	for (i = 0; i < r->n; i++) {
+		struct store_object o;
+		struct runrec rr;
+		char t[32];
+
+		if (store_lookup(c->s, &r->ids[i], &o) ||
+		    !cli_made_by(c->s, &r->ids[i], o.kind == STORE_RUN, &rr))
+			continue;
+		for (j = 0; j < k && !digest_eq(&runs[j], &rr.id); j++)
+			;
+		if (j == k) {	/* a run not named yet */
+			runs[k] = rr.id;
+			if (c->json) {
+				buf_adds(c->out, k ? ", {\"instance\": "
+						   : "{\"instance\": ");
+				json_string(c->out, rr.instance,
+					    strlen(rr.instance));
+				buf_addf(c->out, ", \"start_ns\": %lld}",
+					 (long long)rr.start_ns);
+			} else {
+				buf_addf(c->out, "%s%s %s",
+					 k ? ", " : "  (made by ", rr.instance,
+					 format_time(rr.start_ns, t));
+			}
+			k++;
+		}
+		runrec_release(&rr);
+	}
+	if (c->json)
+		buf_addc(c->out, ']');
+	else if (k)
+		buf_addc(c->out, ')');
+	free(runs);
+}
 
 static int print_root(const struct store_root *r, void *ctx)
 {
@@ -232,7 +279,9 @@ static int print_root(const struct store_root *r, void *ctx)
 		buf_addf(c->out, c->json ? "%s\"%s\"" : "%s%s",
 			 c->json ? (i ? ", " : "") : " ", hex);
 	}
-	buf_adds(c->out, c->json ? "]}" : "\n");
+	buf_adds(c->out, c->json ? "]" : "");
+	made_by(c, r);
+	buf_adds(c->out, c->json ? "}" : "\n");
 	return 0;
 }
 
@@ -244,7 +293,7 @@ int run_store_roots(struct cli *cli, int argc, char **argv)
 	struct opt_iter it;
 	struct store *s;
 	struct buf out = BUF_INIT;
-	struct roots_ctx c = { &out, 0, 0 };
+	struct roots_ctx c = { &out, 0, 0, NULL };
 	struct err err;
 	int rc, src;
 
@@ -253,6 +302,7 @@ int run_store_roots(struct cli *cli, int argc, char **argv)
 	opt_release(&it);
 	if ((rc = cli_store_open(cli, 0, &s)))
 		return rc;
+	c.s = s;
 	if (c.json)
 		buf_adds(&out, "[");
 	src = store_roots_walk(s, print_root, &c, &err);

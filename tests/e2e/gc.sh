@@ -68,7 +68,7 @@ expect_match live-run-out "$(cat "$T/live.out")" '^done: 2 ran, 0 restored, 0 up
 run fsck
 expect_rc live-fsck 0
 run store roots
-expect_match live-root "$out" "^lock:$T/live/cairn.lock [0-9a-f]{64} [0-9a-f]{64}$"
+expect_match live-root "$out" "^lock:$T/live/cairn.lock [0-9a-f]{64} [0-9a-f]{64}  \\(made by [ab] [0-9-]{10} [0-9:]{8}, [ab] [0-9-]{10} [0-9:]{8}\\)$"
 # Every output of that run comes back from the store, byte for byte.
 cp live/a.txt a.ref
 cp live/b.txt b.ref

@@ -102,7 +102,10 @@ expect_eq used-by-path "$out" "$by_id"
 run pin keep-dir dir
 expect_rc pin-path 0
 run store roots
-expect_match pin-path-root "$out" "keep-dir $dir"
+# store roots names who made what a root keeps, and when.
+expect_match pin-path-root "$out" "^pin:keep-dir $dir  \\(made by d [0-9-]{10} [0-9:]{8}\\)$"
+run store roots --json
+expect_match pin-path-root-json "$out" "\"name\": \"pin:keep-dir\", \"ids\": \\[\"$dir\"\\], \"made_by\": \\[\\{\"instance\": \"d\", \"start_ns\": [0-9]+\\}\\]"
 run lineage nowhere.txt
 expect_rc lineage-no-path 2
 finish
