@@ -210,18 +210,36 @@ out:
 	return rc;
 }
 
+/* A dry run's word on edit e: what a run will do with it. */
+static void foretell(struct runner *r, const struct edit *e)
+{
+	const struct graph_inst *in = &r->g->insts[e->inst];
+
+	run_warning(r, "output '%s' of '%s' was edited since the last run "
+		       "made it: 'cairn run' refuses to replace it without "
+		       "--force '%s'",
+		    in->outs[e->out].path, in->name, in->name);
+}
+
 int run_edited(struct runner *r)
 {
 	struct edit *v = NULL;
 	size_t i, n = 0, cap = 0, nref = 0;
 	int rc = 0;
 
-	if (r->o->dry_run || !r->lock.n)
+	if (!r->lock.n)
 		return 0;
 	/* Those the pre-pass found as the lock file says hold no edit. */
 	for (i = 0; i < r->g->ninsts; i++)
 		if (r->is[i].want && r->is[i].locked && !r->is[i].by_lock)
 			find(r, i, &v, &n, &cap);
+	if (r->o->dry_run) {	/* status, run -n: said, nothing done */
+		for (i = 0; i < n; i++)
+			if (!v[i].keep)
+				foretell(r, &v[i]);
+		free(v);
+		return 0;
+	}
 	for (i = 0; i < n; i++)
 		nref += !v[i].keep;
 	r->res->edited = n;

@@ -46,9 +46,12 @@ expect_eq edited-file-store "$(objects)" "$before"
 run run c
 expect_rc edited-other 0
 expect_eq edited-other-kept "$(cat a.txt)" "mine"
-# -n changes nothing: it says what would happen.
+# -n changes nothing: it says what would happen, the refusal included.
 run run -n
 expect_rc edited-dry 0
+expect_eq edited-dry-err "$err" "cairn: warning: output 'a.txt' of 'a' was edited since the last run made it: 'cairn run' refuses to replace it without --force 'a'"
+expect_eq edited-dry-kept "$(cat a.txt)" "mine"
+expect_eq edited-dry-store "$(objects)" "$before"
 
 # A folder edited too: both named, one hint for the two.
 echo two >d/two.txt
