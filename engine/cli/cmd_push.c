@@ -499,6 +499,29 @@ static void push_report(struct job *j, const struct sync_counts *c,
 	buf_release(&out);
 }
 
+/* A push's or a pull's job (pull: 1 for a pull): its options, remote
+ * and items; the instances never run said and left out.  0 or an exit
+ * code; close_job it either way. */
+static int start_job(struct job *j, struct cli *cli,
+		     const struct command *cmd, int pull, int argc, char **argv)
+{
+	int rc;
+
+	memset(j, 0, sizeof(*j));
+	j->cli = cli;
+	j->cmd = cmd;
+	j->pull = pull;
+	j->cs = (struct cli_session)CLI_SESSION_INIT;
+	rc = open_job(j, argc, argv);
+	if (!rc)
+		rc = resolve(j);
+	if (!rc && j->unlocked)
+		term_warning(&cli->term, "%zu instance%s never run (not in the "
+					 "lock file): left out",
+			     j->unlocked, j->unlocked == 1 ? "" : "s");
+	return rc;
+}
+
 static int push_run(struct cli *cli, const struct command *cmd, int argc,
 		    char **argv)
 {
@@ -511,17 +534,7 @@ static int push_run(struct cli *cli, const struct command *cmd, int argc,
 	size_t i;
 	int rc;
 
-	memset(&j, 0, sizeof(j));
-	j.cli = cli;
-	j.cmd = cmd;
-	j.cs = (struct cli_session)CLI_SESSION_INIT;
-	rc = open_job(&j, argc, argv);
-	if (!rc)
-		rc = resolve(&j);
-	if (!rc && j.unlocked)
-		term_warning(&cli->term, "%zu instance%s never run (not in the "
-					 "lock file): left out",
-			     j.unlocked, j.unlocked == 1 ? "" : "s");
+	rc = start_job(&j, cli, cmd, 0, argc, argv);
 	if (!rc && !(rc = open_sync(&j, &y))) {
 		ids = xcalloc(j.n + 1, sizeof(*ids));
 		for (i = 0; i < j.n; i++)
@@ -655,18 +668,7 @@ static int pull_run(struct cli *cli, const struct command *cmd, int argc,
 	size_t i, n = 0;
 	int rc;
 
-	memset(&j, 0, sizeof(j));
-	j.cli = cli;
-	j.cmd = cmd;
-	j.pull = 1;
-	j.cs = (struct cli_session)CLI_SESSION_INIT;
-	rc = open_job(&j, argc, argv);
-	if (!rc)
-		rc = resolve(&j);
-	if (!rc && j.unlocked)
-		term_warning(&cli->term, "%zu instance%s never run (not in the "
-					 "lock file): left out",
-			     j.unlocked, j.unlocked == 1 ? "" : "s");
+	rc = start_job(&j, cli, cmd, 1, argc, argv);
 	/* What it stores is no root's until a run's lock file names it. */
 	if (!rc && j.cs.g)
 		rc = cli_session_live(cli, "pull", &j.cs);
