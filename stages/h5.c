@@ -115,6 +115,46 @@ int h5_open(const char *path, struct h5_file **out, struct err *err)
 	return open_file(path, 0, out, err);
 }
 
+/* HDF5's signature, at 0 or at a user block's end (512, 1024, ...). */
+static int has_signature(const unsigned char *p, size_t len)
+{
+	static const unsigned char sig[8] = { 0x89, 'H', 'D', 'F',
+					      '\r', '\n', 0x1a, '\n' };
+	size_t at;
+
+	for (at = 0; at + 8 <= len; at = at ? at * 2 : 512)
+		if (!memcmp(p + at, sig, 8))
+			return 1;
+	return 0;
+}
+
+int h5_open_image(const void *data, size_t len, const char *name,
+		  struct h5_file **out, struct err *err)
+{
+	struct h5_file *f;
+	hid_t fapl, id = H5I_INVALID_HID;
+
+	quiet();
+	*out = NULL;
+	if (!has_signature(data, len))
+		return err_set(err, "'%s' is not a readable HDF5 file", name);
+	fapl = H5Pcreate(H5P_FILE_ACCESS);
+	/* In memory, never written back; the library copies the image. */
+	if (fapl >= 0 && H5Pset_fapl_core(fapl, 1 << 20, 0) >= 0 &&
+	    H5Pset_file_image(fapl, (void *)data, len) >= 0)
+		id = H5Fopen(name, H5F_ACC_RDONLY, fapl);
+	if (fapl >= 0)
+		H5Pclose(fapl);
+	if (id < 0)
+		return err_set(err, "'%s' is not a readable HDF5 file", name);
+	f = xcalloc(1, sizeof(*f));
+	f->id = id;
+	f->path = xstrdup(name);
+	f->size = len;
+	*out = f;
+	return 0;
+}
+
 const char *h5_path(const struct h5_file *f)
 {
 	return f->path;

@@ -41,6 +41,10 @@ size_t h5_type_size(enum h5_type t);
 /* Create (replacing) or open read-only; 0, or -1 with err. */
 int h5_create(const char *path, struct h5_file **out, struct err *err);
 int h5_open(const char *path, struct h5_file **out, struct err *err);
+/* Open the HDF5 file whose bytes are data[0..len) (a copy is taken),
+ * read-only; name stands for it in errors.  0, or -1 with err. */
+int h5_open_image(const void *data, size_t len, const char *name,
+		  struct h5_file **out, struct err *err);
 /* The path f was opened or created with. */
 const char *h5_path(const struct h5_file *f);
 /* Close; for a created file, -1 with err when the data could not be

@@ -4,8 +4,9 @@
  * from the graph, the store and the lock file (struct report); the
  * writers turn that into text with no clock and no machine in it, so
  * identical data gives identical bytes: report_html.c the page,
- * report_dag.c the graph's picture, report_chart.c the timeline and the
- * curves.
+ * report_dag.c the graph's picture, report_chart.c the timeline; the
+ * pictures of the outputs are stages/plot.h's (the `report` kind draws
+ * them too).
  */
 #ifndef CAIRN_REPORT_H
 #define CAIRN_REPORT_H
@@ -17,6 +18,8 @@ struct buf;
 struct err;
 struct graph;
 struct graph_inst;
+struct graph_stage;
+struct plot_src;
 struct runrec;
 struct store;
 
@@ -35,16 +38,6 @@ const char *report_state_name(int state);
 /* Its colour in the pictures (CSS), and the CSS class ("s0".."s4"). */
 const char *report_state_color(int state);
 
-/* A curve file of a run (the classifier's "curve" output): one value per
- * epoch for each of names[0..nnames). */
-struct report_curve {
-	char **names;		/* train_loss, val_loss... */
-	size_t nnames;
-	double *x;		/* the epochs */
-	double **y;		/* y[name][point] */
-	size_t npoints;
-};
-
 struct report_inst {
 	const struct graph_inst *in;
 	int state;			/* enum report_state */
@@ -54,7 +47,6 @@ struct report_inst {
 	const struct runrec *last;	/* its newest run (may have failed) */
 	uint64_t *out_size;		/* per output of run: bytes, or
 					   UINT64_MAX when the store lacks it */
-	struct report_curve *curve;	/* of run, or NULL */
 };
 
 /* One bar of the timeline: an instance's part in the last run. */
@@ -75,6 +67,7 @@ enum report_lock {
 
 struct report {
 	const struct graph *g;
+	struct store *s;		/* the store its runs are in, or NULL */
 	char *lock_path;		/* the lock file's path, as found */
 	int lock;			/* enum report_lock */
 	size_t lock_entries;		/* entries it holds */
@@ -93,7 +86,7 @@ struct report {
  * Gather r for g: the instances' states (state[i], what a dry run
  * decided for g->insts[i]: an enum report_state of the first three, or
  * -1 when no store exists), their runs from store s (NULL: none), the
- * sizes of their outputs, their curves, the last run's timeline, the
+ * sizes of their outputs, the last run's timeline, the
  * lock file.  0, or a store code with err set.  report_release(r) after.
  */
 int report_gather(struct report *r, const struct graph *g, struct store *s,
@@ -111,18 +104,21 @@ void report_dag_svg(struct buf *out, const struct report *r);
  * coloured apart; nothing when r has no bars. */
 void report_gantt_svg(struct buf *out, const struct report *r);
 
-/* A line chart: lines[0..n) over x, each with its label and colour. */
-struct report_line {
-	const char *label;
-	const char *color;
-	int dashed;
-	const double *x, *y;
-	size_t n;
-};
-void report_chart_svg(struct buf *out, const char *title, const char *xlabel,
-		      const struct report_line *lines, size_t n);
+/* "pooling=cls,met=true", or the instance's name when it has no matrix. */
+void report_inst_label(struct buf *out, const struct graph_inst *in);
 
-/* The colour of member i of a sweep (a fixed palette, then round). */
-const char *report_palette(size_t i);
+/* A stage's artifacts, for its pictures (plot.h): the outputs of the run
+ * behind each instance's outputs, read from the store, those of at most
+ * REPORT_ART_MAX bytes. */
+#define REPORT_ART_MAX (256ull << 20)
+struct report_art {
+	struct plot_src *src;
+	size_t n, cap;
+	struct buf *bytes, *labels;	/* what src points into */
+	size_t bcap, lcap;
+};
+void report_artifacts(const struct report *r, const struct graph_stage *st,
+		      struct report_art *a);
+void report_artifacts_free(struct report_art *a);
 
 #endif

@@ -1,6 +1,5 @@
 /*
- * The report's charts (report.h): line charts with axes, ticks and a
- * legend (training curves), and the last run's Gantt chart.
+ * The report's timeline (report.h): the last run's Gantt chart.
  */
 #include <math.h>
 #include <string.h>
@@ -11,133 +10,6 @@
 #include "runrec.h"
 #include "svg.h"
 #include "util.h"
-
-/* Tableau's ten: told apart by most eyes, and printable. */
-static const char *const palette[] = { "#4e79a7", "#f28e2b", "#e15759",
-				       "#76b7b2", "#59a14f", "#edc948",
-				       "#b07aa1", "#ff9da7", "#9c755f",
-				       "#bab0ac" };
-
-const char *report_palette(size_t i)
-{
-	return palette[i % ARRAY_LEN(palette)];
-}
-
-#define PLOT_W 420	/* the plotting area */
-#define PLOT_H 240
-#define LEFT 58		/* room for the y labels */
-#define TOP 28		/* the title */
-#define BOTTOM 40	/* the x labels and the axis's name */
-#define LEGEND_W 230
-
-static void coord(struct buf *out, double x, double y)
-{
-	svg_num(out, x);
-	buf_addc(out, ',');
-	svg_num(out, y);
-}
-
-static void text_at(struct buf *out, double x, double y, const char *anchor,
-		    const char *text)
-{
-	buf_adds(out, "<text x=\"");
-	svg_num(out, x);
-	buf_adds(out, "\" y=\"");
-	svg_num(out, y);
-	buf_addf(out, "\" text-anchor=\"%s\">", anchor);
-	svg_escape(out, text);
-	buf_adds(out, "</text>\n");
-}
-
-void report_chart_svg(struct buf *out, const char *title, const char *xlabel,
-		      const struct report_line *lines, size_t n)
-{
-	double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
-	double t[16], step, pad;
-	struct buf lab = BUF_INIT;
-	size_t i, k, nt;
-	int height = TOP + PLOT_H + BOTTOM;
-
-	for (i = 0; i < n; i++)
-		for (k = 0; k < lines[i].n; k++) {
-			if (!isfinite(lines[i].x[k]) || !isfinite(lines[i].y[k]))
-				continue;
-			x0 = fmin(x0, lines[i].x[k]);
-			x1 = fmax(x1, lines[i].x[k]);
-			y0 = fmin(y0, lines[i].y[k]);
-			y1 = fmax(y1, lines[i].y[k]);
-		}
-	if (x0 > x1)
-		x0 = x1 = y0 = y1 = 0;
-	if (x0 == x1) {
-		x0 -= 1;
-		x1 += 1;
-	}
-	pad = y1 > y0 ? (y1 - y0) * 0.05 : fabs(y0) * 0.05 + 0.5;
-	y0 -= pad;
-	y1 += pad;
-	if (TOP + 20 * (int)n > height)
-		height = TOP + 20 * (int)n + 10;
-	buf_addf(out, "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" "
-		      "width=\"%d\" height=\"%d\" font-family=\"sans-serif\" "
-		      "font-size=\"11\">\n",
-		 LEFT + PLOT_W + LEGEND_W, height);
-	buf_adds(out, "<g font-size=\"13\" font-weight=\"bold\">");
-	text_at(out, LEFT + PLOT_W / 2.0, 18, "middle", title);
-	buf_adds(out, "</g>\n<rect x=\"" );
-	buf_addf(out, "%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" "
-		      "stroke=\"#888\"/>\n",
-		 LEFT, TOP, PLOT_W, PLOT_H);
-	/* Ticks and grid lines. */
-	nt = svg_ticks(x0, x1, 8, t, &step);
-	for (k = 0; k < nt; k++) {
-		double px = LEFT + (t[k] - x0) / (x1 - x0) * PLOT_W;
-		buf_adds(out, "<path d=\"M");
-		coord(out, px, TOP);
-		buf_addf(out, "V%d\" stroke=\"#eee\"/>\n", TOP + PLOT_H + 4);
-		buf_truncate(&lab, 0);
-		svg_tick_label(&lab, t[k], step);
-		text_at(out, px, TOP + PLOT_H + 16, "middle", lab.data);
-	}
-	nt = svg_ticks(y0, y1, 6, t, &step);
-	for (k = 0; k < nt; k++) {
-		double py = TOP + PLOT_H - (t[k] - y0) / (y1 - y0) * PLOT_H;
-		buf_adds(out, "<path d=\"M");
-		coord(out, LEFT - 4, py);
-		buf_addf(out, "H%d\" stroke=\"#eee\"/>\n", LEFT + PLOT_W);
-		buf_truncate(&lab, 0);
-		svg_tick_label(&lab, t[k], step);
-		text_at(out, LEFT - 6, py + 4, "end", lab.data);
-	}
-	text_at(out, LEFT + PLOT_W / 2.0, TOP + PLOT_H + 34, "middle", xlabel);
-	for (i = 0; i < n; i++) {
-		const struct report_line *l = &lines[i];
-		double ly = TOP + 10 + 20 * (double)i;
-
-		buf_adds(out, "<polyline class=\"curve\" data-label=\"");
-		svg_escape(out, l->label);
-		buf_adds(out, "\" points=\"");
-		for (k = 0; k < l->n; k++) {
-			if (!isfinite(l->x[k]) || !isfinite(l->y[k]))
-				continue;
-			if (k)
-				buf_addc(out, ' ');
-			coord(out, LEFT + (l->x[k] - x0) / (x1 - x0) * PLOT_W,
-			      TOP + PLOT_H - (l->y[k] - y0) / (y1 - y0) * PLOT_H);
-		}
-		buf_addf(out, "\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\"%s>"
-			      "<title>",
-			 l->color, l->dashed ? " stroke-dasharray=\"6,3\"" : "");
-		svg_escape(out, l->label);
-		buf_adds(out, "</title></polyline>\n<path d=\"M");
-		coord(out, LEFT + PLOT_W + 12, ly);
-		buf_addf(out, "h24\" stroke=\"%s\" stroke-width=\"2\"%s/>\n",
-			 l->color, l->dashed ? " stroke-dasharray=\"6,3\"" : "");
-		text_at(out, LEFT + PLOT_W + 42, ly + 4, "start", l->label);
-	}
-	buf_adds(out, "</svg>\n");
-	buf_release(&lab);
-}
 
 #define GANTT_W 820	/* the time axis */
 #define LANE_H 22
@@ -173,20 +45,20 @@ void report_gantt_svg(struct buf *out, const struct report *r)
 	for (k = 0; k < (size_t)r->nlanes; k++) {
 		buf_truncate(&lab, 0);
 		buf_addf(&lab, "slot %zu", k + 1);
-		text_at(out, GANTT_LEFT - 6, 10 + (double)k * LANE_H + 15, "end",
+		svg_text(out, GANTT_LEFT - 6, 10 + (double)k * LANE_H + 15, "end",
 			lab.data);
 	}
 	nt = svg_ticks(0, span, 10, t, &step);
 	for (k = 0; k < nt; k++) {
 		double px = GANTT_LEFT + t[k] / span * GANTT_W;
 		buf_adds(out, "<path d=\"M");
-		coord(out, px, 10);
+		svg_xy(out, px, 10);
 		buf_addf(out, "V%d\" stroke=\"#eee\"/>\n",
 			 10 + r->nlanes * LANE_H + 4);
 		buf_truncate(&lab, 0);
 		svg_tick_label(&lab, t[k], step);
 		buf_adds(&lab, " s");
-		text_at(out, px, 10 + r->nlanes * LANE_H + 16, "middle",
+		svg_text(out, px, 10 + r->nlanes * LANE_H + 16, "middle",
 			lab.data);
 	}
 	for (i = 0; i < r->nbars; i++) {
@@ -246,7 +118,7 @@ void report_gantt_svg(struct buf *out, const struct report *r)
 			buf_addf(out, "\" width=\"12\" height=\"12\" "
 				      "fill=\"%s\"/>\n",
 				 cols[k]);
-			text_at(out, x + 16, y + 10, "start", keys[k]);
+			svg_text(out, x + 16, y + 10, "start", keys[k]);
 		}
 	}
 	buf_adds(out, "</svg>\n");

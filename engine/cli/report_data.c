@@ -1,7 +1,8 @@
 /*
  * What `cairn report` shows, gathered (report.h): per instance its state,
- * the run behind its outputs and its newest run, its outputs' sizes and
- * its curve; the last run's timeline; the lock file's state.
+ * the run behind its outputs and its newest run, its outputs' sizes; the
+ * last run's timeline; the lock file's state; a stage's artifacts, for
+ * its pictures.
  */
 #include <stdio.h>
 #include <string.h>
@@ -12,13 +13,11 @@
 #include "graph.h"
 #include "json.h"
 #include "lockfile.h"
+#include "plot.h"
 #include "report.h"
 #include "runrec.h"
 #include "store.h"
 #include "util.h"
-
-/* A curve file bigger than this is not a curve (it is not read). */
-#define CURVE_MAX (4u << 20)
 
 /* Runs further apart than this with nothing running between them belong
  * to different invocations of cairn run. */
@@ -41,109 +40,105 @@ const char *report_state_color(int state)
 						    : "#ffffff";
 }
 
-static void curve_free(struct report_curve *c)
+void report_inst_label(struct buf *out, const struct graph_inst *in)
 {
 	size_t k;
 
-	if (!c)
+	if (!in->nbinds) {
+		buf_adds(out, in->name);
 		return;
-	for (k = 0; k < c->nnames; k++) {
-		free(c->names[k]);
-		free(c->y[k]);
 	}
-	free(c->names);
-	free(c->y);
-	free(c->x);
-	free(c);
+	for (k = 0; k < in->nbinds; k++)
+		buf_addf(out, "%s%s=%s", k ? "," : "", in->binds[k].name,
+			 in->binds[k].text);
 }
 
-/*
- * A curve: {"epochs": [{"epoch": 1, "train_loss": ...}, ...]}, every
- * number of the first epoch a series (the classifier's curve output;
- * docs/report.md).  NULL when j is not one.
- */
-static struct report_curve *curve_from(const struct json *j)
+/* An output's bytes from the store into out; 0, or -1. */
+static int read_blob(struct store *s, const struct digest *id,
+		     struct buf *out)
 {
-	const struct json *ep = json_member(j, "epochs"), *first;
-	struct report_curve *c;
-	size_t i, k;
+	char chunk[65536];
+	size_t got;
+	struct err ignore;
+	FILE *f = tmpfile();
+	int rc = -1;
 
-	if (!ep || ep->type != JSON_ARRAY || !ep->u.array.n)
-		return NULL;
-	first = ep->u.array.v[0];
-	if (first->type != JSON_OBJECT)
-		return NULL;
-	c = xcalloc(1, sizeof(*c));
-	c->npoints = ep->u.array.n;
-	c->x = xcalloc(c->npoints, sizeof(double));
-	c->names = xcalloc(first->u.object.n + 1, sizeof(char *));
-	c->y = xcalloc(first->u.object.n + 1, sizeof(double *));
-	for (k = 0; k < first->u.object.n; k++) {
-		if (first->u.object.v[k]->type != JSON_NUMBER ||
-		    !strcmp(first->u.object.k[k], "epoch"))
-			continue;
-		c->names[c->nnames] = xstrdup(first->u.object.k[k]);
-		c->y[c->nnames++] = xcalloc(c->npoints, sizeof(double));
+	if (!f)
+		return -1;
+	if (store_cat(s, id, fileno(f), &ignore) == 0) {
+		rewind(f);
+		while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0)
+			buf_add(out, chunk, got);
+		rc = ferror(f) ? -1 : 0;
 	}
-	for (i = 0; i < c->npoints; i++) {
-		const struct json *e = ep->u.array.v[i];
-		double v;
+	fclose(f);
+	return rc;
+}
 
-		c->x[i] = json_num(e, "epoch", &v) == 0 ? v : (double)(i + 1);
-		for (k = 0; k < c->nnames; k++)
-			if (json_num(e, c->names[k], &c->y[k][i]) < 0) {
-				curve_free(c);
-				return NULL;
+void report_artifacts(const struct report *r, const struct graph_stage *st,
+		      struct report_art *a)
+{
+	size_t i, k, member = 0;
+
+	memset(a, 0, sizeof(*a));
+	for (i = 0; i < r->ninsts; i++) {
+		const struct report_inst *ri = &r->insts[i];
+		const struct json *outs;
+
+		if (ri->in->stage != st)
+			continue;
+		member++;
+		if (!ri->run || !r->s)
+			continue;
+		outs = runrec_get(ri->run, "outputs");
+		for (k = 0; outs && outs->type == JSON_ARRAY &&
+			    k < outs->u.array.n && k < ri->run->noutputs;
+		     k++) {
+			const char *path = json_str(outs->u.array.v[k], "path");
+			struct plot_src *src;
+			struct buf *label;
+
+			if (!path || ri->out_size[k] > REPORT_ART_MAX)
+				continue;
+			xgrow((void **)&a->src, &a->cap, a->n + 1,
+			      sizeof(*a->src));
+			xgrow((void **)&a->bytes, &a->bcap, a->n + 1,
+			      sizeof(*a->bytes));
+			xgrow((void **)&a->labels, &a->lcap, a->n + 1,
+			      sizeof(*a->labels));
+			buf_init(&a->bytes[a->n]);
+			if (read_blob(r->s, &ri->run->outputs[k],
+				      &a->bytes[a->n]) < 0) {
+				buf_release(&a->bytes[a->n]);
+				continue;
 			}
+			label = &a->labels[a->n];
+			buf_init(label);
+			report_inst_label(label, ri->in);
+			src = &a->src[a->n];
+			memset(src, 0, sizeof(*src));
+			src->label = label->data;
+			src->name = path;
+			src->data = a->bytes[a->n].data;
+			src->len = a->bytes[a->n].len;
+			src->member = member - 1;
+			a->n++;
+		}
 	}
-	if (!c->nnames) {
-		curve_free(c);
-		return NULL;
-	}
-	return c;
 }
 
-/* The curve among run's JSON outputs, read from the store; NULL: none. */
-static struct report_curve *find_curve(struct store *s,
-				       const struct report_inst *ri)
+void report_artifacts_free(struct report_art *a)
 {
-	const struct json *outs = runrec_get(ri->run, "outputs");
-	struct report_curve *c = NULL;
-	size_t k;
+	size_t i;
 
-	for (k = 0; outs && outs->type == JSON_ARRAY && k < outs->u.array.n &&
-		    k < ri->run->noutputs && !c;
-	     k++) {
-		const char *path = json_str(outs->u.array.v[k], "path");
-		struct buf text = BUF_INIT;
-		struct json *j;
-		struct err ignore;
-		FILE *f;
-		size_t len;
-
-		if (!path || (len = strlen(path)) < 5 ||
-		    strcmp(path + len - 5, ".json") ||
-		    ri->out_size[k] > CURVE_MAX)
-			continue;
-		if (!(f = tmpfile()))
-			continue;
-		if (store_cat(s, &ri->run->outputs[k], fileno(f), &ignore) == 0) {
-			char chunk[8192];
-			size_t got;
-
-			rewind(f);
-			while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0)
-				buf_add(&text, chunk, got);
-		}
-		fclose(f);
-		if (text.len &&
-		    json_parse(text.data, text.len, path, &j, &ignore) == 0) {
-			c = curve_from(j);
-			json_free(j);
-		}
-		buf_release(&text);
+	for (i = 0; i < a->n; i++) {
+		buf_release(&a->bytes[i]);
+		buf_release(&a->labels[i]);
 	}
-	return c;
+	free(a->src);
+	free(a->bytes);
+	free(a->labels);
+	memset(a, 0, sizeof(*a));
 }
 
 static int by_start(const void *x, const void *y)
@@ -263,6 +258,7 @@ int report_gather(struct report *r, const struct graph *g, struct store *s,
 	memset(r, 0, sizeof(*r));
 	memset(&lock, 0, sizeof(lock));
 	r->g = g;
+	r->s = s;
 	r->lock_path = lock_path_for(g->file);
 	if (s && (rc = runrec_all(s, g->name, &r->runs, &r->nruns, err)))
 		return rc;
@@ -296,7 +292,6 @@ int report_gather(struct report *r, const struct graph *g, struct store *s,
 					? o.size
 					: UINT64_MAX;
 		}
-		ri->curve = find_curve(s, ri);
 	}
 	if (r->lock == REPORT_LOCK_CURRENT && !current)
 		r->lock = REPORT_LOCK_STALE;
@@ -315,10 +310,8 @@ void report_release(struct report *r)
 {
 	size_t i;
 
-	for (i = 0; i < r->ninsts; i++) {
+	for (i = 0; i < r->ninsts; i++)
 		free(r->insts[i].out_size);
-		curve_free(r->insts[i].curve);
-	}
 	free(r->insts);
 	runrec_free_all(r->runs, r->nruns);
 	free(r->bars);

@@ -11,6 +11,7 @@
 #include "digest.h"
 #include "graph.h"
 #include "json.h"
+#include "plot.h"
 #include "report.h"
 #include "runrec.h"
 #include "svg.h"
@@ -139,7 +140,7 @@ static void header(struct buf *out, const struct report *r)
 		buf_addf(out, " &middot; made %s UTC", format_time(r->now_ns, t));
 	buf_adds(out, "</p>\n<nav><a href=\"#graph\">graph</a><a "
 		      "href=\"#timeline\">last run</a><a href=\"#experiments\">"
-		      "experiments</a><a href=\"#curves\">curves</a><a "
+		      "experiments</a><a href=\"#pictures\">pictures</a><a "
 		      "href=\"#stages\">stages</a></nav></header>\n");
 }
 
@@ -363,98 +364,36 @@ static void experiments_section(struct buf *out, const struct report *r)
 	free(me.v);
 }
 
-/* "pooling=cls,met=true", or the instance's name when it has no matrix. */
-static void inst_label(struct buf *out, const struct graph_inst *in)
+/* A stage's pictures: of its instances' artifacts, every member of a
+ * sweep overlaid (plot.h). */
+static void stage_pictures(struct buf *out, const struct report *r,
+			   const struct graph_stage *st)
 {
-	size_t k;
+	struct report_art a;
+	struct buf figs = BUF_INIT;
 
-	if (!in->nbinds) {
-		buf_adds(out, in->name);
-		return;
+	report_artifacts(r, st, &a);
+	if (a.n && plot_artifacts(&figs, a.src, a.n)) {
+		buf_adds(out, "<h3>");
+		esc(out, st->name);
+		buf_adds(out, "</h3>\n<div class=\"charts\">\n");
+		buf_add(out, figs.data, figs.len);
+		buf_adds(out, "</div>\n");
 	}
-	for (k = 0; k < in->nbinds; k++)
-		buf_addf(out, "%s%s=%s", k ? "," : "", in->binds[k].name,
-			 in->binds[k].text);
+	buf_release(&figs);
+	report_artifacts_free(&a);
 }
 
-/*
- * A stage's curves: one chart per quantity, every instance overlaid;
- * train_X and val_X share the chart of X (val dashed).
- */
-static void stage_curves(struct buf *out, const struct report *r,
-			 const struct graph_stage *st)
-{
-	struct names q = { 0 };
-	struct report_line *lines = NULL;
-	struct buf *labels = NULL;
-	size_t i, k, j, n, cap = 0, nlab = 0, member;
-
-	for (i = 0; i < r->ninsts; i++)
-		if (r->insts[i].in->stage == st && r->insts[i].curve)
-			for (k = 0; k < r->insts[i].curve->nnames; k++) {
-				const char *nm = r->insts[i].curve->names[k];
-				if (!strncmp(nm, "train_", 6))
-					nm += 6;
-				else if (!strncmp(nm, "val_", 4))
-					nm += 4;
-				names_add(&q, nm);
-			}
-	if (!q.n)
-		return;
-	buf_adds(out, "<h3>");
-	esc(out, st->name);
-	buf_adds(out, "</h3>\n<div class=\"charts\">\n");
-	labels = xcalloc(r->ninsts * 2 + 1, sizeof(*labels));
-	for (j = 0; j < q.n; j++) {
-		n = 0;
-		member = 0;
-		for (i = 0; i < r->ninsts; i++) {
-			const struct report_curve *c = r->insts[i].curve;
-			if (r->insts[i].in->stage != st)
-				continue;
-			member++;
-			for (k = 0; c && k < c->nnames; k++) {
-				const char *nm = c->names[k];
-				int val = !strncmp(nm, "val_", 4);
-				int train = !strncmp(nm, "train_", 6);
-				if (strcmp(nm + (val ? 4 : train ? 6 : 0), q.v[j]))
-					continue;
-				xgrow((void **)&lines, &cap, n + 1,
-				      sizeof(*lines));
-				buf_init(&labels[nlab]);
-				inst_label(&labels[nlab], r->insts[i].in);
-				if (val || train)
-					buf_adds(&labels[nlab],
-						 val ? " val" : " train");
-				lines[n].label = labels[nlab++].data;
-				lines[n].color = report_palette(member - 1);
-				lines[n].dashed = val;
-				lines[n].x = c->x;
-				lines[n].y = c->y[k];
-				lines[n++].n = c->npoints;
-			}
-		}
-		report_chart_svg(out, q.v[j], "epoch", lines, n);
-		for (i = 0; i < nlab; i++)
-			buf_release(&labels[i]);
-		nlab = 0;
-	}
-	buf_adds(out, "</div>\n");
-	free(labels);
-	free(lines);
-	free(q.v);
-}
-
-static void curves_section(struct buf *out, const struct report *r)
+static void pictures_section(struct buf *out, const struct report *r)
 {
 	size_t s, before;
 
-	buf_adds(out, "<section id=\"curves\"><h2>Curves</h2>\n");
+	buf_adds(out, "<section id=\"pictures\"><h2>Pictures</h2>\n");
 	before = out->len;
 	for (s = 0; s < r->g->nstages; s++)
-		stage_curves(out, r, &r->g->stages[s]);
+		stage_pictures(out, r, &r->g->stages[s]);
 	if (out->len == before)
-		buf_adds(out, "<p>No stage recorded a curve.</p>\n");
+		buf_adds(out, "<p>No output of a run is one cairn can draw.</p>\n");
 	buf_adds(out, "</section>\n");
 }
 
@@ -589,7 +528,7 @@ void report_html(struct buf *out, const struct report *r)
 	graph_section(out, r);
 	timeline_section(out, r);
 	experiments_section(out, r);
-	curves_section(out, r);
+	pictures_section(out, r);
 	stages_section(out, r);
 	buf_addf(out, "<script>\n%s</script>\n</body></html>\n", script);
 }

@@ -76,3 +76,22 @@ void svg_tick_label(struct buf *out, double x, double step)
 		x = 0;
 	buf_addf(out, "%.*f", dec, x);
 }
+
+void svg_xy(struct buf *out, double x, double y)
+{
+	svg_num(out, x);
+	buf_addc(out, ',');
+	svg_num(out, y);
+}
+
+void svg_text(struct buf *out, double x, double y, const char *anchor,
+	      const char *text)
+{
+	buf_adds(out, "<text x=\"");
+	svg_num(out, x);
+	buf_adds(out, "\" y=\"");
+	svg_num(out, y);
+	buf_addf(out, "\" text-anchor=\"%s\">", anchor);
+	svg_escape(out, text);
+	buf_adds(out, "</text>\n");
+}

@@ -25,6 +25,13 @@ void svg_num(struct buf *out, double x);
  */
 size_t svg_ticks(double lo, double hi, size_t max, double *t, double *step);
 
+/* Append "x,y", each as svg_num writes it. */
+void svg_xy(struct buf *out, double x, double y);
+
+/* Append a <text> at (x, y), anchored "start", "middle" or "end". */
+void svg_text(struct buf *out, double x, double y, const char *anchor,
+	      const char *text);
+
 /* Append tick value x as a label: as few decimals as step needs. */
 void svg_tick_label(struct buf *out, double x, double step);
 
