@@ -100,6 +100,22 @@ int main(void)
 	CHECK(strstr(e.msg, "'case0' has no attribute 'nosuch'") != NULL);
 	CHECK_INT(h5_close(f, &e), 0);
 
+	/* The same file from its bytes in memory (the report reads outputs
+	 * from the store so); truncated, or bytes of another kind: refused. */
+	CHECK_INT(h5_open_image(x.data, x.len, "mem.h5", &f, &e), 0);
+	CHECK_INT(h5_read(f, "case0/volume", H5_INT16, 2, want2, got, &data,
+			  &e), 0);
+	vol = data;
+	CHECK(got[0] == 2 && got[1] == 3 && vol[1] == -2 && vol[5] == -32768);
+	free(data);
+	CHECK_STR(h5_path(f), "mem.h5");
+	CHECK_INT(h5_close(f, &e), 0);
+	CHECK_INT(h5_open_image(x.data, x.len / 2, "half.h5", &f, &e), -1);
+	CHECK_STR(e.msg, "'half.h5' is not a readable HDF5 file");
+	CHECK_INT(h5_open_image("not hdf5", 8, "text.h5", &f, &e), -1);
+	CHECK_STR(e.msg, "'text.h5' is not a readable HDF5 file");
+	CHECK_INT(h5_open_image("", 0, "empty.h5", &f, &e), -1);
+
 	snprintf(b, sizeof(b), "%s/not.h5", dir);
 	{
 		FILE *fp = fopen(b, "w");
