@@ -420,7 +420,8 @@ int cli_main(int argc, char **argv)
 	cli.nov = cli.capov = 0;
 	cli.argv0 = argc > 0 ? argv[0] : "cairn";
 	opt_init(&it, argc, argv, 1, 1);
-	while ((k = opt_next(&it, global_opts, &err)) > 0) {
+	/* What follows --version is the version command's (--json). */
+	while (!version && (k = opt_next(&it, global_opts, &err)) > 0) {
 		switch (k) {
 		case 'C':
 			dir = it.arg;
@@ -439,7 +440,7 @@ int cli_main(int argc, char **argv)
 			verbose = 1;
 			break;
 		case OPT_VERSION:
-			version = 1;
+			version = it.i;
 			break;
 		case OPT_STORE:
 			cli.store = it.arg;
@@ -466,10 +467,9 @@ int cli_main(int argc, char **argv)
 	opt_release(&it);
 	if (dir && change_dir(&cli, dir))
 		return EXIT_USAGE;
-	if (version) {
-		char name[] = "version", *args[] = { name, NULL };
-		return cmd_version.run(&cli, &cmd_version, 1, args);
-	}
+	if (version)
+		return cmd_version.run(&cli, &cmd_version, argc - version + 1,
+				       argv + version - 1);
 	if (k >= argc) {
 		main_help(&b);
 		fwrite(b.data, 1, b.len, stderr);

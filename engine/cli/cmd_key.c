@@ -88,17 +88,17 @@ out:
 static int public(struct cli *cli, int argc, char **argv)
 {
 	static const struct command me = { "key public", "",
-					   "key public [PATH]", "", NULL,
-					   NULL };
+					   "key public [PATH] [--json]", "",
+					   json_opts, NULL };
 	struct opt_iter it;
-	struct buf path = BUF_INIT;
+	struct buf path = BUF_INIT, out = BUF_INIT;
 	struct sign_key *k = NULL;
 	unsigned char pub[SIGN_PUBLIC_LEN];
 	char hex[SIGN_PUBLIC_HEX + 1];
 	struct err err;
-	int rc;
+	int json, rc;
 
-	if (cli_operands(cli, &me, argc, argv, 1, &it, &rc) < 0)
+	if (cli_flag_operands(cli, &me, argc, argv, 1, &it, &json, &rc) < 0)
 		return rc;
 	if ((rc = key_path(cli, &it, &path)))
 		goto out;
@@ -109,10 +109,19 @@ static int public(struct cli *cli, int argc, char **argv)
 	}
 	sign_key_public(k, pub);
 	sign_public_hex(pub, hex);
-	printf("%s\n", hex);
+	if (json) {
+		buf_addf(&out, "{\"public_key\": \"%s\", \"private_key\": ",
+			 hex);
+		json_string(&out, path.data, path.len);
+		buf_adds(&out, "}\n");
+	} else {
+		buf_addf(&out, "%s\n", hex);
+	}
+	fwrite(out.data, 1, out.len, stdout);
 out:
 	sign_key_free(k);
 	buf_release(&path);
+	buf_release(&out);
 	opt_release(&it);
 	return rc;
 }
@@ -140,8 +149,9 @@ const struct command cmd_key = {
 		"~/.config/cairn), never\n"
 		"      over a file there; print the public key (64 hex "
 		"digits).\n"
-		"  key public [PATH]\n"
-		"      Print the public key of the private key at PATH.\n\n"
+		"  key public [PATH] [--json]\n"
+		"      Print the public key of the private key at PATH "
+		"(--json: as generate's).\n\n"
 		"Pushes sign their action records with a remote's sign_key; "
 		"pulls accept only\nrecords signed by one of its trusted_keys. "
 		"See docs/remote.md.",

@@ -4,6 +4,7 @@
  * a restore (or a run elsewhere, pulled) that is not the log of the run
  * behind the outputs, or there is none.  Every run record names its log.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,12 +19,14 @@
 #include "runrec.h"
 #include "store.h"
 #include "units.h"
+#include "utf8.h"
 #include "util.h"
 
-enum { OPT_RUN = 256 };
+enum { OPT_RUN = 256, OPT_JSON };
 
 static const struct opt_spec logs_opts[] = {
 	{ "run", OPT_RUN, 1, "ID", "the log of run ID (a prefix of 6+ hex digits)" },
+	{ "json", OPT_JSON, 0, NULL, "print the runs and their logs as JSON" },
 	{ 0 },
 };
 
@@ -41,15 +44,46 @@ static int by_place(const void *x, const void *y)
 	return strcmp(a->r->instance, b->r->instance);
 }
 
+/* The id of run r's log; 0 or an exit code after saying why not. */
+static int log_of(struct cli *cli, const struct runrec *r, struct digest *log)
+{
+	const char *hex = json_str(r->payload, "log");
+	char rid[DIGEST_HEX + 1];
+
+	if (hex && digest_parse(hex, log) == 0)
+		return 0;
+	digest_hex(&r->id, rid);
+	term_error(&cli->term, "run %.12s of '%s' recorded no log", rid,
+		   r->instance);
+	return EXIT_FAILED;
+}
+
+/* Write log (of run r) to fd; 0 or an exit code. */
+static int cat_log(struct cli *cli, struct store *s, const struct runrec *r,
+		   const struct digest *log, int fd)
+{
+	char rid[DIGEST_HEX + 1], hex[DIGEST_HEX + 1];
+	struct err err;
+	int rc;
+
+	if (!(rc = store_cat(s, log, fd, &err)))
+		return 0;
+	if (rc != STORE_NOTFOUND)
+		return cli_store_fail(cli, rc, &err);
+	digest_hex(&r->id, rid);
+	digest_hex(log, hex);
+	term_error(&cli->term, "the log of run %.12s of '%s' (%.12s) is not "
+			       "in the store",
+		   rid, r->instance, hex);
+	return EXIT_INTERNAL;
+}
+
 /* Print run r's log: a header first when head.  0 or an exit code. */
 static int print_log(struct cli *cli, struct store *s, const struct runrec *r,
 		     int head)
 {
-	const char *hex = json_str(r->payload, "log");
 	char rid[DIGEST_HEX + 1], t[32];
 	struct digest log;
-	struct err err;
-	int rc;
 
 	digest_hex(&r->id, rid);
 	if (head) {
@@ -63,20 +97,79 @@ static int print_log(struct cli *cli, struct store *s, const struct runrec *r,
 			printf("failed <==\n");
 	}
 	fflush(stdout);
-	if (!hex || digest_parse(hex, &log) < 0) {
-		term_error(&cli->term, "run %.12s of '%s' recorded no log", rid,
-			   r->instance);
+	if (log_of(cli, r, &log))
 		return EXIT_FAILED;
+	return cat_log(cli, s, r, &log, STDOUT_FILENO);
+}
+
+/* text[0..n) as a JSON string, each byte that starts no valid UTF-8
+ * character as U+FFFD (a log is whatever a command wrote). */
+static void json_text(struct buf *out, const char *text, size_t n)
+{
+	struct buf fixed = BUF_INIT;
+	size_t i = 0, k;
+
+	if (utf8_validate(text, n) == n) {
+		json_string(out, text, n);
+		return;
 	}
-	if ((rc = store_cat(s, &log, STDOUT_FILENO, &err))) {
-		if (rc != STORE_NOTFOUND)
-			return cli_store_fail(cli, rc, &err);
-		term_error(&cli->term, "the log of run %.12s of '%s' (%.12s) is "
-				       "not in the store",
-			   rid, r->instance, hex);
+	while (i < n) {
+		if ((k = utf8_valid_prefix_char(text + i, n - i))) {
+			buf_add(&fixed, text + i, k);
+			i += k;
+		} else {
+			buf_adds(&fixed, "\xef\xbf\xbd");
+			i++;
+		}
+	}
+	json_string(out, fixed.data, fixed.len);
+	buf_release(&fixed);
+}
+
+/* Run r and its log as one JSON object into out; 0 or an exit code. */
+static int json_log(struct cli *cli, struct store *s, const struct runrec *r,
+		    struct buf *out)
+{
+	char rid[DIGEST_HEX + 1], hex[DIGEST_HEX + 1];
+	struct buf text = BUF_INIT;
+	struct digest log;
+	char chunk[65536];
+	size_t got;
+	FILE *f;
+	int rc;
+
+	if ((rc = log_of(cli, r, &log)))
+		return rc;
+	if (!(f = tmpfile())) {
+		term_error(&cli->term, "cannot make a temporary file: %s",
+			   strerror(errno));
 		return EXIT_INTERNAL;
 	}
-	return EXIT_OK;
+	if (!(rc = cat_log(cli, s, r, &log, fileno(f)))) {
+		rewind(f);
+		while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0)
+			buf_add(&text, chunk, got);
+		if (ferror(f)) {
+			term_error(&cli->term, "cannot read a temporary file");
+			rc = EXIT_INTERNAL;
+		}
+	}
+	fclose(f);
+	if (!rc) {
+		digest_hex(&r->id, rid);
+		digest_hex(&log, hex);
+		buf_adds(out, "  {\"instance\": ");
+		json_string(out, r->instance, strlen(r->instance));
+		buf_addf(out, ", \"run\": \"%s\", \"start_ns\": %lld, "
+			      "\"ok\": %s, \"exit\": %d, \"log\": \"%s\", "
+			      "\"text\": ",
+			 rid, (long long)r->start_ns, r->ok ? "true" : "false",
+			 r->exit, hex);
+		json_text(out, text.data, text.len);
+		buf_addc(out, '}');
+	}
+	buf_release(&text);
+	return rc;
 }
 
 /*
@@ -142,9 +235,10 @@ static int logs_run(struct cli *cli, const struct command *cmd, int argc,
 	struct lock_index lock;
 	const struct graph_inst *in;
 	struct err err;
+	struct buf out = BUF_INIT;
 	const char *run = NULL, *target;
 	size_t n = 0, np = 0, i, j;
-	int rc = EXIT_OK, o, first;
+	int rc = EXIT_OK, o, first, json = 0;
 
 	memset(&one, 0, sizeof(one));
 	memset(&lock, 0, sizeof(lock));
@@ -152,6 +246,8 @@ static int logs_run(struct cli *cli, const struct command *cmd, int argc,
 	while ((o = cli_opt(cli, cmd, &it)) > 0)
 		if (o == OPT_RUN)
 			run = it.arg;
+		else if (o == OPT_JSON)
+			json = 1;
 	if (o < 0) {
 		rc = cli_opt_exit(o);
 		goto out;
@@ -170,9 +266,14 @@ static int logs_run(struct cli *cli, const struct command *cmd, int argc,
 	if ((rc = cli_session_open(cli, first ? it.operands[0] : NULL,
 				   CLI_GRAPH_IF_HERE | CLI_STORE_RDONLY, &cs)))
 		goto out;
+	buf_adds(&out, "{\"logs\": [\n");
 	if (run) {
-		if (!(rc = one_run(cli, cs.s, run, target, &one)))
+		if ((rc = one_run(cli, cs.s, run, target, &one)))
+			goto out;
+		if (!json)
 			rc = print_log(cli, cs.s, &one, 0);
+		else if (!(rc = json_log(cli, cs.s, &one, &out)))
+			buf_adds(&out, "\n]}\n");
 		goto out;
 	}
 	if ((rc = runrec_all(cs.s, cs.g ? cs.g->name : NULL, &v, &n, &err))) {
@@ -209,11 +310,19 @@ static int logs_run(struct cli *cli, const struct command *cmd, int argc,
 	}
 	qsort(pick, np, sizeof(*pick), by_place);
 	for (i = 0; i < np && !rc; i++) {
-		if (i)
+		if (json)
+			buf_adds(&out, i ? ",\n" : "");
+		else if (i)
 			putchar('\n');
-		rc = print_log(cli, cs.s, pick[i].r, np > 1);
+		rc = json ? json_log(cli, cs.s, pick[i].r, &out)
+			  : print_log(cli, cs.s, pick[i].r, np > 1);
 	}
+	buf_adds(&out, "\n]}\n");
 out:
+	/* JSON whole or not at all: nothing after an error. */
+	if (json && !rc)
+		fwrite(out.data, 1, out.len, stdout);
+	buf_release(&out);
 	lock_index_free(&lock);
 	free(pick);
 	runrec_release(&one);
@@ -226,7 +335,7 @@ out:
 const struct command cmd_logs = {
 	.name = "logs",
 	.summary = "a stage's log from the store (its latest run's, or a run's)",
-	.usage = "logs [--run ID] [GRAPH] [STAGE|INSTANCE|GLOB]",
+	.usage = "logs [--run ID] [--json] [GRAPH] [STAGE|INSTANCE|GLOB]",
 	.description =
 		"Print the log (standard output and error) of the latest run "
 		"of an instance,\nfailed or not, as the store keeps it: the "
@@ -235,7 +344,9 @@ const struct command cmd_logs = {
 		"instances (or a glob) prints each one's, in the graph's "
 		"order, each\nunder a line '==> INSTANCE: run ID, START UTC, "
 		"ok <=='. --run ID prints\nthat run's log (of STAGE, when one "
-		"is given too).",
+		"is given too). --json prints one object,\n{\"logs\": [...]}, "
+		"each run's instance, run, start_ns, ok, exit, log (its\nid) "
+		"and text (bytes that are not UTF-8 as U+FFFD).",
 	.opts = logs_opts,
 	.run = logs_run,
 };

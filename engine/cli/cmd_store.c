@@ -3,6 +3,7 @@
  * (cmd_roots.c).
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <sys/stat.h>
 
 #include "buf.h"
@@ -213,36 +214,70 @@ static int stat_cmd(struct cli *cli, int argc, char **argv)
 
 /* ---- store config ---- */
 
-static int config_show(struct buf *out, const struct store_config *c,
-		       const char *key)
+/* One setting: "key = value" (all shown), the value alone (one asked
+ * for), or a JSON member "key": value (names with '_' for '-'). */
+static void config_one(struct buf *out, const char *name, const char *key,
+		       int json, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+static void config_one(struct buf *out, const char *name, const char *key,
+		       int json, const char *fmt, ...)
 {
+	va_list ap;
+	const char *c;
+
+	if (json) {
+		buf_adds(out, out->len > 1 ? ", \"" : "\"");
+		for (c = name; *c; c++)
+			buf_addc(out, *c == '-' ? '_' : *c);
+		buf_adds(out, "\": ");
+	} else if (!key) {
+		buf_addf(out, "%s = ", name);
+	}
+	va_start(ap, fmt);
+	buf_vaddf(out, fmt, ap);
+	va_end(ap);
+	if (!json)
+		buf_addc(out, '\n');
+}
+
+/* The settings of c (only key's when key is given) into out, as text or
+ * one JSON object; how many were shown (0: key is no setting). */
+static int config_show(struct buf *out, const struct store_config *c,
+		       const char *key, int json)
+{
+	const char *comp = c->compression == STORE_COMPRESS_ZSTD ? "zstd"
+								  : "none";
 	int n = 0;
 
+	if (json)
+		buf_addc(out, '{');
 	if (!key || !strcmp(key, "compression")) {
-		buf_addf(out, "%s%s\n", key ? "" : "compression = ",
-			 c->compression == STORE_COMPRESS_ZSTD ? "zstd" : "none");
+		config_one(out, "compression", key, json,
+			   json ? "\"%s\"" : "%s", comp);
 		n++;
 	}
 	if (!key || !strcmp(key, "zstd-level")) {
-		buf_addf(out, "%s%d\n", key ? "" : "zstd-level = ", c->zstd_level);
+		config_one(out, "zstd-level", key, json, "%d", c->zstd_level);
 		n++;
 	}
 	if (!key || !strcmp(key, "chunk-min")) {
-		buf_addf(out, "%s%u\n", key ? "" : "chunk-min = ", c->chunk_min);
+		config_one(out, "chunk-min", key, json, "%u", c->chunk_min);
 		n++;
 	}
 	if (!key || !strcmp(key, "chunk-avg")) {
-		buf_addf(out, "%s%u\n", key ? "" : "chunk-avg = ", c->chunk_avg);
+		config_one(out, "chunk-avg", key, json, "%u", c->chunk_avg);
 		n++;
 	}
 	if (!key || !strcmp(key, "chunk-max")) {
-		buf_addf(out, "%s%u\n", key ? "" : "chunk-max = ", c->chunk_max);
+		config_one(out, "chunk-max", key, json, "%u", c->chunk_max);
 		n++;
 	}
 	if (!key || !strcmp(key, "keep-runs")) {
-		buf_addf(out, "%s%u\n", key ? "" : "keep-runs = ", c->keep_runs);
+		config_one(out, "keep-runs", key, json, "%u", c->keep_runs);
 		n++;
 	}
+	if (json)
+		buf_adds(out, "}\n");
 	return n;
 }
 
@@ -253,7 +288,8 @@ static const char *const config_keys[] = { "compression", "zstd-level",
 static int config_cmd(struct cli *cli, int argc, char **argv)
 {
 	static const struct command me = {
-		"store config", "", "store config [KEY [VALUE]]", "", NULL, NULL
+		"store config", "", "store config [--json] [KEY [VALUE]]", "",
+		json_opts, NULL
 	};
 	struct opt_iter it;
 	struct store *s = NULL;
@@ -264,13 +300,13 @@ static int config_cmd(struct cli *cli, int argc, char **argv)
 	struct suggest sg;
 	uint64_t n;
 	size_t i;
-	int rc, src;
+	int json, rc, src;
 
-	if (cli_operands(cli, &me, argc, argv, 2, &it, &rc) < 0)
+	if (cli_flag_operands(cli, &me, argc, argv, 2, &it, &json, &rc) < 0)
 		return rc;
 	key = it.noperands > 0 ? it.operands[0] : NULL;
 	val = it.noperands > 1 ? it.operands[1] : NULL;
-	if (key && !config_show(&out, &(struct store_config){ 0 }, key)) {
+	if (key && !config_show(&out, &(struct store_config){ 0 }, key, 0)) {
 		buf_release(&out);
 		term_error(&cli->term, "unknown store setting '%s'", key);
 		suggest_init(&sg, key);
@@ -295,7 +331,7 @@ static int config_cmd(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	if (!val) {
-		config_show(&out, &c, key);
+		config_show(&out, &c, key, json);
 		fwrite(out.data, 1, out.len, stdout);
 		goto out;
 	}
@@ -344,6 +380,10 @@ static int config_cmd(struct cli *cli, int argc, char **argv)
 		rc = cli_store_fail(cli, src, &err);
 	if (src == STORE_BADARG)
 		rc = EXIT_USAGE;
+	if (!src && json) {
+		config_show(&out, &c, key, 1);
+		fwrite(out.data, 1, out.len, stdout);
+	}
 out:
 	buf_release(&out);
 	store_close(s);
@@ -404,13 +444,15 @@ const struct command cmd_store = {
 		"  store stat [--json]\n"
 		"      Objects, logical and stored bytes, dedup and compression "
 		"ratios.\n"
-		"  store config [KEY [VALUE]]\n"
+		"  store config [--json] [KEY [VALUE]]\n"
 		"      Show or change a setting: compression (none, zstd), "
 		"zstd-level (1-19),\n"
 		"      chunk-min, chunk-avg, chunk-max (sizes such as 256K, 1M, "
 		"4M),\n"
 		"      keep-runs (gc keeps that many recent runs of each stage "
 		"instance; 3).\n"
+		"      --json: one object, '-' in the names as '_' (a change: "
+		"its new value).\n"
 		"  store roots [--json]\n"
 		"      The named roots and the objects they keep.\n"
 		"  store unroot NAME...\n"

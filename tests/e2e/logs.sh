@@ -75,5 +75,5 @@ hint: 'cairn run never' runs it"
 run logs
 expect_rc no-operand 2
 expect_eq no-operand "$err" "cairn: error: give a stage or an instance (or --run ID)
-hint: usage: cairn logs [--run ID] [GRAPH] [STAGE|INSTANCE|GLOB] (see 'cairn help logs')"
+hint: usage: cairn logs [--run ID] [--json] [GRAPH] [STAGE|INSTANCE|GLOB] (see 'cairn help logs')"
 finish
