@@ -38,6 +38,9 @@ struct command {
 	const struct opt_spec *opts;	/* ends with a zero entry */
 	int (*run)(struct cli *cli, const struct command *cmd, int argc,
 		   char **argv);	/* argv[0] is the command name */
+	/* Its subcommands ("store add": usage and options, run NULL),
+	 * NULL-terminated, for completion; NULL when it has none. */
+	const struct command *const *subs;
 };
 
 /* The whole program: parse global options, dispatch, return exit code. */
@@ -207,9 +210,12 @@ int cli_of_stage(const struct runrec *r, const char *pat);
 int cli_known_stage(struct cli *cli, const struct graph *g,
 		    const struct runrec *v, size_t n, const char *pat);
 
-/* `cairn store roots` and `cairn store unroot` (cmd_roots.c). */
+/* `cairn store roots` and `cairn store unroot` (cmd_roots.c), and their
+ * usage and options. */
 int run_store_roots(struct cli *cli, int argc, char **argv);
 int run_store_unroot(struct cli *cli, int argc, char **argv);
+extern const struct command cmd_store_roots;
+extern const struct command cmd_store_unroot;
 
 /* Commands, in the order 'cairn --help' lists them. */
 extern const struct command cmd_run;

@@ -22,7 +22,8 @@
 
 static const char sh_core[] =
 	"# _cairn_parse WORD...: read the words before the one being completed.\n"
-	"# Sets _cmd (the command), _nops (its operands so far), _skip (an option\n"
+	"# Sets _cmd (the command; \"store add\" after a subcommand), _nops (its\n"
+	"# operands so far), _skip (an option\n"
 	"# whose value is the next word), _noopt (after --), _cdir (-C DIR) and\n"
 	"# _graph (a GRAPH operand); _cairn_spec sets the command's tables.\n"
 	"_cairn_parse() {\n"
@@ -47,6 +48,12 @@ static const char sh_core[] =
 	"\t\tif [[ -z $_cmd ]]; then\n"
 	"\t\t\t_cmd=$w\n"
 	"\t\t\t_cairn_spec \"$w\"\n"
+	"\t\t\tcontinue\n"
+	"\t\tfi\n"
+	"\t\tif [[ ${#_subs[@]} -gt 0 && $_nops -eq 0 ]]; then\n"
+	"\t\t\t_cmd=\"$_cmd $w\"\n"
+	"\t\t\t_opts=() _argopts=() _operands=() _subs=()\n"
+	"\t\t\t_cairn_spec \"$_cmd\"\n"
 	"\t\t\tcontinue\n"
 	"\t\tfi\n"
 	"\t\t[[ $w == *.toml ]] && _graph=$w\n"
@@ -263,73 +270,124 @@ static int names_stages(const struct opt_spec *o)
 	       (o->name && !strcmp(o->name, "stage"));
 }
 
-/* _cairn_spec: per command, its options, the options that take a value
- * in the next word, and what its operands are. */
-static void emit_spec(struct buf *out, const struct command *const *cmds)
+/* One arm of _cairn_spec: command c's options, those that take a value
+ * in the next word, and what its operands are (or its subcommands). */
+static void spec_arm(struct buf *out, const struct command *c)
 {
 	const struct opt_spec *o;
 	const char *rest, *subs;
-	size_t i, n, len, mark;
+	size_t n, len, mark;
+
+	buf_adds(out, "\t");
+	sh_quote(out, c->name);
+	buf_adds(out, ")\n\t\t_opts=(");
+	mark = out->len;
+	for (o = c->opts; o && o->key; o++)
+		opt_offer(out, o);
+	buf_adds(out, " --help");
+	list_close(out, mark);
+	buf_adds(out, "\n\t\t_argopts=(");
+	mark = out->len;
+	for (o = c->opts; o && o->key; o++)
+		if (o->has_arg == 1)
+			opt_words(out, o);
+	list_close(out, mark);
+	buf_addc(out, '\n');
+	rest = c->usage;
+	n = strlen(c->name);
+	if (!strncmp(rest, c->name, n))
+		rest += n + (rest[n] == ' ');
+	if ((subs = subcommands(rest, &len))) {
+		buf_adds(out, "\t\t_subs=(");
+		for (n = 0; n < len; n++)
+			buf_addc(out, subs[n] == '|' ? ' ' : subs[n]);
+		buf_adds(out, ")\n");
+	} else {
+		buf_adds(out, "\t\t_operands=(");
+		mark = out->len;
+		if (strstr(rest, "TARGET") || strstr(rest, "STAGE") ||
+		    strstr(rest, "INSTANCE"))
+			buf_adds(out, " @names");
+		if (strstr(rest, "<command>"))
+			buf_adds(out, " @commands");
+		if (strstr(rest, "<kind>") || strstr(rest, "KIND"))
+			buf_adds(out, " @kinds");
+		if (strstr(rest, "GRAPH"))
+			buf_adds(out, " @graph");
+		list_close(out, mark);
+		buf_addc(out, '\n');
+	}
+	buf_adds(out, "\t\t;;\n");
+}
+
+/* _cairn_spec: per command and per subcommand ("store add"), from the
+ * tables its --help prints. */
+static void emit_spec(struct buf *out, const struct command *const *cmds)
+{
+	const struct command *const *sub;
+	size_t i;
 
 	buf_adds(out, "# _cairn_spec COMMAND: its options (_opts), those whose "
 		      "value is the next\n# word (_argopts), what its "
 		      "operands are (_operands) or its subcommands (_subs).\n"
 		      "_cairn_spec() {\n\tcase $1 in\n");
 	for (i = 0; cmds[i]; i++) {
-		const struct command *c = cmds[i];
-
-		buf_addf(out, "\t%s)\n\t\t_opts=(", c->name);
-		mark = out->len;
-		for (o = c->opts; o && o->key; o++)
-			opt_offer(out, o);
-		buf_adds(out, " --help");
-		list_close(out, mark);
-		buf_adds(out, "\n\t\t_argopts=(");
-		mark = out->len;
-		for (o = c->opts; o && o->key; o++)
-			if (o->has_arg == 1)
-				opt_words(out, o);
-		list_close(out, mark);
-		buf_addc(out, '\n');
-		rest = c->usage;
-		n = strlen(c->name);
-		if (!strncmp(rest, c->name, n))
-			rest += n + (rest[n] == ' ');
-		if ((subs = subcommands(rest, &len))) {
-			buf_adds(out, "\t\t_subs=(");
-			for (n = 0; n < len; n++)
-				buf_addc(out, subs[n] == '|' ? ' ' : subs[n]);
-			buf_adds(out, ")\n");
-		} else {
-			buf_adds(out, "\t\t_operands=(");
-			mark = out->len;
-			if (strstr(rest, "TARGET") || strstr(rest, "STAGE") ||
-			    strstr(rest, "INSTANCE"))
-				buf_adds(out, " @names");
-			if (strstr(rest, "<command>"))
-				buf_adds(out, " @commands");
-			if (strstr(rest, "<kind>") || strstr(rest, "KIND"))
-				buf_adds(out, " @kinds");
-			if (strstr(rest, "GRAPH"))
-				buf_adds(out, " @graph");
-			list_close(out, mark);
-			buf_addc(out, '\n');
-		}
-		buf_adds(out, "\t\t;;\n");
+		spec_arm(out, cmds[i]);
+		for (sub = cmds[i]->subs; sub && *sub; sub++)
+			spec_arm(out, *sub);
 	}
 	buf_adds(out, "\tesac\n}\n\n");
 }
 
-/* One arm of _cairn_values: the patterns "CMD:-k|CMD:--name)". */
+/* cmd as a case pattern: quoted, but "*" (any command). */
+static void cmd_pattern(struct buf *out, const char *cmd)
+{
+	if (strcmp(cmd, "*"))
+		sh_quote(out, cmd);
+	else
+		buf_adds(out, cmd);
+}
+
+/* One arm of _cairn_values: the patterns "'CMD':-k|'CMD':--name)". */
 static void value_arm(struct buf *out, const char *cmd,
 		      const struct opt_spec *o, const char *what)
 {
 	buf_addc(out, '\t');
-	if (o->key < 256)
-		buf_addf(out, "%s:-%c%s", cmd, o->key, o->name ? "|" : "");
-	if (o->name)
-		buf_addf(out, "%s:--%s", cmd, o->name);
+	if (o->key < 256) {
+		cmd_pattern(out, cmd);
+		buf_addf(out, ":-%c%s", o->key, o->name ? "|" : "");
+	}
+	if (o->name) {
+		cmd_pattern(out, cmd);
+		buf_addf(out, ":--%s", o->name);
+	}
 	buf_addf(out, ") %s ;;\n", what);
+}
+
+/* The arms of _cairn_values for command c's options. */
+static void value_arms(struct buf *out, const struct command *c)
+{
+	const struct opt_spec *o;
+	struct buf what = BUF_INIT;
+	const char *ch;
+
+	for (o = c->opts; o && o->key; o++) {
+		if (!o->has_arg)
+			continue;
+		buf_truncate(&what, 0);
+		if (names_stages(o)) {
+			buf_adds(&what, "_files=; _cairn_names");
+		} else if (o->argname && strchr(o->argname, '|')) {
+			buf_adds(&what, "_files=; _c=(");
+			for (ch = o->argname; *ch; ch++)
+				buf_addc(&what, *ch == '|' ? ' ' : *ch);
+			buf_addc(&what, ')');
+		} else {
+			continue;
+		}
+		value_arm(out, c->name, o, what.data);
+	}
+	buf_release(&what);
 }
 
 /* _cairn_values: the values of the options that have a known set (stage
@@ -338,6 +396,7 @@ static void value_arm(struct buf *out, const char *cmd,
 static void emit_values(struct buf *out, const struct command *const *cmds,
 			const struct opt_spec *global)
 {
+	const struct command *const *sub;
 	const struct opt_spec *o;
 	struct buf what = BUF_INIT;
 	size_t i;
@@ -346,23 +405,11 @@ static void emit_values(struct buf *out, const struct command *const *cmds,
 	buf_adds(out, "# _cairn_values OPTION: the values of OPTION of "
 		      "_cmd, in _c.\n_cairn_values() {\n\t_files=1\n"
 		      "\tcase $_cmd:$1 in\n");
-	for (i = 0; cmds[i]; i++)
-		for (o = cmds[i]->opts; o && o->key; o++) {
-			if (!o->has_arg)
-				continue;
-			buf_truncate(&what, 0);
-			if (names_stages(o)) {
-				buf_adds(&what, "_files=; _cairn_names");
-			} else if (o->argname && strchr(o->argname, '|')) {
-				buf_adds(&what, "_files=; _c=(");
-				for (c = o->argname; *c; c++)
-					buf_addc(&what, *c == '|' ? ' ' : *c);
-				buf_addc(&what, ')');
-			} else {
-				continue;
-			}
-			value_arm(out, cmds[i]->name, o, what.data);
-		}
+	for (i = 0; cmds[i]; i++) {
+		value_arms(out, cmds[i]);
+		for (sub = cmds[i]->subs; sub && *sub; sub++)
+			value_arms(out, *sub);
+	}
 	for (o = global; o->key; o++)
 		if (o->has_arg && o->argname && strchr(o->argname, '|')) {
 			buf_truncate(&what, 0);
@@ -413,11 +460,28 @@ static void emit_lists(struct buf *out, const struct command *const *cmds,
 	buf_adds(out, ")\n\n");
 }
 
+/* zsh's descriptions of command c's options ("store add --root"). */
+static void help_opts(struct buf *out, const struct command *c)
+{
+	const struct opt_spec *o;
+	struct buf key = BUF_INIT;
+
+	for (o = c->opts; o && o->key; o++) {
+		buf_truncate(&key, 0);
+		opt_offer(&key, o);
+		buf_addf(out, "\t'%s %s' ", c->name, key.data + 1);
+		sh_quote(out, o->help);
+		buf_addc(out, '\n');
+	}
+	buf_release(&key);
+}
+
 /* zsh's descriptions: "COMMAND" and "OPTION" (a global one) to their
  * summary or help, "COMMAND OPTION" to the option's help. */
 static void emit_help(struct buf *out, const struct command *const *cmds,
 		      const struct opt_spec *global)
 {
+	const struct command *const *sub;
 	const struct opt_spec *o;
 	struct buf key = BUF_INIT;
 	size_t i;
@@ -435,13 +499,9 @@ static void emit_help(struct buf *out, const struct command *const *cmds,
 		buf_addf(out, "\t%s ", cmds[i]->name);
 		sh_quote(out, cmds[i]->summary);
 		buf_addc(out, '\n');
-		for (o = cmds[i]->opts; o && o->key; o++) {
-			buf_truncate(&key, 0);
-			opt_offer(&key, o);
-			buf_addf(out, "\t'%s %s' ", cmds[i]->name, key.data + 1);
-			sh_quote(out, o->help);
-			buf_addc(out, '\n');
-		}
+		help_opts(out, cmds[i]);
+		for (sub = cmds[i]->subs; sub && *sub; sub++)
+			help_opts(out, *sub);
 	}
 	buf_adds(out, ")\n\n");
 	buf_release(&key);
@@ -475,19 +535,23 @@ static void script(struct buf *out, int zsh)
 	buf_adds(out, zsh ? sh_zsh : sh_bash);
 }
 
+static const struct command sub_bash = {
+	"completion bash", "", "completion bash", "", NULL, NULL
+};
+static const struct command sub_zsh = {
+	"completion zsh", "", "completion zsh", "", NULL, NULL
+};
+static const struct command sub_names = {
+	"completion names", "", "completion names [GRAPH]", "", NULL, NULL
+};
+
 static int script_run(struct cli *cli, int argc, char **argv, int zsh)
 {
-	static const struct command bash = { "completion bash", "",
-					     "completion bash", "", NULL,
-					     NULL };
-	static const struct command zsh_cmd = { "completion zsh", "",
-						"completion zsh", "", NULL,
-						NULL };
 	struct opt_iter it;
 	struct buf out = BUF_INIT;
 	int rc;
 
-	if (cli_operands(cli, zsh ? &zsh_cmd : &bash, argc, argv, 0, &it,
+	if (cli_operands(cli, zsh ? &sub_zsh : &sub_bash, argc, argv, 0, &it,
 			 &rc) < 0)
 		return rc;
 	opt_release(&it);
@@ -511,16 +575,13 @@ static int zsh_run(struct cli *cli, int argc, char **argv)
  * not a stage's: what a TARGET may be. */
 static int names_run(struct cli *cli, int argc, char **argv)
 {
-	static const struct command me = { "completion names", "",
-					   "completion names [GRAPH]", "",
-					   NULL, NULL };
 	struct opt_iter it;
 	struct cli_session cs = CLI_SESSION_INIT;
 	struct buf out = BUF_INIT;
 	size_t i;
 	int rc;
 
-	if (cli_operands(cli, &me, argc, argv, 1, &it, &rc) < 0)
+	if (cli_operands(cli, &sub_names, argc, argv, 1, &it, &rc) < 0)
 		return rc;
 	if (!(rc = cli_session_open(cli, it.noperands ? it.operands[0] : NULL,
 				    CLI_GRAPH, &cs))) {
@@ -544,6 +605,10 @@ static const struct cli_sub subs[] = {
 	{ "names", names_run },
 };
 
+static const struct command *const sub_cmds[] = {
+	&sub_bash, &sub_zsh, &sub_names, NULL,
+};
+
 static int completion_run(struct cli *cli, const struct command *cmd,
 			  int argc, char **argv)
 {
@@ -564,4 +629,5 @@ const struct command cmd_completion = {
 		"  zsh:  source <(cairn completion zsh) after compinit, or save "
 		"it as\n        _cairn in a folder of $fpath",
 	.run = completion_run,
+	.subs = sub_cmds,
 };

@@ -36,17 +36,19 @@ static const struct opt_spec json_opts[] = {
 	{ 0 },
 };
 
+static const struct command sub_generate = {
+	"key generate", "", "key generate [PATH] [--json]", "", json_opts, NULL
+};
+
 static int generate(struct cli *cli, int argc, char **argv)
 {
-	static const struct command me = { "key generate", "",
-					   "key generate [PATH] [--json]", "",
-					   json_opts, NULL };
 	struct opt_iter it;
 	struct buf path = BUF_INIT, hex = BUF_INIT, out = BUF_INIT;
 	struct err err;
 	int json, rc;
 
-	if (cli_flag_operands(cli, &me, argc, argv, 1, &it, &json, &rc) < 0)
+	if (cli_flag_operands(cli, &sub_generate, argc, argv, 1, &it, &json,
+			      &rc) < 0)
 		return rc;
 	if ((rc = key_path(cli, &it, &path)))
 		goto out;
@@ -85,11 +87,12 @@ out:
 	return rc;
 }
 
+static const struct command sub_public = {
+	"key public", "", "key public [PATH] [--json]", "", json_opts, NULL
+};
+
 static int public(struct cli *cli, int argc, char **argv)
 {
-	static const struct command me = { "key public", "",
-					   "key public [PATH] [--json]", "",
-					   json_opts, NULL };
 	struct opt_iter it;
 	struct buf path = BUF_INIT, out = BUF_INIT;
 	struct sign_key *k = NULL;
@@ -98,7 +101,8 @@ static int public(struct cli *cli, int argc, char **argv)
 	struct err err;
 	int json, rc;
 
-	if (cli_flag_operands(cli, &me, argc, argv, 1, &it, &json, &rc) < 0)
+	if (cli_flag_operands(cli, &sub_public, argc, argv, 1, &it, &json,
+			      &rc) < 0)
 		return rc;
 	if ((rc = key_path(cli, &it, &path)))
 		goto out;
@@ -131,6 +135,10 @@ static const struct cli_sub subs[] = {
 	{ "public", public },
 };
 
+static const struct command *const sub_cmds[] = {
+	&sub_generate, &sub_public, NULL,
+};
+
 static int run(struct cli *cli, const struct command *cmd, int argc,
 	       char **argv)
 {
@@ -156,4 +164,5 @@ const struct command cmd_key = {
 		"pulls accept only\nrecords signed by one of its trusted_keys. "
 		"See docs/remote.md.",
 	.run = run,
+	.subs = sub_cmds,
 };

@@ -76,14 +76,15 @@ static void trust(struct remote_conf *r, size_t *cap,
 	memcpy(r->trusted[r->ntrusted++], pub, SIGN_PUBLIC_LEN);
 }
 
+static const struct command remote_add = {
+	"remote add", "",
+	"remote add NAME URL [--read-only] [--trust HEX]... "
+	"[--sign-key PATH] [--auth-env VAR] [--user] [--default]",
+	"", add_opts, NULL
+};
+
 static int add(struct cli *cli, int argc, char **argv)
 {
-	static const struct command me = {
-		"remote add", "",
-		"remote add NAME URL [--read-only] [--trust HEX]... "
-		"[--sign-key PATH] [--auth-env VAR] [--user] [--default]",
-		"", add_opts, NULL
-	};
 	struct remote_conf r;
 	struct opt_iter it;
 	struct buf path = BUF_INIT;
@@ -95,7 +96,7 @@ static int add(struct cli *cli, int argc, char **argv)
 
 	memset(&r, 0, sizeof(r));
 	opt_init(&it, argc, argv, 1, 0);
-	while ((key = cli_opt(cli, &me, &it)) > 0) {
+	while ((key = cli_opt(cli, &remote_add, &it)) > 0) {
 		switch (key) {
 		case OPT_READ_ONLY:
 			r.read_only = 1;
@@ -103,7 +104,7 @@ static int add(struct cli *cli, int argc, char **argv)
 		case OPT_TRUST:
 			if (sign_parse_public(it.arg, pub) < 0) {
 				rc = cli_usage_error(
-					cli, &me,
+					cli, &remote_add,
 					"invalid key '%s': a public key is 64 "
 					"hex digits, as 'cairn key generate' "
 					"prints",
@@ -132,10 +133,10 @@ static int add(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	if (it.noperands != 2) {
-		rc = cli_usage_error(cli, &me, it.noperands < 2
-						       ? "give the remote's name "
-							 "and URL"
-						       : "too many arguments");
+		rc = cli_usage_error(cli, &remote_add,
+				     it.noperands < 2 ? "give the remote's name "
+							"and URL"
+						      : "too many arguments");
 		goto out;
 	}
 	r.name = it.operands[0];
@@ -275,17 +276,19 @@ static void list_text(struct buf *out, const struct remote_config *c)
 	}
 }
 
+static const struct command remote_list = {
+	"remote list", "", "remote list [--json]", "", list_opts, NULL
+};
+
 static int list(struct cli *cli, int argc, char **argv)
 {
-	static const struct command me = { "remote list", "",
-					   "remote list [--json]", "",
-					   list_opts, NULL };
 	struct remote_config c;
 	struct opt_iter it;
 	struct buf out = BUF_INIT;
 	int json, rc;
 
-	if (cli_flag_operands(cli, &me, argc, argv, 0, &it, &json, &rc) < 0)
+	if (cli_flag_operands(cli, &remote_list, argc, argv, 0, &it, &json,
+			      &rc) < 0)
 		return rc;
 	opt_release(&it);
 	if ((rc = load(cli, &c)))
@@ -345,11 +348,13 @@ static void forget(struct cli *cli, struct cli_session *cs, const char *url)
 		       (unsigned long long)n, n == 1 ? "" : "s");
 }
 
+static const struct command remote_remove = {
+	"remote remove", "", "remote remove NAME [--user]", "", remove_opts,
+	NULL
+};
+
 static int remove_cmd(struct cli *cli, int argc, char **argv)
 {
-	static const struct command me = { "remote remove", "",
-					   "remote remove NAME [--user]", "",
-					   remove_opts, NULL };
 	struct cli_session cs = CLI_SESSION_INIT;
 	struct remote_config c;
 	const struct remote_conf *r;
@@ -360,7 +365,7 @@ static int remove_cmd(struct cli *cli, int argc, char **argv)
 	int key, user = 0, rc;
 
 	opt_init(&it, argc, argv, 1, 0);
-	while ((key = cli_opt(cli, &me, &it)) > 0)
+	while ((key = cli_opt(cli, &remote_remove, &it)) > 0)
 		user = 1;
 	if (key < 0) {
 		opt_release(&it);
@@ -368,10 +373,10 @@ static int remove_cmd(struct cli *cli, int argc, char **argv)
 	}
 	if (it.noperands != 1) {
 		opt_release(&it);
-		return cli_usage_error(cli, &me, it.noperands
-							 ? "too many arguments"
-							 : "give the remote to "
-							   "remove");
+		return cli_usage_error(cli, &remote_remove,
+				       it.noperands ? "too many arguments"
+						    : "give the remote to "
+						      "remove");
 	}
 	if ((rc = load(cli, &c)))
 		goto out_it;
@@ -418,6 +423,10 @@ static const struct cli_sub subs[] = {
 	{ "remove", remove_cmd },
 };
 
+static const struct command *const sub_cmds[] = {
+	&remote_add, &remote_list, &remote_remove, NULL,
+};
+
 static int run(struct cli *cli, const struct command *cmd, int argc,
 	       char **argv)
 {
@@ -453,4 +462,5 @@ const struct command cmd_remote = {
 		"      it was known to hold.\n\n"
 		"See docs/remote.md.",
 	.run = run,
+	.subs = sub_cmds,
 };

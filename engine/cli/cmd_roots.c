@@ -285,11 +285,12 @@ static int print_root(const struct store_root *r, void *ctx)
 	return 0;
 }
 
+const struct command cmd_store_roots = {
+	"store roots", "", "store roots [--json]", "", opts, NULL
+};
+
 int run_store_roots(struct cli *cli, int argc, char **argv)
 {
-	static const struct command me = { "store roots", "",
-					   "store roots [--json]", "",
-					   opts, NULL };
 	struct opt_iter it;
 	struct store *s;
 	struct buf out = BUF_INIT;
@@ -297,7 +298,8 @@ int run_store_roots(struct cli *cli, int argc, char **argv)
 	struct err err;
 	int rc, src;
 
-	if (cli_flag_operands(cli, &me, argc, argv, 0, &it, &c.json, &rc) < 0)
+	if (cli_flag_operands(cli, &cmd_store_roots, argc, argv, 0, &it,
+			      &c.json, &rc) < 0)
 		return rc;
 	opt_release(&it);
 	if ((rc = cli_store_open(cli, 0, &s)))
@@ -318,11 +320,11 @@ int run_store_roots(struct cli *cli, int argc, char **argv)
 	return EXIT_OK;
 }
 
+const struct command cmd_store_unroot = {
+	"store unroot", "", "store unroot [--json] NAME...", "", opts, NULL
+};
+
 int run_store_unroot(struct cli *cli, int argc, char **argv)
 {
-	static const struct command me = { "store unroot", "",
-					   "store unroot [--json] NAME...", "",
-					   opts, NULL };
-
-	return unroot(cli, &me, argc, argv, "");
+	return unroot(cli, &cmd_store_unroot, argc, argv, "");
 }

@@ -26,12 +26,13 @@ static const struct opt_spec add_opts[] = {
 	{ 0 },
 };
 
+static const struct command sub_add = {
+	"store add", "", "store add [--root NAME] [--json] PATH...", "",
+	add_opts, NULL
+};
+
 static int add(struct cli *cli, int argc, char **argv)
 {
-	static const struct command me = {
-		"store add", "", "store add [--root NAME] [--json] PATH...",
-		"", add_opts, NULL
-	};
 	struct opt_iter it;
 	struct store *s = NULL;
 	struct store_writer *w = NULL;
@@ -42,7 +43,7 @@ static int add(struct cli *cli, int argc, char **argv)
 	int k, i, json = 0, rc = EXIT_OK, src;
 
 	opt_init(&it, argc, argv, 1, 0);
-	while ((k = cli_opt(cli, &me, &it)) > 0) {
+	while ((k = cli_opt(cli, &sub_add, &it)) > 0) {
 		if (k == OPT_ROOT)
 			root = it.arg;
 		else if (k == OPT_JSON)
@@ -54,8 +55,8 @@ static int add(struct cli *cli, int argc, char **argv)
 	}
 	if (!it.noperands) {
 		opt_release(&it);
-		return cli_usage_error(cli, &me, "nothing to add: give files or "
-						 "directories");
+		return cli_usage_error(cli, &sub_add, "nothing to add: give "
+							"files or directories");
 	}
 	if ((rc = cli_store_open(cli, STORE_CREATE, &s)))
 		goto out;
@@ -145,11 +146,12 @@ static double ratio(uint64_t a, uint64_t b)
 	return b ? (double)a / (double)b : 1.0;
 }
 
+static const struct command sub_stat = {
+	"store stat", "", "store stat [--json]", "", json_opts, NULL
+};
+
 static int stat_cmd(struct cli *cli, int argc, char **argv)
 {
-	static const struct command me = { "store stat", "",
-					   "store stat [--json]", "",
-					   json_opts, NULL };
 	struct opt_iter it;
 	struct store *s;
 	struct store_stats st;
@@ -158,7 +160,8 @@ static int stat_cmd(struct cli *cli, int argc, char **argv)
 	char a[32], b[32], c[32];
 	int json, rc, src;
 
-	if (cli_flag_operands(cli, &me, argc, argv, 0, &it, &json, &rc) < 0)
+	if (cli_flag_operands(cli, &sub_stat, argc, argv, 0, &it, &json,
+			      &rc) < 0)
 		return rc;
 	opt_release(&it);
 	if ((rc = cli_store_open(cli, 0, &s)))
@@ -285,12 +288,13 @@ static const char *const config_keys[] = { "compression", "zstd-level",
 					   "chunk-min", "chunk-avg",
 					   "chunk-max", "keep-runs", NULL };
 
+static const struct command sub_config = {
+	"store config", "", "store config [--json] [KEY [VALUE]]", "",
+	json_opts, NULL
+};
+
 static int config_cmd(struct cli *cli, int argc, char **argv)
 {
-	static const struct command me = {
-		"store config", "", "store config [--json] [KEY [VALUE]]", "",
-		json_opts, NULL
-	};
 	struct opt_iter it;
 	struct store *s = NULL;
 	struct store_config c;
@@ -302,7 +306,8 @@ static int config_cmd(struct cli *cli, int argc, char **argv)
 	size_t i;
 	int json, rc, src;
 
-	if (cli_flag_operands(cli, &me, argc, argv, 2, &it, &json, &rc) < 0)
+	if (cli_flag_operands(cli, &sub_config, argc, argv, 2, &it, &json,
+			      &rc) < 0)
 		return rc;
 	key = it.noperands > 0 ? it.operands[0] : NULL;
 	val = it.noperands > 1 ? it.operands[1] : NULL;
@@ -404,6 +409,11 @@ static const struct {
 	{ "unroot", run_store_unroot },
 };
 
+static const struct command *const sub_cmds[] = {
+	&sub_add, &sub_stat, &sub_config, &cmd_store_roots, &cmd_store_unroot,
+	NULL,
+};
+
 static int run(struct cli *cli, const struct command *cmd, int argc,
 	       char **argv)
 {
@@ -461,4 +471,5 @@ const struct command cmd_store = {
 		"The store is --store DIR, else $CAIRN_STORE, else .cairn/store "
 		"(created by\nthe first 'store add').",
 	.run = run,
+	.subs = sub_cmds,
 };

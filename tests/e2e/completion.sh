@@ -1,7 +1,7 @@
 #!/bin/bash
 # cairn completion: the bash script driven as readline would (COMP_LINE,
 # COMP_POINT, COMP_WORDS), for commands, options, option values, stage and
-# instance names, subcommands; the zsh script (when zsh is installed)
+# instance names, subcommands and their options; the zsh script (when zsh is installed)
 # through its core and through a real TAB in an interactive zsh.
 # usage: completion.sh CAIRN
 CAIRN=$1
@@ -115,12 +115,45 @@ expect_match dag-options "$out" '^--dot
 --expand' 
 # Every option of every command's help is offered after "cairn CMD --".
 for c in $(bash -c '. ./cairn.bash; echo "${_cairn_commands[@]}"'); do
-	want=$("$CAIRN" help "$c" | grep -Eo '^  (-., )?--[a-z-]+' |
+	want=$("$CAIRN" help "$c" | sed -n '/^Options:/,$p' |
+	       grep -Eo '^ +(-., )?--[a-z-]+' |
 	       sed 's/.*--/--/' | sort)
 	bcomp "cairn $c --"
 	got=$(printf '%s\n' "$out" | grep -Fxf <(printf '%s\n' "$want") | sort)
 	expect_eq "options-of-$c" "$got" "$want"
 done
+# A subcommand's own options, from the table its --help prints.
+bcomp "cairn store add --"
+expect_eq sub-options "$out" "--color
+--help
+--json
+--quiet
+--root
+--store
+--verbose"
+bcomp "cairn remote add --s"
+expect_eq sub-option-prefix "$out" "--sign-key
+--store"
+bcomp "cairn -C ws key generate --j"
+expect_eq sub-after-globals "$out" "--json"
+bcomp "cairn store stat "
+expect_eq sub-operand "$out" ""
+# Every option of every subcommand's help is offered after "cairn CMD
+# SUB --", and nothing that is not an option of it or a global one.
+gafter=$(bash -c '. ./cairn.bash; printf "%s\n" "${_cairn_gafter[@]}"')
+nsubs=0
+for c in $(bash -c '. ./cairn.bash; echo "${_cairn_commands[@]}"'); do
+	for s in $(bash -c '. ./cairn.bash; _cairn_spec "$1"; echo "${_subs[@]}"' _ "$c"); do
+		nsubs=$((nsubs + 1))
+		want=$("$CAIRN" "$c" "$s" --help | sed -n '/^Options:/,$p' |
+		       grep -Eo '^ +(-., )?--[a-z-]+' |
+		       sed 's/.*--/--/' | sort)
+		bcomp "cairn $c $s --"
+		got=$(printf '%s\n' "$out" | grep -Fvxf <(printf '%s\n' "$gafter") | sort)
+		expect_eq "options-of-$c-$s" "$got" "$want"
+	done
+done
+expect_eq subcommands-seen "$nsubs" 12
 # Every command of 'cairn --help' completes.
 want=$("$CAIRN" --help | sed -n '/^Commands:/,/^$/p' | awk 'NF {print $1}' |
        grep -v Commands: | sort)
@@ -147,11 +180,15 @@ local -a _opts _argopts _operands _subs _c
 _cairn_bin=cairn
 _cairn_parse run --force; _cairn_candidates ""; print -r -- "${_c[*]}"
 _cairn_parse; _cairn_candidates "--st"; print -r -- "${_c[*]}"
-_cairn_parse key; _cairn_candidates ""; print -r -- "${_c[*]}"' _ "$T")
+_cairn_parse key; _cairn_candidates ""; print -r -- "${_c[*]}"
+_cairn_parse key public; _cairn_candidates "--"; print -r -- "${_c[*]}"
+print -r -- "$_cairn_help[key public --json]"' _ "$T")
 expect_eq zsh-core "$out" "comps=_cairn
 prep train train[k=1] train[k=2]
 -C --color --store --quiet --verbose --version --help
-generate public"
+generate public
+--json --help -C --color --store --quiet --verbose
+print as JSON"
 # A real TAB, twice, in an interactive zsh: completed to the common
 # prefix, then the matches listed (quoted for the shell).
 cat >tab.zsh <<'ZSH'
