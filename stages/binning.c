@@ -240,7 +240,7 @@ static float *gather(const struct feat *ft, const struct split *s,
 				free(v);
 				return NULL;
 			}
-			x = ft->col < 0 ? (float)(s->types[o] - 1)
+			x = ft->col < 0 ? (float)s->types[o]
 					: s->objects[o * 4 + (size_t)ft->col];
 			if (!isfinite(x)) {
 				err_set(err, "'%s': %s event %zu object %zu: %s is "
@@ -267,10 +267,12 @@ static int fit(struct feat *ft, const float *v, size_t n,
 
 	ft->edges = xcalloc((size_t)ft->bins, sizeof(double));
 	if (ft->col < 0 && !ft->met) {
+		/* Types 1 to 7, a bin each: edges 2 to 7, so numpy's
+		 * digitize(type, edges) gives the bin as for any feature. */
 		for (k = 0; k < 6; k++)
-			ft->edges[k] = k + 1;	/* types: bins by value */
-		ft->lo = 0;
-		ft->hi = 6;
+			ft->edges[k] = k + 2;
+		ft->lo = 1;
+		ft->hi = 7;
 		return 0;
 	}
 	if (strcmp(ft->method, "fixed")) {
@@ -295,10 +297,16 @@ static int fit(struct feat *ft, const float *v, size_t n,
 			return err_set(err, "feature '%s': %s", ft->name, why);
 		}
 		free(q);
-		return 0;
+	} else {
+		for (k = 1; k < ft->bins; k++)
+			ft->edges[k - 1] =
+				ft->lo + (ft->hi - ft->lo) * k / ft->bins;
 	}
-	for (k = 1; k < ft->bins; k++)
-		ft->edges[k - 1] = ft->lo + (ft->hi - ft->lo) * k / ft->bins;
+	/* An edge at zero is written +0 (a quantile between -0 values is
+	 * -0): equal in every comparison, and no "-0.0" in the files. */
+	for (k = 0; k < ft->bins - 1; k++)
+		if (ft->edges[k] == 0)
+			ft->edges[k] = 0;
 	return 0;
 }
 

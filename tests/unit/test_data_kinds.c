@@ -130,6 +130,13 @@ static void test_binning(void)
 	e = read_ds(out[0], "edges/phi", H5_FLOAT64, 1, d);
 	CHECK(e && e[0] == 0);		/* fixed [-pi, pi], 2 bins */
 	free(e);
+	/* Types in numpy's convention like every feature: digitize(type,
+	 * edges) = the number of edges at or below it = type - 1. */
+	e = read_ds(out[0], "edges/type", H5_FLOAT64, 1, d);
+	CHECK(e && d[0] == 6);
+	for (int k = 0; e && k < 6; k++)
+		CHECK(e[k] == k + 2);
+	free(e);
 	t = read_ds(out[0], "train/tokens", H5_INT32, 2, d);
 	CHECK(t && d[0] == 4 && d[1] == 4);
 	if (t) {
@@ -165,6 +172,8 @@ static void test_binning(void)
 				 "2, \"range\": [1.5, 1.5], \"edges\": [1.5], "
 				 "\"counts\": {\"train\": [0, 7]"));
 	CHECK(rep && strstr(rep, "\"empty_train_bins\": [0]"));
+	CHECK(rep && strstr(rep, "\"type\": {\"method\": \"type\", \"bins\": "
+				 "7, \"range\": [1, 7], \"edges\": [2, 3, 4, 5, 6, 7]"));
 	free(rep);
 	/* The same bytes with 3 threads. */
 	CHECK_INT(run_kind("binning", "bins = 2\n", in, out3, 3), 0);
@@ -196,6 +205,18 @@ static void test_binning(void)
 	 * 1 + 7 + 3 = 11; no MET columns. */
 	CHECK(t && d[1] == 2 && t[0] == 1 && t[3] == 11);
 	free(t);
+	/* A quantile edge between -0 values is written +0 (numpy compares
+	 * them equal, but no file should hold a -0.0 edge). */
+	for (int i = 0; i < 7; i++)
+		sp[0].obj[4 * i + 2] = -0.0f;
+	write_events(in[0], sp);
+	CHECK_INT(run_kind("binning", "bins = 2\n", in, out, 1), 0);
+	e = read_ds(out[0], "edges/eta", H5_FLOAT64, 1, d);
+	CHECK(e && e[0] == 0 && !signbit(e[0]));
+	free(e);
+	rep = slurp(out[1]);
+	CHECK(rep && strstr(rep, "\"edges\": [0], "));
+	free(rep);
 	/* NaN is refused, named. */
 	sp[0].obj[4 * 5 + 2] = NAN;
 	write_events(in[0], sp);
