@@ -7,7 +7,8 @@
  * volume (the old way, kept for comparison: a narrow range then uses few
  * bins).  A range reaching past a volume's last slice is an error naming
  * the slice and the case.  Writes the cache (slices, z, bin, case) and a
- * JSON report of the bins used and the slices per bin.
+ * JSON report of the bins used and the slices per bin (over all n bins,
+ * empty ones too, and each bin's count, for the report's bars).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,7 +42,8 @@ static const struct kind_port inputs[] = {
 
 static const struct kind_port outputs[] = {
 	{ "cache", "HDF5: slices int16 [m, y, x], z, bin, case int32 [m]" },
-	{ "report", "JSON: bins, bins_used, slices per bin (min, mean, max)" },
+	{ "report", "JSON: bins, bins_used, slices per bin over all bins (min, "
+		    "mean, max), and the slices in each bin" },
 	{ NULL, NULL },
 };
 
@@ -142,23 +144,27 @@ static int run(const struct kind_run *r, struct err *err)
 			goto out;
 	}
 	{
-		int64_t used = 0, mn = -1, mx = 0, b;
+		/* Over all n bins, empty ones too: a bin no slice falls in
+		 * is what the report is for. */
+		int64_t used = 0, mn = count[0], mx = 0, b;
 		for (b = 0; b < nb; b++) {
-			if (!count[b])
-				continue;
-			used++;
-			if (mn < 0 || count[b] < mn)
+			used += count[b] != 0;
+			if (count[b] < mn)
 				mn = count[b];
 			if (count[b] > mx)
 				mx = count[b];
 		}
 		buf_addf(&rep, "{\"mode\": \"%s\", \"bins\": %lld, \"bins_used\": "
 			       "%lld, \"slices\": %llu, \"slices_per_bin\": "
-			       "{\"min\": %lld, \"mean\": %.4f, \"max\": %lld}}\n",
+			       "{\"min\": %lld, \"mean\": %.4f, \"max\": %lld}, "
+			       "\"counts\": [",
 			 global ? "global" : "local", (long long)nb,
-			 (long long)used, (unsigned long long)m,
-			 (long long)(mn < 0 ? 0 : mn),
-			 used ? (double)m / (double)used : 0.0, (long long)mx);
+			 (long long)used, (unsigned long long)m, (long long)mn,
+			 (double)m / (double)nb, (long long)mx);
+		for (b = 0; b < nb; b++)
+			buf_addf(&rep, "%s%lld", b ? ", " : "",
+				 (long long)count[b]);
+		buf_adds(&rep, "]}\n");
 		if (kind_write_text(r->outputs[1], &rep, err))
 			goto out;
 	}
@@ -184,7 +190,8 @@ const struct stage_kind kind_zbins = {
 	       "50); global mode bins over the\nwhole volume, as before. A range "
 	       "past a volume's last slice is an error\nnaming the slice. The "
 	       "cache holds the slices with their z, bin and case;\nthe report "
-	       "(JSON, fit for 'metrics') the bins used and slices per bin.",
+	       "(JSON, fit for 'metrics') the bins used, slices per bin over "
+	       "all\nn_bins bins (min, mean, max) and each bin's count.",
 	.settings = settings,
 	.inputs = inputs,
 	.outputs = outputs,
