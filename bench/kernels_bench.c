@@ -120,7 +120,7 @@ static int groups(size_t n, int k, int c, const char *path)
 		int32_t *g;
 		dev = knn(pref(), xy, n, k, idx, why, sizeof(why));
 		t1 = now();
-		g = groups_from_knn(idx, n, k, c, &m, 0);
+		g = groups_from_knn(idx, n, k, c, 1, &m, 0);
 		if (now() - t0 < best) {
 			best = now() - t0;
 			tk = t1 - t0;

@@ -27,12 +27,19 @@
 				   countable */
 
 static const char *const devices[] = { "auto", "cpu", "cuda", NULL };
+static const char *const member_rules[] = { "centre", "neighbourhood", NULL };
+static const char *const orders[] = { "cache", "random", NULL };
 
 static const struct kind_setting sample_fields[] = {
 	{ "n", KIND_INT, "0", 0, 2147483647, NULL,
 	  "groups to draw (0: all of them)" },
 	{ "seed", KIND_INT, "0", 0, 9007199254740991.0, NULL,
 	  "the seed of the draw" },
+	{ "replace", KIND_BOOL, "false", 0, 0, NULL,
+	  "draw with replacement (a group may come again; n may exceed "
+	  "the groups)" },
+	{ "order", KIND_STRING, "\"cache\"", 0, 0, orders,
+	  "the sample's order: as in the cache, or as drawn" },
 	{ NULL, 0, NULL, 0, 0, NULL, NULL },
 };
 
@@ -41,9 +48,12 @@ static const struct kind_setting settings[] = {
 	  "neighbours per position (K)" },
 	{ "gridsize", KIND_INT, "2", 1, 8, NULL,
 	  "groups have gridsize^2 positions (C)" },
+	{ "members", KIND_STRING, "\"centre\"", 0, 0, member_rules,
+	  "centre: a point and C - 1 of its k nearest; neighbourhood: any C "
+	  "of the point and its k nearest" },
 	{ "sample", KIND_TABLE, "{}", 0, 0, NULL,
-	  "{ n, seed }: draw n of the groups (gridsize 1: the first n "
-	  "positions, in order)",
+	  "{ n, seed, replace, order }: draw n of the groups (gridsize 1 "
+	  "without replacement in cache order: the first n positions)",
 	  sample_fields },
 	{ "device", KIND_STRING, "\"auto\"", 0, 0, devices,
 	  "where the neighbour search runs (auto: a GPU when usable)" },
@@ -63,16 +73,16 @@ static const struct kind_port outputs[] = {
 	{ NULL, NULL },
 };
 
-uint64_t groups_per_point(int k, int c, uint64_t limit)
+uint64_t groups_per_point(int k, int c, int centre, uint64_t limit)
 {
 	uint64_t r = 1;
-	int i, choose = c - 1;
+	int i, choose = centre ? c - 1 : c, pool = centre ? k : k + 1;
 
-	if (choose > k)
+	if (choose > pool)
 		return 0;
-	/* C(k, choose), exact at every step: r * (k - i) / (i + 1). */
+	/* C(pool, choose), exact at every step: r * (pool - i) / (i + 1). */
 	for (i = 0; i < choose; i++) {
-		r = r * (uint64_t)(k - i) / (uint64_t)(i + 1);
+		r = r * (uint64_t)(pool - i) / (uint64_t)(i + 1);
 		if (r > limit)
 			return 0;
 	}
@@ -81,7 +91,7 @@ uint64_t groups_per_point(int k, int c, uint64_t limit)
 
 struct gen {
 	const int32_t *idx;
-	int k, c;
+	int k, c, centre;
 	uint64_t per;
 	int32_t *rows;		/* n * per rows of c */
 };
@@ -89,19 +99,26 @@ struct gen {
 static void gen_part(void *ctx, size_t from, size_t to, int t)
 {
 	const struct gen *g = ctx;
-	int pick[64], choose = g->c - 1, a, b;
+	int32_t pool[KNN_MAX_K + 1];
+	int pick[KNN_MAX_K + 1], a, b;
+	/* centre: i, then C - 1 of its k; neighbourhood: C of i and its k */
+	int lead = g->centre, choose = g->c - lead, np = g->k + !lead;
 	size_t i;
 
 	(void)t;
 	for (i = from; i < to; i++) {
 		int32_t *row = g->rows + i * g->per * (size_t)g->c;
+		if (!lead)
+			pool[0] = (int32_t)i;
+		memcpy(pool + !lead, g->idx + i * (size_t)g->k,
+		       (size_t)g->k * sizeof(int32_t));
 		for (a = 0; a < choose; a++)
 			pick[a] = a;
 		for (;;) {
-			row[0] = (int32_t)i;
+			if (lead)
+				row[0] = (int32_t)i;
 			for (a = 0; a < choose; a++)
-				row[a + 1] = g->idx[i * (size_t)g->k +
-						    (size_t)pick[a]];
+				row[a + lead] = pool[pick[a]];
 			/* Members ascending (c <= 64: insertion sort). */
 			for (a = 1; a < g->c; a++)
 				for (b = a; b > 0 && row[b - 1] > row[b]; b--) {
@@ -111,7 +128,7 @@ static void gen_part(void *ctx, size_t from, size_t to, int t)
 				}
 			row += g->c;
 			/* The next choice in lexicographic order. */
-			for (a = choose - 1; a >= 0 && pick[a] == g->k - choose + a;
+			for (a = choose - 1; a >= 0 && pick[a] == np - choose + a;
 			     a--)
 				;
 			if (a < 0)
@@ -137,10 +154,10 @@ static uint64_t row_hash(const int32_t *row, int c)
 }
 
 int32_t *groups_from_knn(const int32_t *idx, size_t n, int k, int c,
-			 size_t *m, int threads)
+			 int centre, size_t *m, int threads)
 {
-	struct gen g = { idx, k, c, groups_per_point(k, c, MAX_CANDIDATES),
-			 NULL };
+	struct gen g = { idx, k, c, centre,
+			 groups_per_point(k, c, centre, MAX_CANDIDATES), NULL };
 	size_t total = n * g.per, cap = 16, i, kept = 0;
 	uint64_t *slot;
 
@@ -186,24 +203,36 @@ static int cmp_size(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Draw s of m rows: a partial Fisher-Yates shuffle, then in cache order. */
-static size_t *draw(size_t m, size_t s, uint64_t seed)
+/*
+ * Draw s of m rows: without replacement a partial Fisher-Yates shuffle,
+ * with it s uniform draws; then in cache order (sorted) or as drawn.
+ */
+static size_t *draw(size_t m, size_t s, uint64_t seed, int replace,
+		    int sorted)
 {
-	size_t *all = xcalloc(m ? m : 1, sizeof(size_t)), i;
+	size_t *all = xcalloc((replace ? s : m) + 1, sizeof(size_t)), i;
 	struct rng r = rng_for(seed, 0);
 
-	for (i = 0; i < m; i++)
-		all[i] = i;
-	for (i = 0; i < s; i++) {
-		size_t j = i + (size_t)(rng_next(&r) % (m - i)), x = all[i];
-		all[i] = all[j];
-		all[j] = x;
+	if (replace) {
+		for (i = 0; i < s; i++)
+			all[i] = (size_t)(rng_next(&r) % m);
+	} else {
+		for (i = 0; i < m; i++)
+			all[i] = i;
+		for (i = 0; i < s; i++) {
+			size_t j = i + (size_t)(rng_next(&r) % (m - i)),
+			       x = all[i];
+			all[i] = all[j];
+			all[j] = x;
+		}
 	}
-	qsort(all, s, sizeof(size_t), cmp_size);
+	if (sorted)
+		qsort(all, s, sizeof(size_t), cmp_size);
 	return all;
 }
 
-/* The settings together: a group is a point and C - 1 of its k. */
+/* The settings together: a group is a point and C - 1 of its k (or C of
+ * the point and its k: the same bound). */
 static int check(const struct kind_run *r, struct buf *why)
 {
 	int64_t k = kind_int(r, "k"), gs = kind_int(r, "gridsize");
@@ -223,6 +252,9 @@ static int run(const struct kind_run *r, struct err *err)
 	int k = (int)kind_int(r, "k"), gs = (int)kind_int(r, "gridsize");
 	int c = gs * gs, dev;
 	uint64_t want = (uint64_t)kind_int(r, "sample.n"), per;
+	int centre = !strcmp(kind_string(r, "members"), "centre");
+	int replace = kind_bool(r, "sample.replace");
+	int sorted = !strcmp(kind_string(r, "sample.order"), "cache");
 	uint64_t seed = (uint64_t)kind_int(r, "sample.seed"), d[2];
 	uint64_t dn[2], dg[2], ds[2];
 	struct h5_file *in = NULL, *out = NULL;
@@ -264,11 +296,19 @@ static int run(const struct kind_run *r, struct err *err)
 			k, r->inputs[0], n, n == 1 ? "" : "s");
 		goto out;
 	}
-	per = groups_per_point(k, c, MAX_CANDIDATES);
+	per = groups_per_point(k, c, centre, MAX_CANDIDATES);
 	if (c > 1 && (!per || per * n > MAX_CANDIDATES)) {
 		err_set(err, "k = %d and gridsize %d give C(%d, %d) groups per "
 			     "position, %zu positions: over %llu candidates",
-			k, gs, k, c - 1, n, (unsigned long long)MAX_CANDIDATES);
+			k, gs, centre ? k : k + 1, centre ? c - 1 : c, n,
+			(unsigned long long)MAX_CANDIDATES);
+		goto out;
+	}
+	if (replace && want * (uint64_t)c > MAX_CANDIDATES) {
+		err_set(err, "sample.n = %llu groups of %d drawn with "
+			     "replacement: over %llu positions",
+			(unsigned long long)want, c,
+			(unsigned long long)MAX_CANDIDATES);
 		goto out;
 	}
 	idx = xcalloc(n * (size_t)k, sizeof(int32_t));
@@ -287,13 +327,15 @@ static int run(const struct kind_run *r, struct err *err)
 		dsum += dist;
 		dmax = dist > dmax ? dist : dmax;
 	}
-	rows = groups_from_knn(idx, n, k, c, &m, r->threads);
-	s = want && want < m ? (size_t)want : m;
+	rows = groups_from_knn(idx, n, k, c, centre, &m, r->threads);
+	if (!want)
+		replace = 0;	/* n = 0: every group once */
+	s = !want ? m : replace || want < m ? (size_t)want : m;
 	pick = xcalloc(s ? s * (size_t)c : 1, sizeof(int32_t));
-	if (c == 1 || s == m) {
+	if (!replace && sorted && (c == 1 || s == m)) {
 		memcpy(pick, rows, s * (size_t)c * sizeof(int32_t));
-	} else {
-		chosen = draw(m, s, seed);
+	} else if (m) {
+		chosen = draw(m, s, seed, replace, sorted);
 		for (i = 0; i < s; i++)
 			memcpy(pick + i * (size_t)c, rows + chosen[i] * (size_t)c,
 			       (size_t)c * sizeof(int32_t));
@@ -309,13 +351,20 @@ static int run(const struct kind_run *r, struct err *err)
 	    h5_attr_int(out, "/", "k", k, err) ||
 	    h5_attr_int(out, "/", "gridsize", gs, err) ||
 	    h5_attr_int(out, "/", "sample_n", (int64_t)want, err) ||
-	    h5_attr_int(out, "/", "sample_seed", (int64_t)seed, err))
+	    h5_attr_int(out, "/", "sample_seed", (int64_t)seed, err) ||
+	    h5_attr_string(out, "/", "members", kind_string(r, "members"),
+			   err) ||
+	    h5_attr_int(out, "/", "sample_replace", replace, err) ||
+	    h5_attr_string(out, "/", "sample_order",
+			   kind_string(r, "sample.order"), err))
 		goto out;
 	buf_addf(&rep, "{\"positions\": %zu, \"k\": %d, \"gridsize\": %d, "
+		       "\"members\": \"%s\", "
 		       "\"group_size\": %d, \"candidates\": %llu, \"groups\": %zu, "
 		       "\"duplicates\": %llu, \"sampled\": %zu, "
 		       "\"kth_distance\": {\"mean_sq\": %.6g, \"max_sq\": %.6g}}\n",
-		 n, k, gs, c, (unsigned long long)(c == 1 ? n : per * n), m,
+		 n, k, gs, kind_string(r, "members"), c,
+		 (unsigned long long)(c == 1 ? n : per * n), m,
 		 (unsigned long long)(c == 1 ? 0 : per * n - m), s,
 		 n ? dsum / (double)n : 0.0, dmax);
 	if (kind_write_text(r->outputs[1], &rep, err))
@@ -336,15 +385,16 @@ const struct stage_kind kind_groups = {
 	.name = "groups",
 	.summary = "neighbour groups of scan positions, deduplicated, sampled",
 	.doc = "For each position its k nearest (ties by index; the same on the "
-	       "CPU and GPU),\nthen every group of C = gridsize^2 positions made "
-	       "of a point and C - 1 of\nits k nearest, members ascending, "
-	       "duplicates dropped (the first kept, so\nthe order is point by "
-	       "point). All groups are written once; 'sample' holds\nsample.n "
-	       "of them drawn with sample.seed (in cache order), or all when\n"
-	       "sample.n is 0. gridsize 1: each position is its own group and "
-	       "the sample\nis the first n positions, in order. The cache is "
-	       "keyed like every stage's\noutputs: no hand-made cache file or "
-	       "checksum.",
+	       "CPU and GPU),\nthen every group of C = gridsize^2 positions: "
+	       "members = \"centre\", a point and\nC - 1 of its k nearest; "
+	       "\"neighbourhood\", any C of the point and its k\nnearest (the "
+	       "PtychoPINN rule). Members ascending, duplicates dropped (the\n"
+	       "first kept, so the order is point by point). All groups are "
+	       "written once;\n'sample' holds sample.n of them drawn with "
+	       "sample.seed, without replacement\nor with it (sample.replace), "
+	       "in cache order or as drawn (sample.order), or\nall when "
+	       "sample.n is 0. The cache is keyed like every stage's outputs: "
+	       "no\nhand-made cache file or checksum.",
 	.settings = settings,
 	.inputs = inputs,
 	.outputs = outputs,

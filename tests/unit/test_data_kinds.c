@@ -315,6 +315,170 @@ static void test_groups(void)
 		       "2147483647]");
 }
 
+
+/* The k nearest of i by brute force (squared distance, then index). */
+static void brute_knn(const double *xy, int n, int i, int k, int *nn)
+{
+	int j, a, m = 0, cand[64];
+	double d[64];
+
+	for (j = 0; j < n; j++) {
+		double dx = xy[2 * j] - xy[2 * i], dy = xy[2 * j + 1] - xy[2 * i + 1];
+		if (j == i)
+			continue;
+		d[m] = dx * dx + dy * dy;
+		cand[m++] = j;
+	}
+	for (a = 1; a < m; a++)	/* insertion sort: stable, so index order */
+		for (j = a; j > 0 && d[j - 1] > d[j]; j--) {
+			double t = d[j];
+			int c = cand[j];
+			d[j] = d[j - 1], cand[j] = cand[j - 1];
+			d[j - 1] = t, cand[j - 1] = c;
+		}
+	memcpy(nn, cand, (size_t)k * sizeof(int));
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
+/* Every group of c by brute force (centre: i and c - 1 of its k; else c
+ * of i and its k), members ascending, the first of equal ones kept, as
+ * docs/stages.md says: into g (rows of c); returns how many. */
+static int brute_groups(const double *xy, int n, int k, int c, int centre,
+			int *g)
+{
+	int i, m = 0, pool[65], np, choose, pick[65], a, b, row[64];
+
+	for (i = 0; i < n; i++) {
+		np = 0;
+		if (!centre)
+			pool[np++] = i;
+		brute_knn(xy, n, i, k, pool + np);
+		np += k;
+		choose = centre ? c - 1 : c;
+		for (a = 0; a < choose; a++)
+			pick[a] = a;
+		for (;;) {
+			int len = 0, dup = 0;
+			if (centre)
+				row[len++] = i;
+			for (a = 0; a < choose; a++)
+				row[len++] = pool[pick[a]];
+			qsort(row, (size_t)c, sizeof(int), cmp_int);
+			for (b = 0; b < m && !dup; b++)
+				dup = !memcmp(g + b * c, row, (size_t)c * sizeof(int));
+			if (!dup)
+				memcpy(g + m++ * c, row, (size_t)c * sizeof(int));
+			for (a = choose - 1; a >= 0 && pick[a] == np - choose + a; a--)
+				;
+			if (a < 0)
+				break;
+			pick[a]++;
+			for (b = a + 1; b < choose; b++)
+				pick[b] = pick[b - 1] + 1;
+		}
+	}
+	return m;
+}
+
+/* The groups' two rules against the brute force; the draw with and
+ * without replacement, in cache order and as drawn (issue 17). */
+static void test_groups_rules(void)
+{
+	double xy[2 * 14];
+	const char *in[] = { at("pos14.h5"), NULL };
+	const char *out[] = { at("g14.h5"), at("g14.json"), NULL };
+	static int want[4000 * 4];
+	uint64_t d[2];
+	int32_t *g, *g2;
+	int i, j, m, centre, found, lacks = 0;
+	char *rep;
+
+	/* Integer coordinates: distances exact, ties broken by index. */
+	for (i = 0; i < 14; i++) {
+		xy[2 * i] = (double)((i * 7) % 11);
+		xy[2 * i + 1] = (double)((i * i * 3) % 13);
+	}
+	write_positions(in[0], xy, 14);
+	for (centre = 1; centre >= 0; centre--) {
+		CHECK_INT(run_kind("groups", centre ? "k = 4\nmembers = \"centre\"\n"
+						    : "k = 4\nmembers = "
+						      "\"neighbourhood\"\n",
+				   in, out, 2),
+			  0);
+		m = brute_groups(xy, 14, 4, 4, centre, want);
+		g = read_ds(out[0], "groups", H5_INT32, 2, d);
+		CHECK(g && d[0] == (uint64_t)m && d[1] == 4);
+		for (i = 0; g && d[0] == (uint64_t)m && i < m * 4; i++)
+			CHECK_INT(g[i], want[i]);
+		/* neighbourhood: groups without their centre exist. */
+		for (i = 0; g && !centre && i < m; i++)
+			lacks += g[4 * i] != 0 && g[4 * i + 1] != 0 &&
+				 g[4 * i + 2] != 0 && g[4 * i + 3] != 0;
+		free(g);
+		rep = slurp(out[1]);
+		CHECK(rep && strstr(rep, centre ? "\"members\": \"centre\""
+						: "\"members\": \"neighbourhood\""));
+		free(rep);
+	}
+	CHECK(lacks > 0);
+	/* With replacement: n may exceed the groups; rows repeat; in cache
+	 * order their places in the cache do not go down. */
+	CHECK_INT(run_kind("groups", "k = 4\nmembers = \"neighbourhood\"\n"
+				     "sample = { n = 500, seed = 3, replace = true }\n",
+			   in, out, 1),
+		  0);
+	g = read_ds(out[0], "sample", H5_INT32, 2, d);
+	CHECK(g && d[0] == 500 && d[1] == 4);
+	for (i = 0, found = -1; g && d[0] == 500 && i < 500; i++) {
+		for (j = 0; j < m && memcmp(want + 4 * j, g + 4 * i,
+					    4 * sizeof(int)); j++)
+			;
+		CHECK(j < m);
+		CHECK(j >= found);
+		found = j;
+	}
+	free(g);
+	/* Without replacement, as drawn vs in cache order: the same rows,
+	 * the cache order's sorted, the drawn one not (seed 3, 6 of m). */
+	CHECK_INT(run_kind("groups", "k = 4\nmembers = \"neighbourhood\"\n"
+				     "sample = { n = 6, seed = 3 }\n",
+			   in, out, 1),
+		  0);
+	g = read_ds(out[0], "sample", H5_INT32, 2, d);
+	CHECK_INT(run_kind("groups", "k = 4\nmembers = \"neighbourhood\"\n"
+				     "sample = { n = 6, seed = 3, order = "
+				     "\"random\" }\n",
+			   in, out, 1),
+		  0);
+	g2 = read_ds(out[0], "sample", H5_INT32, 2, d);
+	CHECK(g && g2 && d[0] == 6);
+	if (g && g2) {
+		int same = 0, inorder = 1;
+		for (i = 0; i < 6; i++)
+			for (j = 0; j < 6; j++)
+				same += !memcmp(g + 4 * i, g2 + 4 * j,
+						4 * sizeof(int32_t));
+		CHECK_INT(same, 6);
+		for (i = 0, found = -1; i < 6; i++) {
+			for (j = 0; j < m && memcmp(want + 4 * j, g + 4 * i,
+						    4 * sizeof(int)); j++)
+				;
+			inorder &= j < m && j > found;
+			found = j;
+		}
+		CHECK(inorder);
+		CHECK(memcmp(g, g2, 6 * 4 * sizeof(int32_t)) != 0);
+	}
+	free(g);
+	free(g2);
+	CHECK_INT(run_kind("groups", "members = \"ring\"\n", in, out, 1), -3);
+	CHECK(strstr(msg, "'members'") != NULL);
+}
+
 static void test_compare(void)
 {
 	struct ev sp[3];
@@ -709,6 +873,7 @@ int main(void)
 		return 1;
 	test_binning();
 	test_groups();
+	test_groups_rules();
 	test_compare();
 	test_eval_dose();
 	test_dvh_ramp();
