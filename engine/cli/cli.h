@@ -168,6 +168,15 @@ int cli_session_live(struct cli *cli, const char *command,
  * next); cs is CLI_SESSION_INIT again. */
 void cli_session_close(struct cli *cli, struct cli_session *cs);
 
+/*
+ * cmd_run.c: for status and explain where nothing has run (cs's store
+ * path does not exist): an empty store opened as cs->s in a new temporary
+ * folder, *dir (remove_tree it, then free it, after closing the session),
+ * so that nothing is made in the workspace.  0, or the exit code after
+ * saying why.
+ */
+int cli_scratch_store(struct cli *cli, struct cli_session *cs, char **dir);
+
 /* 1 when the first operand names a graph file (ends in .toml): the graph,
  * and the targets after it; else 0. */
 int cli_graph_operand(const struct opt_iter *it);

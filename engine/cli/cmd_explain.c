@@ -3,7 +3,9 @@
  * against its last run and against the nearest recorded run); cairn log:
  * the history of runs, newest first.
  */
+#include <errno.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "cli.h"
@@ -12,6 +14,7 @@
 #include "interp.h"
 #include "json.h"
 #include "key.h"
+#include "lockfile.h"
 #include "run.h"
 #include "status_term.h"
 #include "store.h"
@@ -303,10 +306,12 @@ static int explain_run(struct cli *cli, const struct command *cmd, int argc,
 	struct why_history h = { NULL, 0 };
 	struct buf out = BUF_INIT, why = BUF_INIT;
 	struct err err;
+	char *tmpdir = NULL, *lock = NULL;
 	size_t i, j, shown = 0;
 	int rc = EXIT_OK, first = 0, json = 0;
 
 	memset(&c, 0, sizeof(c));
+	memset(&st, 0, sizeof(st));
 	if (cli_flag_operands(cli, cmd, argc, argv, argc, &it, &json, &rc) < 0)
 		return rc;
 	first = cli_graph_operand(&it);
@@ -314,8 +319,16 @@ static int explain_run(struct cli *cli, const struct command *cmd, int argc,
 		rc = cli_usage_error(cli, cmd, "name one stage or instance");
 		goto out;
 	}
-	if ((rc = cli_session_open(cli, first ? it.operands[0] : NULL,
-				   CLI_GRAPH | CLI_STORE_RDONLY, &cs)))
+	if ((rc = cli_session_graph(cli, first ? it.operands[0] : NULL,
+				    CLI_GRAPH, &cs)))
+		goto out;
+	/* Before anything ran, every instance is one that never ran: an
+	 * empty store says so, and none is made here. */
+	if (access(cs.store_path, F_OK) < 0 && errno == ENOENT)
+		rc = cli_scratch_store(cli, &cs, &tmpdir);
+	else
+		rc = cli_session_store(cli, CLI_STORE_RDONLY, &cs);
+	if (rc)
 		goto out;
 	g = cs.g;
 	s = cs.s;
@@ -327,6 +340,10 @@ static int explain_run(struct cli *cli, const struct command *cmd, int argc,
 	o.ntargets = 1;
 	o.on_decide = on_decide;
 	o.ctx = &c;
+	/* The lock file says what the last run left: outputs edited since
+	 * are found against it, as status finds them. */
+	lock = lock_path_for(cs.file);
+	o.lock_path = lock;
 	quiet.quiet = 1;
 	status_term_init(&st, &quiet, 1, 1);
 	if (run_graph(g, s, &o, &st.status, &res, &err) < 0) {
@@ -352,8 +369,15 @@ static int explain_run(struct cli *cli, const struct command *cmd, int argc,
 		if (to_run)
 			why_reason(&why, &h, d->name, d->enc.data, d->enc.len,
 				   d->why);
-		else {
+		else
 			buf_truncate(&why, 0);
+		/* Outputs edited by hand: said after what else makes it
+		 * run, or instead of "restorable from the store". */
+		if (st.nedits && status_term_edited(&st, d->name, NULL, NULL)) {
+			if (why.len)
+				buf_adds(&why, "; ");
+			status_term_edited(&st, d->name, &why, NULL);
+		} else if (!to_run) {
 			buf_adds(&why, d->why);
 		}
 		for (j = 0; to_run && j < h.n; j++) {
@@ -376,6 +400,8 @@ static int explain_run(struct cli *cli, const struct command *cmd, int argc,
 			json_string(&out, d->name, strlen(d->name));
 			buf_addf(&out, ", \"state\": \"%s\", \"why\": ", d->state);
 			json_string(&out, why.data, why.len);
+			buf_adds(&out, ", \"edited\": ");
+			status_term_edited(&st, d->name, NULL, &out);
 			buf_adds(&out, ", \"last_run\": ");
 			run_json(&out, last, &d->enc);
 			buf_adds(&out, ", \"nearest_run\": ");
@@ -416,11 +442,17 @@ static int explain_run(struct cli *cli, const struct command *cmd, int argc,
 		buf_adds(&out, shown ? "\n]\n" : "]\n");
 	fwrite(out.data, 1, out.len, stdout);
 out:
+	free(lock);
+	status_term_release(&st);
 	free_ctx(&c);
 	why_history_release(&h);
 	buf_release(&out);
 	buf_release(&why);
 	cli_session_close(cli, &cs);
+	if (tmpdir) {
+		remove_tree(tmpdir);
+		free(tmpdir);
+	}
 	opt_release(&it);
 	return rc;
 }

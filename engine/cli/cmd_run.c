@@ -93,13 +93,34 @@ static void reasons(struct verdicts *vs, struct store *s, const char *graph)
 	buf_release(&b);
 }
 
+/* Outputs edited by hand, which a run refuses to replace: said in the
+ * reason (after what else makes the instance run). */
+static void edited_reasons(struct verdicts *vs, const struct status_term *st)
+{
+	struct buf b = BUF_INIT;
+	size_t i;
+
+	for (i = 0; st->nedits && i < vs->n; i++) {
+		struct verdict *v = &vs->v[i];
+
+		buf_truncate(&b, 0);
+		if (!strcmp(v->state, "to run") && v->why[0])
+			buf_addf(&b, "%s; ", v->why);
+		if (!status_term_edited(st, v->name, &b, NULL))
+			continue;
+		free(v->why);
+		v->why = buf_detach(&b, NULL);
+	}
+	buf_release(&b);
+}
+
 /*
- * status before anything ran: no store to ask, and none is made; an empty
- * one in a temporary folder stands in (the scan keeps its stat cache and
- * folder trees there), removed with it after.  0, or the exit code.
+ * status (and explain) before anything ran: no store to ask, and none is
+ * made; an empty one in a temporary folder stands in (the scan keeps its
+ * stat cache and folder trees there), removed with it after.  0, or the
+ * exit code.
  */
-static int scratch_store(struct cli *cli, struct cli_session *cs,
-			 char **dir)
+int cli_scratch_store(struct cli *cli, struct cli_session *cs, char **dir)
 {
 	const char *tmp = getenv("TMPDIR");
 	struct buf b = BUF_INIT;
@@ -535,7 +556,7 @@ static int go(struct cli *cli, const struct command *cmd, int argc,
 	 * status alone there: one that leaves nothing behind. */
 	if (status && !use_remote && access(cs.store_path, F_OK) < 0 &&
 	    errno == ENOENT)
-		rc = scratch_store(cli, &cs, &scratch);
+		rc = cli_scratch_store(cli, &cs, &scratch);
 	else
 		rc = cli_session_store(cli, status && !use_remote
 						    ? CLI_STORE
@@ -640,6 +661,7 @@ static int go(struct cli *cli, const struct command *cmd, int argc,
 		struct buf b = BUF_INIT;
 
 		reasons(&vs, s, g->name);
+		edited_reasons(&vs, &st);
 
 		if (json)
 			buf_adds(&b, "[");
@@ -656,6 +678,8 @@ static int go(struct cli *cli, const struct command *cmd, int argc,
 					 v->key[0] ? "\"" : "",
 					 v->key[0] ? v->key : "null",
 					 v->key[0] ? "\"" : "");
+				buf_adds(&b, ", \"edited\": ");
+				status_term_edited(&st, v->name, NULL, &b);
 				if (rr)
 					buf_addf(&b, ", \"where\": \"%s\"",
 						 where(v->state));

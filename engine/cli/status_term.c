@@ -7,10 +7,12 @@
 
 #include "buf.h"
 #include "graph.h"
+#include "json.h"
 #include "run_json.h"
 #include "status_term.h"
 #include "utf8.h"
 #include "util.h"
+#include "why.h"
 
 static const char *const word[] = {
 	[RUN_UPTODATE] = "ok",
@@ -361,8 +363,38 @@ static void on_edited(void *ctx, const struct run_edit *e)
 {
 	struct status_term *s = ctx;
 
-	if (s->json)
+	if (s->json) {
 		run_json_edited(s->json, e);
+	} else if (s->table && !e->kept) {
+		xgrow((void **)&s->edits, &s->capedits, s->nedits + 1,
+		      sizeof(*s->edits));
+		s->edits[s->nedits].in = e->in;
+		s->edits[s->nedits++].path = e->path;
+	}
+}
+
+size_t status_term_edited(const struct status_term *s, const char *instance,
+			  struct buf *why, struct buf *json)
+{
+	const char **paths = xcalloc(s->nedits + 1, sizeof(*paths));
+	size_t i, n = 0;
+
+	for (i = 0; i < s->nedits; i++)
+		if (!strcmp(s->edits[i].in->name, instance))
+			paths[n++] = s->edits[i].path;
+	if (n && why)
+		why_edited(why, instance, paths, n);
+	if (json) {
+		buf_addc(json, '[');
+		for (i = 0; i < n; i++) {
+			if (i)
+				buf_adds(json, ", ");
+			json_string(json, paths[i], strlen(paths[i]));
+		}
+		buf_addc(json, ']');
+	}
+	free(paths);
+	return n;
 }
 
 static void on_ended(void *ctx)
@@ -411,4 +443,7 @@ void status_term_release(struct status_term *s)
 	free(s->running);
 	s->running = NULL;
 	s->nrunning = s->cap = 0;
+	free(s->edits);
+	s->edits = NULL;
+	s->nedits = s->capedits = 0;
 }

@@ -39,6 +39,13 @@ struct status_term {
 	struct run_progress last;
 	const char *last_what;
 	const struct graph_inst *last_in;
+	/* status and explain: the outputs a run would refuse to replace
+	 * (edited by hand), in the order found; paths are the graph's. */
+	struct status_edit {
+		const struct graph_inst *in;
+		const char *path;
+	} *edits;
+	size_t nedits, capedits;
 };
 
 /*
@@ -49,6 +56,15 @@ struct status_term {
  */
 void status_term_init(struct status_term *s, const struct term *t,
 		      int dry_run, int table);
+/*
+ * status and explain: instance's outputs that a run would refuse to
+ * replace (edited by hand).  The words for them (why_edited) appended to
+ * why, when there are any and why is not NULL; their paths as a JSON
+ * array appended to json ("[]" when none), when json is not NULL.  How
+ * many there are.
+ */
+size_t status_term_edited(const struct status_term *s, const char *instance,
+			  struct buf *why, struct buf *json);
 /* run --json: no progress on stdout; outcomes and edits go to j. */
 void status_term_json(struct status_term *s, struct run_json *j);
 void status_term_release(struct status_term *s);

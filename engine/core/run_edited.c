@@ -235,8 +235,10 @@ int run_edited(struct runner *r)
 			find(r, i, &v, &n, &cap);
 	if (r->o->dry_run) {	/* status, run -n: said, nothing done */
 		for (i = 0; i < n; i++)
-			if (!v[i].keep)
+			if (!v[i].keep) {
 				foretell(r, &v[i]);
+				tell(r, &v[i], NULL);
+			}
 		free(v);
 		return 0;
 	}

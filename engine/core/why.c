@@ -284,3 +284,17 @@ void why_reason(struct buf *out, const struct why_history *h,
 		buf_adds(out, decided);
 	}
 }
+
+void why_edited(struct buf *out, const char *instance,
+		const char *const *paths, size_t n)
+{
+	const char *them = n == 1 ? "it" : "them";
+	size_t i;
+
+	buf_adds(out, n == 1 ? "output " : "outputs ");
+	for (i = 0; i < n; i++)
+		buf_addf(out, "%s'%s'", i ? ", " : "", paths[i]);
+	buf_addf(out, " edited by hand: 'cairn run' refuses to replace %s; "
+		      "--force '%s' keeps %s in the store and replaces %s",
+		 them, instance, them, them);
+}

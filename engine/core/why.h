@@ -2,7 +2,8 @@
  * why.h: why an instance would run, in words: its key's components
  * against those of its last recorded run ("param 'lr' 0.01 -> 0.1",
  * "code 'src/fit.py' changed"), or that run's failure ("last run failed
- * with exit 4"), or that it never ran.  status and explain say the same.
+ * with exit 4"), or that it never ran; and outputs edited by hand, which
+ * a run refuses to replace.  status and explain say the same.
  */
 #ifndef CAIRN_WHY_H
 #define CAIRN_WHY_H
@@ -60,5 +61,14 @@ int why_changes(struct buf *out, const char *now, size_t nlen,
 void why_reason(struct buf *out, const struct why_history *h,
 		const char *instance, const char *enc, size_t len,
 		const char *decided);
+
+/*
+ * Outputs paths[0..n) of instance, edited by hand since its last run made
+ * them, in words: what `cairn run` does about them ("output 'out/x.txt'
+ * edited by hand: 'cairn run' refuses to replace it; --force 'a' keeps it
+ * in the store and replaces it").  Appended to out.
+ */
+void why_edited(struct buf *out, const char *instance,
+		const char *const *paths, size_t n);
 
 #endif

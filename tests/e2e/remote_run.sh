@@ -133,7 +133,7 @@ remote 'ci': 0 local, 5 remote-only, 0 missing"
 run status --remote --json report
 expect_rc b-status-json 0
 expect_match b-status-json "$out" '^\[
-  \{"instance": "prep", "state": "remote", "why": "on remote .ci.", "key": "[0-9a-f]{64}", "where": "remote"\},'
+  \{"instance": "prep", "state": "remote", "why": "on remote .ci.", "key": "[0-9a-f]{64}", "edited": \[\], "where": "remote"\},'
 expect_match b-status-json-report "$out" '"instance": "report", .*"where": "remote"\}
 \]$'
 # For CI from cold: the lock agrees, and all of it can be had.

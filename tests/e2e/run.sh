@@ -56,7 +56,7 @@ expect_match noop "$out" '^done: 0 ran, 0 restored, 4 up to date, 0 failed$'
 run status --locked
 expect_rc locked-clean 0
 run status --json prep
-expect_match status-json "$out" '^  \{"instance": "prep", "state": "up to date", "why": "up to date", "key": "[0-9a-f]{64}"\}$'
+expect_match status-json "$out" '^  \{"instance": "prep", "state": "up to date", "why": "up to date", "key": "[0-9a-f]{64}", "edited": \[\]\}$'
 cp models/a.txt a.bak
 printf 'tampered\n' >models/a.txt
 run status --locked
@@ -387,11 +387,11 @@ for args in "status two.toml" "explain two.toml pair" "log two.toml" \
 	expect_match "store-unopenable-$c" "$err" "^cairn: error: .*badstore"
 	expect_eq "store-unopenable-$c-hint" "$(printf '%s\n' "$err" | grep -c '^hint:')" 0
 	CAIRN_STORE=nostore run $args
-	if [ "$c" = status ]; then
-		# status needs none (the lock file says all is up to
-		# date here), and none is made.
-		expect_rc store-missing-status 0
-		expect_eq store-missing-status-made "$(ls -d nostore 2>&1)" "ls: cannot access 'nostore': No such file or directory"
+	if [ "$c" = status ] || [ "$c" = explain ]; then
+		# status and explain need none (the lock file says all is
+		# up to date here), and none is made.
+		expect_rc "store-missing-$c" 0
+		expect_eq "store-missing-$c-made" "$(ls -d nostore 2>&1)" "ls: cannot access 'nostore': No such file or directory"
 		continue
 	fi
 	expect_rc "store-missing-$c" 2

@@ -84,7 +84,7 @@ data
 src"
 run status --json
 expect_rc fresh-json 1
-expect_match fresh-json "$out" '^  \{"instance": "fit", "state": "to run", "why": "never run", "key": "[0-9a-f]{64}"\},$'
+expect_match fresh-json "$out" '^  \{"instance": "fit", "state": "to run", "why": "never run", "key": "[0-9a-f]{64}", "edited": \[\]\},$'
 
 # ---- the reasons, in words ----
 run run
@@ -100,7 +100,7 @@ expect_eq three-status "$out" "to run      fit  (param 'lr' 0.01 -> 0.1, code 's
 pending     report  (waits for an upstream stage)"
 run explain --json -p lr=0.1 fit
 expect_rc explain-json 0
-expect_match explain-json-why "$out" '^  \{"instance": "fit", "state": "to run", "why": "param '\''lr'\'' 0.01 -> 0.1, code '\''src/fit.sh'\'' changed, input '\''data/x.csv'\'' changed", "last_run": \{"run": "[0-9a-f]{64}", "start_ns": [0-9]+, "exit": 0, "ok": true, "changes": \['
+expect_match explain-json-why "$out" '^  \{"instance": "fit", "state": "to run", "why": "param '\''lr'\'' 0.01 -> 0.1, code '\''src/fit.sh'\'' changed, input '\''data/x.csv'\'' changed", "edited": \[\], "last_run": \{"run": "[0-9a-f]{64}", "start_ns": [0-9]+, "exit": 0, "ok": true, "changes": \['
 expect_match explain-json-param "$out" '\{"component": "param lr", "old": "0.01", "new": "0.1"\}'
 expect_match explain-json-near "$out" '"nearest_run": null\}$'
 run explain -p lr=0.1 fit
@@ -117,11 +117,14 @@ lock: 'report' waits for an upstream stage that would run"
 echo 'exit 4' >src/fit.sh
 run run
 expect_rc failed-run 1
+# The failed command wrote out/model.txt before it failed: 'cairn run'
+# takes that for an edit by hand (and refuses it), and status says so.
+E="output 'out/model.txt' edited by hand: 'cairn run' refuses to replace it; --force 'fit' keeps it in the store and replaces it"
 run status
-expect_eq failed-status "$out" "to run      fit  (last run failed with exit 4)
+expect_eq failed-status "$out" "to run      fit  (last run failed with exit 4; $E)
 pending     report  (waits for an upstream stage)"
 run explain fit
-expect_match failed-explain "$out" "^fit: to run \(last run failed with exit 4\)$"
+expect_match failed-explain "$out" "^fit: to run \(last run failed with exit 4; $E\)$"
 expect_match failed-explain-detail "$out" '^    no difference in the key: that run failed$'
 echo 'exit 0' >src/fit.sh && echo 1,2 >data/x.csv && rm -rf out
 
