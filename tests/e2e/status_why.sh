@@ -100,6 +100,12 @@ expect_eq untouched "$(cat out/a.txt m-x.txt)" "mine
 mine"
 expect_eq store-untouched "$(objects)" "$before"
 expect_eq lock-untouched "$(cat cairn.lock)" "$lock"
+run run -n --json
+expect_rc dry-json 0
+expect_eq dry-json "$(printf '%s\n' "$out" | sed -n '/"edited"/,/^  \]/p' | sed -E 's/[0-9a-f]{64}/H/g')" '  "edited": [
+    {"instance": "a", "path": "out/a.txt", "id": "H", "locked": "H", "kept": false, "root": null},
+    {"instance": "m[k=x]", "path": "m-x.txt", "id": "H", "locked": "H", "kept": false, "root": null}
+  ],'
 run run
 expect_rc run-refuses 1
 # Put back, nothing is said of it.
