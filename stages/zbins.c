@@ -1,9 +1,9 @@
 /*
  * zbins: local z-binning and the slice cache.  From CT volumes (as
  * synth.volumes writes them), take the axial slices whose z index lies in
- * z_range = [lo, hi] and give each a bin: local mode,
- *   bin = floor((z - lo) * n_bins / (hi - lo + 1)),
- * so every bin is used; global mode, floor(z * n_bins / nz) over the whole
+ * z_range = [lo, hi] and give each a bin: local mode by the JS-DDPM
+ * code's rule, min(int((z - lo) / (hi - lo) * n_bins), n_bins - 1), or
+ * evenly, floor((z - lo) * n_bins / (hi - lo + 1)); global mode, floor(z * n_bins / nz) over the whole
  * volume (the old way, kept for comparison: a narrow range then uses few
  * bins).  A range reaching past a volume's last slice is an error naming
  * the slice and the case.  Writes the cache (slices, z, bin, case) and a
@@ -22,6 +22,7 @@
 #include "util.h"
 
 static const char *const modes[] = { "local", "global", NULL };
+static const char *const rules[] = { "zpos", "even", NULL };
 
 #define MAX_CASES 1000000	/* the 'cases' attribute's range: 1 to this */
 #define MAX_CACHE (1ull << 34)	/* bytes of slices */
@@ -32,6 +33,9 @@ static const struct kind_setting settings[] = {
 	{ "n_bins", KIND_INT, "50", 1, 100000, NULL, "how many bins" },
 	{ "mode", KIND_STRING, "\"local\"", 0, 0, modes,
 	  "local: bins span z_range; global: bins span the whole volume" },
+	{ "rule", KIND_STRING, "\"zpos\"", 0, 0, rules,
+	  "local mode's rule: zpos, min(int((z - lo) / (hi - lo) * n), n - 1) "
+	  "(JS-DDPM's zpos.py); even, floor((z - lo) * n / (hi - lo + 1))" },
 	{ NULL, 0, NULL, 0, 0, NULL, NULL },
 };
 
@@ -47,10 +51,30 @@ static const struct kind_port outputs[] = {
 	{ NULL, NULL },
 };
 
+/*
+ * Slice z's bin of nb over [lo, hi] in local mode.  zpos: the JS-DDPM
+ * code's rule, in double as Python computes it (z = hi lands on nb, kept
+ * in the last bin; lo == hi: bin 0).  even: integer, every bin gets
+ * floor or ceil of (hi - lo + 1) / nb slices.
+ */
+static int64_t local_bin(int64_t z, int64_t lo, int64_t hi, int64_t nb,
+			 int zpos)
+{
+	int64_t b;
+
+	if (!zpos)
+		return (z - lo) * nb / (hi - lo + 1);
+	if (hi == lo)
+		return 0;
+	b = (int64_t)((double)(z - lo) / (double)(hi - lo) * (double)nb);
+	return b < nb - 1 ? b : nb - 1;
+}
+
 static int run(const struct kind_run *r, struct err *err)
 {
 	int64_t lo, hi, nb = kind_int(r, "n_bins"), ncases = 0, c, z;
 	int global = !strcmp(kind_string(r, "mode"), "global");
+	int zpos = !strcmp(kind_string(r, "rule"), "zpos");
 	struct h5_file *in = NULL, *out = NULL;
 	int16_t *slices = NULL;
 	int32_t *zs = NULL, *bins = NULL, *cs = NULL;
@@ -119,7 +143,7 @@ static int run(const struct kind_run *r, struct err *err)
 			goto out;
 		for (z = lo; z <= hi; z++) {
 			int64_t b = global ? z * nb / (int64_t)nzs[c]
-					   : (z - lo) * nb / (hi - lo + 1);
+					   : local_bin(z, lo, hi, nb, zpos);
 			zs[m] = (int32_t)z;
 			bins[m] = (int32_t)b;
 			cs[m] = (int32_t)c;
@@ -137,6 +161,8 @@ static int run(const struct kind_run *r, struct err *err)
 		    h5_write(out, "case", H5_INT32, 1, d1, cs, err) ||
 		    h5_attr_string(out, "/", "kind", "zbins", err) ||
 		    h5_attr_string(out, "/", "mode", global ? "global" : "local",
+				   err) ||
+		    h5_attr_string(out, "/", "rule", kind_string(r, "rule"),
 				   err) ||
 		    h5_attr_int(out, "/", "n_bins", nb, err) ||
 		    h5_attr_int(out, "/", "z_lo", lo, err) ||
@@ -185,9 +211,11 @@ const struct stage_kind kind_zbins = {
 	.name = "zbins",
 	.summary = "local z-binning of CT slices, and the slice cache",
 	.doc = "Take the axial slices of every case whose z index lies in "
-	       "z_range and bin\nthem: local mode spreads n_bins over z_range, "
-	       "so every bin is used\n(z_range [24, 93] with 50 bins uses 50 of "
-	       "50); global mode bins over the\nwhole volume, as before. A range "
+	       "z_range and bin\nthem: local mode spreads n_bins over z_range "
+	       "(rule zpos, JS-DDPM's, by default;\nrule even, floor((z - lo) * "
+	       "n / (hi - lo + 1))), so every bin is used\n(z_range [24, 93] with "
+	       "50 bins uses 50 of 50); global mode bins over the\nwhole volume, "
+	       "as before. A range "
 	       "past a volume's last slice is an error\nnaming the slice. The "
 	       "cache holds the slices with their z, bin and case;\nthe report "
 	       "(JSON, fit for 'metrics') the bins used, slices per bin over "

@@ -667,6 +667,56 @@ static void test_dvh_ramp(void)
 	free(mask);
 }
 
+
+/* zbins' local rules (issue 17): zpos, the JS-DDPM code's
+ * min(int((z - lo) / (hi - lo) * n), n - 1), by default; even,
+ * floor((z - lo) * n / (hi - lo + 1)).  On [24, 93] with 50 bins 20 of the
+ * 70 slices bin apart. */
+static void test_zbins_rules(void)
+{
+	const char *vol[] = { at("zr-vol.h5"), NULL };
+	const char *out[] = { at("zr.h5"), at("zr.json"), NULL };
+	const char *out2[] = { at("zr2.h5"), at("zr2.json"), NULL };
+	uint64_t d[1];
+	int32_t *a, *b, *z;
+	int i, apart = 0;
+
+	CHECK_INT(run_kind("synth.volumes", "n = 1\nnx = 16\nny = 16\nnz = 96\n",
+			   NULL, vol, 0),
+		  0);
+	CHECK_INT(run_kind("zbins", "z_range = [24, 93]\nn_bins = 50\n", vol,
+			   out, 1),
+		  0);
+	CHECK_INT(run_kind("zbins", "z_range = [24, 93]\nn_bins = 50\n"
+				    "rule = \"even\"\n",
+			   vol, out2, 1),
+		  0);
+	a = read_ds(out[0], "bin", H5_INT32, 1, d);
+	z = read_ds(out[0], "z", H5_INT32, 1, d);
+	b = read_ds(out2[0], "bin", H5_INT32, 1, d);
+	CHECK(a && b && z && d[0] == 70);
+	for (i = 0; a && b && z && d[0] == 70 && i < 70; i++) {
+		int up = (int)((double)(z[i] - 24) / 69.0 * 50.0);
+		CHECK_INT(a[i], up < 49 ? up : 49);
+		CHECK_INT(b[i], (z[i] - 24) * 50 / 70);
+		apart += a[i] != b[i];
+	}
+	CHECK_INT(apart, 20);
+	free(a);
+	free(b);
+	free(z);
+	/* One slice: bin 0 (zpos would divide by zero). */
+	CHECK_INT(run_kind("zbins", "z_range = [30, 30]\nn_bins = 5\n", vol, out,
+			   1),
+		  0);
+	a = read_ds(out[0], "bin", H5_INT32, 1, d);
+	CHECK(a && d[0] == 1 && a[0] == 0);
+	free(a);
+	CHECK_INT(run_kind("zbins", "z_range = [30, 30]\nrule = \"floor\"\n",
+			   vol, out, 1),
+		  -3);
+}
+
 static void test_forged(void)
 {
 	const char *vol[] = { at("fv.h5"), NULL }, *both[] = { vol[0], vol[0], NULL };
@@ -877,6 +927,7 @@ int main(void)
 	test_compare();
 	test_eval_dose();
 	test_dvh_ramp();
+	test_zbins_rules();
 	test_forged();
 	test_forged_more();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
