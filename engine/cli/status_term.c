@@ -178,7 +178,7 @@ static void settled(struct status_term *s, const char *what,
 	s->last_in = in;
 }
 
-/* A line that stays in the scrollback: "done       a  (1.2s)". */
+/* A line that stays: "done       a  (1.2s)" (secs < 0: no time). */
 static void record(struct status_term *s, const char *what,
 		   const struct graph_inst *in, double secs)
 {
@@ -197,10 +197,11 @@ static void record(struct status_term *s, const char *what,
 }
 
 /* One instance's line: what happened to it (or in the table, what
- * would). */
+ * would); secs: how long it took, for the line a finished one leaves
+ * (< 0: none). */
 static void show(struct status_term *s, const char *what,
 		 const struct graph_inst *in, const char *why,
-		 const struct run_progress *p)
+		 const struct run_progress *p, double secs)
 {
 	if (s->t.quiet || s->json)
 		return;
@@ -218,8 +219,9 @@ static void show(struct status_term *s, const char *what,
 		draw(s);
 		return;
 	}
-	printf("%-10s %s\n", what, in->name);
-	fflush(stdout);
+	/* Not a terminal (a CI log, a pipe): a line a step, the time of
+	 * each that finished as the terminal's scrollback has it. */
+	record(s, what, in, secs);
 }
 
 static void on_decided(void *ctx, const struct graph_inst *in,
@@ -229,9 +231,9 @@ static void on_decided(void *ctx, const struct graph_inst *in,
 	struct status_term *s = ctx;
 
 	if (s->table)
-		show(s, says[v], in, v == RUN_UPTODATE ? NULL : why, p);
+		show(s, says[v], in, v == RUN_UPTODATE ? NULL : why, p, -1);
 	else
-		show(s, word[v], in, NULL, p);
+		show(s, word[v], in, NULL, p, -1);
 }
 
 static void on_restored(void *ctx, const struct graph_inst *in,
@@ -241,7 +243,7 @@ static void on_restored(void *ctx, const struct graph_inst *in,
 
 	if (s->live && !s->t.quiet && !s->json)
 		record(s, "restored", in, p->secs);
-	show(s, "restored", in, NULL, p);
+	show(s, "restored", in, NULL, p, p->secs);
 }
 
 static void on_started(void *ctx, const struct graph_inst *in, int adopted,
@@ -255,7 +257,7 @@ static void on_started(void *ctx, const struct graph_inst *in, int adopted,
 		s->running[s->nrunning].in = in;
 		s->running[s->nrunning++].since_ns = now_ns();
 	}
-	show(s, adopted ? "adopted" : "running", in, NULL, p);
+	show(s, adopted ? "adopted" : "running", in, NULL, p, -1);
 }
 
 static void on_finished(void *ctx, const struct graph_inst *in,
@@ -267,7 +269,7 @@ static void on_finished(void *ctx, const struct graph_inst *in,
 		stopped(s, in);
 		record(s, "done", in, p->secs);
 	}
-	show(s, "done", in, NULL, p);
+	show(s, "done", in, NULL, p, p->secs);
 }
 
 /* The last 10 lines of a failed stage's log, on stderr. */

@@ -1,6 +1,7 @@
 /*
  * status_term.h: a run's status (run_status.h) on the terminal: a line
- * per instance ("running   train[k=1]"), or `cairn status`'s table
+ * per step ("running    train[k=1]", "done       train[k=1]  (12.3s)"),
+ * or `cairn status`'s table
  * ("to run      train[k=1]  (no run with this key)"), or on a terminal
  * one updating line naming what runs, with an ETA, above which each
  * instance that ends leaves a line ("done       train[k=1]  (12.3s)");

@@ -76,10 +76,10 @@ M=$(sha256sum a.txt | cut -c1-12)
 run run -j1 --force a
 expect_rc forced 0
 expect_eq forced-err "$err" "cairn: warning: output 'a.txt' of 'a' was edited since the last run made it: its bytes are kept in the store as $M (root 'edited:a.txt@$M'), and it is replaced"
-expect_eq forced-out "$out" "ok         dir
+expect_eq forced-out "$(nosecs "$out")" "ok         dir
 ok         c
 running    a
-done       a
+done       a  (Ns)
 ok         b
 done: 1 ran, 0 restored, 3 up to date, 0 failed"
 expect_eq forced-replaced "$(cat a.txt)" "a"
@@ -96,8 +96,8 @@ rm a.txt
 cp c.txt b.txt
 run run -j1
 expect_rc no-edit 0
-expect_eq no-edit-out "$out" "restored   a
-restored   b
+expect_eq no-edit-out "$(nosecs "$out")" "restored   a  (Ns)
+restored   b  (Ns)
 ok         dir
 ok         c
 done: 0 ran, 2 restored, 2 up to date, 0 failed"

@@ -46,8 +46,8 @@ expect_eq run-qk "$out$err" ""
 rm b.txt
 run run -v
 expect_rc run-v 0
-expect_eq run-v "$out" "ok         a
-restored   b
+expect_eq run-v "$(nosecs "$out")" "ok         a
+restored   b  (Ns)
 done: 0 ran, 1 restored, 1 up to date, 0 failed"
 
 # --store after the command, for a command with options (metrics) and

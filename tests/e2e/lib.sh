@@ -61,3 +61,10 @@ finish() {
 	echo "$((checks - failures)) passed, $failures failed"
 	[ "$failures" -eq 0 ]
 }
+
+# nosecs TEXT: TEXT with the times on run's lines ("done       a  (1.2s)",
+# "restored   b  (3m05s)") written "(Ns)", for exact comparisons.
+nosecs() {
+	printf '%s\n' "$1" |
+		sed -E 's/  \(([0-9]+\.[0-9]s|[0-9]+m[0-9]{2}s|[0-9]+h[0-9]{2}m)\)$/  (Ns)/'
+}

@@ -107,7 +107,7 @@ checks=$((checks + 1))
 rm -r models
 run run
 expect_eq deleted-ran "$(ran)" ""
-expect_match deleted "$out" '^restored   train\[k=b\]$'
+expect_match deleted "$out" '^restored   train\[k=b\]  \([0-9.]+s\)$'
 checks=$((checks + 1))
 [ -f models/a.txt ] || fail deleted "models/a.txt not restored"
 
@@ -354,7 +354,7 @@ run run two.toml
 rm two.lock
 echo changed >pair-b.txt
 run run two.toml
-expect_eq second-output "$out" "restored   pair
+expect_eq second-output "$(nosecs "$out")" "restored   pair  (Ns)
 done: 0 ran, 1 restored, 0 up to date, 0 failed"
 expect_eq second-output-bytes "$(cat pair-b.txt)" "second"
 
@@ -368,8 +368,8 @@ expect_rc flaky-fails 1
 touch ready
 run run flaky.toml
 expect_rc flaky-reruns 0
-expect_eq flaky-reruns "$out" "running    check
-done       check
+expect_eq flaky-reruns "$(nosecs "$out")" "running    check
+done       check  (Ns)
 done: 1 ran, 0 restored, 0 up to date, 0 failed"
 
 # A store that cannot be opened is exit 3 (not a usage error), for every
@@ -413,5 +413,33 @@ TOML
 	expect_match tty-progress "$o" '\[2/2 restored 0\] done two'
 	expect_match tty-summary "$o" 'done: 2 ran, 0 restored, 0 up to date, 0 failed'
 fi
+# In a pipe (a CI log): each finished instance's line with its time, as
+# the terminal's scrollback has it; what starts or is up to date without.
+cat >pipe.toml <<'TOML'
+[stage.slow]
+cmd = "sleep 0.3; echo 1 > ${outs.o}"
+outs = { o = "slow.txt" }
+[stage.after]
+cmd = "cat ${stage.slow.outs.o} > ${outs.o}"
+outs = { o = "after.txt" }
+TOML
+run run -j1 pipe.toml
+expect_rc pipe-run 0
+expect_eq pipe-run "$(nosecs "$out")" "running    slow
+done       slow  (Ns)
+running    after
+done       after  (Ns)
+done: 2 ran, 0 restored, 0 up to date, 0 failed"
+expect_match pipe-run-secs "$out" '^done       slow  \(([0-9]+\.[0-9]s|[0-9]+m[0-9]{2}s)\)$'
+expect_eq pipe-run-at-least "$(printf '%s\n' "$out" | sed -nE 's/^done       slow  \(0\.([0-2])s\)$/too short/p')" ""
+rm slow.txt after.txt
+run run pipe.toml
+expect_eq pipe-restored "$(nosecs "$out")" "restored   slow  (Ns)
+restored   after  (Ns)
+done: 0 ran, 2 restored, 0 up to date, 0 failed"
+run run pipe.toml
+expect_eq pipe-up-to-date "$out" "ok         slow
+ok         after
+done: 0 ran, 0 restored, 2 up to date, 0 failed"
 
 finish

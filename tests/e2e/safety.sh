@@ -162,9 +162,9 @@ run runs --stage b --status ok
 expect_eq input-during-none "$out" ""
 run run
 expect_rc input-redone 0
-expect_eq input-redone "$out" "restored   a
+expect_eq input-redone "$(nosecs "$out")" "restored   a  (Ns)
 running    b
-done       b
+done       b  (Ns)
 done: 1 ran, 1 restored, 0 up to date, 0 failed"
 expect_eq input-redone-content "$(cat b.txt)" "a"
 # A sibling that overwrites another stage's output (no edge between them).
@@ -254,7 +254,7 @@ expect_rc many-run 0
 rm -r o
 run run
 expect_rc many-restore 0
-expect_eq many-restore "$out" "restored   many
+expect_eq many-restore "$(nosecs "$out")" "restored   many  (Ns)
 done: 0 ran, 1 restored, 0 up to date, 0 failed"
 expect_eq many-content "$(cat o/f1000)" "1000"
 run run
@@ -296,7 +296,7 @@ rm a.bin
 run run
 expect_rc damaged-restore 0
 expect_match damaged-restore "$err" "^cairn: warning: cannot restore 'a' \(.*damaged.*\); running it$"
-expect_match damaged-ran "$out" "^done       a$"
+expect_match damaged-ran "$out" "^done       a  \([0-9.]+s\)$"
 checks=$((checks + 1))
 grep -q CAIRN-MARK-RESTORE-5e1 a.bin || fail damaged-output "a.bin not made again"
 ls -a | grep -q cairn-tmp && fail damaged-tmp "temporary file left"
