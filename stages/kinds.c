@@ -21,6 +21,7 @@ extern const struct stage_kind kind_compare_tokens;
 extern const struct stage_kind kind_eval_dose;
 extern const struct stage_kind kind_train_classifier;
 extern const struct stage_kind kind_eval_classifier;
+extern const struct stage_kind kind_report;
 
 /* Kinds register here, one line each. */
 static const struct stage_kind *const kinds[] = {
@@ -34,6 +35,7 @@ static const struct stage_kind *const kinds[] = {
 	&kind_train_classifier,
 	&kind_eval_classifier,
 	&kind_eval_dose,
+	&kind_report,
 };
 
 const struct stage_kind *const *kinds_list(size_t *n)
@@ -483,7 +485,8 @@ void kind_describe(const struct stage_kind *k, struct buf *out)
 	describe_settings(k->settings, "", out);
 	buf_adds(out, "\ninputs (in 'deps'):\n");
 	for (p = k->inputs; p && p->name; p++)
-		buf_addf(out, "  %-12s %s\n", p->name, p->doc);
+		buf_addf(out, "  %-12s %s%s\n", p->name,
+			 p->many ? "any number of paths: " : "", p->doc);
 	if (!k->inputs || !k->inputs->name)
 		buf_adds(out, "  (none)\n");
 	buf_adds(out, "\noutputs (in 'outs'):\n");

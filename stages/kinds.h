@@ -45,6 +45,9 @@ struct kind_setting {
 struct kind_port {
 	const char *name;
 	const char *doc;
+	int many;	/* an input given any number of paths (a reference to
+			   a matrix stage's output names one per instance):
+			   kind_run.many has them all */
 };
 
 /* What a kind's run function is given: its settings (defaults filled in)
@@ -55,6 +58,10 @@ struct kind_run {
 	const char *const *inputs;	/* as kind->inputs */
 	const char *const *outputs;	/* as kind->outputs */
 	int threads;
+	/* For a `many` input kind->inputs[i], many[i] is every path it is
+	 * given, in the graph's order, ended by NULL (inputs[i] is the
+	 * first); NULL for the others. */
+	const char *const *const *many;
 };
 
 struct stage_kind {

@@ -374,6 +374,12 @@ static int help_run(struct cli *cli, const struct command *cmd, int argc,
 			manpage_command(&b, c);
 		else
 			command_help(&b, c);
+		/* A command and a kind of one name (report): both. */
+		if (!man && kind_find(it.operands[0])) {
+			buf_addf(&b, "\n'%s' is also a built-in stage kind:\n\n",
+				 it.operands[0]);
+			kind_describe(kind_find(it.operands[0]), &b);
+		}
 		print(&b);
 	} else if (man && kind_find(it.operands[0])) {
 		rc = cli_usage_error(cli, cmd, "'%s' is a stage kind: "

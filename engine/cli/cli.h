@@ -218,6 +218,13 @@ struct runrec;
 int cli_of_stage(const struct runrec *r, const char *pat);
 int cli_known_stage(struct cli *cli, const struct graph *g,
 		    const struct runrec *v, size_t n, const char *pat);
+/* cmd_runs.c: the run what names among v[0..n) (runrec_all's, newest
+ * first): a run id (a prefix of 6 or more hex digits) or an instance
+ * (its newest run, skip runs back); 0 with *out filled (runrec_release
+ * it), or the exit code after saying why ("'X' is neither a run id nor
+ * an instance with recorded runs": EXIT_USAGE). */
+int cli_pick_run(struct cli *cli, struct store *s, const struct runrec *v,
+		 size_t n, const char *what, int skip, struct runrec *out);
 
 /* `cairn store roots` and `cairn store unroot` (cmd_roots.c), and their
  * usage and options. */

@@ -3,6 +3,8 @@
  * kind stage's process runs: the kind's run function, given its settings
  * file and its inputs and outputs from the stage environment).
  */
+#include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,6 +128,38 @@ static const char *port_path(const char *prefix, const char *name,
 	return getenv(b->data);
 }
 
+/* A `many` input's paths, from CAIRN_IN_NAME_COUNT and CAIRN_IN_NAME_1
+ * and on (stage_env.c); NULL, with the variable at fault in b, when the
+ * count is not a number from 1 or a path is unset or empty. */
+static const char **port_paths(const char *name, struct buf *b)
+{
+	const char **v, *s;
+	unsigned long long count;
+	size_t len, i;
+	char *end;
+
+	port_path("CAIRN_IN_", name, b);
+	len = b->len;
+	buf_adds(b, "_COUNT");
+	s = getenv(b->data);
+	if (!s || *s < '0' || *s > '9')
+		return NULL;
+	errno = 0;
+	count = strtoull(s, &end, 10);
+	if (*end || errno || !count || count > SIZE_MAX / sizeof(*v) - 1)
+		return NULL;
+	v = xcalloc((size_t)count + 1, sizeof(*v));
+	for (i = 0; i < count; i++) {
+		buf_truncate(b, len);
+		buf_addf(b, "_%zu", i + 1);
+		if (!(v[i] = getenv(b->data)) || !*v[i]) {
+			free(v);
+			return NULL;
+		}
+	}
+	return v;
+}
+
 static int kind_run_run(struct cli *cli, const struct command *cmd, int argc,
 			char **argv)
 {
@@ -133,11 +167,11 @@ static int kind_run_run(struct cli *cli, const struct command *cmd, int argc,
 	const struct stage_kind *k;
 	const struct kind_port *p;
 	struct buf text = BUF_INIT, name = BUF_INIT;
-	const char **ins = NULL, **outs = NULL;
+	const char **ins = NULL, **outs = NULL, ***many = NULL;
 	struct json *settings = NULL;
 	struct kind_run r;
 	struct err err;
-	size_t n;
+	size_t n, nins = 0;
 	int rc;
 
 	if (cli_operands(cli, cmd, argc, argv, 2, &it, &rc) < 0)
@@ -165,8 +199,13 @@ static int kind_run_run(struct cli *cli, const struct command *cmd, int argc,
 	for (p = k->inputs; p && p->name; p++)
 		n++;
 	ins = xcalloc(n + 1, sizeof(char *));
+	many = xcalloc(n + 1, sizeof(*many));
+	nins = n;
 	for (n = 0, p = k->inputs; p && p->name; p++, n++)
-		if (!(ins[n] = port_path("CAIRN_IN_", p->name, &name))) {
+		if (p->many && (many[n] = port_paths(p->name, &name)))
+			ins[n] = many[n][0];
+		else if (p->many ||
+			 !(ins[n] = port_path("CAIRN_IN_", p->name, &name))) {
 			term_error(&cli->term, "kind '%s': input '%s' is not "
 					       "given (%s)",
 				   k->name, p->name, name.data);
@@ -189,6 +228,7 @@ static int kind_run_run(struct cli *cli, const struct command *cmd, int argc,
 	r.settings = settings;
 	r.inputs = ins;
 	r.outputs = outs;
+	r.many = (const char *const *const *)many;
 	r.threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	if (r.threads < 1)
 		r.threads = 1;
@@ -199,6 +239,9 @@ static int kind_run_run(struct cli *cli, const struct command *cmd, int argc,
 	}
 	rc = EXIT_OK;
 out:
+	for (n = 0; many && n < nins; n++)
+		free(many[n]);
+	free(many);
 	free(ins);
 	free(outs);
 	json_free(settings);

@@ -20,12 +20,13 @@
 #include "opt.h"
 #include "report.h"
 #include "run.h"
+#include "runrec.h"
 #include "status_term.h"
 #include "store.h"
 #include "term.h"
 #include "util.h"
 
-enum { OPT_OUTPUT = 'o', OPT_NOW = 256 };
+enum { OPT_OUTPUT = 'o', OPT_NOW = 256, OPT_COMPARE };
 
 static const struct opt_spec report_opts[] = {
 	{ "output", 'o', 1, "FILE", "write to FILE (default: report.html in "
@@ -33,6 +34,9 @@ static const struct opt_spec report_opts[] = {
 	{ "now", OPT_NOW, 0, NULL, "say when the report was made (the "
 				   "report then differs from one made "
 				   "another time)" },
+	{ "compare", OPT_COMPARE, 0, NULL,
+	  "compare two runs or lock files A and B (the operands: [GRAPH] A "
+	  "B)" },
 	CLI_OPT_PARAM,
 	{ 0 },
 };
@@ -157,6 +161,186 @@ static int check_target(struct cli *cli, const struct cli_session *cs,
 	return rc;
 }
 
+/* The run lk names, appended to side (a missing one counted); 0 or an
+ * exit code. */
+static int side_add(struct cli *cli, struct store *s,
+		    const struct lock_known *lk, struct report_side *side)
+{
+	struct digest id;
+	struct err err;
+	int rc = lock_entry_run(s, lk, &id, &err);
+
+	if (rc == 0 || rc == STORE_NOTFOUND) {
+		side->missing++;
+		return 0;
+	}
+	if (rc < 0)
+		return cli_store_fail(cli, rc, &err);
+	side->runs = xrealloc(side->runs, (side->n + 1) * sizeof(*side->runs));
+	if ((rc = runrec_load(s, &id, &side->runs[side->n], &err)))
+		return cli_store_fail(cli, rc, &err);
+	side->n++;
+	return 0;
+}
+
+/*
+ * One side of --compare: a file is a lock file (its entries' runs); an
+ * instance the graph's lock file names, the run behind its outputs; else
+ * a run id or an instance's newest run, as `cairn diff` takes them (v:
+ * every run).  0 or the exit code, after saying why.
+ */
+static int compare_side(struct cli *cli, struct cli_session *cs,
+			const struct runrec *v, size_t n,
+			const struct lock_index *lock, const char *what,
+			struct report_side *side)
+{
+	const struct lock_known *lk = NULL;
+	struct lock_index li;
+	struct buf desc = BUF_INIT;
+	struct stat st;
+	size_t i;
+	int rc = 0;
+
+	memset(side, 0, sizeof(*side));
+	side->what = what;
+	if (stat(what, &st) == 0 && !S_ISDIR(st.st_mode)) {
+		if (lock_index_load(what, &li) < 0 || !li.n) {
+			if (li.text || li.doc)
+				lock_index_free(&li);
+			term_error(&cli->term, "'%s' is not a lock file (or "
+					       "names no instance)",
+				   what);
+			return EXIT_USAGE;
+		}
+		for (i = 0; i < li.n && !rc; i++)
+			rc = side_add(cli, cs->s, &li.e[i], side);
+		lock_index_free(&li);
+		if (!rc && !side->n) {
+			term_error(&cli->term, "no run of lock file '%s' is in "
+					       "the store",
+				   what);
+			rc = EXIT_USAGE;
+		}
+		buf_addf(&desc, "lock file '%s'", what);
+	} else if ((lk = lock_index_find(lock, what))) {
+		if (!(rc = side_add(cli, cs->s, lk, side)) && !side->n)
+			side->missing = 0;
+		buf_addf(&desc, "instance '%s'", what);
+	}
+	if (!rc && !side->n && !side->missing) {
+		side->runs = xcalloc(1, sizeof(*side->runs));
+		if ((rc = cli_pick_run(cli, cs->s, v, n, what, 0,
+				       &side->runs[0])) == 0) {
+			char hex[DIGEST_HEX + 1];
+			side->n = 1;
+			digest_hex(&side->runs[0].id, hex);
+			buf_truncate(&desc, 0);
+			if (!strcmp(side->runs[0].instance, what))
+				buf_addf(&desc, "instance '%s', run %.12s",
+					 what, hex);
+			else
+				buf_addf(&desc, "run %.12s of '%s'", hex,
+					 side->runs[0].instance);
+		}
+	} else if (!rc && side->n == 1 && lk) {
+		char hex[DIGEST_HEX + 1];
+		digest_hex(&side->runs[0].id, hex);
+		buf_addf(&desc, ", run %.12s", hex);
+	}
+	side->desc = buf_detach(&desc, NULL);
+	return rc;
+}
+
+/* `cairn report --compare [GRAPH] A B`. */
+static int compare_run(struct cli *cli, const struct command *cmd,
+		       struct opt_iter *it, const char *output, int now)
+{
+	struct cli_session cs = CLI_SESSION_INIT;
+	struct report_side a, b;
+	struct lock_index lock;
+	struct runrec *v = NULL;
+	struct buf html = BUF_INIT, path = BUF_INIT;
+	struct stat st;
+	struct err err;
+	size_t n = 0, first = (size_t)cli_graph_operand(it), npairs, differ;
+	int64_t now_ns = 0;
+	char *lock_file = NULL;
+	int rc;
+
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	memset(&lock, 0, sizeof(lock));
+	if (it->noperands - first != 2) {
+		rc = cli_usage_error(cli, cmd, "--compare takes two runs, "
+					       "instances or lock files");
+		goto out;
+	}
+	if ((rc = cli_session_open(cli, first ? it->operands[0] : NULL,
+				   CLI_GRAPH_IF_HERE | CLI_STORE_RDONLY, &cs)))
+		goto out;
+	if ((rc = runrec_all(cs.s, NULL, &v, &n, &err))) {
+		rc = cli_store_fail(cli, rc, &err);
+		goto out;
+	}
+	if (cs.file) {
+		lock_file = lock_path_for(cs.file);
+		if (lock_index_load(lock_file, &lock) < 0)
+			memset(&lock, 0, sizeof(lock));
+	}
+	if ((rc = compare_side(cli, &cs, v, n, &lock, it->operands[first],
+			       &a)) ||
+	    (rc = compare_side(cli, &cs, v, n, &lock, it->operands[first + 1],
+			       &b)))
+		goto out;
+	if (output)
+		buf_adds(&path, output);
+	else if (!cs.g || in_workspace(cs.g))
+		buf_adds(&path, "compare.html");
+	else
+		buf_addf(&path, "%s/compare.html", cs.g->workspace);
+	if (cs.g && (rc = check_target(cli, &cs, path.data)))
+		goto out;
+	if (stat(path.data, &st) == 0 && S_ISDIR(st.st_mode)) {
+		term_error(&cli->term, "'%s' is a folder: give the report a "
+				       "file name",
+			   path.data);
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	if (same_file(path.data, a.what) || same_file(path.data, b.what)) {
+		term_error(&cli->term, "the report may not replace '%s'",
+			   same_file(path.data, a.what) ? a.what : b.what);
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	if (now) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		now_ns = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+	}
+	differ = report_compare_html(&html, cs.s, &a, &b, now_ns, &npairs);
+	if (write_file(path.data, &html, &err) < 0) {
+		term_error(&cli->term, "%s", err.msg);
+		rc = EXIT_FAILED;
+		goto out;
+	}
+	if (!cli->term.quiet)
+		printf("wrote '%s': %zu pair%s, %zu differ%s\n", path.data,
+		       npairs, npairs == 1 ? "" : "s", differ,
+		       differ == 1 ? "s" : "");
+out:
+	report_side_release(&a);
+	report_side_release(&b);
+	if (lock.text || lock.doc || lock.e)
+		lock_index_free(&lock);
+	free(lock_file);
+	runrec_free_all(v, n);
+	buf_release(&html);
+	buf_release(&path);
+	cli_session_close(cli, &cs);
+	return rc;
+}
+
 static int report_run(struct cli *cli, const struct command *cmd, int argc,
 		      char **argv)
 {
@@ -166,7 +350,7 @@ static int report_run(struct cli *cli, const struct command *cmd, int argc,
 	struct buf html = BUF_INIT, path = BUF_INIT;
 	struct err err;
 	const char *output = NULL;
-	int *state = NULL, now = 0, rc = EXIT_OK, o;
+	int *state = NULL, now = 0, compare = 0, rc = EXIT_OK, o;
 	size_t i;
 
 	memset(&rep, 0, sizeof(rep));
@@ -176,17 +360,23 @@ static int report_run(struct cli *cli, const struct command *cmd, int argc,
 			output = it.arg;
 		else if (o == OPT_NOW)
 			now = 1;
+		else if (o == OPT_COMPARE)
+			compare = 1;
 	}
 	if (o < 0) {
 		rc = cli_opt_exit(o);
 		goto out;
 	}
-	if (it.noperands > 1) {
-		rc = cli_usage_error(cli, cmd, "too many arguments");
-		goto out;
-	}
 	if (output && !*output) {
 		rc = cli_usage_error(cli, cmd, "empty file name for '-o'");
+		goto out;
+	}
+	if (compare) {
+		rc = compare_run(cli, cmd, &it, output, now);
+		goto out;
+	}
+	if (it.noperands > 1) {
+		rc = cli_usage_error(cli, cmd, "too many arguments");
 		goto out;
 	}
 	if ((rc = cli_session_open(cli, it.noperands ? it.operands[0] : NULL,
@@ -238,7 +428,8 @@ out:
 const struct command cmd_report = {
 	.name = "report",
 	.summary = "one self-contained HTML page: the graph, runs, metrics, curves",
-	.usage = "report [-o FILE] [--now] [-p NAME=VALUE]... [GRAPH]",
+	.usage = "report [-o FILE] [--now] [-p NAME=VALUE]... [GRAPH] "
+		 "[--compare A B]",
 	.description =
 		"Write one HTML file (no network needed: styles, pictures and "
 		"script inline)\nabout the graph and its recorded runs: the "
@@ -248,7 +439,15 @@ const struct command cmd_report = {
 		"value\nof each metric marked), training curves, and per stage "
 		"its instances'\noutputs (id, size) and lineage. The same "
 		"graph, workspace and store give\nthe same bytes; --now adds "
-		"when it was made. See docs/report.md.",
+		"when it was made. See docs/report.md.\n\n"
+		"With --compare, one page of two sides A and B (default "
+		"compare.html), each\na run id (6+ hex digits), an instance (the "
+		"run behind its outputs, else its\nnewest run) or a lock file "
+		"(the run of each entry: `git show\nHEAD~1:cairn.lock > old.lock`"
+		"): their params, matrix values, metrics (the\ndelta, the better "
+		"side), inputs and outputs side by side, rows that differ\n"
+		"marked, and their pictures overlaid; lock files pair by "
+		"instance.",
 	.opts = report_opts,
 	.run = report_run,
 };

@@ -422,9 +422,8 @@ const struct command cmd_runs = {
 
 /* ---- diff ---- */
 
-/* A run id (prefix) or the latest run of an instance. */
-static int pick(struct cli *cli, struct store *s, const struct runrec *v,
-		size_t n, const char *what, int skip, struct runrec *out)
+int cli_pick_run(struct cli *cli, struct store *s, const struct runrec *v,
+		 size_t n, const char *what, int skip, struct runrec *out)
 {
 	struct digest id;
 	struct err err;
@@ -569,11 +568,15 @@ static int diff_run(struct cli *cli, const struct command *cmd, int argc,
 	}
 	/* One instance: its last two runs. */
 	if (it.noperands - first == 1) {
-		if ((rc = pick(cli, s, v, n, it.operands[first], 1, &a)) ||
-		    (rc = pick(cli, s, v, n, it.operands[first], 0, &b)))
+		if ((rc = cli_pick_run(cli, s, v, n, it.operands[first], 1,
+				       &a)) ||
+		    (rc = cli_pick_run(cli, s, v, n, it.operands[first], 0,
+				       &b)))
 			goto out;
-	} else if ((rc = pick(cli, s, v, n, it.operands[first], 0, &a)) ||
-		   (rc = pick(cli, s, v, n, it.operands[first + 1], 0, &b))) {
+	} else if ((rc = cli_pick_run(cli, s, v, n, it.operands[first], 0,
+				      &a)) ||
+		   (rc = cli_pick_run(cli, s, v, n, it.operands[first + 1], 0,
+				      &b))) {
 		goto out;
 	}
 	digest_hex(&a.id, ha);

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 struct buf;
+struct digest;
 struct err;
 struct graph;
 struct graph_inst;
@@ -120,5 +121,36 @@ struct report_art {
 void report_artifacts(const struct report *r, const struct graph_stage *st,
 		      struct report_art *a);
 void report_artifacts_free(struct report_art *a);
+/* A stored blob's bytes appended to out; 0, or -1 (not stored, or it
+ * cannot be read). */
+int report_read_blob(struct store *s, const struct digest *id,
+		     struct buf *out);
+
+/* One side of `cairn report --compare` (report_compare.c): what the
+ * command line named, and the runs it stands for. */
+struct report_side {
+	const char *what;		/* as given */
+	char *desc;			/* "run 1a2b3c4d5e6f", "instance
+					   'train[k=1]'", "lock file 'x.lock'" */
+	struct runrec *runs;		/* a run (an id, an instance) or one
+					   per entry (a lock file) */
+	size_t n;
+	size_t missing;			/* lock entries with no stored run */
+};
+void report_side_release(struct report_side *side);
+
+/*
+ * The comparison page of a against b into out: the instances paired (the
+ * one run of each side, else by instance name), for each pair its params,
+ * matrix values and metrics side by side (the delta, which side is
+ * better by plot_smaller_better), inputs and outputs by id, rows that
+ * differ marked, and the pictures of both sides' outputs overlaid (read
+ * from store s: A and B two members).  now_ns: when it was made, or 0.
+ * Returns how many pairs differ, *npairs how many there are.
+ */
+size_t report_compare_html(struct buf *out, struct store *s,
+			   const struct report_side *a,
+			   const struct report_side *b, int64_t now_ns,
+			   size_t *npairs);
 
 #endif

@@ -53,8 +53,7 @@ void report_inst_label(struct buf *out, const struct graph_inst *in)
 			 in->binds[k].text);
 }
 
-/* An output's bytes from the store into out; 0, or -1. */
-static int read_blob(struct store *s, const struct digest *id,
+int report_read_blob(struct store *s, const struct digest *id,
 		     struct buf *out)
 {
 	char chunk[65536];
@@ -107,8 +106,8 @@ void report_artifacts(const struct report *r, const struct graph_stage *st,
 			xgrow((void **)&a->labels, &a->lcap, a->n + 1,
 			      sizeof(*a->labels));
 			buf_init(&a->bytes[a->n]);
-			if (read_blob(r->s, &ri->run->outputs[k],
-				      &a->bytes[a->n]) < 0) {
+			if (report_read_blob(r->s, &ri->run->outputs[k],
+					     &a->bytes[a->n]) < 0) {
 				buf_release(&a->bytes[a->n]);
 				continue;
 			}

@@ -12,6 +12,7 @@
 #include "graph.h"
 #include "json.h"
 #include "plot.h"
+#include "plot_page.h"
 #include "report.h"
 #include "runrec.h"
 #include "svg.h"
@@ -19,67 +20,9 @@
 #include "util.h"
 #include "version.h"
 
-static const char style[] =
-	"body{font-family:sans-serif;margin:0 2em 2em;color:#222;"
-	"max-width:1400px}\n"
-	"h1{margin-bottom:.2em}h2{border-bottom:1px solid #ccc;"
-	"margin-top:1.6em}\n"
-	".meta{color:#555}.meta code{color:#222}\n"
-	"nav a{margin-right:1em}\n"
-	"table{border-collapse:collapse;font-size:13px}\n"
-	"th,td{border:1px solid #ddd;padding:3px 8px;text-align:left}\n"
-	"td.num{text-align:right;font-variant-numeric:tabular-nums}\n"
-	"th{background:#f4f4f4}\n"
-	"table.sortable th{cursor:pointer}\n"
-	"th.asc::after{content:\" \\25b2\"}th.desc::after{content:\" \\25bc\"}\n"
-	"td.best{font-weight:bold;background:#dff3df}\n"
-	"th.matrix{background:#eaf1fb}th.param{background:#f6f0e6}\n"
-	".state{display:inline-block;padding:0 6px;border-radius:4px;"
-	"border:1px solid #999;font-size:12px}\n"
-	".s0{background:#8fd18f}.s1{background:#8ec5e8}.s2{background:#f5b453}"
-	".s3{background:#e8747c}.s4{background:#d9d9d9}\n"
-	".inst{margin:.8em 0 1.2em 1em}.inst h4{margin:.3em 0}\n"
-	"code,.id{font-family:monospace}\n"
-	"svg{max-width:100%;height:auto}\n"
-	".charts{display:flex;flex-wrap:wrap;gap:1em}\n"
-	":target{outline:2px solid #f28e2b}\n";
-
-/* Sorting by a click on a header: numbers by value (data-v), text as
- * text, cells without a value last; a second click reverses. */
-static const char script[] =
-	"document.querySelectorAll('table.sortable').forEach(function(t){\n"
-	"  t.querySelectorAll('th').forEach(function(th,col){\n"
-	"    th.addEventListener('click',function(){\n"
-	"      var desc=th.classList.contains('asc');\n"
-	"      t.querySelectorAll('th').forEach(function(h){"
-	"h.classList.remove('asc','desc');});\n"
-	"      th.classList.add(desc?'desc':'asc');\n"
-	"      var body=t.tBodies[0],rows=Array.from(body.rows);\n"
-	"      function key(r){var c=r.cells[col];"
-	"return c.hasAttribute('data-v')?c.getAttribute('data-v'):"
-	"c.textContent;}\n"
-	"      rows.sort(function(a,b){\n"
-	"        var x=key(a),y=key(b),nx=parseFloat(x),ny=parseFloat(y),d;\n"
-	"        if(x==='-'||y==='-')return x===y?0:x==='-'?1:-1;\n"
-	"        d=!isNaN(nx)&&!isNaN(ny)?nx-ny:x.localeCompare(y);\n"
-	"        return desc?-d:d;});\n"
-	"      rows.forEach(function(r){body.appendChild(r);});\n"
-	"    });\n"
-	"  });\n"
-	"});\n";
-
 static void esc(struct buf *out, const char *s)
 {
 	svg_escape(out, s);
-}
-
-/* A number as people read it: integers as integers, else 4 digits. */
-static void number(struct buf *out, double x)
-{
-	if (isfinite(x) && x == floor(x) && fabs(x) < 1e15)
-		buf_addf(out, "%.0f", x);
-	else
-		buf_addf(out, "%.4g", x);
 }
 
 /* A value of a record (params, matrix): strings bare, numbers read. */
@@ -88,7 +31,7 @@ static void value(struct buf *out, const struct json *v)
 	struct buf t = BUF_INIT;
 
 	if (v->type == JSON_NUMBER)
-		number(&t, v->u.number);
+		plot_number(&t, v->u.number);
 	else if (v->type == JSON_STRING)
 		buf_adds(&t, v->u.string);
 	else
@@ -205,28 +148,6 @@ static void names_add(struct names *ns, const char *name)
 	ns->v[ns->n++] = name;
 }
 
-/* Whether smaller is better for metric name: its name says a loss, an
- * error or a time (loss.val, mae_gy, duration_s); else larger is. */
-static int smaller_better(const char *name)
-{
-	static const char *const words[] = { "loss", "err", "mae", "mse",
-					     "time", "duration", "seconds",
-					     "fail" };
-	/* False positives and negatives: counts whose name is the word. */
-	static const char *const counts[] = { "fp", "fn" };
-	const char *last = strrchr(name, '.');
-	size_t k;
-
-	for (k = 0; k < ARRAY_LEN(words); k++)
-		if (strstr(name, words[k]))
-			return 1;
-	last = last ? last + 1 : name;
-	for (k = 0; k < ARRAY_LEN(counts); k++)
-		if (!strcmp(last, counts[k]))
-			return 1;
-	return 0;
-}
-
 static int in_table(const struct report_inst *ri)
 {
 	return ri->in->stage->nmetrics > 0 ||
@@ -261,7 +182,7 @@ static void experiments_section(struct buf *out, const struct report *r)
 	/* The best of each column; none where every row has the same. */
 	best = xcalloc(me.n + 1, sizeof(double));
 	for (k = 0; k < me.n; k++) {
-		int lo = smaller_better(me.v[k]);
+		int lo = plot_smaller_better(me.v[k]);
 		double worst = lo ? -INFINITY : INFINITY;
 		best[k] = lo ? INFINITY : -INFINITY;
 		for (i = 0; i < r->ninsts; i++) {
@@ -295,7 +216,7 @@ static void experiments_section(struct buf *out, const struct report *r)
 		buf_adds(out, "</th>");
 	}
 	for (k = 0; k < me.n; k++) {
-		int lo = smaller_better(me.v[k]);
+		int lo = plot_smaller_better(me.v[k]);
 		buf_addf(out, "<th class=\"metric\" data-best=\"%s\" title=\"%s "
 			      "is better\">",
 			 lo ? "min" : "max", lo ? "smaller" : "larger");
@@ -352,7 +273,7 @@ static void experiments_section(struct buf *out, const struct report *r)
 				 x == best[k] ? " best" : "");
 			json_float(out, x);
 			buf_adds(out, "\">");
-			number(out, x);
+			plot_number(out, x);
 			buf_adds(out, "</td>");
 		}
 		buf_adds(out, "</tr>\n");
@@ -519,16 +440,16 @@ static void stages_section(struct buf *out, const struct report *r)
 
 void report_html(struct buf *out, const struct report *r)
 {
-	buf_adds(out, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta "
-		      "charset=\"utf-8\">\n<meta name=\"generator\" "
-		      "content=\"cairn report\">\n<title>cairn report: ");
-	esc(out, r->g->name);
-	buf_addf(out, "</title>\n<style>\n%s</style>\n</head>\n<body>\n", style);
+	struct buf title = BUF_INIT;
+
+	buf_addf(&title, "cairn report: %s", r->g->name);
+	plot_page_open(out, title.data, NULL);
+	buf_release(&title);
 	header(out, r);
 	graph_section(out, r);
 	timeline_section(out, r);
 	experiments_section(out, r);
 	pictures_section(out, r);
 	stages_section(out, r);
-	buf_addf(out, "<script>\n%s</script>\n</body></html>\n", script);
+	plot_page_close(out);
 }

@@ -587,7 +587,54 @@ static int output_hash(const struct toml_value *stage, const char *name,
 	return GRAPH_HASH_BYTES;
 }
 
-/* A list or table of paths (deps, code) into list. */
+/* One path entry e (a string) named name into list. */
+static int one_path(struct ictx *c, const struct toml_value *e,
+		    const char *name, struct graph_path **list, size_t *n,
+		    const char *what, struct buf *out, struct strv *many)
+{
+	size_t j;
+	int rc;
+
+	if (e->type != TOML_STRING)
+		return gerr(c->l, e, "each entry of '%s' must be a path "
+				     "(a string), not %s %s",
+			    what,
+			    e->type == TOML_INTEGER || e->type == TOML_ARRAY
+				    ? "an" : "a",
+			    toml_type_name(e->type));
+	many->n = 0;
+	c->nrefs = 0;
+	if ((rc = expand(c, e, 0, out, many)) < 0)
+		return rc;
+	if (many->n) {
+		for (j = 0; j < many->n && !rc; j++)
+			rc = add_path(c, list, n, name, many->v[j], e, 0);
+	} else {
+		rc = add_path(c, list, n, name, out->data, e, 0);
+	}
+	/* A stage reference makes an edge to its producer: one per path
+	 * when a reference named several instances, else the first
+	 * reference of the entry (graph_check finds the rest by path). */
+	if (!rc && c->nrefs && many->n == c->nrefs) {
+		for (j = 0; j < c->nrefs; j++) {
+			struct graph_path *p = &(*list)[*n - c->nrefs + j];
+			p->from = c->refs[j];
+			p->from_out = xstrdup(c->refouts[j]);
+		}
+	} else if (!rc && c->nrefs && !many->n) {
+		struct graph_path *p = &(*list)[*n - 1];
+		p->from = c->refs[0];
+		p->from_out = xstrdup(c->refouts[0]);
+	}
+	for (j = 0; j < c->nrefs; j++)
+		free(c->refouts[j]);
+	c->nrefs = 0;
+	strv_release(many);
+	return rc;
+}
+
+/* A list or table of paths (deps, code) into list; in a table, a name
+ * may hold an array of paths (all of them under that name). */
 static int paths(struct ictx *c, const struct toml_value *v,
 		 struct graph_path **list, size_t *n, const char *what)
 {
@@ -605,45 +652,19 @@ static int paths(struct ictx *c, const struct toml_value *v,
 		const char *name = v->type == TOML_TABLE ? v->u.table.kv[i].key
 							 : "";
 
-		if (e->type != TOML_STRING) {
-			rc = gerr(c->l, e, "each entry of '%s' must be a path "
-					   "(a string), not %s %s",
-				  what,
-				  e->type == TOML_INTEGER || e->type == TOML_ARRAY
-					  ? "an" : "a",
-				  toml_type_name(e->type));
-			break;
+		if (v->type != TOML_TABLE || e->type != TOML_ARRAY) {
+			rc = one_path(c, e, name, list, n, what, &out, &many);
+			continue;
 		}
-		many.n = 0;
-		c->nrefs = 0;
-		if ((rc = expand(c, e, 0, &out, &many)) < 0)
-			break;
-		if (many.n) {
-			for (j = 0; j < many.n && !rc; j++)
-				rc = add_path(c, list, n, name, many.v[j], e, 0);
-		} else {
-			rc = add_path(c, list, n, name, out.data, e, 0);
-		}
-		/* A stage reference makes an edge to its producer: one per
-		 * path when a reference named several instances, else the
-		 * first reference of the entry (graph_check finds the rest
-		 * by path). */
-		if (!rc && c->nrefs && many.n == c->nrefs) {
-			for (j = 0; j < c->nrefs; j++) {
-				struct graph_path *p = &(*list)[*n - c->nrefs + j];
-				p->from = c->refs[j];
-				p->from_out = xstrdup(c->refouts[j]);
-			}
-		} else if (!rc && c->nrefs && !many.n) {
-			struct graph_path *p = &(*list)[*n - 1];
-			p->from = c->refs[0];
-			p->from_out = xstrdup(c->refouts[0]);
-		}
-		for (j = 0; j < c->nrefs; j++)
-			free(c->refouts[j]);
-		c->nrefs = 0;
-		strv_release(&many);
+		if (!e->u.array.len)
+			rc = gerr(c->l, e, "'%s.%s' names no path: give it one "
+					   "or more",
+				  what, name);
+		for (j = 0; j < e->u.array.len && !rc; j++)
+			rc = one_path(c, e->u.array.items[j], name, list, n,
+				      what, &out, &many);
 	}
+	strv_release(&many);
 	buf_release(&out);
 	return rc;
 }
@@ -800,6 +821,28 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* A kind's input is one path, unless the kind takes many there: a
+ * reference to a matrix stage names one per instance. */
+static int kind_paths(struct ictx *c, const struct graph_inst *in)
+{
+	const struct kind_port *p;
+	size_t i, first = 0, n;
+
+	for (p = in->stage->kdesc->inputs; p && p->name; p++) {
+		for (n = i = 0; i < in->ndeps; i++)
+			if (!strcmp(in->deps[i].name, p->name) && !n++)
+				first = i;
+		if (n > 1 && !p->many)
+			return gerr_at(c->l, in->deps[first].line,
+				       in->deps[first].col,
+				       "kind '%s' reads one path as input "
+				       "'%s', but '%s' gives it %zu",
+				       in->stage->kdesc->name, p->name,
+				       in->name, n);
+	}
+	return 0;
+}
+
 /*
  * A kind instance's settings as JSON, defaults filled in; ${...} in a
  * setting is interpolated here, per instance (a matrix can sweep a
@@ -931,7 +974,8 @@ static int rest(struct ictx *c)
 			in->metrics[in->nmetrics++] = buf_detach(&norm, NULL);
 		}
 	}
-	if (in->stage->kdesc && (rc = kind_settings(c, in)) < 0)
+	if (in->stage->kdesc && ((rc = kind_settings(c, in)) < 0 ||
+				 (rc = kind_paths(c, in)) < 0))
 		goto out;
 	if ((v = toml_get(t, "cmd"))) {
 		size_t before = in->ndeps;

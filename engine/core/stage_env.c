@@ -9,6 +9,7 @@
 #include "graph.h"
 #include "interp.h"
 #include "json.h"
+#include "kinds.h"
 #include "stage_env.h"
 #include "toml_json.h"
 #include "util.h"
@@ -147,6 +148,18 @@ int stage_command(const struct graph_inst *in, const char *workspace,
 	return rc;
 }
 
+/* Whether dep name is an input of in's kind that takes many paths. */
+static int many_port(const struct graph_inst *in, const char *name)
+{
+	const struct kind_port *p;
+
+	for (p = in->stage->kdesc ? in->stage->kdesc->inputs : NULL;
+	     p && p->name; p++)
+		if (!strcmp(p->name, name))
+			return p->many;
+	return 0;
+}
+
 static char *env_var(const char *name, const char *value)
 {
 	size_t a = strlen(name), b = strlen(value);
@@ -161,7 +174,8 @@ static char *env_var(const char *name, const char *value)
 char **stage_env(const struct graph_inst *in, const char *workspace,
 		 const char *params, size_t *n)
 {
-	char **vars = xcalloc(in->ndeps + in->nouts + 5, sizeof(char *));
+	const struct kind_port *p;
+	char **vars = xcalloc(3 * in->ndeps + in->nouts + 5, sizeof(char *));
 	struct buf name = BUF_INIT;
 	size_t k;
 
@@ -170,10 +184,34 @@ char **stage_env(const struct graph_inst *in, const char *workspace,
 	vars[(*n)++] = env_var("CAIRN_PARAMS_FILE", params);
 	vars[(*n)++] = env_var("CAIRN_WORKSPACE", workspace);
 	for (k = 0; k < in->ndeps; k++)
-		if (in->deps[k].name[0]) {
+		if (in->deps[k].name[0] && !many_port(in, in->deps[k].name)) {
 			env_name(&name, "CAIRN_IN_", in->deps[k].name);
 			vars[(*n)++] = env_var(name.data, in->deps[k].path);
 		}
+	/* A kind's input of many paths: _COUNT, then _1 .. _COUNT, as any
+	 * path may hold any byte but NUL (and the first as the plain name). */
+	for (p = in->stage->kdesc ? in->stage->kdesc->inputs : NULL;
+	     p && p->name; p++) {
+		size_t count = 0;
+		char num[32];
+
+		if (!p->many)
+			continue;
+		for (k = 0; k < in->ndeps; k++) {
+			if (strcmp(in->deps[k].name, p->name))
+				continue;
+			env_name(&name, "CAIRN_IN_", p->name);
+			if (!count)
+				vars[(*n)++] = env_var(name.data,
+						       in->deps[k].path);
+			buf_addf(&name, "_%zu", ++count);
+			vars[(*n)++] = env_var(name.data, in->deps[k].path);
+		}
+		env_name(&name, "CAIRN_IN_", p->name);
+		buf_adds(&name, "_COUNT");
+		snprintf(num, sizeof(num), "%zu", count);
+		vars[(*n)++] = env_var(name.data, num);
+	}
 	for (k = 0; k < in->nouts; k++) {
 		env_name(&name, "CAIRN_OUT_", in->outs[k].name);
 		vars[(*n)++] = env_var(name.data, in->outs[k].path);
