@@ -17,13 +17,14 @@
 #define JSON_MAX (16u << 20)
 
 extern const struct plot_drawer plot_curve_drawer;
-extern const struct plot_drawer plot_bins_drawer, plot_tokens_drawer,
-	plot_zbins_drawer;
+extern const struct plot_drawer plot_series_drawer, plot_image_drawer,
+	plot_bins_drawer, plot_tokens_drawer, plot_zbins_drawer;
 
 /* In the order they are tried and drawn. */
 static const struct plot_drawer *const drawers[] = {
 	&plot_curve_drawer,
-	&plot_bins_drawer, &plot_tokens_drawer, &plot_zbins_drawer,
+	&plot_series_drawer, &plot_image_drawer, &plot_bins_drawer,
+	&plot_tokens_drawer, &plot_zbins_drawer,
 };
 
 static int ends_with(const char *s, const char *end)

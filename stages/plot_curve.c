@@ -81,7 +81,8 @@ static struct curve *curve_from(const struct json *j)
 
 static int mine(const struct plot_item *it)
 {
-	struct curve *c = it->json ? curve_from(it->json) : NULL;
+	struct curve *c = it->json && !it->src->as ? curve_from(it->json)
+						   : NULL;
 
 	curve_free(c);
 	return c != NULL;

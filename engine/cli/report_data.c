@@ -121,6 +121,8 @@ void report_artifacts(const struct report *r, const struct graph_stage *st,
 			src->data = a->bytes[a->n].data;
 			src->len = a->bytes[a->n].len;
 			src->member = member - 1;
+			src->as = graph_plot_as(
+				st, json_str(outs->u.array.v[k], "name"));
 			a->n++;
 		}
 	}

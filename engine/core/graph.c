@@ -494,7 +494,7 @@ static int stage_table(struct loader *l, const struct toml_kv *kv,
 		"cmd",	   "kind",   "with",	  "deps",      "code",
 		"outs",	   "params", "env",	  "metrics",   "resources",
 		"matrix",  "wdir",   "always_run", "determinism", "hash",
-		"executor",
+		"executor", "plots",
 		NULL,
 	};
 	const struct toml_value *t = kv->value, *v, *cmd, *kind;
@@ -587,6 +587,8 @@ static int stage_table(struct loader *l, const struct toml_kv *kv,
 			}
 	}
 	if ((v = toml_get(t, "hash")) && output_hashes(l, t, v) < 0)
+		goto out;
+	if ((v = toml_get(t, "plots")) && graph_plots(l, st, v) < 0)
 		goto out;
 	if ((v = toml_get(t, "code"))) {
 		char **tmp;
@@ -870,6 +872,7 @@ void graph_free(struct graph *g)
 		free(g->stages[i].name);
 		free_strs(g->stages[i].env, g->stages[i].nenv);
 		free_strs(g->stages[i].metrics, g->stages[i].nmetrics);
+		graph_plots_free(&g->stages[i]);
 	}
 	free(g->stages);
 	for (i = 0; i < g->nparams; i++)

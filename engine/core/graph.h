@@ -88,6 +88,14 @@ struct graph_inst {
 
 struct stage_kind;
 
+/* A declared plot (the stage's 'plots'): output out is shown as `as`:
+ * its form ("series", "image"), a space, and a JSON object of "out" and
+ * the settings given ("x", "y", "title"), for the report's drawers. */
+struct graph_plot {
+	char *out;
+	char *as;
+};
+
 struct graph_stage {
 	char *name;
 	const struct toml_value *table;
@@ -105,6 +113,8 @@ struct graph_stage {
 	int determinism;		/* enum graph_determinism */
 	const char *executor;		/* "local", "slurm", or NULL: the
 					   graph's (points into the TOML) */
+	struct graph_plot *plots;	/* its 'plots' */
+	size_t nplots;
 	size_t ninsts;			/* how many instances it has */
 	size_t load_first;		/* loading only: its first instance
 					   before the topological reorder */
@@ -137,6 +147,9 @@ struct graph {
 	struct graph_inst **by_name;	/* insts sorted by name */
 	struct graph_stage **stages_by_name;
 };
+
+/* How st's output named out is plotted (graph_plot.as), or NULL. */
+const char *graph_plot_as(const struct graph_stage *st, const char *out);
 
 /* The stage named name, or NULL. */
 struct graph_stage *graph_stage_find(const struct graph *g, const char *name);

@@ -27,6 +27,12 @@ int gerr_at(struct loader *l, int line, int col, const char *fmt, ...)
 /* A scalar's text as it appears in names and commands. */
 int value_text(const struct toml_value *v, struct buf *out);
 
+/* graph_plots.c: a stage's 'plots' table t, checked, into st->plots;
+ * and their release. */
+int graph_plots(struct loader *l, struct graph_stage *st,
+		const struct toml_value *t);
+void graph_plots_free(struct graph_stage *st);
+
 /* graph_expand.c: instances of every stage, interpolated. */
 int graph_expand(struct loader *l);
 /* graph_check.c: edges, claims, existence, cycles; topological order. */

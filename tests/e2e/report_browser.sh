@@ -78,4 +78,32 @@ browse --screenshot="$PWD/blank.png" --window-size=1280,2000 \
 rc=$?
 err=$(cat png.txt)
 expect_rc blank 1
+
+# The kinds' pictures and declared plots (report_plots_graph.sh): the
+# images decode (the PNG 2 x 1, the SVG 40 x 20, its onload never run:
+# no console message), the bars and the lines are in the DOM.
+mkdir "$T/p" && cd "$T/p" || exit 1
+. "$here/report_plots_graph.sh"
+cp plots.toml cairn.toml
+run -q run
+expect_rc plots-run 0
+run -q report
+expect_rc plots-report 0
+cp report.html loaded.html
+cat >>loaded.html <<'HTML'
+<script>
+window.addEventListener('load', function() {
+  var sizes = Array.from(document.querySelectorAll('figure.image img')).map(function(i) { return i.naturalWidth + 'x' + i.naturalHeight; });
+  document.body.setAttribute('data-images', sizes.join(' '));
+});
+</script>
+HTML
+browse --enable-logging=stderr --v=0 --dump-dom "file://$PWD/loaded.html" \
+	>dom.html 2>console.txt
+expect_eq plots-console "$(grep -E 'Uncaught|CONSOLE' console.txt)" ""
+expect_match plots-images "$(cat dom.html)" '<body data-images="2x1 40x20 2x1 40x20"'
+expect_eq plots-bins "$(grep -c '<figure class="bins">' dom.html)" 6
+expect_eq plots-zbins "$(grep -c '<figure class="zbins">' dom.html)" 1
+expect_eq plots-series "$(grep -c '<polyline class="curve" data-label="k=' dom.html)" 4
+expect_eq plots-tokens "$(grep -c '<polyline class="curve" data-label="bin"' dom.html)" 1
 finish
