@@ -71,6 +71,8 @@ static void radix_u32(uint32_t *a, uint32_t *tmp, size_t n)
 		memset(count, 0, sizeof(count));
 		for (i = 0; i < n; i++)
 			count[(from[i] >> shift) & 255]++;
+		if (n && count[(from[0] >> shift) & 255] == n)
+			continue;	/* one value of this byte: in order */
 		for (i = 0, sum = 0; i < 256; i++) {
 			size_t c = count[i];
 			count[i] = sum;
@@ -82,6 +84,8 @@ static void radix_u32(uint32_t *a, uint32_t *tmp, size_t n)
 		from = to;
 		to = t;
 	}
+	if (from != a)
+		memcpy(a, from, n * sizeof(*a));
 }
 
 /* Every token of the file into counts (dense) or into *all; 0, or -1
