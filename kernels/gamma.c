@@ -7,11 +7,12 @@
 #include "gamma.h"
 #include "gamma_voxel.h"
 #include "parallel.h"
+#include "quantile.h"
 #include "util.h"
 
-static int cmp_offset(const void *a, const void *b)
+static int cmp_cell(const void *a, const void *b)
 {
-	const struct gamma_offset *p = a, *q = b;
+	const struct gamma_cell *p = a, *q = b;
 
 	if (p->d2 != q->d2)
 		return p->d2 < q->d2 ? -1 : 1;
@@ -20,65 +21,70 @@ static int cmp_offset(const void *a, const void *b)
 		return p->dz - q->dz;
 	if (p->dy != q->dy)
 		return p->dy - q->dy;
-	if (p->dx != q->dx)
-		return p->dx - q->dx;
-	if (p->w[1] != q->w[1])
-		return p->w[1] < q->w[1] ? -1 : 1;
-	if (p->w[2] != q->w[2])
-		return p->w[2] < q->w[2] ? -1 : 1;
-	return p->w[4] < q->w[4] ? -1 : p->w[4] > q->w[4];
+	return p->dx - q->dx;
 }
 
-/* Split a coordinate in voxels into its cell and the upper weight. */
-static void split(double v, int *cell, int *up, double *f)
+/* The low corners of the cells that may reach within the radius, per
+ * axis lo[k] to hi[k] voxels (0 to 0 along a flat axis); how many in the
+ * whole block, or -1 when the settings cannot be searched. */
+static double cell_span(const struct gamma_grid *g, const struct gamma_opts *o,
+			int *lo, int *hi)
 {
-	double fl = floor(v);
+	double reach = o->radius * o->dta_mm, s[3] = { g->sx, g->sy, g->sz };
+	double count = 1;
+	int n[3] = { g->nx, g->ny, g->nz }, k;
 
-	*cell = (int)fl;
-	*f = v - fl;
-	if (*f < 1e-12)
-		*f = 0;
-	*up = *f > 0;
+	if (!(o->dta_mm > 0) || !(o->tol > 0) || !(o->radius > 0) ||
+	    !isfinite(reach))
+		return -1;
+	for (k = 0; k < 3; k++) {
+		double r;
+		if (!(s[k] > 0) || !(reach / s[k] < 1e6) || n[k] < 1)
+			return -1;
+		r = ceil(reach / s[k]);
+		lo[k] = n[k] == 1 ? 0 : -(int)r - 1;
+		hi[k] = n[k] == 1 ? 0 : (int)r;
+		count *= hi[k] - lo[k] + 1;
+	}
+	return count;
 }
 
-struct gamma_offset *gamma_offsets(const struct gamma_grid *g,
-				   const struct gamma_opts *o, size_t *n)
+/* A cell's nearest point to the voxel, along one axis, in voxels. */
+static double nearest(int d, int flat)
 {
-	double h, r;
-	int k, i, j, l;
-	size_t cap, m = 0;
-	struct gamma_offset *v;
+	return flat ? 0 : d > 0 ? d : d + 1 < 0 ? d + 1 : 0;
+}
+
+struct gamma_cell *gamma_cells(const struct gamma_grid *g,
+			       const struct gamma_opts *o, size_t *n)
+{
+	double count, r2 = o->radius * o->radius;
+	int lo[3], hi[3], i, j, l;
+	int flat[3] = { g->nx == 1, g->ny == 1, g->nz == 1 };
+	size_t m = 0;
+	struct gamma_cell *v;
 
 	*n = 0;
-	if (!(o->dta_mm > 0) || !(o->step_frac > 0) || !(o->radius > 0) ||
-	    !(g->sx > 0) || !(g->sy > 0) || !(g->sz > 0))
+	count = cell_span(g, o, lo, hi);
+	/* The ball fills half its cube: refuse what would list too many. */
+	if (count < 0 || count > 2.0 * GAMMA_MAX_CELLS)
 		return NULL;
-	h = o->step_frac * o->dta_mm;
-	r = o->radius * o->dta_mm;
-	k = (int)floor(r / h + 1e-9);
-	cap = (size_t)(2 * k + 1) * (size_t)(2 * k + 1) * (size_t)(2 * k + 1);
-	v = xcalloc(cap, sizeof(*v));
-	for (l = -k; l <= k; l++)
-		for (j = -k; j <= k; j++)
-			for (i = -k; i <= k; i++) {
-				double x = i * h, y = j * h, z = l * h, fx, fy, fz;
-				double d2 = x * x + y * y + z * z;
-				struct gamma_offset *p = &v[m];
-				int c;
-				if (d2 > r * r * (1 + 1e-12))
+	v = xcalloc((size_t)count, sizeof(*v));
+	for (l = lo[2]; l <= hi[2]; l++)
+		for (j = lo[1]; j <= hi[1]; j++)
+			for (i = lo[0]; i <= hi[0]; i++) {
+				double x = nearest(i, flat[0]) * g->sx,
+				       y = nearest(j, flat[1]) * g->sy,
+				       z = nearest(l, flat[2]) * g->sz;
+				double d2 = (x * x + y * y + z * z) /
+					    (o->dta_mm * o->dta_mm);
+				if (d2 > r2 * (1 + 1e-12))
 					continue;
-				p->d2 = d2 / (o->dta_mm * o->dta_mm);
-				p->ox = x, p->oy = y, p->oz = z;
-				split(x / g->sx, &p->dx, &p->ux, &fx);
-				split(y / g->sy, &p->dy, &p->uy, &fy);
-				split(z / g->sz, &p->dz, &p->uz, &fz);
-				for (c = 0; c < 8; c++)
-					p->w[c] = (c & 1 ? fx : 1 - fx) *
-						  (c & 2 ? fy : 1 - fy) *
-						  (c & 4 ? fz : 1 - fz);
+				v[m].d2 = d2;
+				v[m].dx = i, v[m].dy = j, v[m].dz = l;
 				m++;
 			}
-	qsort(v, m, sizeof(*v), cmp_offset);
+	qsort(v, m, sizeof(*v), cmp_cell);
 	*n = m;
 	return v;
 }
@@ -96,21 +102,29 @@ static void gamma_part(void *ctx, size_t from, size_t to, int t)
 	}
 }
 
-void gamma_summary(const float *out, size_t n, struct gamma_result *res)
+void gamma_summary(const float *out, size_t n, int pass_lt,
+		   struct gamma_result *res)
 {
-	double sum = 0;
-	size_t i;
+	static const double q[4] = { 0.5, 0.9, 0.95, 0.99 };
+	double sum = 0, p[4] = { 0, 0, 0, 0 };
+	float *v = xmalloc(n * sizeof(float) + 1);
+	size_t i, m = 0;
 
 	memset(res, 0, sizeof(*res));
 	for (i = 0; i < n; i++) {
 		if (out[i] < 0)
 			continue;
-		res->evaluated++;
-		res->passed += out[i] <= 1;
+		v[m++] = out[i];
+		res->passed += gamma_passes(out[i], pass_lt);
 		sum += out[i];
 		if (out[i] > res->max)
 			res->max = out[i];
 	}
+	res->evaluated = m;
+	if (m)
+		quantiles_cpu(v, m, q, 4, p, 0);
+	free(v);
+	res->p50 = p[0], res->p90 = p[1], res->p95 = p[2], res->p99 = p[3];
 	res->pass_rate = res->evaluated
 				 ? 100.0 * (double)res->passed / (double)res->evaluated
 				 : 100.0;
@@ -140,7 +154,7 @@ void gamma_cpu(const float *ref, const float *eval, const struct gamma_grid *g,
 	j.eval = eval;
 	j.grid = *g;
 	j.opts = *o;
-	j.off = gamma_offsets(g, o, &j.noff);
+	j.cells = gamma_cells(g, o, &j.ncells);
 	j.cutoff = mx * o->cutoff_pct / 100;
 	if (j.cutoff <= 0)
 		j.cutoff = 1e-30;	/* zero dose is never evaluated */
@@ -148,26 +162,20 @@ void gamma_cpu(const float *ref, const float *eval, const struct gamma_grid *g,
 	j.out = out;
 	/* Slices interleave cheap (low dose) and costly voxels: small
 	 * slices keep the threads evenly loaded. */
-	parallel_chunks(threads, n, 2048, gamma_part, &j);
-	free((void *)j.off);
-	gamma_summary(out, n, res);
+	parallel_chunks(threads, n, 512, gamma_part, &j);
+	free((void *)j.cells);
+	gamma_summary(out, n, o->pass_lt, res);
 }
 
 /* Whether the search can run on g: a NaN, zero or tiny spacing would put
- * offsets, in voxels, past an int and the search outside the volume. */
+ * cells, in voxels, past an int, the search outside the volume, or more
+ * cells within the radius than memory holds. */
 static int usable(const struct gamma_grid *g, const struct gamma_opts *o)
 {
-	double reach = o->radius * o->dta_mm, s[3] = { g->sx, g->sy, g->sz };
-	int k;
+	int lo[3], hi[3];
+	double count = cell_span(g, o, lo, hi);
 
-	if (g->nx < 1 || g->ny < 1 || g->nz < 1 || !(o->dta_mm > 0) ||
-	    !(o->step_frac > 0) || !(o->radius > 0) || !(o->dose_pct > 0) ||
-	    !isfinite(reach))
-		return 0;
-	for (k = 0; k < 3; k++)
-		if (!(s[k] > 0) || !(reach / s[k] < 1e6))
-			return 0;
-	return 1;
+	return o->dose_pct > 0 && count >= 0 && count <= 2.0 * GAMMA_MAX_CELLS;
 }
 
 int gamma_index(enum device_pref pref, const float *ref, const float *eval,
@@ -187,7 +195,8 @@ int gamma_index(enum device_pref pref, const float *ref, const float *eval,
 	if (device_try_cuda(pref, reason, sizeof(reason))) {
 #ifdef CAIRN_HAVE_CUDA
 		if (cuda_gamma(ref, eval, g, o, out, reason, sizeof(reason)) == 0) {
-			gamma_summary(out, (size_t)g->nx * g->ny * g->nz, res);
+			gamma_summary(out, (size_t)g->nx * g->ny * g->nz,
+				      o->pass_lt, res);
 			return DEVICE_CUDA;
 		}
 #endif

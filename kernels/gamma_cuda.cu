@@ -1,5 +1,5 @@
 // The gamma index on the GPU: one thread per reference voxel, running
-// gamma_voxel (the CPU's code) over the offset lattice in device memory.
+// gamma_voxel (the CPU's code) over the cell list in device memory.
 // Built without fused multiply-adds (CMakeLists.txt) so the values equal
 // the CPU's.
 #include <stdlib.h>
@@ -28,7 +28,7 @@ extern "C" int cuda_gamma(const float *ref, const float *eval,
 			  size_t whylen)
 {
 	size_t n = (size_t)g->nx * g->ny * g->nz, noff = 0, i;
-	struct gamma_offset *off = gamma_offsets(g, o, &noff), *doff = NULL;
+	struct gamma_cell *off = gamma_cells(g, o, &noff), *doff = NULL;
 	float *dref = NULL, *deval = NULL, *dout = NULL;
 	struct gamma_job j;
 	double mx = 0;
@@ -55,8 +55,8 @@ extern "C" int cuda_gamma(const float *ref, const float *eval,
 	j.eval = deval;
 	j.grid = *g;
 	j.opts = *o;
-	j.off = doff;
-	j.noff = noff;
+	j.cells = doff;
+	j.ncells = noff;
 	j.cutoff = mx * o->cutoff_pct / 100;
 	if (j.cutoff <= 0)
 		j.cutoff = 1e-30;

@@ -36,6 +36,8 @@
 
 static const char *const norms[] = { "global", "local", NULL };
 static const char *const devices[] = { "auto", "cpu", "cuda", NULL };
+static const char *const pass_rules[] = { "le", "lt", NULL };
+static const char *const aggregates[] = { "mean", "pooled", NULL };
 
 struct criterion {
 	double pct, mm;
@@ -129,8 +131,8 @@ static const struct kind_setting settings[] = {
 	{ "cutoff_pct", KIND_FLOAT, "10.0", 0, 100, NULL,
 	  "reference voxels below this percentage of the maximum reference "
 	  "dose are not evaluated" },
-	{ "step_frac", KIND_FLOAT, "0.1", 0.01, 1, NULL,
-	  "the search step, a fraction of the distance criterion" },
+	{ "pass", KIND_STRING, "\"le\"", 0, 0, pass_rules,
+	  "a voxel passes when gamma <= 1 (le) or gamma < 1 (lt, pymedphys)" },
 	{ "radius", KIND_FLOAT, "2.0", 1, 10, NULL,
 	  "the search radius, in distance criteria" },
 	{ "vx_gy", KIND_STRING, "\"50,60,70\"", 0, 0, NULL,
@@ -139,6 +141,9 @@ static const struct kind_setting settings[] = {
 	  NULL, valid_doses },
 	{ "dvh_step_gy", KIND_FLOAT, "0.1", 0.001, 100, NULL,
 	  "the dose step of the cumulative DVH curves" },
+	{ "aggregate", KIND_STRING, "\"mean\"", 0, 0, aggregates,
+	  "MAE and DVH over all cases: the mean of the cases' values (mean) "
+	  "or over all cases' voxels together (pooled, under 'pooled')" },
 	{ "reference", KIND_STRING, "\"dose_plan\"", 0, 0, NULL,
 	  "the reference dose's dataset in each case of 'volumes'" },
 	{ "predicted", KIND_STRING, "\"dose_pred\"", 0, 0, NULL,
@@ -170,27 +175,49 @@ struct dvh {
 	double d95, d2, d50, mean, vx[MAX_VX];
 };
 
-static void dvh_of(const float *dose, const uint8_t *mask, size_t n,
-		   const double *vx, int nvx, enum device_pref dev,
-		   struct dvh *out, size_t *count)
+/* A growing array of floats. */
+struct fpool {
+	float *v;
+	size_t n, cap;
+};
+
+/* What aggregate = "pooled" and the pooled gamma gather over all cases:
+ * the absolute differences' sums and counts, each structure's voxel
+ * doses, each criterion's evaluated gammas. */
+struct pooled {
+	double body_sum, sum[MAX_STRUCTS];
+	uint64_t body_n, n[MAX_STRUCTS];
+	struct fpool ref[MAX_STRUCTS], pred[MAX_STRUCTS], gamma[MAX_CRITERIA];
+};
+
+static void pooled_release(struct pooled *p)
+{
+	int i;
+
+	for (i = 0; i < MAX_STRUCTS; i++)
+		free(p->ref[i].v), free(p->pred[i].v);
+	for (i = 0; i < MAX_CRITERIA; i++)
+		free(p->gamma[i].v);
+}
+
+/* The DVH numbers of a structure's voxel doses v[0..m). */
+static void dvh_values(const float *v, size_t m, const double *vx, int nvx,
+		       enum device_pref dev, struct dvh *out)
 {
 	/* D95: the dose at least 95% of the volume receives, the 5th
 	 * percentile; D2 the 98th; D50 the median. */
 	static const double q[3] = { 0.05, 0.98, 0.5 };
-	float *v = xmalloc(n * sizeof(float) + 1);
 	double e[3] = { 0, 0, 0 }, sum = 0;
 	uint64_t at_least[MAX_VX] = { 0 };
-	size_t m = 0, i;
+	size_t i;
 	char why[160];
 	int k;
 
-	for (i = 0; i < n; i++)
-		if (mask[i]) {
-			v[m++] = dose[i];
-			sum += dose[i];
-			for (k = 0; k < nvx; k++)
-				at_least[k] += dose[i] >= vx[k];
-		}
+	for (i = 0; i < m; i++) {
+		sum += v[i];
+		for (k = 0; k < nvx; k++)
+			at_least[k] += v[i] >= vx[k];
+	}
 	if (m && quantiles(dev, v, m, q, 3, e, why, sizeof(why)) < 0)
 		quantiles_cpu(v, m, q, 3, e, 0);
 	out->d95 = e[0];
@@ -199,8 +226,36 @@ static void dvh_of(const float *dose, const uint8_t *mask, size_t n,
 	out->mean = m ? sum / (double)m : 0;
 	for (k = 0; k < nvx; k++)
 		out->vx[k] = m ? 100.0 * (double)at_least[k] / (double)m : 0;
-	*count = m;
-	free(v);
+}
+
+/* Append the doses of dose[0..n) inside mask to a pool (pooled: all
+ * cases' voxels of a structure together). */
+static void pool_add(struct fpool *p, const float *dose, const uint8_t *mask,
+		     size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!mask || mask[i]) {
+			if (p->n == p->cap) {
+				p->cap = p->cap ? 2 * p->cap : 4096;
+				p->v = xrealloc(p->v, p->cap * sizeof(float));
+			}
+			p->v[p->n++] = dose[i];
+		}
+}
+
+static void dvh_of(const float *dose, const uint8_t *mask, size_t n,
+		   const double *vx, int nvx, enum device_pref dev,
+		   struct dvh *out, struct fpool *pool)
+{
+	struct fpool v = { NULL, 0, 0 };
+
+	pool_add(&v, dose, mask, n);
+	dvh_values(v.v, v.n, vx, nvx, dev, out);
+	if (pool)
+		pool_add(pool, v.v, NULL, v.n);
+	free(v.v);
 }
 
 /* Cumulative DVH: the fraction of the structure receiving at least
@@ -243,7 +298,28 @@ static void dvh_json(struct buf *b, const char *label, double r, double p)
 		 label, r, p, p - r);
 }
 
-/* One case's (or the mean over cases') numbers as JSON members. */
+/* The gamma results of the nc criteria c as one JSON member. */
+static void gamma_json(struct buf *b, const struct gamma_result *g,
+		       const struct criterion *c, int nc)
+{
+	char label[48];
+	int k;
+
+	buf_adds(b, "\"gamma\": {");
+	for (k = 0; k < nc; k++) {
+		crit_name(&c[k], label, sizeof(label));
+		buf_addf(b, "%s\"%s\": {\"pass_rate\": %.4f, \"mean\": %.4f, "
+			    "\"p50\": %.4f, \"p90\": %.4f, \"p95\": %.4f, "
+			    "\"p99\": %.4f, \"max\": %.4f, \"evaluated\": %llu}",
+			 k ? ", " : "", label, g[k].pass_rate, g[k].mean, g[k].p50,
+			 g[k].p90, g[k].p95, g[k].p99, g[k].max,
+			 (unsigned long long)g[k].evaluated);
+	}
+	buf_addc(b, '}');
+}
+
+/* One case's (or all cases') numbers as JSON members: MAE, then gamma
+ * for the nc criteria c (none when c is NULL), then DVH. */
 static void stats_json(struct buf *b, const struct case_stats *s,
 		       char *const *names, size_t ns, const struct criterion *c,
 		       int nc, const double *vx, int nvx)
@@ -258,15 +334,12 @@ static void stats_json(struct buf *b, const struct case_stats *s,
 		json_string(b, names[i], strlen(names[i]));
 		buf_addf(b, ": %.4f", s->mae[i]);
 	}
-	buf_adds(b, "}, \"gamma\": {");
-	for (k = 0; k < nc; k++) {
-		crit_name(&c[k], label, sizeof(label));
-		buf_addf(b, "%s\"%s\": {\"pass_rate\": %.4f, \"mean\": %.4f, "
-			    "\"max\": %.4f, \"evaluated\": %llu}",
-			 k ? ", " : "", label, s->g[k].pass_rate, s->g[k].mean,
-			 s->g[k].max, (unsigned long long)s->g[k].evaluated);
+	buf_adds(b, "}, ");
+	if (c) {
+		gamma_json(b, s->g, c, nc);
+		buf_adds(b, ", ");
 	}
-	buf_adds(b, "}, \"dvh\": {");
+	buf_adds(b, "\"dvh\": {");
 	for (i = 0; i < ns; i++) {
 		const struct dvh *r = &s->ref[i], *p = &s->pred[i];
 		buf_adds(b, i ? ", " : "");
@@ -289,7 +362,8 @@ static void stats_json(struct buf *b, const struct case_stats *s,
 	buf_addc(b, '}');
 }
 
-/* acc += s / n, field by field (the mean over cases). */
+/* acc += s / n, field by field (the mean over cases) but gamma, which
+ * pools the cases' voxels (struct pooled). */
 static void accumulate(struct case_stats *acc, const struct case_stats *s,
 		       double n)
 {
@@ -297,17 +371,23 @@ static void accumulate(struct case_stats *acc, const struct case_stats *s,
 	double *dst = (double *)(void *)acc;
 	size_t i;
 
-	/* Every field is a double but the gamma counts: average those
-	 * separately. */
+	/* Every field before the gamma results is a double. */
 	for (i = 0; i < offsetof(struct case_stats, g) / sizeof(double); i++)
 		dst[i] += src[i] / n;
-	for (i = 0; i < MAX_CRITERIA; i++) {
-		acc->g[i].evaluated += s->g[i].evaluated;
-		acc->g[i].passed += s->g[i].passed;
-		acc->g[i].pass_rate += s->g[i].pass_rate / n;
-		acc->g[i].mean += s->g[i].mean / n;
-		if (s->g[i].max > acc->g[i].max)
-			acc->g[i].max = s->g[i].max;
+}
+
+/* The pooled numbers of all cases: MAE and DVH into *s. */
+static void pooled_stats(const struct pooled *p, size_t ns, const double *vx,
+			 int nvx, enum device_pref dev, struct case_stats *s)
+{
+	size_t i;
+
+	memset(s, 0, sizeof(*s));
+	s->mae_body = p->body_n ? p->body_sum / (double)p->body_n : 0;
+	for (i = 0; i < ns; i++) {
+		s->mae[i] = p->n[i] ? p->sum[i] / (double)p->n[i] : 0;
+		dvh_values(p->ref[i].v, p->ref[i].n, vx, nvx, dev, &s->ref[i]);
+		dvh_values(p->pred[i].v, p->pred[i].n, vx, nvx, dev, &s->pred[i]);
 	}
 }
 
@@ -356,12 +436,16 @@ static int run(const struct kind_run *r, struct err *err)
 		(enum device_pref)device_pref_parse(kind_string(r, "device"));
 	struct h5_file *fv = NULL, *fp = NULL, *out = NULL;
 	struct case_stats mean;
+	struct pooled pool;
+	int pooled = !strcmp(kind_string(r, "aggregate"), "pooled");
+	int pass_lt = !strcmp(kind_string(r, "pass"), "lt");
 	char **names = NULL, path[256], label[48], msg[160];
 	size_t ns = 0, i;
 	int64_t ncases = 0, c;
 	int rc = -1, device_used = DEVICE_CPU;
 
 	memset(&mean, 0, sizeof(mean));
+	memset(&pool, 0, sizeof(pool));
 	if (kind_check_run(r, err))
 		goto out;
 	if (nc < 0 || nvx < 0) {
@@ -449,6 +533,7 @@ static int run(const struct kind_run *r, struct err *err)
 				maxd = ref[i];
 		}
 		s.mae_body = nb ? mae / (double)nb : 0;
+		pool.body_sum += mae, pool.body_n += nb;
 		if (maxd * 1.2 / step + 2 > MAX_DVH_BINS) {
 			err_set(err, "dvh_step_gy %g and case %lld's maximum "
 				     "reference dose of %g Gy make over %d DVH "
@@ -476,8 +561,11 @@ static int run(const struct kind_run *r, struct err *err)
 					cnt++;
 				}
 			s.mae[i] = cnt ? mae / (double)cnt : 0;
-			dvh_of(ref, m, n, vx, nvx, dev, &s.ref[i], &cnt);
-			dvh_of(pred, m, n, vx, nvx, dev, &s.pred[i], &cnt);
+			pool.sum[i] += mae, pool.n[i] += cnt;
+			dvh_of(ref, m, n, vx, nvx, dev, &s.ref[i],
+			       pooled ? &pool.ref[i] : NULL);
+			dvh_of(pred, m, n, vx, nvx, dev, &s.pred[i],
+			       pooled ? &pool.pred[i] : NULL);
 			curve = xcalloc(nbins, sizeof(float));
 			dvh_curve(ref, m, n, step, nbins, curve);
 			snprintf(path, sizeof(path), "case%lld/dvh/%s/reference",
@@ -500,8 +588,9 @@ static int run(const struct kind_run *r, struct err *err)
 			o.dta_mm = crit[k].mm;
 			o.local = !strcmp(kind_string(r, "normalisation"), "local");
 			o.cutoff_pct = kind_float(r, "cutoff_pct");
-			o.step_frac = kind_float(r, "step_frac");
+			o.tol = GAMMA_TOL;
 			o.radius = kind_float(r, "radius");
+			o.pass_lt = pass_lt;
 			device_used = gamma_index(dev, ref, pred, &g, &o, map,
 						  &s.g[k], msg, sizeof(msg));
 			if (device_used < 0) {
@@ -509,6 +598,9 @@ static int run(const struct kind_run *r, struct err *err)
 				bad = 1;
 				break;
 			}
+			for (i = 0; i < n; i++)	/* all cases' voxels */
+				if (map[i] >= 0)
+					pool_add(&pool.gamma[k], &map[i], NULL, 1);
 			crit_name(&crit[k], label, sizeof(label));
 			snprintf(path, sizeof(path), "case%lld/gamma/%s",
 				 (long long)c, label);
@@ -535,18 +627,26 @@ static int run(const struct kind_run *r, struct err *err)
 	}
 	fprintf(stderr, "eval.dose: gamma on the %s\n", device_name(device_used));
 	for (k = 0; k < nc; k++)
-		mean.g[k].pass_rate = mean.g[k].evaluated
-					      ? 100.0 * (double)mean.g[k].passed /
-							(double)mean.g[k].evaluated
-					      : 100.0;
+		gamma_summary(pool.gamma[k].v, pool.gamma[k].n, pass_lt,
+			      &mean.g[k]);
 	buf_addf(&rep, "{\"cases\": %lld, ", (long long)ncases);
-	stats_json(&rep, &mean, names, ns, crit, nc, vx, nvx);
+	if (pooled) {
+		struct case_stats all;
+		pooled_stats(&pool, ns, vx, nvx, dev, &all);
+		gamma_json(&rep, mean.g, crit, nc);
+		buf_adds(&rep, ", \"pooled\": {");
+		stats_json(&rep, &all, names, ns, NULL, 0, vx, nvx);
+		buf_addc(&rep, '}');
+	} else {
+		stats_json(&rep, &mean, names, ns, crit, nc, vx, nvx);
+	}
 	buf_addf(&rep, ", \"per_case\": [%s]}\n", cases.data);
 	if (h5_attr_string(out, "/", "kind", "eval.dose", err) ||
 	    h5_attr_string(out, "/", "criteria", kind_string(r, "criteria"),
 			   err) ||
 	    h5_attr_string(out, "/", "normalisation",
 			   kind_string(r, "normalisation"), err) ||
+	    h5_attr_string(out, "/", "pass", kind_string(r, "pass"), err) ||
 	    kind_write_text(r->outputs[0], &rep, err))
 		goto out;
 	rc = 0;
@@ -557,6 +657,7 @@ out:
 	for (i = 0; i < ns; i++)
 		free(names[i]);
 	free(names);
+	pooled_release(&pool);
 	buf_release(&why);
 	buf_release(&rep);
 	buf_release(&cases);
@@ -573,9 +674,11 @@ const struct stage_kind kind_eval_dose = {
 	       "least x Gy) of both doses and their difference, and\ncumulative "
 	       "DVH curves; and for each gamma criterion the 3D pass rate\n"
 	       "(see docs/stages.md: global or local normalisation, a dose "
-	       "cutoff, a\nsub-voxel search nearest first within the radius; a "
-	       "voxel passes when\ngamma <= 1). The pass rate over all cases "
-	       "pools their voxels.",
+	       "cutoff, an exact\nsearch within the radius; a voxel passes "
+	       "when gamma <= 1, or < 1 with\npass = \"lt\"), its mean and "
+	       "percentiles. Over all cases gamma pools\nthe cases' voxels; MAE "
+	       "and DVH are the mean of the cases' values, or\npooled under "
+	       "'pooled' with aggregate = \"pooled\".",
 	.settings = settings,
 	.inputs = inputs,
 	.outputs = outputs,

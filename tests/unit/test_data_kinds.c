@@ -548,7 +548,9 @@ static void test_eval_dose(void)
 	rep = slurp(out[0]);
 	CHECK(rep && strstr(rep, "{\"cases\": 2, \"mae_body_gy\": 0.0000, "));
 	CHECK(rep && strstr(rep, "\"3pct_3mm\": {\"pass_rate\": 100.0000, "
-				 "\"mean\": 0.0000, \"max\": 0.0000"));
+				 "\"mean\": 0.0000, \"p50\": 0.0000, \"p90\": "
+				 "0.0000, \"p95\": 0.0000, \"p99\": 0.0000, "
+				 "\"max\": 0.0000"));
 	CHECK(rep && strstr(rep, "\"PTV70\": {\"D95\": {\"reference\": "
 				 "70.0000, \"predicted\": 70.0000, \"diff\": "
 				 "0.0000}"));
