@@ -46,7 +46,7 @@ struct target {
 };
 
 #define SMALL "epochs = 1\nembed = 4\nhidden = 4\nbatch = 32\n"
-#define GAMMA "criteria = \"3%/3mm\"\nstep_frac = 0.5\nradius = 1.5\n" \
+#define GAMMA "criteria = \"3%/3mm\"\nradius = 1.5\n" \
 	      "device = \"cpu\"\n"
 
 #define H5_JSON { "out.h5", "out.json", NULL }
