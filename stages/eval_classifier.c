@@ -1,7 +1,9 @@
 /*
  * eval.classifier: a model from train.classifier scored on a split
  * (test by default): accuracy, ROC AUC, log-loss and the confusion
- * counts, as a metrics JSON.
+ * counts, as a metrics JSON; and, when the stage names it, every event's
+ * score, label and weight with the ROC curve, as HDF5 (the report draws
+ * it).
  */
 #include <math.h>
 #include <stdio.h>
@@ -11,6 +13,7 @@
 #include "buf.h"
 #include "classifier.h"
 #include "err.h"
+#include "h5.h"
 #include "kind_versions.h"
 #include "kinds.h"
 #include "util.h"
@@ -36,6 +39,9 @@ static const struct kind_port inputs[] = {
 
 static const struct kind_port outputs[] = {
 	{ "metrics", "JSON: accuracy, auc, log_loss, tp, fp, tn, fn, events" },
+	{ "scores", "HDF5: score float32 [n], label uint8 [n], weight float32 "
+		    "[n]; the ROC curve roc/fpr, roc/tpr, roc/threshold "
+		    "float64", 1 },
 	{ NULL, NULL },
 };
 
@@ -79,13 +85,104 @@ double roc_auc(const float *p, const uint8_t *y, size_t n)
 	return (ranks - pos * (pos + 1) / 2) / (pos * neg);
 }
 
+struct weighed {
+	float p, w;
+	uint8_t y;
+};
+
+static int by_score_down(const void *a, const void *b)
+{
+	float x = ((const struct weighed *)a)->p, y = ((const struct weighed *)b)->p;
+
+	return x > y ? -1 : x < y;
+}
+
+/*
+ * The ROC curve of scores p, labels y and weights w (n events): from
+ * (0, 0) at threshold +inf, one point per distinct score, highest first:
+ * the weighted fractions of negatives (fpr) and positives (tpr) scored at
+ * or above it.  Events of one score enter together (a tie is one diagonal
+ * step, so the trapezoid under the curve is roc_auc's).  A class absent
+ * has rate 0 throughout.  fpr, tpr, thr hold n + 1; returns the points.
+ */
+size_t roc_curve(const float *p, const uint8_t *y, const float *w, size_t n,
+		 double *fpr, double *tpr, double *thr);
+size_t roc_curve(const float *p, const uint8_t *y, const float *w, size_t n,
+		 double *fpr, double *tpr, double *thr)
+{
+	struct weighed *s = xcalloc(n + 1, sizeof(*s));
+	double pos = 0, neg = 0, tp = 0, fp = 0;
+	size_t i, j, k = 0;
+
+	for (i = 0; i < n; i++) {
+		s[i].p = p[i];
+		s[i].w = w[i];
+		s[i].y = y[i] != 0;
+		if (s[i].y)
+			pos += w[i];
+		else
+			neg += w[i];
+	}
+	qsort(s, n, sizeof(*s), by_score_down);
+	fpr[k] = tpr[k] = 0;
+	thr[k++] = INFINITY;
+	for (i = 0; i < n; i = j) {
+		for (j = i; j < n && s[j].p == s[i].p; j++)
+			if (s[j].y)
+				tp += s[j].w;
+			else
+				fp += s[j].w;
+		fpr[k] = neg > 0 ? fp / neg : 0;
+		tpr[k] = pos > 0 ? tp / pos : 0;
+		thr[k++] = s[i].p;
+	}
+	free(s);
+	return k;
+}
+
+/* The scores output: every event's score, label and weight (1: the data
+ * has none), the ROC curve, and the AUC as an attribute. */
+static int write_scores(const char *path, const float *p, const uint8_t *y,
+			size_t n, double auc, const char *split, struct err *err)
+{
+	struct h5_file *f = NULL;
+	float *w = xcalloc(n + 1, sizeof(float));
+	double *fpr = xcalloc(n + 1, sizeof(double));
+	double *tpr = xcalloc(n + 1, sizeof(double));
+	double *thr = xcalloc(n + 1, sizeof(double));
+	uint64_t dn[1] = { n }, dk[1];
+	size_t i;
+	int rc = -1;
+
+	for (i = 0; i < n; i++)
+		w[i] = 1;
+	dk[0] = roc_curve(p, y, w, n, fpr, tpr, thr);
+	if (h5_create(path, &f, err) == 0 &&
+	    h5_write(f, "score", H5_FLOAT32, 1, dn, p, err) == 0 &&
+	    h5_write(f, "label", H5_UINT8, 1, dn, y, err) == 0 &&
+	    h5_write(f, "weight", H5_FLOAT32, 1, dn, w, err) == 0 &&
+	    h5_write(f, "roc/fpr", H5_FLOAT64, 1, dk, fpr, err) == 0 &&
+	    h5_write(f, "roc/tpr", H5_FLOAT64, 1, dk, tpr, err) == 0 &&
+	    h5_write(f, "roc/threshold", H5_FLOAT64, 1, dk, thr, err) == 0 &&
+	    h5_attr_string(f, "/", "kind", "eval.classifier", err) == 0 &&
+	    h5_attr_string(f, "/", "split", split, err) == 0 &&
+	    h5_attr_double(f, "/", "auc", auc, err) == 0)
+		rc = 0;
+	rc = h5_finish(NULL, f, rc, err);
+	free(w);
+	free(fpr);
+	free(tpr);
+	free(thr);
+	return rc;
+}
+
 static int run(const struct kind_run *r, struct err *err)
 {
 	struct clf m;
 	struct clf_data d;
 	struct clf_config cfg;
 	struct buf rep = BUF_INIT;
-	double thr = kind_float(r, "threshold"), loss = 0;
+	double thr = kind_float(r, "threshold"), loss = 0, auc;
 	uint64_t tp = 0, fp = 0, tn = 0, fn = 0;
 	size_t *idx = NULL, i;
 	float *p = NULL;
@@ -135,15 +232,19 @@ static int run(const struct kind_run *r, struct err *err)
 		tp += call && y, fp += call && !y, tn += !call && !y,
 			fn += !call && y;
 	}
+	auc = roc_auc(p, d.labels, d.n);
 	buf_addf(&rep, "{\"accuracy\": %.6f, \"auc\": %.6f, \"log_loss\": %.6f, "
 		       "\"tp\": %llu, \"fp\": %llu, \"tn\": %llu, \"fn\": %llu, "
 		       "\"events\": %zu}\n",
 		 d.n ? (double)(tp + tn) / (double)d.n : 0,
-		 roc_auc(p, d.labels, d.n), d.n ? loss / (double)d.n : 0,
+		 auc, d.n ? loss / (double)d.n : 0,
 		 (unsigned long long)tp, (unsigned long long)fp,
 		 (unsigned long long)tn, (unsigned long long)fn, d.n);
-	clf_data_free(&d);
 	rc = kind_write_text(r->outputs[0], &rep, err);
+	if (rc == 0 && r->outputs[1])
+		rc = write_scores(r->outputs[1], p, d.labels, d.n, auc,
+				  kind_string(r, "split"), err);
+	clf_data_free(&d);
 out:
 	clf_free(&m);
 	free(idx);
@@ -159,7 +260,9 @@ const struct stage_kind kind_eval_classifier = {
 	       "it was\ntrained on (tokens or events; the same MET use and "
 	       "width): accuracy at\nthe threshold, ROC AUC (Mann-Whitney, tied "
 	       "scores sharing ranks), mean\nlog-loss and the confusion counts, "
-	       "as JSON ready for 'metrics'.",
+	       "as JSON ready for 'metrics'; and when\n'outs' names 'scores', "
+	       "every event's score, label and weight with the\nROC curve "
+	       "(ties one step), as HDF5: the report draws it.",
 	.settings = settings,
 	.inputs = inputs,
 	.outputs = outputs,

@@ -165,7 +165,8 @@ static const struct kind_port outputs[] = {
 	{ "metrics", "JSON: MAE, DVH metrics and gamma pass rates, over all "
 		     "cases and per case" },
 	{ "maps", "HDF5: caseN/gamma/CRITERION float32 maps (-1: not "
-		  "evaluated), caseN/dvh/NAME/reference and /predicted curves, "
+		  "evaluated), caseN/dose_diff float32 (predicted - reference, "
+		  "Gy), caseN/dvh/NAME/reference and /predicted curves, "
 		  "dvh_dose" },
 	{ NULL, NULL },
 };
@@ -520,6 +521,21 @@ static int run(const struct kind_run *r, struct err *err)
 		if (bad) {
 			free(ref), free(pred), free(ct);
 			goto out;
+		}
+		/* The dose difference, for the report's slices of it. */
+		{
+			float *diff = xmalloc(n * sizeof(float) + 1);
+
+			for (i = 0; i < n; i++)
+				diff[i] = pred[i] - ref[i];
+			snprintf(path, sizeof(path), "case%lld/dose_diff",
+				 (long long)c);
+			bad = h5_write(out, path, H5_FLOAT32, 3, d, diff, err) < 0;
+			free(diff);
+			if (bad) {
+				free(ref), free(pred), free(ct);
+				goto out;
+			}
 		}
 		/* The body: CT above -500 HU. */
 		body = xmalloc(n);

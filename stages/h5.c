@@ -132,6 +132,7 @@ int h5_open_image(const void *data, size_t len, const char *name,
 		  struct h5_file **out, struct err *err)
 {
 	struct h5_file *f;
+	struct buf inmem = BUF_INIT;
 	hid_t fapl, id = H5I_INVALID_HID;
 
 	quiet();
@@ -139,10 +140,17 @@ int h5_open_image(const void *data, size_t len, const char *name,
 	if (!has_signature(data, len))
 		return err_set(err, "'%s' is not a readable HDF5 file", name);
 	fapl = H5Pcreate(H5P_FILE_ACCESS);
-	/* In memory, never written back; the library copies the image. */
+	/* In memory, never written back; the library copies the image.  It
+	 * refuses an image whose name is a file that exists ("file already
+	 * exists": the report names an output by its workspace path), so the
+	 * library is given name under /dev/null, which no file can be (it
+	 * is no folder); images open at once are told apart by that name. */
+	buf_adds(&inmem, "/dev/null/");
+	buf_adds(&inmem, name);
 	if (fapl >= 0 && H5Pset_fapl_core(fapl, 1 << 20, 0) >= 0 &&
 	    H5Pset_file_image(fapl, (void *)data, len) >= 0)
-		id = H5Fopen(name, H5F_ACC_RDONLY, fapl);
+		id = H5Fopen(inmem.data, H5F_ACC_RDONLY, fapl);
+	buf_release(&inmem);
 	if (fapl >= 0)
 		H5Pclose(fapl);
 	if (id < 0)

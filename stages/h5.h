@@ -42,7 +42,8 @@ size_t h5_type_size(enum h5_type t);
 int h5_create(const char *path, struct h5_file **out, struct err *err);
 int h5_open(const char *path, struct h5_file **out, struct err *err);
 /* Open the HDF5 file whose bytes are data[0..len) (a copy is taken),
- * read-only; name stands for it in errors.  0, or -1 with err. */
+ * read-only; name stands for it in errors (it may be a file that exists;
+ * images open at once need names apart).  0, or -1 with err. */
 int h5_open_image(const void *data, size_t len, const char *name,
 		  struct h5_file **out, struct err *err);
 /* The path f was opened or created with. */

@@ -491,6 +491,8 @@ void kind_describe(const struct stage_kind *k, struct buf *out)
 		buf_adds(out, "  (none)\n");
 	buf_adds(out, "\noutputs (in 'outs'):\n");
 	for (p = k->outputs; p && p->name; p++)
-		buf_addf(out, "  %-12s %s\n", p->name, p->doc);
+		buf_addf(out, "  %-12s %s%s\n", p->name,
+			 p->optional ? "optional (written when named): " : "",
+			 p->doc);
 	buf_addf(out, "\ncode version: %s\n", k->version);
 }

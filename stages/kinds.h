@@ -45,6 +45,8 @@ struct kind_setting {
 struct kind_port {
 	const char *name;
 	const char *doc;
+	int optional;	/* an output a stage may leave out of `outs`: then it
+			   is not written (its path in kind_run is NULL) */
 	int many;	/* an input given any number of paths (a reference to
 			   a matrix stage's output names one per instance):
 			   kind_run.many has them all */
@@ -56,7 +58,8 @@ struct kind_run {
 	const struct stage_kind *kind;
 	const struct json *settings;	/* an object: name -> value */
 	const char *const *inputs;	/* as kind->inputs */
-	const char *const *outputs;	/* as kind->outputs */
+	const char *const *outputs;	/* as kind->outputs; NULL for an
+					   optional one not asked for */
 	int threads;
 	/* For a `many` input kind->inputs[i], many[i] is every path it is
 	 * given, in the graph's order, ended by NULL (inputs[i] is the

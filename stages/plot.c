@@ -19,12 +19,16 @@
 extern const struct plot_drawer plot_curve_drawer;
 extern const struct plot_drawer plot_series_drawer, plot_image_drawer,
 	plot_bins_drawer, plot_tokens_drawer, plot_zbins_drawer;
+extern const struct plot_drawer plot_roc_drawer;
+extern const struct plot_drawer plot_dose_drawer;
 
 /* In the order they are tried and drawn. */
 static const struct plot_drawer *const drawers[] = {
 	&plot_curve_drawer,
 	&plot_series_drawer, &plot_image_drawer, &plot_bins_drawer,
 	&plot_tokens_drawer, &plot_zbins_drawer,
+	&plot_roc_drawer,
+	&plot_dose_drawer,
 };
 
 static int ends_with(const char *s, const char *end)

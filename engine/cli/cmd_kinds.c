@@ -29,7 +29,22 @@ static const struct opt_spec kinds_opts[] = {
 	{ 0 },
 };
 
-/* The kinds as JSON: name, summary, code version, source files. */
+/* Ports as JSON: [{"name": N, "optional": B}, ...]. */
+static void ports_json(struct buf *b, const struct kind_port *p)
+{
+	const struct kind_port *q;
+
+	buf_adds(b, "[");
+	for (q = p; q && q->name; q++) {
+		buf_adds(b, q == p ? "{\"name\": " : ", {\"name\": ");
+		json_string(b, q->name, strlen(q->name));
+		buf_addf(b, ", \"optional\": %s}", q->optional ? "true" : "false");
+	}
+	buf_adds(b, "]");
+}
+
+/* The kinds as JSON: name, summary, code version, source files, inputs
+ * and outputs. */
 static void kinds_json(struct buf *b, const struct stage_kind *const *k,
 		       size_t n)
 {
@@ -51,7 +66,11 @@ static void kinds_json(struct buf *b, const struct stage_kind *const *k,
 				buf_adds(b, ", ");
 			json_string(b, p, (size_t)(nl - p));
 		}
-		buf_adds(b, "]}");
+		buf_adds(b, "], \"inputs\": ");
+		ports_json(b, k[i]->inputs);
+		buf_adds(b, ", \"outputs\": ");
+		ports_json(b, k[i]->outputs);
+		buf_adds(b, "}");
 	}
 	buf_adds(b, n ? "\n]\n" : "]\n");
 }
@@ -112,11 +131,12 @@ const struct command cmd_kinds = {
 	.run = kinds_run,
 };
 
-/* CAIRN_IN_NAME / CAIRN_OUT_NAME of the stage environment. */
+/* CAIRN_IN_NAME / CAIRN_OUT_NAME of the stage environment (NULL: unset
+ * or empty). */
 static const char *port_path(const char *prefix, const char *name,
 			     struct buf *b)
 {
-	const char *c;
+	const char *c, *v;
 
 	buf_truncate(b, 0);
 	buf_adds(b, prefix);
@@ -125,7 +145,8 @@ static const char *port_path(const char *prefix, const char *name,
 			    : ((*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9'))
 				    ? *c
 				    : '_');
-	return getenv(b->data);
+	v = getenv(b->data);
+	return v && *v ? v : NULL;
 }
 
 /* A `many` input's paths, from CAIRN_IN_NAME_COUNT and CAIRN_IN_NAME_1
@@ -217,7 +238,8 @@ static int kind_run_run(struct cli *cli, const struct command *cmd, int argc,
 		n++;
 	outs = xcalloc(n + 1, sizeof(char *));
 	for (n = 0, p = k->outputs; p && p->name; p++, n++)
-		if (!(outs[n] = port_path("CAIRN_OUT_", p->name, &name))) {
+		if (!(outs[n] = port_path("CAIRN_OUT_", p->name, &name)) &&
+		    !p->optional) {
 			term_error(&cli->term, "kind '%s': output '%s' is not "
 					       "given (%s)",
 				   k->name, p->name, name.data);
@@ -257,9 +279,10 @@ const struct command cmd_kind_run = {
 	.usage = "kind-run KIND SETTINGS.json",
 	.description =
 		"Run built-in kind KIND with the settings in SETTINGS.json, its "
-		"inputs and\noutputs from CAIRN_IN_NAME and CAIRN_OUT_NAME. "
-		"'cairn run' starts this\nfor every stage with a `kind`, as a "
-		"process of its own: a crash in a kernel\nfails that stage, not "
-		"the run.",
+		"inputs and\noutputs from CAIRN_IN_NAME and CAIRN_OUT_NAME (an "
+		"optional output whose\nvariable is unset or empty is not "
+		"written). 'cairn run' starts this\nfor every stage with a "
+		"`kind`, as a process of its own: a crash in a kernel\nfails "
+		"that stage, not the run.",
 	.run = kind_run_run,
 };

@@ -415,9 +415,11 @@ static int kind_ports(struct loader *l, struct graph_stage *st,
 		return rc;
 	}
 	buf_release(&why);
-	/* Every output the kind makes, named as the kind names it. */
+	/* Every output the kind makes, named as the kind names it (an
+	 * optional one when the stage wants it). */
 	for (p = k->outputs; p && p->name; p++)
-		if (!outs || outs->type != TOML_TABLE || !toml_get(outs, p->name))
+		if (!p->optional && (!outs || outs->type != TOML_TABLE ||
+				     !toml_get(outs, p->name)))
 			return gerr(l, outs ? outs : t,
 				    "kind '%s' makes output '%s': name it in "
 				    "'outs'",
