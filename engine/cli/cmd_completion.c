@@ -22,10 +22,10 @@
 
 static const char sh_core[] =
 	"# _cairn_parse WORD...: read the words before the one being completed.\n"
-	"# Sets _cmd (the command; \"store add\" after a subcommand), _nops (its\n"
-	"# operands so far), _skip (an option\n"
-	"# whose value is the next word), _noopt (after --), _cdir (-C DIR) and\n"
-	"# _graph (a GRAPH operand); _cairn_spec sets the command's tables.\n"
+	"# Sets _cmd (the command; \"store add\" after a subcommand), _nops\n"
+	"# (its operands so far), _skip (an option whose value is the next\n"
+	"# word), _noopt (after --), _cdir (-C DIR) and _graph (a GRAPH\n"
+	"# operand); _cairn_spec sets the command's tables.\n"
 	"_cairn_parse() {\n"
 	"\tlocal w\n"
 	"\t_cmd= _nops=0 _skip= _noopt= _cdir= _graph=\n"

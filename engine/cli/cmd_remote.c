@@ -133,10 +133,10 @@ static int add(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	if (it.noperands != 2) {
-		rc = cli_usage_error(cli, &remote_add,
-				     it.noperands < 2 ? "give the remote's name "
-							"and URL"
-						      : "too many arguments");
+		rc = cli_usage_error(cli, &remote_add, "%s",
+				     it.noperands < 2
+					     ? "give the remote's name and URL"
+					     : "too many arguments");
 		goto out;
 	}
 	r.name = it.operands[0];
