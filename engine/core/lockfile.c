@@ -448,7 +448,8 @@ out:
 }
 
 void lock_render(const char *path, const struct graph *g,
-		 const struct lock_entry *e, size_t n, struct lock_text *lt)
+		 const struct lock_entry *e, size_t n, const char *drop,
+		 struct lock_text *lt)
 {
 	struct section *sec = xcalloc(n + g->ninsts + 1, sizeof(*sec));
 	struct toml_doc *old = NULL;
@@ -477,7 +478,7 @@ void lock_render(const char *path, const struct graph *g,
 			const struct graph_inst *in = graph_find(g, kv->key);
 
 			if (kv->value->type != TOML_TABLE || !in ||
-			    fresh[in->index])
+			    fresh[in->index] || (drop && drop[in->index]))
 				continue;
 			sec[nsec].name = kv->key;
 			sec[nsec++].old = kv->value;

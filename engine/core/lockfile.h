@@ -38,11 +38,13 @@ struct lock_text {
 
 /*
  * The lock file for entries e[0..n), in lt: entries of the file now at
- * path for other instances still in g are kept.  lock_text_release(lt)
- * when done.
+ * path for other instances still in g are kept, but for those whose
+ * drop[index] is set (drop may be NULL).  lock_text_release(lt) when
+ * done.
  */
 void lock_render(const char *path, const struct graph *g,
-		 const struct lock_entry *e, size_t n, struct lock_text *lt);
+		 const struct lock_entry *e, size_t n, const char *drop,
+		 struct lock_text *lt);
 /* Whether the file at path holds exactly lt already: then it is left
  * alone, and so is its root. */
 int lock_unchanged(const char *path, const struct lock_text *lt);

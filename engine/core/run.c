@@ -190,11 +190,15 @@ static int write_lock(struct runner *r)
 	const char *path = r->o->lock_path;
 	struct graph *g = r->g;
 	struct lock_entry *le = xcalloc(g->ninsts + 1, sizeof(*le));
+	char *drop = xcalloc(g->ninsts + 1, 1);
 	struct lock_text lt;
 	size_t i, n = 0;
 	int rc = 0;
 
 	for (i = 0; i < g->ninsts; i++) {
+		/* A command that started and failed left its outputs removed
+		 * or half made: the old entry would call them edited. */
+		drop[i] = r->is[i].cleared && !finished(r->is[i].st);
 		if (!finished(r->is[i].st))
 			continue;
 		le[n].inst = &g->insts[i];
@@ -205,13 +209,14 @@ static int write_lock(struct runner *r)
 		n++;
 	}
 	tmpclean_beside(&r->tmp, path);
-	lock_render(path, g, le, n, &lt);
+	lock_render(path, g, le, n, drop, &lt);
 	if (!lock_unchanged(path, &lt) &&
 	    (lock_set_root(path, r->s, &lt, r->err) < 0 ||
 	     lock_write(path, &lt, r->err) < 0))
 		rc = -1;
 	lock_text_release(&lt);
 	free(le);
+	free(drop);
 	return rc;
 }
 

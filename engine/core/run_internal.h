@@ -75,6 +75,8 @@ struct ist {
 	struct digest run;	/* the run recorded, or restored */
 	int has_run;		/* run is set */
 	char *failure;		/* why its command failed (owned) */
+	int cleared;		/* its outputs were removed for its command:
+				   its old lock entry describes nothing */
 };
 
 /*

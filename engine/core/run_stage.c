@@ -188,8 +188,10 @@ int run_spawn(struct runner *r, size_t i)
 	job.inst = in;
 	job.log = x->log;
 	job.key = key;
-	if (r->jobs.n && (rc = adopt(r, i, &job)) != 0)
+	if (r->jobs.n && (rc = adopt(r, i, &job)) != 0) {
+		x->cleared = rc == 1;	/* its job's own run cleared them */
 		goto out;	/* taken over (1), or a store error (-1) */
+	}
 	rc = -1;
 	/* What its key was computed from must still be there. */
 	if (inputs_changed(r, i, "since its key was computed", r->err))
@@ -200,6 +202,7 @@ int run_spawn(struct runner *r, size_t i)
 			goto out;
 		run_abspath(g, in->outs[k].path, &p);
 		tmpclean_beside(&r->tmp, p.data);
+		x->cleared = 1;
 		remove_tree(p.data);
 		mkdir_p(p.data, 1);
 	}

@@ -117,15 +117,21 @@ lock: 'report' waits for an upstream stage that would run"
 echo 'exit 4' >src/fit.sh
 run run
 expect_rc failed-run 1
-# The failed command wrote out/model.txt before it failed: 'cairn run'
-# takes that for an edit by hand (and refuses it), and status says so.
-E="output 'out/model.txt' edited by hand: 'cairn run' refuses to replace it; --force 'fit' keeps it in the store and replaces it"
+# The failed command wrote out/model.txt before it failed: that is no
+# edit by hand (cairn removed the output before the command started), so
+# the lock file forgets fit, status names no edit, and the next run runs
+# it again (it fails again: exit 1, the stage's failure, not a refusal).
 run status
-expect_eq failed-status "$out" "to run      fit  (last run failed with exit 4; $E)
+expect_eq failed-status "$out" "to run      fit  (last run failed with exit 4)
 pending     report  (waits for an upstream stage)"
+expect_eq failed-lock "$(grep -c '^\[stage\.fit\]' cairn.lock)" 0
 run explain fit
-expect_match failed-explain "$out" "^fit: to run \(last run failed with exit 4; $E\)$"
+expect_match failed-explain "$out" "^fit: to run \(last run failed with exit 4\)$"
 expect_match failed-explain-detail "$out" '^    no difference in the key: that run failed$'
+run run
+expect_rc failed-again 1
+expect_eq failed-again-edited "$(printf '%s' "$err" | grep -c 'edited by hand')" 0
+expect_match failed-again-err "$err" "fit.*exit.* 4"
 echo 'exit 0' >src/fit.sh && echo 1,2 >data/x.csv && rm -rf out
 
 # ---- the lock file: params and code by name ----

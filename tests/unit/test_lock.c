@@ -132,7 +132,7 @@ static void test_root(void)
 	memset(&le, 0, sizeof(le));
 	le.inst = &g->insts[0];
 	le.outs = &out;
-	lock_render(lock, g, &le, 1, &lt);
+	lock_render(lock, g, &le, 1, NULL, &lt);
 	CHECK_INT(lt.nouts, 1);
 	CHECK(lt.nouts == 1 && digest_eq(&lt.outs[0], &out));
 	CHECK(!lock_unchanged(lock, &lt));
@@ -167,7 +167,7 @@ static void test_root(void)
 	lock_text_release(&lt);
 	/* An output this store never held. */
 	memset(out.b, 0x5a, DIGEST_LEN);
-	lock_render(lock, g, &le, 1, &lt);
+	lock_render(lock, g, &le, 1, NULL, &lt);
 	CHECK(!lock_unchanged(lock, &lt));
 	CHECK_INT(lock_set_root(lock, s, &lt, &err), 0);
 	CHECK_INT(store_roots_walk(s, on_root, &seen, &err), 0);
