@@ -24,6 +24,10 @@
 #define MAX_STRUCTS 16		/* eval.dose's own limit */
 #define MAX_POINTS 1000		/* a DVH curve's points drawn */
 #define MAX_EXTENT 65536	/* a map's extent along an axis */
+/* What is read of a file at most (h5_read believes a compressed dataset
+ * up to 1024 times its stored bytes): a map's voxels, a curve's points. */
+#define MAX_VOXELS (1u << 27)
+#define MAX_CURVE (1u << 24)
 
 static int mine(const struct plot_item *it)
 {
@@ -81,7 +85,9 @@ static int read_curve(struct h5_file *f, const char *name, float **v,
 	void *p;
 	size_t i;
 
-	if (h5_read(f, name, H5_FLOAT32, 1, any, d, &p, &ignore))
+	if (h5_shape(f, name, H5_FLOAT32, 1, any, d, &ignore) ||
+	    d[0] > MAX_CURVE ||
+	    h5_read(f, name, H5_FLOAT32, 1, any, d, &p, &ignore))
 		return -1;
 	*v = p;
 	*n = (size_t)d[0];
@@ -247,13 +253,14 @@ static int read_map(struct h5_file *f, const char *name, const uint64_t *want,
 	void *p;
 	int i;
 
-	if (h5_read(f, name, H5_FLOAT32, 3, want ? want : any, d, &p, &ignore))
+	if (h5_shape(f, name, H5_FLOAT32, 3, want ? want : any, d, &ignore))
 		return -1;
 	for (i = 0; i < 3; i++)
-		if (d[i] < 1 || d[i] > MAX_EXTENT) {
-			free(p);
+		if (d[i] < 1 || d[i] > MAX_EXTENT)
 			return -1;
-		}
+	if (d[0] * d[1] * d[2] > MAX_VOXELS ||
+	    h5_read(f, name, H5_FLOAT32, 3, want ? want : any, d, &p, &ignore))
+		return -1;
 	*v = p;
 	return 0;
 }

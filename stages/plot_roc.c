@@ -20,6 +20,9 @@
  * either rate) from the last one drawn: the picture is 420 pixels wide,
  * and the SVG of a million events stays small. */
 #define MIN_STEP 1e-3
+/* The most points read (h5_read believes a compressed dataset up to 1024
+ * times its stored bytes). */
+#define MAX_POINTS (1u << 26)
 
 struct roc {
 	double *fpr, *tpr;
@@ -48,6 +51,8 @@ static int roc_read(const struct plot_item *it, struct roc *c)
 	    h5_attr_get_string(it->h5, "/", "kind", kind, sizeof(kind),
 			       &ignore) ||
 	    strcmp(kind, "eval.classifier") ||
+	    h5_shape(it->h5, "roc/fpr", H5_FLOAT64, 1, any, d1, &ignore) ||
+	    d1[0] > MAX_POINTS ||
 	    h5_read(it->h5, "roc/fpr", H5_FLOAT64, 1, any, d1, &a, &ignore))
 		return -1;
 	if (h5_read(it->h5, "roc/tpr", H5_FLOAT64, 1, d1, d2, &b, &ignore)) {

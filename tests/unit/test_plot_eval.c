@@ -255,6 +255,35 @@ static void test_dose_drawer(void)
 	buf_release(&out);
 }
 
+/* A map wider than 65536 voxels along an axis: no slices (a PNG is at
+ * most 65536 wide), the DVH still. */
+static void test_dose_wide(void)
+{
+	const char *one[] = { at("wide.h5") };
+	struct buf out = BUF_INIT;
+	struct h5_file *f;
+	struct err e;
+	uint64_t d3[3] = { 1, 1, 65537 }, d1[1] = { 2 };
+	float *g = calloc(65537, sizeof(float)), dose[2] = { 0, 1 };
+	float ref[2] = { 1, 0 };
+
+	CHECK(h5_create(one[0], &f, &e) == 0);
+	CHECK(h5_write(f, "case0/gamma/3pct_3mm", H5_FLOAT32, 3, d3, g, &e) == 0);
+	CHECK(h5_write(f, "case0/dvh/body/reference", H5_FLOAT32, 1, d1, ref,
+		       &e) == 0);
+	CHECK(h5_write(f, "case0/dvh/body/predicted", H5_FLOAT32, 1, d1, ref,
+		       &e) == 0);
+	CHECK(h5_write(f, "dvh_dose", H5_FLOAT32, 1, d1, dose, &e) == 0);
+	CHECK(h5_attr_string(f, "/", "kind", "eval.dose", &e) == 0);
+	CHECK(h5_close(f, &e) == 0);
+	CHECK_INT(draw(&out, one, 1), 1);
+	CHECK(strstr(out.data, "<figure class=\"dvh\">") != NULL);
+	CHECK(!strstr(out.data, "class=\"gamma\""));
+	buf_release(&out);
+	free(g);
+	unlink(one[0]);
+}
+
 /* A maps file with the kind and nothing else: a note. */
 static void test_dose_empty(void)
 {
@@ -306,6 +335,7 @@ int main(void)
 	test_roc_drawer();
 	test_scale();
 	test_dose_drawer();
+	test_dose_wide();
 	test_dose_empty();
 	unlink(at("s1.h5"));
 	unlink(at("s2.h5"));
