@@ -68,6 +68,8 @@ static void slice(struct buf *out, const struct plot_map *m,
 			plot_scale_rgb(s, m->v[i], rgb + (r * w + c) * 3);
 		}
 	if (png_rgb(&png, rgb, (unsigned)w, (unsigned)h) == 0) {
+		buf_adds(out, "<span class=\"plane\" style=\"display:inline-block;"
+			      "text-align:center;margin-right:6px\">");
 		buf_addf(out, "<img class=\"slice\" data-plane=\"%s\" "
 			      "alt=\"%s %s=%zu\" width=\"%zu\" height=\"%zu\" "
 			      "style=\"image-rendering:pixelated\" "
@@ -75,7 +77,7 @@ static void slice(struct buf *out, const struct plot_map *m,
 			 plane, plane, axis, at, (w * SHOWN + big / 2) / big,
 			 (h * SHOWN + big / 2) / big);
 		base64(out, png.data, png.len);
-		buf_adds(out, "\">\n");
+		buf_addf(out, "\"><br>%s %s=%zu</span>\n", plane, axis, at);
 	}
 	buf_release(&png);
 	free(rgb);

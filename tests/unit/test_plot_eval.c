@@ -225,6 +225,7 @@ static void test_dose_drawer(void)
 			     "width=\"200\" height=\"100\""));
 	CHECK(contains(&out, "data-plane=\"sagittal\" alt=\"sagittal x=1\" "
 			     "width=\"200\" height=\"133\""));
+	CHECK(contains(&out, "\"><br>sagittal x=1</span>\n"));
 	CHECK(contains(&out, "<path class=\"mark\" d=\"M130,1V21\""));
 	/* The dose difference on the same slices, symmetric. */
 	CHECK(contains(&out, "<figcaption>a: case 0, the dose difference "
