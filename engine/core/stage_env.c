@@ -175,9 +175,14 @@ char **stage_env(const struct graph_inst *in, const char *workspace,
 		 const char *params, size_t *n)
 {
 	const struct kind_port *p;
-	char **vars = xcalloc(3 * in->ndeps + in->nouts + 5, sizeof(char *));
+	size_t nopt = 0, k;
+	char **vars;
 	struct buf name = BUF_INIT;
-	size_t k;
+
+	for (p = in->stage->kdesc ? in->stage->kdesc->outputs : NULL;
+	     p && p->name; p++)
+		nopt++;
+	vars = xcalloc(3 * in->ndeps + in->nouts + nopt + 5, sizeof(char *));
 
 	*n = 0;
 	vars[(*n)++] = env_var("CAIRN_STAGE", in->name);
@@ -215,6 +220,19 @@ char **stage_env(const struct graph_inst *in, const char *workspace,
 	for (k = 0; k < in->nouts; k++) {
 		env_name(&name, "CAIRN_OUT_", in->outs[k].name);
 		vars[(*n)++] = env_var(name.data, in->outs[k].path);
+	}
+	/* An optional output the stage does not name is set empty (not
+	 * asked for), so an enclosing stage's of that name (cairn run inside
+	 * a stage) is not taken for it. */
+	for (p = in->stage->kdesc ? in->stage->kdesc->outputs : NULL;
+	     p && p->name; p++) {
+		for (k = 0; k < in->nouts && strcmp(in->outs[k].name, p->name);
+		     k++)
+			;
+		if (p->optional && k == in->nouts) {
+			env_name(&name, "CAIRN_OUT_", p->name);
+			vars[(*n)++] = env_var(name.data, "");
+		}
 	}
 	buf_release(&name);
 	return vars;

@@ -72,8 +72,13 @@ run status bad.toml
 expect_rc missing-metrics 2
 expect_match missing-metrics-msg "$err" "kind 'eval.classifier' makes output 'metrics': name it in 'outs'"
 
+# An enclosing stage's CAIRN_OUT_SCORES (cairn run inside a stage) is not
+# taken for the scores a stage here does not name.
+export CAIRN_OUT_SCORES="$T/leak.h5"
 run -q run eval.toml
 expect_rc run 0
+unset CAIRN_OUT_SCORES
+expect_eq no-leak "$(ls "$T/leak.h5" 2>/dev/null)" ""
 expect_eq outputs "$(cd out && ls)" "binning.json
 curve-cls.json
 curve-mean.json
