@@ -12,6 +12,7 @@ pkgs=(
 	nginx curl			# the remote-cache tests' WebDAV server
 	chromium libpng-dev		# the report's browser test and its PNG check
 	zsh groff-base man-db		# the completion and man page tests
+	strace				# e2e.noop: a no-op run writes nothing
 )
 
 missing=()

@@ -6,6 +6,8 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -20,6 +22,7 @@
 #include "json.h"
 #include "lockfile.h"
 #include "orphans.h"
+#include "profile.h"
 #include "run.h"
 #include "run_json.h"
 #include "run_remote.h"
@@ -30,7 +33,7 @@
 #include "why.h"
 
 enum { OPT_FORCE = 256, OPT_WAIT, OPT_JSON, OPT_LOCKED, OPT_EXECUTOR,
-       OPT_ADOPT, OPT_NO_ADOPT, OPT_REMOTE, OPT_NO_REMOTE };
+       OPT_ADOPT, OPT_NO_ADOPT, OPT_REMOTE, OPT_NO_REMOTE, OPT_PROFILE };
 
 struct verdict {
 	char *name, *state, *why;
@@ -227,16 +230,70 @@ static int check_locked(struct cli *cli, const char *lock,
 }
 
 /*
+ * Who holds the workspace lock on fd, for the message: the pid the kernel
+ * lists as holding an flock on the file (/proc/locks), with what that
+ * holder wrote in the file when it is the one who wrote it (a run writes
+ * it when it begins to do work: one with nothing to do writes nothing).
+ */
+static void lock_holder(int fd, char *out, size_t n)
+{
+	char text[128] = "", line[256];
+	struct stat st;
+	ssize_t got = pread(fd, text, sizeof(text) - 1, 0);
+	long pid = 0, wrote = 0;
+	FILE *f;
+
+	text[got > 0 ? got : 0] = '\0';
+	text[strcspn(text, "\n")] = '\0';
+	if (fstat(fd, &st) == 0 && (f = fopen("/proc/locks", "re"))) {
+		while (!pid && fgets(line, sizeof(line), f)) {
+			unsigned long long ino;
+			long p;
+			unsigned maj, min;
+
+			/* "1: FLOCK  ADVISORY  WRITE PID MAJ:MIN:INODE 0 EOF";
+			 * a waiter's line has "->" after the number. */
+			if (!strstr(line, "FLOCK") || strstr(line, "->") ||
+			    sscanf(strstr(line, "FLOCK"),
+				   "FLOCK %*s %*s %ld %x:%x:%llu", &p, &maj,
+				   &min, &ino) != 4 ||
+			    ino != (unsigned long long)st.st_ino)
+				continue;
+			pid = p;
+		}
+		fclose(f);
+	}
+	if (sscanf(text, "pid %ld,", &wrote) == 1 && (!pid || wrote == pid))
+		snprintf(out, n, "%s", text);
+	else if (pid)
+		snprintf(out, n, "pid %ld", pid);
+	else
+		snprintf(out, n, "unknown");
+}
+
+/* Say in the workspace lock who holds it (only informative: a failure
+ * changes nothing). */
+static void lock_say_holder(int fd, const struct graph *g)
+{
+	char me[128];
+	int n = snprintf(me, sizeof(me), "pid %ld, graph %s\n",
+			 (long)getpid(), g->name);
+
+	if (ftruncate(fd, 0) == 0)
+		(void)!pwrite(fd, me, (size_t)n, 0);
+}
+
+/*
  * The workspace lock: an flock on WORKSPACE/.cairn/lock, which the kernel
  * drops when the process dies, so a stale lock never needs cleaning.  The
- * file says who holds it.  Return the descriptor, or -1 with the exit code
- * in *rc after saying why.
+ * file says who holds it once the run begins to work (run_begin).  Return
+ * the descriptor, or -1 with the exit code in *rc after saying why.
  */
 static int lock_workspace(struct cli *cli, struct graph *g, int wait,
 			  int *rc)
 {
 	struct buf p = BUF_INIT;
-	char holder[128] = "";
+	char holder[160];
 	int fd;
 
 	buf_addf(&p, "%s/.cairn", g->workspace);
@@ -254,13 +311,11 @@ static int lock_workspace(struct cli *cli, struct graph *g, int wait,
 		return -1;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		ssize_t n = pread(fd, holder, sizeof(holder) - 1, 0);
-		holder[n > 0 ? n : 0] = '\0';
-		holder[strcspn(holder, "\n")] = '\0';
+		lock_holder(fd, holder, sizeof(holder));
 		if (!wait) {
 			term_error(&cli->term, "another cairn run (%s) is using "
 					       "workspace '%s'",
-				   holder[0] ? holder : "unknown", g->workspace);
+				   holder, g->workspace);
 			term_hint(&cli->term, "wait for it, or use --wait");
 			close(fd);
 			buf_release(&p);
@@ -269,7 +324,8 @@ static int lock_workspace(struct cli *cli, struct graph *g, int wait,
 		}
 		if (!cli->term.quiet)
 			fprintf(stderr, "cairn: waiting for %s to finish\n",
-				holder[0] ? holder : "another run");
+				strcmp(holder, "unknown") ? holder
+							  : "another run");
 		if (flock(fd, LOCK_EX) < 0) {
 			close(fd);
 			buf_release(&p);
@@ -278,15 +334,43 @@ static int lock_workspace(struct cli *cli, struct graph *g, int wait,
 		}
 		graph_forget_stats(g);	/* the other run changed files */
 	}
-	if (ftruncate(fd, 0) == 0) {
-		char me[128];
-		int n = snprintf(me, sizeof(me), "pid %ld, graph %s\n",
-				 (long)getpid(), g->name);
-		/* Only informative: a failure here changes nothing. */
-		(void)!pwrite(fd, me, (size_t)n, 0);
-	}
 	buf_release(&p);
 	return fd;
+}
+
+/* What run_begin calls (run.h): the run is about to work. */
+struct begin {
+	struct cli_session *cs;
+	int lockfd;
+};
+
+/*
+ * The store's live mark, so that gc spares what the run stores and
+ * depends on until it ends (cli_session_close ends it), and the workspace
+ * lock's word of who holds it.
+ */
+static int begin_work(void *ctx, struct err *err)
+{
+	struct begin *b = ctx;
+	struct buf what = BUF_INIT;
+	int rc;
+
+	lock_say_holder(b->lockfd, b->cs->g);
+	buf_addf(&what, "run %s", b->cs->g->workspace);
+	rc = store_live_begin(b->cs->s, what.data, &b->cs->live_mark, err);
+	buf_release(&what);
+	if (rc)
+		return -1;
+	b->cs->live = 1;
+	return 0;
+}
+
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
 /*
@@ -332,6 +416,7 @@ static const struct opt_spec run_opts[] = {
 	{ "remote", OPT_REMOTE, 2, "NAME", "restore what remote cache NAME (or the default) holds; push after" },
 	{ "no-remote", OPT_NO_REMOTE, 0, NULL, "use no remote cache (wins over --remote)" },
 	{ "json", OPT_JSON, 0, NULL, "print the run's summary as JSON (no progress)" },
+	{ "profile", OPT_PROFILE, 0, NULL, "print each phase's time and count on stderr" },
 	{ 0 },
 };
 
@@ -477,6 +562,9 @@ static int go(struct cli *cli, const struct command *cmd, int argc,
 	struct buf from;
 	struct run_json rj;
 	char *scratch = NULL;
+	struct profile prof, *profp = NULL;
+	struct begin begin;
+	int64_t t0 = mono_ns(), t;
 
 	memset(&o, 0, sizeof(o));
 	memset(&st, 0, sizeof(st));
@@ -509,6 +597,10 @@ static int go(struct cli *cli, const struct command *cmd, int argc,
 			remote_name = it.arg && *it.arg ? it.arg : NULL;
 			break;
 		case OPT_NO_REMOTE: no_remote = 1; break;
+		case OPT_PROFILE:
+			memset(&prof, 0, sizeof(prof));
+			profp = &prof;
+			break;
 		case OPT_EXECUTOR:
 			if (!graph_executor_known(it.arg)) {
 				rc = cli_usage_error(cli, cmd, "unknown executor "
@@ -554,6 +646,7 @@ static int go(struct cli *cli, const struct command *cmd, int argc,
 	}
 	/* status --remote on a fresh clone: an empty store, as pull makes;
 	 * status alone there: one that leaves nothing behind. */
+	t = profile_now(profp);
 	if (status && !use_remote && access(cs.store_path, F_OK) < 0 &&
 	    errno == ENOENT)
 		rc = cli_scratch_store(cli, &cs, &scratch);
@@ -564,14 +657,21 @@ static int go(struct cli *cli, const struct command *cmd, int argc,
 				       &cs);
 	if (rc)
 		goto out;
+	profile_add(profp, PROF_STORE, t, 1);
 	s = cs.s;
 	if (use_remote && (rc = run_remote_open(cli, g->workspace, remote_name,
 						s, &rr)))
 		goto out;
-	/* Until the lock file's root is set, only this mark keeps what the
-	 * run stores from a gc running meanwhile. */
-	if (!status && !o.dry_run && (rc = cli_session_live(cli, "run", &cs)))
-		goto out;
+	/* Until the lock file's root is set, only the live mark keeps what
+	 * the run stores from a gc running meanwhile: set when the run
+	 * begins to work, so that a run with nothing to do writes nothing. */
+	begin.cs = &cs;
+	begin.lockfd = lockfd;
+	if (!status && !o.dry_run) {
+		o.begin = begin_work;
+		o.begin_ctx = &begin;
+	}
+	o.prof = profp;
 	lock = lock_path_for(cs.file);
 	o.jobs = (int)jobs;
 	o.status_only = status;
@@ -705,6 +805,14 @@ static int go(struct cli *cli, const struct command *cmd, int argc,
 			rc = EXIT_FAILED;
 	}
 out:
+	if (profp && rc != EXIT_USAGE) {
+		struct buf b = BUF_INIT;
+
+		profile_write(profp, mono_ns() - t0, &b);
+		fflush(stdout);
+		fwrite(b.data, 1, b.len, stderr);
+		buf_release(&b);
+	}
 	status_term_release(&st);
 	run_json_release(&rj);
 	run_remote_close(rr);
@@ -746,6 +854,7 @@ static const struct opt_spec status_opts[] = {
 	{ "remote", OPT_REMOTE, 2, "NAME",
 	  "also ask remote cache NAME (or the default) what it holds" },
 	{ "no-remote", OPT_NO_REMOTE, 0, NULL, "use no remote cache (wins over --remote)" },
+	{ "profile", OPT_PROFILE, 0, NULL, "print each phase's time and count on stderr" },
 	{ 0 },
 };
 

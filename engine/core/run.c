@@ -9,6 +9,7 @@
 #include "graph.h"
 #include "interrupt.h"
 #include "run_internal.h"
+#include "store.h"
 #include "util.h"
 
 static int finished(enum state s)
@@ -52,6 +53,38 @@ static void runner_init(struct runner *r, struct graph *g, struct store *s,
 	r->rd.s = s;
 	r->rd.scan = &r->scan;
 	r->rd.err = err;
+	r->rd.prof = o->prof;
+}
+
+int run_begin(struct runner *r)
+{
+	if (r->begun)
+		return r->begin_rc;
+	r->begun = 1;
+	/* One write transaction at a time: the stat cache's first. */
+	if (r->scan.w && scan_finish(&r->scan, r->err) < 0)
+		r->begin_rc = -1;
+	else if (r->o->begin && r->o->begin(r->o->begin_ctx, r->err) < 0)
+		r->begin_rc = -1;
+	store_idle(r->s);
+	return r->begin_rc;
+}
+
+/*
+ * Whether every instance asked for has a lock file entry, and none must
+ * run whatever it says: then the run may well have nothing to do, and
+ * o->begin waits until it has (run_begin).
+ */
+static int maybe_noop(const struct runner *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->g->ninsts; i++)
+		if (r->is[i].want &&
+		    (!r->is[i].locked || r->g->insts[i].stage->always_run ||
+		     run_forced(r, &r->g->insts[i])))
+			return 0;
+	return 1;
 }
 
 static void runner_release(struct runner *r)
@@ -86,6 +119,7 @@ static int prepare(struct runner *r)
 {
 	const struct run_opts *o = r->o;
 	struct graph *g = r->g;
+	int64_t t;
 	size_t i;
 
 	if (run_select(r) < 0)
@@ -93,10 +127,14 @@ static int prepare(struct runner *r)
 	for (i = 0; i < g->ninsts; i++)
 		r->total += r->is[i].want;
 	/* The lock file: what each instance's last key made. */
+	t = profile_now(o->prof);
 	if (o->lock_path && lock_index_load(o->lock_path, &r->lock) == 0)
 		for (i = 0; i < g->ninsts; i++)
 			r->is[i].locked = lock_index_find(&r->lock,
 							  g->insts[i].name);
+	profile_add(o->prof, PROF_LOCK, t, r->lock.n);
+	if (!maybe_noop(r) && run_begin(r) < 0)
+		return -1;
 	if (run_prepass(r) < 0)
 		return -1;
 	/* Cluster jobs an earlier coordinator of this workspace left. */
@@ -211,7 +249,7 @@ static int write_lock(struct runner *r)
 	tmpclean_beside(&r->tmp, path);
 	lock_render(path, g, le, n, drop, &lt);
 	if (!lock_unchanged(path, &lt) &&
-	    (lock_set_root(path, r->s, &lt, r->err) < 0 ||
+	    (run_begin(r) < 0 || lock_set_root(path, r->s, &lt, r->err) < 0 ||
 	     lock_write(path, &lt, r->err) < 0))
 		rc = -1;
 	lock_text_release(&lt);
@@ -229,6 +267,7 @@ static int conclude(struct runner *r)
 {
 	const struct run_opts *o = r->o;
 	const struct run_result *res = r->res;
+	int64_t t;
 	int rc = 0;
 
 	if (r->jobs.n && r->exec->adopt && !interrupt_caught())
@@ -237,9 +276,11 @@ static int conclude(struct runner *r)
 		outputs_kept(r);
 	if (run_commit(r) < 0 && !res->failed)
 		return -1;
+	t = profile_now(o->prof);
 	if (!lock_as_read(r) && !o->dry_run && o->lock_path &&
 	    write_lock(r) < 0)
 		rc = -1;
+	profile_add(o->prof, PROF_LOCK, t, 0);
 	if (!rc)
 		rc = res->failed || res->blocked ? 1 : 0;
 	if (interrupt_caught())

@@ -16,6 +16,7 @@ struct err;
 struct executor;
 struct graph;
 struct graph_inst;
+struct profile;
 struct run_status;
 struct store;
 
@@ -88,6 +89,15 @@ struct run_opts {
 	 * its stages' work, so they are kept in the store and replaced,
 	 * not refused as edited. */
 	int killed_before;
+	/* Called once, before the run first does what a gc running beside
+	 * it could harm or what writes anything: reads the store's runs of a
+	 * key, restores, starts a stage, records, sets the lock file's root.
+	 * The command line writes the store's live mark there (and says in
+	 * the workspace lock who holds it), so that a run with nothing to do
+	 * writes nothing.  0, or -1 with err (the run fails).  NULL: none. */
+	int (*begin)(void *ctx, struct err *err);
+	void *begin_ctx;
+	struct profile *prof;		/* --profile: phases timed, or NULL */
 };
 
 struct run_result {

@@ -39,15 +39,26 @@ int run_scan_path(const struct runner *r, const struct reader *rd,
 		  const struct graph_path *gp, struct buf *p,
 		  struct digest *out, int *missing)
 {
+	int64_t t = profile_now(rd->prof);
+	uint64_t hashed = rd->scan->hashed;
+	int rc;
+
 	run_abspath(r->g, gp->path, p);
 	if (!r->spawned && gp->seen < 0) {
 		*missing = 1;
 		errno = ENOENT;
-		return err_errno(rd->err, "cannot read '%s'", p->data);
+		rc = err_errno(rd->err, "cannot read '%s'", p->data);
+	} else {
+		rc = scan_path_as(rd->scan, p->data,
+				  !r->spawned && gp->seen > 0 ? &gp->st : NULL,
+				  gp->hash == GRAPH_HASH_HDF5, out, missing,
+				  rd->err);
 	}
-	return scan_path_as(rd->scan, p->data,
-			    !r->spawned && gp->seen > 0 ? &gp->st : NULL,
-			    gp->hash == GRAPH_HASH_HDF5, out, missing, rd->err);
+	if (rd->prof) {
+		profile_add(rd->prof, PROF_SCAN, t, 1);
+		rd->prof->hashed += rd->scan->hashed - hashed;
+	}
+	return rc;
 }
 
 size_t run_out_index(const struct graph_inst *in, const char *name)
@@ -232,6 +243,7 @@ int run_decide(const struct runner *r, const struct reader *rd, size_t i)
 	struct key_inputs ki;
 	const char **env = xcalloc(in->stage->nenv + 1, sizeof(char *));
 	struct buf p = BUF_INIT;
+	int64_t t = 0, scanned = 0;
 	size_t j, o;
 	int missing, rc = -1, ls;
 
@@ -267,10 +279,14 @@ int run_decide(const struct runner *r, const struct reader *rd, size_t i)
 	ki.code = x->code_d;
 	ki.env = env;
 	ki.kind_version = in->stage->kdesc ? in->stage->kdesc->version : NULL;
+	t = profile_now(rd->prof);
 	key_compute(g, in, &ki, &x->enc, &x->key);
+	profile_add(rd->prof, PROF_KEY, t, 1);
 	rc = -1;
 	/* The lock file says what this key made: when the workspace holds
 	 * exactly that, it is up to date, with no store lookup. */
+	t = profile_now(rd->prof);
+	scanned = rd->prof ? rd->prof->ns[PROF_SCAN] : 0;
 	if (x->locked && !in->stage->always_run && !run_forced(r, in) &&
 	    (ls = lock_says(r, rd, in, x, &p)) != 0) {
 		rc = ls == 1 ? 0 : ls;
@@ -281,6 +297,16 @@ int run_decide(const struct runner *r, const struct reader *rd, size_t i)
 		}
 		goto out;
 	}
+	/* Past the lock file the store's runs are read, or the stage runs:
+	 * run_begin first, which a worker thread leaves to the main one
+	 * (it holds the runner const: the main thread's reader is the
+	 * runner's own). */
+	if (!r->begun && rd != &r->rd) {
+		rc = SCAN_DEFER;
+		goto out;
+	}
+	if (!r->begun && run_begin((struct runner *)r) < 0)
+		goto out;
 
 	if (in->stage->always_run || run_forced(r, in)) {
 		x->why = in->stage->always_run ? "always_run" : "forced";
@@ -291,6 +317,9 @@ int run_decide(const struct runner *r, const struct reader *rd, size_t i)
 	}
 	rc = from_store(r, rd, in, x, &p);
 out:
+	if (t && rd->prof)
+		profile_add(rd->prof, PROF_LOOKUP,
+			    t + rd->prof->ns[PROF_SCAN] - scanned, 1);
 	/* The key's encoding is needed again only to record a run or to
 	 * explain: at 100,000 instances it is tens of megabytes. */
 	if (!rc && !r->o->on_decide &&
@@ -323,13 +352,15 @@ struct worker {
 	struct store *s;
 	struct scan scan;
 	struct err err;
+	struct profile prof;
 };
 
 static void *prepass_worker(void *arg)
 {
 	struct worker *w = arg;
 	struct prepass *pp = w->pp;
-	struct reader rd = { w->s, &w->scan, &w->err };
+	struct reader rd = { w->s, &w->scan, &w->err,
+			     pp->r->o->prof ? &w->prof : NULL };
 	size_t k;
 
 	while ((k = atomic_fetch_add(&pp->next, 1)) < pp->n) {
@@ -369,6 +400,7 @@ int run_prepass(struct runner *r)
 		return 0;
 	}
 	for (i = 0; i < nt; i++) {
+		memset(&w[i].prof, 0, sizeof(w[i].prof));
 		w[i].pp = &pp;
 		w[i].s = store_reader(r->s);
 		scan_init_deferred(&w[i].scan, w[i].s);
@@ -383,6 +415,8 @@ int run_prepass(struct runner *r)
 	for (i = 0; i < nt; i++) {
 		if (scan_merge(&r->scan, &w[i].scan, r->err) < 0)
 			rc = -1;
+		if (r->o->prof)
+			profile_merge(r->o->prof, &w[i].prof, i > 0);
 		store_close(w[i].s);
 	}
 	free(pp.list);

@@ -63,7 +63,8 @@ static void find(struct runner *r, size_t i, struct edit **v, size_t *n,
 		 * checks say what is wrong with it. */
 		if (!was || run_scan_path(r, &rd, &in->outs[k], &p, &now,
 					  &missing) < 0 ||
-		    digest_eq(&now, was) || store_lookup(r->s, &now, &obj) == 0)
+		    digest_eq(&now, was) ||
+		    (run_begin(r) == 0 && store_lookup(r->s, &now, &obj) == 0))
 			continue;
 		xgrow((void **)v, cap, *n + 1, sizeof(**v));
 		(*v)[*n].inst = i;

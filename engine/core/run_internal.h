@@ -26,6 +26,7 @@
 #include "idxheap.h"
 #include "jobtab.h"
 #include "lockfile.h"
+#include "profile.h"
 #include "run.h"
 #include "run_status.h"
 #include "scan.h"
@@ -87,7 +88,9 @@ struct reader {
 	struct store *s;
 	struct scan *scan;
 	struct err *err;
+	struct profile *prof;	/* the run's, a thread's, or NULL */
 };
+
 
 struct runner {
 	struct graph *g;
@@ -131,7 +134,17 @@ struct runner {
 	char *cache_why;
 	struct jobtab jobs;	/* cluster jobs an earlier run left */
 	struct tmpclean tmp;	/* temporary files a killed cairn left */
+	int begun;		/* run_begin was called: its result in */
+	int begin_rc;
 };
+
+/* ---- run.c ---- */
+
+/* o->begin, once, on the main thread, before the run first reads the
+ * store's runs or writes anything (the stat cache's updates are committed
+ * first); the store's next read then sees what a gc did before it.  0,
+ * or -1 with r->err (and again at every later call). */
+int run_begin(struct runner *r);
 
 /* ---- run_sched.c ---- */
 

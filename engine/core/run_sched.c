@@ -364,7 +364,10 @@ static void take(struct runner *r, size_t i)
 		res->uptodate++;
 		run_report(r, i, REP_UPTODATE);
 	} else if (x->st == ST_RESTORED && !o->dry_run) {
+		int64_t t = profile_now(o->prof);
 		int got = run_restore(r, i);
+
+		profile_add(o->prof, PROF_RESTORE, t, 1);
 		if (got == -2) {
 			/* A miss, not a failure: it runs. */
 			run_warning(r, "cannot restore '%s' (%s); running it",
@@ -413,6 +416,7 @@ static void wait_one(struct runner *r)
 {
 	const struct executor *e = r->exec;
 	struct exec_end end;
+	int64_t t;
 	size_t k, i;
 	int got;
 
@@ -424,11 +428,14 @@ static void wait_one(struct runner *r)
 			run_commit(r);
 			return;
 		}
+		t = profile_now(r->o->prof);
 		got = e->wait(e->ctx, left, &end);
 	} else {
 		store_idle(r->s);
+		t = profile_now(r->o->prof);
 		got = e->wait(e->ctx, -1, &end);
 	}
+	profile_add(r->o->prof, PROF_COMMANDS, t, got == 1);
 	for (k = 0; got == 1 && k < r->running; k++) {
 		i = r->run_idx[k];
 		if (r->is[i].job != end.id)
@@ -436,7 +443,9 @@ static void wait_one(struct runner *r)
 		r->run_idx[k] = r->run_idx[r->running - 1];
 		r->running--;
 		release(r, i);
+		t = profile_now(r->o->prof);
 		run_finish(r, i, &end);
+		profile_add(r->o->prof, PROF_RECORD, t, 0);
 		if (r->is[i].st == ST_DONE)
 			run_report(r, i, REP_DONE);
 		settle(r, i);
@@ -444,12 +453,29 @@ static void wait_one(struct runner *r)
 	}
 }
 
+/* The time of every phase so far, to tell the loop's own from theirs. */
+static int64_t phases_ns(const struct profile *p)
+{
+	int64_t ns = 0;
+	int k;
+
+	for (k = 0; p && k < PROF_N; k++)
+		ns += p->ns[k];
+	return ns;
+}
+
 void run_loop(struct runner *r)
 {
+	struct profile *p = r->o->prof;
+	int64_t t = profile_now(p), before = phases_ns(p);
+	size_t events = 0;
+
 	for (;;) {
 		/* Decide what is ready, lowest index (topological) first. */
-		while (r->ready.n && !r->stop && !interrupt_caught())
+		while (r->ready.n && !r->stop && !interrupt_caught()) {
 			take(r, idxheap_pop(&r->ready));
+			events++;
+		}
 		launch(r);
 		if (r->nasking) {
 			run_cache_ask(r);	/* then take them again */
@@ -466,4 +492,5 @@ void run_loop(struct runner *r)
 		if (!r->ready.n || r->stop || interrupt_caught())
 			break;
 	}
+	profile_add(p, PROF_SCHEDULE, t + phases_ns(p) - before, events);
 }

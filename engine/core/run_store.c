@@ -24,6 +24,8 @@
  * store), committed in batches by run_commit. */
 struct store_writer *run_writer(struct runner *r)
 {
+	if (run_begin(r) < 0)
+		return NULL;
 	if (!r->scan.w && store_writer_new(r->s, &r->scan.w, r->err))
 		return NULL;
 	return r->scan.w;
@@ -38,8 +40,9 @@ struct store_writer *run_writer(struct runner *r)
  */
 int run_commit(struct runner *r)
 {
+	int64_t t = profile_now(r->o->prof);
 	size_t k;
-	int rc = 0;
+	int rc = 0, open = r->scan.w != NULL;
 
 	if (r->scan.w && scan_finish(&r->scan, r->err) < 0) {
 		run_error(r, "cannot record %zu finished stage%s: %s",
@@ -55,6 +58,8 @@ int run_commit(struct runner *r)
 	}
 	r->nunsaved = 0;
 	r->dirty_since = 0;
+	if (open)
+		profile_add(r->o->prof, PROF_RECORD, t, 1);
 	return rc;
 }
 
