@@ -618,10 +618,12 @@ static int go(struct cli *cli, const struct command *cmd, int argc,
 		goto out;
 	}
 	first = cli_graph_operand(&it);
+	t = profile_now(profp);
 	if ((rc = cli_session_graph(cli, first ? it.operands[0] : NULL,
 				    CLI_GRAPH, &cs)))
 		goto out;
 	g = cs.g;
+	profile_add(profp, PROF_LOAD, t, g->ninsts);
 	use_remote &= !no_remote;
 	if (use_remote && !remote_name && it.noperands > first &&
 	    (remote_name = remote_operand(g, it.operands[first])))

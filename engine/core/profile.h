@@ -13,9 +13,8 @@
 struct buf;
 
 enum profile_phase {
-	PROF_PARSE,	/* the graph file read and parsed: bytes */
-	PROF_EXPAND,	/* stages and matrices made instances: instances */
-	PROF_CHECK,	/* edges, claims, cycles, order, paths stat-ed: paths */
+	PROF_LOAD,	/* the graph file parsed, its matrices expanded, its
+			   edges and paths checked: instances */
 	PROF_STORE,	/* the store opened (and its live mark): opens */
 	PROF_SCAN,	/* inputs and outputs fingerprinted: paths */
 	PROF_KEY,	/* stage keys computed: keys */
@@ -46,7 +45,7 @@ void profile_add(struct profile *p, enum profile_phase ph, int64_t since,
  * times count in into->threads_ns too when thread is set. */
 void profile_merge(struct profile *into, const struct profile *from,
 		   int thread);
-/* The phase's name as printed ("parse", ... "lock"). */
+/* The phase's name as printed ("load", ... "lock"). */
 const char *profile_name(enum profile_phase ph);
 /*
  * The table --profile prints: a header, one line per phase (name, ms,

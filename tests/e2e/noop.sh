@@ -98,12 +98,13 @@ run run --profile
 expect_rc profile 0
 expect_eq profile-out "$out" "$want"
 expect_match profile-head "$err" '^profile +ms +count$'
-for phase in parse expand check store scan key lookup schedule commands restore record lock; do
+for phase in load store scan key lookup schedule commands restore record lock; do
 	expect_match "profile-$phase" "$err" "^$phase +[0-9]+\.[0-9] +[0-9]+ [a-z]+"
 done
 expect_match profile-other "$err" '^other +[0-9]+\.[0-9]$'
 expect_match profile-total "$err" '^total +[0-9]+\.[0-9]$'
-expect_eq profile-lines "$(printf '%s\n' "$err" | wc -l)" 15
+expect_eq profile-lines "$(printf '%s\n' "$err" | wc -l)" 13
+expect_match profile-load "$err" '^load +[0-9.]+ +303 instances$'
 expect_match profile-keys "$err" '^key +[0-9.]+ +303 keys$'
 expect_match profile-lookups "$err" '^lookup +[0-9.]+ +303 instances$'
 expect_match profile-nothing-read "$err" '^scan +[0-9.]+ +[0-9]+ paths, 0 read$'
