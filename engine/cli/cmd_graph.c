@@ -23,12 +23,30 @@ static void list_paths(struct buf *b, const char *label,
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		buf_addf(b, "  %s %s%s%s", label, p[i].name,
-			 p[i].name[0] ? " = " : "", p[i].path);
-		if (p[i].from)
-			buf_addf(b, "  (from %s)", p[i].from->name);
+		buf_adds(b, "  ");
+		buf_adds(b, label);
+		buf_addc(b, ' ');
+		if (p[i].name[0]) {
+			buf_adds(b, p[i].name);
+			buf_adds(b, " = ");
+		}
+		buf_adds(b, p[i].path);
+		if (p[i].from) {
+			buf_adds(b, "  (from ");
+			buf_adds(b, p[i].from->name);
+			buf_addc(b, ')');
+		}
 		buf_addc(b, '\n');
 	}
+}
+
+/* Written as it is made: a million instances list in a few hundred MB. */
+static void flush(struct buf *b, size_t at_least)
+{
+	if (b->len < at_least)
+		return;
+	fwrite(b->data, 1, b->len, stdout);
+	buf_truncate(b, 0);
 }
 
 static void json_paths(struct buf *b, const char *key,
@@ -100,22 +118,26 @@ static int run(struct cli *cli, const struct command *cmd, int argc,
 					    strlen(in->params[j]));
 			}
 			buf_adds(&b, "]}");
+			flush(&b, 65536);
 			continue;
 		}
-		buf_addf(&b, "%s\n", in->name);
-		if (in->cmd)
-			buf_addf(&b, "  cmd %s\n", in->cmd);
-		else
-			buf_addf(&b, "  kind %s\n", in->stage->kind);
+		buf_adds(&b, in->name);
+		buf_adds(&b, in->cmd ? "\n  cmd " : "\n  kind ");
+		buf_adds(&b, in->cmd ? in->cmd : in->stage->kind);
+		buf_addc(&b, '\n');
 		list_paths(&b, "in", in->deps, in->ndeps);
 		list_paths(&b, "code", in->code, in->ncode);
 		list_paths(&b, "out", in->outs, in->nouts);
-		for (j = 0; j < in->nparams; j++)
-			buf_addf(&b, "  param %s\n", in->params[j]);
+		for (j = 0; j < in->nparams; j++) {
+			buf_adds(&b, "  param ");
+			buf_adds(&b, in->params[j]);
+			buf_addc(&b, '\n');
+		}
+		flush(&b, 65536);
 	}
 	if (json)
 		buf_adds(&b, "\n]}\n");
-	fwrite(b.data, 1, b.len, stdout);
+	flush(&b, 0);
 out:
 	cli_session_close(cli, &cs);
 	buf_release(&b);

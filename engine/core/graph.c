@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <sys/stat.h>
 
+#include "arena.h"
 #include "err.h"
 #include "graph_internal.h"
 #include "json.h"
@@ -504,7 +505,7 @@ static int stage_table(struct loader *l, const struct toml_kv *kv,
 	size_t i, n;
 	int rc = -1;
 
-	st->name = xstrdup(kv->key);
+	st->name = arena_strndup(l->g->mem, kv->key, kv->keylen);
 	st->table = t;
 	if (!valid_name(kv->key))
 		return gerr_at(l, kv->line, kv->col,
@@ -790,6 +791,7 @@ int graph_load(const char *file, const struct graph_override *ov,
 	l.err = err;
 	l.cap_insts = 0;
 	g->file = xstrdup(file);
+	g->mem = xcalloc(1, sizeof(*g->mem));
 	rc = toml_parse_file(file, &g->doc, err);
 	if (rc < 0) {
 		graph_free(g);
@@ -823,18 +825,6 @@ int graph_load(const char *file, const struct graph_override *ov,
 	return 0;
 }
 
-static void free_paths(struct graph_path *p, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		free(p[i].name);
-		free(p[i].path);
-		free(p[i].from_out);
-	}
-	free(p);
-}
-
 static void free_strs(char **v, size_t n)
 {
 	size_t i;
@@ -846,32 +836,21 @@ static void free_strs(char **v, size_t n)
 
 void graph_free(struct graph *g)
 {
-	size_t i, j;
+	size_t i;
 
 	if (!g)
 		return;
+	/* The instances' strings are in g->mem; only their path lists are
+	 * their own. */
 	for (i = 0; i < g->ninsts; i++) {
-		struct graph_inst *in = &g->insts[i];
-		for (j = 0; j < in->nbinds; j++) {
-			free(in->binds[j].name);
-			free(in->binds[j].text);
-		}
-		free(in->binds);
-		free(in->name);
-		free(in->cmd);
-		free(in->wdir);
-		free_strs(in->metrics, in->nmetrics);
-		free(in->settings);
-		free_paths(in->deps, in->ndeps);
-		free_paths(in->outs, in->nouts);
-		free_paths(in->code, in->ncode);
-		free_strs(in->params, in->nparams);
+		free(g->insts[i].deps);
+		free(g->insts[i].outs);
+		free(g->insts[i].code);
 	}
 	free(g->insts);
 	free(g->by_name);
 	free(g->stages_by_name);
 	for (i = 0; i < g->nstages; i++) {
-		free(g->stages[i].name);
 		free_strs(g->stages[i].env, g->stages[i].nenv);
 		free_strs(g->stages[i].metrics, g->stages[i].nmetrics);
 		graph_plots_free(&g->stages[i]);
@@ -891,6 +870,9 @@ void graph_free(struct graph *g)
 	free(g->slurm.sbatch_args);
 	toml_doc_free(g->doc);
 	toml_doc_free(g->overrides);
+	if (g->mem)
+		arena_release(g->mem);
+	free(g->mem);
 	free(g);
 }
 

@@ -17,6 +17,7 @@
 
 #include "statmany.h"
 
+struct arena;
 struct err;
 struct toml_doc;
 struct toml_value;
@@ -35,16 +36,16 @@ struct graph_param {
 
 /* One matrix binding of an instance: name = value (as text). */
 struct graph_bind {
-	char *name;
-	char *text;			/* the value as it appears in names */
+	const char *name;
+	const char *text;		/* the value as it appears in names */
 	const struct toml_value *value;
 };
 
 struct graph_path {
-	char *name;			/* the input/output name ("" for list) */
+	const char *name;		/* the input/output name ("" for list) */
 	char *path;			/* workspace-relative, normalised */
 	struct graph_inst *from;	/* producing instance, or NULL */
-	char *from_out;			/* which of its outputs */
+	const char *from_out;		/* which of its outputs */
 	int line, col;			/* where it is written */
 	/* What the checks saw of a source input or an output when the graph
 	 * was loaded (seen: 1 exists, -1 missing, 0 not looked at), so the
@@ -76,7 +77,7 @@ struct graph_inst {
 	char *cmd;			/* interpolated, shell-quoted; or NULL */
 	struct graph_path *deps, *outs, *code;
 	size_t ndeps, nouts, ncode;
-	char **params;			/* names of the params it uses, sorted */
+	const char **params;		/* names of the params it uses, sorted */
 	size_t nparams;
 	char *wdir;			/* workspace-relative; "" for the root */
 	char **metrics;			/* metrics files, workspace-relative */
@@ -146,6 +147,9 @@ struct graph {
 	size_t ninsts;
 	struct graph_inst **by_name;	/* insts sorted by name */
 	struct graph_stage **stages_by_name;
+	/* The instances' strings and arrays (names, commands, paths,
+	 * bindings): one arena, freed with the graph. */
+	struct arena *mem;
 };
 
 /* How st's output named out is plotted (graph_plot.as), or NULL. */

@@ -364,7 +364,7 @@ int graph_check(struct loader *l)
 			    !(pc = producer(c, n, d->path)))
 				continue;
 			d->from = pc->in;
-			d->from_out = xstrdup(pc->out->name);
+			d->from_out = pc->out->name;
 		}
 	}
 	if (check_protected(l) < 0)

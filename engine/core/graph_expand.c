@@ -8,6 +8,7 @@
 #include <fnmatch.h>
 #include <sys/stat.h>
 
+#include "arena.h"
 #include "err.h"
 #include "graph_internal.h"
 #include "interp.h"
@@ -20,6 +21,7 @@
 struct axis {
 	const char *name;
 	const struct toml_value *values;	/* array */
+	const char **texts;		/* each value's text, in g->mem */
 };
 
 static int scalar(const struct toml_value *v)
@@ -61,28 +63,42 @@ static struct graph_inst *new_inst(struct loader *l, struct graph_stage *st)
 	return in;
 }
 
-/* Name the instance and bind its values (vals[k] for axes[k]). */
-static void bind(struct graph_inst *in, const struct graph_stage *st,
-		 const struct axis *axes, size_t n,
-		 const struct toml_value *const *vals)
+/* v's text, kept in the graph's arena. */
+static const char *text_of(struct loader *l, const struct toml_value *v,
+			   struct buf *t)
 {
-	struct buf name = BUF_INIT;
+	buf_truncate(t, 0);
+	value_text(v, t);
+	return arena_strndup(l->g->mem, t->data, t->len);
+}
+
+/* Name the instance and bind its values: vals[k] for axes[k], whose text
+ * is texts[k].  The bindings share their names and texts (a matrix of a
+ * million instances holds each value's text once); name is scratch. */
+static void bind(struct loader *l, struct graph_inst *in,
+		 const struct graph_stage *st, const struct axis *axes,
+		 size_t n, const struct toml_value *const *vals,
+		 const char *const *texts, struct buf *name)
+{
 	size_t k;
 
-	buf_adds(&name, st->name);
-	in->binds = xcalloc(n + 1, sizeof(*in->binds));
+	buf_truncate(name, 0);
+	buf_adds(name, st->name);
 	in->nbinds = n;
+	if (n)
+		in->binds = arena_alloc(l->g->mem, n * sizeof(*in->binds));
 	for (k = 0; k < n; k++) {
-		struct buf t = BUF_INIT;
-		value_text(vals[k], &t);
-		in->binds[k].name = xstrdup(axes[k].name);
+		in->binds[k].name = axes[k].name;
 		in->binds[k].value = vals[k];
-		buf_addf(&name, "%s%s=%s", k ? "," : "[", axes[k].name, t.data);
-		in->binds[k].text = buf_detach(&t, NULL);
+		in->binds[k].text = texts[k];
+		buf_addc(name, k ? ',' : '[');
+		buf_adds(name, axes[k].name);
+		buf_addc(name, '=');
+		buf_adds(name, texts[k]);
 	}
 	if (n)
-		buf_addc(&name, ']');
-	in->name = buf_detach(&name, NULL);
+		buf_addc(name, ']');
+	in->name = arena_strndup(l->g->mem, name->data, name->len);
 }
 
 /* Does table entry e (exclude/include) bind exactly vals on its keys? */
@@ -148,13 +164,16 @@ static int expand_matrix(struct loader *l, struct graph_stage *st)
 	const struct toml_value *m = toml_get(st->table, "matrix");
 	const struct toml_value *excl = NULL, *incl = NULL;
 	const struct toml_value **vals = NULL;
+	const char **texts = NULL;
 	struct axis *axes = NULL;
+	struct buf name = BUF_INIT, t = BUF_INIT;
 	size_t naxes = 0, *idx = NULL, i, k, before = l->g->ninsts, j;
 	int rc = -1, done;
 
 	st->load_first = l->g->ninsts;
 	if (!m) {
-		bind(new_inst(l, st), st, NULL, 0, NULL);
+		bind(l, new_inst(l, st), st, NULL, 0, NULL, NULL, &name);
+		buf_release(&name);
 		return 0;
 	}
 	if (m->type != TOML_TABLE)
@@ -247,15 +266,26 @@ static int expand_matrix(struct loader *l, struct graph_stage *st)
 			goto out;
 	idx = xcalloc(naxes, sizeof(size_t));
 	vals = xcalloc(naxes, sizeof(*vals));
+	texts = xcalloc(naxes, sizeof(*texts));
+	for (k = 0; k < naxes; k++) {
+		axes[k].texts = xcalloc(axes[k].values->u.array.len,
+					sizeof(char *));
+		for (j = 0; j < axes[k].values->u.array.len; j++)
+			axes[k].texts[j] = text_of(
+				l, axes[k].values->u.array.items[j], &t);
+	}
 	for (done = 0; !done;) {
 		int skip = 0;
 
-		for (k = 0; k < naxes; k++)
+		for (k = 0; k < naxes; k++) {
 			vals[k] = axes[k].values->u.array.items[idx[k]];
+			texts[k] = axes[k].texts[idx[k]];
+		}
 		for (i = 0; excl && i < excl->u.array.len && !skip; i++)
 			skip = matches(excl->u.array.items[i], axes, naxes, vals);
 		if (!skip)
-			bind(new_inst(l, st), st, axes, naxes, vals);
+			bind(l, new_inst(l, st), st, axes, naxes, vals, texts,
+			     &name);
 		/* Odometer: the last key changes fastest. */
 		for (k = naxes; k-- > 0;) {
 			if (++idx[k] < axes[k].values->u.array.len)
@@ -269,10 +299,12 @@ static int expand_matrix(struct loader *l, struct graph_stage *st)
 		const struct toml_value *e = incl->u.array.items[i];
 		struct graph_inst *in;
 
-		for (k = 0; k < naxes; k++)
+		for (k = 0; k < naxes; k++) {
 			vals[k] = toml_get(e, axes[k].name);
+			texts[k] = text_of(l, vals[k], &t);
+		}
 		in = new_inst(l, st);
-		bind(in, st, axes, naxes, vals);
+		bind(l, in, st, axes, naxes, vals, texts, &name);
 		for (j = before; j + 1 < l->g->ninsts; j++)
 			if (!strcmp(l->g->insts[j].name, in->name)) {
 				gerr(l, e, "duplicate instance '%s': this "
@@ -289,9 +321,14 @@ static int expand_matrix(struct loader *l, struct graph_stage *st)
 	}
 	rc = 0;
 out:
+	for (k = 0; axes && k < naxes; k++)
+		free(axes[k].texts);
 	free(axes);
 	free(idx);
 	free(vals);
+	free(texts);
+	buf_release(&name);
+	buf_release(&t);
 	return rc;
 }
 
@@ -299,14 +336,25 @@ out:
 
 enum phase { PHASE_OUTS, PHASE_DEPS, PHASE_REST };
 
+/* A param's text as interpolated: its scalar's, or its array's
+ * elements', found on the first reference and kept in g->mem. */
+struct ptext {
+	const char **v;
+	size_t n;
+	int done;
+};
+
 struct ictx {
 	struct loader *l;
 	struct graph_inst *in;
 	enum phase phase;
-	struct strv params;		/* params used */
+	struct refv params;		/* params used (names the graph keeps) */
+	struct ptext *ptexts;		/* by index in g->params */
 	struct graph_inst **refs;	/* producers named by stage refs */
-	char **refouts;
+	const char **refouts;
 	size_t nrefs, caprefs;
+	struct buf norm;		/* scratch for add_path */
+	const char *empty;		/* "" in g->mem: the default wdir */
 };
 
 static int add_param(struct ictx *c, const char *name)
@@ -316,7 +364,7 @@ static int add_param(struct ictx *c, const char *name)
 	for (i = 0; i < c->params.n; i++)
 		if (!strcmp(c->params.v[i], name))
 			return 0;
-	strv_push(&c->params, name);
+	refv_push(&c->params, name);
 	return 0;
 }
 
@@ -330,7 +378,7 @@ static int array_has_nul(const struct toml_value *v)
 	return 0;
 }
 
-static int param_ref(struct ictx *c, const char *name, struct strv *vals,
+static int param_ref(struct ictx *c, const char *name, struct refv *vals,
 		     struct buf *why)
 {
 	struct graph *g = c->l->g;
@@ -339,12 +387,18 @@ static int param_ref(struct ictx *c, const char *name, struct strv *vals,
 
 	for (i = 0; i < g->nparams; i++) {
 		const struct toml_value *v = g->params[i].value;
+		struct ptext *pt = &c->ptexts[i];
 		struct buf t = BUF_INIT;
 		size_t j;
 
 		if (strcmp(g->params[i].name, name))
 			continue;
-		add_param(c, name);
+		add_param(c, g->params[i].name);
+		if (pt->done) {
+			for (j = 0; j < pt->n; j++)
+				refv_push(vals, pt->v[j]);
+			return 0;
+		}
 		if (has_nul(v) || (v->type == TOML_ARRAY &&
 				   array_has_nul(v))) {
 			buf_addf(why, "param '%s' holds a NUL character "
@@ -353,6 +407,8 @@ static int param_ref(struct ictx *c, const char *name, struct strv *vals,
 				 name);
 			return -1;
 		}
+		pt->n = v->type == TOML_ARRAY ? v->u.array.len : 1;
+		pt->v = arena_alloc(g->mem, (pt->n + 1) * sizeof(char *));
 		if (v->type == TOML_ARRAY) {
 			for (j = 0; j < v->u.array.len; j++) {
 				buf_truncate(&t, 0);
@@ -363,7 +419,7 @@ static int param_ref(struct ictx *c, const char *name, struct strv *vals,
 						 name);
 					return -1;
 				}
-				strv_push(vals, t.data);
+				pt->v[j] = arena_strndup(g->mem, t.data, t.len);
 			}
 		} else if (value_text(v, &t) < 0) {
 			buf_addf(why, "param '%s' is a table and cannot be "
@@ -371,9 +427,12 @@ static int param_ref(struct ictx *c, const char *name, struct strv *vals,
 				 name);
 			return -1;
 		} else {
-			strv_push(vals, t.data);
+			pt->v[0] = arena_strndup(g->mem, t.data, t.len);
 		}
 		buf_release(&t);
+		pt->done = 1;
+		for (j = 0; j < pt->n; j++)
+			refv_push(vals, pt->v[j]);
 		return 0;
 	}
 	suggest_init(&sg, name);
@@ -385,14 +444,14 @@ static int param_ref(struct ictx *c, const char *name, struct strv *vals,
 }
 
 static int path_ref(const struct graph_path *p, size_t n, const char *kind,
-		    const char *name, struct strv *vals, struct buf *why)
+		    const char *name, struct refv *vals, struct buf *why)
 {
 	size_t i;
 	int found = 0;
 
 	for (i = 0; i < n; i++)
 		if (!strcmp(p[i].name, name)) {
-			strv_push(vals, p[i].path);
+			refv_push(vals, p[i].path);
 			found = 1;
 		}
 	if (!found)
@@ -400,7 +459,7 @@ static int path_ref(const struct graph_path *p, size_t n, const char *kind,
 	return found ? 0 : -1;
 }
 
-static int stage_ref(struct ictx *c, const char *ref, struct strv *vals,
+static int stage_ref(struct ictx *c, const char *ref, struct refv *vals,
 		     struct buf *why)
 {
 	struct graph *g = c->l->g;
@@ -457,12 +516,12 @@ static int stage_ref(struct ictx *c, const char *ref, struct strv *vals,
 				 st->name, dot + 6);
 			return -1;
 		}
-		strv_push(vals, p->outs[o].path);
+		refv_push(vals, p->outs[o].path);
 		xgrow((void **)&c->refs, &c->caprefs, c->nrefs + 1,
 		      sizeof(*c->refs));
 		c->refouts = xrealloc(c->refouts, c->caprefs * sizeof(char *));
 		c->refs[c->nrefs] = p;
-		c->refouts[c->nrefs++] = xstrdup(p->outs[o].name);
+		c->refouts[c->nrefs++] = p->outs[o].name;
 		found = 1;
 	}
 	if (!found) {
@@ -473,7 +532,7 @@ static int stage_ref(struct ictx *c, const char *ref, struct strv *vals,
 	return 0;
 }
 
-static int resolve(void *ctx, const char *ref, struct strv *vals,
+static int resolve(void *ctx, const char *ref, struct refv *vals,
 		   struct buf *why)
 {
 	struct ictx *c = ctx;
@@ -484,7 +543,7 @@ static int resolve(void *ctx, const char *ref, struct strv *vals,
 	if (!strncmp(ref, "matrix.", 7)) {
 		for (k = 0; k < c->in->nbinds; k++)
 			if (!strcmp(c->in->binds[k].name, ref + 7)) {
-				strv_push(vals, c->in->binds[k].text);
+				refv_push(vals, c->in->binds[k].text);
 				return 0;
 			}
 		buf_addf(why, "stage '%s' has no matrix key '%s'",
@@ -519,7 +578,7 @@ static int resolve(void *ctx, const char *ref, struct strv *vals,
 /* Interpolate string value v; paths go to *many when a reference names
  * several.  Errors point at the "${" inside the string. */
 static int expand(struct ictx *c, const struct toml_value *v, int shell,
-		  struct buf *out, struct strv *many)
+		  struct buf *out, struct refv *many)
 {
 	struct buf why = BUF_INIT;
 	size_t at = 0;
@@ -545,26 +604,27 @@ static int expand(struct ictx *c, const struct toml_value *v, int shell,
 	return rc;
 }
 
+/* name must outlive the graph (a key of its document, or ""). */
 static int add_path(struct ictx *c, struct graph_path **list, size_t *n,
 		    const char *name, const char *path,
 		    const struct toml_value *at, int inside)
 {
-	struct buf norm = BUF_INIT;
+	struct buf *norm = &c->norm;
 	struct graph_path *p;
 
 	if (!*path)
 		return gerr(c->l, at, "empty path");
 	if (path[0] == '/' && !inside) {
-		buf_adds(&norm, path);
-	} else if (path_normalise(path, &norm) < 0) {
-		buf_release(&norm);
+		buf_truncate(norm, 0);
+		buf_adds(norm, path);
+	} else if (path_normalise(path, norm) < 0) {
 		return gerr(c->l, at, "path '%s' is outside the workspace", path);
 	}
 	*list = xrealloc(*list, (*n + 1) * sizeof(**list));
 	p = &(*list)[(*n)++];
 	memset(p, 0, sizeof(*p));
-	p->name = xstrdup(name);
-	p->path = buf_detach(&norm, NULL);
+	p->name = name;
+	p->path = arena_strndup(c->l->g->mem, norm->data, norm->len);
 	p->line = at->line;
 	p->col = at->col;
 	return 0;
@@ -590,7 +650,7 @@ static int output_hash(const struct toml_value *stage, const char *name,
 /* One path entry e (a string) named name into list. */
 static int one_path(struct ictx *c, const struct toml_value *e,
 		    const char *name, struct graph_path **list, size_t *n,
-		    const char *what, struct buf *out, struct strv *many)
+		    const char *what, struct buf *out, struct refv *many)
 {
 	size_t j;
 	int rc;
@@ -619,17 +679,15 @@ static int one_path(struct ictx *c, const struct toml_value *e,
 		for (j = 0; j < c->nrefs; j++) {
 			struct graph_path *p = &(*list)[*n - c->nrefs + j];
 			p->from = c->refs[j];
-			p->from_out = xstrdup(c->refouts[j]);
+			p->from_out = c->refouts[j];
 		}
 	} else if (!rc && c->nrefs && !many->n) {
 		struct graph_path *p = &(*list)[*n - 1];
 		p->from = c->refs[0];
-		p->from_out = xstrdup(c->refouts[0]);
+		p->from_out = c->refouts[0];
 	}
-	for (j = 0; j < c->nrefs; j++)
-		free(c->refouts[j]);
 	c->nrefs = 0;
-	strv_release(many);
+	many->n = 0;
 	return rc;
 }
 
@@ -639,7 +697,7 @@ static int paths(struct ictx *c, const struct toml_value *v,
 		 struct graph_path **list, size_t *n, const char *what)
 {
 	struct buf out = BUF_INIT;
-	struct strv many = { NULL, 0, 0 };
+	struct refv many = { NULL, 0, 0 };
 	size_t i, j;
 	int rc = 0;
 
@@ -664,7 +722,7 @@ static int paths(struct ictx *c, const struct toml_value *v,
 			rc = one_path(c, e->u.array.items[j], name, list, n,
 				      what, &out, &many);
 	}
-	strv_release(&many);
+	refv_release(&many);
 	buf_release(&out);
 	return rc;
 }
@@ -796,15 +854,12 @@ static int expand_globs(struct ictx *c, struct graph_inst *in)
 		for (j = 0; j < m.n; j++) {
 			out = xrealloc(out, (n + 1) * sizeof(*out));
 			out[n] = *p;
-			out[n].name = xstrdup(p->name);
-			out[n].path = xstrdup(m.v[j]);
+			out[n].path = arena_strndup(c->l->g->mem, m.v[j],
+						    strlen(m.v[j]));
 			out[n].from_out = NULL;
 			n++;
 		}
 		strv_release(&m);
-		free(p->name);
-		free(p->path);
-		free(p->from_out);
 	}
 	for (; i < in->ncode; i++) {
 		out = xrealloc(out, (n + 1) * sizeof(*out));
@@ -918,7 +973,7 @@ static int kind_settings(struct ictx *c, struct graph_inst *in)
 	}
 	buf_addc(&j, '}');
 	if (!rc)
-		in->settings = buf_detach(&j, NULL);
+		in->settings = arena_strndup(c->l->g->mem, j.data, j.len);
 	buf_release(&j);
 	buf_release(&t);
 	return rc;
@@ -928,6 +983,7 @@ static int kind_settings(struct ictx *c, struct graph_inst *in)
 static int rest(struct ictx *c)
 {
 	struct graph_inst *in = c->in;
+	struct arena *A = c->l->g->mem;
 	const struct toml_value *t = in->stage->table, *v;
 	struct buf out = BUF_INIT;
 	size_t i;
@@ -942,36 +998,33 @@ static int rest(struct ictx *c)
 	    ((rc = paths(c, v, &in->code, &in->ncode, "code")) < 0 ||
 	     (rc = expand_globs(c, in)) < 0))
 		goto out;
-	in->wdir = xstrdup("");
+	in->wdir = (char *)c->empty;
 	if ((v = toml_get(t, "wdir"))) {
-		struct buf norm = BUF_INIT;
 		if ((rc = expand(c, v, 0, &out, NULL)) < 0)
 			goto out;
-		if (path_normalise(out.data, &norm) < 0) {
-			buf_release(&norm);
+		if (path_normalise(out.data, &c->norm) < 0) {
 			rc = gerr(c->l, v, "wdir '%s' is outside the workspace",
 				  out.data);
 			goto out;
 		}
-		free(in->wdir);
-		in->wdir = buf_detach(&norm, NULL);
+		in->wdir = arena_strndup(A, c->norm.data, c->norm.len);
 	}
 	if ((v = toml_get(t, "metrics"))) {
-		in->metrics = xcalloc(v->u.array.len + 1, sizeof(char *));
+		in->metrics = arena_alloc(A, (v->u.array.len + 1) *
+						     sizeof(char *));
 		for (i = 0; i < v->u.array.len; i++) {
 			const struct toml_value *m = v->u.array.items[i];
-			struct buf norm = BUF_INIT;
 
 			if ((rc = expand(c, m, 0, &out, NULL)) < 0)
 				goto out;
-			if (path_normalise(out.data, &norm) < 0) {
-				buf_release(&norm);
+			if (path_normalise(out.data, &c->norm) < 0) {
 				rc = gerr(c->l, m, "metrics file '%s' is outside "
 						   "the workspace",
 					  out.data);
 				goto out;
 			}
-			in->metrics[in->nmetrics++] = buf_detach(&norm, NULL);
+			in->metrics[in->nmetrics++] =
+				arena_strndup(A, c->norm.data, c->norm.len);
 		}
 	}
 	if (in->stage->kdesc && ((rc = kind_settings(c, in)) < 0 ||
@@ -982,7 +1035,7 @@ static int rest(struct ictx *c)
 
 		if ((rc = expand(c, v, 1, &out, NULL)) < 0)
 			goto out;
-		in->cmd = xstrdup(out.data);
+		in->cmd = arena_strndup(A, out.data, out.len);
 		/* Stage outputs named in the command are inputs too. */
 		for (i = 0; i < c->nrefs; i++) {
 			struct graph_path *p;
@@ -1003,9 +1056,8 @@ static int rest(struct ictx *c)
 					 c->refs[i]->outs[o].path, v, 0);
 				p = &in->deps[in->ndeps - 1];
 				p->from = c->refs[i];
-				p->from_out = xstrdup(c->refouts[i]);
+				p->from_out = c->refouts[i];
 			}
-			free(c->refouts[i]);
 		}
 		c->nrefs = 0;
 	}
@@ -1014,12 +1066,13 @@ static int rest(struct ictx *c)
 	if ((v = toml_get(t, "params")))
 		for (i = 0; i < v->u.array.len; i++)
 			add_param(c, v->u.array.items[i]->u.string.ptr);
-	in->params = c->params.v;
 	in->nparams = c->params.n;
-	if (in->nparams)
+	if (in->nparams) {
+		in->params = arena_alloc(A, in->nparams * sizeof(char *));
+		memcpy(in->params, c->params.v, in->nparams * sizeof(char *));
 		qsort(in->params, in->nparams, sizeof(char *), cmp_str);
-	c->params.v = NULL;
-	c->params.n = c->params.cap = 0;
+	}
+	c->params.n = 0;
 out:
 	buf_release(&out);
 	return rc;
@@ -1037,6 +1090,9 @@ int graph_expand(struct loader *l)
 			return -1;
 	memset(&c, 0, sizeof(c));
 	c.l = l;
+	buf_init(&c.norm);
+	c.empty = arena_strndup(l->g->mem, "", 0);
+	c.ptexts = xcalloc(l->g->nparams + 1, sizeof(*c.ptexts));
 	/* Outputs first: every stage's, so that others can name them. */
 	for (i = 0; i < l->g->ninsts && !rc; i++) {
 		const struct toml_value *o =
@@ -1066,11 +1122,11 @@ int graph_expand(struct loader *l)
 		c.in = &l->g->insts[i];
 		rc = rest(&c);
 	}
-	strv_release(&c.params);
-	for (i = 0; i < c.nrefs; i++)
-		free(c.refouts[i]);
+	refv_release(&c.params);
+	free(c.ptexts);
 	free(c.refs);
 	free(c.refouts);
+	buf_release(&c.norm);
 	buf_release(&out);
 	return rc;
 }

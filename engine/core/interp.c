@@ -19,6 +19,19 @@ void strv_release(struct strv *s)
 	s->n = s->cap = 0;
 }
 
+void refv_push(struct refv *r, const char *str)
+{
+	xgrow((void **)&r->v, &r->cap, r->n + 1, sizeof(char *));
+	r->v[r->n++] = str;
+}
+
+void refv_release(struct refv *r)
+{
+	free(r->v);
+	r->v = NULL;
+	r->n = r->cap = 0;
+}
+
 static int plain(unsigned char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
@@ -47,20 +60,24 @@ void shell_quote(struct buf *out, const char *s)
 }
 
 int interp(const char *s, int shell, interp_fn fn, void *ctx,
-	   struct buf *out, struct strv *many, size_t *at, struct buf *why)
+	   struct buf *out, struct refv *many, size_t *at, struct buf *why)
 {
-	struct strv vals = { NULL, 0, 0 };
+	struct refv vals = { NULL, 0, 0 };
 	const char *p = s;
+	char small[128], *ref = NULL;
 	size_t i;
+	int rc = -1;
 
 	while (*p) {
-		const char *start, *end;
-		char *ref;
+		const char *start, *end, *lit = strchr(p, '$');
+		size_t n;
 
-		if (p[0] != '$') {
-			buf_addc(out, *p++);
-			continue;
+		if (!lit) {
+			buf_adds(out, p);
+			break;
 		}
+		buf_add(out, p, (size_t)(lit - p));
+		p = lit;
 		if (p[1] == '$') {
 			buf_addc(out, '$');
 			p += 2;
@@ -75,35 +92,34 @@ int interp(const char *s, int shell, interp_fn fn, void *ctx,
 		*at = (size_t)(start - s);
 		if (!end) {
 			buf_adds(why, "unterminated '${' (missing '}')");
-			return -1;
+			goto out;
 		}
-		ref = xstrndup(p + 2, (size_t)(end - p - 2));
+		/* The reference's text, on the stack when it is short. */
+		n = (size_t)(end - p - 2);
+		if (ref != small)
+			free(ref);
+		ref = n < sizeof(small) ? small : xmalloc(n + 1);
+		memcpy(ref, p + 2, n);
+		ref[n] = '\0';
 		vals.n = 0;
-		if (!*ref) {
-			free(ref);
+		if (!n) {
 			buf_adds(why, "empty reference '${}'");
-			return -1;
+			goto out;
 		}
-		if (fn(ctx, ref, &vals, why) < 0) {
-			free(ref);
-			strv_release(&vals);
-			return -1;
-		}
+		if (fn(ctx, ref, &vals, why) < 0)
+			goto out;
 		if (!shell && vals.n != 1) {
 			if (start == s && !end[1] && many) {
 				for (i = 0; i < vals.n; i++)
-					strv_push(many, vals.v[i]);
-				free(ref);
-				strv_release(&vals);
-				return 0;
+					refv_push(many, vals.v[i]);
+				rc = 0;
+				goto out;
 			}
 			buf_addf(why,
 				 "'${%s}' names %zu paths; a reference to "
 				 "several must be a whole entry by itself",
 				 ref, vals.n);
-			free(ref);
-			strv_release(&vals);
-			return -1;
+			goto out;
 		}
 		for (i = 0; i < vals.n; i++) {
 			if (i)
@@ -112,12 +128,13 @@ int interp(const char *s, int shell, interp_fn fn, void *ctx,
 				shell_quote(out, vals.v[i]);
 			else
 				buf_adds(out, vals.v[i]);
-			free(vals.v[i]);
 		}
-		vals.n = 0;
-		free(ref);
 		p = end + 1;
 	}
-	strv_release(&vals);
-	return 0;
+	rc = 0;
+out:
+	if (ref != small)
+		free(ref);
+	refv_release(&vals);
+	return rc;
 }
