@@ -24,3 +24,6 @@ step run graphs/demo.toml
 step status graphs/demo.toml
 step verify --sample 3 graphs/demo.toml
 step dag graphs/demo.toml
+# The page about it all (the demo also makes one as a stage's output:
+# graphs/demo-out/report.html).
+step report graphs/demo.toml -o "$build/demo-report.html"
