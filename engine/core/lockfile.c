@@ -1,7 +1,9 @@
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -749,12 +751,39 @@ static char *plain_string(char **p)
 	return s + 1;
 }
 
-/* The form lock_write writes; -1 at anything else. */
+/* Room for one more output in x's pools. */
+static void pool_grow(struct lock_index *x, size_t *cap)
+{
+	if (x->npool < *cap)
+		return;
+	*cap = *cap ? 2 * *cap : 1024;
+	x->paths = xrealloc(x->paths, *cap * sizeof(*x->paths));
+	x->ids = xrealloc(x->ids, *cap * sizeof(*x->ids));
+}
+
+/* Each entry's outputs, once the pools hold them all: an entry's are
+ * contiguous, in entry order. */
+static void pool_point(struct lock_index *x)
+{
+	size_t i, at = 0;
+
+	for (i = 0; i < x->n && x->npool; i++) {
+		x->e[i].out_path = x->paths + at;
+		x->e[i].out_id = x->ids + at;
+		at += x->e[i].nouts;
+	}
+}
+
+/*
+ * The form lock_write writes; -1 at anything else.  Every entry's
+ * outputs go into two pools (x->paths, x->ids) rather than two arrays of
+ * its own: at 100,000 entries that is 200,000 allocations fewer.
+ */
 static int scan_lock(struct lock_index *x)
 {
 	char *p = x->text, *line;
 	struct lock_known *cur = NULL;
-	size_t cap = 0, ocap = 0;
+	size_t cap = 0, pcap = 0;
 	int in_outs = 0, in_params = 0, has_key = 0;
 
 	while (*p) {
@@ -780,7 +809,6 @@ static int scan_lock(struct lock_index *x)
 				cur = &x->e[x->n++];
 				memset(cur, 0, sizeof(*cur));
 				cur->name = name;
-				ocap = 0;
 				in_outs = in_params = 0;
 			} else if (cur && !strcmp(name, cur->name) &&
 				   (!strcmp(q, ".inputs]") ||
@@ -815,19 +843,17 @@ static int scan_lock(struct lock_index *x)
 				return -1;
 			if (!in_outs)
 				continue;
-			if (cur->nouts == ocap) {
-				ocap = ocap ? 2 * ocap : 4;
-				cur->out_path = xrealloc(cur->out_path,
-							 ocap * sizeof(char *));
-				cur->out_id = xrealloc(cur->out_id,
-						       ocap * sizeof(struct digest));
-			}
-			if (digest_parse(hex, &cur->out_id[cur->nouts]) < 0)
+			pool_grow(x, &pcap);
+			if (digest_parse(hex, &x->ids[x->npool]) < 0)
 				return -1;
-			cur->out_path[cur->nouts++] = path;
+			x->paths[x->npool++] = path;
+			cur->nouts++;
 		}
 	}
-	return cur && !has_key ? -1 : 0;
+	if (cur && !has_key)
+		return -1;
+	pool_point(x);
+	return 0;
 }
 
 /* The same from the TOML parser, for a lock edited by hand. */
@@ -835,7 +861,7 @@ static int from_toml(struct lock_index *x, const char *path)
 {
 	const struct toml_value *stages;
 	struct err ignore;
-	size_t i, k;
+	size_t i, k, pcap = 0;
 
 	if (lock_read(path, &x->doc, &stages, &ignore) || !stages)
 		return -1;
@@ -850,45 +876,81 @@ static int from_toml(struct lock_index *x, const char *path)
 		    digest_parse(key->u.string.ptr, &e->key) < 0)
 			continue;
 		e->name = stages->u.table.kv[i].key;
-		if (outs && outs->type == TOML_TABLE) {
-			e->out_path = xcalloc(outs->u.table.len + 1,
-					      sizeof(char *));
-			e->out_id = xcalloc(outs->u.table.len + 1,
-					    sizeof(struct digest));
-			for (k = 0; k < outs->u.table.len; k++) {
-				const struct toml_value *h =
-					outs->u.table.kv[k].value;
-				if (h->type != TOML_STRING ||
-				    digest_parse(h->u.string.ptr,
-						 &e->out_id[e->nouts]) < 0)
-					continue;
-				e->out_path[e->nouts++] = outs->u.table.kv[k].key;
-			}
+		for (k = 0; outs && outs->type == TOML_TABLE &&
+			    k < outs->u.table.len;
+		     k++) {
+			const struct toml_value *h = outs->u.table.kv[k].value;
+			pool_grow(x, &pcap);
+			if (h->type != TOML_STRING ||
+			    digest_parse(h->u.string.ptr, &x->ids[x->npool]) < 0)
+				continue;
+			x->paths[x->npool++] = outs->u.table.kv[k].key;
+			e->nouts++;
 		}
 		x->n++;
 	}
+	pool_point(x);
+	return 0;
+}
+
+/*
+ * The file in one allocation of its size (a 10,000-entry lock is 3 MB:
+ * a buffer grown to it would copy it and fault its pages twice).  0, or
+ * -1 with errno.
+ */
+static int read_whole(const char *path, char **text)
+{
+	struct stat st;
+	size_t got = 0, cap;
+	ssize_t n = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), e;
+
+	*text = NULL;
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0) {
+		e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	/* A byte more than stat says: a file of that size is read to its
+	 * end as it is; one that grew meanwhile grows the buffer. */
+	cap = (size_t)st.st_size + 2;
+	*text = xmalloc(cap);
+	for (;;) {
+		if (got + 1 == cap) {
+			cap *= 2;
+			*text = xrealloc(*text, cap);
+		}
+		n = read(fd, *text + got, cap - 1 - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	e = errno;
+	close(fd);
+	if (n < 0) {
+		free(*text);
+		*text = NULL;
+		errno = e;
+		return -1;
+	}
+	(*text)[got] = '\0';
 	return 0;
 }
 
 int lock_index_load(const char *path, struct lock_index *x)
 {
-	struct buf b = BUF_INIT;
 	size_t i;
 
 	memset(x, 0, sizeof(*x));
-	if (buf_read_file(&b, path) < 0) {
-		buf_release(&b);
+	if (read_whole(path, &x->text) < 0)
 		return -1;
-	}
-	x->text = buf_detach(&b, NULL);
 	if (scan_lock(x) < 0) {
-		for (i = 0; i < x->n; i++) {
-			free(x->e[i].out_path);
-			free(x->e[i].out_id);
-		}
-		free(x->e);
-		free(x->text);
-		memset(x, 0, sizeof(*x));
+		lock_index_free(x);
 		if (from_toml(x, path) < 0) {
 			lock_index_free(x);
 			return -1;
@@ -923,13 +985,9 @@ const struct lock_known *lock_index_find(const struct lock_index *x,
 
 void lock_index_free(struct lock_index *x)
 {
-	size_t i;
-
-	for (i = 0; i < x->n; i++) {
-		free(x->e[i].out_path);
-		free(x->e[i].out_id);
-	}
 	free(x->e);
+	free(x->paths);
+	free(x->ids);
 	free(x->text);
 	toml_doc_free(x->doc);
 	memset(x, 0, sizeof(*x));

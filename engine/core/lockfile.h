@@ -104,6 +104,9 @@ struct lock_index {
 	size_t n;
 	char *text;			/* the file, strings cut in place */
 	struct toml_doc *doc;		/* or the parsed TOML they point into */
+	const char **paths;		/* every entry's out_path, one array */
+	struct digest *ids;		/* and its out_id */
+	size_t npool;
 };
 
 /*

@@ -104,6 +104,8 @@ struct runner {
 	const struct executor *exec;
 	struct lock_index lock;	/* the lock file as it was (n == 0: none) */
 	struct ist *is;
+	struct digest *digests;	/* every ist's dep_d, code_d, out_d */
+	unsigned *modes;	/* every ist's out_m */
 	struct buf envjson;	/* the environment fingerprint, JSON */
 	size_t running;
 	size_t spawned;		/* stages started: the graph's stat
