@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -809,8 +810,14 @@ static int go(struct cli *cli, const struct command *cmd, int argc,
 out:
 	if (profp && rc != EXIT_USAGE) {
 		struct buf b = BUF_INIT;
+		struct rusage ru;
 
 		profile_write(profp, mono_ns() - t0, &b);
+		/* The process's peak resident memory: the graph, the lock
+		 * file, the store's pages it read, the binary. */
+		if (getrusage(RUSAGE_SELF, &ru) == 0)
+			buf_addf(&b, "%-10s %10.1f MiB\n", "peak",
+				 (double)ru.ru_maxrss / 1024);
 		fflush(stdout);
 		fwrite(b.data, 1, b.len, stderr);
 		buf_release(&b);

@@ -103,7 +103,8 @@ for phase in load store scan key lookup schedule commands restore record lock; d
 done
 expect_match profile-other "$err" '^other +[0-9]+\.[0-9]$'
 expect_match profile-total "$err" '^total +[0-9]+\.[0-9]$'
-expect_eq profile-lines "$(printf '%s\n' "$err" | wc -l)" 13
+expect_match profile-peak "$err" '^peak +[0-9]+\.[0-9] MiB$'
+expect_eq profile-lines "$(printf '%s\n' "$err" | wc -l)" 14
 expect_match profile-load "$err" '^load +[0-9.]+ +303 instances$'
 expect_match profile-keys "$err" '^key +[0-9.]+ +303 keys$'
 expect_match profile-lookups "$err" '^lookup +[0-9.]+ +303 instances$'
