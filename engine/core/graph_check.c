@@ -272,36 +272,55 @@ static void stat_all(struct loader *l)
 	free(gp);
 }
 
-/* Depth-first search for a cycle; on finding one, report it. */
-static int visit(struct loader *l, struct graph_inst *in,
-		 struct graph_inst **stack, size_t depth, size_t *order,
+/*
+ * Depth-first search for a cycle from root; on finding one, report it.
+ * The path is a stack of our own, each entry an instance and the next of
+ * its inputs to follow: a chain of a million instances, met from its
+ * end, would overflow the C stack.
+ */
+static int visit(struct loader *l, struct graph_inst *root,
+		 struct graph_inst **stack, size_t *next, size_t *order,
 		 size_t *pos)
 {
-	size_t i, k;
+	size_t depth = 0, i, k;
 
-	if (in->mark == 2)
+	if (root->mark == 2)
 		return 0;
-	stack[depth] = in;
-	if (in->mark == 1) {
-		struct buf b = BUF_INIT;
-		for (k = 0; k < depth && stack[k] != in; k++)
+	stack[0] = root;
+	next[0] = 0;
+	root->mark = 1;
+	for (;;) {
+		struct graph_inst *in = stack[depth], *to = NULL;
+
+		while (next[depth] < in->ndeps &&
+		       !(to = in->deps[next[depth]++].from))
 			;
-		for (i = k; i <= depth; i++)
-			buf_addf(&b, "%s%s", i > k ? " -> " : "",
-				 stack[i]->name);
-		gerr(l, stack[k]->stage->table, "dependency cycle: %s",
-		     b.data);
-		buf_release(&b);
-		return -1;
-	}
-	in->mark = 1;
-	for (i = 0; i < in->ndeps; i++)
-		if (in->deps[i].from &&
-		    visit(l, in->deps[i].from, stack, depth + 1, order, pos) < 0)
+		if (!to) {
+			in->mark = 2;
+			order[(*pos)++] = in->index;
+			if (!depth)
+				return 0;
+			depth--;
+			continue;
+		}
+		if (to->mark == 2)
+			continue;
+		stack[depth + 1] = to;
+		if (to->mark == 1) {
+			struct buf b = BUF_INIT;
+			for (k = 0; k <= depth && stack[k] != to; k++)
+				;
+			for (i = k; i <= depth + 1; i++)
+				buf_addf(&b, "%s%s", i > k ? " -> " : "",
+					 stack[i]->name);
+			gerr(l, stack[k]->stage->table, "dependency cycle: %s",
+			     b.data);
+			buf_release(&b);
 			return -1;
-	in->mark = 2;
-	order[(*pos)++] = in->index;
-	return 0;
+		}
+		to->mark = 1;
+		next[++depth] = 0;
+	}
 }
 
 /* Reorder g->insts topologically and fix every pointer into it. */
@@ -332,7 +351,7 @@ int graph_check(struct loader *l)
 	struct graph *g = l->g;
 	struct claim *c = NULL;
 	struct graph_inst **stack = NULL;
-	size_t n = 0, i, j, *order = NULL, pos = 0;
+	size_t n = 0, i, j, *order = NULL, *next = NULL, pos = 0;
 	struct buf p = BUF_INIT;
 	int rc = -1;
 
@@ -413,9 +432,10 @@ int graph_check(struct loader *l)
 		}
 	}
 	stack = xcalloc(g->ninsts + 2, sizeof(*stack));
+	next = xcalloc(g->ninsts + 2, sizeof(size_t));
 	order = xcalloc(g->ninsts + 1, sizeof(size_t));
 	for (i = 0; i < g->ninsts; i++)
-		if (visit(l, &g->insts[i], stack, 0, order, &pos) < 0)
+		if (visit(l, &g->insts[i], stack, next, order, &pos) < 0)
 			goto out;
 	reorder(g, order);
 	rc = 0;
@@ -423,6 +443,7 @@ out:
 	close(l->wsfd);
 	free(c);
 	free(stack);
+	free(next);
 	free(order);
 	buf_release(&p);
 	return rc;

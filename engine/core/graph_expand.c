@@ -467,7 +467,7 @@ static int stage_ref(struct ictx *c, const char *ref, struct refv *vals,
 	struct suggest sg;
 	char *sname;
 	struct graph_stage *st = NULL;
-	size_t i, k;
+	size_t i, k, cap;
 	int found = 0;
 
 	if (!dot || strncmp(dot, ".outs.", 6) || !dot[6]) {
@@ -517,9 +517,14 @@ static int stage_ref(struct ictx *c, const char *ref, struct refv *vals,
 			return -1;
 		}
 		refv_push(vals, p->outs[o].path);
+		/* refouts grows with refs, not at every reference: a stage
+		 * reading a matrix of a million names as many. */
+		cap = c->caprefs;
 		xgrow((void **)&c->refs, &c->caprefs, c->nrefs + 1,
 		      sizeof(*c->refs));
-		c->refouts = xrealloc(c->refouts, c->caprefs * sizeof(char *));
+		if (c->caprefs != cap)
+			c->refouts = xrealloc(c->refouts,
+					      c->caprefs * sizeof(char *));
 		c->refs[c->nrefs] = p;
 		c->refouts[c->nrefs++] = p->outs[o].name;
 		found = 1;
@@ -604,6 +609,16 @@ static int expand(struct ictx *c, const struct toml_value *v, int shell,
 	return rc;
 }
 
+/* A new entry at the end of list[0..*n), not cleared.  Room for twice as
+ * many at each power of two: a stage that reads every instance of a
+ * matrix of a million has as many inputs. */
+static struct graph_path *push_path(struct graph_path **list, size_t *n)
+{
+	if (!(*n & (*n - 1)))
+		*list = xrealloc(*list, (*n ? 2 * *n : 1) * sizeof(**list));
+	return &(*list)[(*n)++];
+}
+
 /* name must outlive the graph (a key of its document, or ""). */
 static int add_path(struct ictx *c, struct graph_path **list, size_t *n,
 		    const char *name, const char *path,
@@ -620,8 +635,7 @@ static int add_path(struct ictx *c, struct graph_path **list, size_t *n,
 	} else if (path_normalise(path, norm) < 0) {
 		return gerr(c->l, at, "path '%s' is outside the workspace", path);
 	}
-	*list = xrealloc(*list, (*n + 1) * sizeof(**list));
-	p = &(*list)[(*n)++];
+	p = push_path(list, n);
 	memset(p, 0, sizeof(*p));
 	p->name = name;
 	p->path = arena_strndup(c->l->g->mem, norm->data, norm->len);
@@ -832,8 +846,7 @@ static int expand_globs(struct ictx *c, struct graph_inst *in)
 		char *prefix, *slash;
 
 		if (!has_glob(p->path)) {
-			out = xrealloc(out, (n + 1) * sizeof(*out));
-			out[n++] = *p;
+			*push_path(&out, &n) = *p;
 			continue;
 		}
 		/* Walk only below the pattern's fixed leading folders. */
@@ -852,19 +865,16 @@ static int expand_globs(struct ictx *c, struct graph_inst *in)
 		if (m.n)
 			qsort(m.v, m.n, sizeof(char *), by_strp);
 		for (j = 0; j < m.n; j++) {
-			out = xrealloc(out, (n + 1) * sizeof(*out));
-			out[n] = *p;
-			out[n].path = arena_strndup(c->l->g->mem, m.v[j],
-						    strlen(m.v[j]));
-			out[n].from_out = NULL;
-			n++;
+			struct graph_path *q = push_path(&out, &n);
+			*q = *p;
+			q->path = arena_strndup(c->l->g->mem, m.v[j],
+						strlen(m.v[j]));
+			q->from_out = NULL;
 		}
 		strv_release(&m);
 	}
-	for (; i < in->ncode; i++) {
-		out = xrealloc(out, (n + 1) * sizeof(*out));
-		out[n++] = in->code[i];
-	}
+	for (; i < in->ncode; i++)
+		*push_path(&out, &n) = in->code[i];
 	free(in->code);
 	in->code = out;
 	in->ncode = n;
@@ -979,6 +989,21 @@ static int kind_settings(struct ictx *c, struct graph_inst *in)
 	return rc;
 }
 
+/* The params met so far become c->in's; the list starts again. */
+static void keep_params(struct ictx *c)
+{
+	struct graph_inst *in = c->in;
+
+	in->nparams = c->params.n;
+	in->params = NULL;
+	if (in->nparams) {
+		in->params = arena_alloc(c->l->g->mem,
+					 in->nparams * sizeof(char *));
+		memcpy(in->params, c->params.v, in->nparams * sizeof(char *));
+	}
+	c->params.n = 0;
+}
+
 /* Phase 2 for one instance: deps, code, wdir, metrics, cmd. */
 static int rest(struct ictx *c)
 {
@@ -989,6 +1014,8 @@ static int rest(struct ictx *c)
 	size_t i;
 	int rc = 0;
 
+	for (i = 0; i < in->nparams; i++)
+		refv_push(&c->params, in->params[i]);
 	c->phase = PHASE_DEPS;
 	if ((v = toml_get(t, "deps")) &&
 	    (rc = paths(c, v, &in->deps, &in->ndeps, "deps")) < 0)
@@ -1066,13 +1093,9 @@ static int rest(struct ictx *c)
 	if ((v = toml_get(t, "params")))
 		for (i = 0; i < v->u.array.len; i++)
 			add_param(c, v->u.array.items[i]->u.string.ptr);
-	in->nparams = c->params.n;
-	if (in->nparams) {
-		in->params = arena_alloc(A, in->nparams * sizeof(char *));
-		memcpy(in->params, c->params.v, in->nparams * sizeof(char *));
+	keep_params(c);
+	if (in->nparams)
 		qsort(in->params, in->nparams, sizeof(char *), cmp_str);
-	}
-	c->params.n = 0;
 out:
 	buf_release(&out);
 	return rc;
@@ -1117,6 +1140,9 @@ int graph_expand(struct loader *l)
 					c.in->stage->table, o->u.table.kv[j].key,
 					out.data);
 		}
+		/* The params its outputs use are the instance's own: kept
+		 * until rest() adds the others. */
+		keep_params(&c);
 	}
 	for (i = 0; i < l->g->ninsts && !rc; i++) {
 		c.in = &l->g->insts[i];
