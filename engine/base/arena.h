@@ -13,9 +13,10 @@ struct arena_block;
 struct arena {
 	struct arena_block *head;	/* newest block first */
 	char *next, *end;		/* free space in head */
+	size_t huge;			/* blocks in huge pages so far */
 };
 
-#define ARENA_INIT { NULL, NULL, NULL }
+#define ARENA_INIT { NULL, NULL, NULL, 0 }
 
 /* Return n bytes aligned to 16, valid until arena_release.  Never NULL. */
 void *arena_alloc(struct arena *a, size_t n);
