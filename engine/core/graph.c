@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <stdarg.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "arena.h"
 #include "err.h"
@@ -778,12 +779,22 @@ static int top_level(struct loader *l, const char *dir,
 	return 0;
 }
 
+static int64_t clock_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
 int graph_load(const char *file, const struct graph_override *ov,
 	       size_t nov, struct graph **out, struct err *err)
 {
 	struct loader l;
 	struct graph *g = xcalloc(1, sizeof(*g));
 	char dir[PATH_MAX], *slash;
+	struct stat st;
+	int64_t t = clock_ns();
 	int rc;
 
 	*out = NULL;
@@ -797,6 +808,9 @@ int graph_load(const char *file, const struct graph_override *ov,
 		graph_free(g);
 		return -1;
 	}
+	g->file_bytes = stat(file, &st) == 0 ? (uint64_t)st.st_size : 0;
+	g->parse_ns = clock_ns() - t;
+	t = clock_ns();
 	snprintf(dir, sizeof(dir), "%s", file);
 	slash = strrchr(dir, '/');
 	if (slash)
@@ -812,8 +826,13 @@ int graph_load(const char *file, const struct graph_override *ov,
 		}
 		snprintf(dir, sizeof(dir), "%s", real);
 	}
-	if (top_level(&l, dir, ov, nov) < 0 || graph_expand(&l) < 0 ||
-	    graph_check(&l) < 0) {
+	if (top_level(&l, dir, ov, nov) < 0 || graph_expand(&l) < 0) {
+		graph_free(g);
+		return -1;
+	}
+	g->expand_ns = clock_ns() - t;
+	t = clock_ns();
+	if (graph_check(&l) < 0) {
 		graph_free(g);
 		return -1;
 	}
@@ -821,6 +840,7 @@ int graph_load(const char *file, const struct graph_override *ov,
 	for (rc = 0; (size_t)rc < g->ninsts; rc++)
 		g->by_name[rc] = &g->insts[rc];
 	qsort(g->by_name, g->ninsts, sizeof(void *), by_inst);
+	g->check_ns = clock_ns() - t;
 	*out = g;
 	return 0;
 }

@@ -150,6 +150,11 @@ struct graph {
 	/* The instances' strings and arrays (names, commands, paths,
 	 * bindings): one arena, freed with the graph. */
 	struct arena *mem;
+	/* Where graph_load's time went (ns, for --profile): the file
+	 * parsed (its bytes), the stages read and their matrices expanded,
+	 * the graph checked (edges, claims, order, paths stat-ed). */
+	int64_t parse_ns, expand_ns, check_ns;
+	uint64_t file_bytes;
 };
 
 /* How st's output named out is plotted (graph_plot.as), or NULL. */

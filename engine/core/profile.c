@@ -4,12 +4,12 @@
 #include "profile.h"
 
 static const char *const names[PROF_N] = {
-	"load", "store", "scan", "key",
+	"parse", "expand", "check", "store", "scan", "key",
 	"lookup", "schedule", "commands", "restore", "record", "lock",
 };
 
 static const char *const units[PROF_N] = {
-	"instances", "opened", "paths", "keys",
+	"bytes", "instances", "instances", "opened", "paths", "keys",
 	"instances", "events", "ended", "instances", "commits", "entries",
 };
 

@@ -13,8 +13,9 @@
 struct buf;
 
 enum profile_phase {
-	PROF_LOAD,	/* the graph file parsed, its matrices expanded, its
-			   edges and paths checked: instances */
+	PROF_PARSE,	/* the graph file parsed: bytes */
+	PROF_EXPAND,	/* its stages read, matrices expanded: instances */
+	PROF_CHECK,	/* edges, claims, order, paths stat-ed: instances */
 	PROF_STORE,	/* the store opened (and its live mark): opens */
 	PROF_SCAN,	/* inputs and outputs fingerprinted: paths */
 	PROF_KEY,	/* stage keys computed: keys */

@@ -98,14 +98,16 @@ run run --profile
 expect_rc profile 0
 expect_eq profile-out "$out" "$want"
 expect_match profile-head "$err" '^profile +ms +count$'
-for phase in load store scan key lookup schedule commands restore record lock; do
+for phase in parse expand check store scan key lookup schedule commands restore record lock; do
 	expect_match "profile-$phase" "$err" "^$phase +[0-9]+\.[0-9] +[0-9]+ [a-z]+"
 done
 expect_match profile-other "$err" '^other +[0-9]+\.[0-9]$'
 expect_match profile-total "$err" '^total +[0-9]+\.[0-9]$'
 expect_match profile-peak "$err" '^peak +[0-9]+\.[0-9] MiB$'
-expect_eq profile-lines "$(printf '%s\n' "$err" | wc -l)" 14
-expect_match profile-load "$err" '^load +[0-9.]+ +303 instances$'
+expect_eq profile-lines "$(printf '%s\n' "$err" | wc -l)" 16
+expect_match profile-parse "$err" "^parse +[0-9.]+ +$(stat -c %s cairn.toml) bytes\$"
+expect_match profile-expand "$err" '^expand +[0-9.]+ +303 instances$'
+expect_match profile-check "$err" '^check +[0-9.]+ +303 instances$'
 expect_match profile-keys "$err" '^key +[0-9.]+ +303 keys$'
 expect_match profile-lookups "$err" '^lookup +[0-9.]+ +303 instances$'
 expect_match profile-nothing-read "$err" '^scan +[0-9.]+ +[0-9]+ paths, 0 read$'
