@@ -82,6 +82,12 @@ void plot_bars_svg(struct buf *out, const char *title, const char *xlabel,
 		   const char *ylabel, const double *bars, size_t n,
 		   const char *const *labels, const char *color);
 
+/* Array a of counts, as many as bins says (1 to max), each a whole
+ * number 0 to 10^15, as doubles (malloc'd, *n of them); NULL when it is
+ * not (a report a drawer must not trust). */
+double *plot_counts(const struct json *a, double bins, size_t max,
+		    size_t *n);
+
 /* An HTML <figure> around a picture: open with its class and caption,
  * then close. */
 void plot_figure_open(struct buf *out, const char *cls);

@@ -6,7 +6,6 @@
  * gap there, and named in the caption (the edges are fitted on train, so
  * that split is the one whose empty bins matter).
  */
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,29 +21,16 @@
 /* Empty bins named in a caption at most. */
 #define MAX_NAMED 12
 
-/* Feature f's train counts, or NULL (*n: how many). */
+/* Feature f's train counts ({"bins": n, "counts": {"train": [n]}}), or
+ * NULL (*n: how many). */
 static double *train_counts(const struct json *f, size_t *n)
 {
-	const struct json *c = json_member(json_member(f, "counts"), "train");
-	double bins, *v;
-	size_t i;
+	double bins;
 
-	if (!f || f->type != JSON_OBJECT || !c || c->type != JSON_ARRAY ||
-	    json_num(f, "bins", &bins) < 0 || !c->u.array.n ||
-	    c->u.array.n > MAX_BINS || bins != (double)c->u.array.n)
+	if (!f || f->type != JSON_OBJECT || json_num(f, "bins", &bins) < 0)
 		return NULL;
-	v = xcalloc(c->u.array.n, sizeof(double));
-	for (i = 0; i < c->u.array.n; i++) {
-		const struct json *e = c->u.array.v[i];
-		if (e->type != JSON_NUMBER || !(e->u.number >= 0) ||
-		    e->u.number > 1e15 || e->u.number != floor(e->u.number)) {
-			free(v);
-			return NULL;
-		}
-		v[i] = e->u.number;
-	}
-	*n = c->u.array.n;
-	return v;
+	return plot_counts(json_member(json_member(f, "counts"), "train"),
+			   bins, MAX_BINS, n);
 }
 
 /* A binning report: its features, each with train counts. */

@@ -3,9 +3,11 @@
  * legend; bars; the figure around a picture.
  */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
+#include "json.h"
 #include "plot.h"
 #include "svg.h"
 #include "util.h"
@@ -19,6 +21,29 @@ static const char *const palette[] = { "#4e79a7", "#f28e2b", "#e15759",
 const char *plot_palette(size_t i)
 {
 	return palette[i % ARRAY_LEN(palette)];
+}
+
+double *plot_counts(const struct json *c, double bins, size_t max,
+		    size_t *n)
+{
+	double *v;
+	size_t i;
+
+	if (!c || c->type != JSON_ARRAY || !c->u.array.n ||
+	    c->u.array.n > max || bins != (double)c->u.array.n)
+		return NULL;
+	v = xcalloc(c->u.array.n, sizeof(double));
+	for (i = 0; i < c->u.array.n; i++) {
+		const struct json *e = c->u.array.v[i];
+		if (e->type != JSON_NUMBER || !(e->u.number >= 0) ||
+		    e->u.number > 1e15 || e->u.number != floor(e->u.number)) {
+			free(v);
+			return NULL;
+		}
+		v[i] = e->u.number;
+	}
+	*n = c->u.array.n;
+	return v;
 }
 
 void plot_esc(struct buf *out, const char *s)

@@ -4,7 +4,6 @@
  * bins, so an empty bin is a gap on the axis and counted in the caption.
  * One chart per artifact (a sweep of modes side by side).
  */
-#include <math.h>
 #include <stdlib.h>
 
 #include "buf.h"
@@ -18,27 +17,12 @@
 /* The counts of a zbins report, or NULL (*n: how many). */
 static double *counts_of(const struct json *j, size_t *n)
 {
-	const struct json *c = json_member(j, "counts"),
-			  *spb = json_member(j, "slices_per_bin");
-	double bins, *v;
-	size_t i;
+	const struct json *spb = json_member(j, "slices_per_bin");
+	double bins;
 
-	if (!c || c->type != JSON_ARRAY || !spb || spb->type != JSON_OBJECT ||
-	    json_num(j, "bins", &bins) < 0 || !c->u.array.n ||
-	    c->u.array.n > MAX_BINS || bins != (double)c->u.array.n)
+	if (!spb || spb->type != JSON_OBJECT || json_num(j, "bins", &bins) < 0)
 		return NULL;
-	v = xcalloc(c->u.array.n, sizeof(double));
-	for (i = 0; i < c->u.array.n; i++) {
-		const struct json *e = c->u.array.v[i];
-		if (e->type != JSON_NUMBER || !(e->u.number >= 0) ||
-		    e->u.number > 1e15 || e->u.number != floor(e->u.number)) {
-			free(v);
-			return NULL;
-		}
-		v[i] = e->u.number;
-	}
-	*n = c->u.array.n;
-	return v;
+	return plot_counts(json_member(j, "counts"), bins, MAX_BINS, n);
 }
 
 static int mine(const struct plot_item *it)
