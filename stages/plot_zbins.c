@@ -4,6 +4,7 @@
  * bins, so an empty bin is a gap on the axis and counted in the caption.
  * One chart per artifact (a sweep of modes side by side).
  */
+#include <math.h>
 #include <stdlib.h>
 
 #include "buf.h"
