@@ -280,8 +280,9 @@ const struct command cmd_kind_run = {
 	.description =
 		"Run built-in kind KIND with the settings in SETTINGS.json, its "
 		"inputs and\noutputs from CAIRN_IN_NAME and CAIRN_OUT_NAME (an "
-		"optional output whose\nvariable is unset or empty is not "
-		"written). 'cairn run' starts this\nfor every stage with a "
+		"input of many paths from\nCAIRN_IN_NAME_COUNT and CAIRN_IN_NAME_1 "
+		"to _COUNT; an optional output whose\nvariable is unset or empty is "
+		"not written). 'cairn run' starts this\nfor every stage with a "
 		"`kind`, as a process of its own: a crash in a kernel\nfails "
 		"that stage, not the run.",
 	.run = kind_run_run,
