@@ -173,35 +173,51 @@ static const char *bare(const char *v, struct buf *b)
 }
 
 /*
- * Whether command now is command then with the changed params' values put
- * in: then the params say it, and "command changed" would only repeat
- * them.
+ * Whether command a becomes command b when each changed param's value in
+ * a (va, or vb when back) is replaced by its value in b.
  */
-static int command_follows(const struct strv *la, const struct strv *va,
-			   const struct strv *lb, const struct strv *vb,
-			   const char *now, const char *then)
+static int substituted(const struct strv *la, const struct strv *va,
+		       const struct strv *lb, const struct strv *vb,
+		       const char *a, const char *b, int back)
 {
 	struct buf cmd = BUF_INIT, next = BUF_INIT, o = BUF_INIT, n = BUF_INIT;
 	size_t i, j;
 	int same;
 
-	buf_adds(&cmd, now);
+	buf_adds(&cmd, a);
 	for (i = 0; i < la->n; i++) {
 		if (strncmp(la->v[i], "param ", 6) ||
 		    (j = find(lb, la->v[i])) == lb->n ||
 		    !strcmp(va->v[i], vb->v[j]))
 			continue;
-		bare(va->v[i], &n);
-		replace_all(&next, cmd.data, n.data, bare(vb->v[j], &o));
+		bare(back ? vb->v[j] : va->v[i], &n);
+		replace_all(&next, cmd.data, n.data,
+			    bare(back ? va->v[i] : vb->v[j], &o));
 		buf_truncate(&cmd, 0);
 		buf_add(&cmd, next.data, next.len);
 	}
-	same = !strcmp(cmd.data, then);
+	same = !strcmp(cmd.data, b);
 	buf_release(&cmd);
 	buf_release(&next);
 	buf_release(&o);
 	buf_release(&n);
 	return same;
+}
+
+/*
+ * Whether command now is command then with the changed params' values put
+ * in: then the params say it, and "command changed" would only repeat
+ * them.  The text is compared, not the template, so it is tried both
+ * ways: new values back to old in now, and old to new in then (a matrix
+ * value that reads like the param's new value spoils the first way, one
+ * that reads like its old value the second; k = 1 or 2 with p 1 -> 2).
+ */
+static int command_follows(const struct strv *la, const struct strv *va,
+			   const struct strv *lb, const struct strv *vb,
+			   const char *now, const char *then)
+{
+	return substituted(la, va, lb, vb, now, then, 0) ||
+	       substituted(la, va, lb, vb, then, now, 1);
 }
 
 int why_changes(struct buf *out, const char *now, size_t nlen,

@@ -115,4 +115,30 @@ expect_eq status-restorable "$out" "restorable  a  (restorable from the store)
 up to date  b
 restorable  m[k=x]  (restorable from the store)
 up to date  m[k=y]"
+
+# ---- a param's change, where a matrix value reads like the param ----
+# k = 1 or 2 and p 1 -> 2: each command is the old one with p's value put
+# in, so the param says it all for both instances ("command changed" once
+# showed for k=2 alone: its "2" read as p's new value).
+mkdir ../ws2 && cd ../ws2 || exit 1
+cat >cairn.toml <<'TOML'
+[params]
+p = 1
+
+[stage.m]
+cmd = "echo ${matrix.k} ${params.p} > ${outs.o}"
+params = ["p"]
+outs = { o = "m-${matrix.k}.txt" }
+matrix = { k = [1, 2] }
+TOML
+run -q run
+expect_rc same-text-run 0
+run status -p p=2
+expect_eq same-text "$out" "to run      m[k=1]  (param 'p' 1 -> 2)
+to run      m[k=2]  (param 'p' 1 -> 2)"
+# A command that changed beyond the param is still named.
+sed -i 's/echo /echo -n /' cairn.toml
+run status -p p=2
+expect_eq other-text "$out" "to run      m[k=1]  (param 'p' 1 -> 2, command changed)
+to run      m[k=2]  (param 'p' 1 -> 2, command changed)"
 finish
