@@ -83,6 +83,26 @@ void plot_number(struct buf *out, double x)
 		buf_addf(out, "%.4g", x);
 }
 
+void plot_best_init(struct plot_best *b, const char *name)
+{
+	b->lo = plot_smaller_better(name);
+	b->best = b->lo ? INFINITY : -INFINITY;
+	b->worst = -b->best;
+}
+
+void plot_best_add(struct plot_best *b, double x)
+{
+	if (b->lo ? x < b->best : x > b->best)
+		b->best = x;
+	if (b->lo ? x > b->worst : x < b->worst)
+		b->worst = x;
+}
+
+double plot_best_value(const struct plot_best *b)
+{
+	return b->worst == b->best ? NAN : b->best;
+}
+
 int plot_smaller_better(const char *name)
 {
 	static const char *const words[] = { "loss", "err", "mae", "mse",

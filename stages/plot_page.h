@@ -30,4 +30,15 @@ void plot_number(struct buf *out, double x);
  */
 int plot_smaller_better(const char *name);
 
+/* A metric column's best value, as its values are added: the smallest or
+ * the largest by plot_smaller_better; none (NAN) when every value is the
+ * same, or there is none. */
+struct plot_best {
+	int lo;			/* smaller is better */
+	double best, worst;
+};
+void plot_best_init(struct plot_best *b, const char *name);
+void plot_best_add(struct plot_best *b, double x);
+double plot_best_value(const struct plot_best *b);
+
 #endif

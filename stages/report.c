@@ -11,7 +11,6 @@
  * the machine goes in: the same files give the same bytes.
  */
 #include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -200,22 +199,14 @@ static void metrics_table(struct buf *out, struct input *ins, size_t n)
 		return;
 	best = xcalloc(ncols, sizeof(double));
 	for (c = 0; c < ncols; c++) {
-		int lo = plot_smaller_better(cols[c]);
-		double worst = lo ? -INFINITY : INFINITY;
+		struct plot_best pb;
 
-		best[c] = lo ? INFINITY : -INFINITY;
+		plot_best_init(&pb, cols[c]);
 		for (i = 0; i < n; i++)
-			for (k = 0; k < ins[i].n; k++) {
-				double x = ins[i].values[k];
-				if (strcmp(ins[i].names[k], cols[c]))
-					continue;
-				if (lo ? x < best[c] : x > best[c])
-					best[c] = x;
-				if (lo ? x > worst : x < worst)
-					worst = x;
-			}
-		if (worst == best[c])
-			best[c] = NAN;
+			for (k = 0; k < ins[i].n; k++)
+				if (!strcmp(ins[i].names[k], cols[c]))
+					plot_best_add(&pb, ins[i].values[k]);
+		best[c] = plot_best_value(&pb);
 	}
 	buf_adds(out, "<section id=\"metrics\"><h2>Metrics</h2>\n<p>One row "
 		      "per metrics file. Click a header to sort; the best value "

@@ -4,7 +4,6 @@
  * network.  Nothing here reads a clock: the times shown are the runs'
  * (and --now's).
  */
-#include <math.h>
 #include <string.h>
 
 #include "buf.h"
@@ -182,22 +181,17 @@ static void experiments_section(struct buf *out, const struct report *r)
 	/* The best of each column; none where every row has the same. */
 	best = xcalloc(me.n + 1, sizeof(double));
 	for (k = 0; k < me.n; k++) {
-		int lo = plot_smaller_better(me.v[k]);
-		double worst = lo ? -INFINITY : INFINITY;
-		best[k] = lo ? INFINITY : -INFINITY;
+		struct plot_best pb;
+
+		plot_best_init(&pb, me.v[k]);
 		for (i = 0; i < r->ninsts; i++) {
 			double x;
-			if (!in_table(&r->insts[i]) || !r->insts[i].run ||
+			if (in_table(&r->insts[i]) && r->insts[i].run &&
 			    json_num(runrec_get(r->insts[i].run, "metrics"),
-				     me.v[k], &x) < 0)
-				continue;
-			if (lo ? x < best[k] : x > best[k])
-				best[k] = x;
-			if (lo ? x > worst : x < worst)
-				worst = x;
+				     me.v[k], &x) == 0)
+				plot_best_add(&pb, x);
 		}
-		if (worst == best[k])
-			best[k] = NAN;
+		best[k] = plot_best_value(&pb);
 	}
 	buf_adds(out, "<p>One row per instance: its matrix values, the params "
 		      "it uses, then the metrics of the run behind its "
