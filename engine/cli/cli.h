@@ -144,6 +144,10 @@ enum cli_session_flags {
  * line, or NULL); cs->store_path is set after it. */
 int cli_session_graph(struct cli *cli, const char *given, unsigned flags,
 		      struct cli_session *cs);
+/* Its first half: which graph file (cs->file; kept when already set),
+ * not yet loaded. */
+int cli_session_file(struct cli *cli, const char *given, unsigned flags,
+		     struct cli_session *cs);
 /* The store step of flags, after the graph step. */
 int cli_session_store(struct cli *cli, unsigned flags,
 		      struct cli_session *cs);

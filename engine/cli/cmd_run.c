@@ -26,6 +26,7 @@
 #include "profile.h"
 #include "run.h"
 #include "run_json.h"
+#include "run_noop.h"
 #include "run_remote.h"
 #include "status_term.h"
 #include "store.h"
@@ -343,6 +344,7 @@ static int lock_workspace(struct cli *cli, struct graph *g, int wait,
 struct begin {
 	struct cli_session *cs;
 	int lockfd;
+	const struct run_noop *noop;	/* its proofs go stale */
 };
 
 /*
@@ -357,6 +359,7 @@ static int begin_work(void *ctx, struct err *err)
 	int rc;
 
 	lock_say_holder(b->lockfd, b->cs->g);
+	run_noop_forget(b->noop, b->cs->g->workspace);
 	buf_addf(&what, "run %s", b->cs->g->workspace);
 	rc = store_live_begin(b->cs->s, what.data, &b->cs->live_mark, err);
 	buf_release(&what);
@@ -520,6 +523,18 @@ static void push_aside(struct run_remote *rr, const char *lock)
 	close(saved);
 }
 
+/* The last line of a run that is not --json. */
+static void say_done(const struct cli *cli, const struct run_result *res,
+		     const char *from)
+{
+	if (!cli->term.quiet)
+		printf("done: %zu ran, %zu restored%s, %zu up to date, %zu "
+		       "failed%s\n",
+		       res->ran, res->restored, from ? from : "",
+		       res->uptodate, res->failed,
+		       res->blocked ? " (and stages after them)" : "");
+}
+
 static int uses_slurm(const struct graph *g, const char *dflt)
 {
 	size_t i;
@@ -565,6 +580,8 @@ static int go(struct cli *cli, const struct command *cmd, int argc,
 	char *scratch = NULL;
 	struct profile prof, *profp = NULL;
 	struct begin begin;
+	struct run_noop noop;
+	int noop_on = 0, plain = 0;
 	int64_t t0 = mono_ns(), t;
 
 	memset(&o, 0, sizeof(o));
@@ -619,8 +636,26 @@ static int go(struct cli *cli, const struct command *cmd, int argc,
 		goto out;
 	}
 	first = cli_graph_operand(&it);
-	if ((rc = cli_session_graph(cli, first ? it.operands[0] : NULL,
-				    CLI_GRAPH, &cs)))
+	if ((rc = cli_session_file(cli, first ? it.operands[0] : NULL,
+				   CLI_GRAPH, &cs)))
+		goto out;
+	/* A run that works makes the last no-op's proof stale; a plain one
+	 * (the graph and nothing else) checks it before the graph is
+	 * loaded, and writes it when it found nothing to do (run_noop.h). */
+	if (!status && !o.dry_run) {
+		run_noop_init(&noop, cli, cs.file);
+		noop_on = 1;
+		plain = !json && !o.nforce && !(use_remote && !no_remote) &&
+			!executor && it.noperands == first;
+	}
+	if (plain) {
+		status_term_init(&st, &term, 0, 0);
+		if (run_noop_try(&noop, &st.status, &res, profp, &lockfd)) {
+			say_done(cli, &res, NULL);
+			goto out;
+		}
+	}
+	if ((rc = cli_session_graph(cli, NULL, CLI_GRAPH, &cs)))
 		goto out;
 	g = cs.g;
 	if (profp) {	/* the load's three parts, as graph_load timed them
@@ -677,6 +712,7 @@ static int go(struct cli *cli, const struct command *cmd, int argc,
 	 * begins to work, so that a run with nothing to do writes nothing. */
 	begin.cs = &cs;
 	begin.lockfd = lockfd;
+	begin.noop = &noop;
 	if (!status && !o.dry_run) {
 		o.begin = begin_work;
 		o.begin_ctx = &begin;
@@ -724,12 +760,17 @@ static int go(struct cli *cli, const struct command *cmd, int argc,
 	status_term_init(&st, &term, o.dry_run, status);
 	if (json && !status)
 		status_term_json(&st, &rj);
-	k = run_graph(g, s, &o, &st.status, &res, &err);
+	k = run_graph(g, s, &o,
+		      plain ? run_noop_watch(&noop, &st.status, lock)
+			    : &st.status,
+		      &res, &err);
 	if (k < 0) {
 		term_error(&cli->term, "%s", err.msg);
 		rc = EXIT_INTERNAL;
 		goto out;
 	}
+	if (plain)
+		run_noop_after(&noop, g, lock, &res, k);
 	if (rr) {
 		buf_init(&from);
 		buf_addf(&from, " (%zu from remote '%s')", res.cached,
@@ -744,12 +785,8 @@ static int go(struct cli *cli, const struct command *cmd, int argc,
 		       "%zu up to date\n",
 		       res.would_run, res.pending, res.would_restore,
 		       rr ? from.data : "", res.uptodate);
-	else if (!cli->term.quiet && !status)
-		printf("done: %zu ran, %zu restored%s, %zu up to date, %zu "
-		       "failed%s\n",
-		       res.ran, res.restored, rr ? from.data : "", res.uptodate,
-		       res.failed,
-		       res.blocked ? " (and stages after them)" : "");
+	else if (!status)
+		say_done(cli, &res, rr ? from.data : NULL);
 	if (rr) {
 		buf_release(&from);
 		/* A remote that fails never changes the exit status. */
@@ -830,6 +867,8 @@ out:
 		buf_release(&b);
 	}
 	status_term_release(&st);
+	if (noop_on)
+		run_noop_release(&noop);
 	run_json_release(&rj);
 	run_remote_close(rr);
 	if (slurm_open)

@@ -185,12 +185,13 @@ int cli_store_open(struct cli *cli, unsigned flags, struct store **out)
 			  out);
 }
 
-int cli_session_graph(struct cli *cli, const char *given, unsigned flags,
-		      struct cli_session *cs)
+int cli_session_file(struct cli *cli, const char *given, unsigned flags,
+		     struct cli_session *cs)
 {
-	struct err err;
 	int n;
 
+	if (cs->file)
+		return 0;
 	if (flags & CLI_GRAPH_FOR_STORE && !store_given(cli))
 		flags |= CLI_GRAPH_IF_HERE;
 	if (given) {
@@ -206,6 +207,17 @@ int cli_session_graph(struct cli *cli, const char *given, unsigned flags,
 			return EXIT_USAGE;
 		}
 	}
+	return 0;
+}
+
+int cli_session_graph(struct cli *cli, const char *given, unsigned flags,
+		      struct cli_session *cs)
+{
+	struct err err;
+	int rc;
+
+	if ((rc = cli_session_file(cli, given, flags, cs)))
+		return rc;
 	if (cs->file &&
 	    graph_load(cs->file, cli->ov, cli->nov, &cs->g, &err) < 0) {
 		term_error(&cli->term, "%s", err.msg);

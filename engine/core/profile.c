@@ -4,12 +4,12 @@
 #include "profile.h"
 
 static const char *const names[PROF_N] = {
-	"parse", "expand", "check", "store", "scan", "key",
+	"proof", "parse", "expand", "check", "store", "scan", "key",
 	"lookup", "schedule", "commands", "restore", "record", "lock",
 };
 
 static const char *const units[PROF_N] = {
-	"bytes", "instances", "instances", "opened", "paths", "keys",
+	"paths", "bytes", "instances", "instances", "opened", "paths", "keys",
 	"instances", "events", "ended", "instances", "commits", "entries",
 };
 

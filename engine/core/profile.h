@@ -13,6 +13,7 @@
 struct buf;
 
 enum profile_phase {
+	PROF_PROOF,	/* the last no-op's proof checked: paths (noop.h) */
 	PROF_PARSE,	/* the graph file parsed: bytes */
 	PROF_EXPAND,	/* its stages read, matrices expanded: instances */
 	PROF_CHECK,	/* edges, claims, order, paths stat-ed: instances */
