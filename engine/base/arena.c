@@ -13,38 +13,51 @@
 enum { BLOCK = 64 * 1024, BIG = 2 * 1024 * 1024, ALIGN = 16,
        HUGE_MAX = 32 };
 
+/* A shared block holds next (the structures) growing up to end (the
+ * strings) growing down; a block of its own holds one allocation of
+ * size bytes, and is on the doubly linked list a->own. */
 struct arena_block {
-	struct arena_block *prev;
+	struct arena_block *prev, *next;
 	size_t size;
 	_Alignas(16) char data[];
 };
 
-void *arena_alloc(struct arena *a, size_t n)
+static size_t round_up(size_t n)
+{
+	return (n + ALIGN - 1) & ~(size_t)(ALIGN - 1);
+}
+
+static int own_size(size_t n)
+{
+	return n > ARENA_OWN_BLOCK;
+}
+
+static struct arena_block *block_of(void *p)
+{
+	return (struct arena_block *)((char *)p -
+				      offsetof(struct arena_block, data));
+}
+
+static void *own_block(struct arena *a, size_t n)
+{
+	struct arena_block *b = xmalloc(sizeof(*b) + n);
+
+	b->size = n;
+	b->prev = NULL;
+	b->next = a->own;
+	if (a->own)
+		a->own->prev = b;
+	a->own = b;
+	return b->data;
+}
+
+/* A new shared block with room for n more bytes; the rest of the old one
+ * is abandoned. */
+static void new_block(struct arena *a, size_t n)
 {
 	struct arena_block *b;
 	size_t size;
-	char *p;
 
-	n = (n + ALIGN - 1) & ~(size_t)(ALIGN - 1);
-	if (a->next && (size_t)(a->end - a->next) >= n) {
-		p = a->next;
-		a->next += n;
-		return p;
-	}
-	/* A large request gets a block of its own, kept behind the head. */
-	if (n > BLOCK / 4) {
-		b = xmalloc(sizeof(*b) + n);
-		b->size = n;
-		if (a->head) {
-			b->prev = a->head->prev;
-			a->head->prev = b;
-		} else {
-			b->prev = NULL;
-			a->head = b;
-			a->next = a->end = b->data + n;
-		}
-		return b->data;
-	}
 	size = a->head && a->head->size >= BLOCK ? a->head->size * 2 : BLOCK;
 	if (size >= BIG) {
 		size = BIG - sizeof(*b);
@@ -53,12 +66,28 @@ void *arena_alloc(struct arena *a, size_t n)
 	} else {
 		b = xmalloc(sizeof(*b) + size);
 	}
+	if (size < n)
+		BUG("arena block of %zu bytes for %zu", size, n);
 	b->size = size;
 	b->prev = a->head;
+	b->next = NULL;
 	a->head = b;
-	a->next = b->data + n;
+	a->next = b->data;
 	a->end = b->data + size;
-	return b->data;
+}
+
+void *arena_alloc(struct arena *a, size_t n)
+{
+	char *p;
+
+	n = round_up(n);
+	if (own_size(n))
+		return own_block(a, n);
+	if (!a->next || (size_t)(a->end - a->next) < n)
+		new_block(a, n);
+	p = a->next;
+	a->next += n;
+	return p;
 }
 
 void *arena_zalloc(struct arena *a, size_t n)
@@ -71,20 +100,63 @@ void *arena_zalloc(struct arena *a, size_t n)
 
 char *arena_strndup(struct arena *a, const char *s, size_t n)
 {
-	char *p = arena_alloc(a, n + 1);
+	char *p;
 
+	if (own_size(n + 1)) {
+		p = own_block(a, n + 1);
+	} else {
+		if (!a->next || (size_t)(a->end - a->next) < n + 1)
+			new_block(a, n + 1);
+		a->end -= n + 1;
+		p = a->end;
+	}
 	memcpy(p, s, n);
 	p[n] = '\0';
 	return p;
 }
 
+int arena_extend(struct arena *a, void *p, size_t old_n, size_t new_n)
+{
+	if (!p || own_size(round_up(old_n)) || own_size(round_up(new_n)) ||
+	    (char *)p + round_up(old_n) != a->next ||
+	    (size_t)(a->end - (char *)p) < round_up(new_n))
+		return -1;
+	a->next = (char *)p + round_up(new_n);
+	return 0;
+}
+
 void *arena_grow(struct arena *a, void *old, size_t old_n, size_t new_n)
 {
-	void *p = arena_alloc(a, new_n);
+	void *p;
 
+	if (old && own_size(round_up(old_n)) && new_n >= old_n) {
+		struct arena_block *b = block_of(old), *nb;
+
+		nb = xrealloc(b, sizeof(*b) + round_up(new_n));
+		nb->size = round_up(new_n);
+		if (nb->prev)
+			nb->prev->next = nb;
+		else
+			a->own = nb;
+		if (nb->next)
+			nb->next->prev = nb;
+		return nb->data;
+	}
+	if (arena_extend(a, old, old_n, new_n) == 0)
+		return old;
+	p = arena_alloc(a, new_n);
 	if (old_n)
-		memcpy(p, old, old_n);
+		memcpy(p, old, old_n < new_n ? old_n : new_n);
 	return p;
+}
+
+int arena_trim(struct arena *a, void *p, size_t old_n, size_t new_n)
+{
+	if (!p || own_size(round_up(old_n)) || new_n > old_n ||
+	    (char *)p + round_up(old_n) != a->next)
+		return -1;
+	a->next = (char *)p + round_up(new_n);
+	return 0;
 }
 
 void arena_release(struct arena *a)
@@ -96,7 +168,12 @@ void arena_release(struct arena *a)
 		free(b);
 		b = prev;
 	}
-	a->head = NULL;
+	for (b = a->own; b;) {
+		struct arena_block *next = b->next;
+		free(b);
+		b = next;
+	}
+	a->head = a->own = NULL;
 	a->next = a->end = NULL;
 	a->huge = 0;
 }

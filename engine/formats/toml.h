@@ -58,21 +58,23 @@ struct toml_kv {
 	struct toml_value *value;
 };
 
+/* 32 bytes: a document of a million stages holds tens of millions. */
 struct toml_value {
-	enum toml_type type;
-	unsigned flags;		/* enum toml_flags, tables and arrays only */
+	unsigned char type;	/* enum toml_type */
+	unsigned char flags;	/* enum toml_flags, tables and arrays only */
+	unsigned short depth;	/* 0 for the root table */
 	int line, col;		/* where the value starts (1-based) */
-	unsigned depth;		/* 0 for the root table */
 	union {
 		struct {
-			struct toml_kv *kv;	/* in document order */
-			size_t len, cap;
-			uint32_t *index;	/* hash index once len is large */
-			size_t index_cap;
+			/* In document order.  From 16 slots on (cap is then
+			 * a power of two) a hash index of 2 * cap slots
+			 * follows kv[cap]: see toml_table.c. */
+			struct toml_kv *kv;
+			uint32_t len, cap;
 		} table;
 		struct {
 			struct toml_value **items;
-			size_t len, cap;
+			uint32_t len, cap;
 		} array;
 		struct {
 			const char *ptr;	/* NUL-terminated (may hold NULs) */

@@ -11,7 +11,9 @@
 #include "toml.h"
 
 struct toml_doc {
-	struct arena arena;
+	struct arena arena;	/* values and strings */
+	struct arena lists;	/* tables' entries, arrays' items: apart,
+				   so that the newest can grow in place */
 	struct toml_value *root;
 	char *filename;
 	char *src;		/* a copy of the text, for error carets */
@@ -26,7 +28,7 @@ struct parser {
 	const char *col_at;		/* column cache: col of col_at ... */
 	int col;			/* ... on the current line */
 	struct toml_doc *doc;
-	struct arena *arena;
+	struct arena *arena, *lists;
 	struct err *err;
 	struct buf scratch;		/* string being unescaped */
 };
@@ -52,9 +54,13 @@ struct toml_value *toml_new(struct parser *p, enum toml_type type,
 			    const char *at, unsigned depth);
 struct toml_kv *toml_find(struct toml_value *t, const char *key,
 			  size_t keylen);
+/* Add key (kept as is: it must live as long as the document) to t. */
 struct toml_kv *toml_insert(struct parser *p, struct toml_value *t,
 			    const char *key, size_t keylen,
 			    struct toml_value *v);
 void toml_push(struct parser *p, struct toml_value *a, struct toml_value *v);
+/* A table or array is complete: give back the slots it does not use
+ * (when they are the newest in p->lists). */
+void toml_close(struct parser *p, struct toml_value *v);
 
 #endif

@@ -24,8 +24,11 @@
 #include "util.h"
 
 struct keypart {
-	const char *key;	/* unescaped, in the arena */
+	const char *key;	/* unescaped: a bare key in the source (not
+				   NUL-terminated), a quoted one in the
+				   arena */
 	size_t len;
+	int quoted;
 	const char *at;		/* where it is written */
 	int line, col;		/* the same, located */
 };
@@ -218,7 +221,8 @@ static int key(struct parser *p, struct keypath *path)
 		k = &path->parts[path->len++];
 		k->at = s;
 		toml_locate(p, s, &k->line, &k->col);
-		if (s < p->end && (*s == '"' || *s == '\'')) {
+		k->quoted = s < p->end && (*s == '"' || *s == '\'');
+		if (k->quoted) {
 			if (toml_parse_quoted_key(p, &k->key, &k->len) < 0)
 				return -1;
 		} else {
@@ -233,8 +237,8 @@ static int key(struct parser *p, struct keypath *path)
 						 ? " (keys other than A-Z a-z "
 						   "0-9 _ - must be quoted)"
 						 : "");
-			k->key = arena_strndup(p->arena, p->p,
-					       (size_t)(s - p->p));
+			/* Copied only when it names something new. */
+			k->key = p->p;
 			k->len = (size_t)(s - p->p);
 			p->p = s;
 		}
@@ -265,6 +269,12 @@ static const char *an(enum toml_type t)
 
 static struct toml_value *value(struct parser *p, unsigned depth);
 
+/* Key part k as the document keeps it. */
+static const char *kept(struct parser *p, const struct keypart *k)
+{
+	return k->quoted ? k->key : arena_strndup(p->arena, k->key, k->len);
+}
+
 static struct toml_value *new_table(struct parser *p, struct toml_value *parent,
 				    const struct keypart *k, unsigned flags)
 {
@@ -277,7 +287,7 @@ static struct toml_value *new_table(struct parser *p, struct toml_value *parent,
 	}
 	t = toml_new(p, TOML_TABLE, k->at, parent->depth + 1);
 	t->flags = flags;
-	kv = toml_insert(p, parent, k->key, k->len, t);
+	kv = toml_insert(p, parent, kept(p, k), k->len, t);
 	kv->line = t->line;
 	kv->col = t->col;
 	return t;
@@ -354,7 +364,7 @@ static int keyval(struct parser *p, struct toml_value *t,
 	v = value(p, t->depth + 1);
 	if (!v)
 		goto out;
-	kv = toml_insert(p, t, last.key, last.len, v);
+	kv = toml_insert(p, t, kept(p, &last), last.len, v);
 	kv->line = last.line;
 	kv->col = last.col;
 	rc = 0;
@@ -385,6 +395,7 @@ static int inline_table(struct parser *p, struct toml_value *v)
 	if (v->depth > TOML_MAX_DEPTH)
 		return nested_too_deep(p, open);
 	v->type = TOML_TABLE;
+	v->flags = TOML_INLINE;		/* sealed below; one slot to start */
 	p->p++;
 	skip_ws(p);
 	if (p->p < p->end && *p->p == '}') {
@@ -432,6 +443,7 @@ static int inline_table(struct parser *p, struct toml_value *v)
 				  toml_describe(p, p->p, what));
 		goto out;
 	}
+	toml_close(p, v);
 	seal(v);
 	rc = 0;
 out:
@@ -459,6 +471,7 @@ static int array(struct parser *p, struct toml_value *v)
 						  "(missing ']')");
 		if (*p->p == ']') {
 			p->p++;
+			toml_close(p, v);
 			return 0;
 		}
 		item = value(p, v->depth + 1);
@@ -476,6 +489,7 @@ static int array(struct parser *p, struct toml_value *v)
 		}
 		if (*p->p == ']') {
 			p->p++;
+			toml_close(p, v);
 			return 0;
 		}
 		return toml_perr(p, p->p,
@@ -593,7 +607,7 @@ static struct toml_value *header(struct parser *p, struct keypath *path)
 		}
 		arr = toml_new(p, TOML_ARRAY, k->at, t->depth + 1);
 		arr->flags = TOML_AOT;
-		kv = toml_insert(p, t, k->key, k->len, arr);
+		kv = toml_insert(p, t, kept(p, k), k->len, arr);
 		kv->line = arr->line;
 		kv->col = arr->col;
 		t = toml_new(p, TOML_TABLE, k->at, arr->depth + 1);
@@ -741,11 +755,18 @@ static int parse_owned(char *src, size_t len, const char *filename,
 	p.line = 1;
 	p.doc = doc;
 	p.arena = &doc->arena;
+	p.lists = &doc->lists;
 	p.err = err;
 	buf_init(&p.scratch);
 
-	bad = utf8_validate(doc->src, len);
-	if (bad != len) {
+	bad = len > UINT32_MAX ? 0 : utf8_validate(doc->src, len);
+	if (len > UINT32_MAX) {
+		/* Tables and arrays count their entries in 32 bits. */
+		err_set(err, "%s: a TOML file of more than 4 GiB is not "
+			     "supported",
+			doc->filename);
+		rc = -1;
+	} else if (bad != len) {
 		p.line_start = p.end;	/* force toml_locate to rescan */
 		rc = toml_perr(&p, doc->src + bad,
 			       "invalid UTF-8 (byte 0x%02X)",

@@ -231,6 +231,24 @@ static int string_to_scratch(struct parser *p)
 
 int toml_parse_string(struct parser *p, struct toml_value *v)
 {
+	const char *open = p->p, *s = open + 1;
+	char q = *open;
+
+	/* Most strings are on one line with nothing to unescape: copied
+	 * from the source as they are. */
+	if (!(s + 1 < p->end && s[0] == q && s[1] == q)) {
+		while (s < p->end && *s != q && (q == '\'' || *s != '\\') &&
+		       !is_ctrl((unsigned char)*s))
+			s++;
+		if (s < p->end && *s == q) {
+			v->type = TOML_STRING;
+			v->u.string.ptr = arena_strndup(p->arena, open + 1,
+							(size_t)(s - open - 1));
+			v->u.string.len = (size_t)(s - open - 1);
+			p->p = s + 1;
+			return 0;
+		}
+	}
 	if (string_to_scratch(p) < 0)
 		return -1;
 	v->type = TOML_STRING;

@@ -9,7 +9,18 @@
 #include "toml_internal.h"
 #include "util.h"
 
+/*
+ * A table's entries are one allocation in p->lists: kv[0..cap), and from
+ * INDEX_FROM slots on (cap a power of two) an open-addressing index of
+ * 2 * cap uint32 slots right after kv[cap], each 0 or an entry's position
+ * plus one.  Small tables and arrays grow by one slot where they lie (an
+ * inline table's entries are usually the newest allocation there), else
+ * double; an inline table starts with one slot, a [header] table with four
+ * (its entries come between its inline tables').
+ */
 enum { INDEX_FROM = 16 };
+
+_Static_assert(sizeof(struct toml_value) == 32, "toml_value grew");
 
 static uint32_t hash_key(const char *s, size_t n)
 {
@@ -26,42 +37,84 @@ struct toml_value *toml_new(struct parser *p, enum toml_type type,
 {
 	struct toml_value *v = arena_zalloc(p->arena, sizeof(*v));
 
-	v->type = type;
-	v->depth = depth;
+	v->type = (unsigned char)type;
+	v->depth = (unsigned short)depth;
 	toml_locate(p, at, &v->line, &v->col);
 	return v;
 }
 
-static void reindex(struct parser *p, struct toml_value *t)
+static size_t table_bytes(uint32_t cap)
 {
-	size_t cap = 64, i;
+	return cap * sizeof(struct toml_kv) +
+	       (cap >= INDEX_FROM ? 2 * (size_t)cap * sizeof(uint32_t) : 0);
+}
 
-	while (cap < t->u.table.len * 2)
-		cap *= 2;
-	t->u.table.index = arena_zalloc(p->arena, cap * sizeof(uint32_t));
-	t->u.table.index_cap = cap;
-	for (i = 0; i < t->u.table.len; i++) {
-		struct toml_kv *kv = &t->u.table.kv[i];
-		size_t h = hash_key(kv->key, kv->keylen) & (cap - 1);
+static uint32_t *index_of(const struct toml_value *t)
+{
+	return (uint32_t *)(t->u.table.kv + t->u.table.cap);
+}
 
-		while (t->u.table.index[h])
-			h = (h + 1) & (cap - 1);
-		t->u.table.index[h] = (uint32_t)(i + 1);
+static void index_add(struct toml_value *t, uint32_t i)
+{
+	const struct toml_kv *kv = &t->u.table.kv[i];
+	uint32_t *index = index_of(t);
+	size_t mask = 2 * (size_t)t->u.table.cap - 1;
+	size_t h = hash_key(kv->key, kv->keylen) & mask;
+
+	while (index[h])
+		h = (h + 1) & mask;
+	index[h] = i + 1;
+}
+
+static uint32_t next_cap(uint32_t cap, uint32_t first)
+{
+	uint32_t n = cap ? cap * 2 : first;
+
+	if (n >= INDEX_FROM)
+		while (n & (n - 1))
+			n += n & -n;
+	return n;
+}
+
+/* Room for one more entry in t. */
+static void table_room(struct parser *p, struct toml_value *t)
+{
+	uint32_t cap = t->u.table.cap, ncap, i;
+
+	if (t->u.table.len < cap)
+		return;
+	if (cap == UINT32_MAX / 2)
+		BUG("a table of %u keys", (unsigned)cap);
+	if (cap && cap + 1 < INDEX_FROM &&
+	    arena_extend(p->lists, t->u.table.kv, table_bytes(cap),
+			 table_bytes(cap + 1)) == 0) {
+		t->u.table.cap++;
+		return;
 	}
+	ncap = next_cap(cap, t->flags & TOML_INLINE ? 1 : 4);
+	t->u.table.kv = arena_grow(p->lists, t->u.table.kv,
+				   table_bytes(cap), table_bytes(ncap));
+	t->u.table.cap = ncap;
+	if (ncap < INDEX_FROM)
+		return;
+	memset(index_of(t), 0, 2 * (size_t)ncap * sizeof(uint32_t));
+	for (i = 0; i < t->u.table.len; i++)
+		index_add(t, i);
 }
 
 struct toml_kv *toml_find(struct toml_value *t, const char *key, size_t keylen)
 {
-	size_t i;
+	uint32_t i;
 
 	if (t->type != TOML_TABLE)
 		return NULL;
-	if (t->u.table.index) {
-		size_t mask = t->u.table.index_cap - 1;
+	if (t->u.table.cap >= INDEX_FROM) {
+		const uint32_t *index = index_of(t);
+		size_t mask = 2 * (size_t)t->u.table.cap - 1;
 		size_t h = hash_key(key, keylen) & mask;
 		uint32_t slot;
 
-		while ((slot = t->u.table.index[h])) {
+		while ((slot = index[h])) {
 			struct toml_kv *kv = &t->u.table.kv[slot - 1];
 			if (kv->keylen == keylen && !memcmp(kv->key, key, keylen))
 				return kv;
@@ -83,43 +136,52 @@ struct toml_kv *toml_insert(struct parser *p, struct toml_value *t,
 {
 	struct toml_kv *kv;
 
-	if (t->u.table.len == t->u.table.cap) {
-		size_t cap = t->u.table.cap ? t->u.table.cap * 2 : 4;
-		t->u.table.kv = arena_grow(p->arena, t->u.table.kv,
-					   t->u.table.len * sizeof(*kv),
-					   cap * sizeof(*kv));
-		t->u.table.cap = cap;
-	}
-	kv = &t->u.table.kv[t->u.table.len++];
+	table_room(p, t);
+	kv = &t->u.table.kv[t->u.table.len];
 	kv->key = key;
 	kv->keylen = keylen;
 	kv->value = v;
 	kv->line = v->line;
 	kv->col = v->col;
-	if (t->u.table.len >= INDEX_FROM &&
-	    t->u.table.len * 2 > t->u.table.index_cap) {
-		reindex(p, t);
-	} else if (t->u.table.index) {
-		size_t mask = t->u.table.index_cap - 1;
-		size_t h = hash_key(key, keylen) & mask;
-
-		while (t->u.table.index[h])
-			h = (h + 1) & mask;
-		t->u.table.index[h] = (uint32_t)t->u.table.len;
-	}
+	if (t->u.table.cap >= INDEX_FROM)
+		index_add(t, t->u.table.len);
+	t->u.table.len++;
 	return kv;
 }
 
 void toml_push(struct parser *p, struct toml_value *a, struct toml_value *v)
 {
-	if (a->u.array.len == a->u.array.cap) {
-		size_t cap = a->u.array.cap ? a->u.array.cap * 2 : 4;
-		a->u.array.items = arena_grow(p->arena, a->u.array.items,
-					      a->u.array.len * sizeof(v),
-					      cap * sizeof(v));
-		a->u.array.cap = cap;
+	uint32_t cap = a->u.array.cap, ncap;
+	size_t sz = sizeof(v);
+
+	if (a->u.array.len == cap) {
+		if (cap == UINT32_MAX / 2)
+			BUG("an array of %u values", (unsigned)cap);
+		if (cap && arena_extend(p->lists, a->u.array.items, cap * sz,
+					(cap + 1) * sz) == 0) {
+			a->u.array.cap++;
+		} else {
+			ncap = cap ? cap * 2 : 1;
+			a->u.array.items = arena_grow(p->lists, a->u.array.items,
+						      cap * sz, ncap * sz);
+			a->u.array.cap = ncap;
+		}
 	}
 	a->u.array.items[a->u.array.len++] = v;
+}
+
+void toml_close(struct parser *p, struct toml_value *v)
+{
+	if (v->type == TOML_ARRAY && v->u.array.len < v->u.array.cap &&
+	    arena_trim(p->lists, v->u.array.items,
+		       v->u.array.cap * sizeof(*v->u.array.items),
+		       v->u.array.len * sizeof(*v->u.array.items)) == 0)
+		v->u.array.cap = v->u.array.len;
+	if (v->type == TOML_TABLE && v->u.table.cap < INDEX_FROM &&
+	    v->u.table.len < v->u.table.cap &&
+	    arena_trim(p->lists, v->u.table.kv, table_bytes(v->u.table.cap),
+		       table_bytes(v->u.table.len)) == 0)
+		v->u.table.cap = v->u.table.len;
 }
 
 const struct toml_kv *toml_get_kv(const struct toml_value *t, const char *key,
@@ -154,6 +216,7 @@ void toml_doc_free(struct toml_doc *doc)
 	free(doc->filename);
 	free(doc->src);
 	arena_release(&doc->arena);
+	arena_release(&doc->lists);
 	free(doc);
 }
 

@@ -68,7 +68,12 @@ static void test_arena(void)
 
 	p = arena_strndup(&a, "hello", 5);
 	CHECK_STR(p, "hello");
-	CHECK(((size_t)p & 15) == 0);
+	/* Strings are packed from the block's end, structures aligned
+	 * from its start. */
+	q = arena_strndup(&a, "abc", 3);
+	CHECK(q + 4 == p);
+	q = arena_alloc(&a, 3);
+	CHECK(((size_t)q & 15) == 0);
 	for (i = 0; i < 10000; i++) {
 		q = arena_alloc(&a, 24);
 		memset(q, 1, 24);
@@ -78,8 +83,32 @@ static void test_arena(void)
 	q = arena_grow(&a, p, 6, 64);
 	CHECK_STR(q, "hello");
 	CHECK_STR(p, "hello");
+	/* The newest allocation grows and shrinks where it lies. */
+	p = arena_alloc(&a, 32);
+	memcpy(p, "grow", 5);
+	CHECK_INT(arena_extend(&a, p, 32, 64), 0);
+	CHECK(arena_grow(&a, p, 64, 96) == p);
+	CHECK_INT(arena_trim(&a, p, 96, 16), 0);
+	q = arena_alloc(&a, 16);
+	CHECK(q == p + 16);
+	CHECK_INT(arena_extend(&a, p, 16, 32), -1);
+	CHECK_INT(arena_trim(&a, p, 16, 0), -1);
+	q = arena_grow(&a, p, 16, 48);
+	CHECK(q != p);
+	CHECK_STR(q, "grow");
+	/* A large one has a block of its own, reallocated as it grows. */
+	big = arena_alloc(&a, ARENA_OWN_BLOCK + 1);
+	memset(big, 7, ARENA_OWN_BLOCK + 1);
+	big = arena_grow(&a, big, ARENA_OWN_BLOCK + 1, 4 << 20);
+	CHECK(big[0] == 7 && big[ARENA_OWN_BLOCK] == 7);
+	big = arena_grow(&a, big, 4 << 20, 8 << 20);
+	CHECK(big[ARENA_OWN_BLOCK] == 7);
+	CHECK_INT(arena_extend(&a, big, 8 << 20, 9 << 20), -1);
+	q = arena_strndup(&a, big, ARENA_OWN_BLOCK * 2);
+	CHECK(q[ARENA_OWN_BLOCK * 2] == 0 && q[1] == 7);
 	arena_release(&a);
 	CHECK(a.head == NULL);
+	CHECK(a.own == NULL);
 }
 
 static void test_err(void)
