@@ -860,13 +860,7 @@ void graph_free(struct graph *g)
 
 	if (!g)
 		return;
-	/* The instances' strings are in g->mem; only their path lists are
-	 * their own. */
-	for (i = 0; i < g->ninsts; i++) {
-		free(g->insts[i].deps);
-		free(g->insts[i].outs);
-		free(g->insts[i].code);
-	}
+	/* The instances' strings and path lists are in g->mem. */
 	free(g->insts);
 	free(g->by_name);
 	free(g->stages_by_name);

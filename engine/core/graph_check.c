@@ -230,46 +230,62 @@ static int check_protected(struct loader *l)
 	return rc ? -1 : 0;
 }
 
+/* The paths stat_all looks at, in order: the i-th of in's outputs,
+ * inputs and code files, or NULL for an input a stage produces. */
+static struct graph_path *stat_path(struct graph_inst *in, size_t j)
+{
+	struct graph_path *x;
+
+	if (j < in->nouts)
+		return &in->outs[j];
+	j -= in->nouts;
+	if (j < in->ndeps) {
+		x = &in->deps[j];
+		return x->from ? NULL : x;
+	}
+	return &in->code[j - in->ndeps];
+}
+
 /*
  * Stat every output (not following a link) and every input that no stage
- * produces, all at once; graph_path.seen and .st keep the answers.
+ * produces, all at once; graph_path.seen and .st keep the answers (the
+ * requests are walked again in the same order to set them).
  */
 static void stat_all(struct loader *l)
 {
 	struct graph *g = l->g;
 	struct stat_req *r;
-	struct graph_path **gp;
+	struct graph_path *x;
 	size_t n = 0, i, j;
 
 	for (i = 0; i < g->ninsts; i++)
 		n += g->insts[i].nouts + g->insts[i].ndeps + g->insts[i].ncode;
 	r = xcalloc(n + 1, sizeof(*r));
-	gp = xcalloc(n + 1, sizeof(*gp));
 	n = 0;
 	for (i = 0; i < g->ninsts; i++) {
 		struct graph_inst *in = &g->insts[i];
 		for (j = 0; j < in->nouts + in->ndeps + in->ncode; j++) {
-			struct graph_path *x =
-				j < in->nouts ? &in->outs[j]
-				: j < in->nouts + in->ndeps
-					? &in->deps[j - in->nouts]
-					: &in->code[j - in->nouts - in->ndeps];
-			if (j >= in->nouts && j < in->nouts + in->ndeps &&
-			    x->from)
+			if (!(x = stat_path(in, j)))
 				continue;
 			r[n].path = x->path;
 			r[n].nofollow = j < in->nouts;
-			r[n].st = &x->st;
-			gp[n++] = x;
+			r[n++].st = &x->st;
 		}
 	}
 	stat_many(l->wsfd, r, n);
-	for (i = 0; i < n; i++)
-		gp[i]->seen = r[i].err == ENOENT && r[i].nofollow ? -1
-			      : r[i].err || S_ISLNK(gp[i]->st.mode) ? 0
+	n = 0;
+	for (i = 0; i < g->ninsts; i++) {
+		struct graph_inst *in = &g->insts[i];
+		for (j = 0; j < in->nouts + in->ndeps + in->ncode; j++) {
+			if (!(x = stat_path(in, j)))
+				continue;
+			x->seen = r[n].err == ENOENT && r[n].nofollow ? -1
+				  : r[n].err || S_ISLNK(x->st.mode) ? 0
 								    : 1;
+			n++;
+		}
+	}
 	free(r);
-	free(gp);
 }
 
 /*
@@ -323,26 +339,38 @@ static int visit(struct loader *l, struct graph_inst *root,
 	}
 }
 
-/* Reorder g->insts topologically and fix every pointer into it. */
+/*
+ * Reorder g->insts topologically (order[i] is the instance to put at i)
+ * and fix every pointer into it.  In place, cycle by cycle: a copy of a
+ * million instances would cost as much memory again.  visit() left every
+ * mark at 2; a placed instance's is 0.
+ */
 static void reorder(struct graph *g, const size_t *order)
 {
-	struct graph_inst *n = xcalloc(g->ninsts + 1, sizeof(*n));
-	size_t *where = xcalloc(g->ninsts + 1, sizeof(size_t)), i, j;
+	struct graph_inst *in = g->insts, tmp;
+	size_t *where = xcalloc(g->ninsts + 1, sizeof(size_t)), i, j, k;
 
 	for (i = 0; i < g->ninsts; i++)
 		where[order[i]] = i;
+	/* The array stays where it is: point at the new places first. */
+	for (i = 0; i < g->ninsts; i++)
+		for (j = 0; j < in[i].ndeps; j++)
+			if (in[i].deps[j].from)
+				in[i].deps[j].from =
+					&in[where[in[i].deps[j].from->index]];
 	for (i = 0; i < g->ninsts; i++) {
-		n[i] = g->insts[order[i]];
-		n[i].index = i;
-		n[i].mark = 0;
+		if (!in[i].mark)
+			continue;
+		tmp = in[i];
+		for (j = i; (k = order[j]) != i; j = k) {
+			in[j] = in[k];
+			in[j].mark = 0;
+		}
+		in[j] = tmp;
+		in[j].mark = 0;
 	}
 	for (i = 0; i < g->ninsts; i++)
-		for (j = 0; j < n[i].ndeps; j++)
-			if (n[i].deps[j].from)
-				n[i].deps[j].from =
-					&n[where[n[i].deps[j].from->index]];
-	free(g->insts);
-	g->insts = n;
+		in[i].index = i;
 	free(where);
 }
 
@@ -414,6 +442,8 @@ int graph_check(struct loader *l)
 			goto out;
 		}
 	}
+	free(c);
+	c = NULL;
 	/* Other inputs and code files must exist. */
 	for (i = 0; i < g->ninsts; i++) {
 		struct graph_inst *in = &g->insts[i];

@@ -619,6 +619,21 @@ static struct graph_path *push_path(struct graph_path **list, size_t *n)
 	return &(*list)[(*n)++];
 }
 
+/* A finished list (malloc'd by push_path) moved into the graph's arena
+ * at its size: one allocation fewer an instance to free, and no room to
+ * spare. */
+static void settle(struct ictx *c, struct graph_path **list, size_t n)
+{
+	struct graph_path *p = NULL;
+
+	if (n) {
+		p = arena_alloc(c->l->g->mem, n * sizeof(*p));
+		memcpy(p, *list, n * sizeof(*p));
+	}
+	free(*list);
+	*list = p;
+}
+
 /* name must outlive the graph (a key of its document, or ""). */
 static int add_path(struct ictx *c, struct graph_path **list, size_t *n,
 		    const char *name, const char *path,
@@ -1097,6 +1112,8 @@ static int rest(struct ictx *c)
 	if (in->nparams)
 		qsort(in->params, in->nparams, sizeof(char *), cmp_str);
 out:
+	settle(c, &in->deps, in->ndeps);
+	settle(c, &in->code, in->ncode);
 	buf_release(&out);
 	return rc;
 }
@@ -1140,6 +1157,7 @@ int graph_expand(struct loader *l)
 					c.in->stage->table, o->u.table.kv[j].key,
 					out.data);
 		}
+		settle(&c, &c.in->outs, c.in->nouts);
 		/* The params its outputs use are the instance's own: kept
 		 * until rest() adds the others. */
 		keep_params(&c);
