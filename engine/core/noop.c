@@ -372,6 +372,18 @@ static void add_dir(struct entries *e, const char *path, size_t n)
 	add(e, e->own[e->nown++], F_NOFOLLOW, NULL);
 }
 
+/* Is input x exactly the output of the stage it comes from (whose digest
+ * the decision takes, as run_decide does)? */
+static int produced(const struct graph_path *x)
+{
+	size_t o;
+
+	for (o = 0; o < x->from->nouts; o++)
+		if (!strcmp(x->from->outs[o].name, x->from_out))
+			return !strcmp(x->from->outs[o].path, x->path);
+	return 0;
+}
+
 /* Every path the decision read, with what it saw; the folders holding
  * the outputs, which the escape check walked (each as it is now). */
 static const char *gather(const struct graph *g, const struct noop_record *r,
@@ -390,8 +402,13 @@ static const char *gather(const struct graph *g, const struct noop_record *r,
 					? &in->deps[j - in->nouts]
 					: &in->code[j - in->nouts - in->ndeps];
 			if (j >= in->nouts && j < in->nouts + in->ndeps &&
-			    x->from)
+			    x->from) {
+				/* Scanned itself unless it is the output. */
+				if (!produced(x))
+					return "an input lies inside another "
+					       "stage's output";
 				continue;
+			}
 			if (x->seen != 1)
 				return "a path was not stat-ed when the graph "
 				       "was loaded";
