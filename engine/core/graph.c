@@ -87,9 +87,11 @@ static const char *an(enum toml_type t)
 	}
 }
 
-/* Every key of table t must be in allowed[]; where says where we are. */
-static int check_keys(struct loader *l, const struct toml_value *t,
-		      const char *const *allowed, const char *where)
+/* Every key of table t must be in allowed[]; where says where we are.
+ * With mask, bit j of *mask is set when allowed[j] is there. */
+static int check_keys_mask(struct loader *l, const struct toml_value *t,
+			   const char *const *allowed, const char *where,
+			   unsigned *mask)
 {
 	size_t i, j;
 
@@ -100,8 +102,11 @@ static int check_keys(struct loader *l, const struct toml_value *t,
 
 		for (j = 0; allowed[j] && !ok; j++)
 			ok = !strcmp(kv->key, allowed[j]);
-		if (ok)
+		if (ok) {
+			if (mask)
+				*mask |= 1u << (j - 1);
 			continue;
+		}
 		suggest_init(&sg, kv->key);
 		for (j = 0; allowed[j]; j++)
 			suggest_add(&sg, allowed[j]);
@@ -111,6 +116,32 @@ static int check_keys(struct loader *l, const struct toml_value *t,
 		return -1;
 	}
 	return 0;
+}
+
+static int check_keys(struct loader *l, const struct toml_value *t,
+		      const char *const *allowed, const char *where)
+{
+	return check_keys_mask(l, t, allowed, where, NULL);
+}
+
+/* A stage table's keys, in enum stage_key's order. */
+static const char *const stage_keys[] = {
+	"cmd",	   "kind",   "with",	  "deps",      "code",
+	"outs",	   "params", "env",	  "metrics",   "resources",
+	"matrix",  "wdir",   "always_run", "determinism", "hash",
+	"executor", "plots",
+	NULL,
+};
+
+_Static_assert(sizeof(stage_keys) / sizeof(*stage_keys) == SK_COUNT + 1,
+	       "stage_keys[] and enum stage_key differ");
+
+const struct toml_value *stage_get(const struct graph_stage *st,
+				   enum stage_key k)
+{
+	if (!(st->keys & (1u << k)))
+		return NULL;
+	return toml_get(st->table, stage_keys[k]);
 }
 
 static int expect(struct loader *l, const struct toml_value *v,
@@ -494,19 +525,12 @@ static int output_hashes(struct loader *l, const struct toml_value *t,
 static int stage_table(struct loader *l, const struct toml_kv *kv,
 		       struct graph_stage *st)
 {
-	static const char *const keys[] = {
-		"cmd",	   "kind",   "with",	  "deps",      "code",
-		"outs",	   "params", "env",	  "metrics",   "resources",
-		"matrix",  "wdir",   "always_run", "determinism", "hash",
-		"executor", "plots",
-		NULL,
-	};
 	const struct toml_value *t = kv->value, *v, *cmd, *kind;
 	struct buf where = BUF_INIT;
 	size_t i, n;
 	int rc = -1;
 
-	st->name = arena_strndup(l->g->mem, kv->key, kv->keylen);
+	st->name = (char *)kv->key;	/* the document's, as long-lived */
 	st->table = t;
 	if (!valid_name(kv->key))
 		return gerr_at(l, kv->line, kv->col,
@@ -519,10 +543,10 @@ static int stage_table(struct loader *l, const struct toml_kv *kv,
 	buf_adds(&where, "stage '");
 	buf_adds(&where, kv->key);
 	buf_addc(&where, '\'');
-	if (check_keys(l, t, keys, where.data) < 0)
+	if (check_keys_mask(l, t, stage_keys, where.data, &st->keys) < 0)
 		goto out;
-	cmd = toml_get(t, "cmd");
-	kind = toml_get(t, "kind");
+	cmd = stage_get(st, SK_CMD);
+	kind = stage_get(st, SK_KIND);
 	if (cmd && kind) {
 		gerr(l, kind, "stage '%s' has both 'cmd' and 'kind': it runs a "
 			      "command or a built-in kind, not both",
@@ -553,7 +577,7 @@ static int stage_table(struct loader *l, const struct toml_kv *kv,
 		}
 		st->kind = kind->u.string.ptr;
 	}
-	if ((v = toml_get(t, "with"))) {
+	if ((v = stage_get(st, SK_WITH))) {
 		if (!kind) {
 			gerr(l, v, "'with' holds the settings of a 'kind'; "
 				   "stage '%s' runs a 'cmd'",
@@ -566,14 +590,14 @@ static int stage_table(struct loader *l, const struct toml_kv *kv,
 	}
 	if (st->kdesc && kind_ports(l, st, t) < 0)
 		goto out;
-	if ((v = toml_get(t, "deps")) && v->type != TOML_ARRAY &&
+	if ((v = stage_get(st, SK_DEPS)) && v->type != TOML_ARRAY &&
 	    v->type != TOML_TABLE) {
 		gerr(l, v, "'deps' must be an array of paths or a table of "
 			   "named paths, not %s",
 		     an(v->type));
 		goto out;
 	}
-	if ((v = toml_get(t, "outs"))) {
+	if ((v = stage_get(st, SK_OUTS))) {
 		if (v->type != TOML_TABLE) {
 			gerr(l, v, "'outs' must be a table of named paths "
 				   "(outs = { model = \"m.h5\" }), not %s",
@@ -590,11 +614,11 @@ static int stage_table(struct loader *l, const struct toml_kv *kv,
 				goto out;
 			}
 	}
-	if ((v = toml_get(t, "hash")) && output_hashes(l, t, v) < 0)
+	if ((v = stage_get(st, SK_HASH)) && output_hashes(l, t, v) < 0)
 		goto out;
-	if ((v = toml_get(t, "plots")) && graph_plots(l, st, v) < 0)
+	if ((v = stage_get(st, SK_PLOTS)) && graph_plots(l, st, v) < 0)
 		goto out;
-	if ((v = toml_get(t, "code"))) {
+	if ((v = stage_get(st, SK_CODE))) {
 		char **tmp;
 		if (strings(l, v, "'code'", &tmp, &n) < 0)
 			goto out;
@@ -602,7 +626,7 @@ static int stage_table(struct loader *l, const struct toml_kv *kv,
 			free(tmp[i]);
 		free(tmp);
 	}
-	if ((v = toml_get(t, "params"))) {
+	if ((v = stage_get(st, SK_PARAMS))) {
 		char **names;
 		if (strings(l, v, "'params'", &names, &n) < 0)
 			goto out;
@@ -631,7 +655,7 @@ static int stage_table(struct loader *l, const struct toml_kv *kv,
 			free(names[i]);
 		free(names);
 	}
-	if ((v = toml_get(t, "env"))) {
+	if ((v = stage_get(st, SK_ENV))) {
 		if (strings(l, v, "'env'", &st->env, &st->nenv) < 0)
 			goto out;
 		for (i = 0; i < st->nenv; i++)
@@ -644,15 +668,15 @@ static int stage_table(struct loader *l, const struct toml_kv *kv,
 				goto out;
 			}
 	}
-	if ((v = toml_get(t, "metrics")) &&
+	if ((v = stage_get(st, SK_METRICS)) &&
 	    strings(l, v, "'metrics'", &st->metrics, &st->nmetrics) < 0)
 		goto out;
-	if ((v = toml_get(t, "resources")) && resources(l, st, v) < 0)
+	if ((v = stage_get(st, SK_RESOURCES)) && resources(l, st, v) < 0)
 		goto out;
-	if ((v = toml_get(t, "wdir")) &&
+	if ((v = stage_get(st, SK_WDIR)) &&
 	    expect(l, v, TOML_STRING, "'wdir'") < 0)
 		goto out;
-	if ((v = toml_get(t, "determinism"))) {
+	if ((v = stage_get(st, SK_DETERMINISM))) {
 		static const char *const kinds[] = { "bitwise", "semantic",
 						      "nondeterministic", NULL };
 		size_t k;
@@ -669,12 +693,12 @@ static int stage_table(struct loader *l, const struct toml_kv *kv,
 		}
 		st->determinism = (int)k;
 	}
-	if ((v = toml_get(t, "executor"))) {
+	if ((v = stage_get(st, SK_EXECUTOR))) {
 		if (executor_value(l, v) < 0)
 			goto out;
 		st->executor = v->u.string.ptr;
 	}
-	if ((v = toml_get(t, "always_run"))) {
+	if ((v = stage_get(st, SK_ALWAYS_RUN))) {
 		if (expect(l, v, TOML_BOOL, "'always_run'") < 0)
 			goto out;
 		st->always_run = v->u.boolean;
@@ -683,12 +707,6 @@ static int stage_table(struct loader *l, const struct toml_kv *kv,
 out:
 	buf_release(&where);
 	return rc;
-}
-
-static int by_stage(const void *a, const void *b)
-{
-	return strcmp((*(struct graph_stage *const *)a)->name,
-		      (*(struct graph_stage *const *)b)->name);
 }
 
 static int by_inst(const void *a, const void *b)
@@ -772,10 +790,7 @@ static int top_level(struct loader *l, const char *dir,
 			return -1;
 	if (!l->g->nstages)
 		return gerr(l, stages, "no stages: add a [stage.NAME] table");
-	l->g->stages_by_name = xcalloc(l->g->nstages + 1, sizeof(void *));
-	for (i = 0; i < l->g->nstages; i++)
-		l->g->stages_by_name[i] = &l->g->stages[i];
-	qsort(l->g->stages_by_name, l->g->nstages, sizeof(void *), by_stage);
+	l->g->stage_table = stages;
 	return 0;
 }
 
@@ -863,7 +878,6 @@ void graph_free(struct graph *g)
 	/* The instances' strings and path lists are in g->mem. */
 	free(g->insts);
 	free(g->by_name);
-	free(g->stages_by_name);
 	for (i = 0; i < g->nstages; i++) {
 		free_strs(g->stages[i].env, g->stages[i].nenv);
 		free_strs(g->stages[i].metrics, g->stages[i].nmetrics);
@@ -934,21 +948,20 @@ int graph_check_target(const struct graph *g, const char *pat,
 	return -1;
 }
 
+struct graph_stage *graph_stage_findn(const struct graph *g, const char *name,
+				      size_t n)
+{
+	const struct toml_kv *kv;
+
+	if (!g->stage_table ||
+	    !(kv = toml_get_kv(g->stage_table, name, n)))
+		return NULL;
+	return &g->stages[kv - g->stage_table->u.table.kv];
+}
+
 struct graph_stage *graph_stage_find(const struct graph *g, const char *name)
 {
-	size_t lo = 0, hi = g->nstages;
-
-	while (g->stages_by_name && lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(name, g->stages_by_name[mid]->name);
-		if (!c)
-			return g->stages_by_name[mid];
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return NULL;
+	return graph_stage_findn(g, name, strlen(name));
 }
 
 void graph_forget_stats(struct graph *g)

@@ -119,6 +119,9 @@ struct graph_stage {
 	size_t ninsts;			/* how many instances it has */
 	size_t load_first;		/* loading only: its first instance
 					   before the topological reorder */
+	unsigned keys;			/* loading: which keys its table has
+					   (bits of graph_internal.h's enum
+					   stage_key) */
 };
 
 /* The most instances a graph may expand to (docs/graph-format.md). */
@@ -146,7 +149,9 @@ struct graph {
 	struct graph_inst *insts;	/* in topological order */
 	size_t ninsts;
 	struct graph_inst **by_name;	/* insts sorted by name */
-	struct graph_stage **stages_by_name;
+	/* The [stage] table: stages[i] is its i-th entry, found by name
+	 * through the table's index (graph_stage_find). */
+	const struct toml_value *stage_table;
 	/* The instances' strings and arrays (names, commands, paths,
 	 * bindings): one arena, freed with the graph. */
 	struct arena *mem;

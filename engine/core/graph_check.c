@@ -166,45 +166,79 @@ static const char *protected_what(const char *out, const char *rel,
 	return why->len ? why->data : NULL;
 }
 
+/*
+ * graph_protected_at for rel[0..n) at once, in one walk of the outputs (a
+ * million of them are worth walking once): the error is the one that
+ * checking rel[0], then rel[1] ... one at a time would give.
+ */
+static int protected_many(const struct graph *g, const char *const *rel,
+			  const char *const *what, size_t n, struct err *err)
+{
+	const struct graph_path *first[8] = { NULL };
+	const struct graph_inst *by[8] = { NULL };
+	struct buf why = BUF_INIT;
+	size_t i, j, k, left = n;
+
+	if (n > 8)
+		BUG("%zu protected paths", n);
+	for (i = 0; i < g->ninsts && left; i++)
+		for (j = 0; j < g->insts[i].nouts; j++)
+			for (k = 0; k < n; k++) {
+				const struct graph_path *o = &g->insts[i].outs[j];
+				if (first[k] ||
+				    !protected_what(o->path, rel[k], what[k], &why))
+					continue;
+				first[k] = o;
+				by[k] = &g->insts[i];
+				left--;
+			}
+	for (k = 0; k < n; k++) {
+		if (!first[k])
+			continue;
+		protected_what(first[k]->path, rel[k], what[k], &why);
+		toml_error_at(g->doc, first[k]->line, first[k]->col, err,
+			      "output '%s' of '%s' %s; an output is removed "
+			      "before its stage runs",
+			      first[k]->path, by[k]->name, why.data);
+		buf_release(&why);
+		return -1;
+	}
+	buf_release(&why);
+	return 0;
+}
+
 int graph_protected_at(const struct graph *g, const char *rel,
 		       const char *what, struct err *err)
 {
-	struct buf why = BUF_INIT;
-	size_t i, j;
+	return protected_many(g, &rel, &what, 1, err);
+}
 
-	for (i = 0; i < g->ninsts; i++)
-		for (j = 0; j < g->insts[i].nouts; j++) {
-			const struct graph_path *o = &g->insts[i].outs[j];
-			if (!protected_what(o->path, rel, what, &why))
-				continue;
-			toml_error_at(g->doc, o->line, o->col, err,
-				      "output '%s' of '%s' %s; an output is "
-				      "removed before its stage runs",
-				      o->path, g->insts[i].name, why.data);
-			buf_release(&why);
+/* path (absolute, or relative to the workspace) as an output would name
+ * it, into norm: -1 when no output could (outside the workspace). */
+static int protect_rel(const struct graph *g, const char *path,
+		       struct buf *norm)
+{
+	size_t wl = strlen(g->workspace);
+
+	if (path[0] == '/') {
+		/* Only what lies in the workspace can be an output. */
+		if (strncmp(path, g->workspace, wl) ||
+		    (path[wl] != '/' && path[wl]))
 			return -1;
-		}
-	buf_release(&why);
-	return 0;
+		path += wl;
+		while (*path == '/')
+			path++;
+	}
+	return path_normalise(path, norm);
 }
 
 int graph_protect_path(const struct graph *g, const char *path,
 		       const char *what, struct err *err)
 {
 	struct buf norm = BUF_INIT;
-	size_t wl = strlen(g->workspace);
 	int rc = 0;
 
-	if (path[0] == '/') {
-		/* Only what lies in the workspace can be an output. */
-		if (strncmp(path, g->workspace, wl) ||
-		    (path[wl] != '/' && path[wl]))
-			return 0;
-		path += wl;
-		while (*path == '/')
-			path++;
-	}
-	if (path_normalise(path, &norm) == 0)
+	if (protect_rel(g, path, &norm) == 0)
 		rc = graph_protected_at(g, norm.data, what, err);
 	buf_release(&norm);
 	return rc;
@@ -214,20 +248,38 @@ static int check_protected(struct loader *l)
 {
 	struct graph *g = l->g;
 	const char *base = strrchr(g->file, '/');
+	const char *paths[6], *whats[6], *rel[6], *what[6];
+	struct buf norm[6];
 	char *lock;
+	size_t i, n = 0;
 	int rc;
 
 	base = base ? base + 1 : g->file;
 	lock = lock_path_for(base);
-	rc = graph_protected_at(g, ".", "the workspace", l->err) < 0 ||
-	     graph_protect_path(g, ".cairn", "cairn's own folder", l->err) < 0 ||
-	     graph_protect_path(g, ".git", "the git repository", l->err) < 0 ||
-	     graph_protect_path(g, base, "the graph file", l->err) < 0 ||
-	     graph_protect_path(g, lock, "the graph's lock file", l->err) < 0 ||
-	     (g->store && graph_protect_path(g, g->store, "the store",
-					     l->err) < 0);
+	paths[0] = ".";
+	whats[0] = "the workspace";
+	paths[1] = ".cairn";
+	whats[1] = "cairn's own folder";
+	paths[2] = ".git";
+	whats[2] = "the git repository";
+	paths[3] = base;
+	whats[3] = "the graph file";
+	paths[4] = lock;
+	whats[4] = "the graph's lock file";
+	paths[5] = g->store;
+	whats[5] = "the store";
+	for (i = 0; i < 6; i++) {
+		buf_init(&norm[i]);
+		if (!paths[i] || protect_rel(g, paths[i], &norm[i]) < 0)
+			continue;
+		rel[n] = norm[i].data;
+		what[n++] = whats[i];
+	}
+	rc = protected_many(g, rel, what, n, l->err);
+	for (i = 0; i < 6; i++)
+		buf_release(&norm[i]);
 	free(lock);
-	return rc ? -1 : 0;
+	return rc;
 }
 
 /* The paths stat_all looks at, in order: the i-th of in's outputs,

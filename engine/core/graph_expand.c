@@ -82,11 +82,14 @@ static void bind(struct loader *l, struct graph_inst *in,
 {
 	size_t k;
 
+	if (!n) {
+		in->name = st->name;	/* no matrix: the stage's own */
+		return;
+	}
 	buf_truncate(name, 0);
 	buf_adds(name, st->name);
 	in->nbinds = n;
-	if (n)
-		in->binds = arena_alloc(l->g->mem, n * sizeof(*in->binds));
+	in->binds = arena_alloc(l->g->mem, n * sizeof(*in->binds));
 	for (k = 0; k < n; k++) {
 		in->binds[k].name = axes[k].name;
 		in->binds[k].value = vals[k];
@@ -96,8 +99,7 @@ static void bind(struct loader *l, struct graph_inst *in,
 		buf_addc(name, '=');
 		buf_adds(name, texts[k]);
 	}
-	if (n)
-		buf_addc(name, ']');
+	buf_addc(name, ']');
 	in->name = arena_strndup(l->g->mem, name->data, name->len);
 }
 
@@ -161,7 +163,7 @@ static int check_entry(struct loader *l, const struct toml_value *e,
 
 static int expand_matrix(struct loader *l, struct graph_stage *st)
 {
-	const struct toml_value *m = toml_get(st->table, "matrix");
+	const struct toml_value *m = stage_get(st, SK_MATRIX);
 	const struct toml_value *excl = NULL, *incl = NULL;
 	const struct toml_value **vals = NULL;
 	const char **texts = NULL;
@@ -475,9 +477,9 @@ static int stage_ref(struct ictx *c, const char *ref, struct refv *vals,
 			 ref);
 		return -1;
 	}
-	sname = xstrndup(ref, (size_t)(dot - ref));
-	st = graph_stage_find(g, sname);
+	st = graph_stage_findn(g, ref, (size_t)(dot - ref));
 	if (!st) {
+		sname = xstrndup(ref, (size_t)(dot - ref));
 		suggest_init(&sg, sname);
 		for (i = 0; i < g->nstages; i++)
 			suggest_add(&sg, g->stages[i].name);
@@ -487,7 +489,6 @@ static int stage_ref(struct ictx *c, const char *ref, struct refv *vals,
 		free(sname);
 		return -1;
 	}
-	free(sname);
 	if (c->phase == PHASE_OUTS) {
 		buf_adds(why, "an output cannot name another stage's output");
 		return -1;
@@ -661,10 +662,10 @@ static int add_path(struct ictx *c, struct graph_path **list, size_t *n,
 
 /* How output name at path is digested: the stage's 'hash' table says,
  * else .h5 and .hdf5 files by content (graph.c checked the table). */
-static int output_hash(const struct toml_value *stage, const char *name,
+static int output_hash(const struct graph_stage *stage, const char *name,
 		       const char *path)
 {
-	const struct toml_value *h = toml_get(stage, "hash"), *v;
+	const struct toml_value *h = stage_get(stage, SK_HASH), *v;
 	size_t n = strlen(path);
 
 	if (h && (v = toml_get(h, name)) && v->type == TOML_STRING)
@@ -1024,7 +1025,8 @@ static int rest(struct ictx *c)
 {
 	struct graph_inst *in = c->in;
 	struct arena *A = c->l->g->mem;
-	const struct toml_value *t = in->stage->table, *v;
+	const struct graph_stage *st = in->stage;
+	const struct toml_value *v;
 	struct buf out = BUF_INIT;
 	size_t i;
 	int rc = 0;
@@ -1032,16 +1034,16 @@ static int rest(struct ictx *c)
 	for (i = 0; i < in->nparams; i++)
 		refv_push(&c->params, in->params[i]);
 	c->phase = PHASE_DEPS;
-	if ((v = toml_get(t, "deps")) &&
+	if ((v = stage_get(st, SK_DEPS)) &&
 	    (rc = paths(c, v, &in->deps, &in->ndeps, "deps")) < 0)
 		goto out;
 	c->phase = PHASE_REST;
-	if ((v = toml_get(t, "code")) &&
+	if ((v = stage_get(st, SK_CODE)) &&
 	    ((rc = paths(c, v, &in->code, &in->ncode, "code")) < 0 ||
 	     (rc = expand_globs(c, in)) < 0))
 		goto out;
 	in->wdir = (char *)c->empty;
-	if ((v = toml_get(t, "wdir"))) {
+	if ((v = stage_get(st, SK_WDIR))) {
 		if ((rc = expand(c, v, 0, &out, NULL)) < 0)
 			goto out;
 		if (path_normalise(out.data, &c->norm) < 0) {
@@ -1051,7 +1053,7 @@ static int rest(struct ictx *c)
 		}
 		in->wdir = arena_strndup(A, c->norm.data, c->norm.len);
 	}
-	if ((v = toml_get(t, "metrics"))) {
+	if ((v = stage_get(st, SK_METRICS))) {
 		in->metrics = arena_alloc(A, (v->u.array.len + 1) *
 						     sizeof(char *));
 		for (i = 0; i < v->u.array.len; i++) {
@@ -1072,7 +1074,7 @@ static int rest(struct ictx *c)
 	if (in->stage->kdesc && ((rc = kind_settings(c, in)) < 0 ||
 				 (rc = kind_paths(c, in)) < 0))
 		goto out;
-	if ((v = toml_get(t, "cmd"))) {
+	if ((v = stage_get(st, SK_CMD))) {
 		size_t before = in->ndeps;
 
 		if ((rc = expand(c, v, 1, &out, NULL)) < 0)
@@ -1105,7 +1107,7 @@ static int rest(struct ictx *c)
 	}
 	/* Declared params count too, then sort: the key must not depend on
 	 * the order they were met in. */
-	if ((v = toml_get(t, "params")))
+	if ((v = stage_get(st, SK_PARAMS)))
 		for (i = 0; i < v->u.array.len; i++)
 			add_param(c, v->u.array.items[i]->u.string.ptr);
 	keep_params(c);
@@ -1136,7 +1138,7 @@ int graph_expand(struct loader *l)
 	/* Outputs first: every stage's, so that others can name them. */
 	for (i = 0; i < l->g->ninsts && !rc; i++) {
 		const struct toml_value *o =
-			toml_get(l->g->insts[i].stage->table, "outs");
+			stage_get(l->g->insts[i].stage, SK_OUTS);
 		c.in = &l->g->insts[i];
 		c.phase = PHASE_OUTS;
 		for (j = 0; o && j < o->u.table.len && !rc; j++) {
@@ -1154,7 +1156,7 @@ int graph_expand(struct loader *l)
 				      o->u.table.kv[j].key, out.data, v, 1);
 			if (!rc)
 				c.in->outs[c.in->nouts - 1].hash = output_hash(
-					c.in->stage->table, o->u.table.kv[j].key,
+					c.in->stage, o->u.table.kv[j].key,
 					out.data);
 		}
 		settle(&c, &c.in->outs, c.in->nouts);

@@ -17,6 +17,22 @@ struct loader {
 	int wsfd;			/* the workspace, during graph_check */
 };
 
+/* The keys of a stage table (graph.c's stage_keys[], in this order). */
+enum stage_key {
+	SK_CMD, SK_KIND, SK_WITH, SK_DEPS, SK_CODE, SK_OUTS, SK_PARAMS, SK_ENV,
+	SK_METRICS, SK_RESOURCES, SK_MATRIX, SK_WDIR, SK_ALWAYS_RUN,
+	SK_DETERMINISM, SK_HASH, SK_EXECUTOR, SK_PLOTS, SK_COUNT
+};
+
+/* Stage st's value of key k, or NULL.  Most of the keys a stage may have
+ * are not there: graph_stage.keys says so without looking. */
+const struct toml_value *stage_get(const struct graph_stage *st,
+				   enum stage_key k);
+
+/* The stage named name[0..n), or NULL. */
+struct graph_stage *graph_stage_findn(const struct graph *g, const char *name,
+				      size_t n);
+
 /* An error at value v (or at the start of the file when v is NULL). */
 int gerr(struct loader *l, const struct toml_value *v, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

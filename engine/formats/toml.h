@@ -53,9 +53,10 @@ struct toml_datetime {
 
 struct toml_kv {
 	const char *key;	/* unescaped, NUL-terminated (may hold NULs) */
-	size_t keylen;
-	int line, col;		/* where the key (its last part) is written */
 	struct toml_value *value;
+	uint32_t keylen;
+	uint32_t hash;		/* of the key, for the table's index */
+	int line, col;		/* where the key (its last part) is written */
 };
 
 /* 32 bytes: a document of a million stages holds tens of millions. */

@@ -12,8 +12,11 @@
 
 struct toml_doc {
 	struct arena arena;	/* values and strings */
-	struct arena lists;	/* tables' entries, arrays' items: apart,
-				   so that the newest can grow in place */
+	/* Tables' entries and arrays' items, apart so that the newest can
+	 * grow in place: [0] [header] tables' (and dotted keys' and arrays
+	 * of tables'), [1] inline tables' and [ ... ] arrays' (whose own
+	 * entries come between a header table's). */
+	struct arena lists[2];
 	struct toml_value *root;
 	char *filename;
 	char *src;		/* a copy of the text, for error carets */
@@ -28,7 +31,7 @@ struct parser {
 	const char *col_at;		/* column cache: col of col_at ... */
 	int col;			/* ... on the current line */
 	struct toml_doc *doc;
-	struct arena *arena, *lists;
+	struct arena *arena;
 	struct err *err;
 	struct buf scratch;		/* string being unescaped */
 };
@@ -60,7 +63,7 @@ struct toml_kv *toml_insert(struct parser *p, struct toml_value *t,
 			    struct toml_value *v);
 void toml_push(struct parser *p, struct toml_value *a, struct toml_value *v);
 /* A table or array is complete: give back the slots it does not use
- * (when they are the newest in p->lists). */
+ * (when they are the newest of their arena). */
 void toml_close(struct parser *p, struct toml_value *v);
 
 #endif

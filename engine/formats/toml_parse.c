@@ -755,7 +755,6 @@ static int parse_owned(char *src, size_t len, const char *filename,
 	p.line = 1;
 	p.doc = doc;
 	p.arena = &doc->arena;
-	p.lists = &doc->lists;
 	p.err = err;
 	buf_init(&p.scratch);
 

@@ -10,13 +10,13 @@
 #include "util.h"
 
 /*
- * A table's entries are one allocation in p->lists: kv[0..cap), and from
- * INDEX_FROM slots on (cap a power of two) an open-addressing index of
- * 2 * cap uint32 slots right after kv[cap], each 0 or an entry's position
- * plus one.  Small tables and arrays grow by one slot where they lie (an
- * inline table's entries are usually the newest allocation there), else
- * double; an inline table starts with one slot, a [header] table with four
- * (its entries come between its inline tables').
+ * A table's entries are one allocation in a list arena (lists_of):
+ * kv[0..cap), and from INDEX_FROM slots on (cap a power of two) an
+ * open-addressing index of 2 * cap uint32 slots right after kv[cap], each
+ * 0 or an entry's position plus one.  Tables and arrays start with one
+ * slot and grow by one where they lie while they are the newest
+ * allocation of their arena (usually: a [header] table's inline tables
+ * and arrays live in the other one), else double.
  */
 enum { INDEX_FROM = 16 };
 
@@ -43,6 +43,13 @@ struct toml_value *toml_new(struct parser *p, enum toml_type type,
 	return v;
 }
 
+/* Where v's entries or items live: decided by flags it has from the start
+ * (a dotted table sealed inside an inline one no longer grows). */
+static struct arena *lists_of(struct parser *p, const struct toml_value *v)
+{
+	return &p->doc->lists[(v->flags & (TOML_INLINE | TOML_STATIC)) != 0];
+}
+
 static size_t table_bytes(uint32_t cap)
 {
 	return cap * sizeof(struct toml_kv) +
@@ -59,16 +66,16 @@ static void index_add(struct toml_value *t, uint32_t i)
 	const struct toml_kv *kv = &t->u.table.kv[i];
 	uint32_t *index = index_of(t);
 	size_t mask = 2 * (size_t)t->u.table.cap - 1;
-	size_t h = hash_key(kv->key, kv->keylen) & mask;
+	size_t h = kv->hash & mask;
 
 	while (index[h])
 		h = (h + 1) & mask;
 	index[h] = i + 1;
 }
 
-static uint32_t next_cap(uint32_t cap, uint32_t first)
+static uint32_t next_cap(uint32_t cap)
 {
-	uint32_t n = cap ? cap * 2 : first;
+	uint32_t n = cap ? cap * 2 : 1;
 
 	if (n >= INDEX_FROM)
 		while (n & (n - 1))
@@ -86,13 +93,13 @@ static void table_room(struct parser *p, struct toml_value *t)
 	if (cap == UINT32_MAX / 2)
 		BUG("a table of %u keys", (unsigned)cap);
 	if (cap && cap + 1 < INDEX_FROM &&
-	    arena_extend(p->lists, t->u.table.kv, table_bytes(cap),
+	    arena_extend(lists_of(p, t), t->u.table.kv, table_bytes(cap),
 			 table_bytes(cap + 1)) == 0) {
 		t->u.table.cap++;
 		return;
 	}
-	ncap = next_cap(cap, t->flags & TOML_INLINE ? 1 : 4);
-	t->u.table.kv = arena_grow(p->lists, t->u.table.kv,
+	ncap = next_cap(cap);
+	t->u.table.kv = arena_grow(lists_of(p, t), t->u.table.kv,
 				   table_bytes(cap), table_bytes(ncap));
 	t->u.table.cap = ncap;
 	if (ncap < INDEX_FROM)
@@ -111,12 +118,13 @@ struct toml_kv *toml_find(struct toml_value *t, const char *key, size_t keylen)
 	if (t->u.table.cap >= INDEX_FROM) {
 		const uint32_t *index = index_of(t);
 		size_t mask = 2 * (size_t)t->u.table.cap - 1;
-		size_t h = hash_key(key, keylen) & mask;
-		uint32_t slot;
+		uint32_t hash = hash_key(key, keylen), slot;
+		size_t h = hash & mask;
 
 		while ((slot = index[h])) {
 			struct toml_kv *kv = &t->u.table.kv[slot - 1];
-			if (kv->keylen == keylen && !memcmp(kv->key, key, keylen))
+			if (kv->hash == hash && kv->keylen == keylen &&
+			    !memcmp(kv->key, key, keylen))
 				return kv;
 			h = (h + 1) & mask;
 		}
@@ -139,7 +147,8 @@ struct toml_kv *toml_insert(struct parser *p, struct toml_value *t,
 	table_room(p, t);
 	kv = &t->u.table.kv[t->u.table.len];
 	kv->key = key;
-	kv->keylen = keylen;
+	kv->keylen = (uint32_t)keylen;
+	kv->hash = hash_key(key, keylen);
 	kv->value = v;
 	kv->line = v->line;
 	kv->col = v->col;
@@ -157,12 +166,12 @@ void toml_push(struct parser *p, struct toml_value *a, struct toml_value *v)
 	if (a->u.array.len == cap) {
 		if (cap == UINT32_MAX / 2)
 			BUG("an array of %u values", (unsigned)cap);
-		if (cap && arena_extend(p->lists, a->u.array.items, cap * sz,
+		if (cap && arena_extend(lists_of(p, a), a->u.array.items, cap * sz,
 					(cap + 1) * sz) == 0) {
 			a->u.array.cap++;
 		} else {
 			ncap = cap ? cap * 2 : 1;
-			a->u.array.items = arena_grow(p->lists, a->u.array.items,
+			a->u.array.items = arena_grow(lists_of(p, a), a->u.array.items,
 						      cap * sz, ncap * sz);
 			a->u.array.cap = ncap;
 		}
@@ -173,13 +182,13 @@ void toml_push(struct parser *p, struct toml_value *a, struct toml_value *v)
 void toml_close(struct parser *p, struct toml_value *v)
 {
 	if (v->type == TOML_ARRAY && v->u.array.len < v->u.array.cap &&
-	    arena_trim(p->lists, v->u.array.items,
+	    arena_trim(lists_of(p, v), v->u.array.items,
 		       v->u.array.cap * sizeof(*v->u.array.items),
 		       v->u.array.len * sizeof(*v->u.array.items)) == 0)
 		v->u.array.cap = v->u.array.len;
 	if (v->type == TOML_TABLE && v->u.table.cap < INDEX_FROM &&
 	    v->u.table.len < v->u.table.cap &&
-	    arena_trim(p->lists, v->u.table.kv, table_bytes(v->u.table.cap),
+	    arena_trim(lists_of(p, v), v->u.table.kv, table_bytes(v->u.table.cap),
 		       table_bytes(v->u.table.len)) == 0)
 		v->u.table.cap = v->u.table.len;
 }
@@ -216,7 +225,8 @@ void toml_doc_free(struct toml_doc *doc)
 	free(doc->filename);
 	free(doc->src);
 	arena_release(&doc->arena);
-	arena_release(&doc->lists);
+	arena_release(&doc->lists[0]);
+	arena_release(&doc->lists[1]);
 	free(doc);
 }
 
