@@ -60,6 +60,25 @@ void buf_adds(struct buf *b, const char *s)
 	buf_add(b, s, strlen(s));
 }
 
+void buf_add_le(struct buf *b, uint64_t v, size_t n)
+{
+	unsigned char x[8];
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		x[i] = (unsigned char)(v >> (8 * i));
+	buf_add(b, x, n);
+}
+
+uint64_t le_get(const unsigned char *p, size_t n)
+{
+	uint64_t v = 0;
+
+	while (n-- > 0)
+		v = v << 8 | p[n];
+	return v;
+}
+
 void buf_vaddf(struct buf *b, const char *fmt, va_list ap)
 {
 	va_list cp;

@@ -6,6 +6,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct buf {
 	char *data;	/* NUL-terminated; "" (static) until the first append */
@@ -24,6 +25,11 @@ void buf_reserve(struct buf *b, size_t n);
 void buf_add(struct buf *b, const void *data, size_t n);
 void buf_addc(struct buf *b, char c);
 void buf_adds(struct buf *b, const char *s);
+/* v's low n bytes (n <= 8), least significant first: a little-endian
+ * field of a binary format. */
+void buf_add_le(struct buf *b, uint64_t v, size_t n);
+/* The little-endian field of n bytes (n <= 8) at p. */
+uint64_t le_get(const unsigned char *p, size_t n);
 void buf_addf(struct buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void buf_vaddf(struct buf *b, const char *fmt, va_list ap);

@@ -47,38 +47,22 @@ static int same_stat(const struct filestat *a, const struct filestat *b)
 
 static void put64(struct buf *b, uint64_t v)
 {
-	unsigned char x[8];
-	int i;
-
-	for (i = 0; i < 8; i++)
-		x[i] = (unsigned char)(v >> (8 * i));
-	buf_add(b, x, 8);
+	buf_add_le(b, v, 8);
 }
 
 static void put32(struct buf *b, uint32_t v)
 {
-	unsigned char x[4];
-	int i;
-
-	for (i = 0; i < 4; i++)
-		x[i] = (unsigned char)(v >> (8 * i));
-	buf_add(b, x, 4);
+	buf_add_le(b, v, 4);
 }
 
 static uint64_t get64(const unsigned char *p)
 {
-	uint64_t v = 0;
-	int i;
-
-	for (i = 7; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
+	return le_get(p, 8);
 }
 
 static uint32_t get32(const unsigned char *p)
 {
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
+	return (uint32_t)le_get(p, 4);
 }
 
 /* A string: its length, its bytes, a NUL. */

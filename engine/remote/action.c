@@ -23,36 +23,6 @@ void action_rec_release(struct action_rec *a)
 	*a = (struct action_rec)ACTION_REC_INIT;
 }
 
-static void put_u32(struct buf *b, uint32_t v)
-{
-	unsigned char x[4];
-	int i;
-
-	for (i = 0; i < 4; i++)
-		x[i] = (unsigned char)(v >> (8 * i));
-	buf_add(b, x, 4);
-}
-
-static void put_u64(struct buf *b, uint64_t v)
-{
-	unsigned char x[8];
-	int i;
-
-	for (i = 0; i < 8; i++)
-		x[i] = (unsigned char)(v >> (8 * i));
-	buf_add(b, x, 8);
-}
-
-static uint64_t get_le(const unsigned char *p, int n)
-{
-	uint64_t v = 0;
-	int i;
-
-	for (i = n - 1; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
-}
-
 int action_encode(const struct action_rec *a, const struct sign_key *k,
 		  struct buf *out, struct err *err)
 {
@@ -67,8 +37,8 @@ int action_encode(const struct action_rec *a, const struct sign_key *k,
 	buf_add(&b, ACTION_MAGIC, MAGIC_LEN);
 	buf_add(&b, a->key.b, DIGEST_LEN);
 	buf_add(&b, a->run.b, DIGEST_LEN);
-	put_u64(&b, (uint64_t)a->time_ns);
-	put_u32(&b, (uint32_t)a->nouts);
+	buf_add_le(&b, (uint64_t)a->time_ns, 8);
+	buf_add_le(&b, (uint64_t)a->nouts, 4);
 	for (i = 0; i < a->nouts; i++) {
 		const struct action_output *o = &a->outs[i];
 		unsigned char kind;
@@ -121,8 +91,8 @@ int action_decode(const void *data, size_t n, struct action_rec *a,
 	memcpy(a->key.b, p, DIGEST_LEN);
 	memcpy(a->run.b, p + DIGEST_LEN, DIGEST_LEN);
 	p += 2 * DIGEST_LEN;
-	a->time_ns = (int64_t)get_le(p, 8);
-	nouts = get_le(p + 8, 4);
+	a->time_ns = (int64_t)le_get(p, 8);
+	nouts = le_get(p + 8, 4);
 	p += 12;
 	/* At least one kind byte and id each: refuse a count the bytes
 	 * cannot hold before allocating for it. */
