@@ -209,13 +209,51 @@ void noop_release(struct noop_proof *p)
 	memset(p, 0, sizeof(*p));
 }
 
+/* Paths are stat-ed this many at a time (on threads), and the check stops
+ * at the first batch with a difference: a few MB whatever the graph. */
+#define BATCH 16384
+
+/* The next n path records at c into r, was (r[i].st = &now[i]). */
+static void decode(struct cursor *c, size_t n, struct stat_req *r,
+		   struct filestat *now, struct filestat *was)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const unsigned char *h = take(c, PATH_HEAD - 4);
+
+		was[i].dev = get64(h);
+		was[i].ino = get64(h + 8);
+		was[i].size = get64(h + 16);
+		was[i].mtime_ns = (int64_t)get64(h + 24);
+		was[i].ctime_ns = (int64_t)get64(h + 32);
+		was[i].mode = get32(h + 40);
+		r[i].path = take_str(c);
+		r[i].nofollow = get32(h + 44) & F_NOFOLLOW;
+		r[i].st = &now[i];
+	}
+}
+
+/* Stat r[0..n) and compare with was: all the same? */
+static int same_now(int fd, struct stat_req *r, size_t n,
+		    const struct filestat *was)
+{
+	size_t i;
+
+	stat_many(fd, r, n);
+	for (i = 0; i < n; i++)
+		if (r[i].err || !same_stat(r[i].st, &was[i]))
+			return 0;
+	return 1;
+}
+
 int noop_holds(const struct noop_proof *p, const char *context,
 	       size_t *checked)
 {
 	struct cursor c = { p->env, p->names, 0 };
 	struct stat_req *r;
 	struct filestat *now, *was;
-	size_t i, k;
+	size_t i, n;
 	int fd, ok = 1;
 
 	*checked = 0;
@@ -229,37 +267,23 @@ int noop_holds(const struct noop_proof *p, const char *context,
 	}
 	if ((fd = open(p->workspace, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return 0;
-	r = xcalloc(p->npaths + 1, sizeof(*r));
-	now = xcalloc(p->npaths + 1, sizeof(*now));
-	was = xcalloc(p->npaths + 1, sizeof(*was));
-	for (i = 0; i < p->npaths; i++) {
-		const unsigned char *h = take(&c, PATH_HEAD - 4);
-		uint32_t flags = get32(h + 44);
-
-		was[i].dev = get64(h);
-		was[i].ino = get64(h + 8);
-		was[i].size = get64(h + 16);
-		was[i].mtime_ns = (int64_t)get64(h + 24);
-		was[i].ctime_ns = (int64_t)get64(h + 32);
-		was[i].mode = get32(h + 40);
-		r[i].path = take_str(&c);
-		r[i].nofollow = flags & F_NOFOLLOW;
-		r[i].st = &now[i];
-	}
+	r = xcalloc(BATCH, sizeof(*r));
+	now = xcalloc(BATCH, sizeof(*now));
+	was = xcalloc(BATCH, sizeof(*was));
 	/* Absolute paths sort first: the graph file and the lock file,
-	 * which change most, are stat-ed before the rest is. */
-	for (k = 0; k < p->npaths && r[k].path[0] == '/' && ok; k++) {
-		stat_many(fd, &r[k], 1);
-		ok = !r[k].err && same_stat(&now[k], &was[k]);
-	}
-	*checked = k;
-	if (ok) {
-		stat_many(fd, r + k, p->npaths - k);
-		*checked = p->npaths;
+	 * which change most, are stat-ed one by one before the rest. */
+	for (i = 0; i < p->npaths && ok; i += n) {
+		struct cursor peek = c;
+
+		decode(&peek, 1, r, now, was);
+		n = r[0].path[0] == '/' ? 1 : p->npaths - i;
+		if (n > BATCH)
+			n = BATCH;
+		decode(&c, n, r, now, was);
+		ok = same_now(fd, r, n, was);
+		*checked += n;
 	}
 	close(fd);
-	for (i = k; i < p->npaths && ok; i++)
-		ok = !r[i].err && same_stat(&now[i], &was[i]);
 	free(r);
 	free(now);
 	free(was);
@@ -422,46 +446,47 @@ static void settle(struct entries *e)
 	e->n = n;
 }
 
-/* Stat every entry again: each must be as the run saw it (a folder: as
- * it is now, a real one) and older than the racy window.  NULL, or why
- * not. */
+/* Stat every entry again, BATCH at a time: each must be as the run saw
+ * it (a folder: as it is now, a real one) and older than the racy
+ * window.  NULL, or why not. */
 static const char *restat(const char *workspace, struct entries *e,
 			  int64_t since_ns)
 {
-	struct stat_req *r = xcalloc(e->n + 1, sizeof(*r));
-	struct filestat *now = xcalloc(e->n + 1, sizeof(*now));
+	struct stat_req *r = xcalloc(BATCH, sizeof(*r));
+	struct filestat *now = xcalloc(BATCH, sizeof(*now));
 	const char *why = NULL;
-	size_t i;
+	size_t i, k, n;
 	int fd = open(workspace, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
-	if (fd < 0) {
+	if (fd < 0)
 		why = "the workspace cannot be opened";
-		goto out;
-	}
-	for (i = 0; i < e->n; i++) {
-		r[i].path = e->v[i].path;
-		r[i].nofollow = e->v[i].flags & F_NOFOLLOW;
-		r[i].st = &now[i];
-	}
-	stat_many(fd, r, e->n);
-	close(fd);
-	for (i = 0; i < e->n && !why; i++) {
-		struct entry *x = &e->v[i];
+	for (k = 0; k < e->n && !why; k += n) {
+		n = e->n - k < BATCH ? e->n - k : BATCH;
+		for (i = 0; i < n; i++) {
+			r[i].path = e->v[k + i].path;
+			r[i].nofollow = e->v[k + i].flags & F_NOFOLLOW;
+			r[i].st = &now[i];
+		}
+		stat_many(fd, r, n);
+		for (i = 0; i < n && !why; i++) {
+			struct entry *x = &e->v[k + i];
 
-		if (r[i].err)
-			why = "a path is gone";
-		else if (x->st.mode && !same_stat(&now[i], &x->st))
-			why = "a path changed while the run looked";
-		else if (!x->st.mode && !S_ISREG(now[i].mode) &&
-			 !S_ISDIR(now[i].mode))
-			why = "a path is neither a file nor a folder";
-		else if (now[i].mtime_ns > since_ns - SCAN_RACY_NS ||
-			 now[i].ctime_ns > since_ns - SCAN_RACY_NS)
-			why = "a path changed less than a second before the "
-			      "run";
-		x->st = now[i];
+			if (r[i].err)
+				why = "a path is gone";
+			else if (x->st.mode && !same_stat(&now[i], &x->st))
+				why = "a path changed while the run looked";
+			else if (!x->st.mode && !S_ISREG(now[i].mode) &&
+				 !S_ISDIR(now[i].mode))
+				why = "a path is neither a file nor a folder";
+			else if (now[i].mtime_ns > since_ns - SCAN_RACY_NS ||
+				 now[i].ctime_ns > since_ns - SCAN_RACY_NS)
+				why = "a path changed less than a second before "
+				      "the run";
+			x->st = now[i];
+		}
 	}
-out:
+	if (fd >= 0)
+		close(fd);
 	free(r);
 	free(now);
 	return why;
@@ -500,39 +525,115 @@ static void put_env(struct buf *b, const struct graph *g, uint64_t *n)
 	free(names);
 }
 
-static int write_file(const char *path, const struct buf *b)
-{
-	struct buf tmp = BUF_INIT;
-	size_t done = 0;
-	int fd, e = 0;
+/* The proof streamed to a file, its checksum taken as it goes. */
+struct out {
+	int fd, err;
+	struct buf b;
+	struct sha256 *sum;
+};
 
-	buf_addf(&tmp, "%s.%ld.tmp", path, (long)getpid());
-	fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-	while (fd >= 0 && !e && done < b->len) {
-		ssize_t n = write(fd, b->data + done, b->len - done);
+static void flush(struct out *o, int summed)
+{
+	size_t done = 0;
+	ssize_t n;
+
+	if (summed)
+		sha256_update(o->sum, o->b.data, o->b.len);
+	while (!o->err && done < o->b.len) {
+		n = write(o->fd, o->b.data + done, o->b.len - done);
 		if (n < 0 && errno != EINTR)
-			e = errno;
+			o->err = errno;
 		done += n > 0 ? (size_t)n : 0;
 	}
-	if (fd < 0)
-		e = errno;
-	if (fd >= 0 && close(fd) < 0 && !e)
-		e = errno;
-	if (!e && rename(tmp.data, path) < 0)
-		e = errno;
-	if (e)
+	buf_truncate(&o->b, 0);
+}
+
+static uint64_t str_len(const char *s)
+{
+	return 4 + strlen(s) + 1;
+}
+
+static void put_head(struct buf *b, const struct noop_record *r,
+		     const char *workspace, const struct buf *env,
+		     uint64_t nenv, const struct entries *e)
+{
+	uint64_t len = 40 + str_len(r->context) + str_len(workspace) +
+		       env->len + DIGEST_LEN;
+	size_t i;
+
+	for (i = 0; i < e->n; i++)
+		len += PATH_HEAD - 4 + str_len(e->v[i].path);
+	for (i = 0; i < r->nnames; i++)
+		len += str_len(r->names[i]);
+	buf_add(b, MAGIC, 8);
+	put64(b, len);
+	put64(b, nenv);
+	put64(b, e->n);
+	put64(b, r->nnames);
+	put_str(b, r->context);
+	put_str(b, workspace);
+	buf_add(b, env->data, env->len);
+}
+
+/* Write the proof to a new file beside path, renamed over it: 0, or -1
+ * with errno. */
+static int write_proof(const char *path, const struct noop_record *r,
+		       const char *workspace, const struct buf *env,
+		       uint64_t nenv, const struct entries *e)
+{
+	struct buf tmp = BUF_INIT;
+	struct out o = { -1, 0, BUF_INIT, NULL };
+	struct digest d;
+	size_t i;
+
+	buf_addf(&tmp, "%s.%ld.tmp", path, (long)getpid());
+	o.fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	if (o.fd < 0) {
+		buf_release(&tmp);
+		return -1;
+	}
+	o.sum = sha256_new();
+	put_head(&o.b, r, workspace, env, nenv, e);
+	for (i = 0; i < e->n; i++) {
+		const struct entry *x = &e->v[i];
+
+		put64(&o.b, x->st.dev);
+		put64(&o.b, x->st.ino);
+		put64(&o.b, x->st.size);
+		put64(&o.b, (uint64_t)x->st.mtime_ns);
+		put64(&o.b, (uint64_t)x->st.ctime_ns);
+		put32(&o.b, x->st.mode);
+		put32(&o.b, x->flags);
+		put_str(&o.b, x->path);
+		if (o.b.len >= 1 << 20)
+			flush(&o, 1);
+	}
+	for (i = 0; i < r->nnames; i++) {
+		put_str(&o.b, r->names[i]);
+		if (o.b.len >= 1 << 20)
+			flush(&o, 1);
+	}
+	flush(&o, 1);
+	sha256_final(o.sum, &d);
+	buf_add(&o.b, d.b, DIGEST_LEN);
+	flush(&o, 0);
+	if (close(o.fd) < 0 && !o.err)
+		o.err = errno;
+	if (!o.err && rename(tmp.data, path) < 0)
+		o.err = errno;
+	if (o.err)
 		unlink(tmp.data);
+	buf_release(&o.b);
 	buf_release(&tmp);
-	errno = e;
-	return e ? -1 : 0;
+	errno = o.err;
+	return o.err ? -1 : 0;
 }
 
 int noop_record(const char *path, const struct graph *g,
 		const struct noop_record *r, const char **why)
 {
 	struct entries e;
-	struct buf b = BUF_INIT;
-	struct digest sum;
+	struct buf env = BUF_INIT;
 	uint64_t nenv = 0;
 	size_t i;
 	int rc = 1;
@@ -543,45 +644,14 @@ int noop_record(const char *path, const struct graph *g,
 	settle(&e);
 	if ((*why = restat(g->workspace, &e, r->since_ns)))
 		goto out;
-	buf_add(&b, MAGIC, 8);
-	for (i = 0; i < 4; i++)
-		put64(&b, 0);	/* filled below */
-	put_str(&b, r->context);
-	put_str(&b, g->workspace);
-	put_env(&b, g, &nenv);
-	for (i = 0; i < e.n; i++) {
-		const struct entry *x = &e.v[i];
-
-		put64(&b, x->st.dev);
-		put64(&b, x->st.ino);
-		put64(&b, x->st.size);
-		put64(&b, (uint64_t)x->st.mtime_ns);
-		put64(&b, (uint64_t)x->st.ctime_ns);
-		put32(&b, x->st.mode);
-		put32(&b, x->flags);
-		put_str(&b, x->path);
-	}
-	for (i = 0; i < r->nnames; i++)
-		put_str(&b, r->names[i]);
-	{
-		struct buf head = BUF_INIT;
-
-		put64(&head, b.len + DIGEST_LEN);
-		put64(&head, nenv);
-		put64(&head, e.n);
-		put64(&head, r->nnames);
-		memcpy(b.data + 8, head.data, 32);
-		buf_release(&head);
-	}
-	sha256(b.data, b.len, &sum);
-	buf_add(&b, sum.b, DIGEST_LEN);
-	rc = write_file(path, &b) < 0 ? -1 : 0;
+	put_env(&env, g, &nenv);
+	rc = write_proof(path, r, g->workspace, &env, nenv, &e);
 out:
 	free(e.v);
 	for (i = 0; i < e.nown; i++)
 		free(e.own[i]);
 	free(e.own);
-	buf_release(&b);
+	buf_release(&env);
 	return rc;
 }
 

@@ -142,6 +142,50 @@ static void damaged(const char *path, const char *context)
 	free(b);
 }
 
+/* More paths than one batch of stats (16,384): a change in the last
+ * batch is seen too.  Code files f/N and z.txt, which sorts last. */
+static void many(struct noop_record *r)
+{
+	struct buf gf = BUF_INIT, toml = BUF_INIT, pf = BUF_INIT;
+	struct filestat gst;
+	struct graph *g;
+	struct stat st;
+	struct err err;
+	const char *why;
+	int i;
+
+	buf_addf(&gf, "%s/f", dir);
+	CHECK(mkdir(gf.data, 0777) == 0);
+	buf_adds(&toml, "[stage.m]\ncmd = \"true\"\nouts = { o = \"o/x.txt\" }\n"
+			"code = [\"z.txt\"");
+	for (i = 0; i < 17000; i++) {
+		buf_truncate(&gf, 0);
+		buf_addf(&gf, "f/%d", i);
+		put(gf.data, "");
+		buf_addf(&toml, ", \"f/%d\"", i);
+	}
+	buf_adds(&toml, "]\n");
+	put("z.txt", "z");
+	put("many.toml", toml.data);
+	buf_truncate(&gf, 0);
+	buf_addf(&gf, "%s/many.toml", dir);
+	CHECK(stat(gf.data, &st) == 0);
+	filestat_from(&st, &gst);
+	CHECK(graph_load(gf.data, NULL, 0, &g, &err) == 0);
+	noop_path(gf.data, &pf);
+	r->graph_abs = gf.data;
+	r->graph_st = &gst;
+	r->since_ns = now_ns() + 10 * 1000000000LL;
+	CHECK_INT(noop_record(pf.data, g, r, &why), 0);
+	CHECK_INT(holds(pf.data, "exe 1\n"), 1);
+	put("z.txt", "y");
+	CHECK_INT(holds(pf.data, "exe 1\n"), 0);
+	graph_free(g);
+	buf_release(&gf);
+	buf_release(&toml);
+	buf_release(&pf);
+}
+
 int main(void)
 {
 	struct buf gf = BUF_INIT, lf = BUF_INIT, pf = BUF_INIT, in = BUF_INIT;
@@ -240,6 +284,7 @@ int main(void)
 	CHECK(access(pf.data, F_OK) < 0);
 
 	graph_free(g);
+	many(&r);
 	buf_release(&gf);
 	buf_release(&lf);
 	buf_release(&pf);
