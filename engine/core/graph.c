@@ -709,10 +709,33 @@ out:
 	return rc;
 }
 
+struct named {
+	uint64_t pre[2];	/* name_prefix of in->name */
+	struct graph_inst *in;
+};
+
 static int by_inst(const void *a, const void *b)
 {
-	return strcmp((*(struct graph_inst *const *)a)->name,
-		      (*(struct graph_inst *const *)b)->name);
+	const struct named *x = a, *y = b;
+
+	return name_cmp(x->pre, x->in->name, y->pre, y->in->name);
+}
+
+/* g->by_name: the instances sorted by name. */
+static void sort_by_name(struct graph *g)
+{
+	struct named *v = xcalloc(g->ninsts + 1, sizeof(*v));
+	size_t i;
+
+	for (i = 0; i < g->ninsts; i++) {
+		v[i].in = &g->insts[i];
+		name_prefix(v[i].in->name, v[i].pre);
+	}
+	qsort(v, g->ninsts, sizeof(*v), by_inst);
+	g->by_name = xcalloc(g->ninsts + 1, sizeof(void *));
+	for (i = 0; i < g->ninsts; i++)
+		g->by_name[i] = v[i].in;
+	free(v);
 }
 
 /* [executor.slurm]: partition, account, qos, sbatch_args, max_jobs,
@@ -851,10 +874,7 @@ int graph_load(const char *file, const struct graph_override *ov,
 		graph_free(g);
 		return -1;
 	}
-	g->by_name = xcalloc(g->ninsts + 1, sizeof(void *));
-	for (rc = 0; (size_t)rc < g->ninsts; rc++)
-		g->by_name[rc] = &g->insts[rc];
-	qsort(g->by_name, g->ninsts, sizeof(void *), by_inst);
+	sort_by_name(g);
 	g->check_ns = clock_ns() - t;
 	*out = g;
 	return 0;

@@ -52,7 +52,30 @@ int path_normalise(const char *in, struct buf *out)
 	return 0;
 }
 
+void name_prefix(const char *s, uint64_t pre[2])
+{
+	size_t i;
+
+	pre[0] = pre[1] = 0;
+	for (i = 0; i < 16 && s[i]; i++)
+		pre[i / 8] |= (uint64_t)(unsigned char)s[i] << (56 - 8 * (i % 8));
+}
+
+int name_cmp(const uint64_t pa[2], const char *a, const uint64_t pb[2],
+	     const char *b)
+{
+	if (pa[0] != pb[0])
+		return pa[0] < pb[0] ? -1 : 1;
+	if (pa[1] != pb[1])
+		return pa[1] < pb[1] ? -1 : 1;
+	/* The same 16 bytes: the same string if it ended within them. */
+	if (!(pa[1] & 0xff))
+		return 0;
+	return strcmp(a + 16, b + 16);
+}
+
 struct claim {
+	uint64_t pre[2];	/* name_prefix of path */
 	const char *path;
 	struct graph_inst *in;
 	struct graph_path *out;
@@ -60,8 +83,9 @@ struct claim {
 
 static int by_claim(const void *a, const void *b)
 {
-	return strcmp(((const struct claim *)a)->path,
-		      ((const struct claim *)b)->path);
+	const struct claim *x = a, *y = b;
+
+	return name_cmp(x->pre, x->path, y->pre, y->path);
 }
 
 /* Is a inside directory b (or equal)? */
@@ -185,7 +209,11 @@ static int protected_many(const struct graph *g, const char *const *rel,
 		for (j = 0; j < g->insts[i].nouts; j++)
 			for (k = 0; k < n; k++) {
 				const struct graph_path *o = &g->insts[i].outs[j];
+				/* Unrelated unless one starts as the other
+				 * does, or the output is the workspace. */
 				if (first[k] ||
+				    (o->path[0] != rel[k][0] &&
+				     strcmp(o->path, ".")) ||
 				    !protected_what(o->path, rel[k], what[k], &why))
 					continue;
 				first[k] = o;
@@ -447,6 +475,7 @@ int graph_check(struct loader *l)
 	for (i = 0; i < g->ninsts; i++)
 		for (j = 0; j < g->insts[i].nouts; j++) {
 			c[n].path = g->insts[i].outs[j].path;
+			name_prefix(c[n].path, c[n].pre);
 			c[n].in = &g->insts[i];
 			c[n++].out = &g->insts[i].outs[j];
 		}

@@ -351,6 +351,7 @@ struct ictx {
 	struct graph_inst *in;
 	enum phase phase;
 	struct refv params;		/* params used (names the graph keeps) */
+	struct refv vals;		/* scratch for interp */
 	struct ptext *ptexts;		/* by index in g->params */
 	struct graph_inst **refs;	/* producers named by stage refs */
 	const char **refouts;
@@ -599,7 +600,8 @@ static int expand(struct ictx *c, const struct toml_value *v, int shell,
 			       "a NUL character (\\u0000) cannot be part of "
 			       "a file name or a command");
 	}
-	rc = interp(v->u.string.ptr, shell, resolve, c, out, many, &at, &why);
+	rc = interp(v->u.string.ptr, shell, resolve, c, out, many, &c->vals,
+		    &at, &why);
 	if (rc < 0) {
 		int col = v->col + 1 + (int)utf8_count(v->u.string.ptr, at);
 		if (v->line != 0 && v->u.string.ptr[0] && strchr(v->u.string.ptr, '\n'))
@@ -610,29 +612,32 @@ static int expand(struct ictx *c, const struct toml_value *v, int shell,
 	return rc;
 }
 
-/* A new entry at the end of list[0..*n), not cleared.  Room for twice as
- * many at each power of two: a stage that reads every instance of a
- * matrix of a million has as many inputs. */
-static struct graph_path *push_path(struct graph_path **list, size_t *n)
+/* Slots held for a list of n paths: n while it is short, then the next
+ * power of two (a stage that reads every instance of a matrix of a
+ * million has as many inputs). */
+static size_t path_room(size_t n)
 {
-	if (!(*n & (*n - 1)))
-		*list = xrealloc(*list, (*n ? 2 * *n : 1) * sizeof(**list));
-	return &(*list)[(*n)++];
+	size_t r = 16;
+
+	if (n <= r)
+		return n;
+	while (r < n)
+		r *= 2;
+	return r;
 }
 
-/* A finished list (malloc'd by push_path) moved into the graph's arena
- * at its size: one allocation fewer an instance to free, and no room to
- * spare. */
-static void settle(struct ictx *c, struct graph_path **list, size_t n)
+/* A new entry at the end of list[0..*n), not cleared.  Lists live in
+ * the graph's arena: an instance's list being made is usually its newest
+ * allocation (its strings go to the other end), so it grows where it
+ * lies. */
+static struct graph_path *push_path(struct ictx *c, struct graph_path **list,
+				    size_t *n)
 {
-	struct graph_path *p = NULL;
-
-	if (n) {
-		p = arena_alloc(c->l->g->mem, n * sizeof(*p));
-		memcpy(p, *list, n * sizeof(*p));
-	}
-	free(*list);
-	*list = p;
+	if (path_room(*n + 1) > path_room(*n))
+		*list = arena_grow(c->l->g->mem, *list,
+				   path_room(*n) * sizeof(**list),
+				   path_room(*n + 1) * sizeof(**list));
+	return &(*list)[(*n)++];
 }
 
 /* name must outlive the graph (a key of its document, or ""). */
@@ -651,7 +656,7 @@ static int add_path(struct ictx *c, struct graph_path **list, size_t *n,
 	} else if (path_normalise(path, norm) < 0) {
 		return gerr(c->l, at, "path '%s' is outside the workspace", path);
 	}
-	p = push_path(list, n);
+	p = push_path(c, list, n);
 	memset(p, 0, sizeof(*p));
 	p->name = name;
 	p->path = arena_strndup(c->l->g->mem, norm->data, norm->len);
@@ -862,7 +867,7 @@ static int expand_globs(struct ictx *c, struct graph_inst *in)
 		char *prefix, *slash;
 
 		if (!has_glob(p->path)) {
-			*push_path(&out, &n) = *p;
+			*push_path(c, &out, &n) = *p;
 			continue;
 		}
 		/* Walk only below the pattern's fixed leading folders. */
@@ -881,7 +886,7 @@ static int expand_globs(struct ictx *c, struct graph_inst *in)
 		if (m.n)
 			qsort(m.v, m.n, sizeof(char *), by_strp);
 		for (j = 0; j < m.n; j++) {
-			struct graph_path *q = push_path(&out, &n);
+			struct graph_path *q = push_path(c, &out, &n);
 			*q = *p;
 			q->path = arena_strndup(c->l->g->mem, m.v[j],
 						strlen(m.v[j]));
@@ -890,8 +895,7 @@ static int expand_globs(struct ictx *c, struct graph_inst *in)
 		strv_release(&m);
 	}
 	for (; i < in->ncode; i++)
-		*push_path(&out, &n) = in->code[i];
-	free(in->code);
+		*push_path(c, &out, &n) = in->code[i];
 	in->code = out;
 	in->ncode = n;
 	return rc;
@@ -1114,8 +1118,6 @@ static int rest(struct ictx *c)
 	if (in->nparams)
 		qsort(in->params, in->nparams, sizeof(char *), cmp_str);
 out:
-	settle(c, &in->deps, in->ndeps);
-	settle(c, &in->code, in->ncode);
 	buf_release(&out);
 	return rc;
 }
@@ -1159,7 +1161,6 @@ int graph_expand(struct loader *l)
 					c.in->stage, o->u.table.kv[j].key,
 					out.data);
 		}
-		settle(&c, &c.in->outs, c.in->nouts);
 		/* The params its outputs use are the instance's own: kept
 		 * until rest() adds the others. */
 		keep_params(&c);
@@ -1169,6 +1170,7 @@ int graph_expand(struct loader *l)
 		rc = rest(&c);
 	}
 	refv_release(&c.params);
+	refv_release(&c.vals);
 	free(c.ptexts);
 	free(c.refs);
 	free(c.refouts);

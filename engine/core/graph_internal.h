@@ -54,6 +54,13 @@ int graph_expand(struct loader *l);
 /* graph_check.c: edges, claims, existence, cycles; topological order. */
 int graph_check(struct loader *l);
 
+/* The first 16 bytes of s (NUL-padded) as two numbers that compare as
+ * the bytes do, so that sorting a million names reads few of them. */
+void name_prefix(const char *s, uint64_t pre[2]);
+/* strcmp(a, b), given their name_prefix pa and pb. */
+int name_cmp(const uint64_t pa[2], const char *a, const uint64_t pb[2],
+	     const char *b);
+
 /* Normalise a workspace-relative path ("a/./b/../c" -> "a/c"); -1 when
  * it is absolute or climbs out of the workspace. */
 int path_normalise(const char *in, struct buf *out);

@@ -32,10 +32,19 @@ void refv_release(struct refv *r)
 	r->n = r->cap = 0;
 }
 
+/* Characters the shell takes as themselves, anywhere in a word. */
 static int plain(unsigned char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       (c >= '0' && c <= '9') || strchr("_./:=,+-@%^", c);
+	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9'))
+		return 1;
+	switch (c) {
+	case '_': case '.': case '/': case ':': case '=': case ',':
+	case '+': case '-': case '@': case '%': case '^':
+		return 1;
+	default:
+		return 0;
+	}
 }
 
 void shell_quote(struct buf *out, const char *s)
@@ -60,9 +69,9 @@ void shell_quote(struct buf *out, const char *s)
 }
 
 int interp(const char *s, int shell, interp_fn fn, void *ctx,
-	   struct buf *out, struct refv *many, size_t *at, struct buf *why)
+	   struct buf *out, struct refv *many, struct refv *vals, size_t *at,
+	   struct buf *why)
 {
-	struct refv vals = { NULL, 0, 0 };
 	const char *p = s;
 	char small[128], *ref = NULL;
 	size_t i;
@@ -101,33 +110,33 @@ int interp(const char *s, int shell, interp_fn fn, void *ctx,
 		ref = n < sizeof(small) ? small : xmalloc(n + 1);
 		memcpy(ref, p + 2, n);
 		ref[n] = '\0';
-		vals.n = 0;
+		vals->n = 0;
 		if (!n) {
 			buf_adds(why, "empty reference '${}'");
 			goto out;
 		}
-		if (fn(ctx, ref, &vals, why) < 0)
+		if (fn(ctx, ref, vals, why) < 0)
 			goto out;
-		if (!shell && vals.n != 1) {
+		if (!shell && vals->n != 1) {
 			if (start == s && !end[1] && many) {
-				for (i = 0; i < vals.n; i++)
-					refv_push(many, vals.v[i]);
+				for (i = 0; i < vals->n; i++)
+					refv_push(many, vals->v[i]);
 				rc = 0;
 				goto out;
 			}
 			buf_addf(why,
 				 "'${%s}' names %zu paths; a reference to "
 				 "several must be a whole entry by itself",
-				 ref, vals.n);
+				 ref, vals->n);
 			goto out;
 		}
-		for (i = 0; i < vals.n; i++) {
+		for (i = 0; i < vals->n; i++) {
 			if (i)
 				buf_addc(out, ' ');
 			if (shell)
-				shell_quote(out, vals.v[i]);
+				shell_quote(out, vals->v[i]);
 			else
-				buf_adds(out, vals.v[i]);
+				buf_adds(out, vals->v[i]);
 		}
 		p = end + 1;
 	}
@@ -135,6 +144,6 @@ int interp(const char *s, int shell, interp_fn fn, void *ctx,
 out:
 	if (ref != small)
 		free(ref);
-	refv_release(&vals);
+	vals->n = 0;
 	return rc;
 }

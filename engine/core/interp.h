@@ -42,11 +42,14 @@ typedef int (*interp_fn)(void *ctx, const char *ref, struct refv *vals,
  * Expand s into out.  shell: quote each value for /bin/sh.  Without shell,
  * a reference giving several values is an error unless it is the whole
  * string (then every value is pushed to many, as the resolver gave it,
- * and out is left empty).  On error return -1 with the message in why and
- * the offset of the offending "${" in *at.
+ * and out is left empty).  vals is scratch for the resolver's answers,
+ * kept by the caller between calls (a million instances expand several
+ * strings each).  On error return -1 with the message in why and the
+ * offset of the offending "${" in *at.
  */
 int interp(const char *s, int shell, interp_fn fn, void *ctx,
-	   struct buf *out, struct refv *many, size_t *at, struct buf *why);
+	   struct buf *out, struct refv *many, struct refv *vals, size_t *at,
+	   struct buf *why);
 
 /* Append s to out quoted for /bin/sh (unquoted when it is safe as is). */
 void shell_quote(struct buf *out, const char *s);

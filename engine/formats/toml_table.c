@@ -35,10 +35,10 @@ static uint32_t hash_key(const char *s, size_t n)
 struct toml_value *toml_new(struct parser *p, enum toml_type type,
 			    const char *at, unsigned depth)
 {
-	struct toml_value *v = arena_zalloc(p->arena, sizeof(*v));
+	struct toml_value *v = arena_alloc(p->arena, sizeof(*v));
 
-	v->type = (unsigned char)type;
-	v->depth = (unsigned short)depth;
+	*v = (struct toml_value){ .type = (unsigned char)type,
+				  .depth = (unsigned short)depth };
 	toml_locate(p, at, &v->line, &v->col);
 	return v;
 }
