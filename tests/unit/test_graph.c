@@ -209,6 +209,61 @@ static void test_paths(void)
 	buf_release(&b);
 }
 
+/* Names sorted on their 16-byte prefixes sort as strcmp does. */
+static void test_name_cmp(void)
+{
+	static const char *const s[] = {
+		"", "a", "a[k=1]", "a-b", "abcdefghijklmnop", "abcdefghijklmno",
+		"abcdefghijklmnopq", "abcdefghijklmnopr", "out/0/10.txt",
+		"out/0/2.txt", "\xc3\xa9t\xc3\xa9", "z",
+	};
+	uint64_t pa[2], pb[2];
+	size_t i, j;
+	int ok = 0, n = 0;
+
+	for (i = 0; i < sizeof(s) / sizeof(*s); i++)
+		for (j = 0; j < sizeof(s) / sizeof(*s); j++) {
+			int want = strcmp(s[i], s[j]), got;
+			name_prefix(s[i], pa);
+			name_prefix(s[j], pb);
+			got = name_cmp(pa, s[i], pb, s[j]);
+			ok += (want < 0) == (got < 0) && (want > 0) == (got > 0);
+			n++;
+		}
+	CHECK_INT(ok, n);
+}
+
+/* Checked in one walk of the outputs, the protected paths still give the
+ * error that checking them one after the other gave: cairn's own folder
+ * before the graph file, whichever output comes first. */
+static void test_protected(void)
+{
+	struct graph *g = load("[stage.a]\ncmd = \"true\"\n"
+			       "outs = { o = \"g.toml\" }\n"
+			       "[stage.b]\ncmd = \"true\"\n"
+			       "outs = { o = \".cairn/x\" }\n",
+			       NULL, 0);
+
+	CHECK(g == NULL);
+	CHECK(strstr(e.msg, ":6:14: output '.cairn/x' of 'b' is inside "
+			    "cairn's own folder ('.cairn')") != NULL);
+	graph_free(g);
+	g = load("[stage.a]\ncmd = \"true\"\nouts = { o = \"g.toml\" }\n"
+		 "[stage.b]\ncmd = \"true\"\nouts = { o = \"out\" }\n",
+		 NULL, 0);
+	CHECK(g == NULL);
+	CHECK(strstr(e.msg, ":3:14: output 'g.toml' of 'a' is the graph "
+			    "file") != NULL);
+	graph_free(g);
+	g = load("[stage.a]\ncmd = \"true\"\nouts = { o = \"out\" }\n"
+		 "[stage.b]\ncmd = \"true\"\nouts = { o = \"./\" }\n",
+		 NULL, 0);
+	CHECK(g == NULL);
+	CHECK(strstr(e.msg, ":6:14: output '.' of 'b' is the workspace") !=
+	      NULL);
+	graph_free(g);
+}
+
 int main(void)
 {
 	char cmd[600];
@@ -220,6 +275,8 @@ int main(void)
 	test_edges();
 	test_paths();
 	test_globs();
+	test_name_cmp();
+	test_protected();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd))
 		return 1;

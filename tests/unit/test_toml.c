@@ -323,6 +323,60 @@ static void test_big_table(void)
 	buf_release(&b);
 }
 
+/* Entries and items grown in place, trimmed, copied and reallocated as
+ * tables and arrays of every kind interleave (toml_table.c). */
+static void test_growth(void)
+{
+	struct buf b = BUF_INIT;
+	struct toml_doc *d;
+	const struct toml_value *t, *v;
+	char key[32];
+	int i, ok = 0;
+
+	buf_adds(&b, "[h]\nfirst = 1\n");
+	for (i = 0; i < 40; i++)
+		buf_addf(&b, "t%d = { a = %d, b = [%d, %d], \"c d\".e = %d }\n",
+			 i, i, i, -i, i);
+	buf_adds(&b, "in = {");
+	for (i = 0; i < 40; i++)
+		buf_addf(&b, "%s k%d = %d", i ? "," : "", i, i);
+	buf_adds(&b, " }\nlist = [");
+	for (i = 0; i < 5000; i++)
+		buf_addf(&b, "%s\"v%d\"", i ? ", " : "", i);
+	buf_adds(&b, "]\nsmall = [1, [2], 3]\n[h.sub]\nx = 1\n");
+	d = parse_n(b.data, b.len);
+	buf_release(&b);
+	CHECK(d != NULL);
+	if (!d)
+		return;
+	t = toml_get(toml_root(d), "h");
+	CHECK_INT(t ? t->u.table.len : 0, 45);
+	for (i = 0; t && i < 40; i++) {
+		snprintf(key, sizeof(key), "t%d", i);
+		v = toml_get(t, key);
+		ok += v && v->u.table.len == 3 && v->u.table.cap == 3 &&
+		      toml_get(v, "a")->u.integer == i &&
+		      toml_get(v, "b")->u.array.items[1]->u.integer == -i &&
+		      toml_get(toml_get(v, "c d"), "e")->u.integer == i;
+	}
+	CHECK_INT(ok, 40);
+	v = toml_get(t, "in");
+	CHECK(v && v->u.table.len == 40 && v->u.table.cap >= 40);
+	for (i = ok = 0; v && i < 40; i++) {
+		snprintf(key, sizeof(key), "k%d", i);
+		ok += toml_get(v, key) && toml_get(v, key)->u.integer == i;
+	}
+	CHECK_INT(ok, 40);
+	v = toml_get(t, "list");
+	/* Past 16 KiB an array has a block of its own, left as it grew. */
+	CHECK(v && v->u.array.len == 5000 && v->u.array.cap >= 5000);
+	CHECK_STR(v ? v->u.array.items[4999]->u.string.ptr : "", "v4999");
+	CHECK(toml_get(toml_get(t, "sub"), "x") != NULL);
+	v = toml_get(t, "small");
+	CHECK(v && v->u.array.len == 3 && v->u.array.cap == 3);
+	toml_doc_free(d);
+}
+
 static void nest(struct buf *b, int n, const char *open, const char *mid,
 		 const char *close)
 {
@@ -415,6 +469,7 @@ int main(void)
 	test_errors();
 	test_bytes();
 	test_big_table();
+	test_growth();
 	test_limits();
 	test_float_text();
 	test_files();
