@@ -70,6 +70,14 @@ struct store *store_reader(struct store *s);
  * can reuse the pages it pins.
  */
 void store_idle(struct store *s);
+/*
+ * Take the store's mapped pages out of this process's resident memory
+ * (they stay in the page cache; a later read maps them again).  Done
+ * after every commit; a long walk of lookups calls it every few thousand
+ * so that what it read does not stay counted in its RSS.  Pointers into
+ * the map stay valid.
+ */
+void store_drop_pages(struct store *s);
 
 /*
  * The filesystem type name when f_type (from statfs) is one LMDB must not

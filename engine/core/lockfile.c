@@ -418,6 +418,8 @@ int lock_set_root(const char *path, struct store *s,
 		buf_addf(&name, "lock-sha256:%s", hex);
 	}
 	for (i = 0; i < n; i++) {
+		if (i % 1024 == 1023)
+			store_drop_pages(s);	/* a walk all over the store */
 		src = store_lookup(s, &ids[i], &o);
 		if (src == 0)
 			keep[k++] = ids[i];

@@ -44,13 +44,17 @@ static void runner_init(struct runner *r, struct graph *g, struct store *s,
 		const struct graph_inst *in = &g->insts[i];
 		struct ist *x = &r->is[i];
 
-		buf_init(&x->enc);
 		x->dep_d = r->digests + ndig;
 		x->code_d = x->dep_d + in->ndeps;
 		x->out_d = x->code_d + in->ncode;
 		x->out_m = r->modes + nmode;
 		ndig += in->ndeps + in->ncode + in->nouts;
 		nmode += in->nouts;
+	}
+	if (o->on_decide) {
+		r->enc = xcalloc(g->ninsts + 1, sizeof(*r->enc));
+		for (i = 0; i < g->ninsts; i++)
+			buf_init(&r->enc[i]);
 	}
 	buf_init(&r->envjson);	/* filled when the first stage is recorded */
 	run_resources(r);
@@ -105,10 +109,11 @@ static void runner_release(struct runner *r)
 
 	buf_release(&r->envjson);
 	for (i = 0; i < r->g->ninsts; i++) {
-		buf_release(&r->is[i].enc);
-		free(r->is[i].log);
+		if (r->enc)
+			buf_release(&r->enc[i]);
 		free(r->is[i].failure);
 	}
+	free(r->enc);
 	free(r->is);
 	free(r->digests);
 	free(r->modes);
@@ -201,7 +206,7 @@ static void outputs_kept(struct runner *r)
 {
 	struct buf p = BUF_INIT;
 	struct digest now;
-	size_t i, k;
+	size_t i, k, n = 0;
 	int missing;
 
 	for (i = 0; i < r->g->ninsts; i++) {
@@ -211,6 +216,10 @@ static void outputs_kept(struct runner *r)
 		if (!finished(x->st) ||
 		    (x->spawned_before == r->spawned && !x->ran_beside))
 			continue;
+		/* The stat cache's pages read for 10^6 outputs would all
+		 * stay in this process's RSS. */
+		if (++n % 1024 == 0)
+			store_drop_pages(r->s);
 		for (k = 0; k < in->nouts; k++) {
 			if (run_scan_path(r, &r->rd, &in->outs[k], &p, &now,
 					  &missing) == 0 &&

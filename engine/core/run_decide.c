@@ -202,7 +202,7 @@ static int from_store(const struct runner *r, const struct reader *rd,
 			continue;
 		x->st = ST_RESTORED;
 		x->why = "restorable from the store";
-		x->from = runs[j];
+		x->run = runs[j];
 		rc = 0;
 		goto out;
 	}
@@ -224,10 +224,26 @@ int run_decide_stored(struct runner *r, size_t i)
 
 	rc = from_store(r, &r->rd, &r->g->insts[i], x, &p);
 	buf_release(&p);
-	if (!rc && !r->o->on_decide &&
-	    (x->st == ST_UPTODATE || x->st == ST_RESTORED))
-		buf_release(&x->enc);	/* as run_decide does */
 	return rc < 0 ? -1 : 0;
+}
+
+void run_key(const struct runner *r, size_t i, struct buf *enc,
+	     struct digest *key)
+{
+	const struct graph_inst *in = &r->g->insts[i];
+	const char **env = xcalloc(in->stage->nenv + 1, sizeof(char *));
+	struct key_inputs ki;
+	size_t j;
+
+	for (j = 0; j < in->stage->nenv; j++)
+		env[j] = getenv(in->stage->env[j]);
+	ki.deps = r->is[i].dep_d;
+	ki.code = r->is[i].code_d;
+	ki.env = env;
+	ki.kind_version = in->stage->kdesc ? in->stage->kdesc->version : NULL;
+	buf_truncate(enc, 0);
+	key_compute(r->g, in, &ki, enc, key);
+	free(env);
 }
 
 /*
@@ -240,9 +256,7 @@ int run_decide(const struct runner *r, const struct reader *rd, size_t i)
 	const struct graph *g = r->g;
 	const struct graph_inst *in = &g->insts[i];
 	struct ist *x = &r->is[i];
-	struct key_inputs ki;
-	const char **env = xcalloc(in->stage->nenv + 1, sizeof(char *));
-	struct buf p = BUF_INIT;
+	struct buf p = BUF_INIT, enc = BUF_INIT;
 	int64_t t = 0, scanned = 0;
 	size_t j, o;
 	int missing, rc = -1, ls;
@@ -273,15 +287,16 @@ int run_decide(const struct runner *r, const struct reader *rd, size_t i)
 					&x->code_d[j], &missing)) < 0)
 			goto out;
 	}
-	for (j = 0; j < in->stage->nenv; j++)
-		env[j] = getenv(in->stage->env[j]);
-	ki.deps = x->dep_d;
-	ki.code = x->code_d;
-	ki.env = env;
-	ki.kind_version = in->stage->kdesc ? in->stage->kdesc->version : NULL;
 	t = profile_now(rd->prof);
-	key_compute(g, in, &ki, &x->enc, &x->key);
+	run_key(r, i, &enc, &x->key);
 	profile_add(rd->prof, PROF_KEY, t, 1);
+	/* The encoding is needed again to explain, or to record a run, which
+	 * makes it again: at 10^6 instances, kept, it was 250 MB. */
+	if (r->enc) {
+		buf_release(&r->enc[i]);
+		r->enc[i] = enc;
+		buf_init(&enc);
+	}
 	rc = -1;
 	/* The lock file says what this key made: when the workspace holds
 	 * exactly that, it is up to date, with no store lookup. */
@@ -320,12 +335,7 @@ out:
 	if (t && rd->prof)
 		profile_add(rd->prof, PROF_LOOKUP,
 			    t + rd->prof->ns[PROF_SCAN] - scanned, 1);
-	/* The key's encoding is needed again only to record a run or to
-	 * explain: at 100,000 instances it is tens of megabytes. */
-	if (!rc && !r->o->on_decide &&
-	    (x->st == ST_UPTODATE || x->st == ST_RESTORED))
-		buf_release(&x->enc);
-	free(env);
+	buf_release(&enc);
 	buf_release(&p);
 	return rc;
 }

@@ -49,35 +49,42 @@ enum state {
 	ST_BLOCKED,	/* an upstream failed */
 };
 
-/* One instance's part in the run. */
+/*
+ * One instance's part in the run.  There is one per instance of the
+ * graph (10^6 in a big sweep), so it holds nothing that can be had again
+ * cheaply: the key's encoding is kept only for o->on_decide (runner.enc)
+ * and made again to record a run (run_key); the log's path is made from
+ * the instance's name (run_log_path); flags are bytes.
+ */
 struct ist {
-	int want;
 	enum state st;
+	enum state decided;	/* set by the pre-pass, taken by the loop */
+	unsigned char want;
+	unsigned char by_lock;	/* up to date as its lock entry says */
+	unsigned char kept_job;	/* its cluster job is in the store's jobs */
+	unsigned char ran_beside;	/* stages were running when it
+					   settled */
+	unsigned char asked;	/* the remote cache was asked about it (or
+				   must not be: forced, always_run) */
+	unsigned char cached;	/* restorable thanks to the remote cache */
+	unsigned char has_run;	/* run is the run it recorded */
+	unsigned char cleared;	/* its outputs were removed for its
+				   command: its old lock entry describes
+				   nothing */
+	unsigned char has_log;	/* a log was named for its command */
 	const char *why;
 	struct digest key;
-	struct buf enc;
 	struct digest *dep_d, *code_d, *out_d;	/* out_d in inst->outs order */
 	unsigned *out_m;	/* the outputs' st_mode when stored (0: not) */
-	struct digest from;	/* ST_RESTORED: the run it restores */
+	/* ST_RESTORED: the run it restores; has_run: the run recorded. */
+	struct digest run;
 	long job;		/* the executor's id while running */
 	int64_t start_ns;
-	char *log;
 	unsigned long long gpus;	/* bit mask of the GPUs it holds */
-	enum state decided;	/* set by the pre-pass, taken by the loop */
 	const struct lock_known *locked;	/* its lock file entry */
-	int by_lock;		/* up to date as its lock entry says */
-	int kept_job;		/* its cluster job is in the store's jobs */
 	size_t spawned_before;	/* stages started when it settled */
-	int ran_beside;		/* and some were running then */
-	int asked;		/* the remote cache was asked about it (or
-				   must not be: forced, always_run) */
-	int cached;		/* restorable thanks to the remote cache */
 	double secs;		/* its command's time, or its restore's */
-	struct digest run;	/* the run recorded, or restored */
-	int has_run;		/* run is set */
 	char *failure;		/* why its command failed (owned) */
-	int cleared;		/* its outputs were removed for its command:
-				   its old lock entry describes nothing */
 };
 
 /*
@@ -104,6 +111,8 @@ struct runner {
 	const struct executor *exec;
 	struct lock_index lock;	/* the lock file as it was (n == 0: none) */
 	struct ist *is;
+	struct buf *enc;	/* o->on_decide: each key's encoding (else
+				   NULL) */
 	struct digest *digests;	/* every ist's dep_d, code_d, out_d */
 	unsigned *modes;	/* every ist's out_m */
 	struct buf envjson;	/* the environment fingerprint, JSON */
@@ -180,6 +189,10 @@ size_t run_out_index(const struct graph_inst *in, const char *name);
 int run_forced(const struct runner *r, const struct graph_inst *in);
 /* ord[0..in->nouts): in's outputs in name order, as records list them. */
 void run_out_order(const struct graph_inst *in, size_t *ord);
+/* i's key and its encoding (into enc) from r->is[i]'s input digests, as
+ * run_decide computed them. */
+void run_key(const struct runner *r, size_t i, struct buf *enc,
+	     struct digest *key);
 /* Decide instance i into r->is[i]: 0, -1 with rd->err, or SCAN_DEFER. */
 int run_decide(const struct runner *r, const struct reader *rd, size_t i);
 /* Decide i again from the store alone, its key known (the remote cache
@@ -190,6 +203,8 @@ int run_prepass(struct runner *r);
 
 /* ---- run_stage.c ---- */
 
+/* The path of i's log (WORKSPACE/.cairn/logs/NAME.log), into out. */
+void run_log_path(const struct runner *r, size_t i, struct buf *out);
 /* Start i's command: 0, 1 when an earlier run's job is adopted instead,
  * -1 with r->err. */
 int run_spawn(struct runner *r, size_t i);

@@ -53,8 +53,8 @@ void run_report(struct runner *r, size_t i, enum report what)
 	if (r->o->on_decide) {
 		int known = what != REP_PENDING;
 		r->o->on_decide(in, state[what], x->why,
-				known ? x->enc.data : NULL,
-				known ? x->enc.len : 0, r->o->ctx);
+				known ? r->enc[i].data : NULL,
+				known ? r->enc[i].len : 0, r->o->ctx);
 	}
 	if (!st)
 		return;
@@ -94,8 +94,15 @@ void run_report_dropped(struct runner *r, size_t i)
 
 void run_report_failed(struct runner *r, size_t i, const char *why)
 {
-	if (r->st && r->st->failed)
-		r->st->failed(r->st->ctx, &r->g->insts[i], why, r->is[i].log);
+	struct buf log = BUF_INIT;
+
+	if (!r->st || !r->st->failed)
+		return;
+	if (r->is[i].has_log)
+		run_log_path(r, i, &log);
+	r->st->failed(r->st->ctx, &r->g->insts[i], why,
+		      r->is[i].has_log ? log.data : NULL);
+	buf_release(&log);
 }
 
 const char *run_end_word(enum run_end e)
@@ -133,11 +140,13 @@ static enum run_end end_of(const struct ist *x)
 static void outcomes(struct runner *r)
 {
 	const struct run_status *st = r->st;
+	struct buf log = BUF_INIT;
 	size_t i;
 
 	for (i = 0; i < r->g->ninsts; i++) {
 		const struct ist *x = &r->is[i];
 		struct run_outcome o;
+		int restored;
 
 		if (!x->want)
 			continue;
@@ -153,27 +162,28 @@ static void outcomes(struct runner *r)
 		if (o.end == RUN_END_UPTODATE || o.end == RUN_END_RESTORED ||
 		    o.end == RUN_END_RAN || o.end == RUN_END_WOULD_RESTORE)
 			o.outs = x->out_d;
-		if ((o.end == RUN_END_RESTORED ||
-		     o.end == RUN_END_WOULD_RESTORE) &&
-		    memcmp(x->from.b, (struct digest){ 0 }.b, DIGEST_LEN))
-			o.run = &x->from;
-		else if (x->has_run)
+		restored = o.end == RUN_END_RESTORED ||
+			   o.end == RUN_END_WOULD_RESTORE;
+		if (x->has_run || (restored && memcmp(x->run.b,
+						      (struct digest){ 0 }.b,
+						      DIGEST_LEN)))
 			o.run = &x->run;
 		if (o.end == RUN_END_RAN || o.end == RUN_END_FAILED ||
 		    o.end == RUN_END_RESTORED)
 			o.secs = x->secs;
-		if (o.end == RUN_END_FAILED) {
-			o.why = x->failure;
-			o.log = x->log;
-		} else if (o.end == RUN_END_WOULD_RUN ||
-			   o.end == RUN_END_WOULD_RESTORE ||
-			   o.end == RUN_END_PENDING) {
+		if (o.end == RUN_END_WOULD_RUN ||
+		    o.end == RUN_END_WOULD_RESTORE || o.end == RUN_END_PENDING)
 			o.why = x->why;
-		} else if (o.end == RUN_END_RAN) {
-			o.log = x->log;
+		else if (o.end == RUN_END_FAILED)
+			o.why = x->failure;
+		if ((o.end == RUN_END_FAILED || o.end == RUN_END_RAN) &&
+		    x->has_log) {
+			run_log_path(r, i, &log);
+			o.log = log.data;
 		}
 		st->outcome(st->ctx, &o);
 	}
+	buf_release(&log);
 }
 
 void run_report_ended(struct runner *r)

@@ -156,6 +156,14 @@ static int inputs_changed(struct runner *r, size_t i, const char *when,
 	return 0;
 }
 
+void run_log_path(const struct runner *r, size_t i, struct buf *out)
+{
+	buf_truncate(out, 0);
+	buf_addf(out, "%s/.cairn/logs/", r->g->workspace);
+	stage_file_name(out, r->g->insts[i].name);
+	buf_adds(out, ".log");
+}
+
 /*
  * Start an instance's command through the executor: its outputs removed
  * and their folders made, its log, params file, wdir and environment
@@ -168,6 +176,7 @@ int run_spawn(struct runner *r, size_t i)
 	struct graph_inst *in = &g->insts[i];
 	struct ist *x = &r->is[i];
 	struct buf p = BUF_INIT, params = BUF_INIT, wd = BUF_INIT, name = BUF_INIT;
+	struct buf log = BUF_INIT;
 	char **vars = NULL;
 	struct err why;
 	struct buf cmdline = BUF_INIT;
@@ -179,14 +188,12 @@ int run_spawn(struct runner *r, size_t i)
 
 	memset(&job, 0, sizeof(job));
 
-	buf_addf(&p, "%s/.cairn/logs/", g->workspace);
-	stage_file_name(&p, in->name);
-	buf_adds(&p, ".log");
-	mkdir_p(p.data, 1);
-	x->log = xstrdup(p.data);
+	run_log_path(r, i, &log);
+	mkdir_p(log.data, 1);
+	x->has_log = 1;
 	digest_hex(&x->key, key);
 	job.inst = in;
-	job.log = x->log;
+	job.log = log.data;
 	job.key = key;
 	if (r->jobs.n && (rc = adopt(r, i, &job)) != 0) {
 		x->cleared = rc == 1;	/* its job's own run cleared them */
@@ -233,7 +240,7 @@ int run_spawn(struct runner *r, size_t i)
 	job.inst = in;
 	job.cmd = cmdline.data;
 	job.wdir = wd.data;
-	job.log = x->log;
+	job.log = log.data;
 	job.env = vars;
 	job.nenv = nvars;
 	if (r->exec->start(r->exec->ctx, &job, &x->job, &why) < 0) {
@@ -249,6 +256,7 @@ out:
 	buf_release(&params);
 	buf_release(&wd);
 	buf_release(&name);
+	buf_release(&log);
 	buf_release(&cmdline);
 	return rc;
 }

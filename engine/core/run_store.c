@@ -76,7 +76,7 @@ static void out_modes(struct runner *r, size_t i, unsigned *modes)
 	struct err ignore;
 	size_t j, k;
 
-	if (runrec_load(r->s, &r->is[i].from, &rr, &ignore))
+	if (runrec_load(r->s, &r->is[i].run, &rr, &ignore))
 		return;
 	outs = runrec_get(&rr, "outputs");
 	for (j = 0; outs && outs->type == JSON_ARRAY && j < outs->u.array.n;
@@ -96,7 +96,7 @@ static int touch(struct runner *r, size_t i)
 {
 	struct store_writer *w = run_writer(r);
 
-	if (!w || store_touch_run(w, &r->is[i].from,
+	if (!w || store_touch_run(w, &r->is[i].run,
 				  r->exec->now(r->exec->ctx), r->err))
 		return -1;
 	return 0;
@@ -160,7 +160,7 @@ int run_restore(struct runner *r, size_t i)
 
 /* What the record's payload says of i beyond its files. */
 static void describe(struct runner *r, size_t i, const struct exec_end *end,
-		     struct runrec_new *rn)
+		     const struct buf *enc, struct runrec_new *rn)
 {
 	const struct graph_inst *in = &r->g->insts[i];
 	const struct ist *x = &r->is[i];
@@ -191,8 +191,8 @@ static void describe(struct runner *r, size_t i, const struct exec_end *end,
 	if (!r->envjson.len)
 		fingerprint_json(&r->envjson, r->g->workspace);
 	rn->env = r->envjson.data;
-	rn->key_enc = x->enc.data;
-	rn->key_enc_len = x->enc.len;
+	rn->key_enc = enc->data;
+	rn->key_enc_len = enc->len;
 }
 
 /*
@@ -208,7 +208,8 @@ int run_record(struct runner *r, size_t i, const struct exec_end *end,
 	struct ist *x = &r->is[i];
 	int ok = !error;
 	struct buf payload = BUF_INIT, pv = BUF_INIT, mv = BUF_INIT;
-	struct digest *outs_sorted, *ins, runid;
+	struct buf enc = BUF_INIT, log = BUF_INIT;
+	struct digest *outs_sorted, *ins, runid, key;
 	struct runrec_input *ri;
 	struct runrec_output *ro;
 	struct runrec_new rn;
@@ -226,9 +227,14 @@ int run_record(struct runner *r, size_t i, const struct exec_end *end,
 	ins = xcalloc(nin + 1, sizeof(*ins));
 	ri = xcalloc(nin + 1, sizeof(*ri));
 	ro = xcalloc(in->nouts + 1, sizeof(*ro));
-	if (store_put_file(w, x->log, NULL, &rn.log, r->err))
+	run_log_path(r, i, &log);
+	if (store_put_file(w, log.data, NULL, &rn.log, r->err))
 		goto out;
-	describe(r, i, end, &rn);
+	/* Made again from the digests its key was: not kept since. */
+	run_key(r, i, &enc, &key);
+	if (!digest_eq(&key, &x->key))
+		BUG("run_record: the key of '%s' changed", in->name);
+	describe(r, i, end, &enc, &rn);
 	run_out_order(in, ord);
 	for (k = 0; ok && k < in->nouts; k++) {
 		const struct graph_path *o = &in->outs[ord[k]];
@@ -283,5 +289,7 @@ out:
 	buf_release(&payload);
 	buf_release(&pv);
 	buf_release(&mv);
+	buf_release(&enc);
+	buf_release(&log);
 	return rc;
 }
