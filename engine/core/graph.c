@@ -87,11 +87,13 @@ static const char *an(enum toml_type t)
 	}
 }
 
-/* Every key of table t must be in allowed[]; where says where we are.
- * With mask, bit j of *mask is set when allowed[j] is there. */
+/* Every key of table t must be in allowed[]; where says where we are
+ * (followed by 'name' when name is not NULL: "stage 'train'", put
+ * together only for the message).  With mask, bit j of *mask is set when
+ * allowed[j] is there. */
 static int check_keys_mask(struct loader *l, const struct toml_value *t,
 			   const char *const *allowed, const char *where,
-			   unsigned *mask)
+			   const char *name, unsigned *mask)
 {
 	size_t i, j;
 
@@ -110,8 +112,13 @@ static int check_keys_mask(struct loader *l, const struct toml_value *t,
 		suggest_init(&sg, kv->key);
 		for (j = 0; allowed[j]; j++)
 			suggest_add(&sg, allowed[j]);
-		gerr_at(l, kv->line, kv->col, "unknown key '%s' in %s%s",
-			kv->key, where, suggest_clause(&sg));
+		if (name)
+			gerr_at(l, kv->line, kv->col,
+				"unknown key '%s' in %s '%s'%s", kv->key, where,
+				name, suggest_clause(&sg));
+		else
+			gerr_at(l, kv->line, kv->col, "unknown key '%s' in %s%s",
+				kv->key, where, suggest_clause(&sg));
 		suggest_release(&sg);
 		return -1;
 	}
@@ -121,7 +128,7 @@ static int check_keys_mask(struct loader *l, const struct toml_value *t,
 static int check_keys(struct loader *l, const struct toml_value *t,
 		      const char *const *allowed, const char *where)
 {
-	return check_keys_mask(l, t, allowed, where, NULL);
+	return check_keys_mask(l, t, allowed, where, NULL, NULL);
 }
 
 /* A stage table's keys, in enum stage_key's order. */
@@ -526,7 +533,6 @@ static int stage_table(struct loader *l, const struct toml_kv *kv,
 		       struct graph_stage *st)
 {
 	const struct toml_value *t = kv->value, *v, *cmd, *kind;
-	struct buf where = BUF_INIT;
 	size_t i, n;
 	int rc = -1;
 
@@ -540,10 +546,7 @@ static int stage_table(struct loader *l, const struct toml_kv *kv,
 		return gerr(l, t, "stage '%s' must be a table ([stage.%s]), "
 				  "not %s",
 			    kv->key, kv->key, an(t->type));
-	buf_adds(&where, "stage '");
-	buf_adds(&where, kv->key);
-	buf_addc(&where, '\'');
-	if (check_keys_mask(l, t, stage_keys, where.data, &st->keys) < 0)
+	if (check_keys_mask(l, t, stage_keys, "stage", kv->key, &st->keys) < 0)
 		goto out;
 	cmd = stage_get(st, SK_CMD);
 	kind = stage_get(st, SK_KIND);
@@ -705,7 +708,6 @@ static int stage_table(struct loader *l, const struct toml_kv *kv,
 	}
 	rc = 0;
 out:
-	buf_release(&where);
 	return rc;
 }
 

@@ -229,6 +229,45 @@ static int string_to_scratch(struct parser *p)
 		     : literal_line(p, &p->scratch);
 }
 
+/* Does the word w hold a byte equal to q, a backslash (when basic) or a
+ * control character?  (Tab too: the caller looks again.) */
+static int special8(uint64_t w, char q, int basic)
+{
+	const uint64_t ones = 0x0101010101010101ull;
+	const uint64_t highs = 0x8080808080808080ull;
+	uint64_t x = w ^ (ones * (unsigned char)q), y = w ^ (ones * '\\');
+	uint64_t d = w ^ (ones * 0x7f);
+
+	return ((((x - ones) & ~x) | (basic ? (y - ones) & ~y : 0) |
+		 ((w - ones * 0x20) & ~w) | ((d - ones) & ~d)) & highs) != 0;
+}
+
+/* The first byte from s that ends a one-line string's run of characters
+ * taken as they are: q, a backslash (basic), a control character other
+ * than tab, or end.  Eight bytes at a time. */
+static const char *plain_run(const char *s, const char *end, char q,
+			     int basic)
+{
+	for (;;) {
+		int k;
+
+		for (;;) {
+			uint64_t w;
+
+			if (end - s < 8)
+				break;
+			memcpy(&w, s, 8);
+			if (special8(w, q, basic))
+				break;
+			s += 8;
+		}
+		for (k = 0; k < 8; k++, s++)
+			if (s >= end || *s == q || (basic && *s == '\\') ||
+			    is_ctrl((unsigned char)*s))
+				return s;
+	}
+}
+
 int toml_parse_string(struct parser *p, struct toml_value *v)
 {
 	const char *open = p->p, *s = open + 1;
@@ -237,9 +276,7 @@ int toml_parse_string(struct parser *p, struct toml_value *v)
 	/* Most strings are on one line with nothing to unescape: copied
 	 * from the source as they are. */
 	if (!(s + 1 < p->end && s[0] == q && s[1] == q)) {
-		while (s < p->end && *s != q && (q == '\'' || *s != '\\') &&
-		       !is_ctrl((unsigned char)*s))
-			s++;
+		s = plain_run(s, p->end, q, q == '"');
 		if (s < p->end && *s == q) {
 			v->type = TOML_STRING;
 			v->u.string.ptr = arena_strndup(p->arena, open + 1,

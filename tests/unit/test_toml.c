@@ -377,6 +377,48 @@ static void test_growth(void)
 	toml_doc_free(d);
 }
 
+/* One-line strings are scanned eight bytes at a time: their end, an
+ * escape, a control character and a tab at every offset of a word. */
+static void test_string_runs(void)
+{
+	static const char *const ends[] = { "\"", "\\n\"", "'" };
+	struct buf b = BUF_INIT, want = BUF_INIT;
+	int len, k, ok = 0, n = 0;
+
+	for (len = 0; len < 24; len++)
+		for (k = 0; k < 3; k++) {
+			struct toml_doc *d;
+			const struct toml_value *v;
+			int i;
+
+			buf_truncate(&b, 0);
+			buf_truncate(&want, 0);
+			buf_adds(&b, k == 2 ? "a = '" : "a = \"");
+			for (i = 0; i < len; i++) {
+				char c = i % 5 == 3 ? '\t' : (char)('a' + i);
+				buf_addc(&b, c);
+				buf_addc(&want, c);
+			}
+			buf_adds(&b, ends[k]);
+			buf_adds(&b, " # \" ' \\\n");
+			if (k == 1)
+				buf_addc(&want, '\n');
+			d = parse_n(b.data, b.len);
+			v = d ? toml_get(toml_root(d), "a") : NULL;
+			ok += v && v->u.string.len == want.len &&
+			      !memcmp(v->u.string.ptr, want.data, want.len);
+			n++;
+			toml_doc_free(d);
+			/* A control character where the string would end. */
+			b.data[5 + len] = '\x01';
+			CHECK(strstr(fail1(b.data), "control character U+0001") !=
+			      NULL);
+		}
+	CHECK_INT(ok, n);
+	buf_release(&b);
+	buf_release(&want);
+}
+
 static void nest(struct buf *b, int n, const char *open, const char *mid,
 		 const char *close)
 {
@@ -470,6 +512,7 @@ int main(void)
 	test_bytes();
 	test_big_table();
 	test_growth();
+	test_string_runs();
 	test_limits();
 	test_float_text();
 	test_files();
