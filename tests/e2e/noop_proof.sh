@@ -114,6 +114,17 @@ expect_eq param-ran "$(tail -1 sub/deep/b.txt)" 2
 run -q run --profile
 expect_rc param-back 0
 full param-back
+# A proof made under -p n=2 is no proof for -p n=3.
+run -q run -p n=2
+sleep 1.1
+run -q run -p n=2
+run -q run -p n=2 --profile
+used param-own
+run -q run -p n=3 --profile
+expect_rc param-other 0
+full param-other
+expect_eq param-other-ran "$(tail -1 sub/deep/b.txt)" 3
+run -q run
 settle param
 
 # The graph file touched; the lock file touched.
