@@ -16,6 +16,23 @@
 #include "statmany.h"
 #include "util.h"
 
+/* Is in already normal: no empty, "." or ".." part (nor "." whole)? */
+static int normal_already(const char *in)
+{
+	const char *p = in;
+
+	for (;;) {
+		size_t n = strcspn(p, "/");
+
+		if (n == 0 || (p[0] == '.' && (n == 1 ||
+					       (n == 2 && p[1] == '.'))))
+			return 0;
+		if (!p[n])
+			return 1;
+		p += n + 1;
+	}
+}
+
 int path_normalise(const char *in, struct buf *out)
 {
 	const char *p = in;
@@ -24,6 +41,10 @@ int path_normalise(const char *in, struct buf *out)
 	buf_truncate(out, 0);
 	if (*in == '/')
 		return -1;
+	if (normal_already(in)) {
+		buf_adds(out, in);
+		return 0;
+	}
 	while (*p) {
 		const char *slash = strchr(p, '/');
 		size_t n = slash ? (size_t)(slash - p) : strlen(p);

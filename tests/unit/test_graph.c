@@ -197,6 +197,18 @@ static void test_paths(void)
 	CHECK_STR(b.data, "a/b");
 	CHECK_INT(path_normalise(".", &b), 0);
 	CHECK_STR(b.data, ".");
+	/* Most paths are normal already and are taken as they are. */
+	CHECK_INT(path_normalise("out/0/1.txt", &b), 0);
+	CHECK_STR(b.data, "out/0/1.txt");
+	CHECK_INT(path_normalise(".hid/..a/a..", &b), 0);
+	CHECK_STR(b.data, ".hid/..a/a..");
+	CHECK_INT(path_normalise("a/b/", &b), 0);
+	CHECK_STR(b.data, "a/b");
+	CHECK_INT(path_normalise("a/..", &b), 0);
+	CHECK_STR(b.data, ".");
+	CHECK_INT(path_normalise("./a", &b), 0);
+	CHECK_STR(b.data, "a");
+	CHECK_INT(path_normalise("..", &b), -1);
 	CHECK_INT(path_normalise("a/../..", &b), -1);
 	CHECK_INT(path_normalise("/etc", &b), -1);
 	buf_truncate(&b, 0);
