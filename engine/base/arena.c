@@ -6,12 +6,16 @@
 
 /* Blocks start at 64 KiB and double up to 2 MiB: a large document (a
  * 100,000-stage graph) then lives in huge pages, one page fault per 2 MiB
- * instead of per 4 KiB.  The first HUGE_MAX blocks only (64 MiB): past
- * them the kernel's compaction to find more huge pages costs more than
- * the faults they save (cairn graph of 10^6 explicit stages, a gigabyte
- * of document: 6.5 s -> 4.0 s; of a 100,000-stage graph: the same). */
+ * instead of per 4 KiB.  The first HUGE_MAX blocks of an arena only (16
+ * MiB; a graph's load has four arenas: the document's values, its two
+ * list arenas and the graph's): past 64 MiB in all the kernel's
+ * compaction to find more huge pages costs more than the faults they
+ * save (cairn graph of 10^6 explicit stages, a gigabyte of document:
+ * 6.5 s -> 4.0 s with one arena of 64 MiB; with four, 32 blocks each
+ * cost 3.2-3.3 s against 2.6-2.7 s for 8; a matrix of 10^6 and a
+ * 100,000-stage graph: the same with 4 to 32). */
 enum { BLOCK = 64 * 1024, BIG = 2 * 1024 * 1024, ALIGN = 16,
-       HUGE_MAX = 32 };
+       HUGE_MAX = 8 };
 
 /* A shared block holds next (the structures) growing up to end (the
  * strings) growing down; a block of its own holds one allocation of
