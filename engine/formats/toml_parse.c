@@ -46,6 +46,26 @@ static int nested_too_deep(struct parser *p, const char *at)
 			 TOML_MAX_DEPTH);
 }
 
+/* Characters in s[0..n) (valid UTF-8): its bytes less its continuation
+ * bytes (10xxxxxx), counted eight at a time.  Every key and value is
+ * located as it is read. */
+static int chars(const char *s, size_t n)
+{
+	const uint64_t highs = 0x8080808080808080ull;
+	size_t c = n, i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w, x;
+
+		memcpy(&w, s + i, 8);
+		x = w & ~(w << 1) & highs;
+		c -= (size_t)(((x >> 7) * 0x0101010101010101ull) >> 56);
+	}
+	for (; i < n; i++)
+		c -= ((unsigned char)s[i] & 0xc0) == 0x80;
+	return (int)c;
+}
+
 void toml_locate(struct parser *p, const char *at, int *line, int *col)
 {
 	const char *s, *ls;
@@ -57,7 +77,7 @@ void toml_locate(struct parser *p, const char *at, int *line, int *col)
 			p->col_at = p->line_start;
 			p->col = 1;
 		}
-		p->col += (int)utf8_count(p->col_at, (size_t)(at - p->col_at));
+		p->col += chars(p->col_at, (size_t)(at - p->col_at));
 		p->col_at = at;
 		*col = p->col;
 		return;
@@ -69,7 +89,7 @@ void toml_locate(struct parser *p, const char *at, int *line, int *col)
 			ls = s + 1;
 		}
 	*line = l;
-	*col = 1 + (int)utf8_count(ls, (size_t)(at - ls));
+	*col = 1 + chars(ls, (size_t)(at - ls));
 }
 
 int toml_perr(struct parser *p, const char *at, const char *fmt, ...)
