@@ -37,16 +37,46 @@
 enum { OPT_FORCE = 256, OPT_WAIT, OPT_JSON, OPT_LOCKED, OPT_EXECUTOR,
        OPT_ADOPT, OPT_NO_ADOPT, OPT_REMOTE, OPT_NO_REMOTE, OPT_PROFILE };
 
+/* What status says of an instance.  A million of them fit in about 100
+ * MB: the name and the state are borrowed (the graph and run_report's
+ * words outlive the table), a reason is kept only when it is not the
+ * state's own, and the key's encoding only for --locked (what would run
+ * is explained as it is decided). */
 struct verdict {
-	char *name, *state, *why;
-	char key[DIGEST_HEX + 1];	/* "" when not known (pending) */
-	struct buf enc;			/* the key's encoding, when known */
+	const char *name, *state;
+	char *why;			/* NULL: the state says it (or "") */
+	int known;			/* the key is known (not pending) */
+	int why_is_state;		/* why was the state's word */
+	struct digest key;
+	struct buf enc;			/* the key's encoding (--locked) */
 };
 
 struct verdicts {
 	struct verdict *v;
 	size_t n, cap;
+	int all_enc;			/* keep every encoding (--locked) */
+	/* What would run is explained against the instance's last
+	 * recorded run: the store's runs, read when the first needs them. */
+	struct store *s;
+	const char *graph;
+	struct why_history h;
+	int loaded;
+	struct buf b;
 };
+
+static const char *why_of(const struct verdict *v)
+{
+	return v->why ? v->why : v->why_is_state ? v->state : "";
+}
+
+/* The key in hex, or "" when it is not known. */
+static void key_hex(const struct verdict *v, char out[DIGEST_HEX + 1])
+{
+	if (v->known)
+		digest_hex(&v->key, out);
+	else
+		out[0] = '\0';
+}
 
 static void on_decide(const struct graph_inst *in, const char *state,
 		      const char *why, const char *enc, size_t enclen,
@@ -57,45 +87,29 @@ static void on_decide(const struct graph_inst *in, const char *state,
 
 	xgrow((void **)&vs->v, &vs->cap, vs->n + 1, sizeof(*vs->v));
 	v = &vs->v[vs->n++];
-	v->name = xstrdup(in->name);
-	v->state = xstrdup(state);
-	v->why = xstrdup(why ? why : "");
-	v->key[0] = '\0';
+	memset(v, 0, sizeof(*v));
+	v->name = in->name;
+	v->state = state;
+	v->why_is_state = why && !strcmp(why, state);
+	if (why && *why && !v->why_is_state)
+		v->why = xstrdup(why);
 	buf_init(&v->enc);
-	if (enc) {
+	if (!enc)
+		return;
+	v->known = 1;
+	sha256(enc, enclen, &v->key);
+	if (vs->all_enc)
 		buf_add(&v->enc, enc, enclen);
-		struct digest k;
-		sha256(enc, enclen, &k);
-		digest_hex(&k, v->key);
+	if (strcmp(state, "to run"))
+		return;
+	/* Why, in words (why.h). */
+	if (!vs->loaded++) {
+		struct err ignore;
+		why_history_load(vs->s, vs->graph, &vs->h, &ignore);
 	}
-}
-
-/*
- * What would run for want of a run with its key: why, in words, against
- * the instance's last recorded run (why.h).  The store's runs are read
- * only when something needs it.
- */
-static void reasons(struct verdicts *vs, struct store *s, const char *graph)
-{
-	struct why_history h = { NULL, 0 };
-	struct buf b = BUF_INIT;
-	struct err ignore;
-	size_t i;
-	int loaded = 0;
-
-	for (i = 0; i < vs->n; i++) {
-		struct verdict *v = &vs->v[i];
-
-		if (strcmp(v->state, "to run") || !v->enc.len)
-			continue;
-		if (!loaded++)
-			why_history_load(s, graph, &h, &ignore);
-		why_reason(&b, &h, v->name, v->enc.data, v->enc.len, v->why);
-		free(v->why);
-		v->why = buf_detach(&b, NULL);
-	}
-	why_history_release(&h);
-	buf_release(&b);
+	why_reason(&vs->b, &vs->h, v->name, enc, enclen, why_of(v));
+	free(v->why);
+	v->why = buf_detach(&vs->b, NULL);
 }
 
 /* Outputs edited by hand, which a run refuses to replace: said in the
@@ -109,8 +123,8 @@ static void edited_reasons(struct verdicts *vs, const struct status_term *st)
 		struct verdict *v = &vs->v[i];
 
 		buf_truncate(&b, 0);
-		if (!strcmp(v->state, "to run") && v->why[0])
-			buf_addf(&b, "%s; ", v->why);
+		if (!strcmp(v->state, "to run") && why_of(v)[0])
+			buf_addf(&b, "%s; ", why_of(v));
 		if (!status_term_edited(st, v->name, &b, NULL))
 			continue;
 		free(v->why);
@@ -182,17 +196,19 @@ static int check_locked(struct cli *cli, const char *lock,
 	for (i = 0; i < vs->n; i++) {
 		const struct toml_value *e = toml_get(st, vs->v[i].name);
 		const struct toml_value *k = toml_get(e, "key");
+		char key[DIGEST_HEX + 1];
 
+		key_hex(&vs->v[i], key);
 		if (!e || !k || k->type != TOML_STRING) {
 			printf("lock: '%s' is not in the lock file\n",
 			       vs->v[i].name);
 			bad++;
-		} else if (!vs->v[i].key[0]) {
+		} else if (!key[0]) {
 			printf("lock: '%s' waits for an upstream stage that "
 			       "would run\n",
 			       vs->v[i].name);
 			bad++;
-		} else if (strcmp(k->u.string.ptr, vs->v[i].key)) {
+		} else if (strcmp(k->u.string.ptr, key)) {
 			struct buf why = BUF_INIT;
 			const struct toml_value *ver =
 				toml_get(toml_root(doc), "version");
@@ -567,7 +583,7 @@ static int go(struct cli *cli, const struct command *cmd, int argc,
 	struct exec_mux mux;
 	struct executor exec, sexec, lexec;
 	int slurm_open = 0, local_open = 0;
-	struct verdicts vs = { NULL, 0, 0 };
+	struct verdicts vs;
 	struct term term = cli->term;
 	struct status_term st;
 	long jobs = sysconf(_SC_NPROCESSORS_ONLN);
@@ -586,6 +602,8 @@ static int go(struct cli *cli, const struct command *cmd, int argc,
 
 	memset(&o, 0, sizeof(o));
 	memset(&st, 0, sizeof(st));
+	memset(&vs, 0, sizeof(vs));
+	buf_init(&vs.b);
 	run_json_init(&rj);
 	opt_init(&it, argc, argv, 1, 0);
 	while ((k = cli_opt(cli, cmd, &it)) > 0) {
@@ -730,6 +748,9 @@ static int go(struct cli *cli, const struct command *cmd, int argc,
 	o.cache = rr ? run_remote_cache(rr) : NULL;
 	if (status) {
 		o.on_decide = on_decide;
+		vs.all_enc = locked;
+		vs.s = s;
+		vs.graph = g->name;
 		o.ctx = &vs;
 		term.quiet = 1;
 	}
@@ -807,24 +828,25 @@ static int go(struct cli *cli, const struct command *cmd, int argc,
 	if (status) {
 		struct buf b = BUF_INIT;
 
-		reasons(&vs, s, g->name);
 		edited_reasons(&vs, &st);
 
 		if (json)
 			buf_adds(&b, "[");
 		for (i = 0; i < vs.n; i++) {
 			struct verdict *v = &vs.v[i];
+			char key[DIGEST_HEX + 1];
+
+			key_hex(v, key);
 			if (json) {
 				buf_adds(&b, i ? ",\n  {\"instance\": "
 					       : "\n  {\"instance\": ");
 				json_string(&b, v->name, strlen(v->name));
 				buf_addf(&b, ", \"state\": \"%s\", \"why\": ",
 					 v->state);
-				json_string(&b, v->why, strlen(v->why));
+				json_string(&b, why_of(v), strlen(why_of(v)));
 				buf_addf(&b, ", \"key\": %s%s%s",
-					 v->key[0] ? "\"" : "",
-					 v->key[0] ? v->key : "null",
-					 v->key[0] ? "\"" : "");
+					 key[0] ? "\"" : "", key[0] ? key : "null",
+					 key[0] ? "\"" : "");
 				buf_adds(&b, ", \"edited\": ");
 				status_term_edited(&st, v->name, NULL, &b);
 				if (rr)
@@ -834,8 +856,8 @@ static int go(struct cli *cli, const struct command *cmd, int argc,
 				continue;
 			}
 			buf_addf(&b, "%-11s %s", v->state, v->name);
-			if (strcmp(v->state, "up to date") && v->why[0])
-				buf_addf(&b, "  (%s)", v->why);
+			if (strcmp(v->state, "up to date") && why_of(v)[0])
+				buf_addf(&b, "  (%s)", why_of(v));
 			buf_addc(&b, '\n');
 		}
 		if (json)
@@ -876,12 +898,12 @@ out:
 	if (local_open)
 		exec_local_close(&local);
 	for (i = 0; i < vs.n; i++) {
-		free(vs.v[i].name);
-		free(vs.v[i].state);
 		free(vs.v[i].why);
 		buf_release(&vs.v[i].enc);
 	}
 	free(vs.v);
+	why_history_release(&vs.h);
+	buf_release(&vs.b);
 	free(force);
 	free(lock);
 	cli_session_close(cli, &cs);
