@@ -1,4 +1,6 @@
+#define _GNU_SOURCE	/* qsort_r */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -171,6 +173,71 @@ static char *env_var(const char *name, const char *value)
 	return s;
 }
 
+/* Dep indices by name, then as written (qsort_r's context: the deps). */
+static int by_dep_name(const void *a, const void *b, void *ctx)
+{
+	const struct graph_path *d = ctx;
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	int c = strcmp(d[x].name, d[y].name);
+
+	return c ? c : (x > y) - (x < y);
+}
+
+/*
+ * CAIRN_IN_NAME for each named input: its path.  A name given many paths
+ * (an array, or a kind's input of many paths even with one) also gets
+ * CAIRN_IN_NAME_COUNT and CAIRN_IN_NAME_1 to _COUNT, one variable per
+ * path, in the order written; CAIRN_IN_NAME is then the first.  A kind's
+ * input of many paths given none: _COUNT is 0.
+ */
+static void in_vars(const struct graph_inst *in, struct buf *name,
+		    char **vars, size_t *n)
+{
+	const struct kind_port *p;
+	size_t *ord = xcalloc(in->ndeps + 1, sizeof(*ord));
+	size_t i, j, k, count;
+	char num[32];
+
+	for (i = 0; i < in->ndeps; i++)
+		ord[i] = i;
+	if (in->ndeps)
+		qsort_r(ord, in->ndeps, sizeof(*ord), by_dep_name,
+			(void *)in->deps);
+	for (i = 0; i < in->ndeps; i = j) {
+		const char *nm = in->deps[ord[i]].name;
+
+		for (j = i + 1;
+		     j < in->ndeps && !strcmp(in->deps[ord[j]].name, nm); j++)
+			;
+		if (!nm[0])
+			continue;
+		env_name(name, "CAIRN_IN_", nm);
+		vars[(*n)++] = env_var(name->data, in->deps[ord[i]].path);
+		if (j - i == 1 && !many_port(in, nm))
+			continue;
+		for (k = i; k < j; k++) {
+			env_name(name, "CAIRN_IN_", nm);
+			buf_addf(name, "_%zu", k - i + 1);
+			vars[(*n)++] = env_var(name->data, in->deps[ord[k]].path);
+		}
+		env_name(name, "CAIRN_IN_", nm);
+		buf_adds(name, "_COUNT");
+		snprintf(num, sizeof(num), "%zu", j - i);
+		vars[(*n)++] = env_var(name->data, num);
+	}
+	for (p = in->stage->kdesc ? in->stage->kdesc->inputs : NULL;
+	     p && p->name; p++) {
+		for (count = k = 0; p->many && k < in->ndeps; k++)
+			count += !strcmp(in->deps[k].name, p->name);
+		if (!p->many || count)
+			continue;
+		env_name(name, "CAIRN_IN_", p->name);
+		buf_adds(name, "_COUNT");
+		vars[(*n)++] = env_var(name->data, "0");
+	}
+	free(ord);
+}
+
 char **stage_env(const struct graph_inst *in, const char *workspace,
 		 const char *params, size_t *n)
 {
@@ -182,41 +249,16 @@ char **stage_env(const struct graph_inst *in, const char *workspace,
 	for (p = in->stage->kdesc ? in->stage->kdesc->outputs : NULL;
 	     p && p->name; p++)
 		nopt++;
+	for (p = in->stage->kdesc ? in->stage->kdesc->inputs : NULL;
+	     p && p->name; p++)
+		nopt++;
 	vars = xcalloc(3 * in->ndeps + in->nouts + nopt + 5, sizeof(char *));
 
 	*n = 0;
 	vars[(*n)++] = env_var("CAIRN_STAGE", in->name);
 	vars[(*n)++] = env_var("CAIRN_PARAMS_FILE", params);
 	vars[(*n)++] = env_var("CAIRN_WORKSPACE", workspace);
-	for (k = 0; k < in->ndeps; k++)
-		if (in->deps[k].name[0] && !many_port(in, in->deps[k].name)) {
-			env_name(&name, "CAIRN_IN_", in->deps[k].name);
-			vars[(*n)++] = env_var(name.data, in->deps[k].path);
-		}
-	/* A kind's input of many paths: _COUNT, then _1 .. _COUNT, as any
-	 * path may hold any byte but NUL (and the first as the plain name). */
-	for (p = in->stage->kdesc ? in->stage->kdesc->inputs : NULL;
-	     p && p->name; p++) {
-		size_t count = 0;
-		char num[32];
-
-		if (!p->many)
-			continue;
-		for (k = 0; k < in->ndeps; k++) {
-			if (strcmp(in->deps[k].name, p->name))
-				continue;
-			env_name(&name, "CAIRN_IN_", p->name);
-			if (!count)
-				vars[(*n)++] = env_var(name.data,
-						       in->deps[k].path);
-			buf_addf(&name, "_%zu", ++count);
-			vars[(*n)++] = env_var(name.data, in->deps[k].path);
-		}
-		env_name(&name, "CAIRN_IN_", p->name);
-		buf_adds(&name, "_COUNT");
-		snprintf(num, sizeof(num), "%zu", count);
-		vars[(*n)++] = env_var(name.data, num);
-	}
+	in_vars(in, &name, vars, n);
 	for (k = 0; k < in->nouts; k++) {
 		env_name(&name, "CAIRN_OUT_", in->outs[k].name);
 		vars[(*n)++] = env_var(name.data, in->outs[k].path);

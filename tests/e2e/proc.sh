@@ -205,4 +205,25 @@ rm .cairn/running
 run run --force x x.toml
 expect_rc bad-record-removed 0
 
+# The environment of named inputs: one variable a name; a name given
+# several paths also gets _COUNT and _1.._COUNT in the order written (it
+# had one CAIRN_IN_NAME entry per path, duplicate names in the
+# environment), its first path as CAIRN_IN_NAME.
+mkdir envs
+echo a >envs/a.txt
+echo b >envs/b.txt
+cat >env.toml <<'TOML'
+[stage.e]
+cmd = "env | grep '^CAIRN_IN_' | sort > ${outs.o}"
+deps = { many = ["envs/b.txt", "envs/a.txt"], one = "envs/a.txt" }
+outs = { o = "envs/e.txt" }
+TOML
+run -q run env.toml
+expect_rc env-run 0
+expect_eq env-vars "$(cat envs/e.txt)" "CAIRN_IN_MANY=envs/b.txt
+CAIRN_IN_MANY_1=envs/b.txt
+CAIRN_IN_MANY_2=envs/a.txt
+CAIRN_IN_MANY_COUNT=2
+CAIRN_IN_ONE=envs/a.txt"
+
 finish
