@@ -943,6 +943,14 @@ struct graph_inst *graph_find(const struct graph *g, const char *name)
 	return NULL;
 }
 
+struct graph_path *graph_path_at(const struct graph_inst *in, size_t j)
+{
+	if (j < in->nouts)
+		return &in->outs[j];
+	j -= in->nouts;
+	return j < in->ndeps ? &in->deps[j] : &in->code[j - in->ndeps];
+}
+
 int graph_inst_matches(const struct graph_inst *in, const char *pat)
 {
 	return !strcmp(pat, in->name) || !strcmp(pat, in->stage->name) ||

@@ -180,6 +180,10 @@ void graph_free(struct graph *g);
 /* The instance named name, or NULL. */
 struct graph_inst *graph_find(const struct graph *g, const char *name);
 
+/* in's outputs, inputs and code files as one list, in that order: the
+ * j-th (j < nouts + ndeps + ncode). */
+struct graph_path *graph_path_at(const struct graph_inst *in, size_t j);
+
 /* Does pat name in: its name, its stage's name, or a glob over either
  * ("train[k=a]" is taken literally first, brackets and all)? */
 int graph_inst_matches(const struct graph_inst *in, const char *pat);

@@ -335,16 +335,10 @@ static int check_protected(struct loader *l)
  * inputs and code files, or NULL for an input a stage produces. */
 static struct graph_path *stat_path(struct graph_inst *in, size_t j)
 {
-	struct graph_path *x;
+	struct graph_path *x = graph_path_at(in, j);
 
-	if (j < in->nouts)
-		return &in->outs[j];
-	j -= in->nouts;
-	if (j < in->ndeps) {
-		x = &in->deps[j];
-		return x->from ? NULL : x;
-	}
-	return &in->code[j - in->ndeps];
+	return j >= in->nouts && j < in->nouts + in->ndeps && x->from ? NULL
+								       : x;
 }
 
 /*

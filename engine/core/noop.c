@@ -404,11 +404,7 @@ static const char *gather(const struct graph *g, const struct noop_record *r,
 	for (i = 0; i < g->ninsts; i++) {
 		const struct graph_inst *in = &g->insts[i];
 		for (j = 0; j < in->nouts + in->ndeps + in->ncode; j++) {
-			const struct graph_path *x =
-				j < in->nouts ? &in->outs[j]
-				: j < in->nouts + in->ndeps
-					? &in->deps[j - in->nouts]
-					: &in->code[j - in->nouts - in->ndeps];
+			const struct graph_path *x = graph_path_at(in, j);
 			if (j >= in->nouts && j < in->nouts + in->ndeps &&
 			    x->from) {
 				/* Scanned itself unless it is the output. */
